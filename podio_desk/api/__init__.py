@@ -1,0 +1,1 @@
+"""api layer of Podio Desk (see DESIGN.md)."""

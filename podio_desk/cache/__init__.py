@@ -1,0 +1,1 @@
+"""cache layer of Podio Desk (see DESIGN.md)."""

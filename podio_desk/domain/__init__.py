@@ -1,0 +1,1 @@
+"""domain layer of Podio Desk (see DESIGN.md)."""
