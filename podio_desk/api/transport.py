@@ -1,0 +1,322 @@
+"""HTTP transport for one Podio account: one pooled ``httpx.AsyncClient``, JSON in and out.
+
+Every authenticated request goes through the account's :class:`RateLimitScheduler`; every
+response's rate headers update it; every failure becomes a typed :mod:`podio_desk.api.errors`
+error. Reads (GET, and the POST reads: filter, search, count) are retried on 5xx and
+connection errors with capped, jittered backoff. Writes are never re-sent blindly: a write
+whose connection failed after it may have been sent raises :class:`WriteOutcomeUnknown`,
+and the caller decides by re-reading the object (see ``PodioClient.update_item_safely``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as json_module
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+import podio_desk
+from podio_desk.api.errors import (
+    Offline,
+    PodioError,
+    ServerError,
+    TokenExpired,
+    Unavailable,
+    UnexpectedResponse,
+    WriteOutcomeUnknown,
+    error_from_response,
+)
+from podio_desk.api.ratelimit import Priority, RateClass, RateLimitScheduler, classify
+from podio_desk.api.redact import get_logger, redact_mapping, redact_text
+
+log = get_logger(__name__)
+
+DEFAULT_BASE_URL = "https://api.podio.com"
+
+# Exceptions raised before a single byte of the request left this machine: safe to resend.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+class AuthProvider(Protocol):
+    """What the transport needs from the auth layer (implemented by ``auth.Session``)."""
+
+    async def authorization(self) -> tuple[str, int]:
+        """The ``Authorization`` header value and the token generation it belongs to."""
+        ...
+
+    async def handle_unauthorized(self, generation: int, error: TokenExpired) -> None:
+        """Refresh after a 401 seen with ``generation`` (single-flight), or raise."""
+        ...
+
+
+@dataclass(frozen=True)
+class TransportConfig:
+    base_url: str = DEFAULT_BASE_URL
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    write_timeout: float = 60.0
+    pool_timeout: float = 30.0
+    max_connections: int = 8
+    # Retries for idempotent requests after a 5xx or a connection failure.
+    read_retries: int = 5
+    retry_base: float = 0.25
+    retry_cap: float = 8.0
+    user_agent: str = field(default_factory=lambda: f"Podio Desk/{podio_desk.__version__}")
+
+    def timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(
+            connect=self.connect_timeout,
+            read=self.read_timeout,
+            write=self.write_timeout,
+            pool=self.pool_timeout,
+        )
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: httpx.Headers
+    content: bytes
+
+    def json(self) -> Any:
+        """The decoded JSON body; None for an empty body (e.g. 204). Raises ValueError."""
+        if not self.content.strip():
+            return None
+        return json_module.loads(self.content)
+
+
+class Transport:
+    """One account's connection to Podio."""
+
+    def __init__(
+        self,
+        config: TransportConfig | None = None,
+        *,
+        scheduler: RateLimitScheduler | None = None,
+        auth: AuthProvider | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.config = config or TransportConfig()
+        self.scheduler = scheduler or RateLimitScheduler()
+        self.auth = auth
+        self._sleep = sleep
+        self._jitter = jitter
+        self._http = http or httpx.AsyncClient(
+            base_url=self.config.base_url.rstrip("/"),
+            timeout=self.config.timeout(),
+            limits=httpx.Limits(
+                max_connections=self.config.max_connections,
+                max_keepalive_connections=self.config.max_connections,
+            ),
+            http2=False,
+            follow_redirects=False,
+            headers={
+                "User-Agent": self.config.user_agent,
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip",
+            },
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self.config.base_url.rstrip("/")
+
+    async def aclose(self) -> None:
+        await self.scheduler.aclose()
+        await self._http.aclose()
+
+    # ------------------------------------------------------------------ public
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | None = None,
+        priority: Priority = Priority.INTERACTIVE,
+        rate_class: RateClass | None = None,
+        idempotent: bool | None = None,
+    ) -> Response:
+        """An authenticated, scheduled request. Returns the response or raises a PodioError."""
+        method = method.upper()
+        klass = rate_class or classify(method, path)
+        safe = idempotent if idempotent is not None else method in ("GET", "HEAD")
+
+        async def attempt() -> Response:
+            return await self._with_retries(
+                method, path, params=params, json=json, data=data, files=files,
+                rate_class=klass, idempotent=safe, authenticated=True,
+            )  # fmt: skip
+
+        return await self.scheduler.run(attempt, priority=priority, rate_class=klass)
+
+    async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return (await self.request(method, path, **kwargs)).json()
+
+    async def token_request(self, form: Mapping[str, str], path: str = "/oauth/token") -> Any:
+        """A form-encoded token endpoint call: unauthenticated and not rate-scheduled.
+
+        Token calls are idempotent for our purposes (a lost response just means a token we
+        never use), so they retry like reads.
+        """
+        response = await self._with_retries(
+            "POST", path, params=None, json=None, data=form, files=None,
+            rate_class=RateClass.GENERAL, idempotent=True, authenticated=False,
+        )  # fmt: skip
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise UnexpectedResponse(method="POST", path=path) from exc
+
+    # ------------------------------------------------------------------ internals
+
+    async def _with_retries(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        data: Mapping[str, Any] | None,
+        files: Mapping[str, Any] | None,
+        rate_class: RateClass,
+        idempotent: bool,
+        authenticated: bool,
+    ) -> Response:
+        attempt = 0
+        refreshed = False
+        while True:
+            try:
+                return await self._send_once(
+                    method, path, params=params, json=json, data=data, files=files,
+                    rate_class=rate_class, idempotent=idempotent, authenticated=authenticated,
+                )  # fmt: skip
+            except TokenExpired as exc:
+                if refreshed or not authenticated or self.auth is None:
+                    raise
+                # Refresh (single-flight across all requests of this account), then resend
+                # once: Podio rejected the token before doing anything, so even a write is safe.
+                refreshed = True
+                await self.auth.handle_unauthorized(exc.token_generation, exc)
+            except (ServerError, Unavailable, Offline) as exc:
+                if isinstance(exc, WriteOutcomeUnknown) or not idempotent:
+                    raise
+                if attempt >= self.config.read_retries:
+                    raise
+                delay = min(self.config.retry_cap, self.config.retry_base * 2**attempt)
+                delay *= 0.5 + self._jitter() / 2
+                attempt += 1
+                log.info(
+                    "Retrying %s %s in %.2f s after %s (attempt %d of %d)",
+                    method, path, delay, type(exc).__name__, attempt, self.config.read_retries,
+                )  # fmt: skip
+                await self._sleep(delay)
+
+    async def _send_once(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        data: Mapping[str, Any] | None,
+        files: Mapping[str, Any] | None,
+        rate_class: RateClass,
+        idempotent: bool,
+        authenticated: bool,
+    ) -> Response:
+        headers: dict[str, str] = {}
+        generation = 0
+        if authenticated and self.auth is not None:
+            value, generation = await self.auth.authorization()
+            headers["Authorization"] = value
+        started = time.monotonic()
+        log.debug(
+            "-> %s %s params=%s form=%s",
+            method,
+            path,
+            redact_mapping(params or {}),
+            redact_mapping(data or {}) if data is not None else "-",
+        )
+        try:
+            http_response = await self._http.request(
+                method,
+                path,
+                params=_query(params),
+                json=json,
+                data=dict(data) if data is not None else None,
+                files=files,
+                headers=headers,
+            )
+            content = http_response.content
+        except httpx.HTTPError as exc:
+            elapsed = time.monotonic() - started
+            log.info(
+                "%s %s failed after %.2f s: %s",
+                method, path, elapsed, redact_text(f"{type(exc).__name__}: {exc}"),
+            )  # fmt: skip
+            if not idempotent and not isinstance(exc, _NOT_SENT):
+                raise WriteOutcomeUnknown(method=method, path=path) from exc
+            raise Offline(method=method, path=path) from exc
+
+        status = http_response.status_code
+        elapsed = time.monotonic() - started
+        limit = _int_header(http_response.headers, "X-Rate-Limit-Limit")
+        remaining = _int_header(http_response.headers, "X-Rate-Limit-Remaining")
+        if authenticated and limit is not None:
+            self.scheduler.observe(rate_class, limit, remaining)
+        log.debug(
+            "<- %s %s %d in %.3f s (rate %s/%s)", method, path, status, elapsed, remaining, limit
+        )
+        if status < 400:
+            return Response(status, http_response.headers, content)
+
+        error = error_from_response(status, content, method=method, path=path)
+        log.info("%s %s -> %s", method, path, redact_text(str(error)))
+        if isinstance(error, TokenExpired):
+            error.token_generation = generation
+        raise error
+
+
+def _int_header(headers: httpx.Headers, name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+def _query(params: Mapping[str, Any] | None) -> dict[str, str | int | float] | None:
+    if not params:
+        return None
+    query: dict[str, str | int | float] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            query[key] = "true" if value else "false"
+        else:
+            query[key] = value
+    return query
+
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "AuthProvider",
+    "PodioError",
+    "Response",
+    "Transport",
+    "TransportConfig",
+]

@@ -1,0 +1,390 @@
+"""Podio accounts side by side: their settings, their secrets, their clients and sign-ins.
+
+Each account has its own :class:`PodioClient` (its own connection pool and its own rate
+budget, as Podio counts per user and API key). What is stored where:
+
+* ``accounts.json`` in the profile folder: only non-secret fields (name, API URL, client id,
+  sign-in mode, user name or app id).
+* the keyring (:class:`SecretStore`): the client secret and the current token set. Tokens are
+  re-saved whenever they change (sign-in, refresh) and deleted when the session ends.
+* never stored: the user's password and the app token. They are used once to get a token;
+  after that the refresh token keeps the session alive. When Podio refuses the refresh token
+  the account shows "sign in again" and asks for them once more. Keeping them would let the
+  app sign in silently, but would put a long-lived credential on disk for little gain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from podio_desk.api.auth import (
+    AuthEvent,
+    AuthMode,
+    ClientCredentials,
+    SessionState,
+    SessionStateChanged,
+    Token,
+    TokenChanged,
+)
+from podio_desk.api.client import PodioClient
+from podio_desk.api.events import EventHub
+from podio_desk.api.transport import DEFAULT_BASE_URL
+from podio_desk.secrets import SecretStore
+
+log = logging.getLogger(__name__)
+
+ACCOUNTS_FILE_NAME = "accounts.json"
+SECRET_CLIENT_SECRET = "client_secret"
+SECRET_TOKEN = "token"
+_FILE_VERSION = 1
+
+
+class AccountError(Exception):
+    """An account operation that cannot be done; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """The non-secret settings of one account (what ``accounts.json`` holds)."""
+
+    key: str
+    name: str
+    api_url: str
+    client_id: str
+    auth_mode: AuthMode
+    username: str | None = None
+    app_id: int | None = None
+
+    @property
+    def acts_as_app(self) -> bool:
+        return self.auth_mode is AuthMode.APP
+
+    @property
+    def description(self) -> str:
+        if self.auth_mode is AuthMode.APP:
+            return f"App {self.app_id} (acts as the app)"
+        return self.username or self.name
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["auth_mode"] = self.auth_mode.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> Account:
+        if not isinstance(data, dict):
+            raise ValueError("an account entry is not an object")
+        app_id = data.get("app_id")
+        return cls(
+            key=str(data["key"]),
+            name=str(data["name"]),
+            api_url=str(data.get("api_url") or DEFAULT_BASE_URL),
+            client_id=str(data["client_id"]),
+            auth_mode=AuthMode(data["auth_mode"]),
+            username=data.get("username"),
+            app_id=int(app_id) if app_id is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class AccountStateChanged:
+    """An account's session changed: signed in, signed out or "sign in again"."""
+
+    key: str
+    state: SessionState
+    message: str = ""
+
+
+ClientFactory = Callable[[Account, ClientCredentials], PodioClient]
+
+
+def _default_client_factory(account: Account, credentials: ClientCredentials) -> PodioClient:
+    return PodioClient(credentials, base_url=account.api_url)
+
+
+class AccountService:
+    """Add, list, remove accounts; sign in; restore sessions from the keyring at start."""
+
+    def __init__(
+        self,
+        profile_dir: Path,
+        secrets: SecretStore,
+        *,
+        client_factory: ClientFactory = _default_client_factory,
+    ) -> None:
+        self._path = Path(profile_dir) / ACCOUNTS_FILE_NAME
+        self._secrets = secrets
+        self._client_factory = client_factory
+        self._accounts: dict[str, Account] = {}
+        self._clients: dict[str, PodioClient] = {}
+        self._unsubscribe: dict[str, Callable[[], None]] = {}
+        self._latest_token: dict[str, Token | None] = {}
+        self._writers: dict[str, asyncio.Task[None]] = {}
+        self._file_lock = asyncio.Lock()
+        self.events: EventHub[AccountStateChanged] = EventHub()
+
+    @property
+    def secrets_warning(self) -> str | None:
+        """Shown to the user when sign-ins only last for this session (no keyring)."""
+        return self._secrets.warning
+
+    # ------------------------------------------------------------------ accounts
+
+    async def load(self) -> list[Account]:
+        """Read ``accounts.json``. A damaged file is set aside, never silently overwritten."""
+        text = await asyncio.to_thread(_read_text, self._path)
+        accounts: dict[str, Account] = {}
+        if text is not None:
+            try:
+                data = json.loads(text)
+                entries = data.get("accounts", []) if isinstance(data, dict) else []
+                for entry in entries:
+                    account = Account.from_json(entry)
+                    accounts[account.key] = account
+            except (ValueError, KeyError, TypeError) as exc:
+                backup = self._path.with_suffix(".json.damaged")
+                await asyncio.to_thread(os.replace, self._path, backup)
+                log.warning("accounts file was unreadable (%s); kept it as %s", exc, backup)
+                accounts = {}
+        self._accounts = accounts
+        return self.list()
+
+    def list(self) -> list[Account]:
+        return list(self._accounts.values())
+
+    def get(self, key: str) -> Account:
+        try:
+            return self._accounts[key]
+        except KeyError:
+            raise AccountError(f"There is no account {key!r}.") from None
+
+    async def add(
+        self,
+        *,
+        name: str,
+        client_id: str,
+        client_secret: str,
+        auth_mode: AuthMode,
+        api_url: str = DEFAULT_BASE_URL,
+        username: str | None = None,
+        app_id: int | None = None,
+    ) -> Account:
+        """Create an account; the client secret goes to the keyring, the rest to the file."""
+        name = name.strip()
+        if not name:
+            raise AccountError("Give the account a name.")
+        if not client_id.strip() or not client_secret.strip():
+            raise AccountError(
+                "Both the client id and the client secret of the API key are needed."
+            )
+        if auth_mode is AuthMode.PASSWORD and not (username and username.strip()):
+            raise AccountError("Signing in with a password needs the user name (e-mail).")
+        if auth_mode is AuthMode.APP and app_id is None:
+            raise AccountError("App authentication needs the app id.")
+        account = Account(
+            key=uuid.uuid4().hex,
+            name=name,
+            api_url=api_url.rstrip("/") or DEFAULT_BASE_URL,
+            client_id=client_id.strip(),
+            auth_mode=auth_mode,
+            username=username.strip() if username else None,
+            app_id=app_id,
+        )
+        await self._secrets.set(account.key, SECRET_CLIENT_SECRET, client_secret.strip())
+        self._accounts[account.key] = account
+        await self._save()
+        return account
+
+    async def rename(self, key: str, name: str) -> Account:
+        account = replace(self.get(key), name=name.strip() or self.get(key).name)
+        self._accounts[key] = account
+        await self._save()
+        return account
+
+    async def remove(self, key: str) -> None:
+        """Forget the account: close its client, delete its secrets, drop it from the file."""
+        self.get(key)
+        await self._close_client(key)
+        await self.flush()  # a token write still in flight must not outlive the account
+        await self._secrets.delete(key, SECRET_TOKEN)
+        await self._secrets.delete(key, SECRET_CLIENT_SECRET)
+        del self._accounts[key]
+        await self._save()
+
+    # ------------------------------------------------------------------ clients
+
+    async def client(self, key: str) -> PodioClient:
+        """The account's client (created on first use, one per account)."""
+        existing = self._clients.get(key)
+        if existing is not None:
+            return existing
+        account = self.get(key)
+        secret = await self._secrets.get(key, SECRET_CLIENT_SECRET)
+        if secret is None:
+            raise AccountError(
+                f"The client secret of {account.name!r} is not in the keyring; "
+                "edit the account and enter it again."
+            )
+        if key in self._clients:  # created by a concurrent caller while we awaited
+            return self._clients[key]
+        client = self._client_factory(account, ClientCredentials(account.client_id, secret))
+        self._clients[key] = client
+        self._unsubscribe[key] = client.session.events.subscribe(
+            functools.partial(self._on_auth_event, key)
+        )
+        return client
+
+    def session_state(self, key: str) -> SessionState:
+        client = self._clients.get(key)
+        return client.session.state if client is not None else SessionState.SIGNED_OUT
+
+    async def set_client_secret(self, key: str, client_secret: str) -> None:
+        self.get(key)
+        await self._secrets.set(key, SECRET_CLIENT_SECRET, client_secret.strip())
+        await self._close_client(key)
+
+    # ------------------------------------------------------------------ sign-in
+
+    async def sign_in_password(self, key: str, password: str) -> Token:
+        account = self.get(key)
+        if account.username is None:
+            raise AccountError("This account has no user name.")
+        client = await self.client(key)
+        token = await client.session.sign_in_password(account.username, password)
+        await self.flush()
+        return token
+
+    async def sign_in_app(self, key: str, app_token: str) -> Token:
+        """App authentication: everything done with this account *acts as the app*."""
+        account = self.get(key)
+        if account.app_id is None:
+            raise AccountError("This account has no app id.")
+        client = await self.client(key)
+        token = await client.session.sign_in_app(account.app_id, app_token)
+        await self.flush()
+        return token
+
+    async def sign_in_browser(
+        self,
+        key: str,
+        open_browser: Callable[[str], object],
+        *,
+        authorize_base: str | None = None,
+        timeout_seconds: float = 300.0,
+    ) -> Token:
+        client = await self.client(key)
+        token = await client.session.sign_in_browser(
+            open_browser, authorize_base=authorize_base, timeout_seconds=timeout_seconds
+        )
+        await self.flush()
+        return token
+
+    async def sign_out(self, key: str) -> None:
+        client = await self.client(key)
+        client.session.sign_out()
+        await self.flush()
+
+    async def restore(self, key: str) -> bool:
+        """Adopt the token saved in the keyring. True when the account is signed in again.
+
+        An expired access token is fine: the first request refreshes it.
+        """
+        client = await self.client(key)
+        text = await self._secrets.get(key, SECRET_TOKEN)
+        if text is None:
+            return False
+        try:
+            token = Token.from_json(text)
+        except (ValueError, KeyError, TypeError):
+            log.warning("the saved sign-in of account %s is unreadable; it was removed", key)
+            await self._secrets.delete(key, SECRET_TOKEN)
+            return False
+        client.session.set_token(token, persist=False)
+        return True
+
+    async def restore_all(self) -> dict[str, bool]:
+        """At start: restore every account's session; a failing one does not stop the others."""
+        restored: dict[str, bool] = {}
+        for key in list(self._accounts):
+            try:
+                restored[key] = await self.restore(key)
+            except AccountError as exc:
+                log.warning("could not restore account %s: %s", key, exc)
+                restored[key] = False
+        return restored
+
+    async def flush(self) -> None:
+        """Wait until every token change has reached the keyring."""
+        while self._writers:
+            await asyncio.gather(*list(self._writers.values()), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        for key in list(self._clients):
+            await self._close_client(key)
+        await self.flush()
+
+    # ------------------------------------------------------------------ internals
+
+    def _on_auth_event(self, key: str, event: AuthEvent) -> None:
+        if isinstance(event, TokenChanged):
+            self._latest_token[key] = event.token
+            if key not in self._writers:
+                task = asyncio.get_running_loop().create_task(self._persist_tokens(key))
+                self._writers[key] = task
+        elif isinstance(event, SessionStateChanged):
+            self.events.emit(AccountStateChanged(key, event.state, event.message))
+
+    async def _persist_tokens(self, key: str) -> None:
+        """Write the latest token of ``key``; loops until no newer one arrived meanwhile."""
+        try:
+            while key in self._latest_token:
+                token = self._latest_token.pop(key)
+                try:
+                    if token is None:
+                        await self._secrets.delete(key, SECRET_TOKEN)
+                    else:
+                        await self._secrets.set(key, SECRET_TOKEN, token.to_json())
+                except Exception:
+                    log.exception("could not save the sign-in of account %s", key)
+        finally:
+            self._writers.pop(key, None)
+
+    async def _close_client(self, key: str) -> None:
+        client = self._clients.pop(key, None)
+        unsubscribe = self._unsubscribe.pop(key, None)
+        if unsubscribe is not None:
+            unsubscribe()
+        if client is not None:
+            await client.aclose()
+
+    async def _save(self) -> None:
+        data = {
+            "version": _FILE_VERSION,
+            "accounts": [account.to_json() for account in self._accounts.values()],
+        }
+        text = json.dumps(data, indent=2, sort_keys=True)
+        async with self._file_lock:
+            await asyncio.to_thread(_write_text_atomic, self._path, text)
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(path.suffix + ".tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)

@@ -1,0 +1,59 @@
+"""Transport behaviour that needs no sandbox: unreachable servers and what is retried."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+
+from podio_desk.api.errors import Offline, WriteOutcomeUnknown
+from podio_desk.api.transport import Transport, TransportConfig
+
+
+def _unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_unreachable_server_is_offline_after_retries() -> None:
+    sleeps: list[float] = []
+
+    async def record(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    async def scenario() -> None:
+        config = TransportConfig(base_url=f"http://127.0.0.1:{_unused_port()}", read_retries=3)
+        transport = Transport(config, sleep=record, jitter=lambda: 1.0)
+        try:
+            with pytest.raises(Offline) as caught:
+                await transport.request("GET", "/org/")
+            assert not isinstance(caught.value, WriteOutcomeUnknown)
+            assert caught.value.user_message == Offline.default_message
+        finally:
+            await transport.aclose()
+
+    asyncio.run(scenario())
+    assert sleeps == [0.25, 0.5, 1.0]  # capped exponential backoff (jitter pinned to 1.0)
+
+
+def test_write_that_never_left_is_plain_offline_and_not_retried() -> None:
+    sleeps: list[float] = []
+
+    async def record(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    async def scenario() -> None:
+        config = TransportConfig(base_url=f"http://127.0.0.1:{_unused_port()}")
+        transport = Transport(config, sleep=record)
+        try:
+            with pytest.raises(Offline) as caught:
+                await transport.request("PUT", "/item/1", json={"fields": {}})
+            # Connection refused: nothing was sent, so the outcome is known (not applied).
+            assert not isinstance(caught.value, WriteOutcomeUnknown)
+        finally:
+            await transport.aclose()
+
+    asyncio.run(scenario())
+    assert sleeps == []
