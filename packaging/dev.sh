@@ -15,9 +15,21 @@ system_packages=(
     libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
     fonts-dejavu-core xvfb x11-utils libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
     libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
+    binutils  # objdump: PyInstaller reads shared-library dependencies with it
 )
 
 log() { printf '\033[1m[podio-desk]\033[0m %s\n' "$*" >&2; }
+
+# Run one named stage of the test command and report how long it took.
+stage_times=()
+stage() {
+    local name="$1"
+    shift
+    log "$name"
+    local started=$SECONDS
+    "$@"
+    stage_times+=("$(printf '%-22s %4d s' "$name" $((SECONDS - started)))")
+}
 
 ensure_system_packages() {
     command -v dpkg-query >/dev/null 2>&1 || return 0
@@ -66,12 +78,15 @@ ensure_venv() {
     fi
 }
 
+# One set of extras for every command, so that switching between run and test never reinstalls.
+extras="test,package"
+
 cmd="${1:-run}"
 shift || true
 case "$cmd" in
 run)
     ensure_system_packages
-    ensure_venv "test"
+    ensure_venv "$extras"
     if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
         # No screen on this machine: start a virtual one so the window really opens.
         export DISPLAY="${PODIO_DESK_DISPLAY:-:99}"
@@ -85,19 +100,23 @@ run)
     exec "$venv/bin/podio-desk" "$@"
     ;;
 test)
-    ensure_system_packages
-    ensure_venv "test,package"
+    started=$SECONDS
+    stage "set-up" ensure_system_packages
+    stage "virtualenv" ensure_venv "$extras"
     export QT_QPA_PLATFORM=offscreen
-    log "ruff check";         "$venv/bin/ruff" check podio_desk tests packaging
-    log "ruff format --check"; "$venv/bin/ruff" format --check podio_desk tests packaging
-    log "mypy";               "$venv/bin/mypy"
-    log "lint-imports";       "$venv/bin/lint-imports"
-    log "pytest";             "$py" -m pytest "$@"
-    log "freeze + smoke test"; "$py" packaging/build.py --smoke-test
+    stage "ruff check" "$venv/bin/ruff" check podio_desk tests packaging
+    stage "ruff format --check" "$venv/bin/ruff" format --check podio_desk tests packaging
+    stage "mypy" "$venv/bin/mypy"
+    stage "mypy packaging" "$venv/bin/mypy" packaging/build.py packaging/entry.py packaging/render_icons.py
+    stage "lint-imports" "$venv/bin/lint-imports"
+    stage "pytest" "$py" -m pytest "$@"
+    stage "freeze + smoke test" "$py" packaging/build.py --smoke-test
+    log "all stages passed in $((SECONDS - started)) s:"
+    printf '    %s\n' "${stage_times[@]}" >&2
     ;;
 bench)
     ensure_system_packages
-    ensure_venv "test"
+    ensure_venv "$extras"
     export QT_QPA_PLATFORM=offscreen
     mkdir -p build/bench
     "$py" -m pytest tests/bench -p no:randomly -o addopts="" -q "$@"

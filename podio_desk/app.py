@@ -1,10 +1,390 @@
-"""Composition root: builds the QApplication, the qasync loop and every object, then runs."""
+"""Composition root: builds the QApplication, the qasync loop and every object, then runs.
+
+Start-up order matters: PySide6 is imported before qasync (qasync binds to whichever Qt is
+already loaded), the QApplication exists before any widget, and the qasync loop is set as
+the current asyncio loop before anything creates a task.
+
+Shutdown order matters too. When the window closes: the task runner cancels every task and
+awaits them; then the registered async closers run (httpx clients, the cache's worker thread)
+while the loop is still alive; only then does the loop stop and close.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import logging.handlers
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import TypeVar, cast
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QMessageLogContext, QSettings, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+
+# isort: split
+import qasync  # after PySide6, so that qasync binds to it
+
+from podio_desk import APP_ID, APP_NAME, __version__
+from podio_desk.secrets import describe_keyring_backend
+from podio_desk.services.logredact import install_redaction
+from podio_desk.services.profile import Profile, ProfileError, resolve_profile
+from podio_desk.ui.main_window import MainWindow
+from podio_desk.ui.resources import app_icon
+from podio_desk.ui.settings import open_settings
+from podio_desk.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+ORGANIZATION_NAME = "Podio Desk"
+LOG_FILE_NAME = "podio-desk.log"
+LOG_FILE_BYTES = 2_000_000
+LOG_FILE_BACKUPS = 5
+CLOSER_TIMEOUT = 5.0
+SMOKE_TEST_SETTLE_SECONDS = 0.3
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_PROFILE = 2
+
+AsyncCloser = Callable[[], Awaitable[object]]
+T = TypeVar("T")
+
+
+class ShutdownHooks:
+    """Async clean-ups that must run while the loop is still alive (httpx clients, workers).
+
+    Closers run newest first (what was built last depends on what was built first), each with
+    a time limit; one failing closer is logged and does not stop the others.
+    """
+
+    def __init__(self, timeout: float = CLOSER_TIMEOUT) -> None:
+        self._closers: list[tuple[str, AsyncCloser]] = []
+        self._timeout = timeout
+        self.has_run = False
+
+    def add(self, closer: AsyncCloser, name: str | None = None) -> None:
+        label = name or getattr(closer, "__qualname__", None) or repr(closer)
+        self._closers.append((label, closer))
+
+    def __len__(self) -> int:
+        return len(self._closers)
+
+    async def run(self) -> list[str]:
+        """Run every closer once; returns the names of those that failed or timed out."""
+        failed: list[str] = []
+        closers, self._closers = list(reversed(self._closers)), []
+        for label, closer in closers:
+            try:
+                await asyncio.wait_for(closer(), timeout=self._timeout)
+            except TimeoutError:
+                log.error("Shutdown: %s did not finish within %.1f s", label, self._timeout)
+                failed.append(label)
+            except Exception:
+                log.exception("Shutdown: %s failed", label)
+                failed.append(label)
+        self.has_run = True
+        return failed
+
+
+@dataclass
+class Desk:
+    """Everything the running application is made of, built by `build_desk`."""
+
+    qapp: QApplication
+    profile: Profile
+    settings: QSettings
+    tasks: TaskRunner
+    window: MainWindow
+    shutdown_hooks: ShutdownHooks = field(default_factory=ShutdownHooks)
+    _quit_requested: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def add_async_closer(self, closer: AsyncCloser, name: str | None = None) -> None:
+        """Run `closer()` at shutdown, after all tasks are cancelled, before the loop closes."""
+        self.shutdown_hooks.add(closer, name)
+
+    def request_quit(self) -> None:
+        """Ask the application to shut down (window closed, File > Quit, SIGINT/SIGTERM)."""
+        self._quit_requested.set()
+
+    async def wait_for_quit(self) -> None:
+        await self._quit_requested.wait()
+
+    async def shutdown(self) -> list[str]:
+        """Cancel and await every task, then run the closers; returns failed closer names."""
+        log.info("Shutting down")
+        await self.tasks.shutdown()
+        failed = await self.shutdown_hooks.run()
+        self.settings.sync()
+        return failed
+
+
+def configure_qapplication(qapp: QApplication) -> None:
+    qapp.setApplicationName(APP_ID)
+    qapp.setApplicationDisplayName(APP_NAME)
+    qapp.setApplicationVersion(__version__)
+    qapp.setOrganizationName(ORGANIZATION_NAME)
+    qapp.setDesktopFileName(APP_ID)
+    qapp.setWindowIcon(app_icon())
+    # The window's close_requested drives shutdown; Qt must not end the loop on its own first.
+    qapp.setQuitOnLastWindowClosed(False)
+
+
+def create_qapplication(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        qapp = existing
+    else:
+        qapp = QApplication([sys.argv[0], *(argv or [])])
+    configure_qapplication(qapp)
+    return qapp
+
+
+def build_desk(qapp: QApplication, profile: Profile) -> Desk:
+    """Build every long-lived object of the application for `profile` (already created)."""
+    settings = open_settings(profile)
+    tasks = TaskRunner()
+    window = MainWindow(settings)
+    desk = Desk(qapp=qapp, profile=profile, settings=settings, tasks=tasks, window=window)
+    tasks.task_failed.connect(
+        lambda name, message: window.status_bar.show_message(f"{name} failed: {message}")
+    )
+    window.close_requested.connect(desk.request_quit)
+    return desk
+
+
+async def run_desk(desk: Desk) -> int:
+    """Show the window, wait until the user quits, shut down; returns the exit code."""
+    desk.window.show()
+    await desk.wait_for_quit()
+    if desk.window.isVisible():
+        desk.window.close()  # quit by signal: save the window layout as a close would
+    failed = await desk.shutdown()
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+# ---------------------------------------------------------------- logging
+
+
+_QT_MESSAGE_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+# Messages Qt prints for reasons outside our code, kept at debug level so that a warning on
+# stderr always means something. Each names the platform that emits it.
+_QT_NOISE = (
+    # offscreen platform plugin (the smoke test, CI): no window manager to pass size hints to.
+    "This plugin does not support propagateSizeHints()",
+)
+
+
+def _log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    category = context.category or "default"
+    level = _QT_MESSAGE_LEVELS.get(kind, logging.INFO)
+    if message.startswith(_QT_NOISE):
+        level = logging.DEBUG
+    logging.getLogger(f"qt.{category}").log(level, message)
+
+
+def setup_logging(profile: Profile, verbose: bool) -> list[logging.Handler]:
+    """stderr (warnings, or everything with -v) plus a rotating file in the profile's logs/.
+
+    Both handlers redact tokens, secrets and Authorization headers. Returns the handlers so
+    that a caller with a short-lived profile (the smoke test) can remove and close them.
+    """
+    formatter = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    stderr_handler = logging.StreamHandler(sys.stderr)
+    stderr_handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    file_handler = logging.handlers.RotatingFileHandler(
+        profile.logs_dir / LOG_FILE_NAME,
+        maxBytes=LOG_FILE_BYTES,
+        backupCount=LOG_FILE_BACKUPS,
+        encoding="utf-8",
+    )
+    file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
+    handlers: list[logging.Handler] = [stderr_handler, file_handler]
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        install_redaction(handler)
+        root.addHandler(handler)
+    # httpx logs every request at INFO; keep that for -v only.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.INFO if verbose else logging.WARNING)
+    return handlers
+
+
+def teardown_logging(handlers: list[logging.Handler]) -> None:
+    root = logging.getLogger()
+    for handler in handlers:
+        root.removeHandler(handler)
+        handler.close()
+
+
+# ---------------------------------------------------------------- running
+
+
+def _install_quit_signals(desk: Desk) -> QTimer:
+    """Let Ctrl-C and SIGTERM close the app cleanly instead of killing it mid-write.
+
+    Python runs signal handlers only between bytecodes; while Qt's C++ loop waits for events
+    none run, so a cheap timer wakes the interpreter a few times a second.
+    """
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("Received signal %d: quitting", signum)
+        desk.request_quit()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    wake_up = QTimer(desk.qapp)
+    wake_up.timeout.connect(lambda: None)
+    wake_up.start(250)
+    return wake_up
+
+
+def _run_on_qasync_loop(
+    qapp: QApplication, main: Callable[[], Coroutine[object, object, T]], desk: Desk
+) -> T:
+    """Run `main()` on a fresh qasync loop and close the loop afterwards."""
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        with loop:
+            main_task = loop.create_task(main(), name="main")
+            try:
+                return cast(T, loop.run_until_complete(main_task))
+            except RuntimeError:
+                if main_task.done():
+                    raise
+                # Qt's loop ended before ours (QApplication.quit() from a session manager
+                # or a stray call): run the loop again just long enough to shut down cleanly.
+                log.warning("Qt event loop quit early; finishing the shutdown")
+                desk.request_quit()
+                return cast(T, loop.run_until_complete(main_task))
+    finally:
+        asyncio.set_event_loop(None)
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    """Start the window (filled in by the app-skeleton work)."""
-    raise NotImplementedError
+    """Start the application with the window; returns the process exit code."""
+    if args.smoke_test:
+        return run_smoke_test(verbose=args.verbose)
+    try:
+        profile = resolve_profile(args.profile).ensure_exists()
+    except ProfileError as error:
+        sys.stderr.write(f"podio-desk: {error}\n")
+        return EXIT_BAD_PROFILE
+    handlers = setup_logging(profile, args.verbose)
+    log.info("%s %s starting with profile %s", APP_NAME, __version__, profile.root)
+    qInstallMessageHandler(_log_qt_message)
+    try:
+        qapp = create_qapplication()
+        desk = build_desk(qapp, profile)
+        wake_up = _install_quit_signals(desk)
+
+        async def main() -> int:
+            return await run_desk(desk)
+
+        code = _run_on_qasync_loop(qapp, main, desk)
+        wake_up.stop()
+        log.info("Exited with code %d", code)
+        return code
+    finally:
+        qInstallMessageHandler(None)
+        teardown_logging(handlers)
+
+
+# ---------------------------------------------------------------- smoke test
+
+
+class SmokeTestError(Exception):
+    """A check of `--smoke-test` failed; the message says which."""
+
+
+async def _smoke_checks(desk: Desk) -> str:
+    started = time.monotonic()
+    closed: list[str] = []
+
+    async def probe_closer() -> None:
+        closed.append("probe")
+
+    desk.add_async_closer(probe_closer, "smoke-test probe")
+    desk.window.show()
+    keyring_backend = await desk.tasks.run(
+        "smoke:keyring", asyncio.to_thread(describe_keyring_backend)
+    )
+    await asyncio.sleep(SMOKE_TEST_SETTLE_SECONDS)  # let Qt lay out and paint the window
+    window = desk.window
+    if not window.isVisible():
+        raise SmokeTestError("the main window did not become visible")
+    menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
+    if menus[:3] != ["File", "View", "Help"]:
+        raise SmokeTestError(f"unexpected menus: {menus}")
+    if desk.qapp.windowIcon().isNull():
+        raise SmokeTestError("the application icon did not load")
+    # A task that never finishes must be cancelled and awaited by the shutdown.
+    desk.tasks.run("smoke:idle", asyncio.sleep(3600))
+    window.close()
+    await desk.wait_for_quit()
+    failed = await desk.shutdown()
+    if failed:
+        raise SmokeTestError(f"shutdown closers failed: {', '.join(failed)}")
+    if closed != ["probe"]:
+        raise SmokeTestError("the shutdown closers did not run")
+    pending = [
+        task.get_name()
+        for task in asyncio.all_tasks()
+        if task is not asyncio.current_task() and not task.done()
+    ]
+    if pending:
+        raise SmokeTestError(f"tasks still pending after shutdown: {', '.join(pending)}")
+    return (
+        f"{APP_NAME} {__version__}, Qt {pyside_version} ({desk.qapp.platformName()}), "
+        f"window {window.width()}x{window.height()}, keyring {keyring_backend}, "
+        f"clean shutdown in {time.monotonic() - started:.2f} s"
+    )
+
+
+def run_smoke_test(verbose: bool = False) -> int:
+    """Start offscreen with a throw-away profile, build the window, touch the keyring, quit.
+
+    Used on a frozen bundle to catch a missing resource or hidden import; prints one line
+    starting with "smoke test ok:" and returns 0, or says what failed and returns 1.
+    """
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    with tempfile.TemporaryDirectory(prefix="podio-desk-smoke-") as temporary:
+        profile = resolve_profile(temporary).ensure_exists()
+        handlers = setup_logging(profile, verbose)
+        qInstallMessageHandler(_log_qt_message)
+        try:
+            qapp = create_qapplication()
+            desk = build_desk(qapp, profile)
+
+            async def main() -> str:
+                return await _smoke_checks(desk)
+
+            summary = _run_on_qasync_loop(qapp, main, desk)
+            desk.settings.sync()
+        except Exception as error:
+            log.debug("Smoke test failed", exc_info=True)
+            sys.stderr.write(f"smoke test FAILED: {type(error).__name__}: {error}\n")
+            return EXIT_FAILURE
+        finally:
+            qInstallMessageHandler(None)
+            teardown_logging(handlers)
+    sys.stdout.write(f"smoke test ok: {summary}\n")
+    sys.stdout.flush()
+    return EXIT_OK

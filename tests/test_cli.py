@@ -1,0 +1,101 @@
+"""The command line: --version, --help, a bad profile, --smoke-test and a clean exit on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from podio_desk import __version__
+from podio_desk.cli import main
+
+SUBPROCESS_TIMEOUT = 60
+
+
+def run_podio_desk(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "podio_desk", *args],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        env=env,
+        check=False,
+    )
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"podio-desk {__version__}"
+
+
+def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--profile", "--demo", "--smoke-test", "--version"):
+        assert option in out
+
+
+def test_a_profile_that_is_a_file_is_refused_with_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("keep me", encoding="utf-8")
+    assert main(["--profile", str(not_a_folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot create the profile folder {not_a_folder}" in err
+    assert not_a_folder.read_text(encoding="utf-8") == "keep me"
+
+
+def test_smoke_test_builds_the_window_touches_the_keyring_and_exits_cleanly() -> None:
+    # The env (set by tests/plugins/profile.py) keeps the keyring in memory in the child too.
+    assert os.environ["PYTHON_KEYRING_BACKEND"].endswith("MemoryKeyring")
+    result = run_podio_desk("--smoke-test")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"smoke test ok: Podio Desk {__version__}, Qt ")
+    assert "keyring podio_desk.secrets.MemoryKeyring" in lines[0]
+    assert "SecretService" in lines[0]  # keyring's entry points were found
+    assert result.stderr == ""
+
+
+def test_the_app_quits_cleanly_on_sigterm(tmp_path: Path) -> None:
+    profile = tmp_path / "own-profile"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "podio_desk", "--profile", str(profile)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    log_file = profile / "logs" / "podio-desk.log"
+    try:
+        deadline = time.monotonic() + SUBPROCESS_TIMEOUT
+        while not (log_file.exists() and "starting with profile" in log_file.read_text()):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.05)
+        time.sleep(0.3)  # let the window come up and the loop start
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=SUBPROCESS_TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    log = log_file.read_text(encoding="utf-8")
+    assert "Shutting down" in log
+    assert "Exited with code 0" in log
+    assert (profile / "settings.ini").exists()
