@@ -23,6 +23,7 @@ import keyring.backend
 import keyring.errors
 from keyring.backends import fail as fail_backend
 from keyring.backends import null as null_backend
+from keyring.compat import properties
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,14 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
     own storage, so two stores built from the environment never see each other's secrets.
     """
 
-    # Low but positive: viable when named explicitly, never auto-selected over a real keychain.
     priority = 0.1
+
+    @properties.classproperty
+    def viable(cls) -> bool:  # noqa: N805 - a class property: its argument is the class
+        # Never auto-selected, not even on a machine without a keychain: there keyring must fall
+        # back to its `fail` backend so that SecretStore shows the "kept in memory" warning. It is
+        # used only when named explicitly (PYTHON_KEYRING_BACKEND, the tests).
+        return False
 
     def __init__(self) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
