@@ -1,7 +1,10 @@
-"""Redaction for everything the api layer logs: no token or secret ever reaches a log record.
+"""Keep secrets out of logs: the one redaction used by the api layer and by the app's handlers.
 
-The api layer cannot import ``services`` (where the app-wide log filter lives), so it redacts
-its own log lines with these helpers and also installs :class:`RedactingFilter` on its loggers.
+Podio sends tokens in `Authorization: OAuth2 <token>` headers, in OAuth form bodies and in JSON
+(`access_token`, `refresh_token`); the app holds a client secret and, for the password flow, a
+password. Anything shaped like those is replaced by REDACTED before a record is written. It lives
+in api/ because that is where secrets travel and the lowest layer that logs them; the app's
+handlers get it through `podio_desk.services.logredact`.
 """
 
 from __future__ import annotations
@@ -26,21 +29,79 @@ SECRET_KEYS = frozenset(
     }
 )
 
-REDACTED = "<redacted>"
+REDACTED = "[REDACTED]"
 
-_KEYS = "|".join(sorted(SECRET_KEYS - {"authorization"}, key=len, reverse=True))
-# key=value in query strings / form bodies, and "key": "value" in JSON text.
-_PAIR = re.compile(rf"(?i)\b({_KEYS})(=)([^&\s\"',;]+)")
-_JSON_PAIR = re.compile(rf"(?i)(\"(?:{_KEYS})\"\s*:\s*\")([^\"]*)(\")")
-# Not after "=": "token_type=bearer" names a scheme, it carries no credential.
-_AUTH_HEADER = re.compile(r"(?i)(?<![=\w])(OAuth2|Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]+")
+# `Authorization: OAuth2 abc`, `'authorization': 'Bearer abc'`, `authorization=abc`.
+_AUTHORIZATION = re.compile(
+    r"""(?P<head>authorization["']?\s*[:=]\s*["']?(?:(?:bearer|oauth2|basic|token)\s+)?+)"""
+    r"""(?P<value>(?!\[REDACTED\])[^\s"',;}\]]+)""",
+    re.IGNORECASE,
+)
+# A bare scheme + credential anywhere else in the text (a header printed without its name).
+_SCHEME_CREDENTIAL = re.compile(
+    r"(?P<head>(?<![=\w])(?:bearer|oauth2)\s+)(?P<value>(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{8,})",
+    re.IGNORECASE,
+)
+# key=value / "key": "value" / 'key': 'value' for any key ending in a secret-ish word; a key
+# such as token_type or expires_in is not a secret and stays readable.
+_SECRET_FIELD = re.compile(
+    r"""(?P<head>["']?\b[\w-]*(?:access_token|refresh_token|client_secret|password|passwd"""
+    r"""|secret|api_key|apikey|app_token|token)\b["']?\s*[:=]\s*["']?)"""
+    r"""(?P<value>(?!\[REDACTED\])[^\s"'&,;}\]]+)""",
+    re.IGNORECASE,
+)
+
+# An OAuth authorization code (`code=...` in the redirect URL or the token request body); the
+# exact key only, so that status_code=500 and error_code stay readable.
+_OAUTH_CODE = re.compile(
+    r"""(?P<head>(?<![\w-])["']?code["']?\s*[:=]\s*["']?)"""
+    r"""(?P<value>(?!\[REDACTED\])[^\s"'&,;}\]]+)""",
+    re.IGNORECASE,
+)
+
+
+def _keep_head(match: re.Match[str]) -> str:
+    return match.group("head") + REDACTED
 
 
 def redact_text(text: str) -> str:
-    text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    text = _PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-    text = _JSON_PAIR.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
-    return text
+    """`text` with every header credential, token, client secret and password replaced."""
+    if not text:
+        return text
+    text = _AUTHORIZATION.sub(_keep_head, text)
+    text = _SECRET_FIELD.sub(_keep_head, text)
+    text = _OAUTH_CODE.sub(_keep_head, text)
+    return _SCHEME_CREDENTIAL.sub(_keep_head, text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message and traceback text through `redact_text`.
+
+    Attach it to handlers, not loggers: a logger's filters do not see records that propagate
+    up from child loggers (httpx, httpcore, our api modules), a handler's filters see all.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken %-format must not hide the record, nor leak its args
+            message = f"{record.msg!s} (unformattable arguments dropped)"
+        record.msg = redact_text(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact_text(record.stack_info)
+        return True
+
+
+def install_redaction(handler: logging.Handler) -> logging.Handler:
+    """Add a RedactingFilter to `handler` once; returns the handler for chaining."""
+    if not any(isinstance(existing, RedactingFilter) for existing in handler.filters):
+        handler.addFilter(RedactingFilter())
+    return handler
 
 
 def redact_mapping(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -54,21 +115,6 @@ def redact_mapping(values: Mapping[str, Any]) -> dict[str, Any]:
         else:
             clean[key] = value
     return clean
-
-
-class RedactingFilter(logging.Filter):
-    """Rewrites a record's message (with its arguments) through :func:`redact_text`."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            message = str(record.msg)
-        cleaned = redact_text(message)
-        if cleaned != message or record.args:
-            record.msg = cleaned
-            record.args = None
-        return True
 
 
 _installed: set[str] = set()

@@ -16,6 +16,7 @@ from podio_desk.api.auth import (
     TokenChanged,
 )
 from podio_desk.api.errors import InvalidClient, InvalidGrant, SignInRequired
+from podio_desk.api.redact import REDACTED
 from podio_desk.sandbox import LoggedRequest
 from tests.api.helpers import first_app, info_value, make_client, run, signed_in
 
@@ -251,7 +252,7 @@ def test_no_secret_in_logs(sandbox, caplog: pytest.LogCaptureFixture) -> None:
     # The api layer really logged the traffic at DEBUG (so the check below means something).
     assert "-> POST /oauth/token" in caplog.text
     assert "Refreshing the access token" in caplog.text
-    assert "<redacted>" in caplog.text
+    assert REDACTED in caplog.text
     text = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
     for secret in secrets_seen:
         assert secret not in text
