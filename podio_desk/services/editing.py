@@ -1,0 +1,912 @@
+"""Editing one item: save with its revision, conflicts, create/duplicate/delete, side panes.
+
+Everything here is plain asyncio (no Qt). The item editor in `ui/editor/` builds an
+`ItemChange` from its widgets and hands it to `EditingService.save`, which
+
+1. validates it with the domain rules and sends nothing while any value is invalid,
+2. sends only the changed fields with the item's revision (`PUT /item/{id}`),
+3. on success re-reads the item, writes it to the cache and emits `ItemSaved`,
+4. on 409 builds an `ItemConflict` from the revision diff (what they changed) so the user
+   can keep mine / take theirs / edit per field — nothing is overwritten silently,
+5. on 410/404 reports the item as deleted with the unsaved values as JSON to copy out,
+6. on 400 points at the field Podio names, when it names one.
+
+The outcome is a value (`SaveOutcome`), never an exception, so the editor can show it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from html.parser import HTMLParser
+from typing import Any, Literal, Protocol, TypeAlias
+
+from podio_desk.api.client import PodioClient, ReferenceCandidate
+from podio_desk.api.errors import BadRequest, Conflict, Gone, NotFound, PodioError
+from podio_desk.api.events import EventHub
+from podio_desk.cache.index import item_record
+from podio_desk.domain.errors import DomainError, MalformedValueError
+from podio_desk.domain.fields import (
+    EMPTY,
+    ContactRef,
+    ContactValue,
+    EmbedRef,
+    FieldDef,
+    FieldValue,
+    FileRef,
+    RelatedItem,
+    ValidationIssue,
+    display_text,
+    is_empty,
+    parse_values,
+    plain_decimal,
+    referenced_app_ids,
+    to_input,
+    validate,
+)
+from podio_desk.domain.items import (
+    Comment,
+    FileInfo,
+    Item,
+    ItemChange,
+    Revision,
+    RevisionDiff,
+    Task,
+)
+from podio_desk.domain.workspace import App
+
+log = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class ItemSaved:
+    """An item was written (saved, created, reverted); `item` is Podio's state after it."""
+
+    item: Item
+    created: bool = False
+
+
+@dataclass(frozen=True)
+class ItemRemoved:
+    """An item was deleted (by us, or found deleted while saving)."""
+
+    item_id: int
+    app_id: int | None
+
+
+EditEvent: TypeAlias = ItemSaved | ItemRemoved
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """A message for one field (`field_id` None: about the item as a whole)."""
+
+    field_id: int | None
+    label: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Saved:
+    item: Item
+    sent_field_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class NothingToSave:
+    item: Item
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Nothing was sent: these values break the field rules."""
+
+    issues: tuple[ValidationIssue, ...]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Podio answered 400. `problems` name the fields it blamed, when it named any."""
+
+    message: str
+    problems: tuple[FieldProblem, ...]
+
+
+@dataclass(frozen=True)
+class Conflicted:
+    conflict: ItemConflict
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """The item is gone (410/404). `unsaved_json` holds what the user had typed."""
+
+    message: str
+    unsaved_json: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Anything else (offline, rate limit, server error); the edit is kept in the editor."""
+
+    message: str
+
+
+SaveOutcome: TypeAlias = Saved | NothingToSave | Invalid | Rejected | Conflicted | Deleted | Failed
+
+
+# ---------------------------------------------------------------- conflicts
+
+Choice: TypeAlias = Literal["mine", "theirs"] | FieldValue
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    """One field in a conflict: the value I started from, mine, and theirs now."""
+
+    field: FieldDef
+    base: FieldValue
+    mine: FieldValue | None  # None: I did not touch this field
+    theirs: FieldValue
+    theirs_changed: bool  # named in the revision diff since my revision
+
+    @property
+    def mine_changed(self) -> bool:
+        return self.mine is not None
+
+    @property
+    def clashes(self) -> bool:
+        """Both sides changed the field, to different values: the user must choose."""
+        return self.mine is not None and self.theirs_changed and self.mine != self.theirs
+
+
+@dataclass(frozen=True)
+class ItemConflict:
+    """Podio has a newer revision than the one the edit started from (409)."""
+
+    base: Item
+    current: Item
+    change: ItemChange
+    fields: tuple[FieldConflict, ...]
+    their_revisions: tuple[Revision, ...] = ()
+
+    @property
+    def clashing(self) -> tuple[FieldConflict, ...]:
+        return tuple(entry for entry in self.fields if entry.clashes)
+
+    def resolve(
+        self, choices: Mapping[int, Choice] | None = None, *, default: str = "mine"
+    ) -> ItemChange:
+        """The change to send on top of `current`: per field "mine", "theirs" or an edited value.
+
+        Fields without a choice follow `default`. Fields only they changed are left out, so
+        their edit stays. Choosing "theirs" everywhere gives an empty change.
+        """
+        choices = choices or {}
+        values: dict[int, FieldValue] = {}
+        for entry in self.fields:
+            if entry.mine is None:
+                continue
+            choice = choices.get(entry.field.field_id, default)
+            if choice == "theirs":
+                continue
+            value = entry.mine if choice == "mine" else choice
+            assert not isinstance(value, str)
+            if value != entry.theirs:
+                values[entry.field.field_id] = value
+        tags = self.change.tags
+        if tags is not None and choices.get(TAGS_KEY, default) == "theirs":
+            tags = None
+        if tags is not None and tuple(tags) == self.current.tags:
+            tags = None
+        return ItemChange(values=values, tags=tags)
+
+
+# The pseudo field id under which a conflict view reports the item's tags.
+TAGS_KEY = -1
+
+
+# ---------------------------------------------------------------- the cache, as this module sees it
+
+
+class ItemCacheWriter(Protocol):
+    """What saving needs from the cache (`cache.ItemStore` fits)."""
+
+    async def upsert(self, records: Sequence[Any]) -> Any: ...
+
+    async def mark_deleted(self, item_ids: Sequence[int]) -> int: ...
+
+    async def search(self, app_id: int, text: str, limit: int = 100) -> list[int]: ...
+
+    async def get_many(self, item_ids: Sequence[int]) -> list[Any]: ...
+
+
+# ---------------------------------------------------------------- the service
+
+
+class EditingService:
+    """Use cases of the item editor for one account.
+
+    `cache` is optional (the editor works online without one). `events` carries
+    `ItemSaved`/`ItemRemoved` for the item table, which refreshes the row from `item`.
+    """
+
+    def __init__(self, client: PodioClient, cache: ItemCacheWriter | None = None) -> None:
+        self.client = client
+        self.cache = cache
+        self.events: EventHub[EditEvent] = EventHub()
+        self._apps: dict[int, App] = {}
+
+    # ------------------------------------------------------------ reading
+
+    async def app(self, app_id: int, *, refresh: bool = False) -> App:
+        if refresh or app_id not in self._apps:
+            self._apps[app_id] = await self.client.app(app_id)
+        return self._apps[app_id]
+
+    async def load(self, item_id: int, app_id: int | None = None) -> tuple[App, Item]:
+        """The item and its app's full field definitions (every field, also empty ones)."""
+        if app_id is None:
+            probe = await self.client.item(item_id)
+            if probe.app_id is None:
+                raise DomainError(f"Item {item_id} names no app")
+            app_id = probe.app_id
+        app = await self.app(app_id)
+        item = await self.client.item(item_id, app=app)
+        await self._store(item)
+        return app, item
+
+    # ------------------------------------------------------------ saving
+
+    async def save(
+        self,
+        app: App,
+        base: Item,
+        change: ItemChange,
+        *,
+        silent: bool = False,
+        hook: bool = True,
+        revision: int | None = None,
+    ) -> SaveOutcome:
+        """Send `change` on top of `base` (revision-checked; `revision` overrides base's)."""
+        change = _drop_unchanged(base, change)
+        if not change.values and change.tags is None:
+            return NothingToSave(base)
+        issues = change.validate(app)
+        if issues:
+            return Invalid(tuple(issues))
+        try:
+            body = change.to_update_body(app)
+        except DomainError as exc:
+            return Invalid((ValidationIssue(0, "", str(exc)),))
+        expected = base.revision if revision is None else revision
+
+        def landed(current: Item) -> bool:
+            """After a dropped connection: does Podio hold exactly what we sent?"""
+            return all(current.value(fid) == value for fid, value in change.values.items())
+
+        try:
+            # Safe against a connection lost mid-write: the item is re-read and the PUT
+            # re-sent only with the original revision, so it can never overwrite silently.
+            outcome = await self.client.update_item_safely(
+                base.item_id,
+                body["fields"],
+                revision=expected,
+                tags=body.get("tags"),
+                silent=silent,
+                hook=hook,
+                landed=landed,
+            )
+        except Conflict:
+            return await self._conflict(app, base, change)
+        except (Gone, NotFound) as exc:
+            return await self._deleted(app, base, change, exc)
+        except BadRequest as exc:
+            return Rejected(exc.user_message, problems_from_bad_request(app, exc))
+        except PodioError as exc:
+            return Failed(exc.user_message)
+        try:
+            item = await self.client.item(base.item_id, app=app)
+        except PodioError as exc:
+            # Saved; only the re-read failed. Show what we sent on top of what we had.
+            log.warning("Saved item %s but could not re-read it: %s", base.item_id, exc)
+            item = dataclasses.replace(
+                base,
+                revision=outcome.revision,
+                values={**base.values, **change.values},
+                tags=change.tags if change.tags is not None else base.tags,
+            )
+            self.events.emit(ItemSaved(item))
+            return Saved(item, tuple(change.values))
+        await self._store(item)
+        self.events.emit(ItemSaved(item))
+        return Saved(item, tuple(change.values))
+
+    async def resolve(
+        self,
+        app: App,
+        conflict: ItemConflict,
+        choices: Mapping[int, Choice] | None = None,
+        *,
+        default: str = "mine",
+        silent: bool = False,
+        hook: bool = True,
+    ) -> SaveOutcome:
+        """Save the user's resolution on top of Podio's current revision.
+
+        Another edit in between gives a new `Conflicted` — never a silent overwrite.
+        """
+        change = conflict.resolve(choices, default=default)
+        if not change.values and change.tags is None:
+            await self._store(conflict.current)
+            self.events.emit(ItemSaved(conflict.current))
+            return NothingToSave(conflict.current)
+        return await self.save(app, conflict.current, change, silent=silent, hook=hook)
+
+    async def _conflict(self, app: App, base: Item, change: ItemChange) -> SaveOutcome:
+        try:
+            current = await self.client.item(base.item_id, app=app)
+        except (Gone, NotFound) as exc:
+            return await self._deleted(app, base, change, exc)
+        except PodioError as exc:
+            return Failed(
+                "Someone else changed this item, and reading their version failed: "
+                + exc.user_message
+            )
+        their_fields: set[int] | None = None
+        revisions: tuple[Revision, ...] = ()
+        try:
+            diffs = await self.client.revision_diff(base.item_id, base.revision, current.revision)
+            their_fields = {diff.field.field_id for diff in diffs}
+            revisions = tuple(
+                rev
+                for rev in await self.client.revisions(base.item_id)
+                if rev.revision > base.revision
+            )
+        except PodioError as exc:
+            # Without the diff, comparing both versions still shows what differs.
+            log.warning("Revision diff of item %s failed: %s", base.item_id, exc)
+        await self._store(current)
+        return Conflicted(build_conflict(app, base, current, change, their_fields, revisions))
+
+    async def _deleted(self, app: App, base: Item, change: ItemChange, exc: PodioError) -> Deleted:
+        if self.cache is not None:
+            try:
+                await self.cache.mark_deleted([base.item_id])
+            except Exception:  # the cache is a copy; failing to mark it must not hide the news
+                log.exception("Could not mark item %s deleted in the cache", base.item_id)
+        self.events.emit(ItemRemoved(base.item_id, base.app_id))
+        title = base.title or f"#{base.item_id}"
+        message = (
+            f'"{title}" was deleted in Podio, so your changes could not be saved. '
+            "Copy them out below."
+        )
+        log.info("Item %s is gone: %s", base.item_id, exc)
+        return Deleted(message, unsaved_values_json(app, base, change))
+
+    # ------------------------------------------------------------ create, duplicate, delete
+
+    async def create(
+        self, app: App, change: ItemChange, *, silent: bool = False, hook: bool = True
+    ) -> SaveOutcome:
+        issues = [*change.validate(app), *missing_required(app, change)]
+        if issues:
+            return Invalid(tuple(issues))
+        try:
+            body = change.to_update_body(app)
+            item_id = await self.client.create_item(
+                app.app_id, body["fields"], tags=body.get("tags"), silent=silent, hook=hook
+            )
+            item = await self.client.item(item_id, app=app)
+        except BadRequest as exc:
+            return Rejected(exc.user_message, problems_from_bad_request(app, exc))
+        except DomainError as exc:
+            return Invalid((ValidationIssue(0, "", str(exc)),))
+        except PodioError as exc:
+            return Failed(exc.user_message)
+        await self._store(item)
+        self.events.emit(ItemSaved(item, created=True))
+        return Saved(item, tuple(change.values))
+
+    async def duplicate(
+        self, app: App, item: Item, *, silent: bool = False, hook: bool = True
+    ) -> SaveOutcome:
+        """A new item with the same writable values and tags (read-only fields are Podio's)."""
+        return await self.create(app, copy_change(app, item), silent=silent, hook=hook)
+
+    async def delete(self, item: Item, *, silent: bool = False, hook: bool = True) -> None:
+        await self.client.delete_item(item.item_id, silent=silent, hook=hook)
+        if self.cache is not None:
+            await self.cache.mark_deleted([item.item_id])
+        self.events.emit(ItemRemoved(item.item_id, item.app_id))
+
+    # ------------------------------------------------------------ relationship and contact search
+
+    async def find_related(
+        self, fdef: FieldDef, text: str, *, limit: int = 20
+    ) -> list[RelatedItem]:
+        """Items this relationship field may point to: Podio's find endpoint, then the cache."""
+        found: dict[int, RelatedItem] = {}
+        try:
+            for candidate in await self.client.find_referenceable(fdef.field_id, text, limit=limit):
+                found.setdefault(candidate.item_id, _related(candidate))
+        except PodioError as exc:
+            log.info(
+                "Reference search for field %s failed, using the cache: %s", fdef.field_id, exc
+            )
+        if self.cache is not None and text.strip():
+            for app_id in referenced_app_ids(fdef):
+                try:
+                    ids = await self.cache.search(app_id, text, limit)
+                    cached = await self.cache.get_many(ids[:limit])
+                except Exception:
+                    log.exception("Cache search in app %s failed", app_id)
+                    continue
+                for row in cached:
+                    found.setdefault(
+                        row.item_id,
+                        RelatedItem(item_id=row.item_id, title=row.title, app_id=row.app_id),
+                    )
+        return list(found.values())[:limit]
+
+    async def find_contacts(
+        self, app: App, fdef: FieldDef, text: str, *, limit: int = 20
+    ) -> list[ContactRef]:
+        """Contacts whose name or e-mail matches `text`, from the contacts this app's items hold.
+
+        Podio's contact directory is not part of our API client; the people already used in
+        this app (from the cache) are who the field is normally filled with.
+        """
+        wanted = text.strip().casefold()
+        if not wanted or self.cache is None:
+            return []
+        found: dict[int, ContactRef] = {}
+        try:
+            ids = await self.cache.search(app.app_id, text, 200)
+            rows = await self.cache.get_many(ids)
+        except Exception:
+            log.exception("Cache search for contacts failed")
+            return []
+        for row in rows:
+            for entry in row.raw.get("fields") or []:
+                if entry.get("field_id") != fdef.field_id:
+                    continue
+                try:
+                    value = parse_values(fdef, entry.get("values") or [])
+                except DomainError:
+                    continue
+                if isinstance(value, ContactValue):
+                    for contact in value.contacts:
+                        haystack = " ".join((contact.name, *contact.mails)).casefold()
+                        if wanted in haystack:
+                            found.setdefault(contact.profile_id, contact)
+        return sorted(found.values(), key=lambda c: c.name.casefold())[:limit]
+
+    # ------------------------------------------------------------ files, embeds
+
+    async def upload(self, filename: str, content: bytes, mimetype: str) -> FileRef:
+        info = await self.client.upload_file(filename, content, mimetype=mimetype)
+        return FileRef(
+            file_id=info.file_id,
+            name=info.name or filename,
+            mimetype=info.mimetype or mimetype,
+            size=info.size,
+            link=info.link,
+            thumbnail_link=info.thumbnail_link,
+        )
+
+    async def download(self, file_id: int) -> bytes:
+        return await self.client.download_file(file_id)
+
+    async def create_embed(self, url: str) -> EmbedRef:
+        embed = await self.client.create_embed(url)
+        return EmbedRef(embed_id=embed.embed_id, url=embed.url, title=embed.title)
+
+    async def item_files(self, item: Item) -> tuple[FileInfo, ...]:
+        return item.files
+
+    async def attach(self, item: Item, filename: str, content: bytes, mimetype: str) -> Item:
+        """Upload a file and attach it to the item; returns the item re-read."""
+        info = await self.client.upload_file(filename, content, mimetype=mimetype)
+        await self.client.attach_file(info.file_id, "item", item.item_id)
+        return await self._reread(item)
+
+    async def detach(self, item: Item, file_id: int) -> Item:
+        """Remove a file from the item (Podio replaces the whole `file_ids` list)."""
+        keep = [info.file_id for info in item.files if info.file_id != file_id]
+        await self.client.update_item(item.item_id, None, file_ids=keep)
+        return await self._reread(item)
+
+    # ------------------------------------------------------------ comments, revisions, tasks
+
+    async def comments(self, item_id: int) -> tuple[Comment, ...]:
+        return await self.client.comments(item_id)
+
+    async def add_comment(self, item_id: int, text: str) -> tuple[Comment, ...]:
+        if not text.strip():
+            raise DomainError("A comment cannot be empty")
+        await self.client.add_comment(item_id, text)
+        return await self.client.comments(item_id)
+
+    async def revisions(self, item_id: int) -> tuple[Revision, ...]:
+        return tuple(sorted(await self.client.revisions(item_id), key=lambda r: -r.revision))
+
+    async def revision_diff(self, item_id: int, revision: int) -> tuple[RevisionDiff, ...]:
+        """What `revision` changed (the diff from the one before it)."""
+        return await self.client.revision_diff(item_id, max(revision - 1, 0), revision)
+
+    async def revert(self, app: App, item: Item, revision: int) -> SaveOutcome:
+        """Undo what `revision` changed — only if nobody edited the item since `item` was read."""
+        try:
+            current = await self.client.item(item.item_id, app=app)
+        except (Gone, NotFound) as exc:
+            return await self._deleted(app, item, ItemChange(), exc)
+        except PodioError as exc:
+            return Failed(exc.user_message)
+        if current.revision != item.revision:
+            await self._store(current)
+            return Conflicted(build_conflict(app, item, current, ItemChange(), None, ()))
+        try:
+            await self.client.revert_revision(item.item_id, revision)
+            reverted = await self.client.item(item.item_id, app=app)
+        except PodioError as exc:
+            return Failed(exc.user_message)
+        await self._store(reverted)
+        self.events.emit(ItemSaved(reverted))
+        return Saved(reverted)
+
+    async def tasks(self, item_id: int) -> tuple[Task, ...]:
+        return await self.client.item_tasks(item_id)
+
+    # ------------------------------------------------------------ helpers
+
+    async def _reread(self, item: Item) -> Item:
+        app = self._apps.get(item.app_id) if item.app_id is not None else None
+        fresh = await self.client.item(item.item_id, app=app)
+        await self._store(fresh)
+        self.events.emit(ItemSaved(fresh))
+        return fresh
+
+    async def _store(self, item: Item) -> None:
+        if self.cache is None or item.app_id is None:
+            return
+        try:
+            await self.cache.upsert([item_record(item.raw, item.app_id)])
+        except Exception:  # the cache is a copy; a failed write must not fail the save
+            log.exception("Could not write item %s to the cache", item.item_id)
+
+
+# ---------------------------------------------------------------- pure helpers
+
+
+def _related(candidate: ReferenceCandidate) -> RelatedItem:
+    return RelatedItem(
+        item_id=candidate.item_id,
+        title=candidate.title,
+        app_id=candidate.app_id,
+        link=candidate.link,
+    )
+
+
+def _drop_unchanged(base: Item, change: ItemChange) -> ItemChange:
+    values = {fid: value for fid, value in change.values.items() if value != base.value(fid)}
+    tags = change.tags
+    if tags is not None and tuple(tags) == base.tags:
+        tags = None
+    return ItemChange(values=values, tags=tags)
+
+
+def missing_required(app: App, change: ItemChange) -> list[ValidationIssue]:
+    """Required fields a new item leaves empty."""
+    issues = []
+    for fdef in app.active_fields:
+        if fdef.required and not fdef.is_read_only and fdef.field_id not in change.values:
+            issues.extend(validate(fdef, EMPTY))
+    return issues
+
+
+def copy_change(app: App, item: Item) -> ItemChange:
+    """Every writable, non-empty value of `item` (for duplicating it)."""
+    values: dict[int, FieldValue] = {}
+    for fdef in app.active_fields:
+        value = item.value(fdef.field_id)
+        if fdef.is_read_only or is_empty(value):
+            continue
+        try:
+            to_input(fdef, value)
+        except DomainError:
+            continue
+        values[fdef.field_id] = value
+    return ItemChange(values=values, tags=item.tags or None)
+
+
+def build_conflict(
+    app: App,
+    base: Item,
+    current: Item,
+    change: ItemChange,
+    their_fields: set[int] | None,
+    revisions: Sequence[Revision],
+) -> ItemConflict:
+    """Field by field: base, mine (if I changed it), theirs (and whether they changed it).
+
+    `their_fields` are the fields named in the revision diff; without it (diff unavailable)
+    a field counts as changed by them when its value differs from the base.
+    """
+    entries: list[FieldConflict] = []
+    for fdef in app.active_fields:
+        fid = fdef.field_id
+        base_value = base.value(fid)
+        theirs = current.value(fid)
+        changed = (fid in their_fields) if their_fields is not None else theirs != base_value
+        # A diff entry that leaves the value as it was is not a change worth showing.
+        changed = changed and theirs != base_value
+        mine = change.values.get(fid)
+        if mine is None and not changed:
+            continue
+        entries.append(FieldConflict(fdef, base_value, mine, theirs, changed))
+    return ItemConflict(base, current, change, tuple(entries), tuple(revisions))
+
+
+def problems_from_bad_request(app: App, error: BadRequest) -> tuple[FieldProblem, ...]:
+    """Map a 400 onto the fields it names (by id, external id or label), if it names any."""
+    body = error.body
+    texts: list[str] = []
+    for key, value in body.error_parameters.items():
+        texts.append(str(key))
+        texts.append(json.dumps(value) if not isinstance(value, str) else value)
+    texts.extend(filter(None, [body.error_description, body.error_detail or "", body.error]))
+    message = body.error_description or error.user_message
+    problems: list[FieldProblem] = []
+    for fdef in app.active_fields:
+        names = {str(fdef.field_id)}
+        if fdef.external_id:
+            names.add(fdef.external_id)
+        if fdef.label:
+            names.add(fdef.label)
+        if any(_mentions(text, name) for text in texts for name in names):
+            problems.append(FieldProblem(fdef.field_id, fdef.label, message))
+    if not problems:
+        problems.append(FieldProblem(None, "", message))
+    return tuple(problems)
+
+
+def _mentions(text: str, name: str) -> bool:
+    if not name or not text:
+        return False
+    if text == name:
+        return True
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
+
+
+def unsaved_values_json(app: App, base: Item, change: ItemChange) -> str:
+    """What the user typed, readable and re-usable: label, shown text and Podio input JSON."""
+    fields: list[dict[str, Any]] = []
+    for field_id, value in change.values.items():
+        fdef = app.field(field_id) or base.field(field_id)
+        if fdef is None:
+            continue
+        try:
+            podio_input: Any = to_input(fdef, value)
+        except DomainError:
+            podio_input = None
+        fields.append(
+            {
+                "field_id": fdef.field_id,
+                "external_id": fdef.external_id,
+                "label": fdef.label,
+                "text": display_text(fdef, value),
+                "input": podio_input,
+            }
+        )
+    document: dict[str, Any] = {
+        "item_id": base.item_id,
+        "title": base.title,
+        "revision": base.revision,
+        "fields": fields,
+    }
+    if change.tags is not None:
+        document["tags"] = list(change.tags)
+    return json.dumps(document, indent=2, ensure_ascii=False, default=str)
+
+
+def editable_decimal(number: Decimal, decimals: int | None) -> str:
+    """The exact number as typed text: Podio's padding zeros removed down to `decimals`
+    places (12.5000 with 2 decimals -> "12.50"); never rounded."""
+    text = plain_decimal(number)
+    if "." not in text:
+        return text
+    whole, fraction = text.split(".", 1)
+    keep = max(decimals or 0, len(fraction.rstrip("0")))
+    return f"{whole}.{fraction[:keep]}" if keep else whole
+
+
+def parse_coordinate(fdef: FieldDef, text: str, what: str) -> Decimal | None:
+    """A typed latitude/longitude ("55.69"), None when blank."""
+    if not text.strip():
+        return None
+    try:
+        return Decimal(text.strip())
+    except InvalidOperation:
+        raise MalformedValueError(f'"{fdef.label}": the {what} "{text}" is not a number') from None
+
+
+def check_link_url(url: str) -> str | None:
+    """Why `url` cannot be a link (None when it can): Podio embeds need a web address."""
+    text = url.strip()
+    if not text:
+        return "enter a web address"
+    if not re.match(r"(?i)^https?://[^\s/$.?#][^\s]*$", text):
+        return f'"{text}" is not a web address; it should start with https:// or http://'
+    return None
+
+
+def issues_by_field(issues: Iterable[ValidationIssue]) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = {}
+    for issue in issues:
+        grouped.setdefault(issue.field_id, []).append(issue.message)
+    return grouped
+
+
+# ---------------------------------------------------------------- HTML for Podio text fields
+
+# The tags Podio's own editor produces; anything else is unwrapped (text kept, tag dropped).
+_PODIO_TAGS = frozenset(
+    {"p", "br", "strong", "em", "u", "s", "a", "ul", "ol", "li", "h1", "h2", "h3", "blockquote"}
+)
+_TAG_ALIASES = {
+    "b": "strong",
+    "i": "em",
+    "strike": "s",
+    "del": "s",
+    "h4": "h3",
+    "h5": "h3",
+    "h6": "h3",
+    "div": "p",
+}
+_SKIPPED_CONTENT = frozenset({"head", "style", "script", "title", "template"})
+_BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "blockquote"})
+_SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:", "callto:")
+
+
+def _style_map(style: str) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for part in style.split(";"):
+        name, sep, value = part.partition(":")
+        if sep:
+            result[name.strip().lower()] = value.strip().lower()
+    return result
+
+
+def _inline_tags_for_style(style: dict[str, str], *, in_heading: bool, in_link: bool) -> list[str]:
+    tags: list[str] = []
+    weight = style.get("font-weight", "")
+    if not in_heading and (weight == "bold" or (weight.isdigit() and int(weight) >= 600)):
+        tags.append("strong")
+    if style.get("font-style") == "italic":
+        tags.append("em")
+    decoration = style.get("text-decoration", "")
+    # Qt underlines every link; that underline is the link's look, not the user's markup.
+    if "underline" in decoration and not in_link:
+        tags.append("u")
+    if "line-through" in decoration:
+        tags.append("s")
+    return tags
+
+
+class _PodioHtmlSanitizer(HTMLParser):
+    """Rewrites any HTML (including Qt's rich-text dialect) into the tag set Podio uses."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        # (source tag, closing tags this element emitted, innermost first)
+        self._stack: list[tuple[str, list[str]]] = []
+        self._skip_depth = 0
+
+    # -- helpers
+    def _open_names(self) -> list[str]:
+        return [closer for _tag, closers in self._stack for closer in closers]
+
+    def _inside(self, *names: str) -> bool:
+        open_names = self._open_names()
+        return any(name in open_names for name in names)
+
+    def _in_block(self) -> bool:
+        return any(name in _BLOCKS for name in self._open_names())
+
+    # -- HTMLParser interface
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_CONTENT:
+            self._skip_depth += 1
+            return
+        if self._skip_depth:
+            return
+        attributes = {name: value or "" for name, value in attrs}
+        style = _style_map(attributes.get("style", ""))
+        name = _TAG_ALIASES.get(tag, tag)
+        if name == "br":
+            self.out.append("<br>")
+            return
+        emitted: list[str] = []
+        if (
+            name == "p"
+            and style.get("margin-left") == "40px"
+            and style.get("margin-right") == "40px"
+        ):
+            # Qt renders <blockquote> as an indented paragraph and writes it back that way.
+            name = "blockquote"
+        if name == "a":
+            href = attributes.get("href", "").strip()
+            if href.lower().startswith(_SAFE_LINK_SCHEMES):
+                self.out.append(f'<a href="{html.escape(href, quote=True)}">')
+                emitted.append("a")
+        elif name in _PODIO_TAGS:
+            self.out.append(f"<{name}>")
+            emitted.append(name)
+        in_heading = self._inside("h1", "h2", "h3") or name in {"h1", "h2", "h3"}
+        for inline in _inline_tags_for_style(
+            style, in_heading=in_heading, in_link=self._inside("a") or name == "a"
+        ):
+            if inline not in emitted:
+                self.out.append(f"<{inline}>")
+                emitted.append(inline)
+        self._stack.append((tag, list(reversed(emitted))))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag != "br" and tag not in _SKIPPED_CONTENT:
+            self.handle_endtag(tag)
+        elif tag in _SKIPPED_CONTENT:
+            self._skip_depth -= 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_CONTENT:
+            self._skip_depth = max(0, self._skip_depth - 1)
+            return
+        if self._skip_depth or tag == "br":
+            return
+        if not any(open_tag == tag for open_tag, _ in self._stack):
+            return
+        while self._stack:
+            open_tag, closers = self._stack.pop()
+            self.out.extend(f"</{closer}>" for closer in closers)
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self._skip_depth:
+            return
+        if not self._in_block() and not data.strip():
+            return  # whitespace between blocks (Qt puts newlines there)
+        self.out.append(html.escape(data, quote=False))
+
+    def result(self) -> str:
+        self.close()
+        while self._stack:
+            _tag, closers = self._stack.pop()
+            self.out.extend(f"</{closer}>" for closer in closers)
+        return "".join(self.out)
+
+
+def sanitize_podio_html(source: str) -> str:
+    """Return `source` reduced to the HTML Podio's text fields use; text is always kept.
+
+    Qt's rich-text output (spans with font-weight/font-style/text-decoration styles, indented
+    paragraphs for quotes) is rewritten to the equivalent plain tags.
+    """
+    parser = _PodioHtmlSanitizer()
+    parser.feed(source)
+    return parser.result()

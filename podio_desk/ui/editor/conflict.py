@@ -1,0 +1,242 @@
+"""The conflict view: someone else saved the item while I was editing it (409).
+
+Field by field it shows the value I started from, mine, and theirs (from the revision diff),
+and lets me keep mine, take theirs, or edit a new value. Nothing is saved until I say so.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from podio_desk.domain.errors import DomainError
+from podio_desk.domain.fields import FieldValue, display_text, validate
+from podio_desk.services.editing import Choice, FieldConflict, ItemConflict
+from podio_desk.ui.editor.context import EditorContext
+from podio_desk.ui.editor.fields import ERROR_COLOR, FieldEditor, create_editor
+
+MINE, THEIRS, EDIT = 0, 1, 2
+
+
+def _value_label(text: str, *, strong: bool = False) -> QLabel:
+    label = QLabel(text or "—")
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setMinimumWidth(140)
+    if strong:
+        label.setStyleSheet("font-weight: 600;")
+    return label
+
+
+class _ConflictRow:
+    """The widgets of one field in the conflict grid."""
+
+    def __init__(self, entry: FieldConflict, context: EditorContext, parent: QWidget) -> None:
+        self.entry = entry
+        self.group = QButtonGroup(parent)
+        self.mine_button = QRadioButton("Keep mine", parent)
+        self.theirs_button = QRadioButton("Take theirs", parent)
+        self.edit_button = QRadioButton("Edit", parent)
+        for index, button in enumerate((self.mine_button, self.theirs_button, self.edit_button)):
+            self.group.addButton(button, index)
+            # Fields only they changed offer no choice: their value stays.
+            button.setVisible(entry.mine_changed)
+        self.editor: FieldEditor | None = None
+        self.error = QLabel(parent)
+        self.error.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        if entry.mine_changed:
+            self.mine_button.setChecked(True)
+            self.editor = create_editor(entry.field, context, parent)
+            start: FieldValue = entry.mine if entry.mine is not None else entry.theirs
+            self.editor.set_value(start)
+            self.editor.setVisible(False)
+            self.edit_button.toggled.connect(self.editor.setVisible)
+
+    def choice(self) -> Choice | None:
+        """ "mine", "theirs", an edited value, or None for fields I did not change."""
+        if not self.entry.mine_changed:
+            return None
+        checked = self.group.checkedId()
+        if checked == THEIRS:
+            return "theirs"
+        if checked == EDIT and self.editor is not None:
+            return self.editor.value()
+        return "mine"
+
+
+class ConflictView(QWidget):
+    """Shows an `ItemConflict` and lets the user decide.
+
+    Signals:
+        resolved(dict): field id -> "mine" | "theirs" | edited value; the user pressed Save.
+        cancelled(): back to my edit without saving.
+    """
+
+    resolved = Signal(object)
+    cancelled = Signal()
+
+    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.conflict: ItemConflict | None = None
+        self.rows: dict[int, _ConflictRow] = {}
+        layout = QVBoxLayout(self)
+        self.heading = QLabel(self)
+        self.heading.setWordWrap(True)
+        self.heading.setStyleSheet("font-size: 14px; font-weight: 600;")
+        layout.addWidget(self.heading)
+        self.explain = QLabel(
+            "Choose for each field you changed: keep your value, take theirs, or edit a new one. "
+            "Fields only they changed keep their value.",
+            self,
+        )
+        self.explain.setWordWrap(True)
+        layout.addWidget(self.explain)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        layout.addWidget(self.scroll_area, 1)
+        self.message = QLabel(self)
+        self.message.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        layout.addWidget(self.message)
+        buttons = QHBoxLayout()
+        self.all_mine_button = QPushButton("Keep all mine", self)
+        self.all_theirs_button = QPushButton("Take all theirs", self)
+        self.save_button = QPushButton("Save my choices", self)
+        self.save_button.setDefault(True)
+        self.cancel_button = QPushButton("Back to my edit", self)
+        self.all_mine_button.clicked.connect(lambda: self.choose_all(MINE))
+        self.all_theirs_button.clicked.connect(lambda: self.choose_all(THEIRS))
+        self.save_button.clicked.connect(self.submit)
+        self.cancel_button.clicked.connect(lambda: self.cancelled.emit())
+        buttons.addWidget(self.all_mine_button)
+        buttons.addWidget(self.all_theirs_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+        layout.addLayout(buttons)
+
+    def show_conflict(self, conflict: ItemConflict) -> None:
+        self.conflict = conflict
+        self.rows = {}
+        self.message.hide()
+        who = ""
+        last = conflict.their_revisions[-1] if conflict.their_revisions else None
+        if last is not None and last.created_by is not None and last.created_by.name:
+            who = f" by {last.created_by.name}"
+        when = ""
+        if last is not None and last.created_on is not None:
+            when = f" on {last.created_on:%Y-%m-%d %H:%M} UTC"
+        self.heading.setText(
+            f'"{conflict.current.title or conflict.base.title}" was changed{who}{when} while you '
+            f"were editing it (revision {conflict.base.revision} → {conflict.current.revision})."
+        )
+        body = QWidget()
+        grid = QGridLayout(body)
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(8)
+        for column, title in enumerate(("Field", "Before", "Yours", "Theirs now", "Use")):
+            header = QLabel(f"<b>{title}</b>", body)
+            grid.addWidget(header, 0, column)
+        row_index = 1
+        for entry in conflict.fields:
+            fdef = entry.field
+            name = QLabel(fdef.label, body)
+            name.setStyleSheet("font-weight: 600;" if entry.clashes else "")
+            grid.addWidget(name, row_index, 0, Qt.AlignmentFlag.AlignTop)
+            top = Qt.AlignmentFlag.AlignTop
+            grid.addWidget(_value_label(display_text(fdef, entry.base)), row_index, 1, top)
+            mine_text = (
+                display_text(fdef, entry.mine) if entry.mine is not None else "(not changed)"
+            )
+            grid.addWidget(_value_label(mine_text, strong=entry.mine_changed), row_index, 2, top)
+            theirs_text = display_text(fdef, entry.theirs)
+            if not entry.theirs_changed:
+                theirs_text += "  (unchanged)" if theirs_text else "(unchanged)"
+            grid.addWidget(
+                _value_label(theirs_text, strong=entry.theirs_changed), row_index, 3, top
+            )
+            row = _ConflictRow(entry, self.context, body)
+            self.rows[fdef.field_id] = row
+            if entry.mine_changed:
+                choices = QWidget(body)
+                choice_layout = QVBoxLayout(choices)
+                choice_layout.setContentsMargins(0, 0, 0, 0)
+                choice_layout.setSpacing(0)
+                for button in (row.mine_button, row.theirs_button, row.edit_button):
+                    button.setParent(choices)
+                    choice_layout.addWidget(button)
+                grid.addWidget(choices, row_index, 4, Qt.AlignmentFlag.AlignTop)
+                if row.editor is not None:
+                    row_index += 1
+                    grid.addWidget(row.editor, row_index, 1, 1, 4)
+                row_index += 1
+                grid.addWidget(row.error, row_index, 1, 1, 4)
+            else:
+                kept = QLabel("Their change stays", body)
+                kept.setStyleSheet("color: palette(mid);")
+                grid.addWidget(kept, row_index, 4, Qt.AlignmentFlag.AlignTop)
+            row_index += 1
+        grid.setRowStretch(row_index, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+        grid.setColumnStretch(3, 1)
+        self.scroll_area.setWidget(body)
+
+    def choose_all(self, which: int) -> None:
+        for row in self.rows.values():
+            if row.entry.mine_changed:
+                (row.mine_button if which == MINE else row.theirs_button).setChecked(True)
+
+    def choose(self, field_id: int, which: int) -> None:
+        row = self.rows[field_id]
+        (row.mine_button, row.theirs_button, row.edit_button)[which].setChecked(True)
+
+    def choices(self) -> dict[int, Choice] | None:
+        """The user's choices, or None (with messages shown) if an edited value is invalid."""
+        chosen: dict[int, Choice] = {}
+        bad = False
+        for field_id, row in self.rows.items():
+            row.error.hide()
+            try:
+                choice = row.choice()
+            except DomainError as exc:
+                row.error.setText(str(exc))
+                row.error.show()
+                bad = True
+                continue
+            if choice is None:
+                continue
+            if not isinstance(choice, str):
+                issues = validate(row.entry.field, choice)
+                if issues:
+                    row.error.setText("\n".join(issue.message for issue in issues))
+                    row.error.show()
+                    bad = True
+                    continue
+            chosen[field_id] = choice
+        if bad:
+            self.message.setText("Fix the values marked in red first; nothing was saved.")
+            self.message.show()
+            return None
+        return chosen
+
+    def submit(self) -> None:
+        chosen = self.choices()
+        if chosen is not None:
+            self.resolved.emit(chosen)

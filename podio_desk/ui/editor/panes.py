@@ -1,0 +1,409 @@
+"""Side panes of the item editor: comments, files, revision history, tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from podio_desk.domain.fields import display_text, strip_html
+from podio_desk.domain.items import Comment, FileInfo, Item, Revision, RevisionDiff, Task
+from podio_desk.domain.workspace import App
+from podio_desk.services.editing import Conflicted, Deleted, Failed, Saved, SaveOutcome
+from podio_desk.ui.editor.context import EditorContext
+from podio_desk.ui.editor.fields import ERROR_COLOR
+
+
+def _when(moment: Any) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment is not None else ""
+
+
+def _message_failure(exc: BaseException) -> str:
+    return str(getattr(exc, "user_message", "") or exc)
+
+
+class _Pane(QWidget):
+    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.app: App | None = None
+        self.item: Item | None = None
+        self.layout_ = QVBoxLayout(self)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.hide()
+        self.task: asyncio.Task[Any] | None = None
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(f"color: {ERROR_COLOR};" if error else "color: palette(mid);")
+        self.status.setVisible(bool(text))
+
+    def show_item(self, app: App, item: Item) -> None:
+        self.app = app
+        self.item = item
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Load the pane's content for the current item."""
+
+    def _run(self, name: str, coro: Any) -> None:
+        item_id = self.item.item_id if self.item is not None else 0
+        self.task = self.context.run(f"{name}:{item_id}", coro)
+
+
+class CommentsPane(_Pane):
+    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.list = QTextBrowser(self)
+        self.list.setOpenExternalLinks(True)
+        self.input = QPlainTextEdit(self)
+        self.input.setPlaceholderText("Write a comment…")
+        self.input.setMaximumHeight(80)
+        self.add_button = QPushButton("Add comment", self)
+        self.add_button.clicked.connect(self.add)
+        self.layout_.addWidget(self.list, 1)
+        self.layout_.addWidget(self.input)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.add_button)
+        self.layout_.addLayout(row)
+        self.layout_.addWidget(self.status)
+        self.comments: tuple[Comment, ...] = ()
+
+    def refresh(self) -> None:
+        if self.item is not None and self.context.service is not None:
+            self._run("comments", self._load())
+
+    async def _load(self) -> None:
+        assert self.item is not None
+        assert self.context.service is not None
+        try:
+            self._show(await self.context.service.comments(self.item.item_id))
+        except Exception as exc:  # shown in the pane
+            self.say(f"Comments could not be loaded: {_message_failure(exc)}", error=True)
+
+    def _show(self, comments: tuple[Comment, ...]) -> None:
+        self.comments = comments
+        parts = []
+        for comment in comments:
+            who = comment.created_by.name if comment.created_by else ""
+            text = (
+                strip_html(comment.rich_value or comment.value)
+                if comment.rich_value
+                else comment.value
+            )
+            escaped = (
+                text.replace("&", "&amp;")
+                .replace("<", "&lt;")
+                .replace(">", "&gt;")
+                .replace("\n", "<br>")
+            )
+            parts.append(
+                f"<p><b>{who or 'Someone'}</b> "
+                f"<span style='color:gray'>{_when(comment.created_on)}</span><br>{escaped}</p>"
+            )
+        self.list.setHtml("".join(parts) or "<p style='color:gray'>No comments yet.</p>")
+        self.say("")
+
+    def add(self) -> None:
+        text = self.input.toPlainText()
+        if not text.strip():
+            self.say("Write something first; empty comments are not sent.", error=True)
+            return
+        if self.item is None or self.context.service is None:
+            return
+        self._run("comment-add", self._add(text))
+
+    async def _add(self, text: str) -> None:
+        assert self.item is not None
+        assert self.context.service is not None
+        self.add_button.setEnabled(False)
+        try:
+            comments = await self.context.service.add_comment(self.item.item_id, text)
+        except Exception as exc:  # shown in the pane, the text stays in the box
+            self.say(f"The comment was not added: {_message_failure(exc)}", error=True)
+            return
+        finally:
+            self.add_button.setEnabled(True)
+        self.input.clear()
+        self._show(comments)
+
+
+class FilesPane(_Pane):
+    """Files attached to the item (not those in file fields): add, download, remove."""
+
+    item_changed = Signal(object)
+
+    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.list = QListWidget(self)
+        self.add_button = QPushButton("Attach…", self)
+        self.download_button = QPushButton("Download…", self)
+        self.remove_button = QPushButton("Remove", self)
+        self.add_button.clicked.connect(self._choose)
+        self.download_button.clicked.connect(self._download_selected)
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.layout_.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        for button in (self.add_button, self.download_button, self.remove_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        self.layout_.addLayout(row)
+        self.layout_.addWidget(self.status)
+        self.files: tuple[FileInfo, ...] = ()
+
+    def refresh(self) -> None:
+        self.files = self.item.files if self.item is not None else ()
+        self.list.clear()
+        for info in self.files:
+            entry = QListWidgetItem(f"{info.name}  ({info.mimetype or 'file'})", self.list)
+            entry.setData(Qt.ItemDataRole.UserRole, info.file_id)
+        if not self.files:
+            self.say("No files attached.")
+        else:
+            self.say("")
+
+    def _selected(self) -> FileInfo | None:
+        row = self.list.currentRow()
+        return self.files[row] if 0 <= row < len(self.files) else None
+
+    def _choose(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, "Attach files")
+        for name in names:
+            path = Path(name)
+            self._run(f"attach:{path.name}", self._attach_path(path))
+
+    async def _attach_path(self, path: Path) -> None:
+        content = await asyncio.to_thread(path.read_bytes)
+        await self.attach(
+            path.name, content, mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        )
+
+    async def attach(self, name: str, content: bytes, mimetype: str) -> None:
+        assert self.item is not None
+        assert self.context.service is not None
+        self.say(f"Attaching {name}…")
+        try:
+            self.item = await self.context.service.attach(self.item, name, content, mimetype)
+        except Exception as exc:  # shown in the pane
+            self.say(f"{name} was not attached: {_message_failure(exc)}", error=True)
+            return
+        self.refresh()
+        self.item_changed.emit(self.item)
+
+    def _download_selected(self) -> None:
+        info = self._selected()
+        if info is None:
+            self.say("Select a file first.", error=True)
+            return
+        target, _ = QFileDialog.getSaveFileName(self, "Save file", info.name)
+        if target:
+            self._run(f"download:{info.file_id}", self._download(info, Path(target)))
+
+    async def _download(self, info: FileInfo, target: Path) -> None:
+        assert self.context.service is not None
+        try:
+            content = await self.context.service.download(info.file_id)
+            await asyncio.to_thread(target.write_bytes, content)
+        except Exception as exc:  # shown in the pane
+            self.say(f"Download failed: {_message_failure(exc)}", error=True)
+            return
+        self.say(f"Saved {target.name}")
+
+    def _remove_selected(self) -> None:
+        info = self._selected()
+        if info is None or self.item is None:
+            return
+        answer = QMessageBox.question(self, "Remove file", f'Remove "{info.name}" from this item?')
+        if answer == QMessageBox.StandardButton.Yes:
+            self._run(f"detach:{info.file_id}", self._detach(info))
+
+    async def _detach(self, info: FileInfo) -> None:
+        assert self.item is not None
+        assert self.context.service is not None
+        try:
+            self.item = await self.context.service.detach(self.item, info.file_id)
+        except Exception as exc:  # shown in the pane
+            self.say(f"{info.name} was not removed: {_message_failure(exc)}", error=True)
+            return
+        self.refresh()
+        self.item_changed.emit(self.item)
+
+
+def diff_text(diffs: tuple[RevisionDiff, ...]) -> str:
+    """A readable diff: one line per field, "label: before → after"."""
+    lines = []
+    for diff in diffs:
+        before = display_text(diff.field, diff.from_value) or "(empty)"
+        after = display_text(diff.field, diff.to_value) or "(empty)"
+        lines.append(f"{diff.field.label}: {before} → {after}")
+    return "\n".join(lines) or "No field changes in this revision."
+
+
+class HistoryPane(_Pane):
+    """Revisions, what each one changed, and undoing one (only if nobody edited since)."""
+
+    outcome = Signal(object)
+
+    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.list = QListWidget(self)
+        self.list.currentRowChanged.connect(self._on_row)
+        self.diff = QPlainTextEdit(self)
+        self.diff.setReadOnly(True)
+        self.revert_button = QPushButton("Undo this revision", self)
+        self.revert_button.setEnabled(False)
+        self.revert_button.clicked.connect(self._revert_selected)
+        self.layout_.addWidget(self.list, 1)
+        self.layout_.addWidget(self.diff, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.revert_button)
+        self.layout_.addLayout(row)
+        self.layout_.addWidget(self.status)
+        self.revisions: tuple[Revision, ...] = ()
+        self.diffs: dict[int, tuple[RevisionDiff, ...]] = {}
+
+    def refresh(self) -> None:
+        if self.item is not None and self.context.service is not None:
+            self._run("revisions", self._load())
+
+    async def _load(self) -> None:
+        assert self.item is not None
+        assert self.context.service is not None
+        try:
+            self.revisions = await self.context.service.revisions(self.item.item_id)
+        except Exception as exc:  # shown in the pane
+            self.say(f"History could not be loaded: {_message_failure(exc)}", error=True)
+            return
+        self.list.clear()
+        self.diff.clear()
+        for revision in self.revisions:
+            who = revision.created_by.name if revision.created_by else ""
+            QListWidgetItem(
+                f"Revision {revision.revision}  {_when(revision.created_on)}  {who}", self.list
+            )
+        self.say("")
+
+    def _on_row(self, row: int) -> None:
+        if not 0 <= row < len(self.revisions):
+            self.revert_button.setEnabled(False)
+            return
+        revision = self.revisions[row].revision
+        self.revert_button.setEnabled(revision > 0)
+        self._run("revision-diff", self._load_diff(revision))
+
+    async def _load_diff(self, revision: int) -> None:
+        assert self.item is not None
+        assert self.context.service is not None
+        if revision == 0:
+            self.diff.setPlainText("The item was created.")
+            return
+        try:
+            diffs = await self.context.service.revision_diff(self.item.item_id, revision)
+        except Exception as exc:  # shown in the pane
+            self.diff.setPlainText(f"The changes could not be loaded: {_message_failure(exc)}")
+            return
+        self.diffs[revision] = diffs
+        self.diff.setPlainText(diff_text(diffs))
+
+    def _revert_selected(self) -> None:
+        row = self.list.currentRow()
+        if not 0 <= row < len(self.revisions) or self.item is None:
+            return
+        revision = self.revisions[row].revision
+        answer = QMessageBox.question(
+            self, "Undo revision", f"Undo the changes made in revision {revision}?"
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.revert(revision)
+
+    def revert(self, revision: int) -> None:
+        self._run("revert", self._revert(revision))
+
+    async def _revert(self, revision: int) -> None:
+        assert self.item is not None
+        assert self.app is not None
+        assert self.context.service is not None
+        outcome: SaveOutcome = await self.context.service.revert(self.app, self.item, revision)
+        if isinstance(outcome, Saved):
+            self.say(f"Revision {revision} undone.")
+        elif isinstance(outcome, Conflicted):
+            self.say(
+                "Someone changed the item since you opened it; "
+                "reload it before undoing a revision.",
+                error=True,
+            )
+        elif isinstance(outcome, (Deleted, Failed)):
+            self.say(outcome.message, error=True)
+        self.outcome.emit(outcome)
+
+
+class TasksPane(_Pane):
+    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.list = QListWidget(self)
+        self.layout_.addWidget(self.list, 1)
+        self.layout_.addWidget(self.status)
+        self.tasks: tuple[Task, ...] = ()
+
+    def refresh(self) -> None:
+        if self.item is not None and self.context.service is not None:
+            self._run("tasks", self._load())
+
+    async def _load(self) -> None:
+        assert self.item is not None
+        assert self.context.service is not None
+        try:
+            self.tasks = await self.context.service.tasks(self.item.item_id)
+        except Exception as exc:  # shown in the pane
+            self.say(f"Tasks could not be loaded: {_message_failure(exc)}", error=True)
+            return
+        self.list.clear()
+        for task in self.tasks:
+            done = "✔ " if task.status == "completed" else "☐ "
+            due = f"  due {_when(task.due_on)}" if task.due_on else ""
+            who = (
+                f"  · {task.responsible.name}" if task.responsible and task.responsible.name else ""
+            )
+            QListWidgetItem(f"{done}{task.text}{due}{who}", self.list)
+        self.say("" if self.tasks else "No tasks on this item.")
+
+
+class SidePanes(QTabWidget):
+    def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.comments = CommentsPane(context, self)
+        self.files = FilesPane(context, self)
+        self.history = HistoryPane(context, self)
+        self.tasks = TasksPane(context, self)
+        self.addTab(self.comments, "Comments")
+        self.addTab(self.files, "Files")
+        self.addTab(self.history, "History")
+        self.addTab(self.tasks, "Tasks")
+
+    def show_item(self, app: App, item: Item) -> None:
+        for pane in (self.comments, self.files, self.history, self.tasks):
+            pane.show_item(app, item)
+
+    def clear(self) -> None:
+        for pane in (self.comments, self.files, self.history, self.tasks):
+            pane.item = None
