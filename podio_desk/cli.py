@@ -31,7 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="start offscreen with a temporary profile, build the window, touch the keyring",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # `account add` and `sync` (headless cache prefetch); each sets args.handler.
+    from podio_desk import cli_sync
+
+    cli_sync.add_subcommands(subcommands)
+    # `sandbox`: a local Podio for the demo and the tests (podio_desk/sandbox/command.py).
+    from podio_desk.sandbox.command import add_parser as add_sandbox_parser
+
+    add_sandbox_parser(subcommands)
     return parser
 
 
@@ -42,8 +50,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from podio_desk.app import run_gui
 
         return run_gui(args)
-    parser.error(f"unknown command {args.command!r}")
-    return 2  # pragma: no cover - parser.error exits
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        result: int = handler(args)
+        return result
+    if args.command == "sandbox":
+        from podio_desk.sandbox.command import run as run_sandbox
+
+        return run_sandbox(args)
+    # Not parser.error(): it never returns, which ruff's RET503 cannot see and mypy's
+    # warn_unreachable would flag on any `return` after it.
+    parser.print_usage(sys.stderr)
+    sys.stderr.write(f"podio-desk: error: unknown command {args.command!r}\n")
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

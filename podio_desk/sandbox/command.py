@@ -1,0 +1,92 @@
+"""`podio-desk sandbox`: run a sandbox until killed, announcing itself with one JSON line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sqlite3
+import sys
+import threading
+from types import FrameType
+
+from podio_desk.sandbox.runner import Sandbox, SandboxConfig
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "sandbox",
+        help="run a local Podio (the sandbox) on 127.0.0.1 until killed",
+        description="Run a local Podio over HTTP. Prints one JSON line with the URL and "
+        "credentials once it is listening, then serves until SIGINT/SIGTERM.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=0, help="port (0: any free port)")
+    parser.add_argument("--items", type=int, default=200, help="items in the large app")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the generated data")
+    parser.add_argument("--data", metavar="FILE", help="SQLite file keeping the state")
+    parser.add_argument(
+        "--token-ttl",
+        type=int,
+        default=28800,
+        metavar="SECONDS",
+        help="lifetime of access tokens (Podio: 28800)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        default="1000,250",
+        metavar="GENERAL,HEAVY",
+        help="calls per hour per user per client, general and heavy class",
+    )
+
+
+def _limits(text: str) -> tuple[int, int]:
+    general, _, heavy = text.partition(",")
+    try:
+        limits = (int(general), int(heavy))
+    except ValueError:
+        raise SystemExit(
+            f"--rate-limit wants GENERAL,HEAVY (two whole numbers), got {text!r}"
+        ) from None
+    if min(limits) < 1:
+        raise SystemExit("--rate-limit values must be at least 1")
+    return limits
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.items < 0:
+        raise SystemExit("--items must be 0 or more")
+    config = SandboxConfig(
+        seed=args.seed,
+        items=args.items,
+        token_ttl=args.token_ttl,
+        rate_limits=_limits(args.rate_limit),
+        data_file=args.data,
+        host=args.host,
+        port=args.port,
+    )
+    try:
+        sandbox = Sandbox(config)
+    except sqlite3.DatabaseError as error:
+        raise SystemExit(f"--data {args.data}: not a sandbox data file ({error})") from None
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        sandbox.start()
+    except OSError as error:
+        raise SystemExit(f"cannot listen on {args.host}:{args.port}: {error}") from None
+    try:
+        # "Ready" means sorted pages answer fast: wait for the warm-up of large apps.
+        sandbox.wait_until_warm()
+        sys.stdout.write(json.dumps(sandbox.info) + "\n")
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sandbox.stop()
+    return 0

@@ -1,0 +1,302 @@
+"""Start and stop a sandbox from Python: `Sandbox(SandboxConfig(...)).start()`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+from podio_desk.sandbox import replay
+from podio_desk.sandbox import seed as seed_module
+from podio_desk.sandbox.control import Control
+from podio_desk.sandbox.model import JSON
+from podio_desk.sandbox.persist import Persistence
+from podio_desk.sandbox.server import DEFAULT_HEAVY_OPERATIONS, SandboxApp
+from podio_desk.sandbox.state import Clock, State
+
+# Apps at least this big get their sort orders built in the background after start().
+WARM_UP_MIN_ITEMS = 5000
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    seed: int = 1
+    # Size of the large app ("Tickets").
+    items: int = 200
+    token_ttl: int = 28800
+    # (general, heavy) calls per hour per user (or app) per client (SPEC §6).
+    rate_limits: tuple[int, int] = (1000, 250)
+    # SQLite file that keeps the state across restarts; None keeps everything in memory.
+    data_file: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    heavy_operations: tuple[str, ...] = DEFAULT_HEAVY_OPERATIONS
+    timezone: str = "Europe/Copenhagen"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log(self, type: str, message: str, *args: Any) -> None:
+        return
+
+
+class _Server(ThreadedWSGIServer):
+    """Werkzeug's threaded server, remembering open connections so stop() can close them."""
+
+    def __init__(self, host: str, port: int, app: SandboxApp, fd: int) -> None:
+        self.open_connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(host, port, app, _QuietHandler, fd=fd)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.connections_lock:
+            self.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Client resets are normal in fault tests; everything else is reported by the app.
+        return
+
+
+class Sandbox:
+    """A local Podio over real HTTP on `config.host`, serving from a daemon thread."""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.clock = Clock()
+        self.state = State(self.clock, self.config.token_ttl)
+        self.state.timezone = self.config.timezone
+        self.persistence: Persistence | None = None
+        if self.config.data_file:
+            self.persistence = Persistence(self.config.data_file)
+            if not self.persistence.load(self.state):
+                seed_module.seed(self.state, self.config.seed, self.config.items)
+                self.persistence.save_all(self.state)
+        else:
+            seed_module.seed(self.state, self.config.seed, self.config.items)
+        self.control = Control(self.state, self.clock, self.config.rate_limits, self.config.seed)
+        self.app = SandboxApp(self.state, self.control, self.config.heavy_operations, self._flush)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._warm_thread: threading.Thread | None = None
+        self._warm_stop = threading.Event()
+
+    def _flush(self) -> None:
+        if self.persistence is not None:
+            self.persistence.flush(self.state)
+        else:
+            self.state.dirty_items.clear()
+            self.state.dirty_files.clear()
+            self.state.dirty_meta = False
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> Sandbox:
+        """Listen and serve; returns once the socket is listening."""
+        if self._server is not None:
+            raise RuntimeError("the sandbox is already running")
+        # Bind here rather than in werkzeug, which prints and exits when the port is taken;
+        # this way a busy port is an ordinary OSError.
+        family = socket.AF_INET6 if ":" in self.config.host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as listener:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((self.config.host, self.config.port))
+            listener.listen(128)
+            port = int(listener.getsockname()[1])
+            # werkzeug duplicates the descriptor; ours is closed when this block ends.
+            server = _Server(self.config.host, port, self.app, listener.fileno())
+        self._server = server
+        self.state.base_url = f"http://{self.config.host}:{port}"
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            daemon=True,
+            name=f"podio-sandbox-{port}",
+        )
+        self._thread.start()
+        self._warm_stop.clear()
+        self._warm_thread = threading.Thread(
+            target=self._warm_up, daemon=True, name=f"podio-sandbox-warm-{port}"
+        )
+        self._warm_thread.start()
+        return self
+
+    def wait_until_warm(self, timeout: float | None = None) -> None:
+        """Block until the background sort warm-up of large apps is done."""
+        if self._warm_thread is not None:
+            self._warm_thread.join(timeout)
+
+    def _warm_up(self) -> None:
+        """Sort every large app by every sortable key in the background, so that the first
+        page sorted by any field answers fast. One key at a time under the state lock: a
+        request waits at most for one sort (~0.2 s for 100 000 items)."""
+        state = self.state
+        with state.lock:
+            apps = [
+                app
+                for app in state.apps.values()
+                if len(state.live_items(app.app_id)) >= WARM_UP_MIN_ITEMS
+            ]
+        for app in apps:
+            for key in state.sortable_keys(app):
+                if self._warm_stop.is_set():
+                    return
+                with state.lock:
+                    state.sorted_ids(app, key)
+
+    def stop(self) -> None:
+        """Stop serving, close the listening socket and every open connection."""
+        server = self._server
+        if server is None:
+            return
+        self._warm_stop.set()
+        if self._warm_thread is not None:
+            self._warm_thread.join(timeout=30)
+            self._warm_thread = None
+        server.shutdown()
+        with server.connections_lock:
+            connections = list(server.open_connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+        if self.persistence is not None:
+            with self.state.lock:
+                self.persistence.flush(self.state)
+            self.persistence.close()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ facts for clients
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running")
+        return self.state.base_url
+
+    @property
+    def info(self) -> dict[str, JSON]:
+        """What `podio-desk sandbox` prints as its one JSON line."""
+        state = self.state
+        with state.lock:
+            apps = [
+                {
+                    "app_id": app.app_id,
+                    "app_token": app.token,
+                    "name": app.name,
+                    "items": len(state.live_items(app.app_id)),
+                }
+                for app in state.apps.values()
+            ]
+            primary = state.users[state.primary_user_id]
+            other = state.users[state.other_user_id]
+            return {
+                "url": self.url,
+                "client_id": seed_module.CLIENT_ID,
+                "client_secret": state.clients[seed_module.CLIENT_ID],
+                "username": primary.mail,
+                "password": primary.password,
+                "apps": apps,
+                "richest_item_id": state.richest_item_id,
+                "other_username": other.mail,
+                "other_password": other.password,
+                "second_client_id": seed_module.SECOND_CLIENT_ID,
+                "second_client_secret": state.clients[seed_module.SECOND_CLIENT_ID],
+            }
+
+    def app_id(self, name: str) -> int:
+        """The id of a seeded app by name (e.g. "Tickets")."""
+        for app in self.state.apps.values():
+            if app.name == name:
+                return app.app_id
+        raise KeyError(name)
+
+    # ------------------------------------------------------------------ fixture replay
+
+    def load_recorded_app(self, data: dict[str, JSON]) -> int:
+        """Serve a recorded GET /app/{id} answer back as is; returns the app id."""
+        app = replay.load_app(self.state, data)
+        self._flush()
+        return app.app_id
+
+    def load_recorded_item(self, data: dict[str, JSON]) -> int:
+        """Serve a recorded GET /item/{id} (or filter-result item) back; returns the item id."""
+        item = replay.load_item(self.state, data)
+        self._flush()
+        return item.item_id
+
+    # ------------------------------------------------------------------ acting as someone else
+
+    def edit_directly(self, item_id: int, fields: JSON, *, as_other: bool = True) -> int:
+        """Change an item in the store, bypassing HTTP (no log entry, no rate budget).
+
+        `fields` is a `fields` container in any input form Podio accepts. Returns the new
+        revision. Raises the sandbox's ApiError on bad input, like the API would answer.
+        """
+        state = self.state
+        with state.lock:
+            user_id = state.other_user_id if as_other else state.primary_user_id
+            state.update_item(state.item(item_id), {"fields": fields}, ("user", user_id))
+            self._flush()
+            return state.items[item_id].revision
+
+    def delete_directly(self, item_id: int) -> None:
+        """Delete an item in the store, bypassing HTTP."""
+        state = self.state
+        with state.lock:
+            state.delete_item(state.item(item_id))
+            self._flush()
+
+    def token_for(self, username: str, password: str) -> str:
+        """An access token for a user, obtained over HTTP like any client would."""
+        data = urllib.parse.urlencode(
+            {
+                "grant_type": "password",
+                "username": username,
+                "password": password,
+                "client_id": seed_module.SECOND_CLIENT_ID,
+                "client_secret": self.state.clients[seed_module.SECOND_CLIENT_ID],
+            }
+        ).encode()
+        with urllib.request.urlopen(f"{self.url}/oauth/token", data=data, timeout=10) as reply:
+            return str(json.loads(reply.read())["access_token"])
+
+    def edit_as_other(self, item_id: int, fields: JSON, revision: int | None = None) -> JSON:
+        """PUT /item/{id} over HTTP as the second seeded user (a real concurrent edit).
+
+        Uses the second API key, so it does not spend the primary user's rate budget.
+        """
+        other = self.state.users[self.state.other_user_id]
+        token = self.token_for(other.mail, other.password)
+        body: dict[str, JSON] = {"fields": fields}
+        if revision is not None:
+            body["revision"] = revision
+        request = urllib.request.Request(
+            f"{self.url}/item/{item_id}",
+            data=json.dumps(body).encode(),
+            method="PUT",
+            headers={"Authorization": f"OAuth2 {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            result: JSON = json.loads(reply.read())
+            return result

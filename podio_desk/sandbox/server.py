@@ -1,0 +1,456 @@
+"""The sandbox's HTTP surface: Podio's paths (trailing slashes matter), OAuth, rate limits, faults.
+
+A WSGI application served by werkzeug's threaded server. Requests are matched against an
+explicit route table, so `/org` and `/org/` are different resources as on api.podio.com
+(SPEC §1); only the few paths clients disagree on (`/count`, `/file`) accept both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from podio_desk.sandbox import api
+from podio_desk.sandbox.control import GENERAL, HEAVY, Control, LoggedRequest
+from podio_desk.sandbox.errors import ApiError
+from podio_desk.sandbox.model import JSON
+from podio_desk.sandbox.state import State, Token
+
+# Operations in the 250/h "Rate limited" class. Which operations Podio marks is UNCONFIRMED
+# (SPEC §3.3, §8.1); we chose the resource-intensive ones: filter items (also by view), search
+# in app, bulk delete and the xlsx export. Configurable through SandboxConfig.heavy_operations.
+DEFAULT_HEAVY_OPERATIONS: tuple[str, ...] = (
+    "item.filter",
+    "search.app",
+    "item.bulk_delete",
+    "item.xlsx",
+)
+
+NO_MATCH = "No matching operation could be found."
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: JSON = None
+    # Pre-serialised JSON (the filter hot path) or raw bytes (file downloads).
+    text: str | None = None
+    raw: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json; charset=utf-8"
+
+
+@dataclass
+class Ctx:
+    """What a handler needs to know about the request it answers."""
+
+    request: Request
+    state: State
+    token: Token | None
+    body: JSON
+
+    @property
+    def actor(self) -> tuple[str, int]:
+        assert self.token is not None
+        return (self.token.ref_type, self.token.ref_id)
+
+    def query_flag(self, name: str, default: bool) -> bool:
+        raw = self.request.args.get(name)
+        if raw is None:
+            return default
+        # SPEC §1: boolean query switches come as 0/1 (docs) or true/false (clients).
+        lowered = raw.lower()
+        if lowered in ("1", "true"):
+            return True
+        if lowered in ("0", "false"):
+            return False
+        raise ApiError(
+            400, "invalid_value", f"Invalid value {raw!r} for {name}: use 0/1/true/false"
+        )
+
+    def query_int(self, name: str, default: int) -> int:
+        raw = self.request.args.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            raise ApiError(400, "invalid_value", f"Invalid value {raw!r} for {name}") from None
+
+    def require_app_access(self, app_id: int) -> None:
+        """An app token reaches only its own app (SPEC §2.2)."""
+        if self.token is not None and self.token.ref_type == "app" and self.token.ref_id != app_id:
+            raise ApiError(
+                403, "forbidden", "The app token does not give access to this app", propagate=True
+            )
+
+    def require_user(self) -> None:
+        if self.token is not None and self.token.ref_type != "user":
+            raise ApiError(
+                403,
+                "forbidden",
+                "This operation is not available with app authentication",
+                propagate=True,
+            )
+
+
+Handler = Callable[..., Reply]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    operation: str
+    auth: bool = True
+    needs_body: bool = False
+
+
+def _route(
+    method: str,
+    path: str,
+    handler: Handler,
+    operation: str,
+    *,
+    auth: bool = True,
+    needs_body: bool = False,
+) -> Route:
+    return Route(method, re.compile(f"^{path}$"), handler, operation, auth, needs_body)
+
+
+N = r"(\d+)"
+ROUTES: tuple[Route, ...] = (
+    _route("POST", "/oauth/token", api.token_form, "oauth.token", auth=False),
+    _route("POST", "/oauth/token/v2", api.token_json, "oauth.token", auth=False),
+    _route("GET", "/oauth/authorize", api.authorize, "oauth.authorize", auth=False),
+    _route("GET", "/oauth/scope", api.oauth_scope, "oauth.scope"),
+    _route("GET", "/user/status", api.user_status, "user.status"),
+    _route("GET", "/user/", api.user_get, "user.get"),
+    _route("GET", "/org/", api.org_list, "org.list"),
+    _route("GET", f"/org/{N}", api.org_get, "org.get"),
+    _route("GET", f"/org/{N}/space/", api.org_spaces, "space.list"),
+    _route("GET", f"/space/org/{N}/", api.org_spaces, "space.list"),
+    _route("GET", f"/space/{N}", api.space_get, "space.get"),
+    _route("GET", f"/app/space/{N}/", api.space_apps, "app.list"),
+    _route("GET", f"/app/{N}", api.app_get, "app.get"),
+    _route("GET", f"/app/{N}/field/{N}", api.app_field_get, "app.field"),
+    _route("GET", f"/app/{N}/item/{N}", api.item_by_app_item_id, "item.get"),
+    _route("GET", f"/item/{N}", api.item_get, "item.get"),
+    _route("GET", f"/item/{N}/basic", api.item_basic, "item.get"),
+    _route("GET", f"/item/{N}/value", api.item_values, "item.values"),
+    _route("GET", f"/item/app/{N}/external_id/([^/]+)", api.item_by_external_id, "item.get"),
+    _route("POST", f"/item/app/{N}/filter/", api.item_filter, "item.filter"),
+    _route("POST", f"/item/app/{N}/filter/{N}/", api.item_filter_view, "item.filter"),
+    _route("GET", f"/item/app/{N}/count/?", api.item_count, "item.count"),
+    _route("POST", f"/item/app/{N}/", api.item_create, "item.create", needs_body=True),
+    _route("PUT", f"/item/{N}", api.item_update, "item.update", needs_body=True),
+    _route("PUT", f"/item/{N}/value", api.item_update_values, "item.update", needs_body=True),
+    _route(
+        "PUT", f"/item/{N}/value/([^/]+)", api.item_update_field, "item.update", needs_body=True
+    ),
+    _route("DELETE", f"/item/{N}", api.item_delete, "item.delete"),
+    _route("POST", f"/item/app/{N}/delete", api.item_bulk_delete, "item.bulk_delete"),
+    _route("GET", f"/item/{N}/revision/", api.revision_list, "item.revision"),
+    _route("GET", f"/item/{N}/revision/{N}", api.revision_get, "item.revision"),
+    _route("GET", f"/item/{N}/revision/{N}/{N}", api.revision_diff, "item.revision"),
+    _route("DELETE", f"/item/{N}/revision/{N}", api.revision_revert, "item.revert"),
+    _route("POST", f"/item/{N}/revision/{N}/revert_to", api.revision_revert_to, "item.revert"),
+    _route("GET", f"/item/field/{N}/find", api.field_find, "item.find_referenceable"),
+    _route("GET", f"/item/field/{N}/top/", api.field_find, "item.find_referenceable"),
+    _route("GET", f"/comment/item/{N}/", api.comment_list, "comment.list"),
+    _route("POST", f"/comment/item/{N}/?", api.comment_add, "comment.add", needs_body=True),
+    _route("GET", f"/file/{N}", api.file_get, "file.get"),
+    _route("GET", f"/file/{N}/raw", api.file_raw, "file.raw"),
+    _route("GET", f"/file/app/{N}/", api.file_list_app, "file.list"),
+    _route("POST", "/file/?", api.file_upload, "file.upload"),
+    _route("POST", "/file/v2/", api.file_upload, "file.upload"),
+    _route("POST", f"/file/{N}/attach", api.file_attach, "file.attach", needs_body=True),
+    _route("GET", f"/view/app/{N}/", api.view_list, "view.list"),
+    _route("GET", f"/view/app/{N}/{N}", api.view_get, "view.get"),
+    _route("POST", f"/search/app/{N}/", api.search_app, "search.app"),
+    _route("GET", "/task/", api.task_list, "task.list"),
+    _route("GET", f"/task/item/{N}/", api.task_list_item, "task.list"),
+    _route("POST", "/embed/", api.embed_create, "embed.create", needs_body=True),
+)
+
+
+class SandboxApp:
+    """The WSGI application."""
+
+    def __init__(
+        self,
+        state: State,
+        control: Control,
+        heavy_operations: Iterable[str],
+        on_write: Callable[[], None] | None = None,
+    ) -> None:
+        self.state = state
+        self.control = control
+        self.heavy_operations = frozenset(heavy_operations)
+        self.on_write = on_write
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        try:
+            if request.path.startswith("/_sandbox/"):
+                response = self.control_request(request)
+            else:
+                response = self.api_request(request, environ)
+        finally:
+            # Closes uploaded files' temporary storage.
+            request.close()
+        return response(environ, start_response)
+
+    # ------------------------------------------------------------------ the API
+
+    def api_request(self, request: Request, environ: dict[str, Any]) -> Response:
+        control = self.control
+        if control.latency:
+            time.sleep(control.latency)
+        path = request.path
+        method = request.method
+        query = request.query_string.decode("latin-1")
+        body_text = _log_body(request)
+        if control.roll_drop():
+            control.record(LoggedRequest(method, path, query, 0, None, body_text))
+            sock = environ.get("werkzeug.socket")
+            if isinstance(sock, socket.socket):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            # Werkzeug treats a connection error as a dropped connection and answers nothing.
+            raise ConnectionAbortedError("sandbox: dropped connection on purpose")
+        route, groups = self.match(method, path)
+        rate_class = None
+        if route is not None and route.auth:
+            rate_class = HEAVY if route.operation in self.heavy_operations else GENERAL
+        if control.take_storm():
+            reply = self.rate_limited_reply(request, rate_class or GENERAL, 3600)
+            return self.finish(request, reply, rate_class, body_text)
+        error_status = control.roll_error()
+        if error_status is not None:
+            kind = "unavailable" if error_status in (502, 503, 504) else "server_error"
+            reply = self.error_reply(
+                request, ApiError(error_status, kind, "Injected failure (sandbox)")
+            )
+            return self.finish(request, reply, rate_class, body_text)
+        if route is None:
+            reply = self.error_reply(
+                request, ApiError(404, "not_found", f"{NO_MATCH} The path {path} was not found.")
+            )
+            return self.finish(request, reply, None, body_text)
+        try:
+            reply = self.dispatch(request, route, groups, rate_class)
+        except ApiError as error:
+            reply = self.error_reply(request, error)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            reply = self.error_reply(
+                request, ApiError(500, "server_error", "Internal error in the sandbox")
+            )
+        return self.finish(request, reply, rate_class, body_text)
+
+    def match(self, method: str, path: str) -> tuple[Route | None, tuple[str, ...]]:
+        for route in ROUTES:
+            if route.method != method:
+                continue
+            found = route.pattern.match(path)
+            if found:
+                return route, found.groups()
+        return None, ()
+
+    def dispatch(
+        self, request: Request, route: Route, groups: tuple[str, ...], rate_class: str | None
+    ) -> Reply:
+        state = self.state
+        token = None
+        rate_headers: dict[str, str] = {}
+        if route.auth:
+            token = self.authenticate(request)
+            assert rate_class is not None
+            key = (token.ref_type, token.ref_id, token.client_id)
+            allowed, limit, remaining, left = self.control.spend(key, rate_class)
+            if not allowed:
+                return self.rate_limited_reply(request, rate_class, left)
+            rate_headers = {
+                "X-Rate-Limit-Limit": str(limit),
+                "X-Rate-Limit-Remaining": str(remaining),
+            }
+        try:
+            body = self.parse_body(request, route)
+            with state.lock:
+                ctx = Ctx(request, state, token, body)
+                reply = route.handler(ctx, *groups)
+                if method_writes(request.method) and self.on_write is not None:
+                    self.on_write()
+        except ApiError as error:
+            reply = self.error_reply(request, error)
+        reply.headers.update(rate_headers)
+        return reply
+
+    def parse_body(self, request: Request, route: Route) -> JSON:
+        if route.operation == "oauth.token" or route.operation == "file.upload":
+            return None
+        data = request.get_data(cache=True)
+        if not data.strip():
+            if route.needs_body:
+                # FIX-error-nobody: the status is not recorded (SPEC §8.8); 404 fits not_found.
+                raise ApiError(404, "not_found", f"{NO_MATCH} No body was given.")
+            return None
+        try:
+            body = json.loads(data)
+        except ValueError:
+            raise ApiError(400, "invalid_value", "Invalid JSON in the request body") from None
+        if not isinstance(body, dict | list):
+            raise ApiError(400, "invalid_value", f"Invalid value {body!r}: must be object or list")
+        return body
+
+    def authenticate(self, request: Request) -> Token:
+        header = request.headers.get("Authorization")
+        access: str | None = None
+        if header is None:
+            # Legacy: `oauth_token` as a query parameter (DOC-oauth-old, podio-js thumbnails).
+            access = request.args.get("oauth_token")
+            if access is None:
+                raise ApiError(401, "unauthorized", "invalid_request")
+        else:
+            scheme, _, value = header.strip().partition(" ")
+            if scheme.lower() not in ("oauth2", "bearer"):
+                raise ApiError(400, "invalid_request", "Invalid authorization header")
+            access = value.strip()
+            if not access:
+                # SPEC §2.6: an empty `OAuth2 ` header is a 400, not a 401.
+                raise ApiError(400, "invalid_request", "Invalid authorization header")
+        with self.state.lock:
+            token = self.state.token(access)
+        if token is None:
+            # Bogus, revoked and expired tokens all answer the same (SPEC §2.6).
+            raise ApiError(401, "unauthorized", "expired_token")
+        return token
+
+    def rate_limited_reply(self, request: Request, rate_class: str, left: int) -> Reply:
+        limit = self.control.limits[rate_class]
+        # The "Please wait N seconds" wording is what CODEGEN parses; the exact text is
+        # UNCONFIRMED (SPEC §6). N is the time left in the one-hour window. No reset header.
+        error = ApiError(
+            420,
+            "rate_limit",
+            f"You have hit the rate limit. Please wait {left} seconds before trying again",
+            propagate=True,
+        )
+        reply = self.error_reply(request, error)
+        reply.headers.update({"X-Rate-Limit-Limit": str(limit), "X-Rate-Limit-Remaining": "0"})
+        return reply
+
+    def error_reply(self, request: Request, error: ApiError) -> Reply:
+        body = error.body(request.path, request.method, request.query_string.decode("latin-1"))
+        reply = Reply(status=error.status, body=body)
+        if error.status == 401:
+            reply.headers["WWW-Authenticate"] = 'Bearer realm="podio"'
+        return reply
+
+    def finish(
+        self, request: Request, reply: Reply, rate_class: str | None, body_text: str
+    ) -> Response:
+        # The class a request was counted in (or refused in, for a 420).
+        counted = rate_class if "X-Rate-Limit-Limit" in reply.headers else None
+        self.control.record(
+            LoggedRequest(
+                request.method,
+                request.path,
+                request.query_string.decode("latin-1"),
+                reply.status,
+                counted,
+                body_text,
+            )
+        )
+        return to_response(reply)
+
+    # ------------------------------------------------------------------ /_sandbox/ control
+
+    def control_request(self, request: Request) -> Response:
+        try:
+            reply = self.control_dispatch(request)
+        except (ValueError, TypeError, KeyError) as error:
+            reply = Reply(400, {"error": "invalid_value", "error_description": str(error)})
+        return to_response(reply)
+
+    def control_dispatch(self, request: Request) -> Reply:
+        control = self.control
+        path = request.path[len("/_sandbox/") :].strip("/")
+        data = request.get_data()
+        body: dict[str, Any] = json.loads(data) if data.strip() else {}
+        if request.method == "GET" and path == "requests":
+            return Reply(body=[entry.__dict__ for entry in control.requests()])
+        if request.method == "GET" and path == "info":
+            return Reply(body={"richest_item_id": self.state.richest_item_id})
+        if request.method != "POST":
+            return Reply(404, {"error": "not_found", "error_description": "unknown control"})
+        if path == "reset_log":
+            control.reset_log()
+        elif path == "latency":
+            control.set_latency(float(body["seconds"]))
+        elif path == "error_rate":
+            control.set_error_rate(
+                float(body["fraction"]), tuple(body.get("statuses", (500, 502, 503)))
+            )
+        elif path == "drop_rate":
+            control.set_drop_rate(float(body["fraction"]))
+        elif path == "rate_limit_storm":
+            control.start_rate_limit_storm(body.get("count"))
+        elif path == "stop_rate_limit_storm":
+            control.stop_rate_limit_storm()
+        elif path == "expire_all_tokens":
+            control.expire_all_tokens()
+        elif path == "advance_clock":
+            control.advance_clock(float(body["seconds"]))
+        elif path == "reset_faults":
+            control.reset_faults()
+        else:
+            return Reply(404, {"error": "not_found", "error_description": "unknown control"})
+        return Reply(body={"ok": True})
+
+
+def method_writes(method: str) -> bool:
+    return method in ("POST", "PUT", "DELETE")
+
+
+def to_response(reply: Reply) -> Response:
+    if reply.raw is not None:
+        payload: bytes = reply.raw
+    elif reply.text is not None:
+        payload = reply.text.encode("utf-8")
+    elif reply.status == 204 or reply.status in (301, 302, 303, 307, 308):
+        payload = b""
+    else:
+        payload = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    response = Response(payload, status=reply.status, content_type=reply.content_type)
+    for key, value in reply.headers.items():
+        response.headers[key] = value
+    return response
+
+
+_SECRET_KEYS = ("password", "client_secret", "refresh_token", "code", "app_token")
+
+
+def _log_body(request: Request) -> str:
+    """The request body for the log; token-endpoint secrets are masked."""
+    if request.mimetype.startswith("multipart/"):
+        return "<multipart>"
+    data = request.get_data(cache=True)
+    text = data.decode("utf-8", "replace")
+    if request.path.startswith("/oauth/"):
+        for key in _SECRET_KEYS:
+            text = re.sub(rf'("{key}"\s*:\s*")[^"]*(")', r"\1***\2", text)
+            text = re.sub(rf"({key}=)[^&]*", r"\1***", text)
+    return text
