@@ -52,6 +52,7 @@ class Control:
         self.drop_rate = 0.0
         self.storm_remaining: int | None = None
         self.storm_active = False
+        self.storm_wait_seconds = 5
 
     # ------------------------------------------------------------------ request log
 
@@ -79,11 +80,17 @@ class Control:
     def set_drop_rate(self, fraction: float) -> None:
         self.drop_rate = min(1.0, max(0.0, float(fraction)))
 
-    def start_rate_limit_storm(self, count: int | None = None) -> None:
-        """The next `count` API requests (or all until stopped) answer 420."""
+    def start_rate_limit_storm(self, count: int | None = None, wait_seconds: int = 5) -> None:
+        """The next `count` API requests (or all until stopped) answer 420.
+
+        Their body asks the client to wait `wait_seconds`: a storm stands for a short burst, so
+        it does not ask for the rest of the hour as a spent budget does (a client that honours
+        the hint would otherwise sit out an hour in the real-clock demo).
+        """
         with self._lock:
             self.storm_active = True
             self.storm_remaining = count
+            self.storm_wait_seconds = max(1, int(wait_seconds))
 
     def stop_rate_limit_storm(self) -> None:
         with self._lock:
@@ -96,16 +103,17 @@ class Control:
         self.set_drop_rate(0.0)
         self.stop_rate_limit_storm()
 
-    def take_storm(self) -> bool:
+    def take_storm(self) -> int | None:
+        """The seconds a stormed request is told to wait, or None when no storm is on."""
         with self._lock:
             if not self.storm_active:
-                return False
+                return None
             if self.storm_remaining is not None:
                 self.storm_remaining -= 1
                 if self.storm_remaining <= 0:
                     self.storm_active = False
                     self.storm_remaining = None
-            return True
+            return self.storm_wait_seconds
 
     def roll_drop(self) -> bool:
         with self._lock:

@@ -234,8 +234,9 @@ class SandboxApp:
         rate_class = None
         if route is not None and route.auth:
             rate_class = HEAVY if route.operation in self.heavy_operations else GENERAL
-        if control.take_storm():
-            reply = self.rate_limited_reply(request, rate_class or GENERAL, 3600)
+        storm_wait = control.take_storm()
+        if storm_wait is not None:
+            reply = self.rate_limited_reply(request, rate_class or GENERAL, storm_wait)
             return self.finish(request, reply, rate_class, body_text)
         error_status = control.roll_error()
         if error_status is not None:
@@ -407,7 +408,7 @@ class SandboxApp:
         elif path == "drop_rate":
             control.set_drop_rate(float(body["fraction"]))
         elif path == "rate_limit_storm":
-            control.start_rate_limit_storm(body.get("count"))
+            control.start_rate_limit_storm(body.get("count"), int(body.get("wait_seconds", 5)))
         elif path == "stop_rate_limit_storm":
             control.stop_rate_limit_storm()
         elif path == "expire_all_tokens":

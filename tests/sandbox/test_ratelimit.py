@@ -81,3 +81,14 @@ def test_storm_answers_420_to_the_next_requests(api: Api) -> None:
     assert api.get("/org/").status_code == 420
     control.stop_rate_limit_storm()
     assert api.get("/org/").status_code == 200
+
+
+def test_storm_asks_for_a_short_wait_not_the_rest_of_the_hour(api: Api) -> None:
+    control = api.sandbox.control
+    control.start_rate_limit_storm(1)
+    default = api.get("/org/")
+    control.start_rate_limit_storm(1, wait_seconds=42)
+    configured = api.get("/org/")
+    assert default.status_code == configured.status_code == 420
+    assert "Please wait 5 seconds" in default.json()["error_description"]
+    assert "Please wait 42 seconds" in configured.json()["error_description"]
