@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+import datetime
 import json
+import re
 import secrets
 import urllib.parse
 from typing import TYPE_CHECKING
 
 from podio_desk.sandbox.errors import ApiError, invalid_value, not_found
-from podio_desk.sandbox.model import JSON, Comment, Embed, FileRecord, Item, User
+from podio_desk.sandbox.model import JSON, Comment, Embed, FileRecord, Item, Task, User
 
 if TYPE_CHECKING:
     from podio_desk.sandbox.server import Ctx, Reply
@@ -813,16 +816,18 @@ def _task_json(ctx: Ctx, task_id: int) -> JSON:
         "status": task.status,
         "text": task.text,
         "description": task.description,
-        "due_on": f"{task.due_date} 00:00:00" if task.due_date else None,
+        "due_on": f"{task.due_date} {task.due_time or '00:00:00'}" if task.due_date else None,
         "due_date": task.due_date,
-        "due_time": None,
+        "due_time": task.due_time,
         "responsible": state.actor_ref(("user", task.responsible)),
         "ref": {"type": task.ref_type, "id": task.ref_id},
         "labels": [],
         "link": f"https://podio.com/tasks/{task.task_id}",
         "created_on": task.created_on,
         "created_by": state.actor_ref(("user", task.created_by)),
-        "completed_on": task.created_on if task.status == "completed" else None,
+        "completed_on": (task.completed_on or task.created_on)
+        if task.status == "completed"
+        else None,
     }
 
 
@@ -859,3 +864,184 @@ def embed_create(ctx: Ctx) -> Reply:
     data = dict(embed.to_json())
     data["files"] = []
     return _reply(data)
+
+
+# ============================================================ clone, task writes, contacts
+
+
+def item_clone(ctx: Ctx, item_id: str) -> Reply:
+    """POST /item/{id}/clone -> {"item_id"} (SPEC §3.4, RB/PHP; silent/hook accepted).
+
+    The copy gets every field value and the tags, a new item_id and app_item_id, and starts at
+    revision 0 as a created item, without comments. Which other parts Podio copies is
+    UNCONFIRMED; we chose not to copy the external_id (it identifies the original in other
+    systems) nor the attached files (`file_ids`; files inside file/image fields are values and
+    are copied).
+    """
+    _write_switches(ctx)
+    state = ctx.state
+    source = _item(ctx, item_id)
+    now = state.clock.now_text()
+    actor = ctx.actor
+    clone = Item(
+        item_id=state.new_item_id(),
+        app_id=source.app_id,
+        app_item_id=state.new_app_item_id(source.app_id),
+        values=copy.deepcopy(source.values),
+        created_on=now,
+        created_by=actor,
+        last_edit_on=now,
+        last_edit_by=actor,
+        tags=list(source.tags),
+        timezone=source.timezone,
+    )
+    clone.initial_revision_id = clone.current_revision_id = state.new_revision_id()
+    state.add_item(clone)
+    return _reply({"item_id": clone.item_id})
+
+
+_TASK_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TASK_TIME = re.compile(r"(\d{2}):(\d{2})(?::(\d{2}))?")
+
+
+def _task_user(ctx: Ctx, raw: JSON) -> int:
+    """A task's responsible user: a user id or {"type": "user", "id": ...} (SPEC §3.7)."""
+    state = ctx.state
+    if isinstance(raw, dict):
+        if raw.get("type", "user") != "user":
+            raise invalid_value("Invalid value for responsible: the sandbox assigns users only")
+        raw = raw.get("id")
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw not in state.users:
+        raise invalid_value(f"Invalid value {raw!r} for responsible: no such user")
+    return raw
+
+
+def _acting_user(ctx: Ctx) -> int:
+    # Tasks keep user ids only; an app token's task is attributed to the primary user.
+    assert ctx.token is not None
+    if ctx.token.ref_type == "user":
+        return ctx.token.ref_id
+    return ctx.state.primary_user_id
+
+
+def task_create_item(ctx: Ctx, item_id: str) -> Reply:
+    """POST /task/item/{item_id}/ {text, description?, due_date?, due_time?, responsible?}."""
+    _write_switches(ctx)
+    state = ctx.state
+    item = _item(ctx, item_id)
+    body = ctx.body
+    if not isinstance(body, dict):
+        raise invalid_value("Invalid value: the task must be an object")
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise invalid_value("A task needs a non-empty 'text'", field="text")
+    description = body.get("description")
+    if description is not None and not isinstance(description, str):
+        raise invalid_value("Invalid value for description: must be a string")
+    due_date = body.get("due_date")
+    if due_date is not None:
+        if not isinstance(due_date, str) or not _TASK_DATE.fullmatch(due_date):
+            raise invalid_value(f"Invalid value {due_date!r} for due_date: use YYYY-MM-DD")
+        try:
+            datetime.date.fromisoformat(due_date)
+        except ValueError:
+            raise invalid_value(f"Invalid value {due_date!r} for due_date: no such day") from None
+    due_time = body.get("due_time")
+    if due_time is not None:
+        found = _TASK_TIME.fullmatch(due_time) if isinstance(due_time, str) else None
+        if found is None or int(found[1]) > 23 or int(found[2]) > 59 or int(found[3] or 0) > 59:
+            raise invalid_value(f"Invalid value {due_time!r} for due_time: use HH:MM:SS")
+        if due_date is None:
+            raise invalid_value("A due_time needs a due_date")
+        due_time = f"{found[1]}:{found[2]}:{found[3] or '00'}"
+    creator = _acting_user(ctx)
+    responsible = creator
+    if body.get("responsible") is not None:
+        responsible = _task_user(ctx, body["responsible"])
+    task_id = state.counters.next_task_id
+    state.counters.next_task_id += 1
+    state.tasks[task_id] = Task(
+        task_id,
+        text.strip(),
+        description or "",
+        "active",
+        due_date,
+        "item",
+        item.item_id,
+        responsible,
+        state.clock.now_text(),
+        creator,
+        due_time=due_time,
+    )
+    state.dirty_meta = True
+    return _reply(_task_json(ctx, task_id))
+
+
+def _task(ctx: Ctx, task_id: str) -> Task:
+    task = ctx.state.tasks.get(int(task_id))
+    if task is None:
+        raise not_found()
+    if task.ref_type == "item":
+        item = ctx.state.items.get(task.ref_id)
+        if item is not None:
+            ctx.require_app_access(item.app_id)
+    return task
+
+
+def task_complete(ctx: Ctx, task_id: str) -> Reply:
+    """POST /task/{id}/complete. Clients ignore the answer (RB, PHP); its body is UNCONFIRMED,
+    the sandbox answers 204. Completing a completed task changes nothing."""
+    task = _task(ctx, task_id)
+    if task.status != "completed":
+        task.status = "completed"
+        task.completed_on = ctx.state.clock.now_text()
+        ctx.state.dirty_meta = True
+    return _reply(None, 204)
+
+
+def task_incomplete(ctx: Ctx, task_id: str) -> Reply:
+    """POST /task/{id}/incomplete: reopens the task (204, as complete)."""
+    task = _task(ctx, task_id)
+    if task.status != "active":
+        task.status = "active"
+        task.completed_on = None
+        ctx.state.dirty_meta = True
+    return _reply(None, 204)
+
+
+CONTACTS_DEFAULT_LIMIT = 100
+CONTACTS_MAX_LIMIT = 500
+
+
+def space_contacts(ctx: Ctx, space_id: str) -> Reply:
+    """GET /contact/space/{space_id}/?name=&limit=&offset=: the space's people.
+
+    UNCONFIRMED (SPEC does not cover contacts): path and shape follow PodioContact::get_for_space
+    (PHP, trailing slash) and Contact.find_all_for_space (RB, no slash; both are served) with
+    `name` as a case-insensitive substring filter. The answer is a list of contact objects
+    (profile_id, user_id, name, type "user"|"space", mail[], phone[], ...), the form contact
+    field values carry. The sandbox has no space membership, so every seeded user counts as a
+    member of every space; space contacts belong to the space they were created in. The
+    default limit (100) and the maximum (500) are our choice.
+    """
+    ctx.require_user()
+    state = ctx.state
+    space = state.spaces.get(int(space_id))
+    if space is None:
+        raise not_found()
+    name = ctx.request.args.get("name", "").strip().casefold()
+    limit = ctx.query_int("limit", CONTACTS_DEFAULT_LIMIT)
+    offset = ctx.query_int("offset", 0)
+    if limit < 0 or offset < 0:
+        raise invalid_value("Invalid limit or offset: must not be negative")
+    if limit > CONTACTS_MAX_LIMIT:
+        raise invalid_value(f"Invalid value {limit} for limit: must be at most 500", limit=limit)
+    members = {user.profile_id for user in state.users.values()}
+    found = [
+        profile
+        for profile_id, profile in state.profiles.items()
+        if (profile_id in members or profile.get("space_id") == space.space_id)
+        and name in str(profile.get("name") or "").casefold()
+    ]
+    found.sort(key=lambda entry: (str(entry.get("name") or "").casefold(), entry["profile_id"]))
+    return _reply(found[offset : offset + limit])

@@ -230,6 +230,9 @@ class Task:
     responsible: int
     created_on: str
     created_by: int
+    # Added with task creation over HTTP; defaults keep older saved sandboxes loadable.
+    due_time: str | None = None
+    completed_on: str | None = None
 
 
 @dataclass

@@ -161,6 +161,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     _route("DELETE", f"/item/{N}", api.item_delete, "item.delete"),
     _route("POST", f"/item/app/{N}/delete", api.item_bulk_delete, "item.bulk_delete"),
+    _route("POST", f"/item/{N}/clone", api.item_clone, "item.clone"),
     _route("GET", f"/item/{N}/revision/", api.revision_list, "item.revision"),
     _route("GET", f"/item/{N}/revision/{N}", api.revision_get, "item.revision"),
     _route("GET", f"/item/{N}/revision/{N}/{N}", api.revision_diff, "item.revision"),
@@ -181,6 +182,11 @@ ROUTES: tuple[Route, ...] = (
     _route("POST", f"/search/app/{N}/", api.search_app, "search.app"),
     _route("GET", "/task/", api.task_list, "task.list"),
     _route("GET", f"/task/item/{N}/", api.task_list_item, "task.list"),
+    _route("POST", f"/task/item/{N}/", api.task_create_item, "task.create", needs_body=True),
+    _route("POST", f"/task/{N}/complete", api.task_complete, "task.complete"),
+    _route("POST", f"/task/{N}/incomplete", api.task_incomplete, "task.incomplete"),
+    # UNCONFIRMED path (SPEC has no contacts): PHP sends the trailing slash, RB does not.
+    _route("GET", f"/contact/space/{N}/?", api.space_contacts, "contact.space"),
     _route("POST", "/embed/", api.embed_create, "embed.create", needs_body=True),
 )
 

@@ -23,6 +23,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 from typing import Any, Literal, Protocol, TypeAlias
@@ -423,8 +424,45 @@ class EditingService:
     async def duplicate(
         self, app: App, item: Item, *, silent: bool = False, hook: bool = True
     ) -> SaveOutcome:
-        """A new item with the same writable values and tags (read-only fields are Podio's)."""
-        return await self.create(app, copy_change(app, item), silent=silent, hook=hook)
+        """A copy of `item` made by Podio in one call (`POST /item/{id}/clone`), then loaded.
+
+        Only when the API has no clone operation at all (a 404 "No matching operation", as
+        api.podio.com answers unknown paths) is the copy re-created from the item's writable
+        values and tags (`copy_change`) — a 404 for a missing item is not that case and is
+        reported as deleted, like a 410.
+        """
+        try:
+            new_id = await self.client.clone_item(item.item_id, silent=silent, hook=hook)
+        except NotFound as exc:
+            if not _no_such_operation(exc):
+                return await self._gone_while_duplicating(app, item, exc)
+            log.info("This API cannot clone items; re-creating item %s instead", item.item_id)
+            return await self.create(app, copy_change(app, item), silent=silent, hook=hook)
+        except Gone as exc:
+            return await self._gone_while_duplicating(app, item, exc)
+        except BadRequest as exc:
+            return Rejected(exc.user_message, problems_from_bad_request(app, exc))
+        except PodioError as exc:
+            return Failed(exc.user_message)
+        try:
+            copy = await self.client.item(new_id, app=app)
+        except PodioError as exc:
+            return Failed(
+                f"The copy was made (item {new_id}) but could not be opened: {exc.user_message}"
+            )
+        await self._store(copy)
+        self.events.emit(ItemSaved(copy, created=True))
+        return Saved(copy)
+
+    async def _gone_while_duplicating(self, app: App, item: Item, exc: PodioError) -> Deleted:
+        # Marks the cache and tells the table; the message is ours, as nothing was typed.
+        await self._deleted(app, item, ItemChange(), exc)
+        title = item.title or f"#{item.item_id}"
+        return Deleted(
+            f'"{title}" was deleted in Podio, so it cannot be duplicated. '
+            "Its values as last read can be copied below.",
+            unsaved_values_json(app, item, copy_change(app, item)),
+        )
 
     async def delete(self, item: Item, *, silent: bool = False, hook: bool = True) -> None:
         await self.client.delete_item(item.item_id, silent=silent, hook=hook)
@@ -464,21 +502,43 @@ class EditingService:
     async def find_contacts(
         self, app: App, fdef: FieldDef, text: str, *, limit: int = 20
     ) -> list[ContactRef]:
-        """Contacts whose name or e-mail matches `text`, from the contacts this app's items hold.
-
-        Podio's contact directory is not part of our API client; the people already used in
-        this app (from the cache) are who the field is normally filled with.
-        """
+        """People whose name matches `text`: the app's workspace contacts from Podio (members
+        and space contacts), merged with the contacts this app's cached items hold (name or
+        e-mail match), one entry per profile_id. Offline, or when Podio's contact search
+        fails, the cached ones are still offered."""
         wanted = text.strip().casefold()
-        if not wanted or self.cache is None:
+        if not wanted:
             return []
         found: dict[int, ContactRef] = {}
+        if app.space_id is not None:
+            try:
+                online = await self.client.space_contacts(app.space_id, text.strip(), limit)
+            except PodioError as exc:
+                log.info(
+                    "Contact search in space %s failed, using the cache: %s", app.space_id, exc
+                )
+            else:
+                valid_types = _valid_contact_types(fdef)
+                for contact in online:
+                    if valid_types and contact.type is not None and contact.type not in valid_types:
+                        continue  # the field would refuse it
+                    found.setdefault(contact.profile_id, contact)
+        for contact in await self._cached_contacts(app, fdef, text):
+            found.setdefault(contact.profile_id, contact)
+        return sorted(found.values(), key=lambda c: c.name.casefold())[:limit]
+
+    async def _cached_contacts(self, app: App, fdef: FieldDef, text: str) -> list[ContactRef]:
+        """Contacts in this field of the app's cached items whose name or e-mail matches."""
+        wanted = text.strip().casefold()
+        if self.cache is None:
+            return []
         try:
             ids = await self.cache.search(app.app_id, text, 200)
             rows = await self.cache.get_many(ids)
         except Exception:
             log.exception("Cache search for contacts failed")
             return []
+        found: dict[int, ContactRef] = {}
         for row in rows:
             for entry in row.raw.get("fields") or []:
                 if entry.get("field_id") != fdef.field_id:
@@ -492,7 +552,7 @@ class EditingService:
                         haystack = " ".join((contact.name, *contact.mails)).casefold()
                         if wanted in haystack:
                             found.setdefault(contact.profile_id, contact)
-        return sorted(found.values(), key=lambda c: c.name.casefold())[:limit]
+        return list(found.values())
 
     # ------------------------------------------------------------ files, embeds
 
@@ -570,6 +630,32 @@ class EditingService:
     async def tasks(self, item_id: int) -> tuple[Task, ...]:
         return await self.client.item_tasks(item_id)
 
+    async def add_task(
+        self,
+        item_id: int,
+        text: str,
+        *,
+        due_date: date | None = None,
+        description: str | None = None,
+    ) -> tuple[Task, ...]:
+        """Create a task on the item; returns the item's tasks as Podio has them now."""
+        if not text.strip():
+            raise DomainError("A task needs a text; empty tasks are not sent")
+        await self.client.create_item_task(
+            item_id, text.strip(), due_date=due_date, description=description or None
+        )
+        return await self.client.item_tasks(item_id)
+
+    async def set_task_completed(
+        self, item_id: int, task_id: int, completed: bool
+    ) -> tuple[Task, ...]:
+        """Complete (or reopen) a task of the item; returns the item's tasks afterwards."""
+        if completed:
+            await self.client.complete_task(task_id)
+        else:
+            await self.client.incomplete_task(task_id)
+        return await self.client.item_tasks(item_id)
+
     # ------------------------------------------------------------ helpers
 
     async def _reread(self, item: Item) -> Item:
@@ -598,6 +684,19 @@ def _related(candidate: ReferenceCandidate) -> RelatedItem:
         app_id=candidate.app_id,
         link=candidate.link,
     )
+
+
+def _no_such_operation(error: NotFound) -> bool:
+    """Whether a 404 says the API has no such operation (rather than no such object)."""
+    description = error.body.error_description or ""
+    return "no matching operation" in description.casefold()
+
+
+def _valid_contact_types(fdef: FieldDef) -> tuple[str, ...]:
+    raw = fdef.settings.get("valid_types")
+    if not isinstance(raw, list):
+        return ()
+    return tuple(kind for kind in raw if isinstance(kind, str))
 
 
 def _drop_unchanged(base: Item, change: ItemChange) -> ItemChange:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -33,6 +37,13 @@ from podio_desk.ui.editor.fields import ERROR_COLOR
 
 def _when(moment: Any) -> str:
     return f"{moment:%Y-%m-%d %H:%M}" if moment is not None else ""
+
+
+def _due(task: Task) -> str:
+    # A task due on a day without a time carries due_time null; its due_on says 00:00.
+    if task.due_on is not None and task.raw.get("due_time") is None:
+        return f"{task.due_on:%Y-%m-%d}"
+    return _when(task.due_on)
 
 
 def _message_failure(exc: BaseException) -> str:
@@ -358,10 +369,31 @@ class HistoryPane(_Pane):
 
 
 class TasksPane(_Pane):
+    """Tasks on the item: a checkbox each to complete or reopen it, and a line to add one."""
+
     def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.list = QListWidget(self)
+        self.list.itemChanged.connect(self._on_checked)
+        self.new_text = QLineEdit(self)
+        self.new_text.setPlaceholderText("New task…")
+        self.new_text.returnPressed.connect(self.add)
+        self.due_box = QCheckBox("Due", self)
+        self.due_box.setToolTip("Give the task a due date")
+        self.due_date = QDateEdit(QDate.currentDate(), self)
+        self.due_date.setCalendarPopup(True)
+        self.due_date.setDisplayFormat("yyyy-MM-dd")
+        self.due_date.setEnabled(False)
+        self.due_box.toggled.connect(self.due_date.setEnabled)
+        self.add_button = QPushButton("Add", self)
+        self.add_button.clicked.connect(self.add)
         self.layout_.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.new_text, 1)
+        row.addWidget(self.due_box)
+        row.addWidget(self.due_date)
+        row.addWidget(self.add_button)
+        self.layout_.addLayout(row)
         self.layout_.addWidget(self.status)
         self.tasks: tuple[Task, ...] = ()
 
@@ -373,19 +405,90 @@ class TasksPane(_Pane):
         assert self.item is not None
         assert self.context.service is not None
         try:
-            self.tasks = await self.context.service.tasks(self.item.item_id)
+            tasks = await self.context.service.tasks(self.item.item_id)
         except Exception as exc:  # shown in the pane
             self.say(f"Tasks could not be loaded: {_message_failure(exc)}", error=True)
             return
-        self.list.clear()
-        for task in self.tasks:
-            done = "✔ " if task.status == "completed" else "☐ "
-            due = f"  due {_when(task.due_on)}" if task.due_on else ""
-            who = (
-                f"  · {task.responsible.name}" if task.responsible and task.responsible.name else ""
-            )
-            QListWidgetItem(f"{done}{task.text}{due}{who}", self.list)
+        self._show(tasks)
         self.say("" if self.tasks else "No tasks on this item.")
+
+    def _show(self, tasks: tuple[Task, ...]) -> None:
+        self.tasks = tasks
+        self.list.blockSignals(True)
+        try:
+            self.list.clear()
+            for task in tasks:
+                due = f"  due {_due(task)}" if task.due_on else ""
+                responsible = task.responsible
+                who = f"  · {responsible.name}" if responsible and responsible.name else ""
+                entry = QListWidgetItem(f"{task.text}{due}{who}", self.list)
+                entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                done = task.status == "completed"
+                entry.setCheckState(Qt.CheckState.Checked if done else Qt.CheckState.Unchecked)
+                entry.setToolTip("Completed; untick to reopen" if done else "Tick when done")
+                entry.setData(Qt.ItemDataRole.UserRole, task.task_id)
+        finally:
+            self.list.blockSignals(False)
+
+    def task_row(self, task_id: int) -> int:
+        """The list row showing `task_id` (-1 when not shown)."""
+        return next((row for row, t in enumerate(self.tasks) if t.task_id == task_id), -1)
+
+    def add(self) -> None:
+        text = self.new_text.text()
+        if not text.strip():
+            self.say("Write what needs doing first; empty tasks are not added.", error=True)
+            return
+        if self.item is None or self.context.service is None:
+            return
+        due = self.due_date.date().toPython() if self.due_box.isChecked() else None
+        assert due is None or isinstance(due, date)
+        self._run("task-add", self._add(text, due))
+
+    async def _add(self, text: str, due: date | None) -> None:
+        assert self.item is not None
+        assert self.context.service is not None
+        self.add_button.setEnabled(False)
+        try:
+            tasks = await self.context.service.add_task(self.item.item_id, text, due_date=due)
+        except Exception as exc:  # shown in the pane; the text stays in the box
+            self.say(f"The task was not added: {_message_failure(exc)}", error=True)
+            return
+        finally:
+            self.add_button.setEnabled(True)
+        self.new_text.clear()
+        self.due_box.setChecked(False)
+        self._show(tasks)
+        self.say("")
+
+    def _on_checked(self, entry: QListWidgetItem) -> None:
+        row = self.list.row(entry)
+        if not 0 <= row < len(self.tasks) or self.item is None:
+            return
+        task = self.tasks[row]
+        completed = entry.checkState() == Qt.CheckState.Checked
+        if completed == (task.status == "completed"):
+            return
+        self.set_completed(task.task_id, completed)
+
+    def set_completed(self, task_id: int, completed: bool) -> None:
+        """Complete (or reopen) a task; the list shows Podio's state afterwards."""
+        self._run(f"task-done:{task_id}", self._set_completed(task_id, completed))
+
+    async def _set_completed(self, task_id: int, completed: bool) -> None:
+        assert self.item is not None
+        assert self.context.service is not None
+        try:
+            tasks = await self.context.service.set_task_completed(
+                self.item.item_id, task_id, completed
+            )
+        except Exception as exc:  # shown in the pane; the box goes back to what Podio has
+            what = "completed" if completed else "reopened"
+            self.say(f"The task was not {what}: {_message_failure(exc)}", error=True)
+            self._show(self.tasks)
+            return
+        self._show(tasks)
+        self.say("")
 
 
 class SidePanes(QTabWidget):
