@@ -1,0 +1,149 @@
+"""The cache file of one account: opening, WAL, migrations, and the two worker threads.
+
+Writes go through one writer thread (one connection, one job at a time, each job one
+transaction). Reads go through a second thread with its own read-only connection: under WAL a
+reader sees the last committed state and never waits for a long sync transaction, so the UI's
+page queries stay fast while a sync is writing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from podio_desk.cache.connection import CacheConnection
+from podio_desk.cache.schema import SCHEMA_VERSION, migrate
+from podio_desk.cache.worker import DbWorker
+
+T = TypeVar("T")
+
+CACHE_SUFFIX = ".sqlite3"
+_ACCOUNT_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+class CacheOpenError(Exception):
+    """The cache file cannot be opened or created; the message names the file and why."""
+
+
+def cache_path(cache_dir: Path, account_key: str) -> Path:
+    """`<profile>/cache/<account_key>.sqlite3`; the key must be a plain file-name-safe token."""
+    if not _ACCOUNT_KEY.match(account_key) or ".." in account_key:
+        raise ValueError(f"{account_key!r} cannot name a cache file")
+    return cache_dir / f"{account_key}{CACHE_SUFFIX}"
+
+
+def _tune(connection: sqlite3.Connection) -> None:
+    connection.execute("PRAGMA busy_timeout = 10000")
+    connection.execute("PRAGMA cache_size = -65536")  # 64 MiB of page cache
+    connection.execute("PRAGMA temp_store = MEMORY")
+    connection.execute("PRAGMA mmap_size = 268435456")
+
+
+def _open_writer(path: Path) -> sqlite3.Connection:
+    # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE … COMMIT in `write`).
+    connection = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=True, factory=CacheConnection
+    )
+    try:
+        _tune(connection)
+        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise CacheOpenError(f"the cache {path} cannot use write-ahead logging (got {mode})")
+        # WAL + NORMAL: a crash (even kill -9) never corrupts and never loses a committed
+        # transaction; only a power cut may lose the last few, which the next sync refetches.
+        connection.execute("PRAGMA synchronous = NORMAL")
+        migrate(connection, path)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _open_reader(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode=ro",
+        uri=True,
+        isolation_level=None,
+        factory=CacheConnection,
+    )
+    _tune(connection)
+    connection.execute("PRAGMA query_only = 1")
+    if isinstance(connection, CacheConnection):
+        connection.read_only = True
+    return connection
+
+
+class CacheDatabase:
+    """One account's cache file with its writer and reader threads."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (creating and migrating as needed). Blocks: call `open` from async code."""
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CacheOpenError(
+                f"cannot create the cache folder {path.parent}: {error}"
+            ) from error
+        try:
+            self._writer = DbWorker("writer", lambda: _open_writer(path))
+        except sqlite3.DatabaseError as error:
+            raise CacheOpenError(f"cannot open the cache {path}: {error}") from error
+        try:
+            self._reader = DbWorker("reader", lambda: _open_reader(path))
+        except BaseException:
+            self._writer.close()
+            raise
+
+    @classmethod
+    async def open(cls, path: Path) -> CacheDatabase:
+        return await asyncio.to_thread(cls, path)
+
+    @property
+    def schema_version(self) -> int:
+        return SCHEMA_VERSION
+
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` on the writer thread inside one transaction (all or nothing)."""
+        return await self._writer.run(lambda connection: _in_transaction(connection, fn))
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` on the reader thread against the last committed state."""
+        return await self._reader.run(lambda connection: _in_read_snapshot(connection, fn))
+
+    def write_blocking(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return self._writer.call(lambda connection: _in_transaction(connection, fn))
+
+    def read_blocking(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return self._reader.call(lambda connection: _in_read_snapshot(connection, fn))
+
+    def close(self) -> None:
+        self._reader.close()
+        self._writer.close()
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.close)
+
+
+def _in_transaction(connection: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(connection)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return result
+
+
+def _in_read_snapshot(connection: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    # One read transaction per job: a count and the page it goes with see the same snapshot.
+    connection.execute("BEGIN")
+    try:
+        return fn(connection)
+    finally:
+        connection.execute("COMMIT")

@@ -1,0 +1,206 @@
+"""The cache's SQLite schema and its migrations.
+
+`PRAGMA user_version` holds MAJOR * 1000 + MINOR. A minor step only adds things an older
+build can ignore (new tables, columns, indexes), so a file with a newer minor of our major is
+opened as is. A newer major means an incompatible layout: we refuse it rather than guess.
+Migrations are listed in order; each runs in its own transaction together with the version bump.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA_MAJOR = 1
+SCHEMA_MINOR = 0
+SCHEMA_VERSION = SCHEMA_MAJOR * 1000 + SCHEMA_MINOR
+
+
+class CacheVersionError(Exception):
+    """The cache file was written by a newer, incompatible Podio Desk."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int  # user_version after this step
+    statements: tuple[str, ...]
+
+
+_V1_0 = (
+    """CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE orgs (
+        org_id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        synced_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE spaces (
+        space_id INTEGER PRIMARY KEY,
+        org_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        synced_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX spaces_org ON spaces (org_id)",
+    # `fields` is the JSON list of field definitions exactly as GET /app/{id} sent them.
+    """CREATE TABLE apps (
+        app_id INTEGER PRIMARY KEY,
+        space_id INTEGER,
+        name TEXT NOT NULL,
+        item_name TEXT,
+        fields TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        synced_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX apps_space ON apps (space_id)",
+    # Narrow on purpose: sorting, counting and search lookups touch these rows by the
+    # thousand; the JSON lives apart in item_raw so those rows stay densely packed.
+    # seen_gen: the full-sync generation that last saw the item (unseen after a full pass = gone).
+    """CREATE TABLE items (
+        item_id INTEGER PRIMARY KEY,
+        app_id INTEGER NOT NULL,
+        app_item_id INTEGER,
+        title TEXT NOT NULL DEFAULT '',
+        title_key TEXT NOT NULL DEFAULT '',
+        revision INTEGER NOT NULL DEFAULT 0,
+        created_on TEXT,
+        last_edit_on TEXT,
+        comment_count INTEGER NOT NULL DEFAULT 0,
+        file_count INTEGER NOT NULL DEFAULT 0,
+        seen_gen INTEGER NOT NULL DEFAULT 0,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        deleted_at TEXT,
+        synced_at TEXT NOT NULL
+    )""",
+    # The item JSON as Podio sent it, zlib-compressed (see records.encode_raw), with the
+    # app's preset dictionary when it has one (dict_id; NULL = plain zlib).
+    """CREATE TABLE item_raw (
+        item_id INTEGER PRIMARY KEY,
+        dict_id INTEGER,
+        raw BLOB NOT NULL
+    )""",
+    """CREATE TABLE raw_dicts (
+        dict_id INTEGER PRIMARY KEY,
+        app_id INTEGER NOT NULL,
+        data BLOB NOT NULL
+    )""",
+    "CREATE INDEX raw_dicts_app ON raw_dicts (app_id)",
+    # Every index starts with (app_id, deleted) so a page of live items of one app is a range scan;
+    # item_id (the rowid) breaks ties, so ORDER BY col, item_id needs no sort step.
+    "CREATE INDEX items_live ON items (app_id, deleted)",
+    "CREATE INDEX items_app_item_id ON items (app_id, deleted, app_item_id)",
+    "CREATE INDEX items_title ON items (app_id, deleted, title_key)",
+    "CREATE INDEX items_created ON items (app_id, deleted, created_on)",
+    "CREATE INDEX items_last_edit ON items (app_id, deleted, last_edit_on)",
+    # One sort key per (item, field); no declared type, so numbers stay REAL and text stays TEXT.
+    """CREATE TABLE item_values (
+        field_id INTEGER NOT NULL,
+        item_id INTEGER NOT NULL,
+        sort_key,
+        PRIMARY KEY (item_id, field_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX item_values_sort ON item_values (field_id, sort_key, item_id)",
+    # Ids a filter matches on: category option ids, related item ids, contact profile ids.
+    """CREATE TABLE item_refs (
+        field_id INTEGER NOT NULL,
+        ref_id INTEGER NOT NULL,
+        item_id INTEGER NOT NULL,
+        PRIMARY KEY (field_id, ref_id, item_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX item_refs_item ON item_refs (item_id)",
+    """CREATE TABLE comments (
+        comment_id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL,
+        created_on TEXT,
+        raw TEXT NOT NULL
+    )""",
+    "CREATE INDEX comments_item ON comments (item_id, created_on)",
+    """CREATE TABLE files (
+        file_id INTEGER NOT NULL,
+        item_id INTEGER NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        raw TEXT NOT NULL,
+        PRIMARY KEY (item_id, file_id)
+    ) WITHOUT ROWID""",
+    # The text the search index covers, one row per live item: what the fields say
+    # (title, text values, category texts, contact names, relationship titles) and the comments.
+    """CREATE TABLE item_text (
+        item_id INTEGER PRIMARY KEY,
+        fields_text TEXT NOT NULL DEFAULT '',
+        comments_text TEXT NOT NULL DEFAULT ''
+    )""",
+    # External-content FTS5 over item_text, kept in step by the triggers below (the pattern
+    # from the FTS5 documentation). SQLite 3.40 has no contentless_delete, so the text lives
+    # once, in item_text, and the index can still drop a row by its old content.
+    """CREATE VIRTUAL TABLE item_fts USING fts5 (
+        fields_text, comments_text,
+        content='item_text', content_rowid='item_id',
+        tokenize='unicode61 remove_diacritics 2'
+    )""",
+    """CREATE TRIGGER item_text_ai AFTER INSERT ON item_text BEGIN
+        INSERT INTO item_fts (rowid, fields_text, comments_text)
+        VALUES (new.item_id, new.fields_text, new.comments_text);
+    END""",
+    """CREATE TRIGGER item_text_ad AFTER DELETE ON item_text BEGIN
+        INSERT INTO item_fts (item_fts, rowid, fields_text, comments_text)
+        VALUES ('delete', old.item_id, old.fields_text, old.comments_text);
+    END""",
+    """CREATE TRIGGER item_text_au AFTER UPDATE ON item_text BEGIN
+        INSERT INTO item_fts (item_fts, rowid, fields_text, comments_text)
+        VALUES ('delete', old.item_id, old.fields_text, old.comments_text);
+        INSERT INTO item_fts (rowid, fields_text, comments_text)
+        VALUES (new.item_id, new.fields_text, new.comments_text);
+    END""",
+    # Per-app sync state. full_*: the resumable full pass (cursor = last item_id committed,
+    # offset = how many items of the item_id-ordered list are behind it). watermark: the
+    # greatest last_edit_on seen, where the next incremental pass starts (minus an overlap).
+    """CREATE TABLE app_sync (
+        app_id INTEGER PRIMARY KEY,
+        full_gen INTEGER NOT NULL DEFAULT 0,
+        full_running INTEGER NOT NULL DEFAULT 0,
+        full_cursor INTEGER NOT NULL DEFAULT 0,
+        full_offset INTEGER NOT NULL DEFAULT 0,
+        full_total INTEGER,
+        full_started_at TEXT,
+        full_done_at TEXT,
+        watermark TEXT,
+        total_seen INTEGER,
+        incremental_at TEXT
+    )""",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(version=1000, statements=_V1_0),)
+
+
+def describe(version: int) -> str:
+    return f"{version // 1000}.{version % 1000}"
+
+
+def migrate(connection: sqlite3.Connection, path: Path | str) -> int:
+    """Bring the file up to SCHEMA_VERSION; return the version found before."""
+    found = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    if found // 1000 > SCHEMA_MAJOR:
+        raise CacheVersionError(
+            f"the cache {path} was written by a newer Podio Desk (cache format "
+            f"{describe(found)}; this version reads {SCHEMA_MAJOR}.x). Update Podio Desk, "
+            "or delete that file to rebuild the cache from Podio."
+        )
+    for migration in MIGRATIONS:
+        if migration.version <= found:
+            continue
+        # One transaction per step (the connection is in autocommit mode, so DDL is inside it
+        # too): a crash leaves the previous version intact.
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in migration.statements:
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {migration.version}")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+    return found

@@ -1,0 +1,329 @@
+"""Headless `account add` and `sync`: prefetch before a flight, or keep a cache fresh from cron.
+
+Both print one clear line on failure and exit non-zero. Nothing is left half-written: an
+account whose sign-in fails is removed again (secret included), and sync commits each page
+together with its cursor, so an interrupted run leaves a consistent cache that the next run
+completes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import sys
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from podio_desk.api.auth import AuthMode
+from podio_desk.api.errors import PodioError
+from podio_desk.cache.cache import Cache
+from podio_desk.cache.db import CacheOpenError
+from podio_desk.cache.schema import CacheVersionError
+from podio_desk.secrets import SecretStore
+from podio_desk.services.accounts import Account, AccountError, AccountService
+from podio_desk.services.profile import ProfileError, resolve_profile
+from podio_desk.services.sync import (
+    PodioSyncApi,
+    SyncError,
+    SyncProgress,
+    SyncResult,
+    SyncService,
+)
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+class CommandError(Exception):
+    """A problem to report as one line."""
+
+
+# ------------------------------------------------------------------ argument parsing
+
+
+def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `account` and `sync` on the main parser's subcommands."""
+    profile_help = "profile directory (overrides the one given before the command)"
+
+    account = subparsers.add_parser("account", help="manage Podio accounts without the window")
+    account_commands = account.add_subparsers(dest="account_command", metavar="ACTION")
+    account_commands.required = True
+    add = account_commands.add_parser(
+        "add",
+        help="add an account and sign in to check it",
+        description="Add an account and sign in once to check it. The client secret and the "
+        "session go to the system keyring; the password and app token are never stored.",
+    )
+    add.add_argument("--name", required=True, help="a name for the account")
+    add.add_argument("--api-url", default=None, help="API address (default: api.podio.com)")
+    add.add_argument("--client-id", required=True, help="API key client id")
+    add.add_argument("--client-secret", required=True, help="API key client secret")
+    add.add_argument("--username", help="sign in as this user (e-mail) ...")
+    add.add_argument("--password", help="... with this password")
+    add.add_argument("--app-id", type=int, help="or act as this app ...")
+    add.add_argument("--app-token", help="... with its app token")
+    add.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
+    add.set_defaults(handler=run_account_add)
+
+    sync = subparsers.add_parser(
+        "sync",
+        help="bring the local cache up to date",
+        description="Bring the local cache up to date: a full copy of apps never synced (it "
+        "resumes where an interrupted run stopped), then only what changed.",
+    )
+    sync.add_argument("--account", metavar="NAME", help="the account (needed if several)")
+    sync.add_argument(
+        "--app",
+        metavar="APP_ID",
+        type=int,
+        action="append",
+        help="sync only this app (repeatable; default: every app of the account)",
+    )
+    sync.add_argument("--full", action="store_true", help="re-read everything, not just changes")
+    sync.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
+    sync.set_defaults(handler=run_sync)
+
+
+# ------------------------------------------------------------------ account add
+
+
+def run_account_add(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    return _run("account add", lambda: _account_add(args, out or sys.stdout))
+
+
+async def _account_add(args: argparse.Namespace, out: TextIO) -> None:
+    by_password = args.username is not None or args.password is not None
+    by_app = args.app_id is not None or args.app_token is not None
+    if by_password == by_app:
+        raise CommandError(
+            "sign in either with --username and --password, or with --app-id and --app-token"
+        )
+    if by_password and not (args.username and args.password):
+        raise CommandError("--username and --password go together")
+    if by_app and not (args.app_id is not None and args.app_token):
+        raise CommandError("--app-id and --app-token go together")
+    profile = resolve_profile(getattr(args, "profile", None)).ensure_exists()
+    accounts = AccountService(profile.root, SecretStore())
+    try:
+        existing = await accounts.load()
+        if any(a.name.casefold() == args.name.strip().casefold() for a in existing):
+            raise CommandError(f"there is already an account named {args.name.strip()!r}")
+        extra = {"api_url": args.api_url.rstrip("/")} if args.api_url else {}
+        account = await accounts.add(
+            name=args.name,
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            auth_mode=AuthMode.PASSWORD if by_password else AuthMode.APP,
+            username=args.username,
+            app_id=args.app_id,
+            **extra,
+        )
+        try:
+            if by_password:
+                await accounts.sign_in_password(account.key, args.password)
+            else:
+                await accounts.sign_in_app(account.key, args.app_token)
+        except BaseException:
+            # The account never worked: forget it and its secret, so nothing half-made stays.
+            await accounts.remove(account.key)
+            raise
+        print(f"Added {account.name!r} ({account.description}); signed in.", file=out)
+    finally:
+        await accounts.aclose()
+
+
+# ------------------------------------------------------------------ sync
+
+
+@dataclass
+class SyncTotals:
+    apps: int = 0
+    added: int = 0
+    changed: int = 0
+    deleted: int = 0
+    calls: int = 0
+    results: list[SyncResult] = field(default_factory=list)
+
+    def add(self, result: SyncResult) -> None:
+        self.apps += 1
+        self.added += result.added
+        self.changed += result.changed
+        self.deleted += result.deleted
+        self.results.append(result)
+
+    def summary(self, seconds: float) -> str:
+        apps = "1 app" if self.apps == 1 else f"{self.apps} apps"
+        return (
+            f"Synced {apps}: {self.added} added, {self.changed} changed, "
+            f"{self.deleted} deleted; {self.calls} API calls in {seconds:.1f} s."
+        )
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "…"
+    seconds = max(0, math.ceil(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {rest:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+class ProgressPrinter:
+    """A bar redrawn in place on a terminal; on a pipe, a plain line every few seconds."""
+
+    BAR = 28
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        is_tty: bool | None = None,
+        interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._stream = stream
+        self._tty = stream.isatty() if is_tty is None else is_tty
+        self._interval = interval
+        self._clock = clock
+        self._label = ""
+        self._last_line = -math.inf
+        self._drawn = False
+
+    def start_app(self, label: str) -> None:
+        self.end_line()
+        self._label = label
+        self._last_line = -math.inf
+
+    def __call__(self, event: SyncProgress) -> None:
+        total = max(event.total, event.done)
+        if event.phase == "deletions":
+            text = f"{self._label}: looking for {event.total} deleted item(s)"
+        elif total == 0:
+            text = f"{self._label}: {event.phase}, nothing to fetch"
+        else:
+            share = event.done / total
+            counts = f"{event.done:,}/{total:,} items".replace(",", " ")
+            eta = "" if event.phase == "done" else f", ETA {_duration(event.eta_seconds)}"
+            if self._tty:
+                filled = round(share * self.BAR)
+                bar = "#" * filled + "-" * (self.BAR - filled)
+                text = f"{self._label} [{bar}] {counts}{eta}"
+            else:
+                text = f"{self._label}: {event.phase} {counts} ({share:.0%}){eta}"
+        if self._tty:
+            self._stream.write("\r\x1b[2K" + text)
+            self._drawn = True
+            if event.phase == "done":
+                self.end_line()
+            self._stream.flush()
+            return
+        now = self._clock()
+        if event.phase in ("done", "deletions") or now - self._last_line >= self._interval:
+            self._last_line = now
+            print(text, file=self._stream, flush=True)
+
+    def end_line(self) -> None:
+        if self._tty and self._drawn:
+            self._stream.write("\n")
+            self._stream.flush()
+        self._drawn = False
+
+
+def run_sync(
+    args: argparse.Namespace, out: TextIO | None = None, progress_stream: TextIO | None = None
+) -> int:
+    return _run("sync", lambda: _sync(args, out or sys.stdout, progress_stream or sys.stderr))
+
+
+def _pick_account(accounts: Sequence[Account], wanted: str | None) -> Account:
+    if not accounts:
+        raise CommandError("there is no account yet; add one with `podio-desk account add`")
+    if wanted is None:
+        if len(accounts) == 1:
+            return accounts[0]
+        names = ", ".join(repr(a.name) for a in accounts)
+        raise CommandError(f"there are several accounts ({names}); choose one with --account")
+    for account in accounts:
+        if wanted.casefold() in (account.name.casefold(), account.key):
+            return account
+    names = ", ".join(repr(a.name) for a in accounts)
+    raise CommandError(f"there is no account named {wanted!r} (accounts: {names})")
+
+
+async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) -> None:
+    started = time.monotonic()
+    profile = resolve_profile(getattr(args, "profile", None)).ensure_exists()
+    accounts = AccountService(profile.root, SecretStore())
+    progress = ProgressPrinter(progress_stream)
+    totals = SyncTotals()
+    try:
+        account = _pick_account(await accounts.load(), args.account)
+        if not await accounts.restore(account.key):
+            raise CommandError(
+                f"{account.name!r} is not signed in; sign in from the window, or remove and "
+                "add the account again"
+            )
+        client = await accounts.client(account.key)
+        cache = await Cache.open(profile.cache_dir, account.key)
+        service = SyncService(PodioSyncApi(client), cache, budget=client.scheduler)
+        try:
+            app_ids: list[int] = list(dict.fromkeys(args.app or []))
+            names: dict[int, str] = {}
+            if not app_ids:
+                if account.acts_as_app and account.app_id is not None:
+                    app_ids = [account.app_id]
+                else:
+                    await service.sync_workspace()
+                    apps = await cache.apps()
+                    app_ids = [app.app_id for app in apps]
+                    names = {app.app_id: app.name for app in apps}
+            for app_id in app_ids:
+                progress.start_app(names.get(app_id, f"app {app_id}"))
+                result = await service.sync_app(app_id, full=args.full, on_progress=progress)
+                progress.end_line()
+                totals.add(result)
+        finally:
+            totals.calls = service.calls
+            progress.end_line()
+            await cache.aclose()
+    finally:
+        await accounts.aclose()
+    print(totals.summary(time.monotonic() - started), file=out)
+
+
+# ------------------------------------------------------------------ running and errors
+
+
+def _run(command: str, make: Callable[[], Coroutine[Any, Any, None]]) -> int:
+    """Run the command's coroutine; turn every expected failure into one line on stderr."""
+    try:
+        asyncio.run(make())
+    except KeyboardInterrupt:
+        print(
+            f"podio-desk {command}: interrupted; what was fetched is kept and the next run "
+            "continues from there",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except (
+        CommandError,
+        AccountError,
+        ProfileError,
+        CacheOpenError,
+        CacheVersionError,
+        SyncError,
+        PodioError,
+        OSError,
+    ) as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"podio-desk {command}: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
