@@ -23,10 +23,17 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QMessageLogContext, QSettings, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import (
+    QMessageLogContext,
+    QSettings,
+    Qt,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication
 
 # isort: split
@@ -40,6 +47,10 @@ from podio_desk.ui.main_window import MainWindow
 from podio_desk.ui.resources import app_icon
 from podio_desk.ui.settings import open_settings
 from podio_desk.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from podio_desk.services.workspace import AccountWorkspace
+    from podio_desk.ui.desk_controller import DeskController
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +114,8 @@ class Desk:
     tasks: TaskRunner
     window: MainWindow
     shutdown_hooks: ShutdownHooks = field(default_factory=ShutdownHooks)
+    # The tree, table, status gauges and accounts (ui.desk_controller), once started.
+    main_parts: DeskController | None = None
     _quit_requested: asyncio.Event = field(default_factory=asyncio.Event)
 
     def add_async_closer(self, closer: AsyncCloser, name: str | None = None) -> None:
@@ -159,14 +172,72 @@ def build_desk(qapp: QApplication, profile: Profile) -> Desk:
     return desk
 
 
-async def run_desk(desk: Desk) -> int:
+async def run_desk(desk: Desk, *, demo: bool = False) -> int:
     """Show the window, wait until the user quits, shut down; returns the exit code."""
     desk.window.show()
+    desk.tasks.run("startup", start_main_parts(desk, demo=demo))
     await desk.wait_for_quit()
     if desk.window.isVisible():
         desk.window.close()  # quit by signal: save the window layout as a close would
     failed = await desk.shutdown()
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+# `podio-desk` without an account starts the demo when this is "1" (packaging/dev.sh run, the
+# README's run command); a plain first start shows the sign-in dialog instead.
+DEMO_IF_NO_ACCOUNT_ENV = "PODIO_DESK_DEMO_IF_NO_ACCOUNT"
+
+
+async def start_main_parts(desk: Desk, *, demo: bool = False) -> None:
+    """Accounts, workspace tree, item table, status gauges and the item editor, built right
+    after the window shows: their imports (httpx, sqlite3, the services) take longer than
+    showing the window, and the tree then fills in from the cache while Podio is asked."""
+    from podio_desk.secrets import SecretStore
+    from podio_desk.services.accounts import AccountService
+    from podio_desk.ui.desk_controller import DeskController
+    from podio_desk.ui.gc_policy import MainThreadGarbageCollector
+
+    collector = MainThreadGarbageCollector(
+        desk.window, busy=lambda: bool(desk.tasks.running_names())
+    ).install()
+
+    async def restore_garbage_collection() -> None:
+        collector.uninstall()
+
+    desk.add_async_closer(restore_garbage_collection, "garbage collector")
+    # Finding the keyring backend loads plugins (~0.1 s): not on the UI thread.
+    secrets = await asyncio.to_thread(SecretStore)
+    accounts = AccountService(desk.profile.root, secrets)
+    controller = DeskController(
+        desk.window, desk.tasks, accounts, desk.profile.cache_dir, desk.settings
+    )
+    desk.main_parts = controller
+    desk.add_async_closer(controller.aclose, "accounts, caches and the demo")
+    _attach_item_editor(desk, controller)
+    await controller.start(
+        demo=demo, demo_if_no_account=os.environ.get(DEMO_IF_NO_ACCOUNT_ENV) == "1"
+    )
+
+
+def _attach_item_editor(desk: Desk, controller: DeskController) -> None:
+    """Double-click / Enter in the table opens the item in an editor dock of its account."""
+    from podio_desk.services.editing import EditingService
+    from podio_desk.ui.editor.item_editor import ItemEditorDock
+
+    docks: dict[str, ItemEditorDock] = {}
+
+    def open_item(workspace: AccountWorkspace, app_id: int, item_id: int) -> None:
+        dock = docks.get(workspace.key)
+        if dock is None:
+            service = EditingService(workspace.client, workspace.cache.items)
+            dock = ItemEditorDock(service, desk.tasks, desk.window)
+            dock.setObjectName(f"item-editor-dock-{len(docks)}")
+            desk.window.add_dock(dock, Qt.DockWidgetArea.RightDockWidgetArea)
+            dock.editor.item_saved.connect(controller.browser.item_saved)
+            docks[workspace.key] = dock
+        dock.open_item(app_id, item_id)
+
+    controller.item_opener = open_item
 
 
 # ---------------------------------------------------------------- logging
@@ -296,7 +367,7 @@ def run_gui(args: argparse.Namespace) -> int:
         wake_up = _install_quit_signals(desk)
 
         async def main() -> int:
-            return await run_desk(desk)
+            return await run_desk(desk, demo=bool(getattr(args, "demo", False)))
 
         code = _run_on_qasync_loop(qapp, main, desk)
         wake_up.stop()

@@ -1,0 +1,538 @@
+"""Loading the workspace tree of one account: organizations, spaces, apps.
+
+Cache first, then the server: `orgs()` and `apps()` are async generators that yield what the
+cache knows at once (so the tree shows up immediately, also offline) and then what Podio says,
+after writing it to the cache. When Podio cannot be reached the second answer never comes and
+`offline` is set; the caller keeps showing the cached tree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol, TypeVar
+
+from podio_desk.api.auth import AuthMode
+from podio_desk.api.client import PodioClient
+from podio_desk.api.errors import UnexpectedResponse
+from podio_desk.api.ratelimit import Priority
+from podio_desk.cache.cache import Cache
+from podio_desk.cache.index import record_from_item
+from podio_desk.cache.records import OrgRecord, SpaceRecord
+from podio_desk.domain.errors import DomainError
+from podio_desk.domain.items import Item, ItemPage
+from podio_desk.domain.workspace import App, Org, View
+from podio_desk.services.connectivity import ConnectivityMonitor, OnlineChanged, is_offline_error
+from podio_desk.services.paging import Page, PageQuery, WorkerLoop, on_loop, parse_item_page
+from podio_desk.services.queries import QueryService
+from podio_desk.services.sync import SyncProgress, SyncResult, SyncService, app_record
+
+log = logging.getLogger(__name__)
+
+Origin = Literal["cache", "server"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SpaceEntry:
+    space_id: int
+    org_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class OrgEntry:
+    org_id: int
+    name: str
+    spaces: tuple[SpaceEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class AppEntry:
+    app_id: int
+    space_id: int
+    name: str
+    item_name: str = ""
+    icon: str | None = None
+    # Items in the app as far as we know (from the cache or the last count), None if unknown.
+    item_count: int | None = None
+    # When the cached copy of the app's items was last brought up to date (UTC), if ever.
+    synced_at: datetime | None = None
+    fully_synced: bool = False
+
+
+class WorkspaceBackend(Protocol):
+    """What `WorkspaceService` needs from the cache and the API of one account."""
+
+    async def cached_orgs(self) -> Sequence[OrgEntry] | None: ...
+
+    async def fetch_orgs(self) -> Sequence[OrgEntry]: ...
+
+    async def cached_apps(self, space_id: int) -> Sequence[AppEntry] | None: ...
+
+    async def fetch_apps(self, space_id: int) -> Sequence[AppEntry]: ...
+
+
+class WorkspaceService:
+    """Cache-first loading of one account's tree; remembers whether the last refresh failed."""
+
+    def __init__(self, backend: WorkspaceBackend) -> None:
+        self._backend = backend
+        self.offline = False
+        self.last_error: str | None = None
+
+    async def orgs(
+        self, *, refresh: bool = True
+    ) -> AsyncIterator[tuple[Sequence[OrgEntry], Origin]]:
+        cached = await self._backend.cached_orgs()
+        if cached is not None:
+            yield cached, "cache"
+        if not refresh:
+            return
+        fetched = await self._fetch(self._backend.fetch_orgs())
+        if fetched is not None:
+            yield fetched, "server"
+
+    async def apps(
+        self, space_id: int, *, refresh: bool = True
+    ) -> AsyncIterator[tuple[Sequence[AppEntry], Origin]]:
+        cached = await self._backend.cached_apps(space_id)
+        if cached is not None:
+            yield cached, "cache"
+        if not refresh:
+            return
+        fetched = await self._fetch(self._backend.fetch_apps(space_id))
+        if fetched is not None:
+            yield fetched, "server"
+
+    async def _fetch(self, pending: Awaitable[T]) -> T | None:
+        try:
+            result = await pending
+        except Exception as error:
+            if not is_offline_error(error):
+                raise
+            self.offline = True
+            self.last_error = str(error)
+            log.info("Workspace refresh failed, showing the cache: %s", error)
+            return None
+        self.offline = False
+        self.last_error = None
+        return result
+
+
+# ---------------------------------------------------------------------------- one account
+
+
+class AccountWorkspace:
+    """Everything the window needs for one signed-in account, built from its client and cache.
+
+    It is the `WorkspaceBackend` of its `tree` service, the API `PageReader` of the item table
+    (`api_pages`), and the place that knows whether this account's server can be reached
+    (`monitor`). Pages fetched from Podio are also written to the cache (in a worker thread),
+    so what was seen once stays readable offline.
+    """
+
+    def __init__(self, key: str, label: str, client: PodioClient, cache: Cache) -> None:
+        self.key = key
+        self.label = label
+        self.client = client
+        self.cache = cache
+        self.queries = QueryService(cache)
+        # Building items from JSON is pure Python; it runs here, not on the UI thread's loop.
+        self.worker = WorkerLoop(f"podio-desk-worker-{key[:8]}")
+        self._main_loop: asyncio.AbstractEventLoop | None = None
+        self.sync = SyncService(
+            _OffThreadSyncApi(client, self._loop), cache, budget=client.scheduler
+        )
+        self.monitor = ConnectivityMonitor(self._probe)
+        self.monitor.watch_scheduler(client.scheduler.events)
+        self.monitor.events.subscribe(self._on_status)
+        self.tree = WorkspaceService(self)
+        self.api_pages = _ApiPages(self)
+        self.cache_pages = _CachePages(self)
+        self._definitions: dict[int, App] = {}
+
+    @classmethod
+    async def open(
+        cls, key: str, label: str, client: PodioClient, cache_dir: Path
+    ) -> AccountWorkspace:
+        """Open the account's cache (created on first use) and build its services."""
+        cache = await Cache.open(cache_dir, key)
+        return cls(key, label, client, cache)
+
+    @property
+    def online(self) -> bool:
+        return self.monitor.online
+
+    async def aclose(self) -> None:
+        """Stop the reconnect loop and close the cache (the client belongs to the accounts)."""
+        await self.monitor.aclose()
+        await self.worker.aclose()
+        await self.cache.aclose()
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        """The UI thread's loop, where the client (httpx, the rate scheduler) lives."""
+        if self._main_loop is None:
+            self._main_loop = asyncio.get_running_loop()
+        return self._main_loop
+
+    async def sync_app(
+        self,
+        app_id: int,
+        *,
+        full: bool = False,
+        on_progress: Callable[[SyncProgress], None] | None = None,
+    ) -> SyncResult:
+        """Sync one app into the cache on the worker loop; progress arrives on this loop."""
+        loop = self._loop()
+
+        def report(event: SyncProgress) -> None:
+            if on_progress is not None:
+                loop.call_soon_threadsafe(on_progress, event)
+
+        return await self.call(
+            self.worker.run(self.sync.sync_app(app_id, full=full, on_progress=report))
+        )
+
+    # ------------------------------------------------------------------ calls
+
+    async def call(self, pending: Awaitable[T]) -> T:
+        """Await an API call and tell the monitor whether the server answered."""
+        try:
+            result = await pending
+        except Exception as error:
+            if is_offline_error(error):
+                self.monitor.report_offline(str(error))
+            else:
+                self.monitor.report_success()
+            raise
+        self.monitor.report_success()
+        return result
+
+    async def _probe(self) -> None:
+        await self.client.scope(priority=Priority.INTERACTIVE)
+
+    def _on_status(self, event: object) -> None:
+        if isinstance(event, OnlineChanged):
+            # Offline the table shows whatever the cache holds, even for partly synced apps.
+            self.queries.allow_partial = not event.online
+
+    # ------------------------------------------------------------------ apps
+
+    async def app_definition(self, app_id: int) -> App:
+        """The app with its fields: memory, then cache, then Podio (then cached)."""
+        known = self._definitions.get(app_id)
+        if known is not None:
+            return known
+        cached = await self.queries.app(app_id)
+        if cached is not None and cached.fields:
+            self._definitions[app_id] = cached
+            return cached
+        try:
+            app = await self.call(self.client.app(app_id, priority=Priority.INTERACTIVE))
+        except Exception:
+            if cached is not None:
+                return cached
+            raise
+        await self.cache.save_apps([app_record(app, app.space_id)])
+        self.queries.forget_app(app_id)
+        self._definitions[app_id] = app
+        return app
+
+    def forget_definition(self, app_id: int) -> None:
+        self._definitions.pop(app_id, None)
+        self.queries.forget_app(app_id)
+
+    async def views(self, app_id: int) -> Sequence[View]:
+        """The app's saved Podio views (empty offline)."""
+        try:
+            return await self.call(self.client.views(app_id))
+        except Exception as error:
+            if is_offline_error(error):
+                return ()
+            raise
+
+    async def is_fully_synced(self, app_id: int) -> bool:
+        return await self.queries.has_full_copy(app_id)
+
+    # ------------------------------------------------------------------ WorkspaceBackend
+
+    async def cached_orgs(self) -> Sequence[OrgEntry] | None:
+        orgs = await self.queries.orgs()
+        if not orgs:
+            return None
+        return _org_entries(orgs)
+
+    async def fetch_orgs(self) -> Sequence[OrgEntry]:
+        orgs = await self.call(self.client.orgs(priority=Priority.INTERACTIVE))
+        org_records = [
+            OrgRecord(
+                org.org_id,
+                org.name,
+                {
+                    "org_id": org.org_id,
+                    "name": org.name,
+                    "url_label": org.url_label,
+                    "url": org.url,
+                },
+            )
+            for org in orgs
+        ]
+        space_records = [
+            SpaceRecord(
+                space.space_id,
+                org.org_id,
+                space.name,
+                {
+                    "space_id": space.space_id,
+                    "org_id": org.org_id,
+                    "name": space.name,
+                    "url_label": space.url_label,
+                    "role": space.role,
+                    "url": space.url,
+                    "type": space.type,
+                },
+            )
+            for org in orgs
+            for space in org.spaces
+        ]
+        await self.cache.save_workspace(org_records, space_records, [])
+        return _org_entries(orgs)
+
+    async def cached_apps(self, space_id: int) -> Sequence[AppEntry] | None:
+        apps = await self.queries.apps(space_id)
+        if not apps:
+            return None
+        return await self._app_entries(apps, space_id)
+
+    async def fetch_apps(self, space_id: int) -> Sequence[AppEntry]:
+        apps = await self.call(self.client.apps(space_id, priority=Priority.INTERACTIVE))
+        cached = {app.app_id: app for app in await self.queries.apps(space_id)}
+        records = []
+        for app in apps:
+            known = cached.get(app.app_id)
+            # The list has no field definitions; keep the cached ones until the app is opened.
+            if not app.raw.get("fields") and known is not None and known.raw.get("fields"):
+                continue
+            records.append(app_record(app, space_id))
+        if records:
+            await self.cache.save_apps(records)
+        return await self._app_entries(apps, space_id)
+
+    async def cached_apps_for(self, app_id: int) -> list[AppEntry]:
+        """The tree entry of one app as the cache now knows it (count, sync time)."""
+        app = await self.queries.app(app_id)
+        if app is None:
+            return []
+        return await self._app_entries([app], app.space_id or 0)
+
+    async def _app_entries(self, apps: Sequence[App], space_id: int) -> list[AppEntry]:
+        states = {state.app_id: state for state in await self.cache.sync_states()}
+        entries = []
+        for app in sorted(apps, key=lambda app: (app.name.casefold(), app.app_id)):
+            state = states.get(app.app_id)
+            synced = None
+            count = None
+            if state is not None:
+                synced = _parse_utc(state.incremental_at or state.full_done_at)
+                count = state.total_seen if state.total_seen is not None else state.full_total
+            entries.append(
+                AppEntry(
+                    app_id=app.app_id,
+                    space_id=app.space_id if app.space_id is not None else space_id,
+                    name=app.name,
+                    item_name=app.item_name,
+                    icon=app.icon,
+                    item_count=count,
+                    synced_at=synced,
+                    fully_synced=state is not None and state.has_full_copy,
+                )
+            )
+        return entries
+
+
+class _CachePages:
+    """The item table's cache reader, run on the worker loop (items are built there)."""
+
+    def __init__(self, owner: AccountWorkspace) -> None:
+        self._owner = owner
+
+    async def read_page(self, query: PageQuery, offset: int, limit: int) -> Page[Item] | None:
+        owner = self._owner
+        return await owner.worker.run(self._read(query, offset, limit))
+
+    async def _read(self, query: PageQuery, offset: int, limit: int) -> Page[Item] | None:
+        page = await self._owner.queries.read_page(query, offset, limit)
+        if page is None:
+            return None
+        return Page(page.offset, page.total, light_items(page.items), page.origin)
+
+
+class _ApiPages:
+    """The item table's API reader: one filter call per page, written to the cache after.
+
+    The request goes through the client's transport (auth, rate scheduler, retries) on this
+    loop; the 2.6 MB answer of a 500-item page is then read item by item in a worker thread.
+    """
+
+    def __init__(self, owner: AccountWorkspace) -> None:
+        self._owner = owner
+
+    async def read_page(self, query: PageQuery, offset: int, limit: int) -> Page[Item] | None:
+        owner = self._owner
+        if query.search:
+            # Podio's search gives 20 hits without values: full-text search is the cache's.
+            return await owner.worker.run(self._search(query, offset, limit))
+        app = await owner.app_definition(query.app_id)
+        body = filter_body(query, offset, limit)
+        path = f"/item/app/{query.app_id}/filter/"
+        if query.view_id is not None:
+            path += f"{query.view_id}/"
+        response = await owner.call(
+            owner.client.transport.request(
+                "POST", path, json=body, priority=Priority.INTERACTIVE, idempotent=True
+            )
+        )
+        content = response.content
+        cache = owner.cache
+        worker = owner.worker
+
+        async def parse() -> ItemPage:
+            page = parse_item_page(content, offset, app=app, app_id=query.app_id)
+            # What was seen once stays readable offline; the table need not wait for it.
+            records = [record_from_item(item, query.app_id) for item in page.items]
+            if records:
+                worker.spawn(cache.items.upsert(records))
+            return light_page(page)
+
+        try:
+            page = await worker.run(parse())
+        except (DomainError, ValueError) as error:
+            raise UnexpectedResponse(f"Podio sent an unreadable page of items: {error}") from error
+        return Page(offset, page.filtered, page.items, "api")
+
+    async def _search(self, query: PageQuery, offset: int, limit: int) -> Page[Item]:
+        queries = self._owner.queries
+        item_query = await queries.query_from_podio(
+            query.app_id,
+            sort_by=query.sort_by,
+            sort_desc=query.sort_desc,
+            filters=query.filters_dict(),
+            search=query.search,
+        )
+        found = await queries.page(item_query, offset, limit)
+        return Page(offset, found.filtered, light_items(found.items), "cache")
+
+
+def light_items(items: Sequence[Item]) -> tuple[Item, ...]:
+    """Items without their raw JSON: the table shows parsed values only, and the raw JSON
+    is most of an item's memory (100 000 rows scrolled through must stay well under 300 MB;
+    the cache keeps the JSON, the editor reads it from there)."""
+    return tuple(dataclasses.replace(item, raw={}) for item in items)
+
+
+def light_page(page: ItemPage) -> ItemPage:
+    return dataclasses.replace(page, items=light_items(page.items))
+
+
+def filter_body(query: PageQuery, offset: int, limit: int) -> dict[str, Any]:
+    """The body of POST /item/app/{app_id}/filter/ for one page of `query` (SPEC §3.3)."""
+    body: dict[str, Any] = {"offset": offset, "limit": limit}
+    filters = query.filters_dict()
+    if filters:
+        body["filters"] = filters
+    if query.sort_by is not None:
+        body["sort_by"] = query.sort_by
+        body["sort_desc"] = query.sort_desc
+    return body
+
+
+class _OffThreadSyncApi:
+    """`SyncApi` for a SyncService running on the worker loop: each HTTP call runs on the UI
+    loop (where the client lives, BACKGROUND priority so visible pages go first) and the big
+    filter answers are read item by item here, on the worker thread."""
+
+    def __init__(
+        self, client: PodioClient, main_loop: Callable[[], asyncio.AbstractEventLoop]
+    ) -> None:
+        self._client = client
+        self._main_loop = main_loop
+
+    async def filter_items(
+        self,
+        app_id: int,
+        *,
+        filters: Mapping[str, Any],
+        sort_by: str,
+        sort_desc: bool,
+        offset: int,
+        limit: int,
+    ) -> ItemPage:
+        body: dict[str, Any] = {"offset": offset, "limit": limit, "sort_by": sort_by}
+        body["sort_desc"] = sort_desc
+        if filters:
+            body["filters"] = dict(filters)
+        request = self._client.transport.request(
+            "POST",
+            f"/item/app/{app_id}/filter/",
+            json=body,
+            priority=Priority.BACKGROUND,
+            idempotent=True,
+        )
+        response = await on_loop(self._main_loop(), request)
+        try:
+            return parse_item_page(response.content, offset, app_id=app_id)
+        except (DomainError, ValueError) as error:
+            raise UnexpectedResponse(f"Podio sent an unreadable page of items: {error}") from error
+
+    async def get_app(self, app_id: int) -> App:
+        return await on_loop(
+            self._main_loop(), self._client.app(app_id, priority=Priority.BACKGROUND)
+        )
+
+    async def get_item(self, item_id: int) -> Item:
+        return await on_loop(
+            self._main_loop(), self._client.item(item_id, priority=Priority.BACKGROUND)
+        )
+
+    async def get_orgs(self) -> Sequence[Org]:
+        return await on_loop(self._main_loop(), self._client.orgs(priority=Priority.BACKGROUND))
+
+    async def get_space_apps(self, space_id: int) -> Sequence[App]:
+        return await on_loop(
+            self._main_loop(), self._client.apps(space_id, priority=Priority.BACKGROUND)
+        )
+
+
+def auth_mode_named(name: str) -> AuthMode:
+    """The sign-in mode for "browser", "password" or "app" (what the login dialog offers)."""
+    return AuthMode(name)
+
+
+def _org_entries(orgs: Sequence[Org]) -> list[OrgEntry]:
+    ordered = sorted(orgs, key=lambda org: (org.name.casefold(), org.org_id))
+    return [_org_entry(org) for org in ordered]
+
+
+def _org_entry(org: Org) -> OrgEntry:
+    # By name, so that the tree reads the same from the cache and from Podio.
+    spaces = sorted(org.spaces, key=lambda space: (space.name.casefold(), space.space_id))
+    return OrgEntry(
+        org.org_id,
+        org.name,
+        tuple(SpaceEntry(space.space_id, org.org_id, space.name) for space in spaces),
+    )
+
+
+def _parse_utc(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None

@@ -1,0 +1,342 @@
+"""The central area: one app as a table, with its filter bar and the offline banner.
+
+Opening an app reads its definition (memory, cache, then Podio), builds the columns, restores
+the remembered layout and shows the first page. Sorting, filtering, searching and choosing a
+Podio view are all new queries on the same model (one reset each); the rows come from the
+account's page source: the cache when it can answer (app fully synced, or offline), otherwise
+Podio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
+
+from podio_desk.domain.fields import ContactValue, FieldDef, RelationshipValue
+from podio_desk.domain.items import Item
+from podio_desk.domain.workspace import App, View
+from podio_desk.services.paging import PageQuery, PageSource
+from podio_desk.services.workspace import AccountWorkspace
+from podio_desk.ui.cells import columns_for_app, default_width
+from podio_desk.ui.column_chooser import ColumnChooser
+from podio_desk.ui.filter_bar import FilterBar
+from podio_desk.ui.item_table import ItemTableModel, ItemTableView, TaskSpawner
+from podio_desk.ui.offline_banner import OfflineBanner
+from podio_desk.ui.view_state import TableLayout, ViewState
+
+log = logging.getLogger(__name__)
+
+SAVE_LAYOUT_DELAY_MS = 500
+SERVER_MODE = "Sorted and filtered by Podio"
+CACHE_MODE = "Sorted and filtered in the local cache"
+OFFLINE_MODE = "Offline: rows from the local cache"
+
+
+class AppBrowser(QWidget):
+    """See the module docstring.
+
+    Signals:
+        item_activated(app_id, item_id): double-click or Enter on a row.
+        app_opened(app_id): the app's first rows are shown.
+        message(str): something worth a status-bar line (a failed load, …).
+        mode_changed(str): who sorts and filters now ("Sorted and filtered by Podio", …).
+        app_total_known(app_id, total): the number of items in the app (unfiltered).
+    """
+
+    item_activated = Signal(int, int)
+    app_opened = Signal(int)
+    message = Signal(str)
+    mode_changed = Signal(str)
+    app_total_known = Signal(int, int)
+
+    def __init__(
+        self, runner: TaskSpawner, view_state: ViewState, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("appBrowser")
+        self._runner = runner
+        self._view_state = view_state
+        self._sources: dict[str, PageSource[Item]] = {}
+        self.workspace: AccountWorkspace | None = None
+        self.app: App | None = None
+        self._fully_synced = False
+        self._layout_state = TableLayout()
+        self._base_sort: tuple[str | None, bool] = (None, False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.banner = OfflineBanner(self)
+        self.title = QLabel(self)
+        self.title.setObjectName("appTitle")
+        self.title.setStyleSheet("QLabel { font-size: 14pt; font-weight: 600; padding: 4px; }")
+        self.filter_bar = FilterBar(self)
+        self.view = ItemTableView(self)
+        self.model: ItemTableModel[Item] = ItemTableModel(
+            PageSource(cache=None, api=None), runner=runner, parent=self
+        )
+        self.view.setModel(self.model)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.title)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.view, 1)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_LAYOUT_DELAY_MS)
+        self._save_timer.timeout.connect(self._save_layout)
+        header = self.view.horizontalHeader()
+        header.sectionResized.connect(lambda *_: self._save_timer.start())
+        header.sectionMoved.connect(lambda *_: self._save_timer.start())
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
+        self.view.item_activated.connect(self.item_activated)
+        self.model.total_changed.connect(self._on_total)
+        self.model.origin_changed.connect(lambda _origin: self._show_mode())
+        self.model.load_failed.connect(self.message)
+        self.model.query_changed.connect(self._after_reset)
+        self.filter_bar.filters_changed.connect(self._on_filters)
+        self.filter_bar.search_changed.connect(self._on_search)
+        self.filter_bar.view_selected.connect(self._on_view)
+        self.filter_bar.columns_requested.connect(self.choose_columns)
+        self.filter_bar.candidates = self._candidates
+        self.filter_bar.view_combo.about_to_show.connect(self.load_views)
+        self._views_loaded_for: int | None = None
+        self.filter_bar.setEnabled(False)
+        find = QShortcut(QKeySequence.StandardKey.Find, self)
+        find.activated.connect(self._focus_search)
+
+    # ------------------------------------------------------------------ public
+
+    def open_app(self, workspace: AccountWorkspace, app_id: int) -> asyncio.Task[Any]:
+        """Show `app_id` of `workspace` (latest request wins)."""
+        return self._runner.run("browser:open", self._open(workspace, app_id))
+
+    def source_for(self, workspace: AccountWorkspace) -> PageSource[Item]:
+        source = self._sources.get(workspace.key)
+        if source is None:
+            source = PageSource(cache=workspace.cache_pages, api=workspace.api_pages)
+            source.set_online(workspace.online)
+            self._sources[workspace.key] = source
+        return source
+
+    def set_online(self, workspace: AccountWorkspace, online: bool, since: datetime | None) -> None:
+        source = self._sources.get(workspace.key)
+        if source is not None:
+            source.set_online(online)
+        if workspace is self.workspace:
+            self.model.set_online(online)
+            self.banner.set_offline(None if online else since)
+            self._show_mode()
+
+    def set_synced_at(self, synced_at: datetime | None) -> None:
+        self.banner.set_synced_at(synced_at)
+
+    def set_fully_synced(self, fully_synced: bool) -> None:
+        self._fully_synced = fully_synced
+        self._show_mode()
+
+    def reload(self) -> None:
+        """Show the current query again (after a sync): placeholders, then fresh rows."""
+        query = self.model.query
+        if query is not None:
+            self.model.show_query(query)
+
+    def item_saved(self, item: Item) -> None:
+        """An item was saved elsewhere (the editor): show the new values in its row."""
+        if self.app is not None and item.app_id in (None, self.app.app_id):
+            self.model.replace_item(dataclasses.replace(item, raw={}))
+
+    def close_app(self) -> None:
+        self._save_layout()
+        self.model.close()
+
+    async def aclose(self) -> None:
+        if shiboken6.isValid(self._save_timer):
+            self._save_timer.stop()
+        await self.model.aclose()
+        for source in self._sources.values():
+            await source.aclose()
+
+    def choose_columns(self) -> None:
+        columns = self.model.columns
+        if not columns:
+            return
+        dialog = ColumnChooser([c.label for c in columns], self.view.horizontalHeader(), self)
+
+        def apply() -> None:
+            dialog.apply_to(self.view.horizontalHeader())
+            self._save_layout()
+
+        dialog.accepted.connect(apply)
+        dialog.open()
+
+    def mode_text(self) -> str:
+        return self.filter_bar.mode_label.text()
+
+    # ------------------------------------------------------------------ opening
+
+    async def _open(self, workspace: AccountWorkspace, app_id: int) -> None:
+        self._save_layout()
+        self.title.setText("Opening…")
+        app = await workspace.app_definition(app_id)
+        fully_synced = await workspace.is_fully_synced(app_id)
+        self.workspace = workspace
+        self.app = app
+        self._fully_synced = fully_synced
+        self.model.set_source(self.source_for(workspace))
+        self.model.set_online(workspace.online)
+        layout = self._view_state.layout(app_id)
+        self._layout_state = layout
+        self._base_sort = (layout.sort_by, layout.sort_desc)
+        self.title.setText(app.name)
+        self.filter_bar.set_app(app)
+        self.filter_bar.setEnabled(True)
+        self.banner.set_offline(None if workspace.online else workspace.monitor.offline_since)
+        query = PageQuery(app_id=app_id, sort_by=layout.sort_by, sort_desc=layout.sort_desc)
+        self.model.show_query(query, columns_for_app(app))
+        columns = self.model.columns
+        ViewState.apply(
+            self.view.horizontalHeader(),
+            [c.key for c in columns],
+            layout,
+            [default_width(c) for c in columns],
+        )
+        self._views_loaded_for = None
+        self._show_mode()
+
+    def load_views(self) -> asyncio.Task[Any] | None:
+        """Fetch the app's Podio views (once per app; on demand, so opening costs no call)."""
+        workspace, app = self.workspace, self.app
+        if workspace is None or app is None or self._views_loaded_for == app.app_id:
+            return None
+        self._views_loaded_for = app.app_id
+        return self._runner.run("browser:views", self._load_views(workspace, app.app_id))
+
+    async def _load_views(self, workspace: AccountWorkspace, app_id: int) -> None:
+        try:
+            views = await workspace.views(app_id)
+        except Exception:
+            self._views_loaded_for = None
+            raise
+        if self.app is not None and self.app.app_id == app_id:
+            # An open list updates in place: the views appear in it as they arrive.
+            self.filter_bar.set_views(views)
+
+    # ------------------------------------------------------------------ queries
+
+    def _query(self) -> PageQuery | None:
+        return self.model.query
+
+    def _on_filters(self, filters: dict[str, Any]) -> None:
+        query = self._query()
+        if query is not None:
+            self.model.show_query(replace(query, filters=PageQuery.freeze_filters(filters)))
+
+    def _on_search(self, text: str) -> None:
+        query = self._query()
+        if query is not None and query.search != text:
+            self.model.show_query(replace(query, search=text))
+
+    def _on_view(self, view: View | None) -> None:
+        """A Podio view becomes our own sort and filters (so it also works from the cache)."""
+        query = self._query()
+        if query is None:
+            return
+        if view is None:
+            sort_by, sort_desc = self._base_sort
+            self.filter_bar.set_filters({})
+            self.model.show_query(replace(query, sort_by=sort_by, sort_desc=sort_desc, filters=()))
+            return
+        filters = {f.key: f.values for f in view.filters if f.values not in (None, [], {})}
+        self.filter_bar.set_filters(filters)
+        self.model.show_query(
+            replace(
+                query,
+                sort_by=view.sort_by or query.sort_by,
+                sort_desc=view.sort_desc if view.sort_by else query.sort_desc,
+                filters=PageQuery.freeze_filters(filters),
+            )
+        )
+
+    def _after_reset(self) -> None:
+        query = self._query()
+        if query is None:
+            return
+        if (
+            self._layout_state.sort_by != query.sort_by
+            or self._layout_state.sort_desc != query.sort_desc
+        ):
+            self._layout_state.sort_by = query.sort_by
+            self._layout_state.sort_desc = query.sort_desc
+            self._save_timer.start()
+        self.filter_bar.set_count(None)
+
+    def _on_total(self, total: int) -> None:
+        query = self._query()
+        filtered = query is not None and bool(query.filters or query.search)
+        self.filter_bar.set_count(total, filtered=filtered)
+        if query is not None and not filtered:
+            self.app_opened.emit(query.app_id)
+            self.app_total_known.emit(query.app_id, total)
+
+    def _show_mode(self) -> None:
+        workspace = self.workspace
+        if workspace is None:
+            return
+        query = self._query()
+        if not workspace.online:
+            text, tip = (
+                OFFLINE_MODE,
+                "Podio cannot be reached; sort, filter and search run on the cached copy.",
+            )
+        elif query is not None and query.search:
+            text, tip = "Search in the local cache", "Full-text search runs on the cached copy."
+        elif self.model.origin == "cache" or self._fully_synced:
+            text, tip = CACHE_MODE, "The app is fully synced, so the local copy answers at once."
+        else:
+            text, tip = (
+                SERVER_MODE,
+                "The app is not fully synced: Podio sorts and filters (sort_by).",
+            )
+        if text != self.filter_bar.mode_label.text():
+            self.filter_bar.set_mode(text, tip)
+            self.mode_changed.emit(text)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _candidates(self, fdef: FieldDef) -> list[tuple[int, str]]:
+        seen: dict[int, str] = {}
+        for item in self.model.source.loaded_items():
+            value = item.values.get(fdef.field_id)
+            if isinstance(value, RelationshipValue):
+                for related in value.items:
+                    seen.setdefault(related.item_id, related.title)
+            elif isinstance(value, ContactValue):
+                for contact in value.contacts:
+                    seen.setdefault(contact.profile_id, contact.name)
+        return sorted(seen.items(), key=lambda pair: pair[1].lower())
+
+    def _focus_search(self) -> None:
+        self.filter_bar.search.setFocus()
+        self.filter_bar.search.selectAll()
+
+    def _save_layout(self) -> None:
+        if self.app is None or not self.model.columns:
+            return
+        keys = [c.key for c in self.model.columns]
+        layout = self._view_state.capture(self.view.horizontalHeader(), keys, self._layout_state)
+        self._layout_state = layout
+        self._view_state.save_layout(self.app.app_id, layout)
+
+    def _header_menu(self, point: QPoint) -> None:
+        menu = QMenu(self)
+        menu.addAction("Choose columns…", self.choose_columns)
+        menu.popup(self.view.horizontalHeader().mapToGlobal(point))

@@ -1,0 +1,465 @@
+"""Fills the main window: the workspace tree dock, the app browser, the status indicators,
+sign-in (first run, demo, more accounts), syncing an app, and online/offline for each account.
+
+`app.py` builds one `DeskController(window, runner, accounts, cache_dir, settings)` and runs
+`start(demo=...)`; everything the user then does is wired here. The window stays a plain frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QInputDialog,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QStatusBar,
+)
+
+from podio_desk.services.accounts import Account, AccountService
+from podio_desk.services.connectivity import (
+    OnlineChanged,
+    RateLimitResumed,
+    RateLimitWaiting,
+)
+from podio_desk.services.demo import Demo, forget_demo_accounts, is_demo_account, start_demo
+from podio_desk.services.workspace import AccountWorkspace, auth_mode_named
+from podio_desk.ui.app_browser import AppBrowser
+from podio_desk.ui.item_table import TaskSpawner
+from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
+from podio_desk.ui.status_bar import StatusIndicators
+from podio_desk.ui.view_state import ViewState
+from podio_desk.ui.workspace_tree import WorkspaceTreeModel, WorkspaceTreeView
+
+log = logging.getLogger(__name__)
+
+MESSAGE_MS = 8000
+# The demo opens its largest app (100 000 items) right away.
+DEMO_APP = "Tickets"
+ItemOpener = Callable[[AccountWorkspace, int, int], None]
+
+
+class DeskController(QObject):
+    """See the module docstring.
+
+    Signals:
+        ready(): accounts are loaded and shown (the tree may still be filling).
+        app_shown(int): an app's first rows are on screen.
+    """
+
+    ready = Signal()
+    app_shown = Signal(int)
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        runner: TaskSpawner,
+        accounts: AccountService,
+        cache_dir: Path,
+        settings: QSettings,
+        *,
+        demo_items: int | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.runner = runner
+        self.accounts = accounts
+        self.cache_dir = cache_dir
+        self.settings = settings
+        self.demo_items = demo_items
+        self.workspaces: dict[str, AccountWorkspace] = {}
+        self.demo: Demo | None = None
+        self.item_opener: ItemOpener | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._login: LoginDialog | None = None
+        self._watched: str | None = None
+
+        self.tree_model = WorkspaceTreeModel(runner, self)
+        self.tree = WorkspaceTreeView()
+        self.tree.setModel(self.tree_model)
+        self.tree.remember_in(settings)
+        self.tree_dock = QDockWidget("Workspaces", window)
+        self.tree_dock.setObjectName("workspaceDock")
+        self.tree_dock.setWidget(self.tree)
+        self.tree.setMinimumWidth(240)
+        self.browser = AppBrowser(runner, ViewState(settings))
+        self.indicators = StatusIndicators()
+        self._install()
+        self.tree.app_selected.connect(self._on_app_selected)
+        self.browser.item_activated.connect(self._on_item_activated)
+        self.browser.message.connect(self.show_message)
+        self.browser.app_opened.connect(self.app_shown)
+        self.browser.mode_changed.connect(self.indicators.set_data_source)
+        self.browser.app_total_known.connect(self._on_app_total)
+        self.browser.banner.retry_requested.connect(self._retry_now)
+        self.tree_model.load_failed.connect(self.show_message)
+
+    # ------------------------------------------------------------------ start and stop
+
+    async def start(self, *, demo: bool = False, demo_if_no_account: bool = False) -> None:
+        """Load accounts (starting the demo first if asked) and show them; first run asks.
+
+        `demo_if_no_account`: the README's run command — a new user gets the demo instead of
+        the sign-in dialog; with an account configured it starts as usual.
+        """
+        await self.accounts.load()
+        real_accounts = [a for a in self.accounts.list() if not is_demo_account(a)]
+        if demo or (demo_if_no_account and not real_accounts):
+            await self._start_demo()  # replaces demo accounts of earlier runs
+        else:
+            await forget_demo_accounts(self.accounts)  # their sandbox is gone
+        await self.accounts.restore_all()
+        for account in self.accounts.list():
+            await self._attach(account)
+        self._show_accounts()
+        self.ready.emit()
+        if not self.accounts.list():
+            self.show_login(first_run=True)
+
+    async def aclose(self) -> None:
+        """Close everything this controller opened, while the loop still runs."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        if shiboken6.isValid(self.indicators):
+            self.indicators.unwatch()
+        await self.browser.aclose()
+        for workspace in list(self.workspaces.values()):
+            await workspace.aclose()
+        self.workspaces.clear()
+        await self.accounts.aclose()
+        if self.demo is not None:
+            await self.demo.stop()
+            self.demo = None
+
+    # ------------------------------------------------------------------ accounts
+
+    def show_login(self, *, first_run: bool = False) -> LoginDialog:
+        if self._login is None or not self._login.isVisible():
+            self._login = LoginDialog(self.window, first_run=first_run)
+            self._login.sign_in_requested.connect(self._on_sign_in_requested)
+        self._login.open()
+        return self._login
+
+    async def sign_in(self, request: SignInRequest) -> Account:
+        """Add an account and sign into it; the dialog (if any) shows errors."""
+        if request.mode == "demo":
+            account = await self._start_demo()
+        else:
+            mode = auth_mode_named(request.mode)
+            account = await self.accounts.add(
+                name=request.name or request.username or f"App {request.app_id}",
+                client_id=request.client_id,
+                client_secret=request.client_secret,
+                auth_mode=mode,
+                api_url=request.api_url,
+                username=request.username or None,
+                app_id=request.app_id,
+            )
+            try:
+                if request.mode == "password":
+                    await self.accounts.sign_in_password(account.key, request.password)
+                elif request.mode == "app":
+                    await self.accounts.sign_in_app(account.key, request.app_token)
+                else:
+                    await self.accounts.sign_in_browser(
+                        account.key, lambda url: QDesktopServices.openUrl(QUrl(url))
+                    )
+            except BaseException:
+                await self.accounts.remove(account.key)
+                raise
+        await self._attach(account)
+        self._show_accounts()
+        return account
+
+    async def remove_account(self, key: str) -> None:
+        workspace = self.workspaces.pop(key, None)
+        if workspace is not None:
+            if self.browser.workspace is workspace:
+                self.browser.close_app()
+            await workspace.aclose()
+        await self.accounts.remove(key)
+        self._show_accounts()
+
+    async def _start_demo(self) -> Account:
+        if self.demo is not None:
+            return self.demo.account
+        self.show_message("Starting the demo: a local Podio with sample data…", 0)
+        kwargs = {} if self.demo_items is None else {"items": self.demo_items}
+        self.demo = await start_demo(self.accounts, **kwargs)
+        self.show_message("Demo ready: a local Podio with sample data.")
+        # A new user sees everything at once: the whole tree and the big app open.
+        self.tree.show_everything(self.demo.account.key, open_app_named=DEMO_APP)
+        return self.demo.account
+
+    async def _attach(self, account: Account) -> AccountWorkspace:
+        existing = self.workspaces.get(account.key)
+        if existing is not None:
+            return existing
+        client = await self.accounts.client(account.key)
+        workspace = await AccountWorkspace.open(account.key, account.name, client, self.cache_dir)
+        self.workspaces[account.key] = workspace
+        self._unsubscribe.append(
+            workspace.monitor.events.subscribe(functools.partial(self._on_status_event, workspace))
+        )
+        if self._watched is None:
+            self._watch(workspace)
+        return workspace
+
+    def _show_accounts(self) -> None:
+        entries = []
+        for account in self.accounts.list():
+            workspace = self.workspaces.get(account.key)
+            if workspace is not None:
+                entries.append((account.key, account.name, workspace.tree))
+        self.tree_model.set_accounts(entries)
+        if entries and len(entries) == 1:
+            self.tree.expand(self.tree_model.index(0, 0))
+
+    def _watch(self, workspace: AccountWorkspace) -> None:
+        """The status indicators follow this account (the one whose app is shown)."""
+        self._watched = workspace.key
+        self.indicators.watch(workspace.monitor)
+
+    # ------------------------------------------------------------------ the table
+
+    def open_app(self, account_key: str, app_id: int) -> asyncio.Task[Any] | None:
+        workspace = self.workspaces.get(account_key)
+        if workspace is None:
+            return None
+        if self._watched != account_key:
+            self._watch(workspace)
+        entry = self.tree_model.app_entry(app_id)
+        self.browser.set_synced_at(entry.synced_at if entry is not None else None)
+        return self.browser.open_app(workspace, app_id)
+
+    def sync_current_app(self, *, full: bool = False) -> asyncio.Task[Any] | None:
+        workspace, app = self.browser.workspace, self.browser.app
+        if workspace is None or app is None:
+            self.show_message("Open an app first, then sync it.")
+            return None
+        name = f"sync:{workspace.key}:{app.app_id}"
+        jobs = self.indicators.jobs
+        jobs.start(name, f"Syncing {app.name}", on_cancel=lambda: self.runner_cancel(name))
+        return self.runner.run(name, self._sync(workspace, app.app_id, app.name, name, full))
+
+    def runner_cancel(self, name: str) -> None:
+        cancel = getattr(self.runner, "cancel", None)
+        if callable(cancel):
+            cancel(name)
+        self.indicators.jobs.finish(name)
+
+    async def _sync(
+        self, workspace: AccountWorkspace, app_id: int, label: str, name: str, full: bool
+    ) -> None:
+        jobs = self.indicators.jobs
+
+        def progress(event: Any) -> None:
+            jobs.progress(name, int(event.done), int(event.total), eta=event.eta_seconds)
+
+        try:
+            result = await workspace.sync_app(app_id, full=full, on_progress=progress)
+        finally:
+            jobs.finish(name)
+        workspace.forget_definition(app_id)
+        self.show_message(
+            f"{label}: {result.added:,} new, {result.changed:,} changed, "
+            f"{result.deleted:,} deleted in {result.calls} calls."
+        )
+        entries = await workspace.cached_apps_for(app_id)
+        for entry in entries:
+            self.tree_model.update_app(entry)
+        if self.browser.app is not None and self.browser.app.app_id == app_id:
+            self.browser.set_fully_synced(True)
+            self.browser.set_synced_at(entries[0].synced_at if entries else None)
+            self.browser.reload()
+
+    # ------------------------------------------------------------------ menus
+
+    def _install(self) -> None:
+        window = self.window
+        add_dock = getattr(window, "add_dock", None)
+        if callable(add_dock):
+            add_dock(self.tree_dock)
+        else:
+            window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.tree_dock)
+        # Built after the window is on screen: a new child of a visible window stays hidden
+        # until shown.
+        self.tree_dock.show()
+        set_central = getattr(window, "set_central_widget", None)
+        if callable(set_central):
+            set_central(self.browser)
+        else:
+            window.setCentralWidget(self.browser)
+        status_bar = window.statusBar()
+        if isinstance(status_bar, QStatusBar):
+            self.indicators.install(status_bar)
+        file_menu = getattr(window, "file_menu", None) or window.menuBar().addMenu("&File")
+        first = file_menu.actions()[0] if file_menu.actions() else None
+        actions = []
+        add = QAction("&Add account…", window)
+        add.setObjectName("addAccountAction")
+        add.triggered.connect(lambda: self.show_login(first_run=False))
+        actions.append(add)
+        demo = QAction("Try the &demo", window)
+        demo.setObjectName("demoAction")
+        demo.triggered.connect(lambda: self.runner.run("demo", self._start_demo_and_show()))
+        actions.append(demo)
+        self.switch_menu = QMenu("S&witch to account", window)
+        self.switch_menu.setObjectName("switchAccountMenu")
+        self.switch_menu.aboutToShow.connect(self._fill_switch_menu)
+        actions.append(self.switch_menu.menuAction())
+        remove = QAction("&Remove account…", window)
+        remove.setObjectName("removeAccountAction")
+        remove.triggered.connect(self._ask_remove_account)
+        actions.append(remove)
+        sync = QAction("&Sync this app", window)
+        sync.setObjectName("syncAppAction")
+        sync.setShortcut(QKeySequence("Ctrl+R"))
+        sync.triggered.connect(lambda: self.sync_current_app())
+        actions.append(sync)
+        refresh = QAction("Re&load workspaces", window)
+        refresh.setObjectName("refreshTreeAction")
+        refresh.setShortcut(QKeySequence.StandardKey.Refresh)
+        refresh.triggered.connect(lambda: self.tree_model.refresh())
+        actions.append(refresh)
+        for action in actions:
+            if first is not None:
+                file_menu.insertAction(first, action)
+            else:
+                file_menu.addAction(action)
+        if first is not None:
+            file_menu.insertSeparator(first)
+
+    def _fill_switch_menu(self) -> None:
+        self.switch_menu.clear()
+        accounts = self.accounts.list()
+        if not accounts:
+            self.switch_menu.addAction("No accounts yet").setEnabled(False)
+        for account in accounts:
+            action = self.switch_menu.addAction(f"{account.name} ({account.description})")
+            action.setCheckable(True)
+            action.setChecked(account.key == self._watched)
+            action.triggered.connect(functools.partial(self.switch_to, account.key))
+
+    def switch_to(self, account_key: str, _checked: bool = False) -> None:
+        """Show this account: select it in the tree, follow its status in the status bar."""
+        workspace = self.workspaces.get(account_key)
+        if workspace is None:
+            return
+        self._watch(workspace)
+        index = self.tree_model.index_for_key(account_key)
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+            self.tree.expand(index)
+            self.tree.setFocus()
+
+    async def _start_demo_and_show(self) -> None:
+        account = await self._start_demo()
+        await self._attach(account)
+        self._show_accounts()
+
+    def _ask_remove_account(self) -> None:
+        accounts = self.accounts.list()
+        if not accounts:
+            self.show_message("There is no account to remove.")
+            return
+        names = [f"{account.name} ({account.description})" for account in accounts]
+        name, ok = QInputDialog.getItem(
+            self.window, "Remove account", "Account to remove:", names, 0, False
+        )
+        if not ok:
+            return
+        account = accounts[names.index(name)]
+        answer = QMessageBox.question(
+            self.window,
+            "Remove account",
+            f"Remove {account.name}? Its sign-in is deleted from the keyring; Podio is unchanged.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.runner.run(f"remove:{account.key}", self.remove_account(account.key))
+
+    # ------------------------------------------------------------------ slots
+
+    def show_message(self, text: str, timeout_ms: int = MESSAGE_MS) -> None:
+        status_bar = self.window.statusBar()
+        if status_bar is not None:
+            status_bar.showMessage(text, timeout_ms)
+
+    def _on_sign_in_requested(self, request: SignInRequest) -> None:
+        dialog = self._login
+        self.runner.run("sign-in", self._sign_in_from_dialog(dialog, request))
+
+    async def _sign_in_from_dialog(
+        self, dialog: LoginDialog | None, request: SignInRequest
+    ) -> None:
+        try:
+            await self.sign_in(request)
+        except asyncio.CancelledError:
+            if dialog is not None:
+                dialog.show_error("Cancelled.")
+            raise
+        except Exception as error:
+            message = getattr(error, "user_message", None) or str(error) or type(error).__name__
+            log.info("Sign-in failed: %s", message)
+            if dialog is not None:
+                dialog.show_error(f"Could not sign in: {message}")
+            return
+        if dialog is not None:
+            dialog.finish()
+
+    def _on_app_selected(self, account_key: str, app_id: int) -> None:
+        self.open_app(account_key, app_id)
+
+    def _on_item_activated(self, app_id: int, item_id: int) -> None:
+        workspace = self.browser.workspace
+        if self.item_opener is not None and workspace is not None:
+            self.item_opener(workspace, app_id, item_id)
+        else:
+            log.info("Item %s of app %s activated (no editor attached)", item_id, app_id)
+
+    def _on_status_event(self, workspace: AccountWorkspace, event: object) -> None:
+        if isinstance(event, RateLimitWaiting | RateLimitResumed):
+            if self.browser.workspace is workspace:
+                waiting = isinstance(event, RateLimitWaiting)
+                self.browser.model.set_waiting("Podio's rate limit" if waiting else None)
+            return
+        if not isinstance(event, OnlineChanged):
+            return
+        since: datetime | None = None if event.online else event.since
+        self.tree_model.set_offline(workspace.key, not event.online)
+        self.browser.set_online(workspace, event.online, since)
+        if event.online:
+            self.show_message("Podio can be reached again.")
+            self.tree_model.refresh(workspace.key)
+        else:
+            self.show_message("Podio cannot be reached: working from the local cache.")
+
+    def _on_app_total(self, app_id: int, total: int) -> None:
+        entry = self.tree_model.app_entry(app_id)
+        if entry is not None and entry.item_count != total:
+            self.tree_model.update_app(dataclasses.replace(entry, item_count=total))
+
+    def _retry_now(self) -> None:
+        workspace = self.browser.workspace
+        if workspace is not None:
+            self.runner.run(f"probe:{workspace.key}", _probe(workspace))
+
+
+async def _probe(workspace: AccountWorkspace) -> None:
+    try:
+        await workspace.call(workspace.client.scope())
+    except Exception as error:
+        log.info("Still offline: %s", error)

@@ -1,0 +1,876 @@
+"""The item table: a model that knows every row from the first answer, a view, a cell delegate.
+
+The model shows one query of one app. It learns the row count from the first page, so the
+scroll bar is right at once, and asks its `PageSource` only for the rows the view shows. Rows
+not loaded yet show a tinted "loading…" placeholder; when a page arrives the rows change
+with `dataChanged`. The model resets only when the app, the sort or the filter change.
+
+Cells are rendered by `Column.render(item) -> Cell` (see `ui/cells.py` for the per-field-type
+renderers); the delegate draws category chips, progress bars and links from the `Cell`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Generic, Protocol, TypeVar
+
+import shiboken6
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QDesktopServices,
+    QFontMetrics,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from podio_desk.services.paging import NotAvailableOfflineError, Page, PageQuery, PageSource
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+LOADING_TEXT = "loading…"
+OFFLINE_TEXT = "not in the local cache (offline)"
+FAILED_TEXT = "could not load these rows"
+PLACEHOLDER_BACKGROUND = QColor("#f3e9f2")
+FAILED_BACKGROUND = QColor("#f6e3e0")
+PLACEHOLDER_FOREGROUND = QColor("#8a7f89")
+LINK_COLOR = QColor("#1a5fb4")
+# Rendered cells kept per model; a screen shows ~50 rows, so this covers long scroll-backs.
+CELL_CACHE_ROWS = 4000
+FLUSH_DELAY_MS = 15
+
+
+class Roles(enum.IntEnum):
+    """Custom data roles of the item table (Qt.UserRole + n)."""
+
+    CELL = Qt.ItemDataRole.UserRole + 1  # the Cell dataclass
+    ROW_STATE = Qt.ItemDataRole.UserRole + 2  # RowState
+    ITEM_ID = Qt.ItemDataRole.UserRole + 3  # int | None
+    ITEM = Qt.ItemDataRole.UserRole + 4  # the row's item object | None
+
+
+class RowState(enum.Enum):
+    LOADED = "loaded"
+    LOADING = "loading"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What a cell shows; built once per cell and cached."""
+
+    text: str = ""
+    tooltip: str | None = None
+    # Category options carry their Podio colour ("DCEBD8").
+    color: str | None = None
+    # Progress fields: 0-100, drawn as a bar.
+    progress: int | None = None
+    link: str | None = None
+    align_right: bool = False
+
+
+EMPTY_CELL = Cell()
+
+
+@dataclass(frozen=True)
+class Column(Generic[T]):
+    """One column: `key` is stable (remembered widths/order), `sort_by` the server sort key."""
+
+    key: str
+    label: str
+    kind: str
+    render: Callable[[T], Cell]
+    sort_by: str | None = None
+
+
+class TaskSpawner(Protocol):
+    def run(self, name: str, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]: ...
+
+
+class _OwnTasks:
+    """Fallback when no TaskRunner is given: strong references, latest wins per name."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[str, asyncio.Task[Any]] = {}
+
+    def run(self, name: str, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        old = self.tasks.pop(name, None)
+        if old is not None and not old.done():
+            old.cancel()
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self.tasks[name] = task
+        return task
+
+
+class ItemTableModel(QAbstractTableModel, Generic[T]):
+    """Rows of one query, loaded page by page through a `PageSource`.
+
+    Signals:
+        total_changed(int): the number of rows matching the query is known or changed.
+        loading_changed(bool): pages are being fetched or not.
+        load_failed(str): the first page or a page could not be loaded (message for the user).
+        origin_changed(str): where rows come from: "server", "cache" or "memory".
+        query_changed(): a new app, sort or filter is shown (after the reset).
+    """
+
+    total_changed = Signal(int)
+    loading_changed = Signal(bool)
+    load_failed = Signal(str)
+    origin_changed = Signal(str)
+    query_changed = Signal()
+
+    def __init__(
+        self,
+        source: PageSource[T],
+        *,
+        item_id_of: Callable[[T], int] | None = None,
+        runner: TaskSpawner | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._item_id_of: Callable[[T], int] = item_id_of or _item_id_attribute
+        self._runner: TaskSpawner = runner if runner is not None else _OwnTasks()
+        self._columns: list[Column[T]] = []
+        self._rows = 0
+        self._cells: OrderedDict[int, tuple[Cell, ...]] = OrderedDict()
+        self._wanted_rows: set[int] = set()
+        self._last_wanted: int | None = None
+        self._loading = False
+        self._origin = ""
+        self._loading_text = LOADING_TEXT
+        self._opening_task: asyncio.Task[Any] | None = None
+        self.visible_rows: Callable[[], tuple[int, int] | None] | None = None
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(FLUSH_DELAY_MS)
+        self._flush_timer.timeout.connect(self._flush_requests)
+        self._wire(source)
+
+    def _wire(self, source: PageSource[T]) -> None:
+        source.on_page = self._on_page
+        source.on_total = self._on_total
+        source.on_error = self._on_error
+
+    # ------------------------------------------------------------------ public
+
+    @property
+    def source(self) -> PageSource[T]:
+        return self._source
+
+    @property
+    def query(self) -> PageQuery | None:
+        return self._source.query
+
+    @property
+    def columns(self) -> list[Column[T]]:
+        return list(self._columns)
+
+    @property
+    def is_loading(self) -> bool:
+        return self._loading
+
+    @property
+    def origin(self) -> str:
+        return self._origin
+
+    def show_query(self, query: PageQuery, columns: Sequence[Column[T]] | None = None) -> None:
+        """Show `query` (a new app, sort, filter or search): one reset, then the first page."""
+        self.beginResetModel()
+        if columns is not None:
+            self._columns = list(columns)
+        self._source.reset(query)
+        self._rows = 0
+        self._cells.clear()
+        self._wanted_rows.clear()
+        self._last_wanted = None
+        self.endResetModel()
+        self.query_changed.emit()
+        self._set_loading(True)
+        self._opening_task = self._runner.run(
+            f"items:{query.app_id}", self._open(self._source.generation)
+        )
+
+    def set_source(self, source: PageSource[T]) -> None:
+        """Read from another source (another account); shows nothing until `show_query`."""
+        if source is self._source:
+            return
+        self.beginResetModel()
+        self.close()
+        self._source = source
+        self._wire(source)
+        self._rows = 0
+        self._cells.clear()
+        self.endResetModel()
+
+    def sort_by_column(self, column: int, descending: bool) -> bool:
+        """Sort by a column if the server (or the cache) can; False if it is not sortable."""
+        query = self._source.query
+        if query is None or not 0 <= column < len(self._columns):
+            return False
+        key = self._columns[column].sort_by
+        if key is None:
+            return False
+        self.show_query(replace(query, sort_by=key, sort_desc=descending))
+        return True
+
+    def sort_column(self) -> tuple[int, bool] | None:
+        query = self._source.query
+        if query is None or query.sort_by is None:
+            return None
+        for number, column in enumerate(self._columns):
+            if column.sort_by == query.sort_by:
+                return number, query.sort_desc
+        return None
+
+    def item_at(self, row: int) -> T | None:
+        if not 0 <= row < self._rows:
+            return None
+        return self._source.row(row)
+
+    def item_id_at(self, row: int) -> int | None:
+        item = self.item_at(row)
+        return None if item is None else self._item_id_of(item)
+
+    def request_rows(self, first: int, last: int, focus: int | None = None) -> None:
+        """Ask for rows first..last now (the view calls this when it scrolls)."""
+        if self._rows == 0:
+            return
+        self._source.request_rows(first, last, focus)
+        self._set_loading(self._source.busy or self._opening_busy())
+
+    def refresh_rows(self, rows: Sequence[int] | None = None) -> None:
+        """Reload rows (after a save or sync) without a reset: placeholders, then new data."""
+        self._source.forget(rows)
+        if rows is None:
+            self._cells.clear()
+            if self._rows:
+                self._emit_rows_changed(0, self._rows - 1)
+        else:
+            for row in rows:
+                self._cells.pop(row, None)
+                self._emit_rows_changed(row, row)
+        self._flush_timer.start()
+
+    def replace_item(self, item: T) -> int | None:
+        """Show a changed item (saved in the editor) in its row without reloading; the row."""
+        item_id = self._item_id_of(item)
+        row = self._source.replace_item(lambda current: self._item_id_of(current) == item_id, item)
+        if row is not None:
+            self._cells.pop(row, None)
+            self._emit_rows_changed(row, row)
+        return row
+
+    def set_waiting(self, reason: str | None) -> None:
+        """While requests wait (a 420), placeholders say so instead of "loading…"."""
+        text = LOADING_TEXT if reason is None else f"waiting: {reason}…"
+        if text != self._loading_text:
+            self._loading_text = text
+            if self._rows:
+                self._emit_rows_changed(0, self._rows - 1)
+
+    def set_online(self, online: bool) -> None:
+        self._source.set_online(online)
+        if self._rows:
+            # Failed placeholders change wording and may now load.
+            self._flush_timer.start()
+
+    def close(self) -> None:
+        """Stop every load (the table is going away or the app closes)."""
+        if shiboken6.isValid(self._flush_timer):
+            self._flush_timer.stop()
+        self._source.cancel()
+        task, self._opening_task = self._opening_task, None
+        if task is not None and not task.done():
+            task.cancel()
+
+    async def aclose(self) -> None:
+        task = self._opening_task
+        self.close()
+        await self._source.aclose()
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def tsv(self, indexes: Sequence[QModelIndex]) -> str:
+        """The cells at `indexes` as tab-separated text, one line per row, in row order."""
+        by_row: dict[int, dict[int, str]] = {}
+        for index in indexes:
+            text = (
+                self.data(index, Qt.ItemDataRole.DisplayRole)
+                if self._row_loaded(index.row())
+                else ""
+            )
+            by_row.setdefault(index.row(), {})[index.column()] = _tsv_safe(str(text or ""))
+        if not by_row:
+            return ""
+        columns = sorted({column for cells in by_row.values() for column in cells})
+        lines = [
+            "\t".join(by_row[row].get(column, "") for column in columns) for row in sorted(by_row)
+        ]
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ Qt model interface
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        """Reimplements QAbstractItemModel.rowCount."""
+        return 0 if parent.isValid() else self._rows
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        """Reimplements QAbstractItemModel.columnCount."""
+        return 0 if parent.isValid() else len(self._columns)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Reimplements QAbstractItemModel.headerData."""
+        if orientation == Qt.Orientation.Horizontal:
+            if not 0 <= section < len(self._columns):
+                return None
+            column = self._columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return column.label
+            if role == Qt.ItemDataRole.ToolTipRole:
+                how = "sortable" if column.sort_by is not None else "not sortable"
+                return f"{column.label} ({column.kind}, {how})"
+            return None
+        if role == Qt.ItemDataRole.DisplayRole and 0 <= section < self._rows:
+            return str(section + 1)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        """Reimplements QAbstractItemModel.flags."""
+        if not index.isValid():
+            return _NO_FLAGS
+        return _CELL_FLAGS
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Reimplements QAbstractItemModel.sort: a new query, sorted where the data lives."""
+        self.sort_by_column(column, order == Qt.SortOrder.DescendingOrder)
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Reimplements QAbstractItemModel.data."""
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if not (0 <= row < self._rows and 0 <= column < len(self._columns)):
+            return None
+        cells = self._row_cells(row)
+        if cells is None:
+            return self._placeholder_data(row, column, role)
+        cell = cells[column]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cell.text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if cell.link:
+                return f"{cell.tooltip or cell.text}\nCtrl+click opens {cell.link}"
+            return cell.tooltip
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if cell.align_right:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole and cell.link:
+            return QBrush(LINK_COLOR)
+        if role == Roles.CELL:
+            return cell
+        if role == Roles.ROW_STATE:
+            return RowState.LOADED
+        if role == Roles.ITEM_ID:
+            return self.item_id_at(row)
+        if role == Roles.ITEM:
+            return self.item_at(row)
+        return None
+
+    # ------------------------------------------------------------------ loading
+
+    async def _open(self, generation: int) -> None:
+        try:
+            total = await self._source.open()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            if generation == self._source.generation:
+                self._set_loading(False)
+                self.load_failed.emit(_failure_text(error))
+            return
+        if generation != self._source.generation:
+            return
+        self._set_origin()
+        self._resize_rows(total)
+        self._set_loading(self._source.busy)
+        self._flush_timer.start()
+
+    def _opening_busy(self) -> bool:
+        return self._opening_task is not None and not self._opening_task.done()
+
+    def _on_page(self, generation: int, index: int, page: Page[T]) -> None:
+        if generation != self._source.generation:
+            return
+        first = page.offset
+        last = min(self._rows, page.offset + len(page.items)) - 1
+        for row in range(first, last + 1):
+            self._cells.pop(row, None)
+        if last >= first:
+            self._emit_rows_changed(first, last)
+        self._set_origin()
+        self._set_loading(self._source.busy)
+
+    def _on_total(self, generation: int, total: int) -> None:
+        if generation == self._source.generation and self._rows != total:
+            self._resize_rows(total)
+
+    def _on_error(self, generation: int, index: int, error: BaseException) -> None:
+        if generation != self._source.generation:
+            return
+        first = index * self._source.page_size
+        last = min(self._rows, first + self._source.page_size) - 1
+        if last >= first:
+            self._emit_rows_changed(first, last)
+        self._set_loading(self._source.busy)
+        self.load_failed.emit(_failure_text(error))
+
+    def _resize_rows(self, total: int) -> None:
+        if total > self._rows:
+            self.beginInsertRows(QModelIndex(), self._rows, total - 1)
+            self._rows = total
+            self.endInsertRows()
+        elif total < self._rows:
+            self.beginRemoveRows(QModelIndex(), total, self._rows - 1)
+            self._rows = total
+            for row in [row for row in self._cells if row >= total]:
+                del self._cells[row]
+            self.endRemoveRows()
+        self.total_changed.emit(total)
+
+    def _flush_requests(self) -> None:
+        if self._rows == 0 or self._source.query is None:
+            return
+        visible = self.visible_rows() if self.visible_rows is not None else None
+        if visible is not None:
+            first, last = visible
+            focus = self._last_wanted if self._last_wanted is not None else first
+            focus = min(max(focus, first), last)
+        elif self._wanted_rows:
+            first, last = min(self._wanted_rows), max(self._wanted_rows)
+            focus = self._last_wanted if self._last_wanted is not None else first
+            # Without a view, only the pages of rows actually asked for (not the gap between).
+            pages = sorted({self._source.page_of(row) for row in self._wanted_rows})
+            self._wanted_rows.clear()
+            for page in pages:
+                start = page * self._source.page_size
+                self._source.request_rows(start, start, focus)
+            self._set_loading(self._source.busy)
+            return
+        else:
+            return
+        self._wanted_rows.clear()
+        self.request_rows(first, last, focus)
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self._loading:
+            self._loading = loading
+            self.loading_changed.emit(loading)
+
+    def _set_origin(self) -> None:
+        origin = self._source.last_origin
+        if origin is None or origin == "memory":
+            return
+        text = "server" if origin == "api" else "cache"
+        if text != self._origin:
+            self._origin = text
+            self.origin_changed.emit(text)
+
+    def cell(self, row: int, column: int) -> tuple[Cell, RowState]:
+        """What the delegate paints at row, column (Python to Python: no trip through C++)."""
+        if not (0 <= row < self._rows and 0 <= column < len(self._columns)):
+            return EMPTY_CELL, RowState.LOADED
+        cells = self._row_cells(row)
+        if cells is None:
+            state = self._placeholder_state(row)
+            text = self._placeholder_data(row, column, Qt.ItemDataRole.DisplayRole)
+            return Cell(str(text or "")), state
+        return cells[column], RowState.LOADED
+
+    # ------------------------------------------------------------------ helpers
+
+    def _row_loaded(self, row: int) -> bool:
+        return self._source.is_loaded(row)
+
+    def _row_cells(self, row: int) -> tuple[Cell, ...] | None:
+        cells = self._cells.get(row)
+        if cells is not None:
+            self._cells.move_to_end(row)
+            return cells
+        item = self._source.row(row)
+        if item is None:
+            self._want(row)
+            return None
+        cells = render_row(self._columns, item)
+        self._cells[row] = cells
+        if len(self._cells) > CELL_CACHE_ROWS:
+            self._cells.popitem(last=False)
+        return cells
+
+    def _want(self, row: int) -> None:
+        self._wanted_rows.add(row)
+        self._last_wanted = row
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _placeholder_state(self, row: int) -> RowState:
+        return RowState.FAILED if self._source.has_failed(row) else RowState.LOADING
+
+    def _placeholder_data(self, row: int, column: int, role: int) -> Any:
+        state = self._placeholder_state(row)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column != 0:
+                return ""
+            if state is RowState.FAILED:
+                return FAILED_TEXT if self._source.online else OFFLINE_TEXT
+            return self._loading_text
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(FAILED_BACKGROUND if state is RowState.FAILED else PLACEHOLDER_BACKGROUND)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(PLACEHOLDER_FOREGROUND)
+        if role == Roles.ROW_STATE:
+            return state
+        if role == Roles.CELL:
+            return EMPTY_CELL
+        return None
+
+    def _emit_rows_changed(self, first: int, last: int) -> None:
+        if self._columns:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(self._columns) - 1))
+        self.headerDataChanged.emit(Qt.Orientation.Vertical, first, last)
+
+
+def render_row(columns: Sequence[Column[T]], item: T) -> tuple[Cell, ...]:
+    """The cells of one row; safe to call in a worker thread (no widgets involved)."""
+    rendered = []
+    for column in columns:
+        try:
+            rendered.append(column.render(item))
+        except Exception:  # a malformed value must not break the whole table
+            log.exception("Cannot render column %s", column.key)
+            rendered.append(Cell("⚠", tooltip="This value could not be shown."))
+    return tuple(rendered)
+
+
+def _item_id_attribute(item: object) -> int:
+    return int(getattr(item, "item_id"))  # noqa: B009 - any item type with an item_id
+
+
+def _failure_text(error: BaseException) -> str:
+    if isinstance(error, NotAvailableOfflineError):
+        return str(error)
+    message = getattr(error, "user_message", None)
+    if isinstance(message, str) and message:
+        return message
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _tsv_safe(text: str) -> str:
+    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+class CellDelegate(QStyledItemDelegate):
+    """Paints every cell itself from the model's `Cell`: text, links, category chips, progress
+    bars, placeholders, selection.
+
+    Qt's own delegate asks the model for about eight roles per cell, each a call from C++ into
+    Python; with 500 cells on screen that is thousands of calls per repaint, and every one may
+    wait for the GIL while a worker thread parses a page. Here a cell costs one call.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._chip_text = QColor("#202020")
+        self._progress_fill = QColor("#3d7fd6")
+        self._progress_back = QColor("#e6e9ef")
+        self._grid = QColor("#d0d0d0")
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        """Reimplements QStyledItemDelegate.paint."""
+        model = index.model()
+        if not isinstance(model, ItemTableModel):
+            super().paint(painter, option, index)
+            return
+        row, column = index.row(), index.column()
+        cell, state = model.cell(row, column)
+        rect: QRect = option.rect
+        palette = option.palette
+        selected = bool(option.state.value & _SELECTED)
+        if selected:
+            painter.fillRect(rect, palette.highlight())
+        elif state is not RowState.LOADED:
+            painter.fillRect(
+                rect, FAILED_BACKGROUND if state is RowState.FAILED else PLACEHOLDER_BACKGROUND
+            )
+        elif row % 2:
+            painter.fillRect(rect, palette.alternateBase())
+        inner = rect.adjusted(4, 2, -4, -2)
+        metrics = option.fontMetrics
+        if state is not RowState.LOADED:
+            if column == 0:
+                painter.setPen(PLACEHOLDER_FOREGROUND)
+                text = metrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, inner.width())
+                painter.drawText(inner, _LEFT, text)
+            return
+        if cell.progress is not None:
+            self._paint_progress(painter, inner.adjusted(0, 1, 0, -1), cell.progress)
+            return
+        if cell.color is not None and cell.text:
+            self._paint_chip(painter, inner, cell, metrics)
+            return
+        if not cell.text:
+            return
+        if selected:
+            painter.setPen(palette.highlightedText().color())
+        elif cell.link:
+            painter.setPen(LINK_COLOR)
+        else:
+            painter.setPen(palette.text().color())
+        text = metrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, inner.width())
+        painter.drawText(inner, _RIGHT if cell.align_right else _LEFT, text)
+
+    def _paint_progress(self, painter: QPainter, rect: QRect, percent: int) -> None:
+        percent = max(0, min(100, percent))
+        painter.fillRect(rect, self._progress_back)
+        filled = QRect(rect.left(), rect.top(), rect.width() * percent // 100, rect.height())
+        painter.fillRect(filled, self._progress_fill)
+        painter.setPen(self._chip_text)
+        painter.drawText(rect, _CENTER, f"{percent} %")
+
+    def _paint_chip(
+        self, painter: QPainter, rect: QRect, cell: Cell, metrics: QFontMetrics
+    ) -> None:
+        text = metrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, rect.width() - 12)
+        chip = QRect(
+            rect.left(),
+            rect.top() + 1,
+            min(rect.width(), metrics.horizontalAdvance(text) + 12),
+            rect.height() - 2,
+        )
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_chip_colour(cell.color or "E0E0E0"))
+        painter.drawRoundedRect(chip, 4, 4)
+        painter.setPen(self._chip_text)
+        painter.drawText(chip, _CENTER, text)
+        painter.restore()
+
+
+_SELECTED = QStyle.StateFlag.State_Selected.value
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_CENTER = int(Qt.AlignmentFlag.AlignCenter)
+_CHIP_COLOURS: dict[str, QColor] = {}
+
+
+def _chip_colour(hex_colour: str) -> QColor:
+    colour = _CHIP_COLOURS.get(hex_colour)
+    if colour is None:
+        colour = QColor(f"#{hex_colour}")
+        if not colour.isValid():
+            colour = QColor("#e0e0e0")
+        _CHIP_COLOURS[hex_colour] = colour
+    return colour
+
+
+class ItemTableView(QTableView):
+    """The table widget: tells the model which rows are visible, copies TSV, opens items.
+
+    Signals:
+        item_activated(app_id, item_id): double-click or Enter on a loaded row.
+    """
+
+    item_activated = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("itemTable")
+        self.setItemDelegate(CellDelegate(self))
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAlternatingRowColors(True)
+        self.setSortingEnabled(False)  # sorting is a new query, driven by header clicks
+        self.setWordWrap(False)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = self.verticalHeader()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(max(22, self.fontMetrics().height() + 8))
+        horizontal = self.horizontalHeader()
+        horizontal.setSectionsMovable(True)
+        horizontal.setSectionsClickable(True)
+        horizontal.setHighlightSections(False)
+        horizontal.setStretchLastSection(True)
+        horizontal.setSortIndicatorShown(True)
+        horizontal.sectionClicked.connect(self._on_header_clicked)
+        self.doubleClicked.connect(self._activate)
+        self.clicked.connect(self._open_link_on_ctrl_click)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self._model: ItemTableModel[Any] | None = None
+
+    def setModel(self, model: Any) -> None:
+        """Reimplements QTableView.setModel: the model learns which rows are visible."""
+        if self._model is not None:
+            self._model.visible_rows = None
+            with contextlib.suppress(RuntimeError, TypeError):
+                self._model.modelReset.disconnect(self._sync_sort_indicator)
+        super().setModel(model)
+        self._model = model if isinstance(model, ItemTableModel) else None
+        if self._model is not None:
+            self._model.visible_rows = self.visible_row_range
+            self._model.modelReset.connect(self._sync_sort_indicator)
+
+    def visible_row_range(self) -> tuple[int, int] | None:
+        model: QAbstractItemModel | None = self.model()
+        if model is None or model.rowCount() == 0:
+            return None
+        first = self.rowAt(0)
+        last = self.rowAt(max(0, self.viewport().height() - 1))
+        if first < 0:
+            first = 0
+        if last < 0:
+            last = model.rowCount() - 1
+        return first, last
+
+    def copy_selection(self) -> str:
+        """Copy the selected cells as TSV to the clipboard; returns the text."""
+        if self._model is None:
+            return ""
+        text = self._model.tsv(self.selectionModel().selectedIndexes())
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None:
+            clipboard.setText(text)
+        return text
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Reimplements QAbstractItemView.keyPressEvent: Ctrl+C copies TSV, Enter opens."""
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_selection()
+            event.accept()
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._activate(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        """Reimplements QObject.event: Ctrl+C must reach keyPressEvent, not a menu shortcut."""
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.matches(QKeySequence.StandardKey.Copy)
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def resizeEvent(self, event: Any) -> None:
+        """Reimplements QAbstractItemView.resizeEvent: more rows may be visible now."""
+        super().resizeEvent(event)
+        self._on_scrolled()
+
+    # ------------------------------------------------------------------ slots
+
+    def _on_scrolled(self, *_args: object) -> None:
+        model = self._model
+        if model is None:
+            return
+        visible = self.visible_row_range()
+        if visible is not None:
+            model.request_rows(visible[0], visible[1], visible[0])
+
+    def _on_header_clicked(self, section: int) -> None:
+        model = self._model
+        if model is None:
+            return
+        current = model.sort_column()
+        descending = current is not None and current[0] == section and not current[1]
+        if not model.sort_by_column(section, descending):
+            self._sync_sort_indicator()
+
+    def _sync_sort_indicator(self) -> None:
+        model = self._model
+        header = self.horizontalHeader()
+        current = model.sort_column() if model is not None else None
+        if current is None:
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        else:
+            order = Qt.SortOrder.DescendingOrder if current[1] else Qt.SortOrder.AscendingOrder
+            header.setSortIndicator(current[0], order)
+
+    def _open_link_on_ctrl_click(self, index: QModelIndex) -> None:
+        """Ctrl+click on a link cell (a related item, a contact, an e-mail) opens the link."""
+        model = self._model
+        if (
+            model is None
+            or not QGuiApplication.keyboardModifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            return
+        cell, state = model.cell(index.row(), index.column())
+        if state is RowState.LOADED and cell.link:
+            QDesktopServices.openUrl(QUrl(cell.link))
+
+    def _activate(self, index: QModelIndex) -> None:
+        model = self._model
+        if model is None or not index.isValid() or model.query is None:
+            return
+        item_id = model.item_id_at(index.row())
+        if item_id is not None:
+            self.item_activated.emit(model.query.app_id, item_id)
+
+
+__all__ = [
+    "Cell",
+    "CellDelegate",
+    "Column",
+    "ItemTableModel",
+    "ItemTableView",
+    "RowState",
+]

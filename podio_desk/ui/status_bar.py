@@ -1,0 +1,420 @@
+"""The status bar: rate budget gauges, online/offline, a 420 wait notice, running jobs.
+
+It listens to a `ConnectivityMonitor` (plain events, delivered on the loop's thread, which is
+the Qt thread under qasync) and repaints at most every `REPAINT_MS`, so a burst of queue
+events during a sync costs one repaint, not hundreds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QLocale, QRectF, QSize, Qt, QTime, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QSizePolicy,
+    QStatusBar,
+    QToolButton,
+    QWidget,
+)
+
+from podio_desk.services.connectivity import (
+    BudgetChanged,
+    ConnectivityMonitor,
+    OnlineChanged,
+    QueueLength,
+    RateLimitResumed,
+    RateLimitWaiting,
+    StatusEvent,
+)
+
+REPAINT_MS = 150
+GREEN = QColor("#3a9d4a")
+AMBER = QColor("#d89b1d")
+RED = QColor("#c8372d")
+GREY = QColor("#9a9a9a")
+CLASS_LABELS = {"general": "API", "heavy": "Heavy"}
+
+
+def gauge_colour(fraction: float | None) -> QColor:
+    """Green with plenty left, amber below half, red below 15 %; grey when unknown."""
+    if fraction is None:
+        return GREY
+    if fraction < 0.15:
+        return RED
+    if fraction < 0.5:
+        return AMBER
+    return GREEN
+
+
+def local_time(moment: datetime) -> str:
+    local = moment.astimezone()
+    return QLocale().toString(
+        QTime(local.hour, local.minute, local.second), QLocale.FormatType.ShortFormat
+    )
+
+
+class RateGauge(QWidget):
+    """remaining/limit of one rate class as a small bar with text."""
+
+    def __init__(self, rate_class: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rate_class = rate_class
+        self.setObjectName(f"rateGauge_{rate_class}")
+        self.budget: BudgetChanged | None = None
+        self.queue: QueueLength | None = None
+        self.waiting = False
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self._update_tooltip()
+
+    def text(self) -> str:
+        label = CLASS_LABELS.get(self.rate_class, self.rate_class)
+        budget = self.budget
+        if budget is None or budget.limit is None or budget.remaining is None:
+            return f"{label} ?/?"
+        return f"{label} {budget.remaining}/{budget.limit}"
+
+    def colour(self) -> QColor:
+        if self.waiting:
+            return RED
+        return gauge_colour(self.budget.fraction_left if self.budget is not None else None)
+
+    def set_budget(self, budget: BudgetChanged) -> None:
+        self.budget = budget
+        self._update_tooltip()
+        self.update()
+
+    def set_queue(self, queue: QueueLength) -> None:
+        self.queue = queue
+        self._update_tooltip()
+
+    def set_waiting(self, waiting: bool) -> None:
+        self.waiting = waiting
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        """Reimplements QWidget.sizeHint."""
+        metrics = self.fontMetrics()
+        return QSize(metrics.horizontalAdvance("Heavy 1000/1000") + 16, metrics.height() + 6)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Reimplements QWidget.paintEvent: a rounded bar filled by the share left."""
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(self.rect()).adjusted(1, 2, -1, -2)
+        painter.setPen(QColor("#bdbdbd"))
+        painter.setBrush(QColor("#f2f2f2"))
+        painter.drawRoundedRect(rect, 4, 4)
+        fraction = self.budget.fraction_left if self.budget is not None else None
+        if fraction is not None and fraction > 0:
+            filled = QRectF(rect.left(), rect.top(), rect.width() * fraction, rect.height())
+            colour = self.colour()
+            colour.setAlpha(150)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour)
+            painter.drawRoundedRect(filled, 4, 4)
+        painter.setPen(QColor("#202020"))
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), self.text())
+        painter.end()
+
+    def _update_tooltip(self) -> None:
+        label = "general calls (1 000/h)" if self.rate_class == "general" else "heavy calls (250/h)"
+        lines = [f"Podio rate budget for {label}"]
+        budget = self.budget
+        if budget is None or budget.limit is None:
+            lines.append("No answer from Podio yet.")
+        else:
+            lines.append(f"{budget.remaining} of {budget.limit} calls left this hour")
+            lines.append(f"Last update: {local_time(budget.updated_at)}")
+            if budget.window_ends_at is not None:
+                lines.append(f"Budget estimated to refill at {local_time(budget.window_ends_at)}")
+        queue = self.queue
+        queued = queue.queued if queue is not None else 0
+        in_flight = queue.in_flight if queue is not None else 0
+        lines.append(f"Queue: {queued} waiting, {in_flight} in flight")
+        self.setToolTip("\n".join(lines))
+
+
+@dataclass
+class _Job:
+    name: str
+    label: str
+    done: int = 0
+    total: int | None = None
+    started: float = field(default_factory=time.monotonic)
+    on_cancel: Callable[[], None] | None = None
+    eta: float | None = None
+
+    def eta_seconds(self, now: float) -> float | None:
+        if self.eta is not None:
+            return self.eta
+        if self.total is None or self.done <= 0 or self.done >= self.total:
+            return None
+        rate = self.done / max(0.001, now - self.started)
+        return (self.total - self.done) / rate if rate > 0 else None
+
+
+def format_wait(seconds: int) -> str:
+    """'45 s', '3 min 05 s', '60 min'."""
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{(seconds + 59) // 60} min"
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(seconds + 0.5)
+    if seconds < 60:
+        return f"{seconds} s left"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s left"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min left"
+
+
+class JobsWidget(QWidget):
+    """The running jobs: the newest one's label, a progress bar with ETA, a cancel button."""
+
+    cancel_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("jobs")
+        self._jobs: dict[str, _Job] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.label = QLabel(self)
+        self.bar = QProgressBar(self)
+        self.bar.setMaximumWidth(160)
+        self.bar.setMaximumHeight(16)
+        self.bar.setTextVisible(True)
+        self.cancel_button = QToolButton(self)
+        self.cancel_button.setText("✕")
+        self.cancel_button.setToolTip("Cancel")
+        self.cancel_button.setAutoRaise(True)
+        self.cancel_button.clicked.connect(self._cancel_current)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        self.setVisible(False)
+
+    def start(self, name: str, label: str, on_cancel: Callable[[], None] | None = None) -> None:
+        self._jobs[name] = _Job(name, label, on_cancel=on_cancel)
+        self.refresh()
+
+    def progress(
+        self, name: str, done: int, total: int | None, *, eta: float | None = None
+    ) -> None:
+        """`eta`: the job's own estimate in seconds (it knows the rate budget); else ours."""
+        job = self._jobs.get(name)
+        if job is None:
+            return
+        job.done, job.total, job.eta = done, total, eta
+        self.refresh()
+
+    def finish(self, name: str) -> None:
+        self._jobs.pop(name, None)
+        self.refresh()
+
+    def names(self) -> list[str]:
+        return list(self._jobs)
+
+    def current_text(self) -> str:
+        return f"{self.label.text()} {self.bar.format() if self.bar.isVisible() else ''}".strip()
+
+    def refresh(self) -> None:
+        if not self._jobs:
+            self.setVisible(False)
+            return
+        job = list(self._jobs.values())[-1]
+        more = f" (+{len(self._jobs) - 1} more)" if len(self._jobs) > 1 else ""
+        self.label.setText(f"{job.label}{more}")
+        if job.total:
+            self.bar.setRange(0, job.total)
+            self.bar.setValue(min(job.done, job.total))
+            eta = format_eta(job.eta_seconds(time.monotonic()))
+            self.bar.setFormat(f"{job.done:,}/{job.total:,}" + (f" · {eta}" if eta else ""))
+            self.bar.setToolTip(f"{job.label}: {job.done:,} of {job.total:,}. {eta}")
+        else:
+            self.bar.setRange(0, 0)
+            self.bar.setFormat("")
+        self.cancel_button.setVisible(job.on_cancel is not None)
+        self.setVisible(True)
+
+    def _cancel_current(self) -> None:
+        if not self._jobs:
+            return
+        job = list(self._jobs.values())[-1]
+        if job.on_cancel is not None:
+            job.on_cancel()
+        self.cancel_requested.emit(job.name)
+
+
+class StatusIndicators(QWidget):
+    """The right-hand side of the status bar: data source, 420 wait, gauges, online state.
+
+    `install(status_bar)` puts it (and the jobs widget, on the left) into any QStatusBar, so
+    the main window keeps its own status bar and its messages.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusIndicators")
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.jobs = JobsWidget()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 4, 0)
+        layout.setSpacing(8)
+        self.source_label = QLabel(self)
+        self.source_label.setObjectName("dataSource")
+        self.wait_label = QLabel(self)
+        self.wait_label.setObjectName("rateWait")
+        self.wait_label.setStyleSheet("QLabel { color: #b02a20; font-weight: bold; }")
+        self.wait_label.setVisible(False)
+        self.online_label = QLabel(self)
+        self.online_label.setObjectName("onlineState")
+        self.gauges = {name: RateGauge(name, self) for name in ("general", "heavy")}
+        self._layout = layout
+        layout.addWidget(self.source_label)
+        layout.addWidget(self.wait_label)
+        for gauge in self.gauges.values():
+            layout.addWidget(gauge)
+        layout.addWidget(self.online_label)
+        self._online = True
+        self._offline_since: datetime | None = None
+        self._waiting: RateLimitWaiting | None = None
+        self._pending: list[StatusEvent] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        self._repaint = QTimer(self)
+        self._repaint.setSingleShot(True)
+        self._repaint.setInterval(REPAINT_MS)
+        self._repaint.timeout.connect(self._apply_pending)
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._update_wait_label)
+        self._show_online()
+
+    def install(self, status_bar: QStatusBar) -> None:
+        status_bar.addWidget(self.jobs)
+        status_bar.addPermanentWidget(self)
+
+    # ------------------------------------------------------------------ public
+
+    def watch(self, monitor: ConnectivityMonitor) -> None:
+        """Follow `monitor` (replacing any previous one) and show its current state."""
+        self.unwatch()
+        self._unsubscribe = monitor.events.subscribe(self._on_event)
+        for budget in monitor.budgets.values():
+            self._pending.append(budget)
+        self._apply_pending()
+        if monitor.queue is not None:
+            for gauge in self.gauges.values():
+                gauge.set_queue(monitor.queue)
+        self._set_online(monitor.online, monitor.offline_since)
+        self._set_waiting(monitor.waiting)
+
+    def unwatch(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def set_data_source(self, text: str) -> None:
+        """Where the table's rows come from and who sorts them ("sorted by Podio", …)."""
+        self.source_label.setText(text)
+
+    @property
+    def online(self) -> bool:
+        return self._online
+
+    def wait_text(self) -> str:
+        return self.wait_label.text() if self.wait_label.isVisible() else ""
+
+    def online_text(self) -> str:
+        return self.online_label.text()
+
+    # ------------------------------------------------------------------ events
+
+    def _on_event(self, event: StatusEvent) -> None:
+        # Online changes and 420 waits are news: show them now. Budgets and queue lengths
+        # arrive in bursts: coalesce them.
+        if isinstance(event, OnlineChanged):
+            self._set_online(event.online, None if event.online else event.since)
+            return
+        if isinstance(event, RateLimitWaiting):
+            self._set_waiting(event)
+            return
+        if isinstance(event, RateLimitResumed):
+            self._set_waiting(None)
+            return
+        self._pending.append(event)
+        if not self._repaint.isActive():
+            self._repaint.start()
+
+    def _apply_pending(self) -> None:
+        pending, self._pending = self._pending, []
+        latest_queue: QueueLength | None = None
+        for event in pending:
+            if isinstance(event, BudgetChanged):
+                gauge = self.gauges.get(event.rate_class)
+                if gauge is None:
+                    gauge = RateGauge(event.rate_class, self)
+                    self.gauges[event.rate_class] = gauge
+                    self._layout.insertWidget(self._layout.count() - 1, gauge)
+                gauge.set_budget(event)
+            elif isinstance(event, QueueLength):
+                latest_queue = event
+        if latest_queue is not None:
+            for gauge in self.gauges.values():
+                gauge.set_queue(latest_queue)
+
+    def _set_online(self, online: bool, since: datetime | None) -> None:
+        self._online = online
+        self._offline_since = since
+        self._show_online()
+
+    def _show_online(self) -> None:
+        if self._online:
+            self.online_label.setText("● Online")
+            self.online_label.setStyleSheet("QLabel { color: #2e7d32; }")
+            self.online_label.setToolTip("Podio answers; changes go out at once.")
+        else:
+            since = f" since {local_time(self._offline_since)}" if self._offline_since else ""
+            self.online_label.setText(f"● Offline{since}")
+            self.online_label.setStyleSheet("QLabel { color: #b02a20; font-weight: bold; }")
+            self.online_label.setToolTip(
+                "Podio cannot be reached. You are working from the local cache; "
+                "Podio Desk reconnects by itself."
+            )
+
+    def _set_waiting(self, waiting: RateLimitWaiting | None) -> None:
+        self._waiting = waiting
+        for gauge in self.gauges.values():
+            gauge.set_waiting(waiting is not None)
+        if waiting is None:
+            self._countdown.stop()
+            self.wait_label.setVisible(False)
+            self.wait_label.setText("")
+            return
+        self._update_wait_label()
+        self.wait_label.setVisible(True)
+        self._countdown.start()
+
+    def _update_wait_label(self) -> None:
+        waiting = self._waiting
+        if waiting is None:
+            return
+        left = max(0, int((waiting.until - self.now()).total_seconds() + 0.999))
+        self.wait_label.setText(f"Rate limit (420): waiting {format_wait(left)} — {waiting.reason}")
+        self.wait_label.setToolTip(
+            "Podio answered 420 (too many requests). Every request waits and nothing is lost; "
+            f"they resume at {local_time(waiting.until)}."
+        )

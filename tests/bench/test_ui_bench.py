@@ -1,0 +1,373 @@
+"""UI figures: jump to the end of a 100 000-item app, UI stalls during a full sync, start-up
+time against a bare PySide6 window, and memory with a 100 000-item app open.
+
+Run with `bash packaging/dev.sh bench` (or `pytest tests/bench/test_ui_bench.py -p no:randomly
+-o addopts=""`). The sandbox runs in its own process, so its JSON work does not compete with
+the window for the GIL: the figures are the window's own. Rate limits are raised so the
+scheduler never paces: the figures count calls and stalls, not waits.
+
+Knobs: PODIO_DESK_BENCH_ITEMS (default 100 000), PODIO_DESK_BENCH_NO_SCROLL=1 (sync without
+the simulated user scrolling), PODIO_DESK_BENCH_STALL_TRACE=1 (print every thread's stack when
+the UI thread is late by more than 25 ms).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+
+from podio_desk.secrets import SecretStore
+from podio_desk.services.accounts import AccountService
+from podio_desk.services.profile import Profile
+from podio_desk.ui.desk_controller import DeskController
+from podio_desk.ui.gc_policy import MainThreadGarbageCollector
+from podio_desk.ui.login_dialog import SignInRequest
+from podio_desk.ui.main_window import MainWindow
+from podio_desk.ui.tasks import TaskRunner
+from podio_desk.ui.workspace_tree import TreeRoles
+from tests.plugins.qt import process_events_until, run_async
+
+N = int(os.environ.get("PODIO_DESK_BENCH_ITEMS", "100000"))
+HEARTBEAT_MS = 2
+STARTUP_RUNS = 5
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.timeout(1800), pytest.mark.gui]
+
+SANDBOX_PROCESS = textwrap.dedent(
+    """
+    import json, sys
+    from podio_desk.sandbox import Sandbox, SandboxConfig
+    sandbox = Sandbox(SandboxConfig(items={items}, rate_limits=(10**7, 10**7))).start()
+    print(json.dumps(sandbox.info), flush=True)
+    sys.stdin.read()
+    sandbox.stop()
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def remote_sandbox() -> Iterator[dict[str, Any]]:
+    """A 100 000-item sandbox in a child process; its info (url, credentials)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", SANDBOX_PROCESS.format(items=N)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    assert process.stdin is not None
+    info = json.loads(process.stdout.readline())
+    yield info
+    process.stdin.close()
+    process.wait(timeout=60)
+    process.stdout.close()
+
+
+def control(info: dict[str, Any], path: str) -> Any:
+    url = f"{info['url']}/_sandbox/{path}"
+    data = b"{}" if path != "requests" else None
+    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=30) as reply:
+        return json.loads(reply.read())
+
+
+def api_calls(info: dict[str, Any]) -> list[dict[str, Any]]:
+    return [entry for entry in control(info, "requests") if entry.get("rate_class")]
+
+
+class Desk:
+    def __init__(self, window: MainWindow, runner: TaskRunner, controller: DeskController) -> None:
+        self.window = window
+        self.runner = runner
+        self.controller = controller
+
+
+@pytest.fixture
+def desk(qtbot, qloop, profile: Profile) -> Iterator[Desk]:
+    runner = TaskRunner()
+    collector = MainThreadGarbageCollector(busy=lambda: bool(runner.running_names())).install()
+    settings = QSettings(str(profile.settings_path), QSettings.Format.IniFormat)
+    # Not qtbot.addWidget: pytest-qt would delete the window before this fixture's shutdown.
+    window = MainWindow(settings)
+    accounts = AccountService(profile.root, SecretStore())
+    controller = DeskController(window, runner, accounts, profile.cache_dir, settings)
+    window.resize(1400, 900)
+    window.show()
+    yield Desk(window, runner, controller)
+
+    async def shutdown() -> None:
+        await runner.shutdown()
+        await controller.aclose()
+
+    run_async(shutdown(), timeout=60)
+    process_events_until(lambda: not runner.pending_tasks(), 2)
+    window.close()
+    window.deleteLater()
+    process_events_until(lambda: False, 0.05)
+    collector.uninstall()
+
+
+def sign_in(desk: Desk, info: dict[str, Any]) -> str:
+    request = SignInRequest(
+        "password",
+        name="Bench",
+        api_url=info["url"],
+        client_id=info["client_id"],
+        client_secret=info["client_secret"],
+        username=info["username"],
+        password=info["password"],
+    )
+    run_async(desk.controller.start())
+    account = run_async(desk.controller.sign_in(request), timeout=60)
+    return account.key
+
+
+def load_tree_until_app(qtbot, desk: Desk, name: str) -> int:
+    model = desk.controller.tree_model
+
+    def search() -> int | None:
+        stack = [model.index(row, 0) for row in range(model.rowCount())]
+        while stack:
+            index = stack.pop()
+            if model.canFetchMore(index):
+                model.fetchMore(index)
+            app_id = model.data(index, TreeRoles.APP_ID)
+            if app_id and str(model.data(index)).startswith(name):
+                return int(app_id)
+            stack.extend(model.index(row, 0, index) for row in range(model.rowCount(index)))
+        return None
+
+    found: list[int | None] = [None]
+
+    def ready() -> bool:
+        found[0] = search()
+        return found[0] is not None and not model.is_loading()
+
+    qtbot.waitUntil(ready, timeout=30000)
+    assert found[0] is not None
+    return found[0]
+
+
+class Heartbeat:
+    """A fast QTimer: the longest gap between ticks beyond its interval is the worst stall."""
+
+    def __init__(self, interval_ms: int = HEARTBEAT_MS) -> None:
+        self.interval = interval_ms
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.clock = QElapsedTimer()
+        self.last = 0
+        self.worst = 0.0
+        self.gaps: list[float] = []
+        self.big: list[tuple[float, int]] = []  # (seconds since start, stall ms) over 40 ms
+        self._watching = False
+
+    def start(self) -> None:
+        self.clock.start()
+        self.last = self.clock.nsecsElapsed()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self._watching = False
+
+    def start_watchdog(self, threshold_ms: float = 25.0) -> None:
+        """Debugging aid (PODIO_DESK_BENCH_STALL_TRACE=1): print the UI thread's stack when a
+        tick is overdue, to see what blocks it."""
+        import threading
+        import traceback
+
+        main_id = threading.main_thread().ident or 0
+        self._watching = True
+
+        def watch() -> None:
+            reported = -1
+            while self._watching:
+                time.sleep(0.001)
+                overdue = (self.clock.nsecsElapsed() - self.last) / 1e6
+                if overdue > threshold_ms and reported != self.last:
+                    reported = self.last
+                    lines = [f"--- UI thread overdue {overdue:.0f} ms"]
+                    for ident, frame in sys._current_frames().items():
+                        if ident == threading.get_ident():
+                            continue
+                        name = "UI" if ident == main_id else str(ident)
+                        stack = "".join(traceback.format_stack(frame)[-3:])
+                        lines.append(f"[{name}]\n{stack}")
+                    print("\n".join(lines), flush=True)
+
+        threading.Thread(target=watch, daemon=True).start()
+
+    def _tick(self) -> None:
+        now = self.clock.nsecsElapsed()
+        gap = (now - self.last) / 1e6 - self.interval
+        self.last = now
+        self.gaps.append(gap)
+        if gap > 40:
+            self.big.append((round(now / 1e9, 2), round(gap)))
+        self.worst = max(self.worst, gap)
+
+
+def rss_mb(kind: str = "VmRSS") -> float:
+    """Resident memory in MB: all of it (VmRSS), or only RssAnon / RssFile (mapped files,
+    e.g. the SQLite cache opened with mmap)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(f"{kind}:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_jump_to_end_cold_cache_and_full_sync_stalls(qtbot, desk, remote_sandbox, bench_results):
+    info = remote_sandbox
+    account_key = sign_in(desk, info)
+    app_id = load_tree_until_app(qtbot, desk, "Tickets")
+    browser = desk.controller.browser
+    model = browser.model
+
+    # Jump to the end of a 100 000-item app with a cold cache: first page, then the last.
+    control(info, "reset_log")
+    started = time.perf_counter()
+    desk.controller.open_app(account_key, app_id)
+    qtbot.waitUntil(lambda: model.rowCount() == N, timeout=60000)
+    browser.view.scrollToBottom()
+    qtbot.waitUntil(lambda: model.source.is_loaded(N - 1), timeout=60000)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=60000)
+    calls = api_calls(info)
+    bench_results["jump_to_end_calls"] = len(calls)
+    bench_results["jump_to_end_ms"] = elapsed_ms
+    print("jump to end:", [f"{c['method']} {c['path']}" for c in calls])
+    assert model.data(model.index(N - 1, 0)) != ""
+    # Memory with the 100 000-item app open and browsed: a few jumps through it.
+    for row in (N // 2, N // 4, 3 * N // 4, 10):
+        browser.view.scrollTo(model.index(row, 0))
+        qtbot.waitUntil(lambda row=row: model.source.is_loaded(row), timeout=60000)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=60000)
+    bench_results["rss_mb_100k"] = rss_mb()
+
+    # Full sync of the 100 000 items while a heartbeat watches the UI thread.
+    heartbeat = Heartbeat()
+    heartbeat.start()
+    if os.environ.get("PODIO_DESK_BENCH_STALL_TRACE"):
+        heartbeat.start_watchdog()
+    sync_started = time.perf_counter()
+    task = desk.controller.sync_current_app(full=True)
+    assert task is not None
+    # Keep scrolling meanwhile, as a user would.
+    steps = iter(range(0, N, 997))
+
+    def scroll() -> None:
+        row = next(steps, None)
+        if row is not None:
+            browser.view.scrollTo(model.index(row, 0))
+
+    scroller = QTimer()
+    scroller.setInterval(50)
+    scroller.timeout.connect(scroll)
+    if not os.environ.get("PODIO_DESK_BENCH_NO_SCROLL"):
+        scroller.start()
+    qtbot.waitUntil(task.done, timeout=1_500_000)
+    scroller.stop()
+    heartbeat.stop()
+    assert task.exception() is None
+    print("stalls over 40 ms (s since sync start, ms):", heartbeat.big)
+    gaps = sorted(heartbeat.gaps)
+    bench_results["ui_max_stall_ms_sync"] = heartbeat.worst
+    bench_results["ui_p99_stall_ms_sync"] = gaps[int(len(gaps) * 0.99)] if gaps else 0.0
+    bench_results["ui_full_sync_s"] = time.perf_counter() - sync_started
+
+    # Memory once the whole app has also been synced into the cache (the sync's churn of
+    # 200 pages of 500 items leaves the allocator's high-water mark behind).
+    browser.view.scrollToTop()
+    qtbot.waitUntil(lambda: model.source.is_loaded(0), timeout=60000)
+    bench_results["rss_mb_100k_after_sync"] = rss_mb()
+    bench_results["rss_file_mb_100k_after_sync"] = rss_mb("RssFile")
+
+
+BARE_WINDOW = textwrap.dedent(
+    """
+    import sys, time
+    started = time.perf_counter()
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow
+    app = QApplication(sys.argv)
+    window = QMainWindow()
+    window.resize(1200, 760)
+    def shown():
+        print(time.perf_counter() - started, flush=True)
+        app.quit()
+    QTimer.singleShot(0, shown)
+    window.show()
+    app.exec()
+    """
+)
+
+
+def _time_child(code: str, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+    )
+    total = time.perf_counter() - started
+    del result
+    return total
+
+
+def test_startup_ratio_against_a_bare_pyside6_window(tmp_path, bench_results):
+    """Cold start to a shown main window ÷ a bare PySide6 window, both as fresh processes.
+
+    Each child prints nothing we need: we time the whole process from spawn until its window
+    has been shown and it quit (`--smoke-test`-like start, quit on the first event loop turn).
+    """
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    desk_code = STARTUP_DESK
+    bare = min(_time_child(BARE_WINDOW, env) for _ in range(STARTUP_RUNS))
+    desk_times = []
+    for run in range(STARTUP_RUNS):
+        env["PODIO_DESK_PROFILE"] = str(tmp_path / f"profile{run}")
+        desk_times.append(_time_child(desk_code, env))
+    best = min(desk_times)
+    bench_results["startup_bare_s"] = bare
+    bench_results["startup_desk_s"] = best
+    bench_results["startup_ratio"] = best / bare
+
+
+# The real start-up path of `podio-desk` (app.create_qapplication, app.build_desk, the window
+# shown by run_desk), timed until the window has been shown and painted once; the child then
+# quits. The tree, table and accounts are built right after the window shows (see app.py),
+# so they are not part of this figure.
+STARTUP_DESK = textwrap.dedent(
+    """
+    import asyncio, sys
+    from podio_desk import app
+    from podio_desk.services.profile import resolve_profile
+    import qasync
+    qapp = app.create_qapplication([])
+    profile = resolve_profile().ensure_exists()
+    desk = app.build_desk(qapp, profile)
+    async def main():
+        desk.window.show()
+        await asyncio.sleep(0)
+        desk.request_quit()
+        await desk.shutdown()
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(main())
+    """
+)

@@ -1,0 +1,152 @@
+"""AccountWorkspace against the sandbox: tree cache-first then server, pages from the API
+written to the cache, the sync on the worker loop, offline detection and reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from podio_desk.api.auth import ClientCredentials
+from podio_desk.api.client import PodioClient
+from podio_desk.services.paging import PageQuery, PageSource
+from podio_desk.services.workspace import AccountWorkspace, WorkspaceService, filter_body
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage_here() -> None:
+    """Qt objects left by earlier tests must be collected on this (the main) thread: the
+    worker threads here run Python, and a collection there would destroy them on the wrong
+    thread (the app avoids it with ui.gc_policy; see the report on tests/plugins/qt.py)."""
+    gc.collect()
+
+
+async def open_workspace(sandbox: Any, tmp_path: Path) -> AccountWorkspace:
+    info = sandbox.info
+    client = PodioClient(
+        ClientCredentials(info["client_id"], info["client_secret"]), base_url=sandbox.url
+    )
+    await client.session.sign_in_password(info["username"], info["password"])
+    return await AccountWorkspace.open("acct", "Sandbox", client, tmp_path / "cache")
+
+
+async def close(workspace: AccountWorkspace) -> None:
+    await workspace.aclose()
+    await workspace.client.aclose()
+
+
+def test_tree_cache_first_then_server_and_pages_land_in_the_cache(sandbox_factory, tmp_path):
+    sandbox = sandbox_factory(items=700)
+    tickets = sandbox.app_id("Tickets")
+
+    async def scenario() -> None:
+        workspace = await open_workspace(sandbox, tmp_path)
+        try:
+            first = [(orgs, origin) async for orgs, origin in workspace.tree.orgs()]
+            assert [origin for _, origin in first] == ["server"]  # nothing cached yet
+            second = [origin async for _, origin in workspace.tree.orgs()]
+            assert second == ["cache", "server"]
+            orgs = first[0][0]
+            space = next(s for org in orgs for s in org.spaces if s.name == "Support")
+            apps = [apps async for apps, _ in workspace.tree.apps(space.space_id)][-1]
+            assert "Tickets" in [app.name for app in apps]
+            # The table: cache cannot answer (never synced), so the API does; pages are
+            # written to the cache in the background.
+            source: PageSource[Any] = PageSource(
+                cache=workspace.cache_pages, api=workspace.api_pages
+            )
+            source.reset(PageQuery(app_id=tickets))
+            assert await source.open() == 700
+            assert source.stats.api_calls == 1
+            assert source.last_origin == "api"
+            await asyncio.sleep(0.3)
+            assert await workspace.cache.items.live_count(tickets) == 500
+            # A full sync runs on the worker loop and reports progress on this loop.
+            progress: list[int] = []
+            result = await workspace.sync_app(
+                tickets, on_progress=lambda e: progress.append(e.done)
+            )
+            assert result.added + result.changed + result.unchanged == 700
+            await asyncio.sleep(0.05)
+            assert progress
+            assert progress[-1] == 700
+            assert await workspace.is_fully_synced(tickets)
+            source.reset(PageQuery(app_id=tickets, sort_by="title", sort_desc=True))
+            assert await source.open() == 700
+            assert str(source.last_origin) == "cache"
+        finally:
+            await close(workspace)
+
+    asyncio.run(scenario())
+
+
+def test_offline_is_detected_and_the_cached_tree_still_answers(sandbox_factory, tmp_path):
+    sandbox = sandbox_factory(items=50)
+
+    async def scenario() -> None:
+        workspace = await open_workspace(sandbox, tmp_path)
+        try:
+            [_ async for _ in workspace.tree.orgs()]
+            sandbox.stop()
+            answers = [origin async for _, origin in workspace.tree.orgs()]
+            assert answers == ["cache"]
+            assert workspace.tree.offline
+            assert not workspace.online
+            assert workspace.monitor.offline_since is not None
+            assert workspace.queries.allow_partial  # offline the cache shows what it has
+        finally:
+            await close(workspace)
+
+    asyncio.run(scenario())
+
+
+def test_filter_body_is_podio_grammar():
+    query = PageQuery(
+        app_id=1,
+        sort_by="12",
+        sort_desc=True,
+        filters=PageQuery.freeze_filters({"12": {"from": 1}, "13": [4, 5]}),
+    )
+    assert filter_body(query, 500, 500) == {
+        "offset": 500,
+        "limit": 500,
+        "sort_by": "12",
+        "sort_desc": True,
+        "filters": {"12": {"from": 1}, "13": [4, 5]},
+    }
+    assert filter_body(PageQuery(app_id=1), 0, 30) == {"offset": 0, "limit": 30}
+
+
+class _Backend:
+    def __init__(self) -> None:
+        self.fail: BaseException | None = None
+
+    async def cached_orgs(self):
+        return None
+
+    async def fetch_orgs(self):
+        if self.fail is not None:
+            raise self.fail
+        return []
+
+    async def cached_apps(self, space_id):
+        return None
+
+    async def fetch_apps(self, space_id):
+        return []
+
+
+def test_workspace_service_passes_real_errors_through():
+    backend = _Backend()
+    service = WorkspaceService(backend)
+    backend.fail = ValueError("not an offline error")
+
+    async def scenario() -> None:
+        with pytest.raises(ValueError, match="not an offline"):
+            [_ async for _ in service.orgs()]
+
+    asyncio.run(scenario())
+    assert not service.offline

@@ -1,0 +1,218 @@
+"""The item table model and view with an in-memory page reader (no server needed)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QGuiApplication
+
+from podio_desk.services.paging import Page, PageQuery, PageSource
+from podio_desk.ui.item_table import (
+    LOADING_TEXT,
+    Cell,
+    Column,
+    ItemTableModel,
+    ItemTableView,
+    Roles,
+    RowState,
+)
+
+pytestmark = pytest.mark.gui
+
+
+@dataclass(frozen=True)
+class Row:
+    item_id: int
+    title: str
+    amount: int
+
+
+@dataclass
+class RowsReader:
+    rows: list[Row]
+    calls: list[tuple[str | None, bool, int]] = field(default_factory=list)
+    delay: float = 0.0
+
+    async def read_page(self, query: PageQuery, offset: int, limit: int) -> Page[Row] | None:
+        self.calls.append((query.sort_by, query.sort_desc, offset))
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        rows = self.rows
+        if query.sort_by == "amount":
+            rows = sorted(rows, key=lambda row: row.amount, reverse=query.sort_desc)
+        if query.search:
+            rows = [row for row in rows if query.search in row.title]
+        return Page(offset, len(rows), rows[offset : offset + limit])
+
+
+COLUMNS: list[Column[Row]] = [
+    Column("title", "Title", "text", lambda row: Cell(row.title), sort_by="title"),
+    Column(
+        "amount",
+        "Amount",
+        "number",
+        lambda row: Cell(f"{row.amount:,}", align_right=True),
+        sort_by="amount",
+    ),
+    Column(
+        "done",
+        "Done",
+        "progress",
+        lambda row: Cell(f"{row.amount % 101} %", progress=row.amount % 101),
+    ),
+]
+
+
+def make_rows(count: int) -> list[Row]:
+    return [
+        Row(item_id=1000 + n, title=f"Item {n}", amount=(n * 7919) % 10007) for n in range(count)
+    ]
+
+
+@pytest.fixture
+def reader() -> RowsReader:
+    return RowsReader(make_rows(2500))
+
+
+@pytest.fixture
+def model(qloop, reader):
+    source: PageSource[Row] = PageSource(cache=None, api=reader, page_size=100)
+    table = ItemTableModel(source)
+    yield table
+    table.close()
+
+
+def wait_loaded(qtbot, model: ItemTableModel[Row], row: int) -> None:
+    qtbot.waitUntil(lambda: model.source.is_loaded(row), timeout=5000)
+
+
+def test_model_passes_the_tester_after_construction_fetch_and_reset(qtbot, qtmodeltester, model):
+    qtmodeltester.check(model)
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    assert model.rowCount() == 2500
+    qtmodeltester.check(model)
+    # Row 1234 is not loaded: asking for it shows a placeholder and schedules its page.
+    index = model.index(1234, 0)
+    assert model.data(index) == LOADING_TEXT
+    assert model.data(index, Roles.ROW_STATE) is RowState.LOADING
+    wait_loaded(qtbot, model, 1234)
+    assert model.data(model.index(1234, 0)) == "Item 1234"
+    qtmodeltester.check(model)
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7, search="Item 12"), COLUMNS)
+    assert model.rowCount() == 111
+    qtmodeltester.check(model)
+
+
+def test_pages_arrive_as_data_changed_not_reset(qtbot, model):
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    resets: list[int] = []
+    changed: list[tuple[int, int]] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.dataChanged.connect(
+        lambda top, bottom, roles=(): changed.append((top.row(), bottom.row()))
+    )
+    model.request_rows(2450, 2470)
+    wait_loaded(qtbot, model, 2460)
+    assert resets == []
+    assert (2400, 2499) in changed
+
+
+def test_view_jump_to_end_loads_only_first_and_last_page(qtbot, model, reader):
+    view = ItemTableView()
+    qtbot.addWidget(view)
+    view.resize(800, 600)
+    view.setModel(model)
+    view.show()
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    view.scrollToBottom()
+    qtbot.waitUntil(lambda: model.source.is_loaded(2499), timeout=5000)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    assert [offset for _, _, offset in reader.calls] == [0, 2400]
+    assert model.data(model.index(2499, 0)) == "Item 2499"
+
+
+def test_header_click_sorts_on_the_source_and_resets_once(qtbot, model, reader):
+    view = ItemTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.show()
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    with qtbot.waitSignal(model.modelReset, timeout=5000):
+        view.horizontalHeader().sectionClicked.emit(1)
+    qtbot.waitUntil(lambda: model.rowCount() == 2500 and model.source.is_loaded(0), timeout=5000)
+    assert model.query is not None
+    assert model.query.sort_by == "amount"
+    assert not model.query.sort_desc
+    amounts = [model.item_at(row).amount for row in range(20)]
+    assert amounts == sorted(amounts)
+    assert view.horizontalHeader().sortIndicatorSection() == 1
+    with qtbot.waitSignal(model.modelReset, timeout=5000):
+        view.horizontalHeader().sectionClicked.emit(1)
+    qtbot.waitUntil(lambda: model.rowCount() == 2500, timeout=5000)
+    assert model.query.sort_desc
+
+
+def test_enter_and_double_click_open_the_item(qtbot, model):
+    view = ItemTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.show()
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    qtbot.waitUntil(lambda: model.source.is_loaded(3), timeout=5000)
+    view.setCurrentIndex(model.index(3, 0))
+    with qtbot.waitSignal(view.item_activated, timeout=1000) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert blocker.args == [7, 1003]
+
+
+def test_ctrl_c_copies_selection_as_tsv(qtbot, model):
+    view = ItemTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.show()
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    qtbot.waitUntil(lambda: model.source.is_loaded(2), timeout=5000)
+    view.selectRow(1)
+    view.selectionModel().select(
+        model.index(2, 0),
+        view.selectionModel().SelectionFlag.Select | view.selectionModel().SelectionFlag.Rows,
+    )
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    text = QGuiApplication.clipboard().text()
+    assert text.splitlines() == ["Item 1\t7,919\t41 %", "Item 2\t5,831\t74 %"]
+
+
+def test_rendering_error_shows_a_marker_not_a_crash(qtbot, model):
+    def broken(row: Row) -> Cell:
+        raise ValueError("bad value")
+
+    columns = [*COLUMNS, Column("broken", "Broken", "text", broken)]
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), columns)
+    assert model.data(model.index(0, 3)) == "⚠"
+    assert model.data(QModelIndex()) is None
+
+
+def test_a_saved_item_replaces_its_row_without_a_reload(qtbot, model, reader):
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    qtbot.waitUntil(lambda: model.source.is_loaded(5), timeout=5000)
+    calls = len(reader.calls)
+    changed: list[int] = []
+    model.dataChanged.connect(lambda top, bottom, roles=(): changed.append(top.row()))
+    assert model.replace_item(Row(item_id=1005, title="Renamed", amount=1)) == 5
+    assert model.data(model.index(5, 0)) == "Renamed"
+    assert changed == [5]
+    assert len(reader.calls) == calls
+    assert model.replace_item(Row(item_id=999_999, title="x", amount=1)) is None

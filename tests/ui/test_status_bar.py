@@ -1,0 +1,106 @@
+"""The status bar follows a ConnectivityMonitor fed by a real RateLimitScheduler's events."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from podio_desk.api.errors import ErrorBody, RateLimited
+from podio_desk.api.ratelimit import RateClass, RateLimitScheduler
+from podio_desk.services.connectivity import ConnectivityMonitor
+from podio_desk.ui.status_bar import AMBER, GREEN, RED, StatusIndicators, format_eta, gauge_colour
+
+pytestmark = pytest.mark.gui
+
+
+def test_gauge_shows_budget_colour_and_tooltip(qtbot, qloop):
+    scheduler = RateLimitScheduler()
+    monitor = ConnectivityMonitor()
+    monitor.watch_scheduler(scheduler.events)
+    bar = StatusIndicators()
+    qtbot.addWidget(bar)
+    bar.watch(monitor)
+    bar.show()
+    scheduler.observe(RateClass.GENERAL, 1000, 812)
+    scheduler.observe(RateClass.HEAVY, 250, 20)
+    gauge = bar.gauges["general"]
+    qtbot.waitUntil(lambda: gauge.text() == "API 812/1000", timeout=2000)
+    assert gauge.colour() == GREEN
+    heavy = bar.gauges["heavy"]
+    qtbot.waitUntil(lambda: heavy.text() == "Heavy 20/250", timeout=2000)
+    assert heavy.colour() == RED
+    assert "20 of 250 calls left" in heavy.toolTip()
+    assert "Last update:" in heavy.toolTip()
+    assert "Queue: 0 waiting" in heavy.toolTip()
+    assert gauge_colour(0.3) == AMBER
+
+
+def test_420_wait_is_shown_with_reason_and_cleared(qtbot, qloop):
+    scheduler = RateLimitScheduler(backoff_base=0.2)
+    monitor = ConnectivityMonitor()
+    monitor.watch_scheduler(scheduler.events)
+    bar = StatusIndicators()
+    qtbot.addWidget(bar)
+    bar.watch(monitor)
+    bar.show()
+    attempts = []
+
+    async def call() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RateLimited(
+                body=ErrorBody(error="rate_limit", error_description="Please wait 1 seconds")
+            )
+        return "ok"
+
+    task = asyncio.get_event_loop().create_task(scheduler.run(call))
+    qtbot.waitUntil(lambda: bar.wait_text() != "", timeout=2000)
+    assert "Podio asked to wait 1 s" in bar.wait_text()
+    assert bar.gauges["general"].colour() == RED
+    qtbot.waitUntil(task.done, timeout=5000)
+    assert task.result() == "ok"
+    qtbot.waitUntil(lambda: bar.wait_text() == "", timeout=2000)
+    qtbot.waitUntil(lambda: scheduler._timer is None or scheduler._timer.done(), timeout=2000)
+
+
+def test_offline_then_reconnects_by_itself(qtbot, qloop):
+    answers = {"up": False}
+
+    async def probe() -> None:
+        if not answers["up"]:
+            raise ConnectionError("refused")
+
+    monitor = ConnectivityMonitor(probe, first_delay=0.05, max_delay=0.1)
+    bar = StatusIndicators()
+    qtbot.addWidget(bar)
+    bar.watch(monitor)
+    monitor.report_error(ConnectionError("refused"))
+    assert not bar.online
+    assert bar.online_text().startswith("● Offline since")
+    answers["up"] = True
+    qtbot.waitUntil(lambda: bar.online, timeout=3000)
+    assert bar.online_text() == "● Online"
+    qtbot.waitUntil(lambda: monitor._reconnect is None or monitor._reconnect.done(), timeout=2000)
+
+
+def test_jobs_show_progress_eta_and_cancel(qtbot):
+    bar = StatusIndicators()
+    qtbot.addWidget(bar)
+    bar.show()
+    cancelled = []
+    bar.jobs.start("sync:1", "Syncing Leads", on_cancel=lambda: cancelled.append(1))
+    bar.jobs.progress("sync:1", 500, 2000)
+    assert bar.jobs.isVisible()
+    assert "500/2,000" in bar.jobs.bar.format()
+    with qtbot.waitSignal(bar.jobs.cancel_requested) as blocker:
+        bar.jobs.cancel_button.click()
+    assert blocker.args == ["sync:1"]
+    assert cancelled == [1]
+    bar.jobs.finish("sync:1")
+    assert not bar.jobs.isVisible()
+    assert format_eta(75) == "1 min 15 s left"
+    assert format_eta(None) == ""
+    moment = datetime.now(UTC) + timedelta(seconds=1)
+    assert moment > datetime.now(UTC)
