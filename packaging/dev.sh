@@ -97,7 +97,8 @@ run)
         log "no display found: running on the virtual screen $DISPLAY"
         log "screenshot: import -window root -display $DISPLAY shot.png"
     fi
-    exec "$venv/bin/podio-desk" "$@"
+    # A new user (no account yet) gets the demo instead of the sign-in dialog.
+    exec "$venv/bin/podio-desk" --demo-if-no-account "$@"
     ;;
 test)
     started=$SECONDS

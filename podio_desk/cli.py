@@ -26,6 +26,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the built-in sandbox (a local Podio) and sign into it; no account needed",
     )
     parser.add_argument(
+        "--demo-if-no-account",
+        action="store_true",
+        help="start the demo when no account is configured (the README's run command); "
+        "with an account, open it as usual",
+    )
+    parser.add_argument(
         "--smoke-test",
         action="store_true",
         help="start offscreen with a temporary profile, build the window, touch the keyring",

@@ -493,13 +493,21 @@ class ValidationIssue:
 
 # ---------------------------------------------------------------------------- helpers
 
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|br|div|li|ul|ol|h[1-6]|blockquote|tr|td|th|table|hr|pre)\b[^>]*>", re.IGNORECASE
+)
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"\s+")
 
 
 def strip_html(text: str) -> str:
-    """Text content of a Podio HTML value: tags removed, entities decoded, spaces collapsed."""
-    return _SPACES.sub(" ", html.unescape(_TAG.sub(" ", text))).strip()
+    """Text content of a Podio HTML value: tags removed, entities decoded, spaces collapsed.
+
+    Block tags (paragraphs, line breaks, list items, headings) separate words; inline tags
+    (bold, links, ...) do not, so "<b>filled</b>." stays "filled." rather than "filled .".
+    """
+    separated = _BLOCK_TAG.sub(" ", text)
+    return _SPACES.sub(" ", html.unescape(_TAG.sub("", separated))).strip()
 
 
 def _decimal_places(number: Decimal) -> int:

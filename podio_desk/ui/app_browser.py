@@ -19,7 +19,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
 
 from podio_desk.domain.fields import ContactValue, FieldDef, RelationshipValue
 from podio_desk.domain.items import Item
@@ -50,6 +50,7 @@ class AppBrowser(QWidget):
         message(str): something worth a status-bar line (a failed load, …).
         mode_changed(str): who sorts and filters now ("Sorted and filtered by Podio", …).
         app_total_known(app_id, total): the number of items in the app (unfiltered).
+        new_item_requested(app_id): the "New item" button was pressed.
     """
 
     item_activated = Signal(int, int)
@@ -57,6 +58,7 @@ class AppBrowser(QWidget):
     message = Signal(str)
     mode_changed = Signal(str)
     app_total_known = Signal(int, int)
+    new_item_requested = Signal(int)
 
     def __init__(
         self, runner: TaskSpawner, view_state: ViewState, parent: QWidget | None = None
@@ -78,6 +80,17 @@ class AppBrowser(QWidget):
         self.title = QLabel(self)
         self.title.setObjectName("appTitle")
         self.title.setStyleSheet("QLabel { font-size: 14pt; font-weight: 600; padding: 4px; }")
+        self.new_item_button = QToolButton(self)
+        self.new_item_button.setObjectName("newItemButton")
+        self.new_item_button.setText("New item")
+        self.new_item_button.setToolTip("Create an item in this app (Ctrl+N)")
+        self.new_item_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.new_item_button.setEnabled(False)
+        self.new_item_button.clicked.connect(self._request_new_item)
+        title_row = QHBoxLayout()
+        title_row.setContentsMargins(0, 0, 4, 0)
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.new_item_button)
         self.filter_bar = FilterBar(self)
         self.view = ItemTableView(self)
         self.model: ItemTableModel[Item] = ItemTableModel(
@@ -85,7 +98,7 @@ class AppBrowser(QWidget):
         )
         self.view.setModel(self.model)
         layout.addWidget(self.banner)
-        layout.addWidget(self.title)
+        layout.addLayout(title_row)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.view, 1)
         self._save_timer = QTimer(self)
@@ -199,6 +212,7 @@ class AppBrowser(QWidget):
         self.title.setText(app.name)
         self.filter_bar.set_app(app)
         self.filter_bar.setEnabled(True)
+        self.new_item_button.setEnabled(True)
         self.banner.set_offline(None if workspace.online else workspace.monitor.offline_since)
         query = PageQuery(app_id=app_id, sort_by=layout.sort_by, sort_desc=layout.sort_desc)
         self.model.show_query(query, columns_for_app(app))
@@ -323,6 +337,10 @@ class AppBrowser(QWidget):
                 for contact in value.contacts:
                     seen.setdefault(contact.profile_id, contact.name)
         return sorted(seen.items(), key=lambda pair: pair[1].lower())
+
+    def _request_new_item(self) -> None:
+        if self.app is not None:
+            self.new_item_requested.emit(self.app.app_id)
 
     def _focus_search(self) -> None:
         self.filter_bar.search.setFocus()

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDate, QDateTime, QLocale, QTime, QTimeZone
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, QTimeZone
 
 from podio_desk.domain.fields import (
+    EMPTY,
     CalculationValue,
     CategoryValue,
     ContactValue,
@@ -30,6 +31,7 @@ from podio_desk.domain.fields import (
 )
 from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App
+from podio_desk.ui.editor.delegate import editable_inline
 from podio_desk.ui.item_table import Cell, Column
 
 # Podio sorts by these field types (SPEC §3.3, sort_by); others have no server order.
@@ -57,6 +59,8 @@ RIGHT_ALIGNED = frozenset(
     }
 )
 HIDDEN_TYPES = frozenset({FieldType.SEPARATOR})
+# Between the start and end of a date range: an en dash with spaces.
+RANGE_DASH = " \u2013 "
 
 
 # Starting widths by column kind (pixels at a normal font), until the user resizes a column.
@@ -88,7 +92,15 @@ def columns_for_app(app: App, locale: QLocale | None = None) -> list[Column[Item
     chosen_locale = locale if locale is not None else QLocale()
     title_field = app.title_field
     columns: list[Column[Item]] = [
-        Column("title", "Title", "title", _title_cell, sort_by="title"),
+        Column(
+            "title",
+            "Title",
+            "title",
+            _title_cell,
+            sort_by="title",
+            edit_value=_edit_value(title_field) if title_field is not None else None,
+            opens_item=True,
+        ),
     ]
     for fdef in app.active_fields:
         kind = fdef.field_type
@@ -102,6 +114,7 @@ def columns_for_app(app: App, locale: QLocale | None = None) -> list[Column[Item
                 kind=fdef.type,
                 render=_field_renderer(fdef, chosen_locale),
                 sort_by=str(fdef.field_id) if sortable else None,
+                edit_value=_edit_value(fdef),
             )
         )
     columns.append(
@@ -127,6 +140,18 @@ def columns_for_app(app: App, locale: QLocale | None = None) -> list[Column[Item
 
 def _title_cell(item: Item) -> Cell:
     return Cell(item.title, tooltip=item.title if len(item.title) > 40 else None, link=None)
+
+
+def _edit_value(fdef: FieldDef) -> Callable[[Item], object | None] | None:
+    """The inline editor's (FieldDef, FieldValue) for text, number, money, category, date and
+    progress cells (not HTML text: that goes to the form); None for every other field."""
+    if not editable_inline(fdef):
+        return None
+
+    def edit_value(item: Item) -> object | None:
+        return fdef, item.values.get(fdef.field_id, EMPTY)
+
+    return edit_value
 
 
 def _field_renderer(fdef: FieldDef, locale: QLocale) -> Callable[[Item], Cell]:
@@ -170,32 +195,56 @@ def format_date_value(value: DateValue, locale: QLocale) -> str:
     """A date field in the user's locale; timed values in the machine's time zone.
 
     Podio's local `start` is in the *Podio user's* time zone; the UTC variant converted to this
-    computer's zone is what the person at the screen expects, so it wins when present.
+    computer's zone is what the person at the screen expects, so it wins when present. A range
+    reads "start \u2013 end" (an en dash).
     """
     start = _local_text(value.start_utc, value.start, value.has_time, locale)
     if value.end is None or value.end == value.start:
         return start
     end = _local_text(value.end_utc, value.end, value.has_time, locale)
-    return f"{start} → {end}"
+    return f"{start}{RANGE_DASH}{end}"
+
+
+def has_sensible_format(locale: QLocale) -> bool:
+    """Whether the locale's short date format is one a person reads as a date.
+
+    The C locale (offscreen platforms, LANG=C, minimal containers) formats "30 12 2025":
+    no separators, ambiguous. ISO 8601 is shown instead.
+    """
+    if locale.language() in (QLocale.Language.C, QLocale.Language.AnyLanguage):
+        return False
+    pattern = locale.dateFormat(QLocale.FormatType.ShortFormat)
+    return any(mark in pattern for mark in "/.-") and "y" in pattern
+
+
+def _format_day(day: QDate, locale: QLocale) -> str:
+    if has_sensible_format(locale):
+        return locale.toString(day, QLocale.FormatType.ShortFormat)
+    return day.toString(Qt.DateFormat.ISODate)
+
+
+def _format_moment(moment: QDateTime, locale: QLocale) -> str:
+    if has_sensible_format(locale):
+        return locale.toString(moment, QLocale.FormatType.ShortFormat)
+    return moment.toString("yyyy-MM-dd HH:mm")
 
 
 def _local_text(utc: datetime | None, naive: datetime, has_time: bool, locale: QLocale) -> str:
     if not has_time:
-        day = QDate(naive.year, naive.month, naive.day)
-        return locale.toString(day, QLocale.FormatType.ShortFormat)
+        return _format_day(QDate(naive.year, naive.month, naive.day), locale)
     if utc is not None:
         moment = utc if utc.tzinfo is not None else utc.replace(tzinfo=UTC)
         qt_moment = QDateTime.fromSecsSinceEpoch(
             int(moment.timestamp()), QTimeZone.systemTimeZone()
         )
-        return locale.toString(qt_moment, QLocale.FormatType.ShortFormat)
+        return _format_moment(qt_moment, locale)
     wall = QDateTime(
         QDate(naive.year, naive.month, naive.day), QTime(naive.hour, naive.minute, naive.second)
     )
-    return locale.toString(wall, QLocale.FormatType.ShortFormat)
+    return _format_moment(wall, locale)
 
 
 def _moment_cell(moment: datetime, locale: QLocale) -> Cell:
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     qt_moment = QDateTime.fromSecsSinceEpoch(int(aware.timestamp()), QTimeZone.systemTimeZone())
-    return Cell(locale.toString(qt_moment, QLocale.FormatType.ShortFormat))
+    return Cell(_format_moment(qt_moment, locale))

@@ -3,6 +3,11 @@ sign-in (first run, demo, more accounts), syncing an app, and online/offline for
 
 `app.py` builds one `DeskController(window, runner, accounts, cache_dir, settings)` and runs
 `start(demo=...)`; everything the user then does is wired here. The window stays a plain frame.
+
+Editing: each account has one `EditingService`, shared by its item editor dock (opened by
+Enter / double-click on a row, or File > New item) and the table's inline editor (F2). Every
+save, creation and deletion comes back as an event of that service, and the table updates the
+row in place from it (no page reload).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QPersistentModelIndex, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -28,6 +33,8 @@ from PySide6.QtWidgets import (
     QStatusBar,
 )
 
+from podio_desk.domain.items import Item
+from podio_desk.domain.workspace import App
 from podio_desk.services.accounts import Account, AccountService
 from podio_desk.services.connectivity import (
     OnlineChanged,
@@ -35,8 +42,22 @@ from podio_desk.services.connectivity import (
     RateLimitWaiting,
 )
 from podio_desk.services.demo import Demo, forget_demo_accounts, is_demo_account, start_demo
+from podio_desk.services.editing import (
+    Conflicted,
+    Deleted,
+    EditEvent,
+    EditingService,
+    Failed,
+    Invalid,
+    ItemSaved,
+    NothingToSave,
+    Rejected,
+    Saved,
+)
 from podio_desk.services.workspace import AccountWorkspace, auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
+from podio_desk.ui.editor.delegate import FieldEditDelegate, InlineSaver
+from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
 from podio_desk.ui.item_table import TaskSpawner
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.status_bar import StatusIndicators
@@ -49,6 +70,12 @@ MESSAGE_MS = 8000
 # The demo opens its largest app (100 000 items) right away.
 DEMO_APP = "Tickets"
 ItemOpener = Callable[[AccountWorkspace, int, int], None]
+# The editor dock's share of the window's width when it first opens, and its least width.
+EDITOR_DOCK_SHARE = 0.45
+EDITOR_DOCK_MIN_WIDTH = 420
+# Starting heights of the dock's form and of the side panes below it (the splitter keeps the ratio).
+EDITOR_FORM_HEIGHT = 600
+EDITOR_SIDE_HEIGHT = 240
 
 
 class DeskController(QObject):
@@ -81,7 +108,11 @@ class DeskController(QObject):
         self.demo_items = demo_items
         self.workspaces: dict[str, AccountWorkspace] = {}
         self.demo: Demo | None = None
+        # Replaces the built-in editor dock when set (a test, another front end).
         self.item_opener: ItemOpener | None = None
+        self.editing: dict[str, EditingService] = {}
+        self.editor_docks: dict[str, ItemEditorDock] = {}
+        self.inline_delegates: dict[str, FieldEditDelegate] = {}
         self._unsubscribe: list[Callable[[], None]] = []
         self._login: LoginDialog | None = None
         self._watched: str | None = None
@@ -99,6 +130,7 @@ class DeskController(QObject):
         self._install()
         self.tree.app_selected.connect(self._on_app_selected)
         self.browser.item_activated.connect(self._on_item_activated)
+        self.browser.new_item_requested.connect(lambda _app_id: self.new_item())
         self.browser.message.connect(self.show_message)
         self.browser.app_opened.connect(self.app_shown)
         self.browser.mode_changed.connect(self.indicators.set_data_source)
@@ -186,6 +218,12 @@ class DeskController(QObject):
 
     async def remove_account(self, key: str) -> None:
         workspace = self.workspaces.pop(key, None)
+        self.editing.pop(key, None)
+        self.inline_delegates.pop(key, None)
+        dock = self.editor_docks.pop(key, None)
+        if dock is not None:
+            dock.close()
+            dock.deleteLater()
         if workspace is not None:
             if self.browser.workspace is workspace:
                 self.browser.close_app()
@@ -243,7 +281,137 @@ class DeskController(QObject):
             self._watch(workspace)
         entry = self.tree_model.app_entry(app_id)
         self.browser.set_synced_at(entry.synced_at if entry is not None else None)
+        self.browser.view.set_edit_delegate(self.inline_delegate(workspace))
         return self.browser.open_app(workspace, app_id)
+
+    # ------------------------------------------------------------------ editing
+
+    def editing_service(self, workspace: AccountWorkspace) -> EditingService:
+        """The account's editing service (one per account); its events update the table."""
+        service = self.editing.get(workspace.key)
+        if service is None:
+            service = EditingService(workspace.client, workspace.cache.items)
+            self.editing[workspace.key] = service
+            self._unsubscribe.append(
+                service.events.subscribe(functools.partial(self._on_edit_event, workspace))
+            )
+        return service
+
+    def editor_dock(self, workspace: AccountWorkspace) -> ItemEditorDock:
+        """The item editor docked at the right for this account (built on first use)."""
+        dock = self.editor_docks.get(workspace.key)
+        if dock is None:
+            dock = ItemEditorDock(self.editing_service(workspace), self.runner, self.window)
+            dock.setObjectName(f"item-editor-dock-{len(self.editor_docks)}")
+            add_dock = getattr(self.window, "add_dock", None)
+            if callable(add_dock):
+                add_dock(dock, Qt.DockWidgetArea.RightDockWidgetArea)
+            else:
+                self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self._size_editor_dock(dock)
+            self.editor_docks[workspace.key] = dock
+        return dock
+
+    def open_item(
+        self, workspace: AccountWorkspace, app_id: int | None, item_id: int
+    ) -> asyncio.Task[Any] | None:
+        """Show an item in the editor dock (Enter or double-click in the table)."""
+        return self.editor_dock(workspace).open_item(app_id, item_id)
+
+    def new_item(self) -> asyncio.Task[Any] | None:
+        """Open the editor on a new item of the app shown in the table."""
+        workspace, app = self.browser.workspace, self.browser.app
+        if workspace is None or app is None:
+            self.show_message("Open an app first, then create an item in it.")
+            return None
+        return self.editor_dock(workspace).new_item(app.app_id)
+
+    def inline_delegate(self, workspace: AccountWorkspace) -> FieldEditDelegate:
+        """The table's in-place editor for this account's apps (F2, double-click a cell)."""
+        delegate = self.inline_delegates.get(workspace.key)
+        if delegate is None:
+
+            def item_at(index: QPersistentModelIndex) -> tuple[App, Item] | None:
+                browser = self.browser
+                if browser.workspace is not workspace or browser.app is None:
+                    return None
+                if not index.isValid() or browser.model.is_removed(index.row()):
+                    return None
+                item = browser.model.item_at(index.row())
+                return None if item is None else (browser.app, item)
+
+            saver = InlineSaver(self.editing_service(workspace), self.runner, item_at, self)
+            saver.saved.connect(functools.partial(self._on_inline_saved, workspace))
+            delegate = FieldEditDelegate(saver, self.browser.view)
+            delegate.refused.connect(lambda message: self.show_message(f"Not saved: {message}"))
+            self.inline_delegates[workspace.key] = delegate
+        return delegate
+
+    def _size_editor_dock(self, dock: ItemEditorDock) -> None:
+        """A new dock takes about 45 % of the window, and its side panes (comments, files,
+        history, tasks) go below the form: side by side, a dock beside the table leaves the
+        form too narrow for a date range or a money value with its currency."""
+        width = max(EDITOR_DOCK_MIN_WIDTH, int(self.window.width() * EDITOR_DOCK_SHARE))
+        dock.setMinimumWidth(EDITOR_DOCK_MIN_WIDTH)
+        self.window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+        splitter = dock.editor.splitter
+        splitter.setOrientation(Qt.Orientation.Vertical)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([EDITOR_FORM_HEIGHT, EDITOR_SIDE_HEIGHT])
+
+    def _on_inline_saved(self, workspace: AccountWorkspace, outcome: object) -> None:
+        if isinstance(outcome, Saved):
+            self.show_message(f"Saved \u201c{outcome.item.title}\u201d.")
+        elif isinstance(outcome, NothingToSave):
+            return
+        elif isinstance(outcome, Conflicted):
+            item_id = outcome.conflict.base.item_id
+            self.show_message(
+                "Not saved: someone changed this item meanwhile. It is open in the editor: "
+                "make the change there."
+            )
+            self.open_item(workspace, None, item_id)
+        elif isinstance(outcome, Invalid):
+            text = "; ".join(issue.message for issue in outcome.issues)
+            self.show_message(f"Not saved: {text}")
+        elif isinstance(outcome, Rejected | Failed | Deleted):
+            self.show_message(f"Not saved: {outcome.message}")
+
+    def _on_edit_event(self, workspace: AccountWorkspace, event: EditEvent) -> None:
+        self._refresh_open_editor(workspace, event)
+        browser = self.browser
+        if browser.workspace is not workspace or browser.app is None:
+            return
+        if isinstance(event, ItemSaved):
+            if event.item.app_id not in (None, browser.app.app_id):
+                return
+            if event.created:
+                # A new item's place depends on the sort and filter: show the query again.
+                browser.reload()
+            else:
+                browser.item_saved(event.item)
+        elif event.app_id in (None, browser.app.app_id):
+            browser.model.mark_removed(event.item_id)
+
+    def _refresh_open_editor(self, workspace: AccountWorkspace, event: EditEvent) -> None:
+        """An item saved in place while the dock shows it, untouched: the dock shows the new
+        revision too (else its next save would meet a conflict with ourselves)."""
+        dock = self.editor_docks.get(workspace.key)
+        if dock is None or not isinstance(event, ItemSaved) or event.created:
+            return
+        editor = dock.editor
+        shown = editor.item
+        if (
+            shown is None
+            or editor.app is None
+            or shown.item_id != event.item.item_id
+            or shown.revision >= event.item.revision
+            or editor.state is not EditorState.READY
+            or editor.has_changes()
+        ):
+            return
+        editor.show_item(editor.app, event.item)
 
     def sync_current_app(self, *, full: bool = False) -> asyncio.Task[Any] | None:
         workspace, app = self.browser.workspace, self.browser.app
@@ -330,6 +498,13 @@ class DeskController(QObject):
         sync.setShortcut(QKeySequence("Ctrl+R"))
         sync.triggered.connect(lambda: self.sync_current_app())
         actions.append(sync)
+        new_item = QAction("&New item", window)
+        new_item.setObjectName("newItemAction")
+        new_item.setShortcut(QKeySequence.StandardKey.New)
+        new_item.setStatusTip("Create an item in the app shown in the table")
+        new_item.triggered.connect(lambda: self.new_item())
+        actions.insert(0, new_item)
+        self.new_item_action = new_item
         refresh = QAction("Re&load workspaces", window)
         refresh.setObjectName("refreshTreeAction")
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
@@ -425,10 +600,12 @@ class DeskController(QObject):
 
     def _on_item_activated(self, app_id: int, item_id: int) -> None:
         workspace = self.browser.workspace
-        if self.item_opener is not None and workspace is not None:
+        if workspace is None:
+            return
+        if self.item_opener is not None:
             self.item_opener(workspace, app_id, item_id)
         else:
-            log.info("Item %s of app %s activated (no editor attached)", item_id, app_id)
+            self.open_item(workspace, app_id, item_id)
 
     def _on_status_event(self, workspace: AccountWorkspace, event: object) -> None:
         if isinstance(event, RateLimitWaiting | RateLimitResumed):

@@ -45,6 +45,7 @@ from PySide6.QtGui import (
     QPainter,
 )
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QHeaderView,
     QStyle,
@@ -79,6 +80,8 @@ class Roles(enum.IntEnum):
     ROW_STATE = Qt.ItemDataRole.UserRole + 2  # RowState
     ITEM_ID = Qt.ItemDataRole.UserRole + 3  # int | None
     ITEM = Qt.ItemDataRole.UserRole + 4  # the row's item object | None
+    # An editable cell's (FieldDef, FieldValue), for the inline editor (ui.editor.delegate).
+    FIELD_VALUE = Qt.ItemDataRole.UserRole + 40
 
 
 class RowState(enum.Enum):
@@ -99,6 +102,8 @@ class Cell:
     progress: int | None = None
     link: str | None = None
     align_right: bool = False
+    # The item was deleted (in the editor): the row stays, struck through, until a reload.
+    deleted: bool = False
 
 
 EMPTY_CELL = Cell()
@@ -113,6 +118,10 @@ class Column(Generic[T]):
     kind: str
     render: Callable[[T], Cell]
     sort_by: str | None = None
+    # For cells that can be edited in place: the row's (FieldDef, FieldValue), else None.
+    edit_value: Callable[[T], object | None] | None = None
+    # Double-click on this column opens the item even when its cells are editable in place.
+    opens_item: bool = False
 
 
 class TaskSpawner(Protocol):
@@ -171,6 +180,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._loading = False
         self._origin = ""
         self._loading_text = LOADING_TEXT
+        self._removed: set[int] = set()
         self._opening_task: asyncio.Task[Any] | None = None
         self.visible_rows: Callable[[], tuple[int, int] | None] | None = None
         self._flush_timer = QTimer(self)
@@ -214,6 +224,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._source.reset(query)
         self._rows = 0
         self._cells.clear()
+        self._removed.clear()
         self._wanted_rows.clear()
         self._last_wanted = None
         self.endResetModel()
@@ -292,6 +303,38 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             self._cells.pop(row, None)
             self._emit_rows_changed(row, row)
         return row
+
+    def mark_removed(self, item_id: int) -> list[int]:
+        """Show a deleted item's row struck through (no reset, rows keep their places)."""
+        self._removed.add(item_id)
+        rows = [
+            row
+            for row in range(self._rows)
+            if self._source.is_loaded(row) and self.item_id_at(row) == item_id
+        ]
+        for row in rows:
+            self._cells.pop(row, None)
+            self._emit_rows_changed(row, row)
+        return rows
+
+    def is_removed(self, row: int) -> bool:
+        item_id = self.item_id_at(row)
+        return item_id is not None and item_id in self._removed
+
+    def edit_value(self, row: int, column: int) -> object | None:
+        """The (FieldDef, FieldValue) of an in-place editable cell, or None."""
+        if not (0 <= row < self._rows and 0 <= column < len(self._columns)):
+            return None
+        edit = self._columns[column].edit_value
+        if edit is None:
+            return None
+        item = self._source.row(row)
+        if item is None or self._item_id_of(item) in self._removed:
+            return None
+        return edit(item)
+
+    def opens_item(self, column: int) -> bool:
+        return 0 <= column < len(self._columns) and self._columns[column].opens_item
 
     def set_waiting(self, reason: str | None) -> None:
         """While requests wait (a 420), placeholders say so instead of "loading…"."""
@@ -374,6 +417,8 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         """Reimplements QAbstractItemModel.flags."""
         if not index.isValid():
             return _NO_FLAGS
+        if self.edit_value(index.row(), index.column()) is not None:
+            return _CELL_FLAGS | Qt.ItemFlag.ItemIsEditable
         return _CELL_FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -413,6 +458,8 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             return self.item_id_at(row)
         if role == Roles.ITEM:
             return self.item_at(row)
+        if role == Roles.FIELD_VALUE:
+            return self.edit_value(row, column)
         return None
 
     # ------------------------------------------------------------------ loading
@@ -540,6 +587,11 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             self._want(row)
             return None
         cells = render_row(self._columns, item)
+        if self._removed and self._item_id_of(item) in self._removed:
+            cells = tuple(
+                replace(cell, deleted=True, tooltip="Deleted in Podio", progress=None, color=None)
+                for cell in cells
+            )
         self._cells[row] = cells
         if len(self._cells) > CELL_CACHE_ROWS:
             self._cells.popitem(last=False)
@@ -615,10 +667,14 @@ class CellDelegate(QStyledItemDelegate):
     Qt's own delegate asks the model for about eight roles per cell, each a call from C++ into
     Python; with 500 cells on screen that is thousands of calls per repaint, and every one may
     wait for the GIL while a worker thread parses a page. Here a cell costs one call.
+
+    Editing in place is handed to `editing` (the item editor's `FieldEditDelegate`) when set:
+    the view keeps one delegate, so this one paints and that one edits.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.editing: QStyledItemDelegate | None = None
         self._chip_text = QColor("#202020")
         self._progress_fill = QColor("#3d7fd6")
         self._progress_back = QColor("#e6e9ef")
@@ -656,6 +712,17 @@ class CellDelegate(QStyledItemDelegate):
                 text = metrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, inner.width())
                 painter.drawText(inner, _LEFT, text)
             return
+        if cell.deleted:
+            if cell.text:
+                painter.save()
+                font = painter.font()
+                font.setStrikeOut(True)
+                painter.setFont(font)
+                painter.setPen(PLACEHOLDER_FOREGROUND)
+                text = metrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, inner.width())
+                painter.drawText(inner, _RIGHT if cell.align_right else _LEFT, text)
+                painter.restore()
+            return
         if cell.progress is not None:
             self._paint_progress(painter, inner.adjusted(0, 1, 0, -1), cell.progress)
             return
@@ -672,6 +739,48 @@ class CellDelegate(QStyledItemDelegate):
             painter.setPen(palette.text().color())
         text = metrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, inner.width())
         painter.drawText(inner, _RIGHT if cell.align_right else _LEFT, text)
+
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        """Reimplements QStyledItemDelegate.createEditor: the editing delegate's editor."""
+        if self.editing is None:
+            return super().createEditor(parent, option, index)
+        return self.editing.createEditor(parent, option, index)
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        """Reimplements QStyledItemDelegate.setEditorData."""
+        if self.editing is None:
+            super().setEditorData(editor, index)
+        else:
+            self.editing.setEditorData(editor, index)
+
+    def setModelData(
+        self,
+        editor: QWidget,
+        model: QAbstractItemModel,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        """Reimplements QStyledItemDelegate.setModelData (the editing delegate saves)."""
+        if self.editing is None:
+            super().setModelData(editor, model, index)
+        else:
+            self.editing.setModelData(editor, model, index)
+
+    def updateEditorGeometry(
+        self,
+        editor: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        """Reimplements QStyledItemDelegate.updateEditorGeometry."""
+        if self.editing is None:
+            super().updateEditorGeometry(editor, option, index)
+        else:
+            self.editing.updateEditorGeometry(editor, option, index)
 
     def _paint_progress(self, painter: QPainter, rect: QRect, percent: int) -> None:
         percent = max(0, min(100, percent))
@@ -723,6 +832,10 @@ def _chip_colour(hex_colour: str) -> QColor:
 class ItemTableView(QTableView):
     """The table widget: tells the model which rows are visible, copies TSV, opens items.
 
+    Keyboard and mouse: Enter, or a double-click on the title (or on a cell that cannot be
+    edited in place), opens the row's item; F2, or a double-click on an editable cell, edits
+    that cell in place (through the delegate set with `set_edit_delegate`).
+
     Signals:
         item_activated(app_id, item_id): double-click or Enter on a loaded row.
     """
@@ -732,7 +845,8 @@ class ItemTableView(QTableView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("itemTable")
-        self.setItemDelegate(CellDelegate(self))
+        self.cell_delegate = CellDelegate(self)
+        self.setItemDelegate(self.cell_delegate)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAlternatingRowColors(True)
@@ -749,7 +863,9 @@ class ItemTableView(QTableView):
         horizontal.setStretchLastSection(True)
         horizontal.setSortIndicatorShown(True)
         horizontal.sectionClicked.connect(self._on_header_clicked)
-        self.doubleClicked.connect(self._activate)
+        # Double-clicks are sorted out in _on_double_clicked (open the item or edit in place).
+        self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.doubleClicked.connect(self._on_double_clicked)
         self.clicked.connect(self._open_link_on_ctrl_click)
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self._model: ItemTableModel[Any] | None = None
@@ -765,6 +881,22 @@ class ItemTableView(QTableView):
         if self._model is not None:
             self._model.visible_rows = self.visible_row_range
             self._model.modelReset.connect(self._sync_sort_indicator)
+
+    def set_edit_delegate(self, delegate: QStyledItemDelegate | None) -> None:
+        """Edit cells in place with `delegate` (painting stays with the cell delegate)."""
+        self.cell_delegate.editing = delegate
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        """Reimplements QAbstractItemView.closeEditor: a refused value stays in its editor
+        (with the message) until it is fixed or Esc cancels it, so nothing typed is lost."""
+        editing = self.cell_delegate.editing
+        refused = str(getattr(editing, "last_error", "") or "")
+        if refused and hint != QAbstractItemDelegate.EndEditHint.RevertModelCache:
+            editor.setFocus()
+            return
+        if editing is not None and refused:
+            editing.last_error = ""  # type: ignore[attr-defined]
+        super().closeEditor(editor, hint)
 
     def visible_row_range(self) -> tuple[int, int] | None:
         model: QAbstractItemModel | None = self.model()
@@ -857,9 +989,22 @@ class ItemTableView(QTableView):
         if state is RowState.LOADED and cell.link:
             QDesktopServices.openUrl(QUrl(cell.link))
 
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        model = self._model
+        if model is None or not index.isValid():
+            return
+        if not model.opens_item(index.column()) and model.flags(index) & (
+            Qt.ItemFlag.ItemIsEditable
+        ):
+            self.edit(index)
+            return
+        self._activate(index)
+
     def _activate(self, index: QModelIndex) -> None:
         model = self._model
         if model is None or not index.isValid() or model.query is None:
+            return
+        if model.is_removed(index.row()):
             return
         item_id = model.item_id_at(index.row())
         if item_id is not None:

@@ -9,6 +9,7 @@ fails the test by name, after being cancelled, so fire-and-forget work cannot ou
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
@@ -28,6 +29,8 @@ CANCEL_GRACE_SECONDS = 2.0
 QT_LOG_NOISE = [
     # offscreen platform plugin: it has no window manager to pass size hints to.
     r"This plugin does not support propagateSizeHints\(\)",
+    # offscreen platform plugin: a tooltip (an inline edit refused) raises its window.
+    r"This plugin does not support raise\(\)",
 ]
 
 
@@ -96,6 +99,20 @@ def run_async(coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
         process_events_until(task.done, CANCEL_GRACE_SECONDS)
         raise TimeoutError(f"{label} did not finish within {timeout} s")
     return task.result()
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_on_the_main_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each Qt test, collect its garbage here, on the main thread.
+
+    Otherwise a later collection may run on a worker thread (a sync, a page parse) and free
+    the test's Qt objects there, where their destructors can crash
+    (see podio_desk/ui/gc_policy.py). Autouse fixtures are torn down last, so this runs
+    after qtbot has closed the test's widgets.
+    """
+    yield
+    if {"qapp", "qtbot", "qloop"} & set(request.fixturenames):
+        gc.collect()
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QRect,
-    Qt,
     Signal,
 )
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QToolTip, QWidget
@@ -31,9 +30,10 @@ from podio_desk.domain.workspace import App
 from podio_desk.services.editing import EditingService, SaveOutcome
 from podio_desk.ui.editor.context import EditorContext, TaskRunnerLike
 from podio_desk.ui.editor.fields import FieldEditor, create_editor
+from podio_desk.ui.item_table import Roles
 
-# The model's role for an editable cell: a (FieldDef, FieldValue) pair.
-FIELD_VALUE_ROLE = int(Qt.ItemDataRole.UserRole) + 40
+# The model's role for an editable cell: a (FieldDef, FieldValue) pair (the item table's).
+FIELD_VALUE_ROLE = int(Roles.FIELD_VALUE)
 
 INLINE_TYPES = frozenset(
     {
