@@ -91,6 +91,17 @@ def add_subcommands(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
 # ------------------------------------------------------------------ account add
 
 
+NO_PERSISTENT_KEYRING = (
+    "no system keyring is available to keep the sign-in, so the account was not saved; "
+    "unlock or install one (GNOME Keyring, KWallet, macOS Keychain, Windows Credential "
+    "Manager) or name a backend in PYTHON_KEYRING_BACKEND"
+)
+
+
+def _keeps_secrets(secrets: SecretStore) -> bool:
+    return secrets.is_persistent
+
+
 def run_account_add(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return _run("account add", lambda: _account_add(args, out or sys.stdout))
 
@@ -107,7 +118,10 @@ async def _account_add(args: argparse.Namespace, out: TextIO) -> None:
     if by_app and not (args.app_id is not None and args.app_token):
         raise CommandError("--app-id and --app-token go together")
     profile = resolve_profile(getattr(args, "profile", None)).ensure_exists()
-    accounts = AccountService(profile.root, SecretStore())
+    secrets = SecretStore()
+    if not secrets.is_persistent:
+        raise CommandError(NO_PERSISTENT_KEYRING)
+    accounts = AccountService(profile.root, secrets)
     try:
         existing = await accounts.load()
         if any(a.name.casefold() == args.name.strip().casefold() for a in existing):
@@ -131,6 +145,11 @@ async def _account_add(args: argparse.Namespace, out: TextIO) -> None:
             # The account never worked: forget it and its secret, so nothing half-made stays.
             await accounts.remove(account.key)
             raise
+        if not _keeps_secrets(secrets):  # checked again: a keyring can also fail mid sign-in
+            # A command runs for one process: a sign-in kept only in memory would be gone before
+            # the next `podio-desk sync`, so saving the account would only promise what it can't.
+            await accounts.remove(account.key)
+            raise CommandError(NO_PERSISTENT_KEYRING)
         print(f"Added {account.name!r} ({account.description}); signed in.", file=out)
     finally:
         await accounts.aclose()
@@ -261,7 +280,10 @@ def _pick_account(accounts: Sequence[Account], wanted: str | None) -> Account:
 async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) -> None:
     started = time.monotonic()
     profile = resolve_profile(getattr(args, "profile", None)).ensure_exists()
-    accounts = AccountService(profile.root, SecretStore())
+    secrets = SecretStore()
+    if not secrets.is_persistent:
+        raise CommandError(NO_PERSISTENT_KEYRING)
+    accounts = AccountService(profile.root, secrets)
     progress = ProgressPrinter(progress_stream)
     totals = SyncTotals()
     try:

@@ -70,6 +70,28 @@ def test_failed_sign_in_leaves_no_account(
     assert keyring.get_keyring().get_password("podio-desk:x", "client_secret") is None
 
 
+def test_account_add_refuses_when_no_keyring_can_keep_the_sign_in(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from keyring.backends import fail
+
+    memory = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # a machine without any keychain
+    profile = tmp_path / "p"
+    sandbox.control.reset_log()
+    try:
+        assert main(add_args(sandbox, profile)) == 1
+    finally:
+        keyring.set_keyring(memory)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("podio-desk account add: error: no system keyring is available")
+    assert (
+        not (profile / "accounts.json").exists()
+        or json.loads((profile / "accounts.json").read_text())["accounts"] == []
+    )
+    assert sandbox.control.requests() == []  # refused before any sign-in was attempted
+
+
 def test_sync_errors_are_one_line(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
