@@ -11,14 +11,11 @@ while the loop is still alive; only then does the loop stop and close.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
-import logging.handlers
 import os
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -29,7 +26,6 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import (
     QMessageLogContext,
     QSettings,
-    Qt,
     QTimer,
     QtMsgType,
     qInstallMessageHandler,
@@ -40,8 +36,6 @@ from PySide6.QtWidgets import QApplication
 import qasync  # after PySide6, so that qasync binds to it
 
 from podio_desk import APP_ID, APP_NAME, __version__
-from podio_desk.secrets import describe_keyring_backend
-from podio_desk.services.logredact import install_redaction
 from podio_desk.services.profile import Profile, ProfileError, resolve_profile
 from podio_desk.ui.main_window import MainWindow
 from podio_desk.ui.resources import app_icon
@@ -49,7 +43,8 @@ from podio_desk.ui.settings import open_settings
 from podio_desk.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from podio_desk.services.workspace import AccountWorkspace
+    import argparse
+
     from podio_desk.ui.desk_controller import DeskController
 
 log = logging.getLogger(__name__)
@@ -172,10 +167,16 @@ def build_desk(qapp: QApplication, profile: Profile) -> Desk:
     return desk
 
 
-async def run_desk(desk: Desk, *, demo: bool = False) -> int:
-    """Show the window, wait until the user quits, shut down; returns the exit code."""
+async def run_desk(desk: Desk, *, demo: bool = False, demo_if_no_account: bool = False) -> int:
+    """Show the window, wait until the user quits, shut down; returns the exit code.
+
+    `demo_if_no_account` (`--demo-if-no-account`, the README's run command): without an
+    account the demo starts instead of the sign-in dialog; with one the app opens as usual.
+    """
     desk.window.show()
-    desk.tasks.run("startup", start_main_parts(desk, demo=demo))
+    desk.tasks.run(
+        "startup", start_main_parts(desk, demo=demo, demo_if_no_account=demo_if_no_account)
+    )
     await desk.wait_for_quit()
     if desk.window.isVisible():
         desk.window.close()  # quit by signal: save the window layout as a close would
@@ -183,12 +184,9 @@ async def run_desk(desk: Desk, *, demo: bool = False) -> int:
     return EXIT_FAILURE if failed else EXIT_OK
 
 
-# `podio-desk` without an account starts the demo when this is "1" (packaging/dev.sh run, the
-# README's run command); a plain first start shows the sign-in dialog instead.
-DEMO_IF_NO_ACCOUNT_ENV = "PODIO_DESK_DEMO_IF_NO_ACCOUNT"
-
-
-async def start_main_parts(desk: Desk, *, demo: bool = False) -> None:
+async def start_main_parts(
+    desk: Desk, *, demo: bool = False, demo_if_no_account: bool = False
+) -> None:
     """Accounts, workspace tree, item table, status gauges and the item editor, built right
     after the window shows: their imports (httpx, sqlite3, the services) take longer than
     showing the window, and the tree then fills in from the cache while Podio is asked."""
@@ -213,31 +211,7 @@ async def start_main_parts(desk: Desk, *, demo: bool = False) -> None:
     )
     desk.main_parts = controller
     desk.add_async_closer(controller.aclose, "accounts, caches and the demo")
-    _attach_item_editor(desk, controller)
-    await controller.start(
-        demo=demo, demo_if_no_account=os.environ.get(DEMO_IF_NO_ACCOUNT_ENV) == "1"
-    )
-
-
-def _attach_item_editor(desk: Desk, controller: DeskController) -> None:
-    """Double-click / Enter in the table opens the item in an editor dock of its account."""
-    from podio_desk.services.editing import EditingService
-    from podio_desk.ui.editor.item_editor import ItemEditorDock
-
-    docks: dict[str, ItemEditorDock] = {}
-
-    def open_item(workspace: AccountWorkspace, app_id: int, item_id: int) -> None:
-        dock = docks.get(workspace.key)
-        if dock is None:
-            service = EditingService(workspace.client, workspace.cache.items)
-            dock = ItemEditorDock(service, desk.tasks, desk.window)
-            dock.setObjectName(f"item-editor-dock-{len(docks)}")
-            desk.window.add_dock(dock, Qt.DockWidgetArea.RightDockWidgetArea)
-            dock.editor.item_saved.connect(controller.browser.item_saved)
-            docks[workspace.key] = dock
-        dock.open_item(app_id, item_id)
-
-    controller.item_opener = open_item
+    await controller.start(demo=demo, demo_if_no_account=demo_if_no_account)
 
 
 # ---------------------------------------------------------------- logging
@@ -274,6 +248,10 @@ def setup_logging(profile: Profile, verbose: bool) -> list[logging.Handler]:
     Both handlers redact tokens, secrets and Authorization headers. Returns the handlers so
     that a caller with a short-lived profile (the smoke test) can remove and close them.
     """
+    import logging.handlers  # not at import time: only a real start sets up logging
+
+    from podio_desk.services.logredact import install_redaction
+
     formatter = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     stderr_handler = logging.StreamHandler(sys.stderr)
     stderr_handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
@@ -367,7 +345,11 @@ def run_gui(args: argparse.Namespace) -> int:
         wake_up = _install_quit_signals(desk)
 
         async def main() -> int:
-            return await run_desk(desk, demo=bool(getattr(args, "demo", False)))
+            return await run_desk(
+                desk,
+                demo=bool(getattr(args, "demo", False)),
+                demo_if_no_account=bool(getattr(args, "demo_if_no_account", False)),
+            )
 
         code = _run_on_qasync_loop(qapp, main, desk)
         wake_up.stop()
@@ -394,6 +376,8 @@ async def _smoke_checks(desk: Desk) -> str:
 
     desk.add_async_closer(probe_closer, "smoke-test probe")
     desk.window.show()
+    from podio_desk.secrets import describe_keyring_backend  # keyring: not at start-up
+
     keyring_backend = await desk.tasks.run(
         "smoke:keyring", asyncio.to_thread(describe_keyring_backend)
     )
@@ -435,6 +419,8 @@ def run_smoke_test(verbose: bool = False) -> int:
     Used on a frozen bundle to catch a missing resource or hidden import; prints one line
     starting with "smoke test ok:" and returns 0, or says what failed and returns 1.
     """
+    import tempfile
+
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     with tempfile.TemporaryDirectory(prefix="podio-desk-smoke-") as temporary:
         profile = resolve_profile(temporary).ensure_exists()

@@ -4,59 +4,65 @@ The main names are re-exported here: ``PodioClient`` (one per account), the auth
 grants, the rate-limit scheduler and its events, and the error hierarchy.
 """
 
-from podio_desk.api.auth import (
-    APP_AUTH_LABEL,
-    AuthMode,
-    BrowserSignInDenied,
-    BrowserSignInError,
-    BrowserSignInTimeout,
-    ClientCredentials,
-    OAuth,
-    Session,
-    SessionState,
-    SessionStateChanged,
-    Token,
-    TokenChanged,
-)
-from podio_desk.api.client import (
-    MAX_FILTER_LIMIT,
-    BulkDeleteResult,
-    Embed,
-    PodioClient,
-    ReferenceCandidate,
-    SearchHit,
-    UpdateOutcome,
-)
-from podio_desk.api.errors import (
-    AuthError,
-    BadRequest,
-    Conflict,
-    Forbidden,
-    Gone,
-    InvalidClient,
-    InvalidGrant,
-    NotFound,
-    Offline,
-    PodioError,
-    RateLimited,
-    ServerError,
-    SignInRequired,
-    TokenExpired,
-    Unavailable,
-    UnexpectedResponse,
-    WriteOutcomeUnknown,
-)
-from podio_desk.api.events import EventHub
-from podio_desk.api.ratelimit import (
-    Priority,
-    QueueChanged,
-    RateClass,
-    RateLimitScheduler,
-    RateLimitWait,
-    RateLimitWaitEnded,
-    RateStateChanged,
-)
-from podio_desk.api.transport import DEFAULT_BASE_URL, Transport, TransportConfig
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from podio_desk.api.auth import (
+        APP_AUTH_LABEL,
+        AuthMode,
+        BrowserSignInDenied,
+        BrowserSignInError,
+        BrowserSignInTimeout,
+        ClientCredentials,
+        OAuth,
+        Session,
+        SessionState,
+        SessionStateChanged,
+        Token,
+        TokenChanged,
+    )
+    from podio_desk.api.client import (
+        MAX_FILTER_LIMIT,
+        BulkDeleteResult,
+        Embed,
+        PodioClient,
+        ReferenceCandidate,
+        SearchHit,
+        UpdateOutcome,
+    )
+    from podio_desk.api.errors import (
+        AuthError,
+        BadRequest,
+        Conflict,
+        Forbidden,
+        Gone,
+        InvalidClient,
+        InvalidGrant,
+        NotFound,
+        Offline,
+        PodioError,
+        RateLimited,
+        ServerError,
+        SignInRequired,
+        TokenExpired,
+        Unavailable,
+        UnexpectedResponse,
+        WriteOutcomeUnknown,
+    )
+    from podio_desk.api.events import EventHub
+    from podio_desk.api.ratelimit import (
+        Priority,
+        QueueChanged,
+        RateClass,
+        RateLimitScheduler,
+        RateLimitWait,
+        RateLimitWaitEnded,
+        RateStateChanged,
+    )
+    from podio_desk.api.transport import DEFAULT_BASE_URL, Transport, TransportConfig
 
 __all__ = [
     "APP_AUTH_LABEL",
@@ -107,3 +113,68 @@ __all__ = [
     "UpdateOutcome",
     "WriteOutcomeUnknown",
 ]
+
+# Which module defines each public name: the names load on first use (PEP 562), so that
+# importing one module of the package (e.g. at start-up) does not import all of them.
+_SOURCES: dict[str, str] = {
+    "APP_AUTH_LABEL": "auth",
+    "AuthMode": "auth",
+    "BrowserSignInDenied": "auth",
+    "BrowserSignInError": "auth",
+    "BrowserSignInTimeout": "auth",
+    "ClientCredentials": "auth",
+    "OAuth": "auth",
+    "Session": "auth",
+    "SessionState": "auth",
+    "SessionStateChanged": "auth",
+    "Token": "auth",
+    "TokenChanged": "auth",
+    "MAX_FILTER_LIMIT": "client",
+    "BulkDeleteResult": "client",
+    "Embed": "client",
+    "PodioClient": "client",
+    "ReferenceCandidate": "client",
+    "SearchHit": "client",
+    "UpdateOutcome": "client",
+    "AuthError": "errors",
+    "BadRequest": "errors",
+    "Conflict": "errors",
+    "Forbidden": "errors",
+    "Gone": "errors",
+    "InvalidClient": "errors",
+    "InvalidGrant": "errors",
+    "NotFound": "errors",
+    "Offline": "errors",
+    "PodioError": "errors",
+    "RateLimited": "errors",
+    "ServerError": "errors",
+    "SignInRequired": "errors",
+    "TokenExpired": "errors",
+    "Unavailable": "errors",
+    "UnexpectedResponse": "errors",
+    "WriteOutcomeUnknown": "errors",
+    "EventHub": "events",
+    "Priority": "ratelimit",
+    "QueueChanged": "ratelimit",
+    "RateClass": "ratelimit",
+    "RateLimitScheduler": "ratelimit",
+    "RateLimitWait": "ratelimit",
+    "RateLimitWaitEnded": "ratelimit",
+    "RateStateChanged": "ratelimit",
+    "DEFAULT_BASE_URL": "transport",
+    "Transport": "transport",
+    "TransportConfig": "transport",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -5,36 +5,42 @@ The main names are re-exported here; the modules are `fields` (field types and v
 `timestamps` and `errors`.
 """
 
-from podio_desk.domain.errors import DomainError, MalformedValueError, ReadOnlyFieldError
-from podio_desk.domain.fields import (
-    EMPTY,
-    FieldDef,
-    FieldType,
-    FieldValue,
-    ValidationIssue,
-    display_text,
-    filter_keys,
-    is_empty,
-    parse_user_text,
-    parse_values,
-    search_text,
-    sort_key,
-    to_get_values,
-    to_input,
-    validate,
-)
-from podio_desk.domain.items import (
-    Comment,
-    FileInfo,
-    Item,
-    ItemChange,
-    ItemPage,
-    Revision,
-    RevisionDiff,
-    Task,
-)
-from podio_desk.domain.timestamps import format_podio_datetime, parse_podio_datetime
-from podio_desk.domain.workspace import App, Org, Space, View
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from podio_desk.domain.errors import DomainError, MalformedValueError, ReadOnlyFieldError
+    from podio_desk.domain.fields import (
+        EMPTY,
+        FieldDef,
+        FieldType,
+        FieldValue,
+        ValidationIssue,
+        display_text,
+        filter_keys,
+        is_empty,
+        parse_user_text,
+        parse_values,
+        search_text,
+        sort_key,
+        to_get_values,
+        to_input,
+        validate,
+    )
+    from podio_desk.domain.items import (
+        Comment,
+        FileInfo,
+        Item,
+        ItemChange,
+        ItemPage,
+        Revision,
+        RevisionDiff,
+        Task,
+    )
+    from podio_desk.domain.timestamps import format_podio_datetime, parse_podio_datetime
+    from podio_desk.domain.workspace import App, Org, Space, View
 
 __all__ = [
     "EMPTY",
@@ -70,3 +76,53 @@ __all__ = [
     "to_input",
     "validate",
 ]
+
+# Which module defines each public name: the names load on first use (PEP 562), so that
+# importing one module of the package (e.g. at start-up) does not import all of them.
+_SOURCES: dict[str, str] = {
+    "DomainError": "errors",
+    "MalformedValueError": "errors",
+    "ReadOnlyFieldError": "errors",
+    "EMPTY": "fields",
+    "FieldDef": "fields",
+    "FieldType": "fields",
+    "FieldValue": "fields",
+    "ValidationIssue": "fields",
+    "display_text": "fields",
+    "filter_keys": "fields",
+    "is_empty": "fields",
+    "parse_user_text": "fields",
+    "parse_values": "fields",
+    "search_text": "fields",
+    "sort_key": "fields",
+    "to_get_values": "fields",
+    "to_input": "fields",
+    "validate": "fields",
+    "Comment": "items",
+    "FileInfo": "items",
+    "Item": "items",
+    "ItemChange": "items",
+    "ItemPage": "items",
+    "Revision": "items",
+    "RevisionDiff": "items",
+    "Task": "items",
+    "format_podio_datetime": "timestamps",
+    "parse_podio_datetime": "timestamps",
+    "App": "workspace",
+    "Org": "workspace",
+    "Space": "workspace",
+    "View": "workspace",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -451,6 +451,43 @@ class WorkerLoop:
         await asyncio.to_thread(self.close)
 
 
+class ForegroundGate:
+    """Lets background Python threads step aside while the UI thread paints.
+
+    A repaint of the table is ~25 ms of Python that hands the GIL back at every Qt call; a
+    worker thread that wants the GIL meanwhile takes it each time, and the UI thread waits a
+    switch interval to get it back, thousands of times: the repaint stretches to 100 ms.
+    So the UI side closes the gate while it paints (`foreground_busy`) and opens it when the
+    paint is done (`foreground_idle`); workers call `yield_to_foreground()` between items and
+    wait (GIL released) while it is closed, at most `MAX_WAIT_S` at a time so they always
+    make progress. Open by default: without a UI nothing ever waits.
+    """
+
+    MAX_WAIT_S = 0.05
+
+    def __init__(self) -> None:
+        self._idle = threading.Event()
+        self._idle.set()
+
+    def foreground_busy(self) -> None:
+        self._idle.clear()
+
+    def foreground_idle(self) -> None:
+        self._idle.set()
+
+    @property
+    def is_busy(self) -> bool:
+        return not self._idle.is_set()
+
+    def yield_to_foreground(self) -> None:
+        if not self._idle.is_set():
+            self._idle.wait(self.MAX_WAIT_S)
+
+
+# The one gate of the process: the UI (ui.gc_policy) drives it, the workers below honour it.
+FOREGROUND = ForegroundGate()
+
+
 def on_loop(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, R]) -> Awaitable[R]:
     """Await `coro` running on another thread's `loop` (e.g. an HTTP call on the UI loop)."""
     return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))
@@ -482,6 +519,7 @@ def parse_item_page(
         if key == "items" and text[position : position + 1] == "[":
             position = _skip(text, position + 1)
             while text[position : position + 1] != "]":
+                FOREGROUND.yield_to_foreground()
                 entry, position = decoder.raw_decode(text, position)
                 items.append(Item.from_api(entry, app, app_id=app_id))
                 position = _skip(text, position)

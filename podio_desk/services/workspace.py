@@ -28,13 +28,26 @@ from podio_desk.domain.errors import DomainError
 from podio_desk.domain.items import Item, ItemPage
 from podio_desk.domain.workspace import App, Org, View
 from podio_desk.services.connectivity import ConnectivityMonitor, OnlineChanged, is_offline_error
-from podio_desk.services.paging import Page, PageQuery, WorkerLoop, on_loop, parse_item_page
+from podio_desk.services.paging import (
+    FOREGROUND,
+    Page,
+    PageQuery,
+    WorkerLoop,
+    parse_item_page,
+)
 from podio_desk.services.queries import QueryService
-from podio_desk.services.sync import SyncProgress, SyncResult, SyncService, app_record
+from podio_desk.services.sync import (
+    SyncProgress,
+    SyncResult,
+    app_record,
+    sync_in_child_process,
+)
 
 log = logging.getLogger(__name__)
 
 Origin = Literal["cache", "server"]
+# Items of an API page written to the cache per transaction (the UI thread waits for none).
+WRITE_THROUGH_CHUNK = 25
 T = TypeVar("T")
 
 
@@ -146,9 +159,6 @@ class AccountWorkspace:
         # Building items from JSON is pure Python; it runs here, not on the UI thread's loop.
         self.worker = WorkerLoop(f"podio-desk-worker-{key[:8]}")
         self._main_loop: asyncio.AbstractEventLoop | None = None
-        self.sync = SyncService(
-            _OffThreadSyncApi(client, self._loop), cache, budget=client.scheduler
-        )
         self.monitor = ConnectivityMonitor(self._probe)
         self.monitor.watch_scheduler(client.scheduler.events)
         self.monitor.events.subscribe(self._on_status)
@@ -156,6 +166,8 @@ class AccountWorkspace:
         self.api_pages = _ApiPages(self)
         self.cache_pages = _CachePages(self)
         self._definitions: dict[int, App] = {}
+        # Apps whose sync (in a child process) is running now.
+        self.syncing: set[int] = set()
 
     @classmethod
     async def open(
@@ -188,16 +200,22 @@ class AccountWorkspace:
         full: bool = False,
         on_progress: Callable[[SyncProgress], None] | None = None,
     ) -> SyncResult:
-        """Sync one app into the cache on the worker loop; progress arrives on this loop."""
-        loop = self._loop()
-
-        def report(event: SyncProgress) -> None:
-            if on_progress is not None:
-                loop.call_soon_threadsafe(on_progress, event)
-
-        return await self.call(
-            self.worker.run(self.sync.sync_app(app_id, full=full, on_progress=report))
-        )
+        """Sync one app into the cache in a child process (its parsing and writing never
+        compete with the window for the GIL); API calls and progress happen on this loop."""
+        self.syncing.add(app_id)
+        try:
+            return await self.call(
+                sync_in_child_process(
+                    _ClientSyncCalls(self.client),
+                    self.cache.path,
+                    app_id,
+                    full=full,
+                    on_progress=on_progress,
+                    budget=self.client.scheduler,
+                )
+            )
+        finally:
+            self.syncing.discard(app_id)
 
     # ------------------------------------------------------------------ calls
 
@@ -405,10 +423,19 @@ class _ApiPages:
         async def parse() -> ItemPage:
             page = parse_item_page(content, offset, app=app, app_id=query.app_id)
             # What was seen once stays readable offline; the table need not wait for it.
-            records = [record_from_item(item, query.app_id) for item in page.items]
-            if records:
-                worker.spawn(cache.items.upsert(records))
+            # While the app's sync runs, it writes these items itself.
+            if page.items and query.app_id not in owner.syncing:
+                worker.spawn(write_through(page.items))
             return light_page(page)
+
+        async def write_through(items: Sequence[Item]) -> None:
+            # In small transactions, stepping aside while the window paints (FOREGROUND).
+            for start in range(0, len(items), WRITE_THROUGH_CHUNK):
+                records = []
+                for item in items[start : start + WRITE_THROUGH_CHUNK]:
+                    FOREGROUND.yield_to_foreground()
+                    records.append(record_from_item(item, query.app_id))
+                await cache.items.upsert(records)
 
         try:
             page = await worker.run(parse())
@@ -452,61 +479,47 @@ def filter_body(query: PageQuery, offset: int, limit: int) -> dict[str, Any]:
     return body
 
 
-class _OffThreadSyncApi:
-    """`SyncApi` for a SyncService running on the worker loop: each HTTP call runs on the UI
-    loop (where the client lives, BACKGROUND priority so visible pages go first) and the big
-    filter answers are read item by item here, on the worker thread."""
+class _ClientSyncCalls:
+    """The API calls of a sync running in a child process, made here on the UI loop (where
+    the client, its token and rate budget live) at BACKGROUND priority; filter answers go
+    back unparsed: the child reads them."""
 
-    def __init__(
-        self, client: PodioClient, main_loop: Callable[[], asyncio.AbstractEventLoop]
-    ) -> None:
+    def __init__(self, client: PodioClient) -> None:
         self._client = client
-        self._main_loop = main_loop
 
-    async def filter_items(
+    async def filter_raw(
         self,
         app_id: int,
-        *,
         filters: Mapping[str, Any],
         sort_by: str,
         sort_desc: bool,
         offset: int,
         limit: int,
-    ) -> ItemPage:
+    ) -> bytes:
         body: dict[str, Any] = {"offset": offset, "limit": limit, "sort_by": sort_by}
         body["sort_desc"] = sort_desc
         if filters:
             body["filters"] = dict(filters)
-        request = self._client.transport.request(
+        response = await self._client.transport.request(
             "POST",
             f"/item/app/{app_id}/filter/",
             json=body,
             priority=Priority.BACKGROUND,
             idempotent=True,
         )
-        response = await on_loop(self._main_loop(), request)
-        try:
-            return parse_item_page(response.content, offset, app_id=app_id)
-        except (DomainError, ValueError) as error:
-            raise UnexpectedResponse(f"Podio sent an unreadable page of items: {error}") from error
+        return response.content
 
     async def get_app(self, app_id: int) -> App:
-        return await on_loop(
-            self._main_loop(), self._client.app(app_id, priority=Priority.BACKGROUND)
-        )
+        return await self._client.app(app_id, priority=Priority.BACKGROUND)
 
     async def get_item(self, item_id: int) -> Item:
-        return await on_loop(
-            self._main_loop(), self._client.item(item_id, priority=Priority.BACKGROUND)
-        )
+        return await self._client.item(item_id, priority=Priority.BACKGROUND)
 
     async def get_orgs(self) -> Sequence[Org]:
-        return await on_loop(self._main_loop(), self._client.orgs(priority=Priority.BACKGROUND))
+        return await self._client.orgs(priority=Priority.BACKGROUND)
 
     async def get_space_apps(self, space_id: int) -> Sequence[App]:
-        return await on_loop(
-            self._main_loop(), self._client.apps(space_id, priority=Priority.BACKGROUND)
-        )
+        return await self._client.apps(space_id, priority=Priority.BACKGROUND)
 
 
 def auth_mode_named(name: str) -> AuthMode:

@@ -13,6 +13,10 @@ one a few hundred. So after each small collection the survivors are frozen (`gc.
 excluded from later walks): every tick only walks what was allocated since the last one.
 The frozen objects are unfrozen and walked in one full collection when the application is
 idle (no input for a while, no job running), at most once a minute.
+
+The same event filter drives `services.paging.FOREGROUND`: while a repaint runs, background
+threads of this process (page parsing, cache write-through) wait instead of taking the GIL
+at each of the thousands of moments the paint hands it back.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
+
+from podio_desk.services.paging import FOREGROUND
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,10 @@ _INPUT_EVENTS = frozenset(
 )
 
 
+# A repaint: the window's UpdateRequest, then a Paint event per widget.
+_PAINT_EVENTS = frozenset({QEvent.Type.UpdateRequest, QEvent.Type.Paint})
+
+
 class MainThreadGarbageCollector(QObject):
     """Install once per application (`install()`); `uninstall()` restores automatic GC.
 
@@ -66,6 +76,10 @@ class MainThreadGarbageCollector(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.check)
+        self._paint_done = QTimer(self)
+        self._paint_done.setSingleShot(True)
+        self._paint_done.setInterval(0)
+        self._paint_done.timeout.connect(FOREGROUND.foreground_idle)
         self._busy = busy or (lambda: False)
         self._was_enabled = gc.isenabled()
         self._switch_interval = sys.getswitchinterval()
@@ -89,6 +103,8 @@ class MainThreadGarbageCollector(QObject):
 
     def uninstall(self) -> None:
         self._timer.stop()
+        self._paint_done.stop()
+        FOREGROUND.foreground_idle()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
@@ -99,9 +115,15 @@ class MainThreadGarbageCollector(QObject):
             gc.enable()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Reimplements QObject.eventFilter: notes the time of the last user input."""
-        if event.type() in _INPUT_EVENTS:
+        """Reimplements QObject.eventFilter: notes the time of the last user input, and
+        holds background threads back (services.paging.FOREGROUND) while a repaint runs."""
+        kind = event.type()
+        if kind in _INPUT_EVENTS:
             self._last_input = time.monotonic()
+        elif kind in _PAINT_EVENTS and not FOREGROUND.is_busy:
+            FOREGROUND.foreground_busy()
+            # A zero timer fires once the events being handled now (the paint) are done.
+            self._paint_done.start()
         return False
 
     def check(self) -> None:
