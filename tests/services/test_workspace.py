@@ -150,3 +150,51 @@ def test_workspace_service_passes_real_errors_through():
 
     asyncio.run(scenario())
     assert not service.offline
+
+
+def test_sync_in_the_child_process_stops_offline_and_the_next_one_resumes(
+    sandbox_factory, tmp_path
+):
+    """The server goes away mid-sync: the child's committed pages stay, the error arrives as
+    Offline in this process, and a later sync (same seed, so the same items) resumes."""
+    from podio_desk.api.errors import Offline
+
+    first = sandbox_factory(items=1600)
+    tickets = first.app_id("Tickets")
+
+    async def interrupted() -> None:
+        workspace = await open_workspace(first, tmp_path)
+        try:
+
+            def stop_after_first_page(event: Any) -> None:
+                if event.done >= 500:
+                    first.stop()
+
+            with pytest.raises(Offline):
+                await workspace.sync_app(tickets, on_progress=stop_after_first_page)
+            kept = await workspace.cache.items.live_count(tickets)
+            assert 500 <= kept < 1600
+            assert not await workspace.is_fully_synced(tickets)
+        finally:
+            await close(workspace)
+
+    asyncio.run(interrupted())
+    second = sandbox_factory(items=1600)
+
+    async def resumed() -> None:
+        workspace = await open_workspace(second, tmp_path)
+        try:
+            kept = await workspace.cache.items.live_count(tickets)
+            second.control.reset_log()
+            result = await workspace.sync_app(tickets)
+            assert result.resumed
+            assert await workspace.cache.items.live_count(tickets) == 1600
+            assert await workspace.is_fully_synced(tickets)
+            filters = [r for r in second.control.requests() if r.path.endswith("/filter/")]
+            # The pages already committed are not read again: only the rest, plus the one call
+            # that reads the newest edit time for the next incremental sync.
+            assert len(filters) <= -(-(1600 - kept) // 500) + 1
+        finally:
+            await close(workspace)
+
+    asyncio.run(resumed())
