@@ -13,11 +13,19 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from podio_desk.cache.records import CommentRecord, FileRecord, ItemRecord, SortKey
+from podio_desk.cache.records import (
+    CommentRecord,
+    FileRecord,
+    ItemRecord,
+    OrgRecord,
+    SortKey,
+    SpaceRecord,
+)
 from podio_desk.domain import fields as domain_fields
 from podio_desk.domain.errors import DomainError
 from podio_desk.domain.items import Item
 from podio_desk.domain.timestamps import format_podio_datetime
+from podio_desk.domain.workspace import Org
 
 log = logging.getLogger(__name__)
 
@@ -209,3 +217,34 @@ def file_records(item_id: int, raws: Sequence[Mapping[str, Any]]) -> list[FileRe
             FileRecord(file_id=file_id, item_id=item_id, name=_text(raw.get("name")) or "", raw=raw)
         )
     return records
+
+
+def workspace_records(orgs: Sequence[Org]) -> tuple[list[OrgRecord], list[SpaceRecord]]:
+    """Cache rows for orgs and their nested spaces, as GET /org/ returns them."""
+    org_records = [
+        OrgRecord(
+            org.org_id,
+            org.name,
+            {"org_id": org.org_id, "name": org.name, "url_label": org.url_label, "url": org.url},
+        )
+        for org in orgs
+    ]
+    space_records = [
+        SpaceRecord(
+            space.space_id,
+            org.org_id,
+            space.name,
+            {
+                "space_id": space.space_id,
+                "org_id": org.org_id,
+                "name": space.name,
+                "url_label": space.url_label,
+                "role": space.role,
+                "url": space.url,
+                "type": space.type,
+            },
+        )
+        for org in orgs
+        for space in org.spaces
+    ]
+    return org_records, space_records

@@ -57,13 +57,16 @@ from podio_desk.api.client import PodioClient
 from podio_desk.api.ratelimit import PacingPolicy, Priority, RateClass, RateState
 from podio_desk.cache.cache import Cache, utc_now
 from podio_desk.cache.db import CacheDatabase
-from podio_desk.cache.index import comment_records, file_records, record_from_item
+from podio_desk.cache.index import (
+    comment_records,
+    file_records,
+    record_from_item,
+    workspace_records,
+)
 from podio_desk.cache.records import (
     AppRecord,
     AppSyncState,
     ItemRecord,
-    OrgRecord,
-    SpaceRecord,
     UpsertCounts,
 )
 from podio_desk.domain.items import Item, ItemPage
@@ -292,37 +295,7 @@ class SyncService:
         """Orgs, spaces and apps (with their field definitions) into the cache."""
         before = self._calls
         orgs: Sequence[Org] = await self._call(self._api.get_orgs)
-        org_records = [
-            OrgRecord(
-                org.org_id,
-                org.name,
-                {
-                    "org_id": org.org_id,
-                    "name": org.name,
-                    "url_label": org.url_label,
-                    "url": org.url,
-                },
-            )
-            for org in orgs
-        ]
-        space_records = [
-            SpaceRecord(
-                space.space_id,
-                org.org_id,
-                space.name,
-                {
-                    "space_id": space.space_id,
-                    "org_id": org.org_id,
-                    "name": space.name,
-                    "url_label": space.url_label,
-                    "role": space.role,
-                    "url": space.url,
-                    "type": space.type,
-                },
-            )
-            for org in orgs
-            for space in org.spaces
-        ]
+        org_records, space_records = workspace_records(orgs)
         app_records: list[AppRecord] = []
         for space in space_records:
             apps: Sequence[App] = await self._call(

@@ -22,8 +22,7 @@ from podio_desk.api.client import PodioClient
 from podio_desk.api.errors import UnexpectedResponse
 from podio_desk.api.ratelimit import Priority
 from podio_desk.cache.cache import Cache
-from podio_desk.cache.index import record_from_item
-from podio_desk.cache.records import OrgRecord, SpaceRecord
+from podio_desk.cache.index import record_from_item, workspace_records
 from podio_desk.domain.errors import DomainError
 from podio_desk.domain.items import Item, ItemPage
 from podio_desk.domain.workspace import App, Org, View
@@ -288,37 +287,7 @@ class AccountWorkspace:
 
     async def fetch_orgs(self) -> Sequence[OrgEntry]:
         orgs = await self.call(self.client.orgs(priority=Priority.INTERACTIVE))
-        org_records = [
-            OrgRecord(
-                org.org_id,
-                org.name,
-                {
-                    "org_id": org.org_id,
-                    "name": org.name,
-                    "url_label": org.url_label,
-                    "url": org.url,
-                },
-            )
-            for org in orgs
-        ]
-        space_records = [
-            SpaceRecord(
-                space.space_id,
-                org.org_id,
-                space.name,
-                {
-                    "space_id": space.space_id,
-                    "org_id": org.org_id,
-                    "name": space.name,
-                    "url_label": space.url_label,
-                    "role": space.role,
-                    "url": space.url,
-                    "type": space.type,
-                },
-            )
-            for org in orgs
-            for space in org.spaces
-        ]
+        org_records, space_records = workspace_records(orgs)
         await self.cache.save_workspace(org_records, space_records, [])
         return _org_entries(orgs)
 
