@@ -27,6 +27,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QInputDialog,
+    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -115,6 +116,7 @@ class DeskController(QObject):
         self.inline_delegates: dict[str, FieldEditDelegate] = {}
         self._unsubscribe: list[Callable[[], None]] = []
         self._login: LoginDialog | None = None
+        self.secrets_warning_label: QLabel | None = None
         self._watched: str | None = None
 
         self.tree_model = WorkspaceTreeModel(runner, self)
@@ -265,6 +267,20 @@ class DeskController(QObject):
         self.tree_model.set_accounts(entries)
         if entries and len(entries) == 1:
             self.tree.expand(self.tree_model.index(0, 0))
+        self._show_secrets_warning()
+
+    def _show_secrets_warning(self) -> None:
+        """Say so, for as long as the app runs, when sign-ins cannot be kept in a keyring."""
+        warning = self.accounts.secrets_warning
+        if warning is None or self.secrets_warning_label is not None:
+            return
+        status_bar = self.window.statusBar()
+        label = QLabel("\u26a0 Sign-ins kept in memory only", status_bar)
+        label.setObjectName("secrets-warning")
+        label.setToolTip(warning)
+        label.setStyleSheet("QLabel { color: #8a5a00; }")
+        status_bar.addPermanentWidget(label)
+        self.secrets_warning_label = label
 
     def _watch(self, workspace: AccountWorkspace) -> None:
         """The status indicators follow this account (the one whose app is shown)."""

@@ -312,3 +312,37 @@ def test_sign_in_errors_are_shown_and_the_account_is_not_kept(qtbot, desk, sandb
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10000)
     assert [a.username for a in controller.accounts.list()] == [sandbox.info["username"]]
     assert controller.tree_model.rowCount() == 1
+
+
+def test_a_machine_without_a_keyring_shows_that_sign_ins_are_not_kept(
+    qtbot, qloop, profile: Profile, sandbox
+) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    memory = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # no keychain at all on this machine
+    try:
+        runner = TaskRunner()
+        settings = QSettings(str(profile.settings_path), QSettings.Format.IniFormat)
+        window = MainWindow(settings)
+        accounts = AccountService(profile.root, SecretStore())
+        controller = DeskController(window, runner, accounts, profile.cache_dir, settings)
+        window.show()
+        sign_in(Desk(window, runner, controller), sandbox)
+        label = controller.secrets_warning_label
+        assert label is not None
+        assert label.isVisible()
+        assert "memory" in label.text()
+        assert "sign in again" in label.toolTip()
+
+        async def shutdown() -> None:
+            await runner.shutdown()
+            await controller.aclose()
+
+        run_async(shutdown(), timeout=20)
+        window.close()
+        window.deleteLater()
+        process_events_until(lambda: False, 0.05)
+    finally:
+        keyring.set_keyring(memory)
