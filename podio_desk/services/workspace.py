@@ -376,16 +376,18 @@ class _ApiPages:
             # Podio's search gives 20 hits without values: full-text search is the cache's.
             return await owner.worker.run(self._search(query, offset, limit))
         app = await owner.app_definition(query.app_id)
-        body = filter_body(query, offset, limit)
-        path = f"/item/app/{query.app_id}/filter/"
-        if query.view_id is not None:
-            path += f"{query.view_id}/"
-        response = await owner.call(
-            owner.client.transport.request(
-                "POST", path, json=body, priority=Priority.INTERACTIVE, idempotent=True
+        content = await owner.call(
+            owner.client.filter_items_raw(
+                query.app_id,
+                filters=query.filters_dict(),
+                sort_by=query.sort_by,
+                sort_desc=query.sort_desc if query.sort_by is not None else None,
+                offset=offset,
+                limit=limit,
+                view_id=query.view_id,
+                priority=Priority.INTERACTIVE,
             )
         )
-        content = response.content
         cache = owner.cache
         worker = owner.worker
 
@@ -436,18 +438,6 @@ def light_page(page: ItemPage) -> ItemPage:
     return dataclasses.replace(page, items=light_items(page.items))
 
 
-def filter_body(query: PageQuery, offset: int, limit: int) -> dict[str, Any]:
-    """The body of POST /item/app/{app_id}/filter/ for one page of `query` (SPEC §3.3)."""
-    body: dict[str, Any] = {"offset": offset, "limit": limit}
-    filters = query.filters_dict()
-    if filters:
-        body["filters"] = filters
-    if query.sort_by is not None:
-        body["sort_by"] = query.sort_by
-        body["sort_desc"] = query.sort_desc
-    return body
-
-
 class _ClientSyncCalls:
     """The API calls of a sync running in a child process, made here on the UI loop (where
     the client, its token and rate budget live) at BACKGROUND priority; filter answers go
@@ -465,18 +455,15 @@ class _ClientSyncCalls:
         offset: int,
         limit: int,
     ) -> bytes:
-        body: dict[str, Any] = {"offset": offset, "limit": limit, "sort_by": sort_by}
-        body["sort_desc"] = sort_desc
-        if filters:
-            body["filters"] = dict(filters)
-        response = await self._client.transport.request(
-            "POST",
-            f"/item/app/{app_id}/filter/",
-            json=body,
+        return await self._client.filter_items_raw(
+            app_id,
+            filters=filters,
+            sort_by=sort_by,
+            sort_desc=sort_desc,
+            offset=offset,
+            limit=limit,
             priority=Priority.BACKGROUND,
-            idempotent=True,
         )
-        return response.content
 
     async def get_app(self, app_id: int) -> App:
         return await self._client.app(app_id, priority=Priority.BACKGROUND)

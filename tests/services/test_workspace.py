@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from podio_desk.api.auth import ClientCredentials
-from podio_desk.api.client import PodioClient
+from podio_desk.api.client import PodioClient, filter_request
 from podio_desk.services.paging import PageQuery, PageSource
-from podio_desk.services.workspace import AccountWorkspace, WorkspaceService, filter_body
+from podio_desk.services.workspace import AccountWorkspace, WorkspaceService
 
 
 @pytest.fixture(autouse=True)
@@ -103,21 +103,29 @@ def test_offline_is_detected_and_the_cached_tree_still_answers(sandbox_factory, 
     asyncio.run(scenario())
 
 
-def test_filter_body_is_podio_grammar():
+def test_filter_request_is_podio_grammar():
     query = PageQuery(
         app_id=1,
         sort_by="12",
         sort_desc=True,
         filters=PageQuery.freeze_filters({"12": {"from": 1}, "13": [4, 5]}),
     )
-    assert filter_body(query, 500, 500) == {
+    path, body = filter_request(1, query.filters_dict(), query.sort_by, True, 500, 500)
+    assert path == "/item/app/1/filter/"
+    assert body == {
         "offset": 500,
         "limit": 500,
         "sort_by": "12",
         "sort_desc": True,
         "filters": {"12": {"from": 1}, "13": [4, 5]},
     }
-    assert filter_body(PageQuery(app_id=1), 0, 30) == {"offset": 0, "limit": 30}
+    assert filter_request(1, PageQuery(app_id=1).filters_dict(), None, None, 0, 30) == (
+        "/item/app/1/filter/",
+        {"offset": 0, "limit": 30},
+    )
+    assert filter_request(1, None, None, None, 0, 30, view_id=9)[0] == "/item/app/1/filter/9/"
+    with pytest.raises(ValueError, match="limit"):
+        filter_request(1, None, None, None, 0, 501)
 
 
 class _Backend:
