@@ -26,18 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+from PySide6.QtCore import QElapsedTimer, QTimer
 
-from podio_desk.secrets import SecretStore
-from podio_desk.services.accounts import AccountService
 from podio_desk.services.profile import Profile
-from podio_desk.ui.desk_controller import DeskController
-from podio_desk.ui.gc_policy import MainThreadGarbageCollector
 from podio_desk.ui.login_dialog import SignInRequest
-from podio_desk.ui.main_window import MainWindow
-from podio_desk.ui.tasks import TaskRunner
 from podio_desk.ui.workspace_tree import TreeRoles
-from tests.plugins.qt import process_events_until, run_async
+from tests.plugins.desk import Desk, open_desk
+from tests.plugins.qt import run_async
 
 N = int(os.environ.get("PODIO_DESK_BENCH_ITEMS", "100000"))
 HEARTBEAT_MS = 2
@@ -88,36 +83,10 @@ def api_calls(info: dict[str, Any]) -> list[dict[str, Any]]:
     return [entry for entry in control(info, "requests") if entry.get("rate_class")]
 
 
-class Desk:
-    def __init__(self, window: MainWindow, runner: TaskRunner, controller: DeskController) -> None:
-        self.window = window
-        self.runner = runner
-        self.controller = controller
-
-
 @pytest.fixture
 def desk(qtbot, qloop, profile: Profile) -> Iterator[Desk]:
-    runner = TaskRunner()
-    collector = MainThreadGarbageCollector(busy=lambda: bool(runner.running_names())).install()
-    settings = QSettings(str(profile.settings_path), QSettings.Format.IniFormat)
-    # Not qtbot.addWidget: pytest-qt would delete the window before this fixture's shutdown.
-    window = MainWindow(settings)
-    accounts = AccountService(profile.root, SecretStore())
-    controller = DeskController(window, runner, accounts, profile.cache_dir, settings)
-    window.resize(1400, 900)
-    window.show()
-    yield Desk(window, runner, controller)
-
-    async def shutdown() -> None:
-        await runner.shutdown()
-        await controller.aclose()
-
-    run_async(shutdown(), timeout=60)
-    process_events_until(lambda: not runner.pending_tasks(), 2)
-    window.close()
-    window.deleteLater()
-    process_events_until(lambda: False, 0.05)
-    collector.uninstall()
+    with open_desk(profile, shutdown_timeout=60) as opened:
+        yield opened
 
 
 def sign_in(desk: Desk, info: dict[str, Any]) -> str:

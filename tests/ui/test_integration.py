@@ -8,61 +8,29 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, QSettings, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemDelegate, QAbstractItemView, QWidget
 
 from podio_desk.domain.fields import CategoryValue, FieldDef, NumberValue
-from podio_desk.secrets import SecretStore
-from podio_desk.services.accounts import AccountService
 from podio_desk.services.editing import Saved
 from podio_desk.services.profile import Profile
 from podio_desk.ui.desk_controller import DeskController
 from podio_desk.ui.editor.fields import CategoryEditor, NumberEditor
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
-from podio_desk.ui.gc_policy import MainThreadGarbageCollector
 from podio_desk.ui.item_table import Roles
-from podio_desk.ui.main_window import MainWindow
-from podio_desk.ui.tasks import TaskRunner
-from tests.plugins.qt import process_events_until, run_async
-from tests.ui.test_main_window import Desk, open_app, sign_in
+from tests.plugins.desk import Desk, open_desk
+from tests.plugins.qt import run_async
+from tests.ui.test_main_window import open_app, sign_in
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 SHOWCASE = "Showcase"
 
 
-def open_main_window(profile: Profile) -> Desk:
-    """The real main window and its controller, built as tests/ui/test_main_window.py does."""
-    runner = TaskRunner()
-    settings = QSettings(str(profile.settings_path), QSettings.Format.IniFormat)
-    window = MainWindow(settings)
-    accounts = AccountService(profile.root, SecretStore())
-    controller = DeskController(window, runner, accounts, profile.cache_dir, settings)
-    window.resize(1400, 900)
-    window.show()
-    return Desk(window, runner, controller)
-
-
-def close_main_window(desk: Desk) -> None:
-    async def shutdown() -> None:
-        await desk.runner.shutdown()
-        await desk.controller.aclose()
-
-    run_async(shutdown(), timeout=20)
-    process_events_until(lambda: not desk.runner.pending_tasks(), 2)
-    desk.window.close()
-    desk.window.deleteLater()
-    process_events_until(lambda: False, 0.05)
-
-
 @pytest.fixture
 def desk(qtbot: Any, qloop: Any, profile: Profile) -> Iterator[Desk]:
-    # Garbage of earlier tests (and of this one) is collected here, never on a worker thread.
-    collector = MainThreadGarbageCollector().install()
-    built = open_main_window(profile)
-    yield built
-    close_main_window(built)
-    collector.uninstall()
+    with open_desk(profile) as opened:
+        yield opened
 
 
 def field(controller: DeskController, external_id: str) -> FieldDef:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -15,23 +16,31 @@ import podio_desk.app as app_module
 from podio_desk import cli
 from podio_desk.app import build_desk, configure_qapplication, run_desk
 from podio_desk.services.profile import Profile
-from podio_desk.ui.gc_policy import MainThreadGarbageCollector
+from tests.plugins.desk import Desk, open_desk
 from tests.plugins.qt import run_async
-from tests.ui.test_integration import close_main_window, open_main_window
-from tests.ui.test_main_window import Desk, sign_in
+from tests.ui.test_main_window import sign_in
 
 pytestmark = pytest.mark.gui
 
 
+class Windows(list[Desk]):
+    """Main windows on one profile, one per start of the app."""
+
+    def __init__(self, stack: ExitStack, profile: Profile) -> None:
+        super().__init__()
+        self._stack = stack
+        self._profile = profile
+
+    def open(self) -> Desk:
+        self.append(self._stack.enter_context(open_desk(self._profile)))
+        return self[-1]
+
+
 @pytest.fixture
-def windows(qtbot: Any, qloop: Any, profile: Profile) -> Iterator[list[Desk]]:
-    """Main windows on one profile, one per start of the app; all closed at the end."""
-    collector = MainThreadGarbageCollector().install()
-    opened: list[Desk] = []
-    yield opened
-    for desk in reversed(opened):
-        close_main_window(desk)
-    collector.uninstall()
+def windows(qtbot: Any, qloop: Any, profile: Profile) -> Iterator[Windows]:
+    """All closed at the end, the last opened first."""
+    with ExitStack() as stack:
+        yield Windows(stack, profile)
 
 
 def test_the_command_line_passes_the_flag_to_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,8 +79,8 @@ def test_run_desk_hands_the_flag_to_the_start_up(
     assert started == [{"demo": False, "demo_if_no_account": True}]
 
 
-def test_without_an_account_the_demo_starts(windows: list[Desk], profile: Profile) -> None:
-    windows.append(open_main_window(profile))
+def test_without_an_account_the_demo_starts(windows: Windows, profile: Profile) -> None:
+    windows.open()
     controller = windows[0].controller
     controller.demo_items = 200
     run_async(controller.start(demo_if_no_account=True), timeout=60)
@@ -81,12 +90,12 @@ def test_without_an_account_the_demo_starts(windows: list[Desk], profile: Profil
 
 
 def test_with_an_account_it_opens_as_usual(
-    windows: list[Desk], profile: Profile, sandbox: Any
+    windows: Windows, profile: Profile, sandbox: Any
 ) -> None:
-    windows.append(open_main_window(profile))
+    windows.open()
     sign_in(windows[0], sandbox)
     # The next run of the README's command, with the account configured.
-    windows.append(open_main_window(profile))
+    windows.open()
     controller = windows[1].controller
     run_async(controller.start(demo_if_no_account=True), timeout=30)
     assert controller.demo is None

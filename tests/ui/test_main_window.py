@@ -8,54 +8,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
 
-from podio_desk.secrets import SecretStore
-from podio_desk.services.accounts import AccountService
 from podio_desk.services.profile import Profile
-from podio_desk.ui.desk_controller import DeskController
-from podio_desk.ui.gc_policy import MainThreadGarbageCollector
 from podio_desk.ui.item_table import LOADING_TEXT, Roles, RowState
 from podio_desk.ui.login_dialog import SignInRequest
-from podio_desk.ui.main_window import MainWindow
-from podio_desk.ui.tasks import TaskRunner
 from podio_desk.ui.workspace_tree import TreeRoles
-from tests.plugins.qt import process_events_until, run_async
+from tests.plugins.desk import Desk, open_desk
+from tests.plugins.qt import run_async
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 
-class Desk:
-    def __init__(self, window: MainWindow, runner: TaskRunner, controller: DeskController) -> None:
-        self.window = window
-        self.runner = runner
-        self.controller = controller
-
-
 @pytest.fixture
 def desk(qtbot, qloop, profile: Profile) -> Iterator[Desk]:
-    # Garbage of earlier tests (and of this one) is collected here, never on a worker thread.
-    runner = TaskRunner()
-    collector = MainThreadGarbageCollector(busy=lambda: bool(runner.running_names())).install()
-    settings = QSettings(str(profile.settings_path), QSettings.Format.IniFormat)
-    # Not qtbot.addWidget: pytest-qt would delete the window before this fixture's shutdown.
-    window = MainWindow(settings)
-    accounts = AccountService(profile.root, SecretStore())
-    controller = DeskController(window, runner, accounts, profile.cache_dir, settings)
-    window.resize(1400, 900)
-    window.show()
-    yield Desk(window, runner, controller)
-
-    async def shutdown() -> None:
-        await runner.shutdown()
-        await controller.aclose()
-
-    run_async(shutdown(), timeout=20)
-    process_events_until(lambda: not runner.pending_tasks(), 2)
-    window.close()
-    window.deleteLater()
-    process_events_until(lambda: False, 0.05)
-    collector.uninstall()
+    with open_desk(profile) as opened:
+        yield opened
 
 
 def sign_in(desk: Desk, sandbox: Any) -> None:
@@ -323,26 +290,12 @@ def test_a_machine_without_a_keyring_shows_that_sign_ins_are_not_kept(
     memory = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())  # no keychain at all on this machine
     try:
-        runner = TaskRunner()
-        settings = QSettings(str(profile.settings_path), QSettings.Format.IniFormat)
-        window = MainWindow(settings)
-        accounts = AccountService(profile.root, SecretStore())
-        controller = DeskController(window, runner, accounts, profile.cache_dir, settings)
-        window.show()
-        sign_in(Desk(window, runner, controller), sandbox)
-        label = controller.secrets_warning_label
-        assert label is not None
-        assert label.isVisible()
-        assert "memory" in label.text()
-        assert "sign in again" in label.toolTip()
-
-        async def shutdown() -> None:
-            await runner.shutdown()
-            await controller.aclose()
-
-        run_async(shutdown(), timeout=20)
-        window.close()
-        window.deleteLater()
-        process_events_until(lambda: False, 0.05)
+        with open_desk(profile) as desk:
+            sign_in(desk, sandbox)
+            label = desk.controller.secrets_warning_label
+            assert label is not None
+            assert label.isVisible()
+            assert "memory" in label.text()
+            assert "sign in again" in label.toolTip()
     finally:
         keyring.set_keyring(memory)
