@@ -150,7 +150,7 @@ class PacingPolicy:
     window: float = WINDOW_SECONDS
     # Below this share of the budget left, non-interactive requests are spaced out.
     free_fraction: float = 0.5
-    # Share of the budget kept for interactive requests.
+    # Share of the budget kept for interactive calls (the visible page, a save).
     reserve_fraction: float = 0.05
     min_reserve: int = 2
 
