@@ -174,6 +174,7 @@ async def run_desk(desk: Desk, *, demo: bool = False, demo_if_no_account: bool =
     account the demo starts instead of the sign-in dialog; with one the app opens as usual.
     """
     desk.window.show()
+    log.info("Main window shown")
     desk.tasks.run(
         "startup", start_main_parts(desk, demo=demo, demo_if_no_account=demo_if_no_account)
     )
