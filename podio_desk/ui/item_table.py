@@ -25,9 +25,11 @@ from PySide6.QtCore import (
     QAbstractItemModel,
     QAbstractTableModel,
     QEvent,
+    QLine,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPointF,
     QRect,
     Qt,
     QTimer,
@@ -43,6 +45,9 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QPainter,
+    QPaintEvent,
+    QPalette,
+    QStaticText,
 )
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
@@ -50,12 +55,19 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QStyle,
     QStyledItemDelegate,
+    QStyleOptionHeader,
     QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
 
-from podio_desk.services.paging import NotAvailableOfflineError, Page, PageQuery, PageSource
+from podio_desk.services.paging import (
+    FOREGROUND,
+    NotAvailableOfflineError,
+    Page,
+    PageQuery,
+    PageSource,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +83,11 @@ LINK_COLOR = QColor("#1a5fb4")
 # Rendered cells kept per model; a screen shows ~50 rows, so this covers long scroll-backs.
 CELL_CACHE_ROWS = 4000
 FLUSH_DELAY_MS = 15
+# Rows beyond the visible ones (each side) whose cells are rendered in a worker thread when
+# their page lands, so that the repaint that follows only draws.
+PRERENDER_MARGIN_ROWS = 40
+# Cell texts kept laid out for drawing (a screen has ~500; widths change on resizes).
+TEXT_CACHE_SIZE = 20000
 
 
 class Roles(enum.IntEnum):
@@ -182,6 +199,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._loading_text = LOADING_TEXT
         self._removed: set[int] = set()
         self._opening_task: asyncio.Task[Any] | None = None
+        self._render_tasks: set[asyncio.Task[None]] = set()
         self.visible_rows: Callable[[], tuple[int, int] | None] | None = None
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -280,7 +298,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         if self._rows == 0:
             return
         self._source.request_rows(first, last, focus)
-        self._set_loading(self._source.busy or self._opening_busy())
+        self._set_loading(self._busy())
 
     def refresh_rows(self, rows: Sequence[int] | None = None) -> None:
         """Reload rows (after a save or sync) without a reset: placeholders, then new data."""
@@ -358,12 +376,14 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         task, self._opening_task = self._opening_task, None
         if task is not None and not task.done():
             task.cancel()
+        for render in self._render_tasks:
+            render.cancel()
 
     async def aclose(self) -> None:
-        task = self._opening_task
+        tasks = [task for task in (self._opening_task, *self._render_tasks) if task is not None]
         self.close()
         await self._source.aclose()
-        if task is not None:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
@@ -417,9 +437,14 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         """Reimplements QAbstractItemModel.flags."""
         if not index.isValid():
             return _NO_FLAGS
-        if self.edit_value(index.row(), index.column()) is not None:
-            return _CELL_FLAGS | Qt.ItemFlag.ItemIsEditable
-        return _CELL_FLAGS
+        # Asked for every painted cell: decided without building the editor's value.
+        row, column = index.row(), index.column()
+        if not (0 <= column < len(self._columns)) or self._columns[column].edit_value is None:
+            return _CELL_FLAGS
+        item = self._source.row(row) if 0 <= row < self._rows else None
+        if item is None or (self._removed and self._item_id_of(item) in self._removed):
+            return _CELL_FLAGS
+        return _EDITABLE_CELL_FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Reimplements QAbstractItemModel.sort: a new query, sorted where the data lives."""
@@ -478,11 +503,17 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             return
         self._set_origin()
         self._resize_rows(total)
-        self._set_loading(self._source.busy)
+        self._set_loading(self._busy())
         self._flush_timer.start()
 
-    def _opening_busy(self) -> bool:
-        return self._opening_task is not None and not self._opening_task.done()
+    def _busy(self, finishing: asyncio.Task[Any] | None = None) -> bool:
+        """Pages are being fetched, or fetched rows rendered for the screen (other than by
+        the `finishing` task)."""
+        return (
+            self._source.busy
+            or (self._opening_task is not None and not self._opening_task.done())
+            or any(task is not finishing and not task.done() for task in self._render_tasks)
+        )
 
     def _on_page(self, generation: int, index: int, page: Page[T]) -> None:
         if generation != self._source.generation:
@@ -491,10 +522,50 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         last = min(self._rows, page.offset + len(page.items)) - 1
         for row in range(first, last + 1):
             self._cells.pop(row, None)
-        if last >= first:
-            self._emit_rows_changed(first, last)
         self._set_origin()
-        self._set_loading(self._source.busy)
+        self._set_loading(self._busy())
+        if last < first:
+            return
+        rows = self._rows_to_prerender(first, last)
+        if not rows:
+            self._emit_rows_changed(first, last)
+            return
+        items = [(row, item) for row in rows if (item := self._source.row(row)) is not None]
+        task = asyncio.get_running_loop().create_task(
+            self._prerender(generation, first, last, items), name=f"render:{first}"
+        )
+        self._render_tasks.add(task)
+        task.add_done_callback(self._render_tasks.discard)
+        self._set_loading(True)
+
+    def _rows_to_prerender(self, first: int, last: int) -> range:
+        """The rows of a landed page on screen (and a margin): rendering their cells here, on
+        the UI thread, inside the repaint, costs ~10 ms per screen; a worker thread does it."""
+        visible = self.visible_rows() if self.visible_rows is not None else None
+        if visible is None:
+            return range(0)
+        start = max(first, visible[0] - PRERENDER_MARGIN_ROWS)
+        end = min(last, visible[1] + PRERENDER_MARGIN_ROWS)
+        return range(start, end + 1)
+
+    async def _prerender(
+        self, generation: int, first: int, last: int, items: list[tuple[int, T]]
+    ) -> None:
+        columns = self._columns
+        rendered: list[tuple[int, T, tuple[Cell, ...]]] = []
+        try:
+            rendered = await asyncio.to_thread(_render_rows, columns, items)
+        except Exception:  # the rows have data all the same: paint renders them then
+            log.exception("Cannot render rows %d-%d ahead of the repaint", first, last)
+        if generation != self._source.generation:
+            return  # another query is shown: its own pages repaint
+        if columns is self._columns:
+            for row, item, cells in rendered:
+                if row not in self._cells and self._source.row(row) is item:
+                    self._keep_cells(row, item, cells)
+        if first < self._rows:
+            self._emit_rows_changed(first, min(last, self._rows - 1))
+        self._set_loading(self._busy(finishing=asyncio.current_task()))
 
     def _on_total(self, generation: int, total: int) -> None:
         if generation == self._source.generation and self._rows != total:
@@ -507,7 +578,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         last = min(self._rows, first + self._source.page_size) - 1
         if last >= first:
             self._emit_rows_changed(first, last)
-        self._set_loading(self._source.busy)
+        self._set_loading(self._busy())
         self.load_failed.emit(_failure_text(error))
 
     def _resize_rows(self, total: int) -> None:
@@ -540,7 +611,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             for page in pages:
                 start = page * self._source.page_size
                 self._source.request_rows(start, start, focus)
-            self._set_loading(self._source.busy)
+            self._set_loading(self._busy())
             return
         else:
             return
@@ -586,7 +657,9 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         if item is None:
             self._want(row)
             return None
-        cells = render_row(self._columns, item)
+        return self._keep_cells(row, item, render_row(self._columns, item))
+
+    def _keep_cells(self, row: int, item: T, cells: tuple[Cell, ...]) -> tuple[Cell, ...]:
         if self._removed and self._item_id_of(item) in self._removed:
             cells = tuple(
                 replace(cell, deleted=True, tooltip="Deleted in Podio", progress=None, color=None)
@@ -627,7 +700,8 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
     def _emit_rows_changed(self, first: int, last: int) -> None:
         if self._columns:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(self._columns) - 1))
-        self.headerDataChanged.emit(Qt.Orientation.Vertical, first, last)
+        # No headerDataChanged: row numbers do not change with the data, and each one makes
+        # the vertical header re-measure its width from hundreds of sections (~10 ms).
 
 
 def render_row(columns: Sequence[Column[T]], item: T) -> tuple[Cell, ...]:
@@ -640,6 +714,18 @@ def render_row(columns: Sequence[Column[T]], item: T) -> tuple[Cell, ...]:
             log.exception("Cannot render column %s", column.key)
             rendered.append(Cell("⚠", tooltip="This value could not be shown."))
     return tuple(rendered)
+
+
+def _render_rows(
+    columns: Sequence[Column[T]], items: Sequence[tuple[int, T]]
+) -> list[tuple[int, T, tuple[Cell, ...]]]:
+    """`render_row` for many rows, in a worker thread: it steps aside while the window paints
+    (a paint hands the GIL back at every cell and would wait for this thread each time)."""
+    rendered = []
+    for row, item in items:
+        FOREGROUND.yield_to_foreground()
+        rendered.append((row, item, render_row(columns, item)))
+    return rendered
 
 
 def _item_id_attribute(item: object) -> int:
@@ -658,6 +744,25 @@ def _failure_text(error: BaseException) -> str:
 
 def _tsv_safe(text: str) -> str:
     return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+@dataclass(frozen=True)
+class CellPaints:
+    """The palette's brushes and colours a cell is drawn with, looked up once per repaint."""
+
+    highlight: QBrush
+    alternate_base: QBrush
+    text: QColor
+    highlighted_text: QColor
+
+    @classmethod
+    def of(cls, palette: QPalette) -> CellPaints:
+        return cls(
+            palette.highlight(),
+            palette.alternateBase(),
+            palette.text().color(),
+            palette.highlightedText().color(),
+        )
 
 
 class CellDelegate(QStyledItemDelegate):
@@ -679,6 +784,7 @@ class CellDelegate(QStyledItemDelegate):
         self._progress_fill = QColor("#3d7fd6")
         self._progress_back = QColor("#e6e9ef")
         self._grid = QColor("#d0d0d0")
+        self._texts: dict[tuple[str, int], tuple[QStaticText, float, float]] = {}
 
     def paint(
         self,
@@ -693,24 +799,45 @@ class CellDelegate(QStyledItemDelegate):
             return
         row, column = index.row(), index.column()
         cell, state = model.cell(row, column)
-        rect: QRect = option.rect
-        palette = option.palette
         selected = bool(option.state.value & _SELECTED)
+        self.draw_cell(
+            painter,
+            option.rect,
+            cell,
+            state,
+            row,
+            column,
+            selected,
+            CellPaints.of(option.palette),
+            option.fontMetrics,
+        )
+
+    def draw_cell(
+        self,
+        painter: QPainter,
+        rect: QRect,
+        cell: Cell,
+        state: RowState,
+        row: int,
+        column: int,
+        selected: bool,
+        paints: CellPaints,
+        metrics: QFontMetrics,
+    ) -> None:
+        """Draw one cell (for `paint` and for the view's own paintEvent)."""
         if selected:
-            painter.fillRect(rect, palette.highlight())
+            painter.fillRect(rect, paints.highlight)
         elif state is not RowState.LOADED:
             painter.fillRect(
                 rect, FAILED_BACKGROUND if state is RowState.FAILED else PLACEHOLDER_BACKGROUND
             )
         elif row % 2:
-            painter.fillRect(rect, palette.alternateBase())
+            painter.fillRect(rect, paints.alternate_base)
         inner = rect.adjusted(4, 2, -4, -2)
-        metrics = option.fontMetrics
         if state is not RowState.LOADED:
-            if column == 0:
+            if column == 0 and cell.text:
                 painter.setPen(PLACEHOLDER_FOREGROUND)
-                text = metrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, inner.width())
-                painter.drawText(inner, _LEFT, text)
+                self._draw_text(painter, inner, cell.text, metrics, align_right=False)
             return
         if cell.deleted:
             if cell.text:
@@ -732,13 +859,36 @@ class CellDelegate(QStyledItemDelegate):
         if not cell.text:
             return
         if selected:
-            painter.setPen(palette.highlightedText().color())
+            painter.setPen(paints.highlighted_text)
         elif cell.link:
             painter.setPen(LINK_COLOR)
         else:
-            painter.setPen(palette.text().color())
-        text = metrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, inner.width())
-        painter.drawText(inner, _RIGHT if cell.align_right else _LEFT, text)
+            painter.setPen(paints.text)
+        self._draw_text(painter, inner, cell.text, metrics, align_right=cell.align_right)
+
+    def _laid_out(
+        self, text: str, width: int, metrics: QFontMetrics
+    ) -> tuple[QStaticText, float, float]:
+        """`text` elided to `width` and laid out once (QStaticText): a repaint then only
+        draws glyphs; eliding and laying out every cell on every repaint cost half of it."""
+        key = (text, width)
+        laid_out = self._texts.get(key)
+        if laid_out is None:
+            if len(self._texts) >= TEXT_CACHE_SIZE:
+                self._texts.clear()
+            static = QStaticText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
+            static.setTextFormat(Qt.TextFormat.PlainText)
+            size = static.size()
+            laid_out = (static, size.width(), size.height())
+            self._texts[key] = laid_out
+        return laid_out
+
+    def _draw_text(
+        self, painter: QPainter, rect: QRect, text: str, metrics: QFontMetrics, *, align_right: bool
+    ) -> None:
+        static, width, height = self._laid_out(text, rect.width(), metrics)
+        x = rect.left() + rect.width() - width if align_right else rect.left()
+        painter.drawStaticText(QPointF(x, rect.top() + (rect.height() - height) / 2), static)
 
     def createEditor(
         self,
@@ -793,12 +943,9 @@ class CellDelegate(QStyledItemDelegate):
     def _paint_chip(
         self, painter: QPainter, rect: QRect, cell: Cell, metrics: QFontMetrics
     ) -> None:
-        text = metrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, rect.width() - 12)
+        static, width, height = self._laid_out(cell.text, rect.width() - 12, metrics)
         chip = QRect(
-            rect.left(),
-            rect.top() + 1,
-            min(rect.width(), metrics.horizontalAdvance(text) + 12),
-            rect.height() - 2,
+            rect.left(), rect.top() + 1, min(rect.width(), round(width) + 12), rect.height() - 2
         )
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -806,16 +953,20 @@ class CellDelegate(QStyledItemDelegate):
         painter.setBrush(_chip_colour(cell.color or "E0E0E0"))
         painter.drawRoundedRect(chip, 4, 4)
         painter.setPen(self._chip_text)
-        painter.drawText(chip, _CENTER, text)
+        painter.drawStaticText(
+            QPointF(chip.left() + 6, chip.top() + (chip.height() - height) / 2), static
+        )
         painter.restore()
 
 
 _SELECTED = QStyle.StateFlag.State_Selected.value
 _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_EDITABLE_CELL_FLAGS = _CELL_FLAGS | Qt.ItemFlag.ItemIsEditable
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
+_CENTER_ALIGNMENT = Qt.AlignmentFlag.AlignCenter
 _CHIP_COLOURS: dict[str, QColor] = {}
 
 
@@ -827,6 +978,52 @@ def _chip_colour(hex_colour: str) -> QColor:
             colour = QColor("#e0e0e0")
         _CHIP_COLOURS[hex_colour] = colour
     return colour
+
+
+class RowNumberHeader(QHeaderView):
+    """The vertical header: row numbers, drawn in one Python call per repaint.
+
+    QHeaderView asks the model for half a dozen roles per visible section, each a call from
+    C++ into Python; this header draws the numbers itself (the model's header data are the
+    same numbers, for accessibility and `headerData` callers).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Vertical, parent)
+        self.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.setHighlightSections(False)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Reimplements QHeaderView.paintEvent."""
+        count = self.count()
+        if count == 0:
+            super().paintEvent(event)
+            return
+        area = event.rect()
+        first = self.logicalIndexAt(area.top())
+        if first < 0:
+            return
+        last = self.logicalIndexAt(area.bottom())
+        if last < 0:
+            last = count - 1
+        painter = QPainter(self.viewport())
+        try:
+            option = QStyleOptionHeader()
+            self.initStyleOption(option)
+            option.textAlignment = _CENTER_ALIGNMENT
+            option.position = QStyleOptionHeader.SectionPosition.Middle
+            style = self.style()
+            width = self.viewport().width()
+            height = self.defaultSectionSize()
+            y = self.sectionViewportPosition(first)
+            for row in range(first, last + 1):
+                option.rect = QRect(0, y, width, height)
+                option.section = row
+                option.text = str(row + 1)
+                style.drawControl(QStyle.ControlElement.CE_Header, option, painter, self)
+                y += height
+        finally:
+            painter.end()
 
 
 class ItemTableView(QTableView):
@@ -853,8 +1050,8 @@ class ItemTableView(QTableView):
         self.setSortingEnabled(False)  # sorting is a new query, driven by header clicks
         self.setWordWrap(False)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        vertical = self.verticalHeader()
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical = RowNumberHeader(self)
+        self.setVerticalHeader(vertical)
         vertical.setDefaultSectionSize(max(22, self.fontMetrics().height() + 8))
         horizontal = self.horizontalHeader()
         horizontal.setSectionsMovable(True)
@@ -881,6 +1078,97 @@ class ItemTableView(QTableView):
         if self._model is not None:
             self._model.visible_rows = self.visible_row_range
             self._model.modelReset.connect(self._sync_sort_indicator)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Reimplements QTableView.paintEvent: every visible cell drawn in one Python call.
+
+        QTableView calls the delegate once per cell, each call a trip from C++ into Python
+        with a fresh style option and index; ~300 cells cost ~15 ms a repaint, more when a
+        worker thread holds the GIL between the calls. Drawn here, a screen costs a few ms.
+        Draws what QTableView would for this table: cells (alternating rows, selection,
+        placeholders), then the grid.
+        """
+        model = self._model
+        if model is None or model.rowCount() == 0 or model.columnCount() == 0:
+            super().paintEvent(event)
+            return
+        vertical, horizontal = self.verticalHeader(), self.horizontalHeader()
+        area = event.rect()
+        first_row = vertical.logicalIndexAt(area.top())
+        if first_row < 0:
+            return  # below the last row
+        last_row = vertical.logicalIndexAt(area.bottom())
+        if last_row < 0:
+            last_row = model.rowCount() - 1
+        columns: list[tuple[int, int, int]] = []  # (logical column, x, width)
+        first_visual = max(0, horizontal.visualIndexAt(area.left()))
+        last_visual = horizontal.visualIndexAt(area.right())
+        if last_visual < 0:
+            last_visual = horizontal.count() - 1
+        for visual in range(first_visual, last_visual + 1):
+            logical = horizontal.logicalIndex(visual)
+            if logical < 0 or horizontal.isSectionHidden(logical):
+                continue
+            columns.append(
+                (
+                    logical,
+                    horizontal.sectionViewportPosition(logical),
+                    horizontal.sectionSize(logical),
+                )
+            )
+        if not columns:
+            return
+        selected_ranges = [
+            (part.top(), part.bottom(), part.left(), part.right())
+            for part in self.selectionModel().selection().toList()
+        ]
+        painter = QPainter(self.viewport())
+        try:
+            paints = CellPaints.of(self.palette())
+            metrics = self.fontMetrics()
+            delegate = self.cell_delegate
+            show_grid = self.showGrid()
+            grid = 1 if show_grid else 0
+            height = vertical.defaultSectionSize()
+            top = vertical.sectionViewportPosition(first_row)
+            y = top
+            for row in range(first_row, last_row + 1):
+                row_ranges = [r for r in selected_ranges if r[0] <= row <= r[1]]
+                for column, x, width in columns:
+                    cell, state = model.cell(row, column)
+                    selected = any(r[2] <= column <= r[3] for r in row_ranges)
+                    delegate.draw_cell(
+                        painter,
+                        QRect(x, y, width - grid, height - grid),
+                        cell,
+                        state,
+                        row,
+                        column,
+                        selected,
+                        paints,
+                        metrics,
+                    )
+                y += height
+            if show_grid:
+                painter.setPen(self._grid_colour())
+                left = columns[0][1]
+                right = columns[-1][1] + columns[-1][2] - 1
+                lines = [
+                    QLine(left, line_y, right, line_y)
+                    for line_y in range(top + height - 1, y, height)
+                ]
+                lines += [
+                    QLine(x + width - 1, top, x + width - 1, y - 1) for _c, x, width in columns
+                ]
+                painter.drawLines(lines)
+        finally:
+            painter.end()
+
+    def _grid_colour(self) -> QColor:
+        option = QStyleOptionViewItem()
+        option.initFrom(self)
+        hint = self.style().styleHint(QStyle.StyleHint.SH_Table_GridLineColor, option, self)
+        return QColor.fromRgba(hint & 0xFFFFFFFF)
 
     def set_edit_delegate(self, delegate: QStyledItemDelegate | None) -> None:
         """Edit cells in place with `delegate` (painting stays with the cell delegate)."""
