@@ -39,14 +39,69 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # `account add` and `sync` (headless cache prefetch); each sets args.handler.
-    from podio_desk import cli_sync
-
-    cli_sync.add_subcommands(subcommands)
+    _add_headless_commands(subcommands)
     # `sandbox`: a local Podio for the demo and the tests (podio_desk/sandbox/command.py).
     from podio_desk.sandbox.command import add_parser as add_sandbox_parser
 
     add_sandbox_parser(subcommands)
     return parser
+
+
+# The parser is built on every start of the window too: the commands' own modules (httpx,
+# sqlite3, keyring) are imported only when one of them runs.
+def _add_headless_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `account` and `sync` on the main parser's subcommands."""
+    profile_help = "profile directory (overrides the one given before the command)"
+
+    account = subparsers.add_parser("account", help="manage Podio accounts without the window")
+    account_commands = account.add_subparsers(dest="account_command", metavar="ACTION")
+    account_commands.required = True
+    add = account_commands.add_parser(
+        "add",
+        help="add an account and sign in to check it",
+        description="Add an account and sign in once to check it. The client secret and the "
+        "session go to the system keyring; the password and app token are never stored.",
+    )
+    add.add_argument("--name", required=True, help="a name for the account")
+    add.add_argument("--api-url", default=None, help="API address (default: api.podio.com)")
+    add.add_argument("--client-id", required=True, help="API key client id")
+    add.add_argument("--client-secret", required=True, help="API key client secret")
+    add.add_argument("--username", help="sign in as this user (e-mail) ...")
+    add.add_argument("--password", help="... with this password")
+    add.add_argument("--app-id", type=int, help="or act as this app ...")
+    add.add_argument("--app-token", help="... with its app token")
+    add.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
+    add.set_defaults(handler=_run_account_add)
+
+    sync = subparsers.add_parser(
+        "sync",
+        help="bring the local cache up to date",
+        description="Bring the local cache up to date: a full copy of apps never synced (it "
+        "resumes where an interrupted run stopped), then only what changed.",
+    )
+    sync.add_argument("--account", metavar="NAME", help="the account (needed if several)")
+    sync.add_argument(
+        "--app",
+        metavar="APP_ID",
+        type=int,
+        action="append",
+        help="sync only this app (repeatable; default: every app of the account)",
+    )
+    sync.add_argument("--full", action="store_true", help="re-read everything, not just changes")
+    sync.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
+    sync.set_defaults(handler=_run_sync)
+
+
+def _run_account_add(args: argparse.Namespace) -> int:
+    from podio_desk.cli_sync import run_account_add
+
+    return run_account_add(args)
+
+
+def _run_sync(args: argparse.Namespace) -> int:
+    from podio_desk.cli_sync import run_sync
+
+    return run_sync(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,7 +29,28 @@ Choices where SPEC.md says UNCONFIRMED or is silent (each is also noted where it
 
 from __future__ import annotations
 
-from podio_desk.sandbox.control import Control, LoggedRequest
-from podio_desk.sandbox.runner import Sandbox, SandboxConfig
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from podio_desk.sandbox.control import Control, LoggedRequest
+    from podio_desk.sandbox.runner import Sandbox, SandboxConfig
 
 __all__ = ["Control", "LoggedRequest", "Sandbox", "SandboxConfig"]
+
+# Imported on first use: `podio-desk` builds its command line (which names the `sandbox`
+# command) on every start, and the server (werkzeug, sqlite3) is only needed to run one.
+_LAZY = {
+    "Control": "podio_desk.sandbox.control",
+    "LoggedRequest": "podio_desk.sandbox.control",
+    "Sandbox": "podio_desk.sandbox.runner",
+    "SandboxConfig": "podio_desk.sandbox.runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
-import signal
-import sqlite3
 import sys
-import threading
-from types import FrameType
+from typing import TYPE_CHECKING
 
-from podio_desk.sandbox.runner import Sandbox, SandboxConfig
+if TYPE_CHECKING:
+    from types import FrameType
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,6 +51,14 @@ def _limits(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The server's imports: not when `podio-desk` only builds its command line.
+    import json
+    import signal
+    import sqlite3
+    import threading
+
+    from podio_desk.sandbox.runner import Sandbox, SandboxConfig
+
     if args.items < 0:
         raise SystemExit("--items must be 0 or more")
     config = SandboxConfig(
