@@ -11,7 +11,6 @@ while the loop is still alive; only then does the loop stop and close.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import signal
@@ -19,6 +18,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, TypeVar, cast
 
@@ -32,20 +32,20 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication
 
-# isort: split
-import qasync  # after PySide6, so that qasync binds to it
-
 from podio_desk import APP_ID, APP_NAME, __version__
 from podio_desk.services.profile import Profile, ProfileError, resolve_profile
 from podio_desk.ui.main_window import MainWindow
 from podio_desk.ui.resources import app_icon
 from podio_desk.ui.settings import open_settings
-from podio_desk.ui.tasks import TaskRunner
 
+# asyncio, qasync and the task runner are imported once the window is on screen (~45 ms that
+# the first paint need not wait for); qasync after PySide6, so that it binds to it.
 if TYPE_CHECKING:
     import argparse
+    import asyncio
 
     from podio_desk.ui.desk_controller import DeskController
+    from podio_desk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,8 @@ class ShutdownHooks:
 
     async def run(self) -> list[str]:
         """Run every closer once; returns the names of those that failed or timed out."""
+        import asyncio
+
         failed: list[str] = []
         closers, self._closers = list(reversed(self._closers)), []
         for label, closer in closers:
@@ -111,7 +113,7 @@ class Desk:
     shutdown_hooks: ShutdownHooks = field(default_factory=ShutdownHooks)
     # The tree, table, status gauges and accounts (ui.desk_controller), once started.
     main_parts: DeskController | None = None
-    _quit_requested: asyncio.Event = field(default_factory=asyncio.Event)
+    _quit_requested: asyncio.Event = field(default_factory=lambda: _new_event())
 
     def add_async_closer(self, closer: AsyncCloser, name: str | None = None) -> None:
         """Run `closer()` at shutdown, after all tasks are cancelled, before the loop closes."""
@@ -131,6 +133,12 @@ class Desk:
         failed = await self.shutdown_hooks.run()
         self.settings.sync()
         return failed
+
+
+def _new_event() -> asyncio.Event:
+    import asyncio
+
+    return asyncio.Event()
 
 
 def configure_qapplication(qapp: QApplication) -> None:
@@ -154,11 +162,21 @@ def create_qapplication(argv: list[str] | None = None) -> QApplication:
     return qapp
 
 
-def build_desk(qapp: QApplication, profile: Profile) -> Desk:
-    """Build every long-lived object of the application for `profile` (already created)."""
+def build_window(profile: Profile) -> tuple[QSettings, MainWindow]:
+    """The profile's settings and the main window (not shown yet)."""
     settings = open_settings(profile)
+    return settings, MainWindow(settings)
+
+
+def build_desk(
+    qapp: QApplication, profile: Profile, built: tuple[QSettings, MainWindow] | None = None
+) -> Desk:
+    """Build every long-lived object of the application for `profile` (already created),
+    around the window of `build_window` when it was built (and shown) first."""
+    from podio_desk.ui.tasks import TaskRunner
+
+    settings, window = built if built is not None else build_window(profile)
     tasks = TaskRunner()
-    window = MainWindow(settings)
     desk = Desk(qapp=qapp, profile=profile, settings=settings, tasks=tasks, window=window)
     tasks.task_failed.connect(
         lambda name, message: window.status_bar.show_message(f"{name} failed: {message}")
@@ -173,8 +191,15 @@ async def run_desk(desk: Desk, *, demo: bool = False, demo_if_no_account: bool =
     `demo_if_no_account` (`--demo-if-no-account`, the README's run command): without an
     account the demo starts instead of the sign-in dialog; with one the app opens as usual.
     """
+    import asyncio
+
     desk.window.show()
-    log.info("Main window shown")
+    # The rest starts once Qt has drawn the window: a zero timer fires on the event loop's
+    # first turn, after the window's paint.
+    shown: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    QTimer.singleShot(0, lambda: None if shown.done() else shown.set_result(None))
+    await shown
+    log.info("Event loop running")
     desk.tasks.run(
         "startup", start_main_parts(desk, demo=demo, demo_if_no_account=demo_if_no_account)
     )
@@ -185,12 +210,29 @@ async def run_desk(desk: Desk, *, demo: bool = False, demo_if_no_account: bool =
     return EXIT_FAILURE if failed else EXIT_OK
 
 
+def _import_main_parts() -> None:
+    import importlib
+
+    for module in (
+        "podio_desk.secrets",
+        "podio_desk.services.accounts",
+        "podio_desk.ui.gc_policy",
+        "podio_desk.ui.desk_controller",
+    ):
+        importlib.import_module(module)
+
+
 async def start_main_parts(
     desk: Desk, *, demo: bool = False, demo_if_no_account: bool = False
 ) -> None:
     """Accounts, workspace tree, item table, status gauges and the item editor, built right
     after the window shows: their imports (httpx, sqlite3, the services) take longer than
     showing the window, and the tree then fills in from the cache while Podio is asked."""
+    import asyncio
+
+    # Their modules (httpx, keyring, sqlite3, every view: ~150 ms of imports) load in a worker
+    # thread, so the window already shown keeps painting and answering meanwhile.
+    await asyncio.to_thread(_import_main_parts)
     from podio_desk.secrets import SecretStore
     from podio_desk.services.accounts import AccountService
     from podio_desk.ui.desk_controller import DeskController
@@ -244,24 +286,22 @@ def _log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) 
 
 
 def setup_logging(profile: Profile, verbose: bool) -> list[logging.Handler]:
-    """stderr (warnings, or everything with -v) plus a rotating file in the profile's logs/.
+    """stderr (warnings, or everything with -v) plus a file in the profile's logs/, rotated
+    at start-up when it has grown past LOG_FILE_BYTES (LOG_FILE_BACKUPS old files kept).
 
     Both handlers redact tokens, secrets and Authorization headers. Returns the handlers so
     that a caller with a short-lived profile (the smoke test) can remove and close them.
     """
-    import logging.handlers  # not at import time: only a real start sets up logging
-
     from podio_desk.services.logredact import install_redaction
 
     formatter = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     stderr_handler = logging.StreamHandler(sys.stderr)
     stderr_handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    file_handler = logging.handlers.RotatingFileHandler(
-        profile.logs_dir / LOG_FILE_NAME,
-        maxBytes=LOG_FILE_BYTES,
-        backupCount=LOG_FILE_BACKUPS,
-        encoding="utf-8",
-    )
+    # Rotated here rather than by logging.handlers.RotatingFileHandler while running: that
+    # module imports socket, pickle and queue (~9 ms) before the window can show.
+    log_path = profile.logs_dir / LOG_FILE_NAME
+    rotate_log_file(log_path, LOG_FILE_BYTES, LOG_FILE_BACKUPS)
+    file_handler = logging.FileHandler(log_path, encoding="utf-8")
     file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
     handlers: list[logging.Handler] = [stderr_handler, file_handler]
     root = logging.getLogger()
@@ -276,6 +316,21 @@ def setup_logging(profile: Profile, verbose: bool) -> list[logging.Handler]:
     return handlers
 
 
+def rotate_log_file(path: Path, max_bytes: int, backups: int) -> None:
+    """Move `path` to `path.1` (`.1` to `.2`, …, dropping the oldest) if it is `max_bytes` or
+    larger; a file that cannot be moved is left to grow (logging must not stop the app)."""
+    try:
+        if not path.exists() or path.stat().st_size < max_bytes:
+            return
+        for number in range(backups - 1, 0, -1):
+            older = path.with_name(f"{path.name}.{number}")
+            if older.exists():
+                os.replace(older, path.with_name(f"{path.name}.{number + 1}"))
+        os.replace(path, path.with_name(f"{path.name}.1"))
+    except OSError as error:
+        sys.stderr.write(f"podio-desk: cannot rotate the log file {path}: {error}\n")
+
+
 def teardown_logging(handlers: list[logging.Handler]) -> None:
     root = logging.getLogger()
     for handler in handlers:
@@ -286,29 +341,48 @@ def teardown_logging(handlers: list[logging.Handler]) -> None:
 # ---------------------------------------------------------------- running
 
 
-def _install_quit_signals(desk: Desk) -> QTimer:
+class QuitSignals:
     """Let Ctrl-C and SIGTERM close the app cleanly instead of killing it mid-write.
 
-    Python runs signal handlers only between bytecodes; while Qt's C++ loop waits for events
-    none run, so a cheap timer wakes the interpreter a few times a second.
+    Installed before the window shows; a signal that arrives before the desk exists is kept
+    and passed on when `attach` gives it one. Python runs signal handlers only between
+    bytecodes; while Qt's C++ loop waits for events none run, so a cheap timer wakes the
+    interpreter a few times a second.
     """
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("Received signal %d: quitting", signum)
-        desk.request_quit()
+    def __init__(self, qapp: QApplication) -> None:
+        self._desk: Desk | None = None
+        self._pending = False
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+        self._wake_up = QTimer(qapp)
+        self._wake_up.timeout.connect(lambda: None)
+        self._wake_up.start(250)
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    wake_up = QTimer(desk.qapp)
-    wake_up.timeout.connect(lambda: None)
-    wake_up.start(250)
-    return wake_up
+    def attach(self, desk: Desk) -> None:
+        self._desk = desk
+        if self._pending:
+            desk.request_quit()
+
+    def stop(self) -> None:
+        self._wake_up.stop()
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        log.info("Received signal %d: quitting", signum)
+        if self._desk is None:
+            self._pending = True
+        else:
+            self._desk.request_quit()
 
 
 def _run_on_qasync_loop(
     qapp: QApplication, main: Callable[[], Coroutine[object, object, T]], desk: Desk
 ) -> T:
     """Run `main()` on a fresh qasync loop and close the loop afterwards."""
+    import asyncio
+
+    import qasync
+
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     try:
@@ -342,8 +416,14 @@ def run_gui(args: argparse.Namespace) -> int:
     qInstallMessageHandler(_log_qt_message)
     try:
         qapp = create_qapplication()
-        desk = build_desk(qapp, profile)
-        wake_up = _install_quit_signals(desk)
+        quit_signals = QuitSignals(qapp)
+        built = build_window(profile)
+        built[1].show()
+        # Drawn now, before the event loop's own imports (asyncio, qasync: ~45 ms) run.
+        qapp.processEvents()
+        log.info("Main window shown")  # the start-up benchmark and the CLI test read this
+        desk = build_desk(qapp, profile, built)
+        quit_signals.attach(desk)
 
         async def main() -> int:
             return await run_desk(
@@ -353,7 +433,7 @@ def run_gui(args: argparse.Namespace) -> int:
             )
 
         code = _run_on_qasync_loop(qapp, main, desk)
-        wake_up.stop()
+        quit_signals.stop()
         log.info("Exited with code %d", code)
         return code
     finally:
@@ -369,6 +449,8 @@ class SmokeTestError(Exception):
 
 
 async def _smoke_checks(desk: Desk) -> str:
+    import asyncio
+
     started = time.monotonic()
     closed: list[str] = []
 

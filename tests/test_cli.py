@@ -83,8 +83,8 @@ def test_the_app_quits_cleanly_on_sigterm(tmp_path: Path) -> None:
     log_file = profile / "logs" / "podio-desk.log"
     try:
         deadline = time.monotonic() + SUBPROCESS_TIMEOUT
-        # "Main window shown" is logged on the running loop, after the quit signals are
-        # handled: a SIGTERM before that would end the process the default way.
+        # "Main window shown" is logged once the quit signals are handled: a SIGTERM before
+        # that would end the process the default way.
         while not (log_file.exists() and "Main window shown" in log_file.read_text()):
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the app did not start"

@@ -18,6 +18,7 @@ from podio_desk.app import (
     ShutdownHooks,
     build_desk,
     configure_qapplication,
+    rotate_log_file,
     run_desk,
 )
 from podio_desk.services.profile import Profile
@@ -200,3 +201,19 @@ def test_logging_goes_to_the_profile_and_is_redacted(profile: Profile) -> None:
     assert "a1b2c3d4e5f6" not in text
     assert "r-e-f-r-e-s-h" not in text
     assert "[REDACTED]" in text
+
+
+def test_log_file_rotates_at_start_once_it_is_large(tmp_path):
+    log = tmp_path / "podio-desk.log"
+    rotate_log_file(log, 10, 2)  # no file yet: nothing to do
+    log.write_text("small")
+    rotate_log_file(log, 10, 2)
+    assert log.read_text() == "small"
+    for text in ("first run, long enough", "second run, long enough", "third run, long"):
+        log.write_text(text)
+        rotate_log_file(log, 10, 2)
+        assert not log.exists()
+    # Two old files kept, newest first; the oldest was dropped.
+    assert (tmp_path / "podio-desk.log.1").read_text() == "third run, long"
+    assert (tmp_path / "podio-desk.log.2").read_text() == "second run, long enough"
+    assert not (tmp_path / "podio-desk.log.3").exists()
