@@ -643,6 +643,18 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             return Cell(str(text or "")), state
         return cells[column], RowState.LOADED
 
+    def row_cells(self, row: int) -> tuple[Cell, ...] | None:
+        """A loaded row's cells, one per column; None (and the row is asked for) if it is not
+        loaded yet."""
+        if not 0 <= row < self._rows:
+            return None
+        return self._row_cells(row)
+
+    def placeholder(self, row: int) -> tuple[RowState, str]:
+        """How a row not loaded yet shows: loading (or waiting) or failed, and its text."""
+        state = self._placeholder_state(row)
+        return state, str(self._placeholder_data(row, 0, Qt.ItemDataRole.DisplayRole) or "")
+
     # ------------------------------------------------------------------ helpers
 
     def _row_loaded(self, row: int) -> bool:
@@ -837,7 +849,7 @@ class CellDelegate(QStyledItemDelegate):
         if state is not RowState.LOADED:
             if column == 0 and cell.text:
                 painter.setPen(PLACEHOLDER_FOREGROUND)
-                self._draw_text(painter, inner, cell.text, metrics, align_right=False)
+                self.draw_text(painter, inner, cell.text, metrics, align_right=False)
             return
         if cell.deleted:
             if cell.text:
@@ -864,7 +876,7 @@ class CellDelegate(QStyledItemDelegate):
             painter.setPen(LINK_COLOR)
         else:
             painter.setPen(paints.text)
-        self._draw_text(painter, inner, cell.text, metrics, align_right=cell.align_right)
+        self.draw_text(painter, inner, cell.text, metrics, align_right=cell.align_right)
 
     def _laid_out(
         self, text: str, width: int, metrics: QFontMetrics
@@ -883,7 +895,7 @@ class CellDelegate(QStyledItemDelegate):
             self._texts[key] = laid_out
         return laid_out
 
-    def _draw_text(
+    def draw_text(
         self, painter: QPainter, rect: QRect, text: str, metrics: QFontMetrics, *, align_right: bool
     ) -> None:
         static, width, height = self._laid_out(text, rect.width(), metrics)
@@ -1134,9 +1146,30 @@ class ItemTableView(QTableView):
             y = top
             for row in range(first_row, last_row + 1):
                 row_ranges = [r for r in selected_ranges if r[0] <= row <= r[1]]
+                cells = model.row_cells(row)
+                if cells is None and not row_ranges:
+                    # Not loaded: one tinted band and the "loading…" text, not a cell at a time
+                    # (a fast scroll paints little else).
+                    state, text = model.placeholder(row)
+                    left, right = columns[0][1], columns[-1][1] + columns[-1][2]
+                    band = QRect(left, y, right - left, height - grid)
+                    colour = (
+                        FAILED_BACKGROUND if state is RowState.FAILED else PLACEHOLDER_BACKGROUND
+                    )
+                    painter.fillRect(band, colour)
+                    for column, x, width in columns:
+                        if column == 0 and text:
+                            inner = QRect(x + 4, y + 2, width - grid - 8, height - grid - 4)
+                            painter.setPen(PLACEHOLDER_FOREGROUND)
+                            delegate.draw_text(painter, inner, text, metrics, align_right=False)
+                    y += height
+                    continue
                 for column, x, width in columns:
-                    cell, state = model.cell(row, column)
-                    selected = any(r[2] <= column <= r[3] for r in row_ranges)
+                    if cells is None:
+                        cell, state = model.cell(row, column)
+                    else:
+                        cell, state = cells[column], RowState.LOADED
+                    selected = bool(row_ranges) and any(r[2] <= column <= r[3] for r in row_ranges)
                     delegate.draw_cell(
                         painter,
                         QRect(x, y, width - grid, height - grid),
