@@ -67,6 +67,7 @@ from podio_desk.services.paging import (
     Page,
     PageQuery,
     PageSource,
+    free_later,
 )
 
 log = logging.getLogger(__name__)
@@ -241,7 +242,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             self._columns = list(columns)
         self._source.reset(query)
         self._rows = 0
-        self._cells.clear()
+        self._forget_cells()
         self._removed.clear()
         self._wanted_rows.clear()
         self._last_wanted = None
@@ -252,6 +253,12 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             f"items:{query.app_id}", self._open(self._source.generation)
         )
 
+    def _forget_cells(self) -> None:
+        # Rendered rows are freed a hundred at a time on later loop turns (see free_later).
+        rows = list(self._cells.values())
+        free_later([rows[start : start + 100] for start in range(0, len(rows), 100)])
+        self._cells.clear()
+
     def set_source(self, source: PageSource[T]) -> None:
         """Read from another source (another account); shows nothing until `show_query`."""
         if source is self._source:
@@ -261,7 +268,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._source = source
         self._wire(source)
         self._rows = 0
-        self._cells.clear()
+        self._forget_cells()
         self.endResetModel()
 
     def sort_by_column(self, column: int, descending: bool) -> bool:
@@ -304,7 +311,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         """Reload rows (after a save or sync) without a reset: placeholders, then new data."""
         self._source.forget(rows)
         if rows is None:
-            self._cells.clear()
+            self._forget_cells()
             if self._rows:
                 self._emit_rows_changed(0, self._rows - 1)
         else:
