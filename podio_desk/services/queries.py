@@ -32,7 +32,7 @@ from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import FieldDef, FieldType
 from podio_desk.domain.items import Comment, FileInfo, Item, ItemPage
 from podio_desk.domain.workspace import App, Org, Space
-from podio_desk.services.paging import Page, PageQuery
+from podio_desk.services.paging import FOREGROUND, Page, PageQuery
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +224,8 @@ def _item_from_row(row: CachedItem, app: App | None) -> Item:
 def _parsed(build: Any, raws: Sequence[Any]) -> list[Any]:
     out = []
     for raw in raws:
+        # Built off the UI thread; stepping aside while the window paints (paging.FOREGROUND).
+        FOREGROUND.yield_to_foreground()
         try:
             out.append(build(raw))
         except DomainError as error:

@@ -38,6 +38,10 @@ CHECK_INTERVAL_MS = 50
 # The full collection (every object) runs only when idle, and at most this often.
 FULL_COLLECTION_EVERY_S = 60.0
 IDLE_AFTER_INPUT_S = 5.0
+# A paint this recent means the window is busy showing something: no young collection now.
+ANIMATING_S = 0.25
+# ... but at least this often, so that a window that never stops repainting still collects.
+YOUNG_AT_LEAST_S = 10.0
 # Worker threads hand the GIL back this often (Python's default is 5 ms): the UI thread waits
 # at most about this long for it while a worker parses a page.
 SWITCH_INTERVAL_S = 0.0002
@@ -85,6 +89,8 @@ class MainThreadGarbageCollector(QObject):
         self._switch_interval = sys.getswitchinterval()
         self._last_full = time.monotonic()
         self._last_input = time.monotonic()
+        self._last_paint = 0.0
+        self._last_young = time.monotonic()
         self.longest_ms = 0.0
         self.full_collections = 0
 
@@ -121,6 +127,7 @@ class MainThreadGarbageCollector(QObject):
         if kind in _INPUT_EVENTS:
             self._last_input = time.monotonic()
         elif kind in _PAINT_EVENTS and not FOREGROUND.is_busy:
+            self._last_paint = time.monotonic()
             FOREGROUND.foreground_busy()
             # A zero timer fires once the events being handled now (the paint) are done.
             self._paint_done.start()
@@ -139,8 +146,15 @@ class MainThreadGarbageCollector(QObject):
             self.collect_all()
             self.full_collections += 1
         elif gc.get_count()[0] > gc.get_threshold()[0]:
+            if now - self._last_paint < ANIMATING_S and now - self._last_young < YOUNG_AT_LEAST_S:
+                # The window is repainting (a scroll): walking the young objects of a page
+                # being parsed costs ~10 ms here; they are frozen unwalked instead, and the
+                # idle full collection frees any cycles among them.
+                gc.freeze()
+                return
             gc.collect(1)
             gc.freeze()
+            self._last_young = now
         else:
             return
         elapsed = (time.perf_counter() - started) * 1000
