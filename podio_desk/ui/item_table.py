@@ -88,7 +88,7 @@ FLUSH_DELAY_MS = 15
 # their page lands, so that the repaint that follows only draws.
 PRERENDER_MARGIN_ROWS = 40
 # Cell texts kept laid out for drawing (a screen has ~500; widths change on resizes).
-TEXT_CACHE_SIZE = 20000
+TEXT_CACHE_SIZE = 5000
 
 
 class Roles(enum.IntEnum):
@@ -902,6 +902,10 @@ class CellDelegate(QStyledItemDelegate):
             self._texts[key] = laid_out
         return laid_out
 
+    def forget_laid_out_texts(self) -> None:
+        """The font changed: texts must be laid out again."""
+        self._texts.clear()
+
     def draw_text(
         self, painter: QPainter, rect: QRect, text: str, metrics: QFontMetrics, *, align_right: bool
     ) -> None:
@@ -1269,6 +1273,8 @@ class ItemTableView(QTableView):
         ):
             event.accept()
             return True
+        if event.type() == QEvent.Type.FontChange:
+            self.cell_delegate.forget_laid_out_texts()
         return super().event(event)
 
     def resizeEvent(self, event: Any) -> None:

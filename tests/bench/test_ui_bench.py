@@ -22,8 +22,8 @@ import sys
 import textwrap
 import time
 import urllib.request
-from datetime import datetime
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 

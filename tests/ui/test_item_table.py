@@ -216,3 +216,70 @@ def test_a_saved_item_replaces_its_row_without_a_reload(qtbot, model, reader):
     assert changed == [5]
     assert len(reader.calls) == calls
     assert model.replace_item(Row(item_id=999_999, title="x", amount=1)) is None
+
+
+def _pixel(image, view: ItemTableView, row: int, column: int, dx: int = 2, dy: int = 2):
+    """The colour drawn inside cell (row, column) of the view's viewport, near its top left."""
+    rect = view.visualRect(view.model().index(row, column))
+    return image.pixelColor(rect.left() + dx, rect.top() + dy)
+
+
+def test_view_paints_placeholders_then_cells_and_selection(qtbot, model, reader):
+    """The view draws every cell itself (one paintEvent, not a delegate call per cell):
+    placeholder bands before a page lands, the data after, selection and alternate rows."""
+    from podio_desk.ui.item_table import PLACEHOLDER_BACKGROUND
+
+    reader.delay = 1.0  # pages land well after the first grab, even on a loaded machine
+    view = ItemTableView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.setModel(model)
+    view.show()
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 1500, timeout=5000)
+    view.scrollTo(model.index(1500, 0))
+    qtbot.waitUntil(lambda: (view.visible_row_range() or (0, 0))[0] > 1000, timeout=5000)
+    visible = view.visible_row_range()
+    assert visible is not None
+    first = visible[0]
+    image = view.viewport().grab().toImage()
+    assert _pixel(image, view, first, 1) == PLACEHOLDER_BACKGROUND  # not loaded yet
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    view.selectRow(first + 1)
+    image = view.viewport().grab().toImage()
+    palette = view.palette()
+    assert _pixel(image, view, first, 1) != PLACEHOLDER_BACKGROUND
+    assert _pixel(image, view, first + 1, 1) == palette.highlight().color()
+    odd = first + 2 if (first + 2) % 2 else first + 3
+    assert _pixel(image, view, odd, 1) == palette.alternateBase().color()
+    assert _pixel(image, view, odd + 1, 1) == palette.base().color()
+    # The progress column draws its bar: the fill colour appears in a row with progress > 0.
+    row = next(r for r in range(first, first + 5) if model.item_at(r).amount % 101 > 10)
+    rect = view.visualRect(model.index(row, 2))
+    colours = {
+        image.pixelColor(x, rect.center().y()).name() for x in range(rect.left(), rect.right())
+    }
+    assert "#3d7fd6" in colours
+
+
+def test_row_numbers_and_a_font_change_repaint(qtbot, model):
+    view = ItemTableView()
+    qtbot.addWidget(view)
+    view.resize(500, 300)
+    view.setModel(model)
+    view.show()
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    header = view.verticalHeader()
+    assert header.width() >= header.fontMetrics().horizontalAdvance("2500")
+    header.viewport().grab()  # drawn by the header itself, without asking the model per role
+    view.viewport().grab()
+    assert view.cell_delegate._texts  # laid-out texts are kept between repaints
+    font = view.font()
+    font.setPointSize(font.pointSize() + 3)
+    view.setFont(font)
+    assert not view.cell_delegate._texts
+    view.viewport().grab()
+    assert view.cell_delegate._texts
