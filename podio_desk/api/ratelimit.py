@@ -153,6 +153,8 @@ class PacingPolicy:
     # Share of the budget kept for interactive calls (the visible page, a save).
     reserve_fraction: float = 0.05
     min_reserve: int = 2
+    # When a window we thought over turns out not to be, how soon to look again.
+    recheck_after: float = 60.0
 
     def reserve(self, limit: int) -> int:
         return max(self.min_reserve, math.ceil(limit * self.reserve_fraction))
@@ -301,6 +303,10 @@ class RateLimitScheduler:
         )
         if fresh or refilled or state.window_start is None:
             state.window_start = now
+        if state.probing and not (fresh or refilled) and remaining <= self.policy.reserve(limit):
+            # We assumed the window had rolled over and it has not: our estimate of its start
+            # was early. It ends soon, not an hour from now: ask again in a little while.
+            state.window_start = now - self.policy.window + self.policy.recheck_after
         state.limit = limit
         # Requests still in flight will each take one more from the budget.
         others_in_flight = max(0, state.in_flight - 1)

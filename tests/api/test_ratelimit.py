@@ -258,6 +258,37 @@ def test_long_job_spreads_over_window_and_never_hits_the_limit() -> None:
     assert min(gaps) > 4  # about (time left) / (remaining - reserve) = 3600 / 450 s
 
 
+def test_window_that_had_not_rolled_over_yet_is_checked_again_soon() -> None:
+    """Our estimate of a window's start can be early (a fresh budget seen before the server
+    started counting); the probe at the estimated end then finds the budget still spent. The
+    window ends soon after, not an hour later: the job must not wait a whole extra window."""
+
+    async def scenario() -> tuple[FakeBudget, float, list[str]]:
+        clock = FakeClock()
+        start = clock.now
+        budget = FakeBudget(clock, limit=1000)
+        scheduler = RateLimitScheduler(clock=clock, sleep=clock.sleep, max_concurrency=4)
+        scheduler.observe(RateClass.GENERAL, 1000, 1000)  # e.g. an uncounted sign-in call
+        await clock.sleep(10)  # the server's window starts with the job, 10 s later
+        done: list[str] = []
+        await asyncio.gather(
+            *(
+                scheduler.run(
+                    make_call(scheduler, budget, RateClass.GENERAL, done, f"r{i}"),
+                    priority=Priority.USER_JOB,
+                )
+                for i in range(1200)
+            )
+        )
+        await scheduler.aclose()
+        return budget, clock.now - start, done
+
+    budget, elapsed, done = run(scenario())
+    assert len(done) == 1200
+    assert budget.rejected == 0
+    assert elapsed < 3600 + 10 + 2 * PacingPolicy().recheck_after
+
+
 def test_interactive_request_is_not_stuck_behind_a_paced_job() -> None:
     async def scenario() -> float:
         clock = FakeClock()
