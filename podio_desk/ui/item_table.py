@@ -1155,6 +1155,8 @@ class ItemTableView(QTableView):
             height = vertical.defaultSectionSize()
             top = vertical.sectionViewportPosition(first_row)
             y = top
+            # Runs of rows drawn as cells (y from, y to): the only ones with column lines.
+            celled: list[list[int]] = []
             for row in range(first_row, last_row + 1):
                 row_ranges = [r for r in selected_ranges if r[0] <= row <= r[1]]
                 cells = model.row_cells(row)
@@ -1168,13 +1170,17 @@ class ItemTableView(QTableView):
                         FAILED_BACKGROUND if state is RowState.FAILED else PLACEHOLDER_BACKGROUND
                     )
                     painter.fillRect(band, colour)
-                    for column, x, width in columns:
-                        if column == 0 and text:
-                            inner = QRect(x + 4, y + 2, width - grid - 8, height - grid - 4)
-                            painter.setPen(PLACEHOLDER_FOREGROUND)
-                            delegate.draw_text(painter, inner, text, metrics, align_right=False)
+                    if text:  # across the band, wherever the view is scrolled
+                        start = max(left, 0)
+                        inner = QRect(start + 4, y + 2, right - start - 8, height - grid - 4)
+                        painter.setPen(PLACEHOLDER_FOREGROUND)
+                        delegate.draw_text(painter, inner, text, metrics, align_right=False)
                     y += height
                     continue
+                if celled and celled[-1][1] == y:
+                    celled[-1][1] = y + height
+                else:
+                    celled.append([y, y + height])
                 for column, x, width in columns:
                     if cells is None:
                         cell, state = model.cell(row, column)
@@ -1202,7 +1208,9 @@ class ItemTableView(QTableView):
                     for line_y in range(top + height - 1, y, height)
                 ]
                 lines += [
-                    QLine(x + width - 1, top, x + width - 1, y - 1) for _c, x, width in columns
+                    QLine(x + width - 1, start, x + width - 1, end - 1)
+                    for start, end in celled
+                    for _c, x, width in columns
                 ]
                 painter.drawLines(lines)
         finally:
