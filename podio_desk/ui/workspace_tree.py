@@ -9,6 +9,7 @@ updates rows in place (insert/remove/dataChanged), never a reset.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import logging
 from collections.abc import Callable, Coroutine, Sequence
@@ -425,9 +426,14 @@ class WorkspaceTreeModel(QAbstractItemModel):
                     parent.children.pop(current)
                     parent.children.insert(position, existing)
                     self.endMoveRows()
-                if existing.label != fresh.label or existing.app != fresh.app:
+                app = fresh.app
+                if app is not None and existing.app is not None and app.item_count is None:
+                    # A server refresh does not count items: keep what the table or the
+                    # cache told us (the tree would otherwise lose "(100,000)" on reconnect).
+                    app = dataclasses.replace(app, item_count=existing.app.item_count)
+                if existing.label != fresh.label or existing.app != app:
                     existing.label = fresh.label
-                    existing.app = fresh.app
+                    existing.app = app
                     self._changed(existing)
             else:
                 self._insert_child(parent, position, fresh)

@@ -118,12 +118,18 @@ def test_tree_loads_lazily_cache_first_then_server(qtbot, qtmodeltester, runner)
     assert model.data(leads, TreeRoles.APP_ID) == 111
     assert "synced 5 min ago" in model.data(leads, Qt.ItemDataRole.ToolTipRole)
     qtmodeltester.check(model)
-    # A refresh updates in place: no reset.
+    # The table learns Deals' total; a refresh from a server that does not count items
+    # keeps it. A refresh updates in place: no reset.
+    deals = find(model, "me@", "Acme", "Sales", "Deals")
+    model.update_app(AppEntry(112, 11, "Deals", item_count=42))
+    assert model.data(deals) == "Deals  (42)"
     resets: list[int] = []
     model.modelReset.connect(lambda: resets.append(1))
+    backend.cached = False  # straight to the server (this cache only knows the first app)
     model.refresh()
     qtbot.waitUntil(lambda: not model.is_loading(), timeout=3000)
     assert resets == []
+    assert model.data(find(model, "me@", "Acme", "Sales", "Deals")) == "Deals  (42)"
     qtmodeltester.check(model)
     # Accounts replaced (signed out of one, into another): rows move, no reset needed.
     model.set_accounts([("other", "other@example.com", WorkspaceService(make_backend()))])
