@@ -120,7 +120,10 @@ bench)
     ensure_venv "$extras"
     export QT_QPA_PLATFORM=offscreen
     mkdir -p build/bench
-    "$py" -m pytest tests/bench -p no:randomly -o addopts="" -q "$@"
+    # One process per module: memory and start-up figures are then each module's own.
+    for module in tests/bench/test_*.py; do
+        "$py" -m pytest "$module" -p no:randomly -o addopts="" -q "$@"
+    done
     log "figures written to build/bench/results.json"
     ;;
 *)
