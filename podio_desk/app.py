@@ -211,6 +211,9 @@ async def run_desk(desk: Desk, *, demo: bool = False, demo_if_no_account: bool =
 
 
 def _import_main_parts() -> None:
+    """Runs in a worker thread: safe because our modules create no Qt objects at import time
+    other than value types (QColor); anything that needs the GUI thread is built later, by
+    the caller, on the UI thread."""
     import importlib
 
     for module in (
