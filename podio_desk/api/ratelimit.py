@@ -140,6 +140,8 @@ class RateState:
     # After a 420 or an assumed window reset, only one request goes out until a response
     # tells us the real budget again.
     probing: bool = False
+    # The probe is for a window we assumed over (not for a 420).
+    assumed_rollover: bool = False
 
     def window_end(self, window: float) -> float | None:
         return None if self.window_start is None else self.window_start + window
@@ -175,6 +177,10 @@ def send_delay(
         return 0.0
     window_end = state.window_end(policy.window)
     time_left = max(0.0, window_end - now) if window_end is not None else policy.window
+    if window_end is not None and time_left <= 0 and state.in_flight > 0:
+        # Over by our estimate, but answers from the old window are still out: wait for them;
+        # the scheduler then assumes the rollover and probes.
+        return None
     if priority is Priority.INTERACTIVE:
         if state.remaining > 0:
             return 0.0
@@ -303,10 +309,11 @@ class RateLimitScheduler:
         )
         if fresh or refilled or state.window_start is None:
             state.window_start = now
-        if state.probing and not (fresh or refilled) and remaining <= self.policy.reserve(limit):
+        if state.assumed_rollover and not (fresh or refilled):
             # We assumed the window had rolled over and it has not: our estimate of its start
             # was early. It ends soon, not an hour from now: ask again in a little while.
             state.window_start = now - self.policy.window + self.policy.recheck_after
+        state.assumed_rollover = False
         state.limit = limit
         # Requests still in flight will each take one more from the budget.
         others_in_flight = max(0, state.in_flight - 1)
@@ -425,12 +432,17 @@ class RateLimitScheduler:
         for state in self._states.values():
             end = state.window_end(self.policy.window)
             if end is not None and now >= end and state.limit is not None:
+                if state.in_flight:
+                    # Answers still on their way belong to the old window: wait for them, or
+                    # one of them would be taken for the new window's first word.
+                    continue
                 # Our estimate says the window has rolled over: assume a fresh budget, but
                 # only probe with one request until a response confirms it.
                 state.window_start = None
                 state.remaining = state.limit
                 state.last_paced_send = None
                 state.probing = True
+                state.assumed_rollover = True
 
     def _pump(self) -> None:
         if self._closed:
