@@ -297,11 +297,23 @@ async def _read_body(response: httpx.Response) -> bytes:
 
     A filter page is megabytes that arrive in 64 KB reads, often all ready at once; read in
     one go (`response.aread()`) they keep the loop, and with it the window, busy for ~20 ms.
+    A cancel that lands on one of those turns is held until the body is read: left suspended
+    there, httpcore's stream generators would be finalised later by the garbage collector, in
+    another task, where they cannot release their locks. Cancels that land on a network read
+    are handled by httpcore itself, as in `aread()`.
     """
     parts: list[bytes] = []
+    cancelled: asyncio.CancelledError | None = None
     async for chunk in response.aiter_bytes():
+        if cancelled is not None:
+            continue  # draining: a page is a few MB, and the connection stays reusable
         parts.append(chunk)
-        await asyncio.sleep(0)
+        try:
+            await asyncio.sleep(0)
+        except asyncio.CancelledError as error:
+            cancelled = error
+    if cancelled is not None:
+        raise cancelled
     return b"".join(parts)
 
 

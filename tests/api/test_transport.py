@@ -57,3 +57,47 @@ def test_write_that_never_left_is_plain_offline_and_not_retried() -> None:
 
     asyncio.run(scenario())
     assert sleeps == []
+
+
+def test_a_body_read_cancelled_between_chunks_closes_its_stream_in_its_own_task() -> None:
+    """`_read_body` turns the loop between network reads; a cancel landing there must close
+    the stream still ends in the task that read it (not later, by the garbage
+    collector in another task, where httpcore cannot release its locks)."""
+    import httpx
+
+    from podio_desk.api.transport import _read_body
+
+    closed_in: list[asyncio.Task[object] | None] = []
+    first_chunk = asyncio.Event()
+
+    async def body():
+        try:
+            yield b"x" * 65536
+            first_chunk.set()
+            for _ in range(100):
+                yield b"y" * 65536
+        finally:
+            closed_in.append(asyncio.current_task())
+
+    async def scenario() -> None:
+        response = httpx.Response(200, content=body())
+        reader = asyncio.create_task(_read_body(response))
+        await first_chunk.wait()
+        reader.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reader
+        assert closed_in == [reader]
+
+    asyncio.run(scenario())
+
+
+def test_a_body_is_read_whole() -> None:
+    import httpx
+
+    from podio_desk.api.transport import _read_body
+
+    async def body():
+        for part in (b"ab", b"", b"cd" * 40000):
+            yield part
+
+    assert asyncio.run(_read_body(httpx.Response(200, content=body()))) == b"ab" + b"cd" * 40000
