@@ -60,9 +60,9 @@ def test_write_that_never_left_is_plain_offline_and_not_retried() -> None:
 
 
 def test_a_body_read_cancelled_between_chunks_closes_its_stream_in_its_own_task() -> None:
-    """`_read_body` turns the loop between network reads; a cancel landing there must close
-    the stream still ends in the task that read it (not later, by the garbage
-    collector in another task, where httpcore cannot release its locks)."""
+    """`_read_body` turns the loop between network reads; after a cancel landing there the
+    stream must still end in the task that read it (not later, by the garbage collector in
+    another task, where httpcore cannot release its locks)."""
     import httpx
 
     from podio_desk.api.transport import _read_body
