@@ -89,6 +89,18 @@ def wait_loaded(qtbot, model: ItemTableModel[Row], row: int) -> None:
     qtbot.waitUntil(lambda: model.source.is_loaded(row), timeout=5000)
 
 
+def shown_view(qtbot, model: ItemTableModel[Row], width: int, height: int) -> ItemTableView:
+    """A view of `model` on screen, showing the unfiltered query once its total is known."""
+    view = ItemTableView()
+    qtbot.addWidget(view)
+    view.resize(width, height)
+    view.setModel(model)
+    view.show()
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    return view
+
+
 def test_model_passes_the_tester_after_construction_fetch_and_reset(qtbot, qtmodeltester, model):
     qtmodeltester.check(model)
     with qtbot.waitSignal(model.total_changed, timeout=5000):
@@ -124,13 +136,7 @@ def test_pages_arrive_as_data_changed_not_reset(qtbot, model):
 
 
 def test_view_jump_to_end_loads_only_first_and_last_page(qtbot, model, reader):
-    view = ItemTableView()
-    qtbot.addWidget(view)
-    view.resize(800, 600)
-    view.setModel(model)
-    view.show()
-    with qtbot.waitSignal(model.total_changed, timeout=5000):
-        model.show_query(PageQuery(app_id=7), COLUMNS)
+    view = shown_view(qtbot, model, 800, 600)
     qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
     view.scrollToBottom()
     qtbot.waitUntil(lambda: model.source.is_loaded(2499), timeout=5000)
@@ -230,13 +236,7 @@ def test_view_paints_placeholders_then_cells_and_selection(qtbot, model, reader)
     from podio_desk.ui.item_table import PLACEHOLDER_BACKGROUND
 
     reader.delay = 1.0  # pages land well after the first grab, even on a loaded machine
-    view = ItemTableView()
-    qtbot.addWidget(view)
-    view.resize(600, 400)
-    view.setModel(model)
-    view.show()
-    with qtbot.waitSignal(model.total_changed, timeout=5000):
-        model.show_query(PageQuery(app_id=7), COLUMNS)
+    view = shown_view(qtbot, model, 600, 400)
     qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 1500, timeout=5000)
     view.scrollTo(model.index(1500, 0))
     qtbot.waitUntil(lambda: (view.visible_row_range() or (0, 0))[0] > 1000, timeout=5000)
@@ -264,13 +264,7 @@ def test_view_paints_placeholders_then_cells_and_selection(qtbot, model, reader)
 
 
 def test_row_numbers_and_a_font_change_repaint(qtbot, model):
-    view = ItemTableView()
-    qtbot.addWidget(view)
-    view.resize(500, 300)
-    view.setModel(model)
-    view.show()
-    with qtbot.waitSignal(model.total_changed, timeout=5000):
-        model.show_query(PageQuery(app_id=7), COLUMNS)
+    view = shown_view(qtbot, model, 500, 300)
     qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
     header = view.verticalHeader()
     assert header.width() >= header.fontMetrics().horizontalAdvance("2500")
