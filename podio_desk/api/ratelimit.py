@@ -434,7 +434,7 @@ class RateLimitScheduler:
             if end is not None and now >= end and state.limit is not None:
                 if state.in_flight:
                     # Answers still on their way belong to the old window: wait for them, or
-                    # one of them would be taken for the new window's first word.
+                    # one of them would be read as the new window's budget.
                     continue
                 # Our estimate says the window has rolled over: assume a fresh budget, but
                 # only probe with one request until a response confirms it.
