@@ -277,3 +277,26 @@ def test_row_numbers_and_a_font_change_repaint(qtbot, model):
     assert not view.cell_delegate._texts
     view.viewport().grab()
     assert view.cell_delegate._texts
+
+
+def test_new_rows_are_laid_out_before_they_are_shown(qtbot, model, reader):
+    """When a page lands, the texts of its rows on screen are laid out (a few per loop turn)
+    before `dataChanged` asks the view to draw them: no single long first repaint."""
+    reader.delay = 0.2
+    view = shown_view(qtbot, model, 600, 400)
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 1500, timeout=5000)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    seen: list[bool] = []
+    width = view.horizontalHeader().sectionSize(0) - 1 - 8
+
+    def on_changed(top, bottom, roles=()) -> None:
+        visible = view.visible_row_range()
+        if visible is None or not top.row() <= visible[0] <= bottom.row():
+            return
+        seen.append((f"Item {visible[0]}", width) in view.cell_delegate._texts)
+
+    model.dataChanged.connect(on_changed)
+    view.scrollTo(model.index(1500, 0))
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen[0]
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
