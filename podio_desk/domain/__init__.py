@@ -7,8 +7,9 @@ The main names are re-exported here; the modules are `fields` (field types and v
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from podio_desk.domain.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from podio_desk.domain.errors import DomainError, MalformedValueError, ReadOnlyFieldError
@@ -115,14 +116,4 @@ _SOURCES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _SOURCES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _SOURCES, __all__)
