@@ -101,6 +101,12 @@ class ShutdownHooks:
         return failed
 
 
+def _new_event() -> asyncio.Event:
+    import asyncio
+
+    return asyncio.Event()
+
+
 @dataclass
 class Desk:
     """Everything the running application is made of, built by `build_desk`."""
@@ -113,7 +119,7 @@ class Desk:
     shutdown_hooks: ShutdownHooks = field(default_factory=ShutdownHooks)
     # The tree, table, status gauges and accounts (ui.desk_controller), once started.
     main_parts: DeskController | None = None
-    _quit_requested: asyncio.Event = field(default_factory=lambda: _new_event())
+    _quit_requested: asyncio.Event = field(default_factory=_new_event)
 
     def add_async_closer(self, closer: AsyncCloser, name: str | None = None) -> None:
         """Run `closer()` at shutdown, after all tasks are cancelled, before the loop closes."""
@@ -133,12 +139,6 @@ class Desk:
         failed = await self.shutdown_hooks.run()
         self.settings.sync()
         return failed
-
-
-def _new_event() -> asyncio.Event:
-    import asyncio
-
-    return asyncio.Event()
 
 
 def configure_qapplication(qapp: QApplication) -> None:

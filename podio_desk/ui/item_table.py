@@ -811,7 +811,6 @@ class CellDelegate(QStyledItemDelegate):
         self._chip_text = QColor("#202020")
         self._progress_fill = QColor("#3d7fd6")
         self._progress_back = QColor("#e6e9ef")
-        self._grid = QColor("#d0d0d0")
         self._texts: dict[tuple[str, int], tuple[QStaticText, float, float]] = {}
 
     def paint(
