@@ -89,11 +89,14 @@ def wait_loaded(qtbot, model: ItemTableModel[Row], row: int) -> None:
     qtbot.waitUntil(lambda: model.source.is_loaded(row), timeout=5000)
 
 
-def shown_view(qtbot, model: ItemTableModel[Row], width: int, height: int) -> ItemTableView:
+def shown_view(
+    qtbot, model: ItemTableModel[Row], width: int | None = None, height: int = 0
+) -> ItemTableView:
     """A view of `model` on screen, showing the unfiltered query once its total is known."""
     view = ItemTableView()
     qtbot.addWidget(view)
-    view.resize(width, height)
+    if width is not None:
+        view.resize(width, height)
     view.setModel(model)
     view.show()
     with qtbot.waitSignal(model.total_changed, timeout=5000):
@@ -146,12 +149,7 @@ def test_view_jump_to_end_loads_only_first_and_last_page(qtbot, model, reader):
 
 
 def test_header_click_sorts_on_the_source_and_resets_once(qtbot, model, reader):
-    view = ItemTableView()
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.show()
-    with qtbot.waitSignal(model.total_changed, timeout=5000):
-        model.show_query(PageQuery(app_id=7), COLUMNS)
+    view = shown_view(qtbot, model)
     with qtbot.waitSignal(model.modelReset, timeout=5000):
         view.horizontalHeader().sectionClicked.emit(1)
     qtbot.waitUntil(lambda: model.rowCount() == 2500 and model.source.is_loaded(0), timeout=5000)
@@ -168,12 +166,7 @@ def test_header_click_sorts_on_the_source_and_resets_once(qtbot, model, reader):
 
 
 def test_enter_and_double_click_open_the_item(qtbot, model):
-    view = ItemTableView()
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.show()
-    with qtbot.waitSignal(model.total_changed, timeout=5000):
-        model.show_query(PageQuery(app_id=7), COLUMNS)
+    view = shown_view(qtbot, model)
     qtbot.waitUntil(lambda: model.source.is_loaded(3), timeout=5000)
     view.setCurrentIndex(model.index(3, 0))
     with qtbot.waitSignal(view.item_activated, timeout=1000) as blocker:
@@ -182,12 +175,7 @@ def test_enter_and_double_click_open_the_item(qtbot, model):
 
 
 def test_ctrl_c_copies_selection_as_tsv(qtbot, model):
-    view = ItemTableView()
-    qtbot.addWidget(view)
-    view.setModel(model)
-    view.show()
-    with qtbot.waitSignal(model.total_changed, timeout=5000):
-        model.show_query(PageQuery(app_id=7), COLUMNS)
+    view = shown_view(qtbot, model)
     qtbot.waitUntil(lambda: model.source.is_loaded(2), timeout=5000)
     view.selectRow(1)
     view.selectionModel().select(
