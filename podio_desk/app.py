@@ -220,6 +220,7 @@ def _import_main_parts() -> None:
         "podio_desk.secrets",
         "podio_desk.services.accounts",
         "podio_desk.ui.gc_policy",
+        "podio_desk.ui.malloc_policy",
         "podio_desk.ui.desk_controller",
     ):
         importlib.import_module(module)
@@ -240,7 +241,9 @@ async def start_main_parts(
     from podio_desk.services.accounts import AccountService
     from podio_desk.ui.desk_controller import DeskController
     from podio_desk.ui.gc_policy import MainThreadGarbageCollector
+    from podio_desk.ui.malloc_policy import keep_freed_memory
 
+    keep_freed_memory()
     collector = MainThreadGarbageCollector(
         desk.window, busy=lambda: bool(desk.tasks.running_names())
     ).install()
