@@ -18,6 +18,8 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+from podio_desk.domain.threads import lower_this_thread
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -54,6 +56,7 @@ class DbWorker:
         connect: Callable[[], sqlite3.Connection],
         opened: concurrent.futures.Future[None],
     ) -> None:
+        lower_this_thread()
         try:
             connection = connect()
         except BaseException as error:

@@ -70,6 +70,7 @@ from podio_desk.cache.records import (
     UpsertCounts,
 )
 from podio_desk.domain.items import Item, ItemPage
+from podio_desk.domain.threads import THREAD_NICENESS, lower_this_thread
 from podio_desk.domain.timestamps import format_podio_datetime
 from podio_desk.domain.workspace import App, Org
 
@@ -771,8 +772,10 @@ def _child_main(
     """Entry point of the sync process (multiprocessing, spawn)."""
     # Background work: on a busy machine the CPU goes to the window's threads first (a
     # process of its own, so a lower priority can never hold a lock the window waits for).
-    with contextlib.suppress(OSError, AttributeError):  # AttributeError: no os.nice (Windows)
-        os.nice(SYNC_PROCESS_NICENESS)
+    # On Linux it was started at that priority already (`_start_below_the_window`).
+    if not THREAD_NICENESS:
+        with contextlib.suppress(OSError, AttributeError):  # AttributeError: no os.nice
+            os.nice(SYNC_PROCESS_NICENESS)
     asyncio.run(_child_sync(to_parent, from_parent, cache_path, app_id, full))
 
 
@@ -806,6 +809,8 @@ async def _child_sync(
         while True:
             try:
                 kind, number, value = from_parent.recv()
+                if kind == "result-bytes":  # the answer follows as one raw message
+                    kind, value = "result", from_parent.recv_bytes()
             except (EOFError, OSError):
                 with contextlib.suppress(RuntimeError):  # RuntimeError: the loop is closed
                     loop.call_soon_threadsafe(parent_gone)
@@ -836,6 +841,29 @@ async def _child_sync(
     finally:
         await cache.aclose()
         to_parent.close()
+
+
+def _start_below_the_window(process: multiprocessing.process.BaseProcess) -> None:
+    """Start `process`; on Linux from a thread of its own at the sync's lower priority, so
+    that the child's start-up (a new interpreter and its imports, and multiprocessing's
+    resource tracker, ~0.3 s of CPU) does not take the CPU from the window either."""
+    if not THREAD_NICENESS:
+        process.start()
+        return
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            lower_this_thread(SYNC_PROCESS_NICENESS)
+            process.start()
+        except BaseException as error:  # raised again in the caller's thread
+            failures.append(error)
+
+    starter = threading.Thread(target=start, name="sync-start", daemon=True)
+    starter.start()
+    starter.join()
+    if failures:
+        raise failures[0]
 
 
 async def sync_in_child_process(
@@ -889,7 +917,17 @@ async def sync_in_child_process(
             reply = ("error", number, f"{type(error).__name__}: {error}")
         async with send_lock:  # a 2.6 MB answer is written off the UI thread, one at a time
             with contextlib.suppress(OSError, ValueError):
-                await asyncio.to_thread(to_child.send, reply)
+                await asyncio.to_thread(send_reply, reply)
+
+    def send_reply(reply: tuple[str, int, Any]) -> None:
+        kind, number, value = reply
+        if kind == "result" and isinstance(value, bytes):
+            # A page's body goes as it is: pickled, its 2.6 MB would be copied with the GIL
+            # held (10+ ms from fresh memory), and the window waits for the GIL meanwhile.
+            to_child.send(("result-bytes", number, None))
+            to_child.send_bytes(value)
+        else:
+            to_child.send(reply)
 
     def progress(event: SyncProgress) -> None:
         if on_progress is None:
@@ -909,7 +947,7 @@ async def sync_in_child_process(
         on_progress(event)
 
     try:
-        await asyncio.to_thread(process.start)
+        await asyncio.to_thread(_start_below_the_window, process)
         child_out.close()  # the child's ends: its exit then ends our reads (EOF)
         child_in.close()
         threading.Thread(target=read_messages, name="sync-messages", daemon=True).start()

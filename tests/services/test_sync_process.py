@@ -1,0 +1,37 @@
+"""The sync's child process starts below the window's CPU priority (Linux)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from multiprocessing.connection import Connection
+
+import pytest
+
+from podio_desk.services.sync import SYNC_PROCESS_NICENESS, _start_below_the_window
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="thread niceness is Linux's"
+)
+
+
+def report_niceness(to_parent: Connection) -> None:
+    to_parent.send(os.nice(0))
+    to_parent.close()
+
+
+def test_the_child_runs_below_the_window_from_its_first_instruction() -> None:
+    before = os.nice(0)
+    context = multiprocessing.get_context("spawn")
+    from_child, to_parent = context.Pipe(duplex=False)
+    process = context.Process(target=report_niceness, args=(to_parent,), daemon=True)
+    _start_below_the_window(process)
+    to_parent.close()
+    try:
+        assert from_child.poll(30)
+        assert from_child.recv() == min(19, before + SYNC_PROCESS_NICENESS)
+    finally:
+        process.join(10)
+        from_child.close()
+    assert os.nice(0) == before  # the caller's thread keeps its priority
