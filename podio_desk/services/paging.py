@@ -281,10 +281,10 @@ class PageSource(Generic[T]):
             self._forget_all()
             return
         for row in rows:
-            self._memory.pop(self.page_of(row), None)
+            free_later(in_slices(self._memory.pop(self.page_of(row), ())))
 
     def _forget_all(self) -> None:
-        free_later(list(self._memory.values()))
+        free_later([part for items in self._memory.values() for part in in_slices(items)])
         self._memory.clear()
 
     def cancel(self) -> None:
@@ -386,7 +386,7 @@ class PageSource(Generic[T]):
         self._memory[index] = page.items
         self._memory.move_to_end(index)
         while len(self._memory) > self._memory_limit:
-            self._memory.popitem(last=False)
+            free_later(in_slices(self._memory.popitem(last=False)[1]))
 
 
 # ---------------------------------------------------------------------------- off the UI thread
@@ -498,8 +498,9 @@ def free_later(objects: list[Any]) -> None:
     """Let go of `objects` one per event-loop turn instead of all at once.
 
     Sixteen pages of items are ~100 000 Python objects; freed in one go (a new sort, the
-    reload after a sync) they hold the loop, and the window, for ~30 ms. Without a running
-    loop they are freed when the caller drops the list.
+    reload after a sync) they hold the loop, and the window, for ~30 ms. So are pages that
+    fall out of the pages kept in memory. Without a running loop they are freed when the
+    caller drops the list.
     """
     try:
         loop = asyncio.get_running_loop()
@@ -507,6 +508,12 @@ def free_later(objects: list[Any]) -> None:
         return
     if objects:
         loop.call_soon(_free_one, loop, objects)
+
+
+def in_slices(items: Sequence[Any], size: int = 100) -> list[Sequence[Any]]:
+    """`items` cut in slices for `free_later`: a page of 500 items is ~6 000 objects, a few
+    ms to free on the UI thread in one go."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def _free_one(loop: asyncio.AbstractEventLoop, objects: list[Any]) -> None:

@@ -68,6 +68,7 @@ from podio_desk.services.paging import (
     PageQuery,
     PageSource,
     free_later,
+    in_slices,
 )
 
 log = logging.getLogger(__name__)
@@ -260,8 +261,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
 
     def _forget_cells(self) -> None:
         # Rendered rows are freed a hundred at a time on later loop turns (see free_later).
-        rows = list(self._cells.values())
-        free_later([rows[start : start + 100] for start in range(0, len(rows), 100)])
+        free_later(in_slices(list(self._cells.values())))
         self._cells.clear()
 
     def set_source(self, source: PageSource[T]) -> None:

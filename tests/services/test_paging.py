@@ -164,6 +164,49 @@ def test_memory_is_bounded():
     assert loaded == [70, 80, 90]
 
 
+class Thing:
+    """An item that can be watched with a weak reference."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+
+class ThingReader:
+    """Makes new items for every page it reads: only the source holds them."""
+
+    async def read_page(self, query: PageQuery, offset: int, limit: int) -> Page[Thing]:
+        return Page(offset, 2_000, [Thing(n) for n in range(offset, offset + limit)])
+
+
+def test_pages_dropped_from_memory_are_freed_a_slice_per_loop_turn():
+    """A page that falls out of memory is freed in slices on later loop turns: a page of 500
+    items is thousands of objects, too long to free in the turn that stores the next one."""
+    import weakref
+
+    source: PageSource[Thing] = PageSource(
+        cache=None, api=ThingReader(), page_size=500, memory_pages=2
+    )
+
+    async def scenario() -> list[int]:
+        source.reset(PageQuery(app_id=1))
+        await source.open()
+        watched = [weakref.ref(source.row(n)) for n in range(500)]  # type: ignore[arg-type]
+        for first in (500, 1000):
+            source.request_rows(first, first)
+            await source.wait_idle()
+        assert not source.is_loaded(0)
+        alive = [sum(ref() is not None for ref in watched)]
+        for _turn in range(6):
+            await asyncio.sleep(0)
+            alive.append(sum(ref() is not None for ref in watched))
+        return alive
+
+    alive = run(scenario())
+    assert alive[-1] == 0
+    assert alive[0] > 0  # not all freed in the turn that stored the next page
+    assert any(0 < count < 500 for count in alive)  # a slice at a time
+
+
 def test_filters_are_frozen_and_hashable():
     filters = {
         "status": [1, None],
