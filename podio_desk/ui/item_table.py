@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import enum
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
@@ -92,6 +93,11 @@ PRERENDER_MARGIN_ROWS = 40
 TEXT_CACHE_SIZE = 5000
 # Texts laid out ahead of a repaint per loop turn (~33 µs each).
 LAYOUTS_PER_TURN = 40
+# How long one repaint may spend rendering loaded rows it finds not rendered yet (scrolled to
+# rows of pages loaded earlier). A row costs ~1 ms (rendering and a first layout of its
+# texts); a few rows of a wheel scroll fit, a jump's screenful is rendered by a worker and
+# drawn a moment later (the rows show as placeholders meanwhile).
+RENDER_IN_PAINT_BUDGET_S = 0.004
 
 
 class Roles(enum.IntEnum):
@@ -204,6 +210,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._removed: set[int] = set()
         self._opening_task: asyncio.Task[Any] | None = None
         self._render_tasks: set[asyncio.Task[None]] = set()
+        self._rendering_rows: set[int] = set()  # loaded rows a worker is rendering
         self.visible_rows: Callable[[], tuple[int, int] | None] | None = None
         # The view's preparation of freshly rendered rows for drawing (texts laid out a few
         # at a time), awaited before they are shown.
@@ -263,6 +270,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         # Rendered rows are freed a hundred at a time on later loop turns (see free_later).
         free_later(in_slices(list(self._cells.values())))
         self._cells.clear()
+        self._rendering_rows.clear()
 
     def set_source(self, source: PageSource[T]) -> None:
         """Read from another source (another account); shows nothing until `show_query`."""
@@ -543,12 +551,46 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             self._emit_rows_changed(first, last)
             return
         items = [(row, item) for row in rows if (item := self._source.row(row)) is not None]
+        self._start_render(generation, first, last, items)
+
+    def _start_render(
+        self, generation: int, first: int, last: int, items: list[tuple[int, T]]
+    ) -> None:
+        """Render `items` in a worker, lay them out, then show rows first..last."""
+        rows = [row for row, _item in items]
+        self._rendering_rows.update(rows)
+
+        def done(task: asyncio.Task[None]) -> None:
+            self._render_tasks.discard(task)
+            self._rendering_rows.difference_update(rows)
+
         task = asyncio.get_running_loop().create_task(
             self._prerender(generation, first, last, items), name=f"render:{first}"
         )
         self._render_tasks.add(task)
-        task.add_done_callback(self._render_tasks.discard)
+        task.add_done_callback(done)
         self._set_loading(True)
+
+    def render_later(self, rows: Sequence[int]) -> None:
+        """Render loaded rows that a repaint found not rendered, in a worker; they are shown
+        (`dataChanged`) once rendered and laid out."""
+        items = [
+            (row, item)
+            for row in rows
+            if row not in self._rendering_rows
+            and row not in self._cells
+            and (item := self._source.row(row)) is not None
+        ]
+        if not items:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # painted outside an event loop: render now, shown next paint
+            for row, item in items:
+                self._keep_cells(row, item, render_row(self._columns, item))
+            self._emit_rows_changed(items[0][0], items[-1][0])
+            return
+        self._start_render(self._source.generation, items[0][0], items[-1][0], items)
 
     def _rows_to_prerender(self, first: int, last: int) -> range:
         """The rows of a landed page on screen (and a margin): rendering their cells here, on
@@ -665,6 +707,16 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         if not 0 <= row < self._rows:
             return None
         return self._row_cells(row)
+
+    def rendered_cells(self, row: int) -> tuple[Cell, ...] | None:
+        """A row's cells if they are rendered already (nothing is rendered or asked for)."""
+        cells = self._cells.get(row)
+        if cells is not None:
+            self._cells.move_to_end(row)
+        return cells
+
+    def is_row_loaded(self, row: int) -> bool:
+        return 0 <= row < self._rows and self._source.is_loaded(row)
 
     def placeholder(self, row: int) -> tuple[RowState, str]:
         """How a row not loaded yet shows: loading (or waiting) or failed, and its text."""
@@ -1171,13 +1223,26 @@ class ItemTableView(QTableView):
             y = top
             # Runs of rows drawn as cells (y from, y to): the only ones with column lines.
             celled: list[list[int]] = []
+            render_until = time.perf_counter() + RENDER_IN_PAINT_BUDGET_S
+            render_later: list[int] = []
             for row in range(first_row, last_row + 1):
                 row_ranges = [r for r in selected_ranges if r[0] <= row <= r[1]]
-                cells = model.row_cells(row)
+                cells = model.rendered_cells(row)
+                if cells is None:
+                    if (
+                        row_ranges
+                        or not model.is_row_loaded(row)
+                        or time.perf_counter() < render_until
+                    ):
+                        cells = model.row_cells(row)  # renders it, or asks for its page
+                    else:
+                        render_later.append(row)
                 if cells is None and not row_ranges:
-                    # Not loaded: one tinted band and the "loading…" text, not a cell at a time
-                    # (a fast scroll paints little else).
+                    # Not loaded (or not rendered yet): one tinted band and the "loading…"
+                    # text, not a cell at a time (a fast scroll paints little else).
                     state, text = model.placeholder(row)
+                    if render_later and render_later[-1] == row:
+                        state, text = RowState.LOADING, ""  # drawn in a moment
                     left, right = columns[0][1], columns[-1][1] + columns[-1][2]
                     band = QRect(left, y, right - left, height - grid)
                     colour = (
@@ -1229,6 +1294,8 @@ class ItemTableView(QTableView):
                 painter.drawLines(lines)
         finally:
             painter.end()
+        if render_later:
+            model.render_later(render_later)
 
     async def lay_out_ahead(self, rows: Sequence[tuple[Cell, ...]]) -> None:
         """Lay out the texts of freshly rendered rows for drawing, a few dozen per loop turn,

@@ -10,6 +10,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QGuiApplication
 
 from podio_desk.services.paging import Page, PageQuery, PageSource
+from podio_desk.ui import item_table
 from podio_desk.ui.item_table import (
     LOADING_TEXT,
     Cell,
@@ -265,6 +266,31 @@ def test_row_numbers_and_a_font_change_repaint(qtbot, model):
     assert not view.cell_delegate._texts
     view.viewport().grab()
     assert view.cell_delegate._texts
+
+
+@pytest.mark.parametrize("budget", [0.0, 1.0])
+def test_a_repaint_renders_rows_of_loaded_pages_within_its_budget(
+    qtbot, model, monkeypatch, budget
+):
+    """Scrolled to rows of a page loaded earlier but never rendered (beyond the margin
+    rendered when it landed), a repaint renders them itself only within its time budget; the
+    rest are rendered by a worker and drawn right after."""
+    monkeypatch.setattr(item_table, "RENDER_IN_PAINT_BUDGET_S", budget)
+    view = shown_view(qtbot, model, 600, 400)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    assert model.is_row_loaded(90)
+    assert model.rendered_cells(90) is None
+    view.scrollTo(model.index(90, 0), ItemTableView.ScrollHint.PositionAtTop)
+    view.viewport().grab()
+    if budget:
+        assert model.rendered_cells(90) is not None  # rendered by the repaint itself
+    else:
+        assert model.rendered_cells(90) is None  # drawn as a placeholder band for now
+        qtbot.waitUntil(lambda: model.rendered_cells(90) is not None, timeout=5000)
+    cells = model.rendered_cells(90)
+    assert cells is not None
+    assert cells[0].text == "Item 90"
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)  # rows from 100: next page
 
 
 def test_new_rows_are_laid_out_before_they_are_shown(qtbot, model, reader):
