@@ -8,8 +8,9 @@ compete for this machine's cores: the figures are the window's own. Rate limits 
 scheduler never paces: the figures count calls and stalls, not waits.
 
 Knobs: PODIO_DESK_BENCH_ITEMS (default 100 000), PODIO_DESK_BENCH_NO_SCROLL=1 (sync without
-the simulated user scrolling), PODIO_DESK_BENCH_STALL_TRACE=1 (print every thread's stack when
-the UI thread is late by more than 16 ms).
+the simulated user scrolling), PODIO_DESK_BENCH_STALL_TRACE=1 (for each stall over 16 ms, how
+long the UI thread ran and how long it waited for a CPU; =stacks also prints every thread's
+stack when the UI thread is late by more than 16 ms).
 """
 
 from __future__ import annotations
@@ -147,20 +148,36 @@ class Heartbeat:
         self.last = 0
         self.worst = 0.0
         self.gaps: list[float] = []
-        self.late: list[tuple[float, int]] = []  # (seconds since start, stall ms) over 16 ms
+        # (seconds since start, stall ms, of which the UI thread ran on a CPU[, of which it
+        # waited for a CPU]) over 16 ms
+        self.late: list[tuple[int | float, ...]] = []
+        self.last_cpu = 0.0
+        # With PODIO_DESK_BENCH_STALL_TRACE: how long the UI thread was ready to run but had
+        # no CPU (the kernel's run-queue wait), to tell CPU contention from waits for the GIL.
+        self.schedstat = (
+            open("/proc/thread-self/schedstat")  # noqa: SIM115 - read at every tick
+            if os.environ.get("PODIO_DESK_BENCH_STALL_TRACE")
+            and os.path.exists("/proc/thread-self/schedstat")
+            else None
+        )
+        self.last_queued = 0.0
         self._watching = False
 
     def start(self) -> None:
         self.clock.start()
         self.last = self.clock.nsecsElapsed()
+        self.last_cpu = time.thread_time()
+        self.last_queued = self._queued_ms()
         self.timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
         self._watching = False
+        if self.schedstat is not None:
+            self.schedstat.close()
 
     def start_watchdog(self, threshold_ms: float = 16.0) -> None:
-        """Debugging aid (PODIO_DESK_BENCH_STALL_TRACE=1): print the UI thread's stack when a
+        """Debugging aid (PODIO_DESK_BENCH_STALL_TRACE=stacks): print the UI thread's stack when a
         tick is overdue, to see what blocks it."""
         import threading
         import traceback
@@ -175,24 +192,35 @@ class Heartbeat:
                 overdue = (self.clock.nsecsElapsed() - self.last) / 1e6
                 if overdue > threshold_ms and reported != self.last:
                     reported = self.last
-                    lines = [f"--- UI thread overdue {overdue:.0f} ms"]
+                    at = self.clock.nsecsElapsed() / 1e9
+                    lines = [f"--- UI thread overdue {overdue:.0f} ms at {at:.2f} s"]
                     for ident, frame in sys._current_frames().items():
                         if ident == threading.get_ident():
                             continue
                         name = "UI" if ident == main_id else str(ident)
-                        stack = "".join(traceback.format_stack(frame)[-3:])
+                        depth = -8 if ident == main_id else -3
+                        stack = "".join(traceback.format_stack(frame)[depth:])
                         lines.append(f"[{name}]\n{stack}")
                     print("\n".join(lines), flush=True)
 
         threading.Thread(target=watch, daemon=True).start()
 
+    def _queued_ms(self) -> float:
+        if self.schedstat is None:
+            return 0.0
+        self.schedstat.seek(0)
+        return int(self.schedstat.read().split()[1]) / 1e6
+
     def _tick(self) -> None:
-        now = self.clock.nsecsElapsed()
+        now, cpu, queued = self.clock.nsecsElapsed(), time.thread_time(), self._queued_ms()
         gap = (now - self.last) / 1e6 - self.interval
-        self.last = now
+        ran = (cpu - self.last_cpu) * 1000
+        waited_for_cpu = queued - self.last_queued
+        self.last, self.last_cpu, self.last_queued = now, cpu, queued
         self.gaps.append(gap)
         if gap > 16:
-            self.late.append((round(now / 1e9, 2), round(gap)))
+            late = (round(now / 1e9, 2), round(gap), round(ran))
+            self.late.append((*late, round(waited_for_cpu)) if self.schedstat else late)
         self.worst = max(self.worst, gap)
 
 
@@ -237,7 +265,7 @@ def test_jump_to_end_cold_cache_and_full_sync_stalls(qtbot, desk, remote_sandbox
     # Full sync of the 100 000 items while a heartbeat watches the UI thread.
     heartbeat = Heartbeat()
     heartbeat.start()
-    if os.environ.get("PODIO_DESK_BENCH_STALL_TRACE"):
+    if os.environ.get("PODIO_DESK_BENCH_STALL_TRACE") == "stacks":
         heartbeat.start_watchdog()
     sync_started = time.perf_counter()
     task = desk.controller.sync_current_app(full=True)
@@ -260,7 +288,10 @@ def test_jump_to_end_cold_cache_and_full_sync_stalls(qtbot, desk, remote_sandbox
     heartbeat.stop()
     assert task.exception() is None
     print(f"stalls over 16 ms: {len(heartbeat.late)} of {len(heartbeat.gaps)} ticks")
-    print("at (s since sync start, ms):", heartbeat.late)
+    print(
+        "at (s since sync start, ms, of which the UI thread ran[, waited for a CPU]):",
+        heartbeat.late,
+    )
     gaps = sorted(heartbeat.gaps)
     bench_results["ui_max_stall_ms_sync"] = heartbeat.worst
     bench_results["ui_p99_stall_ms_sync"] = gaps[int(len(gaps) * 0.99)] if gaps else 0.0
