@@ -402,6 +402,8 @@ class _ApiPages:
         async def write_through(items: Sequence[Item]) -> None:
             # In small transactions, stepping aside while the window paints (FOREGROUND).
             for start in range(0, len(items), WRITE_THROUGH_CHUNK):
+                if query.app_id in owner.syncing:
+                    return  # a sync started meanwhile: it writes these items itself
                 records = []
                 for item in items[start : start + WRITE_THROUGH_CHUNK]:
                     FOREGROUND.yield_to_foreground()

@@ -105,6 +105,43 @@ def test_tree_cache_first_then_server_and_pages_land_in_the_cache(sandbox_factor
     asyncio.run(scenario())
 
 
+def test_a_sync_that_starts_stops_the_write_through_of_pages_seen_before(
+    sandbox_factory, tmp_path, monkeypatch
+):
+    """Pages the table read from Podio are written to the cache in the background; once the
+    app's sync starts, it writes those items itself, and the window's process stops doing the
+    same work on its side."""
+    from podio_desk.services import workspace as workspace_module
+
+    sandbox = sandbox_factory(items=700)
+    tickets = sandbox.app_id("Tickets")
+    record = workspace_module.record_from_item
+
+    def slow_record(item: Any, app_id: int) -> Any:
+        time.sleep(0.002)  # a loaded machine: the write-through takes about a second
+        return record(item, app_id)
+
+    monkeypatch.setattr(workspace_module, "record_from_item", slow_record)
+
+    async def scenario() -> None:
+        workspace = await open_workspace(sandbox, tmp_path)
+        try:
+            source: PageSource[Any] = PageSource(
+                cache=workspace.cache_pages, api=workspace.api_pages
+            )
+            source.reset(PageQuery(app_id=tickets))
+            assert await source.open() == 700
+            workspace.syncing.add(tickets)  # as sync_app does while the child runs
+            await asyncio.sleep(1.5)
+            stopped_at = await workspace.cache.items.live_count(tickets)
+            await asyncio.sleep(0.5)
+            assert await workspace.cache.items.live_count(tickets) == stopped_at < 500
+        finally:
+            await close(workspace)
+
+    asyncio.run(scenario())
+
+
 def test_offline_is_detected_and_the_cached_tree_still_answers(sandbox_factory, tmp_path):
     sandbox = sandbox_factory(items=50)
 
