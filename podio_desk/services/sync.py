@@ -44,6 +44,7 @@ import logging
 import math
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -73,6 +74,12 @@ from podio_desk.domain.items import Item, ItemPage
 from podio_desk.domain.threads import THREAD_NICENESS, lower_this_thread
 from podio_desk.domain.timestamps import format_podio_datetime
 from podio_desk.domain.workspace import App, Org
+
+if sys.platform != "win32":
+    # Loaded with this module (in a worker thread at start-up) rather than by the first sync,
+    # on the UI thread's loop.
+    import multiprocessing.popen_spawn_posix
+    import multiprocessing.resource_tracker
 
 log = logging.getLogger(__name__)
 

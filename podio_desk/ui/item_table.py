@@ -94,10 +94,10 @@ TEXT_CACHE_SIZE = 5000
 # Texts laid out ahead of a repaint per loop turn (~33 µs each).
 LAYOUTS_PER_TURN = 40
 # How long one repaint may spend rendering loaded rows it finds not rendered yet (scrolled to
-# rows of pages loaded earlier). A row costs ~1 ms (rendering and a first layout of its
-# texts); a few rows of a wheel scroll fit, a jump's screenful is rendered by a worker and
-# drawn a moment later (the rows show as placeholders meanwhile).
-RENDER_IN_PAINT_BUDGET_S = 0.004
+# rows of pages loaded earlier). A row costs ~0.5 ms (rendering and a first layout of its
+# texts); the rows a wheel step brings in fit, a jump's screenful is rendered by a worker
+# and drawn a moment later (the rows show as placeholders meanwhile).
+RENDER_IN_PAINT_BUDGET_S = 0.002
 
 
 class Roles(enum.IntEnum):

@@ -190,7 +190,7 @@ def test_pages_dropped_from_memory_are_freed_a_slice_per_loop_turn():
     async def scenario() -> list[int]:
         source.reset(PageQuery(app_id=1))
         await source.open()
-        watched = [weakref.ref(source.row(n)) for n in range(500)]  # type: ignore[arg-type]
+        watched = [weakref.ref(source.row(n)) for n in range(500)]
         for first in (500, 1000):
             source.request_rows(first, first)
             await source.wait_idle()

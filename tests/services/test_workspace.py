@@ -111,11 +111,11 @@ def test_a_sync_that_starts_stops_the_write_through_of_pages_seen_before(
     """Pages the table read from Podio are written to the cache in the background; once the
     app's sync starts, it writes those items itself, and the window's process stops doing the
     same work on its side."""
+    from podio_desk.cache.index import record_from_item as record
     from podio_desk.services import workspace as workspace_module
 
     sandbox = sandbox_factory(items=700)
     tickets = sandbox.app_id("Tickets")
-    record = workspace_module.record_from_item
 
     def slow_record(item: Any, app_id: int) -> Any:
         time.sleep(0.002)  # a loaded machine: the write-through takes about a second
