@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
@@ -463,10 +463,11 @@ class ForegroundGate:
     A repaint of the table is ~25 ms of Python that hands the GIL back at every Qt call; a
     worker thread that wants the GIL meanwhile takes it each time, and the UI thread waits a
     switch interval to get it back, thousands of times: the repaint stretches to 100 ms.
-    So the UI side closes the gate while it paints (`foreground_busy`) and opens it when the
-    paint is done (`foreground_idle`); workers call `yield_to_foreground()` between items and
-    wait (GIL released) while it is closed, at most `MAX_WAIT_S` at a time so they always
-    make progress. Open by default: without a UI nothing ever waits.
+    So the UI side closes the gate while it paints (`foreground_busy`, or `with
+    FOREGROUND.in_front():`) and opens it when the paint is done (`foreground_idle`); workers
+    call `yield_to_foreground()` between items and wait (GIL released) while it is closed, at
+    most `MAX_WAIT_S` at a time so they always make progress. Open by default: without a UI
+    nothing ever waits. `last_busy` tells when it was last closed (the window last painted).
     """
 
     MAX_WAIT_S = 0.05
@@ -474,12 +475,23 @@ class ForegroundGate:
     def __init__(self) -> None:
         self._idle = threading.Event()
         self._idle.set()
+        self.last_busy = 0.0  # time.monotonic()
 
     def foreground_busy(self) -> None:
+        self.last_busy = time.monotonic()
         self._idle.clear()
 
     def foreground_idle(self) -> None:
         self._idle.set()
+
+    @contextlib.contextmanager
+    def in_front(self) -> Iterator[None]:
+        """Workers wait while the body runs (a paint)."""
+        self.foreground_busy()
+        try:
+            yield
+        finally:
+            self.foreground_idle()
 
     @property
     def is_busy(self) -> bool:

@@ -14,9 +14,12 @@ excluded from later walks): every tick only walks what was allocated since the l
 The frozen objects are unfrozen and walked in one full collection when the application is
 idle (no input for a while, no job running), at most once a minute.
 
-The same event filter drives `services.paging.FOREGROUND`: while a repaint runs, background
-threads of this process (page parsing, cache write-through) wait instead of taking the GIL
-at each of the thousands of moments the paint hands it back.
+Input is noticed by an event filter on the application, installed only while a full
+collection is due and no job runs: an application-wide filter in Python makes every event
+of the window (timers, sockets, paints) cross into Python and take the GIL, and while a
+worker thread holds it, each of those events waits (measured: most of the UI thread's
+stalls during a sync were such waits). Repaints are noticed by the table itself, which
+closes `services.paging.FOREGROUND` while it paints (see ui/item_table.py).
 """
 
 from __future__ import annotations
@@ -58,10 +61,6 @@ _INPUT_EVENTS = frozenset(
 )
 
 
-# A repaint: the window's UpdateRequest, then a Paint event per widget.
-_PAINT_EVENTS = frozenset({QEvent.Type.UpdateRequest, QEvent.Type.Paint})
-
-
 class MainThreadGarbageCollector(QObject):
     """Install once per application (`install()`); `uninstall()` restores automatic GC.
 
@@ -80,16 +79,12 @@ class MainThreadGarbageCollector(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.check)
-        self._paint_done = QTimer(self)
-        self._paint_done.setSingleShot(True)
-        self._paint_done.setInterval(0)
-        self._paint_done.timeout.connect(FOREGROUND.foreground_idle)
+        self._watching_input = False
         self._busy = busy or (lambda: False)
         self._was_enabled = gc.isenabled()
         self._switch_interval = sys.getswitchinterval()
         self._last_full = time.monotonic()
         self._last_input = time.monotonic()
-        self._last_paint = 0.0
         self._last_young = time.monotonic()
         self.longest_ms = 0.0
         self.full_collections = 0
@@ -101,19 +96,12 @@ class MainThreadGarbageCollector(QObject):
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._last_full = time.monotonic()
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
         self._timer.start()
         return self
 
     def uninstall(self) -> None:
         self._timer.stop()
-        self._paint_done.stop()
-        FOREGROUND.foreground_idle()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        self._watch_input(False)
         gc.unfreeze()
         gc.collect()
         sys.setswitchinterval(self._switch_interval)
@@ -121,32 +109,39 @@ class MainThreadGarbageCollector(QObject):
             gc.enable()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Reimplements QObject.eventFilter: notes the time of the last user input, and
-        holds background threads back (services.paging.FOREGROUND) while a repaint runs."""
-        kind = event.type()
-        if kind in _INPUT_EVENTS:
+        """Reimplements QObject.eventFilter: notes the time of the last user input (only
+        while a full collection waits for the user to pause)."""
+        if event.type() in _INPUT_EVENTS:
             self._last_input = time.monotonic()
-        elif kind in _PAINT_EVENTS and not FOREGROUND.is_busy:
-            self._last_paint = time.monotonic()
-            FOREGROUND.foreground_busy()
-            # A zero timer fires once the events being handled now (the paint) are done.
-            self._paint_done.start()
         return False
+
+    def _watch_input(self, watch: bool) -> None:
+        if watch == self._watching_input:
+            return
+        app = QApplication.instance()
+        if app is None:
+            return
+        self._watching_input = watch
+        if watch:
+            self._last_input = time.monotonic()  # not idle until a pause is seen
+            app.installEventFilter(self)
+        else:
+            app.removeEventFilter(self)
 
     def check(self) -> None:
         """Collect what was allocated since the last tick, freeze the survivors; when idle,
         now and then, everything."""
         now = time.monotonic()
         started = time.perf_counter()
-        if (
-            now - self._last_full >= FULL_COLLECTION_EVERY_S
-            and now - self._last_input >= IDLE_AFTER_INPUT_S
-            and not self._busy()
-        ):
+        full_due = now - self._last_full >= FULL_COLLECTION_EVERY_S and not self._busy()
+        self._watch_input(full_due)
+        if full_due and now - self._last_input >= IDLE_AFTER_INPUT_S:
+            self._watch_input(False)
             self.collect_all()
             self.full_collections += 1
         elif gc.get_count()[0] > gc.get_threshold()[0]:
-            if now - self._last_paint < ANIMATING_S and now - self._last_young < YOUNG_AT_LEAST_S:
+            painted_ago = now - FOREGROUND.last_busy
+            if painted_ago < ANIMATING_S and now - self._last_young < YOUNG_AT_LEAST_S:
                 # The window is repainting (a scroll): walking the young objects of a page
                 # being parsed costs ~10 ms here; they are frozen unwalked instead, and the
                 # idle full collection frees any cycles among them.

@@ -1081,7 +1081,11 @@ class RowNumberHeader(QHeaderView):
         self.setHighlightSections(False)
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        """Reimplements QHeaderView.paintEvent."""
+        """Reimplements QHeaderView.paintEvent (worker threads wait meanwhile)."""
+        with FOREGROUND.in_front():
+            self._paint(event)
+
+    def _paint(self, event: QPaintEvent) -> None:
         count = self.count()
         if count == 0:
             super().paintEvent(event)
@@ -1175,8 +1179,13 @@ class ItemTableView(QTableView):
         with a fresh style option and index; ~300 cells cost ~15 ms a repaint, more when a
         worker thread holds the GIL between the calls. Drawn here, a screen costs a few ms.
         Draws what QTableView would for this table: cells (alternating rows, selection,
-        placeholders), then the grid.
+        placeholders), then the grid. Worker threads of this process wait meanwhile
+        (`FOREGROUND`): the paint hands the GIL back at every Qt call.
         """
+        with FOREGROUND.in_front():
+            self._paint(event)
+
+    def _paint(self, event: QPaintEvent) -> None:
         model = self._model
         if model is None or model.rowCount() == 0 or model.columnCount() == 0:
             super().paintEvent(event)
