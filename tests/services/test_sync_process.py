@@ -1,4 +1,4 @@
-"""The sync's child process starts below the window's CPU priority (Linux)."""
+"""The sync's child process runs below the window's CPU priority."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import pytest
 
 from podio_desk.services.sync import SYNC_PROCESS_NICENESS, _start_below_the_window
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="thread niceness is Linux's"
-)
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="no nice values on Windows")
 
 
 def report_niceness(to_parent: Connection) -> None:
@@ -21,7 +19,7 @@ def report_niceness(to_parent: Connection) -> None:
     to_parent.close()
 
 
-def test_the_child_runs_below_the_window_from_its_first_instruction() -> None:
+def test_the_child_runs_below_the_window_from_its_start_up_on() -> None:
     before = os.nice(0)
     context = multiprocessing.get_context("spawn")
     from_child, to_parent = context.Pipe(duplex=False)
