@@ -17,8 +17,8 @@ idle (no input for a while, no job running), at most once a minute.
 Input is noticed by an event filter on the application, installed only while a full
 collection is due and no job runs: an application-wide filter in Python makes every event
 of the window (timers, sockets, paints) cross into Python and take the GIL, and while a
-worker thread holds it, each of those events waits (measured: most of the UI thread's
-stalls during a sync were such waits). Repaints are noticed by the table itself, which
+worker thread holds it, each of those events waits (py-spy showed the UI thread waiting for
+the GIL inside this filter during a sync). Repaints are noticed by the table itself, which
 closes `services.paging.FOREGROUND` while it paints (see ui/item_table.py).
 """
 
