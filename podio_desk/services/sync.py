@@ -962,11 +962,16 @@ async def sync_in_child_process(
             event = replace(event, eta_seconds=eta)
         on_progress(event)
 
-    try:
-        await asyncio.to_thread(_start_below_the_window, process)
+    def start() -> None:
+        _start_below_the_window(process)
         child_out.close()  # the child's ends: its exit then ends our reads (EOF)
         child_in.close()
+        # Started here: Thread.start() waits until the new thread runs, which on a busy
+        # machine held the UI thread ~8 ms.
         threading.Thread(target=read_messages, name="sync-messages", daemon=True).start()
+
+    try:
+        await asyncio.to_thread(start)
         while True:
             message = await messages.get()
             if message is None:
