@@ -768,16 +768,20 @@ class _ProxySyncApi:
         return apps
 
 
-def _child_main(
-    to_parent: Connection,
-    from_parent: Connection,
-    cache_path: str,
-    app_id: int,
-    full: bool,
-) -> None:
-    """Entry point of the sync process (multiprocessing, spawn)."""
+def _child_main(to_parent: Connection, from_parent: Connection) -> None:
+    """Entry point of the sync process (multiprocessing, spawn): wait for the job, run it.
+
+    The process is started ahead of its sync (`SyncProcess`), so its start-up (a new
+    interpreter and its imports) is over before the sync begins; it runs one job and ends.
+    """
     # Background work, at a lower CPU priority (set by the parent: `_start_below_the_window`;
     # a process of its own, so a lower priority can never hold a lock the window waits for).
+    try:
+        kind, cache_path, app_id, full = from_parent.recv()
+    except (EOFError, OSError):
+        return  # the window closed (or dropped this process) before giving it a job
+    if kind != "job":
+        return
     asyncio.run(_child_sync(to_parent, from_parent, cache_path, app_id, full))
 
 
@@ -882,6 +886,111 @@ def _start_below_the_window(process: multiprocessing.process.BaseProcess) -> Non
             os.sched_setscheduler(process.pid, os.SCHED_IDLE, os.sched_param(0))
 
 
+class SyncProcess:
+    """A sync process, started before its sync: it waits for one job (`run`) and ends.
+
+    Starting a process costs the window: the starting thread holds the GIL while the child is
+    created, and the new interpreter's start-up competes for the CPU. Measured in the UI bench,
+    a sync that started its own process stalled the window 16-26 ms at its start. Started ahead
+    (`AccountWorkspace.prepare_sync`, when an app is opened), that cost is paid while the window
+    has nothing else to do, and the sync begins with a process that is ready.
+    """
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork a process running Qt
+        self._from_child, child_out = context.Pipe(duplex=False)
+        child_in, self._to_child = context.Pipe(duplex=False)
+        self._child_ends = (child_out, child_in)
+        self.process = context.Process(
+            target=_child_main,
+            args=(child_out, child_in),
+            name="podio-desk-sync",
+            daemon=True,
+        )
+        self.messages: asyncio.Queue[tuple[Any, ...] | None] = asyncio.Queue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._starting: asyncio.Future[None] | None = None
+        self._send_lock = asyncio.Lock()
+        self.used = False
+
+    @property
+    def alive(self) -> bool:
+        """Started (or starting), not ended, not given a job yet."""
+        if self.used or self._starting is None:
+            return False
+        return not self._starting.done() or self.process.is_alive()
+
+    def start(self) -> asyncio.Future[None]:
+        """Start the process in a worker thread (once); the future ends when it runs."""
+        if self._starting is None:
+            self._loop = asyncio.get_running_loop()
+            self._starting = asyncio.ensure_future(asyncio.to_thread(self._start))
+        return self._starting
+
+    def _start(self) -> None:
+        _start_below_the_window(self.process)
+        for end in self._child_ends:  # the child's ends: its exit then ends our reads (EOF)
+            end.close()
+        # Started here: Thread.start() waits until the new thread runs, which on a busy
+        # machine held the UI thread ~8 ms.
+        threading.Thread(target=self._read_messages, name="sync-messages", daemon=True).start()
+
+    def _read_messages(self) -> None:
+        assert self._loop is not None
+        message: tuple[Any, ...] | None = ()
+        while message is not None:
+            try:
+                message = self._from_child.recv()
+            except (EOFError, OSError):
+                message = None  # the child ended (or was ended)
+            try:
+                self._loop.call_soon_threadsafe(self.messages.put_nowait, message)
+            except RuntimeError:
+                return  # the loop is closed: nobody waits any more
+
+    async def run(self, cache_path: Path, app_id: int, full: bool) -> None:
+        """Give the process its job: sync `app_id` into the cache file `cache_path`."""
+        await asyncio.shield(self.start())
+        if not self.process.is_alive():
+            raise SyncError("the sync process ended before its sync began")
+        self.used = True
+        self._to_child.send(("job", str(cache_path), app_id, full))
+
+    async def send_reply(self, reply: tuple[str, int, Any]) -> None:
+        async with self._send_lock:  # a 2.6 MB answer is written off the UI thread, one at a time
+            with contextlib.suppress(OSError, ValueError):
+                await asyncio.to_thread(self._send_reply, reply)
+
+    def _send_reply(self, reply: tuple[str, int, Any]) -> None:
+        kind, number, value = reply
+        if kind == "result" and isinstance(value, bytes):
+            # A page's body goes as it is: pickled, its 2.6 MB would be copied with the GIL
+            # held (10+ ms from fresh memory), and the window waits for the GIL meanwhile.
+            self._to_child.send(("result-bytes", number, None))
+            self._to_child.send_bytes(value)
+        else:
+            self._to_child.send(reply)
+
+    async def aclose(self, *, grace: float = 2.0) -> None:
+        """End the process: one waiting for a job, or done with it, ends by itself once its
+        pipe closes; after `grace` seconds it is terminated (0: a busy one, ended at once).
+        Safe to call more than once, and while the process is still starting."""
+        self.used = True
+        if self._starting is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._starting)
+        self._to_child.close()
+        for end in self._child_ends:
+            end.close()
+        if self.process.pid is not None:
+            if grace > 0:
+                await asyncio.to_thread(self.process.join, grace)
+            if self.process.is_alive():
+                self.process.terminate()
+                await asyncio.to_thread(self.process.join, 10)
+        self._from_child.close()
+
+
 async def sync_in_child_process(
     calls: SyncCalls,
     cache_path: Path,
@@ -890,35 +999,16 @@ async def sync_in_child_process(
     full: bool = False,
     on_progress: ProgressCallback | None = None,
     budget: RateBudget | None = None,
+    process: SyncProcess | None = None,
 ) -> SyncResult:
-    """`SyncService.sync_app` into the cache file `cache_path` in a child process; the API
-    calls are made here by `calls`, progress arrives here. Cancelling ends the child."""
-    context = multiprocessing.get_context("spawn")  # never fork a process running Qt threads
-    from_child, child_out = context.Pipe(duplex=False)
-    child_in, to_child = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_child_main,
-        args=(child_out, child_in, str(cache_path), app_id, full),
-        name=f"podio-desk-sync-{app_id}",
-        daemon=True,
-    )
+    """`SyncService.sync_app` into the cache file `cache_path` in a child process (`process`,
+    started ahead, or a new one); the API calls are made here by `calls`, progress arrives
+    here. Cancelling ends the child."""
+    if process is None or not process.alive:
+        process = SyncProcess()
     loop = asyncio.get_running_loop()
-    messages: asyncio.Queue[tuple[Any, ...] | None] = asyncio.Queue()
-    send_lock = asyncio.Lock()
     failures: list[BaseException] = []
     handlers: set[asyncio.Task[None]] = set()
-
-    def read_messages() -> None:
-        message: tuple[Any, ...] | None = ()
-        while message is not None:
-            try:
-                message = from_child.recv()
-            except (EOFError, OSError):
-                message = None  # the child ended (or was ended)
-            try:
-                loop.call_soon_threadsafe(messages.put_nowait, message)
-            except RuntimeError:
-                return  # the loop is closed: nobody waits any more
 
     async def answer(number: int, method: str, args: tuple[Any, ...]) -> None:
         reply: tuple[str, int, Any]
@@ -931,19 +1021,7 @@ async def sync_in_child_process(
         except Exception as error:
             failures.append(error)
             reply = ("error", number, f"{type(error).__name__}: {error}")
-        async with send_lock:  # a 2.6 MB answer is written off the UI thread, one at a time
-            with contextlib.suppress(OSError, ValueError):
-                await asyncio.to_thread(send_reply, reply)
-
-    def send_reply(reply: tuple[str, int, Any]) -> None:
-        kind, number, value = reply
-        if kind == "result" and isinstance(value, bytes):
-            # A page's body goes as it is: pickled, its 2.6 MB would be copied with the GIL
-            # held (10+ ms from fresh memory), and the window waits for the GIL meanwhile.
-            to_child.send(("result-bytes", number, None))
-            to_child.send_bytes(value)
-        else:
-            to_child.send(reply)
+        await process.send_reply(reply)
 
     def progress(event: SyncProgress) -> None:
         if on_progress is None:
@@ -962,18 +1040,11 @@ async def sync_in_child_process(
             event = replace(event, eta_seconds=eta)
         on_progress(event)
 
-    def start() -> None:
-        _start_below_the_window(process)
-        child_out.close()  # the child's ends: its exit then ends our reads (EOF)
-        child_in.close()
-        # Started here: Thread.start() waits until the new thread runs, which on a busy
-        # machine held the UI thread ~8 ms.
-        threading.Thread(target=read_messages, name="sync-messages", daemon=True).start()
-
+    finished = False
     try:
-        await asyncio.to_thread(start)
+        await process.run(cache_path, app_id, full)
         while True:
-            message = await messages.get()
+            message = await process.messages.get()
             if message is None:
                 raise SyncError("the sync process ended unexpectedly")
             kind = message[0]
@@ -984,20 +1055,16 @@ async def sync_in_child_process(
             elif kind == "progress":
                 progress(message[1])
             elif kind == "done":
+                finished = True
                 result: SyncResult = message[1]
                 return result
             elif kind == "failed":
+                finished = True
                 if failures:
                     raise failures[0]
                 raise SyncError(str(message[1]))
     finally:
         for task in list(handlers):
             task.cancel()
-        to_child.close()
-        child_out.close()
-        child_in.close()
-        if process.is_alive():
-            process.terminate()
-        if process.pid is not None:
-            await asyncio.to_thread(process.join, 10)
-        from_child.close()
+        # Done (or failed): it closes its cache and ends; cancelled: it is ended now.
+        await process.aclose(grace=1.0 if finished else 0.0)
