@@ -176,34 +176,39 @@ class Heartbeat:
         if self.schedstat is not None:
             self.schedstat.close()
 
-    def start_watchdog(self, threshold_ms: float = 16.0) -> None:
-        """Debugging aid (PODIO_DESK_BENCH_STALL_TRACE=stacks): print the UI thread's stack when a
-        tick is overdue, to see what blocks it."""
+    def start_watchdog(self) -> None:
+        """Debugging aid (PODIO_DESK_BENCH_STALL_TRACE=stacks): a thread samples the UI
+        thread's stack every millisecond; each tick over 16 ms prints the samples taken
+        during it (the stacks it spent its time in, with how many samples each)."""
         import threading
         import traceback
+        from collections import deque
 
         main_id = threading.main_thread().ident or 0
         self._watching = True
+        self.samples: deque[tuple[int, str]] = deque(maxlen=5000)
 
         def watch() -> None:
-            reported = -1
             while self._watching:
                 time.sleep(0.001)
-                overdue = (self.clock.nsecsElapsed() - self.last) / 1e6
-                if overdue > threshold_ms and reported != self.last:
-                    reported = self.last
-                    at = self.clock.nsecsElapsed() / 1e9
-                    lines = [f"--- UI thread overdue {overdue:.0f} ms at {at:.2f} s"]
-                    for ident, frame in sys._current_frames().items():
-                        if ident == threading.get_ident():
-                            continue
-                        name = "UI" if ident == main_id else str(ident)
-                        depth = -8 if ident == main_id else -3
-                        stack = "".join(traceback.format_stack(frame)[depth:])
-                        lines.append(f"[{name}]\n{stack}")
-                    print("\n".join(lines), flush=True)
+                frame = sys._current_frames().get(main_id)
+                if frame is None:
+                    continue
+                stack = traceback.extract_stack(frame)[-7:]
+                text = " > ".join(
+                    f"{Path(entry.filename).stem}:{entry.lineno} {entry.name}" for entry in stack
+                )
+                self.samples.append((self.clock.nsecsElapsed(), text))
 
         threading.Thread(target=watch, daemon=True).start()
+
+    def _print_samples(self, since: int, until: int) -> None:
+        from collections import Counter
+
+        counts = Counter(text for at, text in list(self.samples) if since <= at <= until)
+        print(f"--- late tick at {until / 1e9:.2f} s, {(until - since) / 1e6:.0f} ms:")
+        for text, count in counts.most_common(6):
+            print(f"  {count:3d} {text}")
 
     def _queued_ms(self) -> float:
         if self.schedstat is None:
@@ -216,9 +221,12 @@ class Heartbeat:
         gap = (now - self.last) / 1e6 - self.interval
         ran = (cpu - self.last_cpu) * 1000
         waited_for_cpu = queued - self.last_queued
+        self.last_tick_at = self.last
         self.last, self.last_cpu, self.last_queued = now, cpu, queued
         self.gaps.append(gap)
         if gap > 16:
+            if self._watching:
+                self._print_samples(self.last_tick_at, now)
             late = (round(now / 1e9, 2), round(gap), round(ran))
             self.late.append((*late, round(waited_for_cpu)) if self.schedstat else late)
         self.worst = max(self.worst, gap)
