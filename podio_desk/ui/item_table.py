@@ -48,6 +48,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPalette,
+    QPixmap,
     QStaticText,
 )
 from PySide6.QtWidgets import (
@@ -902,15 +903,18 @@ class CellDelegate(QStyledItemDelegate):
         selected: bool,
         paints: CellPaints,
         metrics: QFontMetrics,
+        *,
+        row_filled: bool = False,
     ) -> None:
-        """Draw one cell (for `paint` and for the view's own paintEvent)."""
+        """Draw one cell (for `paint` and for the view's own paintEvent, which fills the
+        alternate rows' background once per row: `row_filled`)."""
         if selected:
             painter.fillRect(rect, paints.highlight)
         elif state is not RowState.LOADED:
             painter.fillRect(
                 rect, FAILED_BACKGROUND if state is RowState.FAILED else PLACEHOLDER_BACKGROUND
             )
-        elif row % 2:
+        elif row % 2 and not row_filled:
             painter.fillRect(rect, paints.alternate_base)
         inner = rect.adjusted(4, 2, -4, -2)
         if state is not RowState.LOADED:
@@ -1053,7 +1057,6 @@ _EDITABLE_CELL_FLAGS = _CELL_FLAGS | Qt.ItemFlag.ItemIsEditable
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _CENTER = int(Qt.AlignmentFlag.AlignCenter)
-_CENTER_ALIGNMENT = Qt.AlignmentFlag.AlignCenter
 _CHIP_COLOURS: dict[str, QColor] = {}
 
 
@@ -1072,13 +1075,55 @@ class RowNumberHeader(QHeaderView):
 
     QHeaderView asks the model for half a dozen roles per visible section, each a call from
     C++ into Python; this header draws the numbers itself (the model's header data are the
-    same numbers, for accessibility and `headerData` callers).
+    same numbers, for accessibility and `headerData` callers). The style draws one empty
+    section once (`section_tile`); a repaint tiles it down the header and draws each number
+    from a laid-out text: two Qt calls per row instead of the style's whole header control
+    (gradients, text layout) per row, which cost as much as the table's own repaint when a
+    worker thread held the GIL between the calls.
     """
+
+    NUMBER_CACHE_SIZE = 2000
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Vertical, parent)
         self.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.setHighlightSections(False)
+        self._tile: QPixmap | None = None
+        self._tile_key: tuple[int, int, float, int, str] | None = None
+        self._numbers: dict[int, tuple[QStaticText, float, float]] = {}
+
+    def section_tile(self, width: int, height: int) -> QPixmap:
+        """One empty section as the style draws it, made once per size, palette and style."""
+        ratio = self.devicePixelRatioF()
+        key = (width, height, ratio, self.palette().cacheKey(), self.style().objectName())
+        if self._tile is None or self._tile_key != key:
+            tile = QPixmap(max(1, round(width * ratio)), max(1, round(height * ratio)))
+            tile.setDevicePixelRatio(ratio)
+            tile.fill(Qt.GlobalColor.transparent)
+            option = QStyleOptionHeader()
+            self.initStyleOption(option)
+            option.position = QStyleOptionHeader.SectionPosition.Middle
+            option.rect = QRect(0, 0, width, height)
+            option.text = ""
+            painter = QPainter(tile)
+            try:
+                self.style().drawControl(QStyle.ControlElement.CE_Header, option, painter, self)
+            finally:
+                painter.end()
+            self._tile, self._tile_key = tile, key
+            self._numbers.clear()  # the font may have changed with the style
+        return self._tile
+
+    def _number(self, number: int) -> tuple[QStaticText, float, float]:
+        laid_out = self._numbers.get(number)
+        if laid_out is None:
+            if len(self._numbers) >= self.NUMBER_CACHE_SIZE:
+                self._numbers.clear()
+            static = QStaticText(str(number))
+            static.setTextFormat(Qt.TextFormat.PlainText)
+            size = static.size()
+            laid_out = self._numbers[number] = (static, size.width(), size.height())
+        return laid_out
 
     def paintEvent(self, event: QPaintEvent) -> None:
         """Reimplements QHeaderView.paintEvent (worker threads wait meanwhile)."""
@@ -1097,21 +1142,21 @@ class RowNumberHeader(QHeaderView):
         last = self.logicalIndexAt(area.bottom())
         if last < 0:
             last = count - 1
+        width = self.viewport().width()
+        height = self.defaultSectionSize()
+        tile = self.section_tile(width, height)
+        top = self.sectionViewportPosition(first)
         painter = QPainter(self.viewport())
         try:
-            option = QStyleOptionHeader()
-            self.initStyleOption(option)
-            option.textAlignment = _CENTER_ALIGNMENT
-            option.position = QStyleOptionHeader.SectionPosition.Middle
-            style = self.style()
-            width = self.viewport().width()
-            height = self.defaultSectionSize()
-            y = self.sectionViewportPosition(first)
+            # Tiles start at the first section's top: one tile per section.
+            painter.drawTiledPixmap(QRect(0, top, width, (last - first + 1) * height), tile)
+            painter.setPen(self.palette().color(QPalette.ColorRole.ButtonText))
+            y = top
             for row in range(first, last + 1):
-                option.rect = QRect(0, y, width, height)
-                option.section = row
-                option.text = str(row + 1)
-                style.drawControl(QStyle.ControlElement.CE_Header, option, painter, self)
+                static, text_width, text_height = self._number(row + 1)
+                painter.drawStaticText(
+                    QPointF((width - text_width) / 2, y + (height - text_height) / 2), static
+                )
                 y += height
         finally:
             painter.end()
@@ -1232,6 +1277,8 @@ class ItemTableView(QTableView):
             y = top
             # Runs of rows drawn as cells (y from, y to): the only ones with column lines.
             celled: list[list[int]] = []
+            row_left = columns[0][1]
+            row_width = columns[-1][1] + columns[-1][2] - row_left
             render_until = time.perf_counter() + RENDER_IN_PAINT_BUDGET_S
             render_later: list[int] = []
             for row in range(first_row, last_row + 1):
@@ -1269,6 +1316,9 @@ class ItemTableView(QTableView):
                     celled[-1][1] = y + height
                 else:
                     celled.append([y, y + height])
+                row_filled = row % 2 == 1 and cells is not None
+                if row_filled:  # one call for the row, not one per cell
+                    painter.fillRect(row_left, y, row_width, height - grid, paints.alternate_base)
                 for column, x, width in columns:
                     if cells is None:
                         cell, state = model.cell(row, column)
@@ -1285,6 +1335,7 @@ class ItemTableView(QTableView):
                         selected,
                         paints,
                         metrics,
+                        row_filled=row_filled,
                     )
                 y += height
             if show_grid:

@@ -18,6 +18,7 @@ from podio_desk.ui.item_table import (
     ItemTableModel,
     ItemTableView,
     Roles,
+    RowNumberHeader,
     RowState,
 )
 
@@ -266,6 +267,41 @@ def test_row_numbers_and_a_font_change_repaint(qtbot, model):
     assert not view.cell_delegate._texts
     view.viewport().grab()
     assert view.cell_delegate._texts
+
+
+def test_row_numbers_are_drawn_on_one_style_drawn_section_tiled_down_the_header(qtbot, model):
+    """The style draws one empty section once; each repaint tiles it and draws the numbers."""
+    from PySide6.QtGui import QPalette
+
+    view = shown_view(qtbot, model, 500, 300)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    header = view.verticalHeader()
+    assert isinstance(header, RowNumberHeader)
+    image = header.viewport().grab().toImage()
+    tile = header._tile
+    assert tile is not None
+    tile_image = tile.toImage()
+    height = header.defaultSectionSize()
+    ratio = tile.devicePixelRatio()
+    for row in range(3):  # every section: the style's background at its edges, a number inside
+        top = header.sectionViewportPosition(row)
+        for x, y in ((2, 1), (2, height - 2)):
+            assert image.pixelColor(round(x * ratio), round((top + y) * ratio)) == (
+                tile_image.pixelColor(round(x * ratio), round(y * ratio))
+            )
+        middle = [
+            image.pixelColor(round(x * ratio), round((top + height // 2) * ratio))
+            for x in range(header.width())
+        ]
+        blank = tile_image.pixelColor(round(2 * ratio), round(height // 2 * ratio))
+        assert any(colour != blank for colour in middle)
+    header.viewport().grab()
+    assert header._tile is tile  # drawn once, reused by every repaint
+    palette = header.palette()
+    palette.setColor(QPalette.ColorRole.Button, palette.color(QPalette.ColorRole.Button).darker())
+    header.setPalette(palette)
+    header.viewport().grab()
+    assert header._tile is not tile  # a new palette, a new section
 
 
 @pytest.mark.parametrize("budget", [0.0, 1.0])
