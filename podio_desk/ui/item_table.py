@@ -1360,7 +1360,12 @@ class ItemTableView(QTableView):
     async def lay_out_ahead(self, rows: Sequence[tuple[Cell, ...]]) -> None:
         """Lay out the texts of freshly rendered rows for drawing, a few dozen per loop turn,
         before they are shown: a text drawn for the first time costs ~33 µs against ~7.5 µs
-        laid out, so a screen of new rows would otherwise cost one long repaint."""
+        laid out, so a screen of new rows would otherwise cost one long repaint.
+
+        Worker threads wait during each batch (`FOREGROUND`), as during a paint: every text
+        laid out is a Qt call that hands the GIL back, and a worker parsing a page took it each
+        time (py-spy: the UI thread spent more time waiting for the GIL here than in the
+        table's repaints while the user scrolled through pages being parsed)."""
         header = self.horizontalHeader()
         grid = 1 if self.showGrid() else 0
         widths = [
@@ -1371,19 +1376,25 @@ class ItemTableView(QTableView):
         metrics = self.fontMetrics()
         delegate = self.cell_delegate
         since_turn = 0
-        for cells in rows:
-            for column, width in widths:
-                if column >= len(cells):
-                    continue
-                cell = cells[column]
-                if not cell.text or cell.progress is not None or cell.deleted:
-                    continue
-                chip = cell.color is not None
-                delegate.lay_out(cell.text, width - 12 if chip else width, metrics)
-                since_turn += 1
-                if since_turn >= LAYOUTS_PER_TURN:
-                    since_turn = 0
-                    await asyncio.sleep(0)
+        FOREGROUND.foreground_busy()
+        try:
+            for cells in rows:
+                for column, width in widths:
+                    if column >= len(cells):
+                        continue
+                    cell = cells[column]
+                    if not cell.text or cell.progress is not None or cell.deleted:
+                        continue
+                    chip = cell.color is not None
+                    delegate.lay_out(cell.text, width - 12 if chip else width, metrics)
+                    since_turn += 1
+                    if since_turn >= LAYOUTS_PER_TURN:
+                        since_turn = 0
+                        FOREGROUND.foreground_idle()  # workers go on between batches
+                        await asyncio.sleep(0)
+                        FOREGROUND.foreground_busy()
+        finally:
+            FOREGROUND.foreground_idle()
 
     def _grid_colour(self) -> QColor:
         option = QStyleOptionViewItem()

@@ -21,6 +21,7 @@ from podio_desk.ui.item_table import (
     RowNumberHeader,
     RowState,
 )
+from tests.plugins.qt import run_async
 
 pytestmark = pytest.mark.gui
 
@@ -327,6 +328,32 @@ def test_a_repaint_renders_rows_of_loaded_pages_within_its_budget(
     assert cells is not None
     assert cells[0].text == "Item 90"
     qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)  # rows from 100: next page
+
+
+def test_worker_threads_wait_while_texts_are_laid_out(qtbot, model, monkeypatch):
+    """Laying texts out ahead is Qt work on the UI thread like a paint: the gate that worker
+    threads honour between items is closed during each batch and open between batches."""
+    from podio_desk.services.paging import FOREGROUND
+
+    view = shown_view(qtbot, model, 600, 400)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    delegate = view.cell_delegate
+    gate_closed: list[bool] = []
+    lay_out = delegate.lay_out
+
+    def recording_lay_out(*args: object) -> None:
+        gate_closed.append(FOREGROUND.is_busy)
+        lay_out(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(delegate, "lay_out", recording_lay_out)
+    rows = [
+        tuple(Cell(f"Text {row}.{column}") for column in range(model.columnCount()))
+        for row in range(item_table.LAYOUTS_PER_TURN)
+    ]
+    run_async(view.lay_out_ahead(rows))
+    assert len(gate_closed) > item_table.LAYOUTS_PER_TURN  # more than one batch
+    assert all(gate_closed)
+    assert not FOREGROUND.is_busy
 
 
 def test_new_rows_are_laid_out_before_they_are_shown(qtbot, model, reader):
