@@ -153,6 +153,9 @@ def configure_qapplication(qapp: QApplication) -> None:
 
 
 def create_qapplication(argv: list[str] | None = None) -> QApplication:
+    from podio_desk.ui.paint_policy import draw_on_the_ui_thread
+
+    draw_on_the_ui_thread()  # before the first paint: Qt reads it once
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         qapp = existing
