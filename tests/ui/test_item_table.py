@@ -377,3 +377,21 @@ def test_new_rows_are_laid_out_before_they_are_shown(qtbot, model, reader):
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert seen[0]
     qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+
+
+def test_chip_backgrounds_are_drawn_once_per_colour_and_size(qtbot):
+    """A category chip's rounded background is drawn once and then copied: no antialiased
+    path fill per cell per repaint."""
+    from PySide6.QtGui import QColor
+
+    delegate = item_table.CellDelegate()
+    delegate.set_pixel_ratio(2.0)
+    chip = delegate.chip_background("3D7FD6", 40, 18)
+    assert delegate.chip_background("3D7FD6", 40, 18) is chip
+    assert delegate.chip_background("3D7FD6", 41, 18) is not chip
+    assert chip.deviceIndependentSize().toSize().width() == 40
+    image = chip.toImage()
+    assert image.pixelColor(40, 18) == QColor("#3d7fd6")  # the middle, in device pixels
+    assert image.pixelColor(0, 0).alpha() == 0  # a rounded corner: nothing drawn there
+    delegate.set_pixel_ratio(1.0)
+    assert delegate.chip_background("3D7FD6", 40, 18) is not chip  # another screen
