@@ -889,11 +889,13 @@ def _start_below_the_window(process: multiprocessing.process.BaseProcess) -> Non
 class SyncProcess:
     """A sync process, started before its sync: it waits for one job (`run`) and ends.
 
-    Starting a process costs the window: the starting thread holds the GIL while the child is
-    created, and the new interpreter's start-up competes for the CPU. Measured in the UI bench,
-    a sync that started its own process stalled the window 16-26 ms at its start. Started ahead
-    (`AccountWorkspace.prepare_sync`, when an app is opened), that cost is paid while the window
-    has nothing else to do, and the sync begins with a process that is ready.
+    Starting a process costs the window even from a worker thread: while the child is created
+    and its interpreter starts, the UI thread's timers fired 9-11 ms late (measured), and in the
+    UI bench a sync that started its own process stalled the window 16-26 ms at its start
+    (posix_spawn through ctypes, without the GIL, measured no better than multiprocessing's
+    own start). Started ahead (`AccountWorkspace.prepare_sync`, a moment after an app opens),
+    that cost is paid while the window has little else to do, and the sync begins with a
+    process that is ready.
     """
 
     def __init__(self) -> None:

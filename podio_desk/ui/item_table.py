@@ -1116,13 +1116,21 @@ class RowNumberHeader(QHeaderView):
         self.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.setHighlightSections(False)
         self._tile: QPixmap | None = None
-        self._tile_key: tuple[int, int, float, int, str] | None = None
+        self._tile_key: tuple[int, int, float, int, str, str] | None = None
         self._numbers: dict[int, tuple[QStaticText, float, float]] = {}
 
     def section_tile(self, width: int, height: int) -> QPixmap:
-        """One empty section as the style draws it, made once per size, palette and style."""
+        """One empty section as the style draws it, made once per size, palette, style and
+        font (the numbers are laid out again with it)."""
         ratio = self.devicePixelRatioF()
-        key = (width, height, ratio, self.palette().cacheKey(), self.style().objectName())
+        key = (
+            width,
+            height,
+            ratio,
+            self.palette().cacheKey(),
+            self.style().objectName(),
+            self.font().key(),
+        )
         if self._tile is None or self._tile_key != key:
             tile = QPixmap(max(1, round(width * ratio)), max(1, round(height * ratio)))
             tile.setDevicePixelRatio(ratio)
@@ -1138,7 +1146,7 @@ class RowNumberHeader(QHeaderView):
             finally:
                 painter.end()
             self._tile, self._tile_key = tile, key
-            self._numbers.clear()  # the font may have changed with the style
+            self._numbers.clear()  # laid out for the old font
         return self._tile
 
     def _number(self, number: int) -> tuple[QStaticText, float, float]:

@@ -303,6 +303,12 @@ def test_row_numbers_are_drawn_on_one_style_drawn_section_tiled_down_the_header(
     header.setPalette(palette)
     header.viewport().grab()
     assert header._tile is not tile  # a new palette, a new section
+    tile = header._tile
+    font = header.font()
+    font.setPointSize(font.pointSize() + 4)
+    header.setFont(font)
+    header.viewport().grab()
+    assert header._tile is not tile  # a new font: the numbers are laid out again
 
 
 @pytest.mark.parametrize("budget", [0.0, 1.0])
