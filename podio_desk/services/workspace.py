@@ -33,6 +33,7 @@ from podio_desk.services.paging import (
     PageQuery,
     WorkerLoop,
     parse_item_page,
+    release_gradually,
 )
 from podio_desk.services.queries import QueryService
 from podio_desk.services.sync import (
@@ -380,7 +381,11 @@ class _CachePages:
         page = await self._owner.queries.read_page(query, offset, limit)
         if page is None:
             return None
-        return Page(page.offset, page.total, light_items(page.items), page.origin)
+        full = list(page.items)
+        light: Page[Item] = Page(page.offset, page.total, light_items(full), page.origin)
+        del page  # `full` holds the last references to the items' JSON now
+        release_gradually(full)
+        return light
 
 
 class _ApiPages:
@@ -416,22 +421,32 @@ class _ApiPages:
 
         async def parse() -> ItemPage:
             page = parse_item_page(content, offset, app=app, app_id=query.app_id)
+            full = list(page.items)
+            light = dataclasses.replace(page, items=light_items(full))
+            del page  # `full` holds the last references to the items' JSON now
             # What was seen once stays readable offline; the table need not wait for it.
             # While the app's sync runs, it writes these items itself.
-            if page.items and query.app_id not in owner.syncing:
-                worker.spawn(write_through(page.items))
-            return light_page(page)
+            if full and query.app_id not in owner.syncing:
+                worker.spawn(write_through(full))
+            else:
+                release_gradually(full)
+            return light
 
-        async def write_through(items: Sequence[Item]) -> None:
-            # In small transactions, stepping aside while the window paints (FOREGROUND).
-            for start in range(0, len(items), WRITE_THROUGH_CHUNK):
+        async def write_through(items: list[Item]) -> None:
+            # In small transactions, stepping aside while the window paints (FOREGROUND);
+            # each written item is let go of at once (see release_gradually).
+            items.reverse()
+            while items:
                 if query.app_id in owner.syncing:
-                    return  # a sync started meanwhile: it writes these items itself
+                    # A sync started meanwhile: it writes these items itself.
+                    release_gradually(items)
+                    return
                 records = []
-                for item in items[start : start + WRITE_THROUGH_CHUNK]:
+                for _ in range(min(WRITE_THROUGH_CHUNK, len(items))):
                     FOREGROUND.yield_to_foreground()
-                    records.append(record_from_item(item, query.app_id))
+                    records.append(record_from_item(items.pop(), query.app_id))
                 await cache.items.upsert(records)
+                release_gradually(records)
 
         try:
             page = await worker.run(parse())
@@ -449,7 +464,11 @@ class _ApiPages:
             search=query.search,
         )
         found = await queries.page(item_query, offset, limit)
-        return Page(offset, found.filtered, light_items(found.items), "cache")
+        full = list(found.items)
+        light: Page[Item] = Page(offset, found.filtered, light_items(full), "cache")
+        del found  # `full` holds the last references to the items' JSON now
+        release_gradually(full)
+        return light
 
 
 def light_items(items: Sequence[Item]) -> tuple[Item, ...]:
@@ -457,10 +476,6 @@ def light_items(items: Sequence[Item]) -> tuple[Item, ...]:
     is most of an item's memory (100 000 rows scrolled through must stay well under 300 MB;
     the cache keeps the JSON, the editor reads it from there)."""
     return tuple(dataclasses.replace(item, raw={}) for item in items)
-
-
-def light_page(page: ItemPage) -> ItemPage:
-    return dataclasses.replace(page, items=light_items(page.items))
 
 
 class _ClientSyncCalls:

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from podio_desk.services.paging import NotAvailableOfflineError, Page, PageQuery, PageSource
+from podio_desk.services.paging import (
+    NotAvailableOfflineError,
+    Page,
+    PageQuery,
+    PageSource,
+    release_gradually,
+)
 
 
 @dataclass
@@ -205,6 +211,24 @@ def test_pages_dropped_from_memory_are_freed_a_slice_per_loop_turn():
     assert alive[-1] == 0
     assert alive[0] > 0  # not all freed in the turn that stored the next page
     assert any(0 < count < 500 for count in alive)  # a slice at a time
+
+
+def test_release_gradually_frees_one_element_at_a_time():
+    """Each element is freed while the others are still held: a worker thread never frees a
+    whole page's object graph in one go (that holds the GIL for milliseconds)."""
+    import weakref
+
+    class Node:
+        pass
+
+    nodes = [Node() for _ in range(5)]
+    left_when_freed: list[int] = []
+    for node in nodes:
+        weakref.finalize(node, lambda: left_when_freed.append(len(nodes)))
+    del node
+    release_gradually(nodes)
+    assert nodes == []
+    assert left_when_freed == [4, 3, 2, 1, 0]
 
 
 def test_filters_are_frozen_and_hashable():
