@@ -224,6 +224,7 @@ def _import_main_parts() -> None:
         "podio_desk.services.accounts",
         "podio_desk.ui.gc_policy",
         "podio_desk.ui.malloc_policy",
+        "podio_desk.ui.sched_policy",
         "podio_desk.ui.desk_controller",
     ):
         importlib.import_module(module)
@@ -245,8 +246,10 @@ async def start_main_parts(
     from podio_desk.ui.desk_controller import DeskController
     from podio_desk.ui.gc_policy import MainThreadGarbageCollector
     from podio_desk.ui.malloc_policy import keep_freed_memory
+    from podio_desk.ui.sched_policy import respond_first
 
     keep_freed_memory()
+    respond_first()  # this is the UI thread (after the window shows: ctypes loads in ~5 ms)
     collector = MainThreadGarbageCollector(
         desk.window, busy=lambda: bool(desk.tasks.running_names())
     ).install()

@@ -7,6 +7,10 @@ value, so the workers can step back for the UI thread alone. The lower priority 
 worker that holds the GIL must still get a CPU ahead of the sync process (nice 10) and
 everything else in the background, or the UI thread would wait for the GIL instead.
 Elsewhere this does nothing.
+
+A thread's time slice (Linux 6.12+, the EEVDF scheduler) is chosen the same way: the UI thread
+asks for short ones (ui/sched_policy.py), and threads it starts inherit them, so a worker
+lowered here goes back to the kernel's default slice.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from typing import Any
 
 # How much lower than the window a background thread of its process runs (nice increment).
 BACKGROUND_THREAD_NICENESS = 5
@@ -27,5 +32,83 @@ def lower_this_thread(increment: int = BACKGROUND_THREAD_NICENESS) -> bool:
         return False
     with contextlib.suppress(OSError):
         os.nice(increment)
+        set_this_threads_slice(DEFAULT_SLICE)
         return True
     return False
+
+
+# For set_this_threads_slice: the kernel's own default.
+DEFAULT_SLICE = 0
+_SCHED_OTHER = 0
+# sched_setattr and sched_getattr system call numbers per machine (asm/unistd_64.h).
+_SCHED_ATTR_CALLS = {"x86_64": (314, 315), "aarch64": (274, 275)}
+
+
+def _sched_attr_calls() -> tuple[Any, type[Any], int, int] | None:
+    """libc's syscall(), struct sched_attr, and the set and get call numbers (Linux)."""
+    if not _PER_THREAD:
+        return None
+    numbers = _SCHED_ATTR_CALLS.get(os.uname().machine)
+    if numbers is None:
+        return None
+    import ctypes  # here: ~5 ms to load, and only Linux needs it
+
+    class SchedAttr(ctypes.Structure):
+        """struct sched_attr (SCHED_ATTR_SIZE_VER1, 56 bytes)."""
+
+        _fields_ = [
+            ("size", ctypes.c_uint32),
+            ("sched_policy", ctypes.c_uint32),
+            ("sched_flags", ctypes.c_uint64),
+            ("sched_nice", ctypes.c_int32),
+            ("sched_priority", ctypes.c_uint32),
+            ("sched_runtime", ctypes.c_uint64),
+            ("sched_deadline", ctypes.c_uint64),
+            ("sched_period", ctypes.c_uint64),
+            ("sched_util_min", ctypes.c_uint32),
+            ("sched_util_max", ctypes.c_uint32),
+        ]
+
+    try:
+        syscall = ctypes.CDLL(None, use_errno=True).syscall
+    except (OSError, AttributeError):
+        return None
+    return syscall, SchedAttr, *numbers
+
+
+def this_threads_slice_ns() -> int | None:
+    """The calling thread's time slice as the kernel reports it (None where unknown)."""
+    calls = _sched_attr_calls()
+    if calls is None:
+        return None
+    import ctypes
+
+    syscall, attr_type, _set, get = calls
+    attr = attr_type()
+    if syscall(get, 0, ctypes.byref(attr), ctypes.sizeof(attr), 0) != 0:
+        return None
+    return int(attr.sched_runtime)
+
+
+def set_this_threads_slice(slice_ns: int) -> bool:
+    """Ask for time slices of `slice_ns` (0.1-100 ms; `DEFAULT_SLICE`: the kernel's) for the
+    calling thread, keeping its nice value; True when the kernel took it. Threads on another
+    policy than the normal one (real-time, idle) are someone's deliberate choice: left alone."""
+    calls = _sched_attr_calls()
+    if calls is None:
+        return False
+    import ctypes
+
+    syscall, attr_type, set_attr, get = calls
+    current = attr_type()
+    if syscall(get, 0, ctypes.byref(current), ctypes.sizeof(current), 0) != 0:
+        return False
+    if current.sched_policy != _SCHED_OTHER:
+        return False
+    wanted = attr_type(
+        size=ctypes.sizeof(attr_type),
+        sched_policy=_SCHED_OTHER,
+        sched_nice=current.sched_nice,
+        sched_runtime=slice_ns,
+    )
+    return bool(syscall(set_attr, 0, ctypes.byref(wanted), 0) == 0)
