@@ -16,6 +16,7 @@ lowered here goes back to the kernel's default slice.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from typing import Any
@@ -46,8 +47,11 @@ _SCHED_ATTR_CALLS = {"x86_64": (314, 315), "aarch64": (274, 275)}
 
 def _sched_attr_calls() -> tuple[Any, type[Any], int, int] | None:
     """libc's syscall(), struct sched_attr, and the set and get call numbers (Linux)."""
-    if not _PER_THREAD:
-        return None
+    return _load_sched_attr_calls() if _PER_THREAD else None
+
+
+@functools.cache
+def _load_sched_attr_calls() -> tuple[Any, type[Any], int, int] | None:
     numbers = _SCHED_ATTR_CALLS.get(os.uname().machine)
     if numbers is None:
         return None

@@ -8,8 +8,8 @@ CPU does not change (that is what nice values set); what changes is how long the
 waits for a CPU when a timer or a socket wakes it while the sync process, the page parser and
 everything else keep both cores of a laptop busy. Threads started later inherit the slice;
 the background ones go back to the default when they lower themselves
-(domain/threads.py). Older kernels accept the call and keep their default slice; other
-systems have no such call, and this does nothing there.
+(domain/threads.py). Older kernels ignore the slice or refuse the call, and nothing
+changes; other systems have no such call, and this does nothing there.
 """
 
 from __future__ import annotations
