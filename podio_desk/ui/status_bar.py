@@ -180,6 +180,13 @@ def format_eta(seconds: float | None) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min left"
 
 
+# The progress bar is sized for this text up front (a sync of up to 999 999 items with an ETA
+# in minutes), and for longer texts when they come.
+WIDEST_USUAL_PROGRESS = "999,999/999,999 · 59 min 59 s left"
+# The style's frame and chunk margins around the text.
+PROGRESS_TEXT_PADDING = 24
+
+
 class JobsWidget(QWidget):
     """The running jobs: the newest one's label, a progress bar with ETA, a cancel button."""
 
@@ -194,9 +201,9 @@ class JobsWidget(QWidget):
         layout.setSpacing(4)
         self.label = QLabel(self)
         self.bar = QProgressBar(self)
-        self.bar.setMaximumWidth(160)
         self.bar.setMaximumHeight(16)
         self.bar.setTextVisible(True)
+        self._fit_bar_to(WIDEST_USUAL_PROGRESS)
         self.cancel_button = QToolButton(self)
         self.cancel_button.setText("✕")
         self.cancel_button.setToolTip("Cancel")
@@ -243,12 +250,20 @@ class JobsWidget(QWidget):
             self.bar.setValue(min(job.done, job.total))
             eta = format_eta(job.eta_seconds(time.monotonic()))
             self.bar.setFormat(f"{job.done:,}/{job.total:,}" + (f" · {eta}" if eta else ""))
+            self._fit_bar_to(self.bar.text())
             self.bar.setToolTip(f"{job.label}: {job.done:,} of {job.total:,}. {eta}")
         else:
             self.bar.setRange(0, 0)
             self.bar.setFormat("")
         self.cancel_button.setVisible(job.on_cancel is not None)
         self.setVisible(True)
+
+    def _fit_bar_to(self, text: str) -> None:
+        """Widen the bar to show `text` whole; it never narrows while jobs run, so progress
+        updates do not lay the status bar out again."""
+        needed = self.bar.fontMetrics().horizontalAdvance(text) + PROGRESS_TEXT_PADDING
+        if needed > self.bar.minimumWidth():
+            self.bar.setFixedWidth(needed)
 
     def _cancel_current(self) -> None:
         if not self._jobs:

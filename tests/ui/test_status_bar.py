@@ -104,3 +104,27 @@ def test_jobs_show_progress_eta_and_cancel(qtbot):
     assert format_eta(None) == ""
     moment = datetime.now(UTC) + timedelta(seconds=1)
     assert moment > datetime.now(UTC)
+
+
+def test_the_progress_text_is_never_clipped(qtbot):
+    """The bar is wide enough for a 100 000-item sync with its ETA from the start, so updates
+    do not resize it, and it widens for a longer text rather than cut it."""
+    from podio_desk.ui.status_bar import PROGRESS_TEXT_PADDING
+
+    bar = StatusIndicators()
+    qtbot.addWidget(bar)
+    bar.show()
+    jobs = bar.jobs
+    jobs.start("sync:1", "Syncing Tickets", on_cancel=lambda: None)
+    jobs.progress("sync:1", 6000, 100_000, eta=2511)
+    text = jobs.bar.text()
+    assert text == "6,000/100,000 · 41 min 51 s left"
+    width = jobs.bar.width()
+    assert width >= jobs.bar.fontMetrics().horizontalAdvance(text) + PROGRESS_TEXT_PADDING
+    jobs.progress("sync:1", 99_000, 100_000, eta=12)
+    assert jobs.bar.width() == width  # no relayout per update
+    jobs.progress("sync:1", 1_000_000, 12_000_000, eta=40_000)
+    longer = jobs.bar.text()
+    assert jobs.bar.minimumWidth() >= (
+        jobs.bar.fontMetrics().horizontalAdvance(longer) + PROGRESS_TEXT_PADDING
+    )
