@@ -186,8 +186,9 @@ class Heartbeat:
     def start(self) -> None:
         self.clock.start()
         self.last = self.clock.nsecsElapsed()
-        # Ticks over SLOW_TICK_MS as CLOCK_MONOTONIC spans with their lateness, to line them
-        # up with the outside watchers; late_spans: the ones over REPORT_STALLS_OVER_MS.
+        # Ticks later than the canary's threshold (machine_canary.REPORT_MS) as CLOCK_MONOTONIC
+        # spans with their lateness, to line them up with the outside watchers; late_spans:
+        # the spans of the ticks over REPORT_STALLS_OVER_MS.
         self.monotonic_offset_ns = time.monotonic_ns() - self.last
         self.slow: list[tuple[int, int, float]] = []
         self.late_spans: list[tuple[int, int]] = []
