@@ -866,7 +866,7 @@ class CellDelegate(QStyledItemDelegate):
         self._chip_text = QColor("#202020")
         self._progress_fill = QColor("#3d7fd6")
         self._progress_back = QColor("#e6e9ef")
-        self._texts: dict[tuple[str, int], tuple[QStaticText, float, float]] = {}
+        self._texts: OrderedDict[tuple[str, int], tuple[QStaticText, float, float]] = OrderedDict()
         self._chips: dict[tuple[str, int, int, float], QPixmap] = {}
         self._pixel_ratio = 1.0
 
@@ -965,14 +965,19 @@ class CellDelegate(QStyledItemDelegate):
         draws glyphs; eliding and laying out every cell on every repaint cost half of it."""
         key = (text, width)
         laid_out = self._texts.get(key)
-        if laid_out is None:
-            if len(self._texts) >= TEXT_CACHE_SIZE:
-                self._texts.clear()
-            static = QStaticText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
-            static.setTextFormat(Qt.TextFormat.PlainText)
-            size = static.size()
-            laid_out = (static, size.width(), size.height())
-            self._texts[key] = laid_out
+        if laid_out is not None:
+            self._texts.move_to_end(key)
+            return laid_out
+        static = QStaticText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
+        static.setTextFormat(Qt.TextFormat.PlainText)
+        size = static.size()
+        laid_out = (static, size.width(), size.height())
+        self._texts[key] = laid_out
+        # The least recently drawn goes, one at a time: emptied whole when full, the cache
+        # lost the texts just laid out ahead for the screen, and the next repaint laid out
+        # all of them again (~7 ms; every few pages while the user jumps through the app).
+        if len(self._texts) > TEXT_CACHE_SIZE:
+            self._texts.popitem(last=False)
         return laid_out
 
     def forget_laid_out_texts(self) -> None:

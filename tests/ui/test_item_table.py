@@ -270,6 +270,23 @@ def test_row_numbers_and_a_font_change_repaint(qtbot, model):
     assert view.cell_delegate._texts
 
 
+def test_laid_out_texts_go_least_recently_drawn_first_never_all_at_once(qtbot, monkeypatch):
+    """A full cache of laid-out texts lets go of the oldest one: the texts of the screen,
+    laid out ahead or just drawn, stay laid out (emptied whole, the next repaint laid out
+    every visible text again)."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    monkeypatch.setattr(item_table, "TEXT_CACHE_SIZE", 3)
+    delegate = item_table.CellDelegate()
+    metrics = QFontMetrics(QFont())
+    for text in ("a", "b", "c"):
+        delegate.lay_out(text, 100, metrics)
+    first_a = delegate._laid_out("a", 100, metrics)[0]  # drawn again: now the most recent
+    delegate.lay_out("d", 100, metrics)
+    assert list(delegate._texts) == [("c", 100), ("a", 100), ("d", 100)]
+    assert delegate._laid_out("a", 100, metrics)[0] is first_a  # not laid out again
+
+
 def test_row_numbers_are_drawn_on_one_style_drawn_section_tiled_down_the_header(qtbot, model):
     """The style draws one empty section once; each repaint tiles it and draws the numbers."""
     from PySide6.QtGui import QPalette
