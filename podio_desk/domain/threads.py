@@ -80,39 +80,41 @@ def _load_sched_attr_calls() -> tuple[Any, type[Any], int, int] | None:
     return syscall, SchedAttr, *numbers
 
 
-def this_threads_slice_ns() -> int | None:
-    """The calling thread's time slice as the kernel reports it (None where unknown)."""
+def _this_threads_sched_attr() -> tuple[Any, Any, int] | None:
+    """The calling thread's struct sched_attr, with libc's syscall() and the set call's
+    number to change it (None where unknown)."""
     calls = _sched_attr_calls()
     if calls is None:
         return None
     import ctypes
 
-    syscall, attr_type, _set, get = calls
+    syscall, attr_type, set_attr, get = calls
     attr = attr_type()
     if syscall(get, 0, ctypes.byref(attr), ctypes.sizeof(attr), 0) != 0:
         return None
-    return int(attr.sched_runtime)
+    return attr, syscall, set_attr
+
+
+def this_threads_slice_ns() -> int | None:
+    """The calling thread's time slice as the kernel reports it (None where unknown)."""
+    current = _this_threads_sched_attr()
+    return None if current is None else int(current[0].sched_runtime)
 
 
 def set_this_threads_slice(slice_ns: int) -> bool:
     """Ask for time slices of `slice_ns` (0.1-100 ms; `DEFAULT_SLICE`: the kernel's) for the
     calling thread, keeping its nice value; True when the kernel took it. Threads on another
     policy than the normal one (real-time, idle) are someone's deliberate choice: left alone."""
-    calls = _sched_attr_calls()
-    if calls is None:
+    current = _this_threads_sched_attr()
+    if current is None or current[0].sched_policy != _SCHED_OTHER:
         return False
     import ctypes
 
-    syscall, attr_type, set_attr, get = calls
-    current = attr_type()
-    if syscall(get, 0, ctypes.byref(current), ctypes.sizeof(current), 0) != 0:
-        return False
-    if current.sched_policy != _SCHED_OTHER:
-        return False
-    wanted = attr_type(
-        size=ctypes.sizeof(attr_type),
+    attr, syscall, set_attr = current
+    wanted = type(attr)(
+        size=ctypes.sizeof(attr),
         sched_policy=_SCHED_OTHER,
-        sched_nice=current.sched_nice,
+        sched_nice=attr.sched_nice,
         sched_runtime=slice_ns,
     )
     return bool(syscall(set_attr, 0, ctypes.byref(wanted), 0) == 0)
