@@ -249,7 +249,7 @@ async def start_main_parts(
     from podio_desk.ui.sched_policy import respond_first
 
     keep_freed_memory()
-    respond_first()  # this is the UI thread (after the window shows: ctypes loads in ~5 ms)
+    respond_first()  # this is the UI thread; 0.1 ms (ctypes came in with the main parts)
     collector = MainThreadGarbageCollector(
         desk.window, busy=lambda: bool(desk.tasks.running_names())
     ).install()
