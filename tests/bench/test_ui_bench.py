@@ -186,16 +186,19 @@ class Heartbeat:
     def start(self) -> None:
         self.clock.start()
         self.last = self.clock.nsecsElapsed()
-        # Ticks later than the canary's threshold (machine_canary.REPORT_MS) as CLOCK_MONOTONIC
-        # spans with their lateness, to line them up with the outside watchers; late_spans:
-        # the spans of the ticks over REPORT_STALLS_OVER_MS.
+        # Ticks later than the canary's threshold (machine_canary.REPORT_MS) or the report's,
+        # as CLOCK_MONOTONIC spans with their lateness, to line them up with the watchers.
         self.monotonic_offset_ns = time.monotonic_ns() - self.last
         self.slow: list[tuple[int, int, float]] = []
-        self.late_spans: list[tuple[int, int]] = []
         self.last_cpu = time.thread_time()
         self.last_queued = self._queued_ms()
         self.last_steal = self._steal_ms()
         self.timer.start()
+
+    @property
+    def late_spans(self) -> list[tuple[int, int]]:
+        """The CLOCK_MONOTONIC spans of the ticks reported late (`late`), in order."""
+        return [(since, until) for since, until, gap in self.slow if gap > REPORT_STALLS_OVER_MS]
 
     def stop(self) -> None:
         self.timer.stop()
@@ -266,9 +269,7 @@ class Heartbeat:
             late = (round(now / 1e9, 2), round(gap), round(ran))
             traced = (*late, round(waited_for_cpu), round(stolen))
             self.late.append(traced if self.schedstat else late)
-            offset = self.monotonic_offset_ns
-            self.late_spans.append((offset + self.last_tick_at, offset + now))
-        if gap > machine_canary.REPORT_MS:
+        if gap > min(machine_canary.REPORT_MS, REPORT_STALLS_OVER_MS):
             offset = self.monotonic_offset_ns
             self.slow.append((offset + self.last_tick_at, offset + now, gap))
         self.worst = max(self.worst, gap)
