@@ -214,6 +214,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._opening_task: asyncio.Task[Any] | None = None
         self._render_tasks: set[asyncio.Task[None]] = set()
         self._rendering_rows: set[int] = set()  # loaded rows a worker is rendering
+        self._margin_task: asyncio.Task[None] | None = None
         self.visible_rows: Callable[[], tuple[int, int] | None] | None = None
         # The view's preparation of freshly rendered rows for drawing (texts laid out a few
         # at a time), awaited before they are shown.
@@ -274,6 +275,8 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         free_later(in_slices(list(self._cells.values())))
         self._cells.clear()
         self._rendering_rows.clear()
+        if self._margin_task is not None:
+            self._margin_task.cancel()  # laying out texts of rows no longer shown
 
     def set_source(self, source: PageSource[T]) -> None:
         """Read from another source (another account); shows nothing until `show_query`."""
@@ -401,9 +404,15 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             task.cancel()
         for render in self._render_tasks:
             render.cancel()
+        if self._margin_task is not None:
+            self._margin_task.cancel()
 
     async def aclose(self) -> None:
-        tasks = [task for task in (self._opening_task, *self._render_tasks) if task is not None]
+        tasks = [
+            task
+            for task in (self._opening_task, self._margin_task, *self._render_tasks)
+            if task is not None
+        ]
         self.close()
         await self._source.aclose()
         for task in tasks:
@@ -616,17 +625,60 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             log.exception("Cannot render rows %d-%d ahead of the repaint", first, last)
         if generation != self._source.generation:
             return  # another query is shown: its own pages repaint
+        margin: list[tuple[int, tuple[Cell, ...]]] = []
         if columns is self._columns:
             for row, item, cells in rendered:
                 if row not in self._cells and self._source.row(row) is item:
                     self._keep_cells(row, item, cells)
             if self.prepare_rows is not None and rendered:
-                await self.prepare_rows([cells for _row, _item, cells in rendered])
+                # The rows on screen are laid out and shown first; the margin after, in the
+                # background (it is most of the work, and wasted when the user jumps on).
+                visible = self.visible_rows() if self.visible_rows is not None else None
+                on_screen = [
+                    cells
+                    for row, _item, cells in rendered
+                    if visible is None or visible[0] <= row <= visible[1]
+                ]
+                if visible is not None:
+                    margin = [
+                        (row, cells)
+                        for row, _item, cells in rendered
+                        if not visible[0] <= row <= visible[1]
+                    ]
+                await self.prepare_rows(on_screen)
                 if generation != self._source.generation:
                     return
         if first < self._rows:
             self._emit_rows_changed(first, min(last, self._rows - 1))
         self._set_loading(self._busy(finishing=asyncio.current_task()))
+        if margin:
+            self._lay_out_margin_later(margin)
+
+    def _lay_out_margin_later(self, rows: list[tuple[int, tuple[Cell, ...]]]) -> None:
+        """Lay out the texts of rendered rows just off screen, nearest first, in a task of
+        its own that the next landed page replaces (the user has moved on by then)."""
+        previous = self._margin_task
+        if previous is not None and not previous.done():
+            previous.cancel()
+        self._margin_task = asyncio.get_running_loop().create_task(
+            self._lay_out_margin(rows), name=f"lay-out-margin:{rows[0][0]}"
+        )
+
+    async def _lay_out_margin(self, rows: list[tuple[int, tuple[Cell, ...]]]) -> None:
+        visible = self.visible_rows() if self.visible_rows is not None else None
+        if visible is None or self.prepare_rows is None:
+            return
+        first, last = visible
+
+        def distance(row: int) -> int:
+            return first - row if row < first else row - last
+
+        near = sorted(
+            (entry for entry in rows if distance(entry[0]) <= PRERENDER_MARGIN_ROWS),
+            key=lambda entry: distance(entry[0]),
+        )
+        if near:
+            await self.prepare_rows([cells for _row, cells in near])
 
     def _on_total(self, generation: int, total: int) -> None:
         if generation == self._source.generation and self._rows != total:

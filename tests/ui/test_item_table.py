@@ -402,6 +402,57 @@ def test_new_rows_are_laid_out_before_they_are_shown(qtbot, model, reader):
     qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
 
 
+def test_rows_on_screen_are_shown_before_the_margin_is_laid_out(qtbot, model, reader):
+    """A landed page's rows on screen are laid out and shown first; the rows rendered just
+    off screen are laid out after, nearest first, in a task the next page replaces."""
+    reader.delay = 0.2
+    view = shown_view(qtbot, model, 600, 400)
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 1500, timeout=5000)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    width = view.horizontalHeader().sectionSize(0) - 1 - 8
+    seen: list[tuple[bool, bool]] = []
+
+    def on_changed(top, bottom, roles=()) -> None:
+        visible = view.visible_row_range()
+        if visible is None or not top.row() <= visible[0] <= bottom.row() or seen:
+            return
+        texts = view.cell_delegate._texts
+        below = visible[1] + 5
+        seen.append(((f"Item {visible[0]}", width) in texts, (f"Item {below}", width) in texts))
+
+    model.dataChanged.connect(on_changed)
+    view.scrollTo(model.index(1520, 0), ItemTableView.ScrollHint.PositionAtTop)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen[0] == (True, False)  # on screen: laid out; the margin: not yet
+    visible = view.visible_row_range()
+    assert visible is not None
+    qtbot.waitUntil(
+        lambda: (f"Item {visible[1] + 5}", width) in view.cell_delegate._texts, timeout=5000
+    )
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+
+
+def test_the_next_margin_to_lay_out_replaces_the_last(qtbot, model):
+    shown_view(qtbot, model, 600, 400)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    cells = tuple(Cell(f"Margin {column}") for column in range(model.columnCount()))
+
+    async def twice() -> tuple[asyncio.Task[None], asyncio.Task[None]]:
+        model._lay_out_margin_later([(30, cells)])
+        first = model._margin_task
+        model._lay_out_margin_later([(31, cells)])
+        second = model._margin_task
+        assert first is not None
+        assert second is not None
+        await asyncio.gather(first, second, return_exceptions=True)
+        return first, second
+
+    first, second = run_async(twice())
+    assert first.cancelled()
+    assert second.done()
+    assert not second.cancelled()
+
+
 def test_chip_backgrounds_are_drawn_once_per_colour_and_size(qtbot):
     """A category chip's rounded background is drawn once and then copied: no antialiased
     path fill per cell per repaint."""
