@@ -288,7 +288,8 @@ def test_laid_out_texts_go_least_recently_drawn_first_never_all_at_once(qtbot, m
 
 
 def test_row_numbers_are_drawn_on_one_style_drawn_section_tiled_down_the_header(qtbot, model):
-    """The style draws one empty section once; each repaint tiles it and draws the numbers."""
+    """The style draws one empty section once; each repaint draws a strip of it and the
+    numbers."""
     from PySide6.QtGui import QPalette
 
     view = shown_view(qtbot, model, 500, 300)
@@ -326,6 +327,92 @@ def test_row_numbers_are_drawn_on_one_style_drawn_section_tiled_down_the_header(
     header.setFont(font)
     header.viewport().grab()
     assert header._tile is not tile  # a new font: the numbers are laid out again
+
+
+def test_the_header_strip_is_the_style_section_repeated_and_made_once(qtbot, model):
+    view = shown_view(qtbot, model, 500, 300)
+    header = view.verticalHeader()
+    assert isinstance(header, RowNumberHeader)
+    width, height = header.viewport().width(), header.defaultSectionSize()
+    strip = header.section_strip(width, height, 12)
+    tile = header.section_tile(width, height)
+    ratio = tile.devicePixelRatio()
+    assert strip.height() >= round(12 * height * ratio)
+    strip_image, tile_image = strip.toImage(), tile.toImage()
+    for section in range(12):
+        for x, y in ((0, 0), (2, 1), (width // 2, height // 2), (width - 1, height - 1)):
+            assert strip_image.pixelColor(
+                round(x * ratio), round((section * height + y) * ratio)
+            ) == tile_image.pixelColor(round(x * ratio), round(y * ratio))
+    assert header.section_strip(width, height, 12) is strip  # reused by every repaint
+    assert header.section_strip(width, height, 10) is strip  # shorter: the same strip
+    assert header.section_strip(width, height, 40) is not strip  # a taller header
+
+
+def _ink_span(image, header, row: int) -> tuple[int, int]:
+    """The leftmost and rightmost columns of the number's pixels on `row`'s middle line."""
+    ratio = header.devicePixelRatioF()
+    top = header.sectionViewportPosition(row)
+    height = header.defaultSectionSize()
+    blank = image.pixelColor(round(2 * ratio), round((top + 2) * ratio))
+    inked = [
+        x
+        for x in range(image.width())
+        for y in range(round((top + 3) * ratio), round((top + height - 3) * ratio))
+        if image.pixelColor(x, y) != blank and image.pixelColor(x, y).lightness() < 160
+    ]
+    assert inked, f"no number drawn on row {row}"
+    return min(inked), max(inked)
+
+
+def test_row_numbers_are_drawn_from_laid_out_groups_of_three_digits(qtbot, qloop):
+    """A jump shows rows never numbered before: their numbers are drawn from laid-out digit
+    groups (at most 1 110 of them ever), in the same place as the whole number."""
+    reader = RowsReader(make_rows(20_000))
+    source: PageSource[Row] = PageSource(cache=None, api=reader, page_size=100)
+    model = ItemTableModel(source)
+    try:
+        view = shown_view(qtbot, model, 500, 300)
+        header = view.verticalHeader()
+        assert isinstance(header, RowNumberHeader)
+        if not header.digit_width():
+            pytest.skip("this font's digits differ in width: whole numbers are drawn")
+        view.scrollTo(model.index(12_344, 0), ItemTableView.ScrollHint.PositionAtTop)
+        qtbot.waitUntil(lambda: header.logicalIndexAt(0) == 12_344, timeout=5000)
+        grouped = header.viewport().grab().toImage()
+        assert not header._numbers  # no whole number laid out
+        assert {"12", "345", "346"} <= set(header._groups)
+        assert all(len(group) <= 3 for group in header._groups)
+        header._digit_width = 0  # as for a font whose digits differ in width
+        whole = header.viewport().grab().toImage()
+        assert 12_345 in header._numbers
+        for row in (12_344, 12_345, 12_350):
+            left, right = _ink_span(grouped, header, row)
+            whole_left, whole_right = _ink_span(whole, header, row)
+            assert abs(left - whole_left) <= 1
+            assert abs(right - whole_right) <= 1
+        qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    finally:
+        model.close()
+
+
+def test_grid_lines_are_drawn_under_each_row_and_right_of_each_cell(qtbot, model):
+    view = shown_view(qtbot, model, 600, 400)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    image = view.viewport().grab().toImage()
+    grid = view._grid_colour()
+    ratio = view.viewport().devicePixelRatioF()
+    rect = view.visualRect(model.index(2, 0))
+    middle_x, middle_y = rect.center().x(), rect.center().y()
+
+    def at(x: int, y: int):
+        return image.pixelColor(round(x * ratio), round(y * ratio))
+
+    # visualRect is the cell without its grid lines: they are the next pixel down and right.
+    assert at(middle_x, rect.bottom() + 1) == grid  # under the row
+    assert at(rect.right() + 1, middle_y) == grid  # right of the cell
+    assert at(middle_x, rect.bottom()) != grid
+    assert at(rect.right(), middle_y) != grid
 
 
 @pytest.mark.parametrize("budget", [0.0, 1.0])
