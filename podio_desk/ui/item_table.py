@@ -40,6 +40,7 @@ from PySide6.QtGui import (
     QColor,
     QDesktopServices,
     QFontMetrics,
+    QFontMetricsF,
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
@@ -1228,7 +1229,7 @@ class RowNumberHeader(QHeaderView):
         self._strip: QPixmap | None = None
         self._numbers: dict[int, tuple[QStaticText, float, float]] = {}
         self._groups: dict[str, tuple[QStaticText, float]] = {}
-        self._digit_width: int | None = None  # None: not known yet; 0: digits differ in width
+        self._digit_width: float | None = None  # None: not known yet; 0: digits differ
 
     def section_tile(self, width: int, height: int) -> QPixmap:
         """One empty section as the style draws it, made once per size, palette, style and
@@ -1302,12 +1303,15 @@ class RowNumberHeader(QHeaderView):
             laid_out = self._groups[digits] = (static, static.size().height())
         return laid_out
 
-    def digit_width(self) -> int:
-        """The width of every digit in the header's font, or 0 if they differ."""
+    def digit_width(self) -> float:
+        """The advance of every digit in the header's font, or 0 if they differ.
+
+        Fractional (7.625 px for a 9-point sans): rounded to whole pixels, the groups of a
+        number drifted apart ("100 000")."""
         if self._digit_width is None:
-            metrics = self.fontMetrics()
+            metrics = QFontMetricsF(self.font())
             widths = {metrics.horizontalAdvance(str(digit)) for digit in range(10)}
-            self._digit_width = widths.pop() if len(widths) == 1 else 0
+            self._digit_width = widths.pop() if len(widths) == 1 else 0.0
         return self._digit_width
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -1348,14 +1352,16 @@ class RowNumberHeader(QHeaderView):
             for row in range(first, last + 1):
                 if digit_width:
                     text = str(row + 1)
-                    x = (width - len(text) * digit_width) // 2
+                    x = (width - len(text) * digit_width) / 2
                     # Groups of three from the right: 45877 is "45" then "877".
                     cut = len(text) % group_digits or group_digits
                     at = 0
                     while at < len(text):
                         static, text_height = self._group(text[at:cut])
                         painter.drawStaticText(
-                            x + at * digit_width, y + round((height - text_height) / 2), static
+                            round(x + at * digit_width),
+                            y + round((height - text_height) / 2),
+                            static,
                         )
                         at, cut = cut, cut + group_digits
                 else:
