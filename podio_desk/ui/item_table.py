@@ -985,8 +985,8 @@ class CellDelegate(QStyledItemDelegate):
         alternate rows' background once per row: `row_filled`).
 
         The cell's box comes as numbers, not a QRect: a repaint draws hundreds of cells, and
-        each QRect made, adjusted or asked for its sides is one more call into Qt (a QRect with
-        a colour also makes `fillRect` try its overloads: ~10 µs against ~1 µs)."""
+        each QRect made, adjusted or asked for its sides is one more call into Qt, ~1 µs each
+        (and a band filled through a QRect and a colour took ~17 µs, through numbers ~6 µs)."""
         if selected:
             painter.fillRect(x, y, width, height, paints.highlight)
         elif state is not RowState.LOADED:
@@ -1565,7 +1565,7 @@ class ItemTableView(QTableView):
                 y += height
             if show_grid:
                 # One-pixel rectangles, not lines: `drawLines` of a screen's ~35 grid lines
-                # costs ~400 µs (line rasterising), the same filled ~60 µs.
+                # took ~400 µs (measured offscreen), the same lines filled ~60 µs.
                 colour = self._grid_colour()
                 for line_y in range(top + height - 1, y, height):
                     painter.fillRect(row_left, line_y, row_width, 1, colour)
