@@ -624,46 +624,55 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             log.exception("Cannot render rows %d-%d ahead of the repaint", first, last)
         if generation != self._source.generation:
             return  # another query is shown: its own pages repaint
-        margin: list[tuple[int, tuple[Cell, ...]]] = []
+        margin: list[tuple[int, T, tuple[Cell, ...]]] = []
         if columns is self._columns:
-            for row, item, cells in rendered:
-                if row not in self._cells and self._source.row(row) is item:
-                    self._keep_cells(row, item, cells)
+            on_screen = rendered
             if self.prepare_rows is not None and rendered:
                 # The rows on screen are laid out and shown first; the margin after, in the
                 # background (it is most of the work, and wasted when the user jumps on).
                 visible = self.visible_rows() if self.visible_rows is not None else None
-                on_screen = [
-                    cells
-                    for row, _item, cells in rendered
-                    if visible is None or visible[0] <= row <= visible[1]
-                ]
                 if visible is not None:
-                    margin = [
-                        (row, cells)
-                        for row, _item, cells in rendered
-                        if not visible[0] <= row <= visible[1]
+                    on_screen = [
+                        entry for entry in rendered if visible[0] <= entry[0] <= visible[1]
                     ]
-                await self.prepare_rows(on_screen)
+                    margin = [
+                        entry for entry in rendered if not visible[0] <= entry[0] <= visible[1]
+                    ]
+                await self.prepare_rows([cells for _row, _item, cells in on_screen])
                 if generation != self._source.generation:
                     return
+            self._keep_rendered(on_screen)
         if first < self._rows:
             self._emit_rows_changed(first, min(last, self._rows - 1))
         self._set_loading(self._busy(finishing=asyncio.current_task()))
         if margin:
             self._lay_out_margin_later(margin)
 
-    def _lay_out_margin_later(self, rows: list[tuple[int, tuple[Cell, ...]]]) -> None:
+    def _keep_rendered(self, rendered: Sequence[tuple[int, T, tuple[Cell, ...]]]) -> None:
+        """Keep rendered rows, unless a repaint rendered them meanwhile or their item changed."""
+        for row, item, cells in rendered:
+            if row not in self._cells and self._source.row(row) is item:
+                self._keep_cells(row, item, cells)
+
+    def _lay_out_margin_later(self, rows: list[tuple[int, T, tuple[Cell, ...]]]) -> None:
         """Lay out the texts of rendered rows just off screen, nearest first, in a task of
-        its own that the next landed page replaces (the user has moved on by then)."""
+        its own that the next landed page replaces (the user has moved on by then).
+
+        The rows are kept only once their texts are laid out: a repaint draws kept rows at
+        once, without a time budget, and laying out a screen of texts there cost ~6 ms when
+        the user scrolled onto rows whose layout had been cancelled. Rows not kept are
+        rendered and laid out again when they are needed (`render_later`)."""
         previous = self._margin_task
         if previous is not None and not previous.done():
             previous.cancel()
         self._margin_task = asyncio.get_running_loop().create_task(
-            self._lay_out_margin(rows), name=f"lay-out-margin:{rows[0][0]}"
+            self._lay_out_margin(self._source.generation, rows),
+            name=f"lay-out-margin:{rows[0][0]}",
         )
 
-    async def _lay_out_margin(self, rows: list[tuple[int, tuple[Cell, ...]]]) -> None:
+    async def _lay_out_margin(
+        self, generation: int, rows: list[tuple[int, T, tuple[Cell, ...]]]
+    ) -> None:
         visible = self.visible_rows() if self.visible_rows is not None else None
         if visible is None or self.prepare_rows is None:
             return
@@ -676,8 +685,15 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             (entry for entry in rows if distance(entry[0]) <= PRERENDER_MARGIN_ROWS),
             key=lambda entry: distance(entry[0]),
         )
-        if near:
-            await self.prepare_rows([cells for _row, cells in near])
+        if not near:
+            return
+        await self.prepare_rows([cells for _row, _item, cells in near])
+        if generation != self._source.generation:
+            return
+        self._keep_rendered(near)
+        shown = [row for row, _item, _cells in near if row < self._rows]
+        if shown:  # on screen by now if the user scrolled there meanwhile
+            self._emit_rows_changed(min(shown), max(shown))
 
     def _on_total(self, generation: int, total: int) -> None:
         if generation == self._source.generation and self._rows != total:
@@ -771,6 +787,11 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
 
     def is_row_loaded(self, row: int) -> bool:
         return 0 <= row < self._rows and self._source.is_loaded(row)
+
+    def is_row_rendering(self, row: int) -> bool:
+        """A worker is rendering the row, or its texts are being laid out: it is shown in a
+        moment, without a repaint having to render it."""
+        return row in self._rendering_rows
 
     def placeholder(self, row: int) -> tuple[RowState, str]:
         """How a row not loaded yet shows: loading (or waiting) or failed, and its text."""
@@ -1504,7 +1525,7 @@ class ItemTableView(QTableView):
                     if (
                         row_ranges
                         or not model.is_row_loaded(row)
-                        or time.perf_counter() < render_until
+                        or (time.perf_counter() < render_until and not model.is_row_rendering(row))
                     ):
                         cells = model.row_cells(row)  # renders it, or asks for its page
                     else:

@@ -440,6 +440,22 @@ def test_a_repaint_renders_rows_of_loaded_pages_within_its_budget(
     qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)  # rows from 100: next page
 
 
+def test_a_repaint_leaves_rows_being_rendered_to_their_worker(qtbot, model, monkeypatch):
+    """Rows a worker is rendering (or whose texts are being laid out) are drawn as a band
+    for a moment: the repaint does not render them again on the UI thread."""
+    monkeypatch.setattr(item_table, "RENDER_IN_PAINT_BUDGET_S", 1.0)
+    view = shown_view(qtbot, model, 600, 400)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    assert model.rendered_cells(90) is None
+    model._rendering_rows.add(90)
+    view.scrollTo(model.index(90, 0), ItemTableView.ScrollHint.PositionAtTop)
+    view.viewport().grab()
+    assert model.rendered_cells(90) is None  # left to the worker
+    assert model.rendered_cells(91) is not None  # within the budget: rendered by the repaint
+    model._rendering_rows.discard(90)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+
+
 def test_worker_threads_wait_while_texts_are_laid_out(qtbot, model, monkeypatch):
     """Laying texts out ahead is Qt work on the UI thread like a paint: the gate that worker
     threads honour between items is closed during each batch and open between batches."""
@@ -506,16 +522,20 @@ def test_rows_on_screen_are_shown_before_the_margin_is_laid_out(qtbot, model, re
         texts = view.cell_delegate._texts
         below = visible[1] + 5
         seen.append(((f"Item {visible[0]}", width) in texts, (f"Item {below}", width) in texts))
+        kept.append(model.rendered_cells(below) is not None)
 
+    kept: list[bool] = []
     model.dataChanged.connect(on_changed)
     view.scrollTo(model.index(1520, 0), ItemTableView.ScrollHint.PositionAtTop)
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert seen[0] == (True, False)  # on screen: laid out; the margin: not yet
+    # ... nor kept: a repaint would draw it at once, laying its texts out there.
+    assert kept == [False]
     visible = view.visible_row_range()
     assert visible is not None
-    qtbot.waitUntil(
-        lambda: (f"Item {visible[1] + 5}", width) in view.cell_delegate._texts, timeout=5000
-    )
+    below = visible[1] + 5
+    qtbot.waitUntil(lambda: model.rendered_cells(below) is not None, timeout=5000)
+    assert (f"Item {below}", width) in view.cell_delegate._texts  # laid out before kept
     qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
 
 
@@ -525,9 +545,9 @@ def test_the_next_margin_to_lay_out_replaces_the_last(qtbot, model):
     cells = tuple(Cell(f"Margin {column}") for column in range(model.columnCount()))
 
     async def twice() -> tuple[asyncio.Task[None], asyncio.Task[None]]:
-        model._lay_out_margin_later([(30, cells)])
+        model._lay_out_margin_later([(30, model.item_at(30), cells)])
         first = model._margin_task
-        model._lay_out_margin_later([(31, cells)])
+        model._lay_out_margin_later([(31, model.item_at(31), cells)])
         second = model._margin_task
         assert first is not None
         assert second is not None
