@@ -1041,7 +1041,7 @@ class CellDelegate(QStyledItemDelegate):
                 painter.restore()
             return
         if cell.progress is not None:
-            self._paint_progress(painter, QRect(x, y + 1, width, height - 2), cell.progress)
+            self._paint_progress(painter, x, y + 1, width, height - 2, cell.progress)
             return
         if cell.color is not None and cell.text:
             self._paint_chip(painter, x, y, width, height, cell, metrics)
@@ -1147,13 +1147,14 @@ class CellDelegate(QStyledItemDelegate):
         else:
             self.editing.updateEditorGeometry(editor, option, index)
 
-    def _paint_progress(self, painter: QPainter, rect: QRect, percent: int) -> None:
+    def _paint_progress(
+        self, painter: QPainter, x: int, y: int, width: int, height: int, percent: int
+    ) -> None:
         percent = max(0, min(100, percent))
-        painter.fillRect(rect, self._progress_back)
-        filled = QRect(rect.left(), rect.top(), rect.width() * percent // 100, rect.height())
-        painter.fillRect(filled, self._progress_fill)
+        painter.fillRect(x, y, width, height, self._progress_back)
+        painter.fillRect(x, y, width * percent // 100, height, self._progress_fill)
         self.set_pen(painter, self._chip_text)
-        painter.drawText(rect, _CENTER, f"{percent} %")
+        painter.drawText(QRect(x, y, width, height), _CENTER, f"{percent} %")
 
     def _paint_chip(
         self,
