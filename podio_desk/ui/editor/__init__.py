@@ -2,7 +2,7 @@
 
 Public names: ItemEditor, ItemEditorDock, ItemEditorDialog (item_editor.py); FieldEditDelegate,
 InlineSaver, FIELD_VALUE_ROLE (delegate.py); ConflictView (conflict.py); create_editor and the
-per-type editors (fields.py).
+per-type editors (the fields package).
 """
 
 from podio_desk.ui.editor.conflict import ConflictView

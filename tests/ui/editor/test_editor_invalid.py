@@ -13,6 +13,7 @@ import pytest
 
 from podio_desk.domain.fields import ContactRef, RelatedItem
 from podio_desk.ui.editor import fields as widgets
+from podio_desk.ui.editor.fields import categories
 from podio_desk.ui.editor.item_editor import EditorState
 from tests.ui.editor.conftest import EditorEnv
 
@@ -124,7 +125,7 @@ def test_invalid_input_is_refused_and_nothing_is_sent(
 
 def test_category_search_text_that_is_no_option(env: EditorEnv, monkeypatch: Any) -> None:
     # Every category with more options than MANY_OPTIONS gets a search box.
-    monkeypatch.setattr(widgets, "MANY_OPTIONS", 1)
+    monkeypatch.setattr(categories, "MANY_OPTIONS", 1)
     env.open()
     env.sandbox.control.reset_log()
     editor = env.field("state")
