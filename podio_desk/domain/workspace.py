@@ -171,6 +171,25 @@ class App:
         return None
 
 
+# Podio sorts items by fields of these types (a field id as `sort_by`, see docs/podio-api.md);
+# other types have no server order.
+SORTABLE_TYPES = frozenset(
+    {
+        FieldType.TEXT,
+        FieldType.NUMBER,
+        FieldType.MONEY,
+        FieldType.CALCULATION,
+        FieldType.PROGRESS,
+        FieldType.DURATION,
+        FieldType.APP,
+        FieldType.DATE,
+        FieldType.CONTACT,
+        FieldType.CATEGORY,
+        FieldType.LOCATION,
+    }
+)
+
+
 @dataclass(frozen=True)
 class ViewFilter:
     key: str

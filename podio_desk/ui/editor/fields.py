@@ -86,12 +86,8 @@ from podio_desk.domain.fields import (
     parse_user_text,
     validate,
 )
-from podio_desk.services.editing import (
-    check_link_url,
-    editable_decimal,
-    parse_coordinate,
-    sanitize_podio_html,
-)
+from podio_desk.domain.podio_html import sanitize_podio_html
+from podio_desk.domain.user_input import check_link_url, editable_decimal, parse_coordinate
 from podio_desk.ui.editor.context import EditorContext
 
 # A category with more options than this gets a search box.
