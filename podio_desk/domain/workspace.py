@@ -227,7 +227,8 @@ class View:
 
 
 def _view_filters(raw: object, where: str) -> tuple[ViewFilter, ...]:
-    """Stored views list filters as [{key, values}]; filter requests use an object (SPEC §3.10)."""
+    """Stored views list filters as [{key, values}]; filter requests use an object
+    (see docs/podio-api.md)."""
     if raw is None:
         return ()
     if isinstance(raw, Mapping):

@@ -1,9 +1,10 @@
 """The bar above the item table: Podio views, full-text search, filters, counts, columns.
 
-Filters use Podio's filter grammar (SPEC §3.3), so the same query runs on the server or in the
-cache: category → option ids, number/money/progress/duration/calculation → {from, to},
-date → {from: "YYYY-MM-DD", to: …}, relationship → item ids, contact → profile ids. Text
-fields cannot be filtered (Podio ignores them); the search box covers them, from the cache.
+Filters use Podio's filter grammar (see docs/podio-api.md), so the same query runs on the
+server or in the cache: category → option ids, number/money/progress/duration/calculation →
+{from, to}, date → {from: "YYYY-MM-DD", to: …}, relationship → item ids, contact → profile
+ids. Text fields cannot be filtered (Podio ignores them); the search box covers them, from the
+cache.
 """
 
 from __future__ import annotations
