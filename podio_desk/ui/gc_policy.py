@@ -19,7 +19,9 @@ CHECK_INTERVAL_MS = 1000
 class GarbageCollector(QObject):
     """`install()` turns automatic collection off and starts the timer; `uninstall()` undoes it."""
 
-    def __init__(self, parent: QObject | None = None, *, interval_ms: int = CHECK_INTERVAL_MS):
+    def __init__(
+        self, parent: QObject | None = None, *, interval_ms: int = CHECK_INTERVAL_MS
+    ) -> None:
         super().__init__(parent)
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
