@@ -34,12 +34,13 @@ from PySide6.QtWidgets import QApplication
 
 from podio_desk import APP_ID, APP_NAME, __version__
 from podio_desk.services.profile import Profile, ProfileError, resolve_profile
+from podio_desk.ui.gc_policy import GarbageCollector
 from podio_desk.ui.main_window import MainWindow
 from podio_desk.ui.resources import app_icon
 from podio_desk.ui.settings import open_settings
 
-# asyncio, qasync and the task runner are imported once the window is on screen (~45 ms that
-# the first paint need not wait for); qasync after PySide6, so that it binds to it.
+# asyncio, qasync and the task runner are imported once the window is on screen (the first
+# paint need not wait for them); qasync after PySide6, so that it binds to it.
 if TYPE_CHECKING:
     import argparse
     import asyncio
@@ -153,9 +154,6 @@ def configure_qapplication(qapp: QApplication) -> None:
 
 
 def create_qapplication(argv: list[str] | None = None) -> QApplication:
-    from podio_desk.ui.paint_policy import draw_on_the_ui_thread
-
-    draw_on_the_ui_thread()  # before the first paint: Qt reads it once
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         qapp = existing
@@ -203,31 +201,18 @@ async def run_desk(desk: Desk, *, demo: bool = False, demo_if_no_account: bool =
     QTimer.singleShot(0, lambda: None if shown.done() else shown.set_result(None))
     await shown
     log.info("Event loop running")
-    desk.tasks.run(
-        "startup", start_main_parts(desk, demo=demo, demo_if_no_account=demo_if_no_account)
-    )
-    await desk.wait_for_quit()
-    if desk.window.isVisible():
-        desk.window.close()  # quit by signal: save the window layout as a close would
-    failed = await desk.shutdown()
+    garbage = GarbageCollector(desk.window).install()
+    try:
+        desk.tasks.run(
+            "startup", start_main_parts(desk, demo=demo, demo_if_no_account=demo_if_no_account)
+        )
+        await desk.wait_for_quit()
+        if desk.window.isVisible():
+            desk.window.close()  # quit by signal: save the window layout as a close would
+        failed = await desk.shutdown()
+    finally:
+        garbage.uninstall()
     return EXIT_FAILURE if failed else EXIT_OK
-
-
-def _import_main_parts() -> None:
-    """Runs in a worker thread: safe because our modules create no Qt objects at import time
-    other than value types (QColor); anything that needs the GUI thread is built later, by
-    the caller, on the UI thread."""
-    import importlib
-
-    for module in (
-        "podio_desk.secrets",
-        "podio_desk.services.accounts",
-        "podio_desk.ui.gc_policy",
-        "podio_desk.ui.malloc_policy",
-        "podio_desk.ui.sched_policy",
-        "podio_desk.ui.desk_controller",
-    ):
-        importlib.import_module(module)
 
 
 async def start_main_parts(
@@ -238,27 +223,11 @@ async def start_main_parts(
     showing the window, and the tree then fills in from the cache while Podio is asked."""
     import asyncio
 
-    # Their modules (httpx, keyring, sqlite3, every view: ~150 ms of imports) load in a worker
-    # thread, so the window already shown keeps painting and answering meanwhile.
-    await asyncio.to_thread(_import_main_parts)
     from podio_desk.secrets import SecretStore
     from podio_desk.services.accounts import AccountService
     from podio_desk.ui.desk_controller import DeskController
-    from podio_desk.ui.gc_policy import MainThreadGarbageCollector
-    from podio_desk.ui.malloc_policy import keep_freed_memory
-    from podio_desk.ui.sched_policy import respond_first
 
-    keep_freed_memory()
-    respond_first()  # this is the UI thread; 0.1 ms (ctypes came in with the main parts)
-    collector = MainThreadGarbageCollector(
-        desk.window, busy=lambda: bool(desk.tasks.running_names())
-    ).install()
-
-    async def restore_garbage_collection() -> None:
-        collector.uninstall()
-
-    desk.add_async_closer(restore_garbage_collection, "garbage collector")
-    # Finding the keyring backend loads plugins (~0.1 s): not on the UI thread.
+    # Finding the keyring backend loads plugins: not on the UI thread.
     secrets = await asyncio.to_thread(SecretStore)
     accounts = AccountService(desk.profile.root, secrets)
     controller = DeskController(
@@ -310,7 +279,7 @@ def setup_logging(profile: Profile, verbose: bool) -> list[logging.Handler]:
     stderr_handler = logging.StreamHandler(sys.stderr)
     stderr_handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
     # Rotated here rather than by logging.handlers.RotatingFileHandler while running: that
-    # module imports socket, pickle and queue (~9 ms) before the window can show.
+    # module imports socket, pickle and queue before the window can show.
     log_path = profile.logs_dir / LOG_FILE_NAME
     rotate_log_file(log_path, LOG_FILE_BYTES, LOG_FILE_BACKUPS)
     file_handler = logging.FileHandler(log_path, encoding="utf-8")
@@ -431,7 +400,7 @@ def run_gui(args: argparse.Namespace) -> int:
         quit_signals = QuitSignals(qapp)
         built = build_window(profile)
         built[1].show()
-        # Drawn now, before the event loop's own imports (asyncio, qasync: ~45 ms) run.
+        # Drawn now, before the event loop's own imports (asyncio, qasync) run.
         qapp.processEvents()
         log.info("Main window shown")  # the start-up benchmark and the CLI test read this
         desk = build_desk(qapp, profile, built)

@@ -8,10 +8,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PODIO_DESK_TESTING", "1")
 
-from podio_desk.ui.paint_policy import draw_on_the_ui_thread
-
-draw_on_the_ui_thread()  # as the app does before its first paint
-
 # Shared fixtures live in plugins, one owner each:
 #   tests/plugins/sandbox.py  - a running sandbox (a local Podio over real HTTP on 127.0.0.1)
 #   tests/plugins/qt.py       - the qasync loop fixture, pending-task check, offscreen guards

@@ -1,4 +1,4 @@
-"""cache layer of Podio Desk: one SQLite file per account (see DESIGN.md).
+"""cache layer of Podio Desk: one SQLite file per account (see docs/architecture.md).
 
     cache = await Cache.open(profile.cache_dir, account_key)   # <cache_dir>/<key>.sqlite3
     await cache.items.page(ItemQuery(app_id, sort_by=field_id), offset, limit)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,12 +27,14 @@ from podio_desk.cache.records import (
     SpaceRecord,
     UpsertCounts,
 )
+from podio_desk.domain.timestamps import podio_now
 
 T = TypeVar("T")
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    """When a row was written, in Podio's timestamp format."""
+    return podio_now()
 
 
 class ItemStore:

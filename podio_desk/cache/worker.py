@@ -18,8 +18,6 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from podio_desk.domain.threads import lower_this_thread
-
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -56,7 +54,6 @@ class DbWorker:
         connect: Callable[[], sqlite3.Connection],
         opened: concurrent.futures.Future[None],
     ) -> None:
-        lower_this_thread()
         try:
             connection = connect()
         except BaseException as error:

@@ -1,4 +1,6 @@
-"""Podio's timestamp format: "YYYY-MM-DD HH:MM:SS" in UTC, no "T", no offset (SPEC §1)."""
+"""Podio's timestamp format: "YYYY-MM-DD HH:MM:SS" in UTC, no "T", no offset (see
+docs/podio-api.md). The one parser and formatter of these texts: item dates from the API,
+the sync's watermarks and the cache's own stamps all use it."""
 
 from __future__ import annotations
 
@@ -30,8 +32,24 @@ def parse_podio_datetime(text: object, *, what: str = "timestamp") -> datetime:
     )
 
 
+def podio_datetime_or_none(text: str | None) -> datetime | None:
+    """`parse_podio_datetime`, for stored texts that may be missing or unreadable (a sync
+    watermark, the time of the last sync): None instead of an error."""
+    if not text:
+        return None
+    try:
+        return parse_podio_datetime(text)
+    except MalformedValueError:
+        return None
+
+
 def format_podio_datetime(moment: datetime) -> str:
     """The inverse of `parse_podio_datetime`: aware datetimes are converted to UTC first."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return moment.strftime(PODIO_DATETIME_FORMAT)
+
+
+def podio_now() -> str:
+    """The current time as Podio writes it."""
+    return format_podio_datetime(datetime.now(UTC))

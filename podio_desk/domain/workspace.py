@@ -171,6 +171,25 @@ class App:
         return None
 
 
+# Podio sorts items by fields of these types (a field id as `sort_by`, see docs/podio-api.md);
+# other types have no server order.
+SORTABLE_TYPES = frozenset(
+    {
+        FieldType.TEXT,
+        FieldType.NUMBER,
+        FieldType.MONEY,
+        FieldType.CALCULATION,
+        FieldType.PROGRESS,
+        FieldType.DURATION,
+        FieldType.APP,
+        FieldType.DATE,
+        FieldType.CONTACT,
+        FieldType.CATEGORY,
+        FieldType.LOCATION,
+    }
+)
+
+
 @dataclass(frozen=True)
 class ViewFilter:
     key: str
@@ -208,7 +227,8 @@ class View:
 
 
 def _view_filters(raw: object, where: str) -> tuple[ViewFilter, ...]:
-    """Stored views list filters as [{key, values}]; filter requests use an object (SPEC §3.10)."""
+    """Stored views list filters as [{key, values}]; filter requests use an object
+    (see docs/podio-api.md)."""
     if raw is None:
         return ()
     if isinstance(raw, Mapping):

@@ -1,1 +1,1 @@
-"""services layer of Podio Desk (see DESIGN.md)."""
+"""services layer of Podio Desk (see docs/architecture.md)."""

@@ -17,39 +17,36 @@ The outcome is a value (`SaveOutcome`), never an exception, so the editor can sh
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from html.parser import HTMLParser
-from typing import Any, Literal, Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 from podio_desk.api.client import PodioClient, ReferenceCandidate
 from podio_desk.api.errors import BadRequest, Conflict, Gone, NotFound, PodioError
 from podio_desk.api.events import EventHub
 from podio_desk.cache.index import item_record
-from podio_desk.domain.errors import DomainError, MalformedValueError
+from podio_desk.domain.changes import (
+    copy_change,
+    drop_unchanged,
+    missing_required,
+    unsaved_values_json,
+)
+from podio_desk.domain.conflicts import Choice, ItemConflict, build_conflict
+from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import (
-    EMPTY,
     ContactRef,
     ContactValue,
     EmbedRef,
     FieldDef,
-    FieldValue,
     FileRef,
     RelatedItem,
     ValidationIssue,
-    display_text,
-    is_empty,
     parse_values,
-    plain_decimal,
     referenced_app_ids,
-    to_input,
-    validate,
 )
 from podio_desk.domain.items import (
     Comment,
@@ -148,77 +145,6 @@ class Failed:
 SaveOutcome: TypeAlias = Saved | NothingToSave | Invalid | Rejected | Conflicted | Deleted | Failed
 
 
-# ---------------------------------------------------------------- conflicts
-
-Choice: TypeAlias = Literal["mine", "theirs"] | FieldValue
-
-
-@dataclass(frozen=True)
-class FieldConflict:
-    """One field in a conflict: the value I started from, mine, and theirs now."""
-
-    field: FieldDef
-    base: FieldValue
-    mine: FieldValue | None  # None: I did not touch this field
-    theirs: FieldValue
-    theirs_changed: bool  # named in the revision diff since my revision
-
-    @property
-    def mine_changed(self) -> bool:
-        return self.mine is not None
-
-    @property
-    def clashes(self) -> bool:
-        """Both sides changed the field, to different values: the user must choose."""
-        return self.mine is not None and self.theirs_changed and self.mine != self.theirs
-
-
-@dataclass(frozen=True)
-class ItemConflict:
-    """Podio has a newer revision than the one the edit started from (409)."""
-
-    base: Item
-    current: Item
-    change: ItemChange
-    fields: tuple[FieldConflict, ...]
-    their_revisions: tuple[Revision, ...] = ()
-
-    @property
-    def clashing(self) -> tuple[FieldConflict, ...]:
-        return tuple(entry for entry in self.fields if entry.clashes)
-
-    def resolve(
-        self, choices: Mapping[int, Choice] | None = None, *, default: str = "mine"
-    ) -> ItemChange:
-        """The change to send on top of `current`: per field "mine", "theirs" or an edited value.
-
-        Fields without a choice follow `default`. Fields only they changed are left out, so
-        their edit stays. Choosing "theirs" everywhere gives an empty change.
-        """
-        choices = choices or {}
-        values: dict[int, FieldValue] = {}
-        for entry in self.fields:
-            if entry.mine is None:
-                continue
-            choice = choices.get(entry.field.field_id, default)
-            if choice == "theirs":
-                continue
-            value = entry.mine if choice == "mine" else choice
-            assert not isinstance(value, str)
-            if value != entry.theirs:
-                values[entry.field.field_id] = value
-        tags = self.change.tags
-        if tags is not None and choices.get(TAGS_KEY, default) == "theirs":
-            tags = None
-        if tags is not None and tuple(tags) == self.current.tags:
-            tags = None
-        return ItemChange(values=values, tags=tags)
-
-
-# The pseudo field id under which a conflict view reports the item's tags.
-TAGS_KEY = -1
-
-
 # ---------------------------------------------------------------- the cache, as this module sees it
 
 
@@ -282,7 +208,7 @@ class EditingService:
         revision: int | None = None,
     ) -> SaveOutcome:
         """Send `change` on top of `base` (revision-checked; `revision` overrides base's)."""
-        change = _drop_unchanged(base, change)
+        change = drop_unchanged(base, change)
         if not change.values and change.tags is None:
             return NothingToSave(base)
         issues = change.validate(app)
@@ -699,66 +625,6 @@ def _valid_contact_types(fdef: FieldDef) -> tuple[str, ...]:
     return tuple(kind for kind in raw if isinstance(kind, str))
 
 
-def _drop_unchanged(base: Item, change: ItemChange) -> ItemChange:
-    values = {fid: value for fid, value in change.values.items() if value != base.value(fid)}
-    tags = change.tags
-    if tags is not None and tuple(tags) == base.tags:
-        tags = None
-    return ItemChange(values=values, tags=tags)
-
-
-def missing_required(app: App, change: ItemChange) -> list[ValidationIssue]:
-    """Required fields a new item leaves empty."""
-    issues = []
-    for fdef in app.active_fields:
-        if fdef.required and not fdef.is_read_only and fdef.field_id not in change.values:
-            issues.extend(validate(fdef, EMPTY))
-    return issues
-
-
-def copy_change(app: App, item: Item) -> ItemChange:
-    """Every writable, non-empty value of `item` (for duplicating it)."""
-    values: dict[int, FieldValue] = {}
-    for fdef in app.active_fields:
-        value = item.value(fdef.field_id)
-        if fdef.is_read_only or is_empty(value):
-            continue
-        try:
-            to_input(fdef, value)
-        except DomainError:
-            continue
-        values[fdef.field_id] = value
-    return ItemChange(values=values, tags=item.tags or None)
-
-
-def build_conflict(
-    app: App,
-    base: Item,
-    current: Item,
-    change: ItemChange,
-    their_fields: set[int] | None,
-    revisions: Sequence[Revision],
-) -> ItemConflict:
-    """Field by field: base, mine (if I changed it), theirs (and whether they changed it).
-
-    `their_fields` are the fields named in the revision diff; without it (diff unavailable)
-    a field counts as changed by them when its value differs from the base.
-    """
-    entries: list[FieldConflict] = []
-    for fdef in app.active_fields:
-        fid = fdef.field_id
-        base_value = base.value(fid)
-        theirs = current.value(fid)
-        changed = (fid in their_fields) if their_fields is not None else theirs != base_value
-        # A diff entry that leaves the value as it was is not a change worth showing.
-        changed = changed and theirs != base_value
-        mine = change.values.get(fid)
-        if mine is None and not changed:
-            continue
-        entries.append(FieldConflict(fdef, base_value, mine, theirs, changed))
-    return ItemConflict(base, current, change, tuple(entries), tuple(revisions))
-
-
 def problems_from_bad_request(app: App, error: BadRequest) -> tuple[FieldProblem, ...]:
     """Map a 400 onto the fields it names (by id, external id or label), if it names any."""
     body = error.body
@@ -788,224 +654,3 @@ def _mentions(text: str, name: str) -> bool:
     if text == name:
         return True
     return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
-
-
-def unsaved_values_json(app: App, base: Item, change: ItemChange) -> str:
-    """What the user typed, readable and re-usable: label, shown text and Podio input JSON."""
-    fields: list[dict[str, Any]] = []
-    for field_id, value in change.values.items():
-        fdef = app.field(field_id) or base.field(field_id)
-        if fdef is None:
-            continue
-        try:
-            podio_input: Any = to_input(fdef, value)
-        except DomainError:
-            podio_input = None
-        fields.append(
-            {
-                "field_id": fdef.field_id,
-                "external_id": fdef.external_id,
-                "label": fdef.label,
-                "text": display_text(fdef, value),
-                "input": podio_input,
-            }
-        )
-    document: dict[str, Any] = {
-        "item_id": base.item_id,
-        "title": base.title,
-        "revision": base.revision,
-        "fields": fields,
-    }
-    if change.tags is not None:
-        document["tags"] = list(change.tags)
-    return json.dumps(document, indent=2, ensure_ascii=False, default=str)
-
-
-def editable_decimal(number: Decimal, decimals: int | None) -> str:
-    """The exact number as typed text: Podio's padding zeros removed down to `decimals`
-    places (12.5000 with 2 decimals -> "12.50"); never rounded."""
-    text = plain_decimal(number)
-    if "." not in text:
-        return text
-    whole, fraction = text.split(".", 1)
-    keep = max(decimals or 0, len(fraction.rstrip("0")))
-    return f"{whole}.{fraction[:keep]}" if keep else whole
-
-
-def parse_coordinate(fdef: FieldDef, text: str, what: str) -> Decimal | None:
-    """A typed latitude/longitude ("55.69"), None when blank."""
-    if not text.strip():
-        return None
-    try:
-        return Decimal(text.strip())
-    except InvalidOperation:
-        raise MalformedValueError(f'"{fdef.label}": the {what} "{text}" is not a number') from None
-
-
-def check_link_url(url: str) -> str | None:
-    """Why `url` cannot be a link (None when it can): Podio embeds need a web address."""
-    text = url.strip()
-    if not text:
-        return "enter a web address"
-    if not re.match(r"(?i)^https?://[^\s/$.?#][^\s]*$", text):
-        return f'"{text}" is not a web address; it should start with https:// or http://'
-    return None
-
-
-def issues_by_field(issues: Iterable[ValidationIssue]) -> dict[int, list[str]]:
-    grouped: dict[int, list[str]] = {}
-    for issue in issues:
-        grouped.setdefault(issue.field_id, []).append(issue.message)
-    return grouped
-
-
-# ---------------------------------------------------------------- HTML for Podio text fields
-
-# The tags Podio's own editor produces; anything else is unwrapped (text kept, tag dropped).
-_PODIO_TAGS = frozenset(
-    {"p", "br", "strong", "em", "u", "s", "a", "ul", "ol", "li", "h1", "h2", "h3", "blockquote"}
-)
-_TAG_ALIASES = {
-    "b": "strong",
-    "i": "em",
-    "strike": "s",
-    "del": "s",
-    "h4": "h3",
-    "h5": "h3",
-    "h6": "h3",
-    "div": "p",
-}
-_SKIPPED_CONTENT = frozenset({"head", "style", "script", "title", "template"})
-_BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "blockquote"})
-_SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:", "callto:")
-
-
-def _style_map(style: str) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for part in style.split(";"):
-        name, sep, value = part.partition(":")
-        if sep:
-            result[name.strip().lower()] = value.strip().lower()
-    return result
-
-
-def _inline_tags_for_style(style: dict[str, str], *, in_heading: bool, in_link: bool) -> list[str]:
-    tags: list[str] = []
-    weight = style.get("font-weight", "")
-    if not in_heading and (weight == "bold" or (weight.isdigit() and int(weight) >= 600)):
-        tags.append("strong")
-    if style.get("font-style") == "italic":
-        tags.append("em")
-    decoration = style.get("text-decoration", "")
-    # Qt underlines every link; that underline is the link's look, not the user's markup.
-    if "underline" in decoration and not in_link:
-        tags.append("u")
-    if "line-through" in decoration:
-        tags.append("s")
-    return tags
-
-
-class _PodioHtmlSanitizer(HTMLParser):
-    """Rewrites any HTML (including Qt's rich-text dialect) into the tag set Podio uses."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        # (source tag, closing tags this element emitted, innermost first)
-        self._stack: list[tuple[str, list[str]]] = []
-        self._skip_depth = 0
-
-    # -- helpers
-    def _open_names(self) -> list[str]:
-        return [closer for _tag, closers in self._stack for closer in closers]
-
-    def _inside(self, *names: str) -> bool:
-        open_names = self._open_names()
-        return any(name in open_names for name in names)
-
-    def _in_block(self) -> bool:
-        return any(name in _BLOCKS for name in self._open_names())
-
-    # -- HTMLParser interface
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIPPED_CONTENT:
-            self._skip_depth += 1
-            return
-        if self._skip_depth:
-            return
-        attributes = {name: value or "" for name, value in attrs}
-        style = _style_map(attributes.get("style", ""))
-        name = _TAG_ALIASES.get(tag, tag)
-        if name == "br":
-            self.out.append("<br>")
-            return
-        emitted: list[str] = []
-        if (
-            name == "p"
-            and style.get("margin-left") == "40px"
-            and style.get("margin-right") == "40px"
-        ):
-            # Qt renders <blockquote> as an indented paragraph and writes it back that way.
-            name = "blockquote"
-        if name == "a":
-            href = attributes.get("href", "").strip()
-            if href.lower().startswith(_SAFE_LINK_SCHEMES):
-                self.out.append(f'<a href="{html.escape(href, quote=True)}">')
-                emitted.append("a")
-        elif name in _PODIO_TAGS:
-            self.out.append(f"<{name}>")
-            emitted.append(name)
-        in_heading = self._inside("h1", "h2", "h3") or name in {"h1", "h2", "h3"}
-        for inline in _inline_tags_for_style(
-            style, in_heading=in_heading, in_link=self._inside("a") or name == "a"
-        ):
-            if inline not in emitted:
-                self.out.append(f"<{inline}>")
-                emitted.append(inline)
-        self._stack.append((tag, list(reversed(emitted))))
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag != "br" and tag not in _SKIPPED_CONTENT:
-            self.handle_endtag(tag)
-        elif tag in _SKIPPED_CONTENT:
-            self._skip_depth -= 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIPPED_CONTENT:
-            self._skip_depth = max(0, self._skip_depth - 1)
-            return
-        if self._skip_depth or tag == "br":
-            return
-        if not any(open_tag == tag for open_tag, _ in self._stack):
-            return
-        while self._stack:
-            open_tag, closers = self._stack.pop()
-            self.out.extend(f"</{closer}>" for closer in closers)
-            if open_tag == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
-        if self._skip_depth:
-            return
-        if not self._in_block() and not data.strip():
-            return  # whitespace between blocks (Qt puts newlines there)
-        self.out.append(html.escape(data, quote=False))
-
-    def result(self) -> str:
-        self.close()
-        while self._stack:
-            _tag, closers = self._stack.pop()
-            self.out.extend(f"</{closer}>" for closer in closers)
-        return "".join(self.out)
-
-
-def sanitize_podio_html(source: str) -> str:
-    """Return `source` reduced to the HTML Podio's text fields use; text is always kept.
-
-    Qt's rich-text output (spans with font-weight/font-style/text-decoration styles, indented
-    paragraphs for quotes) is rewritten to the equivalent plain tags.
-    """
-    parser = _PodioHtmlSanitizer()
-    parser.feed(source)
-    return parser.result()

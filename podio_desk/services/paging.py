@@ -30,7 +30,6 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from podio_desk.domain.errors import MalformedValueError
 from podio_desk.domain.items import Item, ItemPage
-from podio_desk.domain.threads import lower_this_thread
 from podio_desk.domain.workspace import App
 
 log = logging.getLogger(__name__)
@@ -408,7 +407,6 @@ class WorkerLoop:
         self._thread.start()
 
     def _main(self) -> None:
-        lower_this_thread()
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
         # Finish cancelled leftovers so nothing warns about pending tasks at close.

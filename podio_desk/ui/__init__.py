@@ -1,1 +1,2 @@
-"""ui layer of Podio Desk (see DESIGN.md): the only code that imports PySide6 or qasync."""
+"""ui layer of Podio Desk (see docs/architecture.md): the only code that imports PySide6 or
+qasync."""

@@ -1,16 +1,16 @@
 """The bar above the item table: Podio views, full-text search, filters, counts, columns.
 
-Filters use Podio's filter grammar (SPEC §3.3), so the same query runs on the server or in the
-cache: category → option ids, number/money/progress/duration/calculation → {from, to},
-date → {from: "YYYY-MM-DD", to: …}, relationship → item ids, contact → profile ids. Text
-fields cannot be filtered (Podio ignores them); the search box covers them, from the cache.
+Filters use Podio's filter grammar (see docs/podio-api.md), so the same query runs on the
+server or in the cache: category → option ids, number/money/progress/duration/calculation →
+{from, to}, date → {from: "YYYY-MM-DD", to: …}, relationship → item ids, contact → profile
+ids. Text fields cannot be filtered (Podio ignores them); the search box covers them, from the
+cache.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
@@ -32,7 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from podio_desk.domain.errors import MalformedValueError
 from podio_desk.domain.fields import FieldDef, FieldType
+from podio_desk.domain.user_input import parse_range_bound
 from podio_desk.domain.workspace import App, View
 
 SEARCH_DELAY_MS = 300
@@ -128,16 +130,15 @@ class RangeDialog(QDialog):
                     result[key] = date_edit.date().toString("yyyy-MM-dd")
         else:
             for line_edit, key in ((self.low, "from"), (self.high, "to")):
-                text = line_edit.text().strip().replace(",", "")
-                if text:
-                    number = Decimal(text)
-                    result[key] = int(number) if number == number.to_integral() else float(number)
+                bound = parse_range_bound(line_edit.text())
+                if bound is not None:
+                    result[key] = bound
         return result or None
 
     def _accept_if_valid(self) -> None:
         try:
             value = self.value()
-        except InvalidOperation:
+        except MalformedValueError:
             self.error.setText("Enter numbers like 1200 or 99.5 (or leave a box empty).")
             return
         if value and "from" in value and "to" in value and value["from"] > value["to"]:

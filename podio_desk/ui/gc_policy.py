@@ -1,165 +1,49 @@
-"""Python's cyclic garbage collector runs on the UI thread only, in small steps.
+"""Python's cyclic garbage collector runs on the UI thread, from a timer.
 
-Podio Desk runs Python code on worker threads (building items from JSON, the sync). The
-cyclic collector runs in whichever thread happens to allocate when a threshold is crossed;
-if that is a worker thread and the garbage holds Qt objects (a closed dialog, a replaced
-model), their C++ destructors run on the wrong thread: Qt warns "Timers cannot be stopped
-from another thread" and may crash. So automatic collection is switched off and a timer on
-the UI thread collects instead (the approach of calibre's GarbageCollector).
-
-A collection walks every object of the generations it collects, and a sync promotes tens of
-thousands of young objects per second: a plain gen-1 collection then takes 20-90 ms, a full
-one a few hundred. So after each small collection the survivors are frozen (`gc.freeze`,
-excluded from later walks): every tick only walks what was allocated since the last one.
-The frozen objects are unfrozen and walked in one full collection when the application is
-idle (no input for a while, no job running), at most once a minute.
-
-Input is noticed by an event filter on the application, installed only while a full
-collection is due and no job runs: an application-wide filter in Python makes every event
-of the window (timers, sockets, paints) cross into Python and take the GIL, and while a
-worker thread holds it, each of those events waits (py-spy showed the UI thread waiting for
-the GIL inside this filter during a sync). Repaints are noticed by the table itself, which
-closes `services.paging.FOREGROUND` while it paints (see ui/item_table.py).
+The collector runs in whichever thread allocates when a threshold is crossed. If that is a
+worker thread (a page being parsed) and the garbage holds Qt objects (a closed dialog, a
+replaced model), their C++ destructors run on the wrong thread: Qt warns and may crash. So
+automatic collection is off, and a timer on the UI thread collects what the thresholds say
+is due when the event loop gets to it (the approach of calibre's GarbageCollector).
 """
 
 from __future__ import annotations
 
 import gc
-import logging
-import sys
-import time
-from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, QTimer
 
-from podio_desk.services.paging import FOREGROUND
-
-log = logging.getLogger(__name__)
-
-CHECK_INTERVAL_MS = 50
-# The full collection (every object) runs only when idle, and at most this often.
-FULL_COLLECTION_EVERY_S = 60.0
-IDLE_AFTER_INPUT_S = 5.0
-# A paint this recent means the window is busy showing something: no young collection now.
-ANIMATING_S = 0.25
-# ... but at least this often, so that a window that never stops repainting still collects.
-YOUNG_AT_LEAST_S = 10.0
-# Worker threads hand the GIL back this often (Python's default is 5 ms): the UI thread waits
-# at most about this long for it while a worker parses a page.
-SWITCH_INTERVAL_S = 0.0002
-
-_INPUT_EVENTS = frozenset(
-    {
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.MouseButtonRelease,
-        QEvent.Type.MouseMove,
-        QEvent.Type.Wheel,
-        QEvent.Type.KeyPress,
-        QEvent.Type.KeyRelease,
-    }
-)
+CHECK_INTERVAL_MS = 1000
 
 
-class MainThreadGarbageCollector(QObject):
-    """Install once per application (`install()`); `uninstall()` restores automatic GC.
-
-    `busy()` (optional) says whether background work is running; the full collection waits
-    until it is not.
-    """
+class GarbageCollector(QObject):
+    """`install()` turns automatic collection off and starts the timer; `uninstall()` undoes it."""
 
     def __init__(
-        self,
-        parent: QObject | None = None,
-        *,
-        interval_ms: int = CHECK_INTERVAL_MS,
-        busy: Callable[[], bool] | None = None,
+        self, parent: QObject | None = None, *, interval_ms: int = CHECK_INTERVAL_MS
     ) -> None:
         super().__init__(parent)
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self.check)
-        self._watching_input = False
-        self._busy = busy or (lambda: False)
+        self._timer.timeout.connect(self.collect_due)
         self._was_enabled = gc.isenabled()
-        self._switch_interval = sys.getswitchinterval()
-        self._last_full = time.monotonic()
-        self._last_input = time.monotonic()
-        self._last_young = time.monotonic()
-        self.longest_ms = 0.0
-        self.full_collections = 0
 
-    def install(self) -> MainThreadGarbageCollector:
+    def install(self) -> GarbageCollector:
+        self._was_enabled = gc.isenabled()
         gc.disable()
-        gc.collect()
-        gc.freeze()
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL_S)
-        self._last_full = time.monotonic()
         self._timer.start()
         return self
 
     def uninstall(self) -> None:
         self._timer.stop()
-        self._watch_input(False)
-        gc.unfreeze()
-        gc.collect()
-        sys.setswitchinterval(self._switch_interval)
         if self._was_enabled:
             gc.enable()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Reimplements QObject.eventFilter: notes the time of the last user input (only
-        while a full collection waits for the user to pause)."""
-        if event.type() in _INPUT_EVENTS:
-            self._last_input = time.monotonic()
-        return False
-
-    def _watch_input(self, watch: bool) -> None:
-        if watch == self._watching_input:
-            return
-        app = QApplication.instance()
-        if app is None:
-            return
-        self._watching_input = watch
-        if watch:
-            self._last_input = time.monotonic()  # not idle until a pause is seen
-            app.installEventFilter(self)
-        else:
-            app.removeEventFilter(self)
-
-    def check(self) -> None:
-        """Collect what was allocated since the last tick, freeze the survivors; when idle,
-        now and then, everything."""
-        now = time.monotonic()
-        started = time.perf_counter()
-        full_due = now - self._last_full >= FULL_COLLECTION_EVERY_S and not self._busy()
-        self._watch_input(full_due)
-        if full_due and now - self._last_input >= IDLE_AFTER_INPUT_S:
-            self._watch_input(False)
-            self.collect_all()
-            self.full_collections += 1
-        elif gc.get_count()[0] > gc.get_threshold()[0]:
-            painted_ago = now - FOREGROUND.last_busy
-            if painted_ago < ANIMATING_S and now - self._last_young < YOUNG_AT_LEAST_S:
-                # The window is repainting (a scroll): walking the young objects of a page
-                # being parsed costs ~10 ms here; they are frozen unwalked instead, and the
-                # idle full collection frees any cycles among them.
-                gc.freeze()
-                return
-            gc.collect(1)
-            gc.freeze()
-            self._last_young = now
-        else:
-            return
-        elapsed = (time.perf_counter() - started) * 1000
-        self.longest_ms = max(self.longest_ms, elapsed)
-        if elapsed > 50:
-            log.debug("Garbage collection took %.0f ms", elapsed)
-
-    def collect_all(self) -> None:
-        """Unfreeze and collect every generation (at idle, and at uninstall)."""
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
-        self._last_full = time.monotonic()
+    def collect_due(self) -> None:
+        """Collect the oldest generation whose count is over its threshold (and the younger
+        ones with it), as Python's automatic collection would have."""
+        counts = gc.get_count()
+        thresholds = gc.get_threshold()
+        due = [generation for generation in range(3) if counts[generation] > thresholds[generation]]
+        if due:
+            gc.collect(due[-1])

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from podio_desk.domain import Item, MalformedValueError
 from podio_desk.domain import fields as f
+from podio_desk.domain.errors import MalformedValueError
+from podio_desk.domain.items import Item
 from tests.domain.fixture_data import ITEM_FIXTURES, load
 
 

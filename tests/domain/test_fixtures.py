@@ -6,10 +6,10 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from podio_desk.domain import App, Item, ItemPage, parse_podio_datetime
 from podio_desk.domain import fields as f
-from podio_desk.domain.items import files_from_api
-from podio_desk.domain.workspace import orgs_from_api
+from podio_desk.domain.items import Item, ItemPage, files_from_api
+from podio_desk.domain.timestamps import parse_podio_datetime
+from podio_desk.domain.workspace import App, orgs_from_api
 from tests.domain.fixture_data import ITEM_FIXTURES, all_item_json, load
 
 

@@ -18,17 +18,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from podio_desk.domain import (
-    App,
-    Item,
-    ItemPage,
-    MalformedValueError,
-    Org,
-    ReadOnlyFieldError,
-    View,
-)
 from podio_desk.domain import fields as f
-from podio_desk.domain.items import Comment, FileInfo, Revision, RevisionDiff, Task
+from podio_desk.domain.errors import MalformedValueError, ReadOnlyFieldError
+from podio_desk.domain.items import Comment, FileInfo, Item, ItemPage, Revision, RevisionDiff, Task
+from podio_desk.domain.workspace import App, Org, View
 from tests.domain.podio_render import Known, get_values_for, render_as_get
 
 # No example database: the suite runs from a fresh clone and writes nothing into the tree.

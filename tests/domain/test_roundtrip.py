@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from podio_desk.domain import Item, ItemChange, ReadOnlyFieldError
 from podio_desk.domain import fields as f
+from podio_desk.domain.errors import ReadOnlyFieldError
+from podio_desk.domain.items import Item, ItemChange
 from tests.domain.fixture_data import ITEM_FIXTURES, all_field_entries, load
 from tests.domain.podio_render import Known, render_as_get
 

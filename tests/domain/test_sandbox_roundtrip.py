@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from podio_desk.domain import App, Item, ItemChange
 from podio_desk.domain import fields as f
+from podio_desk.domain.items import Item, ItemChange
+from podio_desk.domain.workspace import App
 from podio_desk.sandbox import Sandbox
 
 

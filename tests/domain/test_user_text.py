@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from podio_desk.domain import MalformedValueError
 from podio_desk.domain import fields as f
+from podio_desk.domain.errors import MalformedValueError
 
 
 def _fdef(kind: str, settings: dict[str, Any] | None = None) -> f.FieldDef:

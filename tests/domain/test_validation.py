@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from podio_desk.domain import ItemChange
 from podio_desk.domain import fields as f
+from podio_desk.domain.items import ItemChange
 
 
 def _fdef(

@@ -8,26 +8,21 @@ from typing import Any
 
 import pytest
 
-from podio_desk.domain import (
-    App,
+from podio_desk.domain import fields as f
+from podio_desk.domain.errors import MalformedValueError, ReadOnlyFieldError
+from podio_desk.domain.items import (
     Comment,
     FileInfo,
     Item,
     ItemChange,
     ItemPage,
-    MalformedValueError,
-    Org,
-    ReadOnlyFieldError,
     Revision,
     RevisionDiff,
-    Space,
     Task,
-    View,
-    format_podio_datetime,
-    parse_podio_datetime,
+    revision_diffs_from_api,
 )
-from podio_desk.domain import fields as f
-from podio_desk.domain.items import revision_diffs_from_api
+from podio_desk.domain.timestamps import format_podio_datetime, parse_podio_datetime
+from podio_desk.domain.workspace import App, Org, Space, View
 from tests.domain.fixture_data import ITEM_FIXTURES, load
 
 

@@ -11,10 +11,8 @@ from podio_desk.secrets import SecretStore
 from podio_desk.services.accounts import AccountService
 from podio_desk.services.profile import Profile
 from podio_desk.ui.desk_controller import DeskController
-from podio_desk.ui.gc_policy import MainThreadGarbageCollector
+from podio_desk.ui.gc_policy import GarbageCollector
 from podio_desk.ui.main_window import MainWindow
-from podio_desk.ui.malloc_policy import keep_freed_memory
-from podio_desk.ui.sched_policy import respond_first
 from podio_desk.ui.tasks import TaskRunner
 from tests.plugins.qt import process_events_until, run_async
 
@@ -30,10 +28,8 @@ class Desk:
 def open_desk(profile: Profile, *, shutdown_timeout: float = 20) -> Iterator[Desk]:
     """Needs a running `qloop`. Garbage of earlier tests (and of this one) is collected on this
     thread, never on a worker thread (see ui/gc_policy.py)."""
-    keep_freed_memory()  # as the app does (process-wide, kept for later tests)
-    respond_first()  # as the app does for its UI thread (this one; kept for later tests)
     runner = TaskRunner()
-    collector = MainThreadGarbageCollector(busy=lambda: bool(runner.running_names())).install()
+    collector = GarbageCollector().install()
     settings = QSettings(str(profile.settings_path), QSettings.Format.IniFormat)
     # Not qtbot.addWidget: pytest-qt would delete the window before this shutdown.
     window = MainWindow(settings)

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from podio_desk.domain.conflicts import Choice, FieldConflict, ItemConflict
 from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import FieldValue, display_text, validate
-from podio_desk.services.editing import Choice, FieldConflict, ItemConflict
 from podio_desk.ui.editor.context import EditorContext
 from podio_desk.ui.editor.fields import ERROR_COLOR, FieldEditor, create_editor
 

@@ -31,18 +31,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from podio_desk.domain.conflicts import Choice, ItemConflict
 from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import EMPTY, FieldDef, FieldType, FieldValue, display_text, validate
 from podio_desk.domain.items import Item, ItemChange
 from podio_desk.domain.workspace import App
 from podio_desk.services.editing import (
-    Choice,
     Conflicted,
     Deleted,
     EditingService,
     Failed,
     Invalid,
-    ItemConflict,
     NothingToSave,
     Rejected,
     Saved,

@@ -31,7 +31,7 @@ from podio_desk.domain.fields import (
     FileRef,
     validate,
 )
-from podio_desk.services.editing import check_link_url
+from podio_desk.domain.user_input import check_link_url
 from podio_desk.ui.editor.context import EditorContext
 from podio_desk.ui.editor.fields.base import (
     ERROR_COLOR,

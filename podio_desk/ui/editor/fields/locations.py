@@ -15,7 +15,7 @@ from podio_desk.domain.fields import (
     Place,
     parse_user_text,
 )
-from podio_desk.services.editing import parse_coordinate
+from podio_desk.domain.user_input import parse_coordinate
 from podio_desk.ui.editor.context import EditorContext
 from podio_desk.ui.editor.fields.base import FieldEditor, _vbox
 

@@ -16,7 +16,7 @@ from podio_desk.domain.fields import (
     display_text,
     parse_user_text,
 )
-from podio_desk.services.editing import editable_decimal
+from podio_desk.domain.user_input import editable_decimal
 from podio_desk.ui.editor.context import EditorContext
 from podio_desk.ui.editor.fields.base import FieldEditor, _settings_list, _TextBackedEditor, _vbox
 

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from podio_desk.domain.fields import EMPTY, FieldDef, FieldValue, TextFormat, TextValue
-from podio_desk.services.editing import check_link_url, sanitize_podio_html
+from podio_desk.domain.podio_html import sanitize_podio_html
+from podio_desk.domain.user_input import check_link_url
 from podio_desk.ui.editor.context import EditorContext
 from podio_desk.ui.editor.fields.base import (
     ERROR_COLOR,
