@@ -14,7 +14,7 @@ Choices where SPEC.md says UNCONFIRMED or is silent (each is also noted where it
   export (the last is not served); configurable via SandboxConfig.heavy_operations (server.py).
 - 420 body: error "rate_limit", "You have hit the rate limit. Please wait N seconds before
   trying again", N = seconds left in the fixed one-hour window; no reset/Retry-After header.
-- Deleted items answer 410 gone; unknown ids 404 not_found (state.py).
+- Deleted items answer 410 gone; unknown ids 404 not_found (records.py).
 - A request without the body an operation needs answers 404 not_found "No matching operation
   could be found. No body was given." (FIX-error-nobody; its status is not recorded).
 - An empty `Authorization: OAuth2 ` header is 400 invalid_request "Invalid authorization header".

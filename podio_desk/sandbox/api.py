@@ -161,7 +161,7 @@ def authorize(ctx: Ctx) -> Reply:
             )
             location = f"{redirect_uri}#{fragment}"
         else:
-            from podio_desk.sandbox.state import AuthCode
+            from podio_desk.sandbox.records import AuthCode
 
             code = secrets.token_hex(16)
             state.auth_codes[code] = AuthCode(code, client_id, redirect_uri, state.primary_user_id)

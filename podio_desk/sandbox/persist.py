@@ -27,7 +27,8 @@ from podio_desk.sandbox.model import (
     User,
     View,
 )
-from podio_desk.sandbox.state import Counters, RefreshGrant, State, Token
+from podio_desk.sandbox.records import Counters, RefreshGrant, Token
+from podio_desk.sandbox.state import State
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

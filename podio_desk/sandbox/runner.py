@@ -18,8 +18,9 @@ from podio_desk.sandbox import seed as seed_module
 from podio_desk.sandbox.control import Control
 from podio_desk.sandbox.model import JSON
 from podio_desk.sandbox.persist import Persistence
+from podio_desk.sandbox.records import Clock
 from podio_desk.sandbox.server import DEFAULT_HEAVY_OPERATIONS, SandboxApp
-from podio_desk.sandbox.state import Clock, State
+from podio_desk.sandbox.state import State
 
 # Apps at least this big get their sort orders built in the background after start().
 WARM_UP_MIN_ITEMS = 5000

@@ -39,7 +39,8 @@ from podio_desk.sandbox.model import (
     View,
     field_config,
 )
-from podio_desk.sandbox.state import Actor, State
+from podio_desk.sandbox.records import Actor
+from podio_desk.sandbox.state import State
 
 PRIMARY_USERNAME = "demo@sandbox.podio.local"
 PRIMARY_PASSWORD = "sandbox-demo-password"

@@ -24,7 +24,8 @@ from podio_desk.sandbox import api
 from podio_desk.sandbox.control import GENERAL, HEAVY, Control, LoggedRequest
 from podio_desk.sandbox.errors import ApiError
 from podio_desk.sandbox.model import JSON
-from podio_desk.sandbox.state import State, Token
+from podio_desk.sandbox.records import Token
+from podio_desk.sandbox.state import State
 
 # Operations in the 250/h "Rate limited" class. Which operations Podio marks is UNCONFIRMED
 # (SPEC §3.3, §8.1); we chose the resource-intensive ones: filter items (also by view), search
