@@ -9,7 +9,7 @@ the recorded fixtures, never from the client's code.
     sandbox.stop()
 
 Choices where SPEC.md says UNCONFIRMED or is silent (each is also noted where it is made):
-- Filter `limit` above 500 answers 400 invalid_value (not clamped), default 30 (api.py).
+- Filter `limit` above 500 answers 400 invalid_value (not clamped), default 30 (routes/items.py).
 - Heavy (250/h) operations: filter items (also by view), search in app, bulk delete, xlsx
   export (the last is not served); configurable via SandboxConfig.heavy_operations (server.py).
 - 420 body: error "rate_limit", "You have hit the rate limit. Please wait N seconds before
