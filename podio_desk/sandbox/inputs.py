@@ -106,7 +106,8 @@ class InputParsing(Records):
                 if option.get("status", "active") != "active":
                     continue
                 if value == option.get("id") or (
-                    # Option text as input: UNCONFIRMED server-side (SPEC §8.3); .NET sends it.
+                    # Option text as input: UNCONFIRMED server-side (docs/podio-api.md,
+                    # category); NET sends it.
                     isinstance(value, str) and value == option.get("text")
                 ):
                     return option["id"]
@@ -194,7 +195,10 @@ class InputParsing(Records):
         raise v.ValueInputError(f"The field type {kind!r} cannot be set through the sandbox")
 
     def parse_fields_container(self, app: App, raw: JSON, timezone: str) -> dict[int, list[JSON]]:
-        """Both `fields` shapes (SPEC §3.4): object keyed by id/external_id, or a list."""
+        """Both `fields` shapes: an object keyed by id or external_id, or a list.
+
+        See docs/podio-api.md, Writing items.
+        """
         pairs: list[tuple[JSON, JSON]] = []
         if isinstance(raw, dict):
             pairs = list(raw.items())

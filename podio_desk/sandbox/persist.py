@@ -98,7 +98,7 @@ class Persistence:
 
     def load(self, state: State) -> bool:
         """Fill `state` from the file. False when the file holds no state yet."""
-        # As when seeding: no cyclic GC passes while ~1M small containers are created.
+        # As when seeding: no cyclic GC passes while the large app's containers are created.
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:

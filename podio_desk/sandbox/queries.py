@@ -199,7 +199,8 @@ class FilterAndSort(Rendering):
     def sorted_ids(self, app: App, key: str) -> tuple[list[int], list[int]]:
         """(items with a value in ascending order, items without a value) for a sort key.
 
-        Items without a value come last in both directions (a choice: SPEC does not say).
+        Items without a value come last in both directions (a choice: no source says;
+        docs/podio-api.md, Sort keys).
         Orders are cached per (app, key) and kept up to date item by item on writes.
         """
         cache_key = (app.app_id, key)

@@ -155,8 +155,9 @@ class Records:
         if item is None:
             raise not_found("Object not found")
         if item.deleted:
-            # Deleted items answer 410 gone (SPEC §5 lists 410 for deleted objects; chosen over
-            # 404 because it tells a syncing client the item existed and is gone for good).
+            # Deleted items answer 410 gone (docs/podio-api.md, Errors, lists 410 for deleted
+            # objects; chosen over 404 because it tells a syncing client the item existed and is
+            # gone for good).
             raise ApiError(410, "gone", "This item has been deleted", propagate=True)
         return item
 

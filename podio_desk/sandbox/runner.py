@@ -32,7 +32,7 @@ class SandboxConfig:
     # Size of the large app ("Tickets").
     items: int = 200
     token_ttl: int = 28800
-    # (general, heavy) calls per hour per user (or app) per client (SPEC §6).
+    # (general, heavy) calls per hour per user (or app) per client (docs/podio-api.md, Rate limits).
     rate_limits: tuple[int, int] = (1000, 250)
     # SQLite file that keeps the state across restarts; None keeps everything in memory.
     data_file: str | None = None
@@ -141,7 +141,7 @@ class Sandbox:
     def _warm_up(self) -> None:
         """Sort every large app by every sortable key in the background, so that the first
         page sorted by any field answers fast. One key at a time under the state lock: a
-        request waits at most for one sort (~0.2 s for 100 000 items)."""
+        request waits at most for one sort."""
         state = self.state
         with state.lock:
             apps = [

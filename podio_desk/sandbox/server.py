@@ -2,7 +2,8 @@
 
 A WSGI application served by werkzeug's threaded server. Requests are matched against an
 explicit route table, so `/org` and `/org/` are different resources as on api.podio.com
-(SPEC §1); only the few paths clients disagree on (`/count`, `/file`) accept both.
+(docs/podio-api.md, Trailing slashes); only the few paths clients disagree on (`/count`,
+`/file`) accept both.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ from podio_desk.sandbox.routes import (
 from podio_desk.sandbox.state import State
 
 # Operations in the 250/h "Rate limited" class. Which operations Podio marks is UNCONFIRMED
-# (SPEC §3.3, §8.1); we chose the resource-intensive ones: filter items (also by view), search
-# in app, bulk delete and the xlsx export. Configurable through SandboxConfig.heavy_operations.
+# (docs/podio-api.md, Rate limits); we chose the resource-intensive ones: filter items (also
+# by view), search in app, bulk delete and the xlsx export. Configurable through
+# SandboxConfig.heavy_operations.
 DEFAULT_HEAVY_OPERATIONS: tuple[str, ...] = (
     "item.filter",
     "search.app",
@@ -78,7 +80,8 @@ class Ctx:
         raw = self.request.args.get(name)
         if raw is None:
             return default
-        # SPEC §1: boolean query switches come as 0/1 (docs) or true/false (clients).
+        # Boolean query switches come as 0/1 (docs) or true/false (clients): docs/podio-api.md,
+        # Conventions.
         lowered = raw.lower()
         if lowered in ("1", "true"):
             return True
@@ -98,7 +101,7 @@ class Ctx:
             raise ApiError(400, "invalid_value", f"Invalid value {raw!r} for {name}") from None
 
     def require_app_access(self, app_id: int) -> None:
-        """An app token reaches only its own app (SPEC §2.2)."""
+        """An app token reaches only its own app (docs/podio-api.md, Grants)."""
         if self.token is not None and self.token.ref_type == "app" and self.token.ref_id != app_id:
             raise ApiError(
                 403, "forbidden", "The app token does not give access to this app", propagate=True
@@ -197,7 +200,7 @@ ROUTES: tuple[Route, ...] = (
     _route("POST", f"/task/item/{N}/", tasks.task_create_item, "task.create", needs_body=True),
     _route("POST", f"/task/{N}/complete", tasks.task_complete, "task.complete"),
     _route("POST", f"/task/{N}/incomplete", tasks.task_incomplete, "task.incomplete"),
-    # UNCONFIRMED path (SPEC has no contacts): PHP sends the trailing slash, RB does not.
+    # UNCONFIRMED path (docs/podio-api.md, Contacts): PHP sends the trailing slash, RB does not.
     _route("GET", f"/contact/space/{N}/?", workspace.space_contacts, "contact.space"),
     _route("POST", "/embed/", files.embed_create, "embed.create", needs_body=True),
 )
@@ -323,7 +326,8 @@ class SandboxApp:
         data = request.get_data(cache=True)
         if not data.strip():
             if route.needs_body:
-                # FIX-error-nobody: the status is not recorded (SPEC §8.8); 404 fits not_found.
+                # FIX-error-nobody: the status is not recorded (docs/podio-api.md, Errors); 404
+                # fits not_found.
                 raise ApiError(404, "not_found", f"{NO_MATCH} No body was given.")
             return None
         try:
@@ -348,19 +352,21 @@ class SandboxApp:
                 raise ApiError(400, "invalid_request", "Invalid authorization header")
             access = value.strip()
             if not access:
-                # SPEC §2.6: an empty `OAuth2 ` header is a 400, not a 401.
+                # docs/podio-api.md, Auth failures: an empty `OAuth2 ` header is a 400, not a 401.
                 raise ApiError(400, "invalid_request", "Invalid authorization header")
         with self.state.lock:
             token = self.state.token(access)
         if token is None:
-            # Bogus, revoked and expired tokens all answer the same (SPEC §2.6).
+            # Bogus, revoked and expired tokens all answer the same (docs/podio-api.md, Auth
+            # failures).
             raise ApiError(401, "unauthorized", "expired_token")
         return token
 
     def rate_limited_reply(self, request: Request, rate_class: str, left: int) -> Reply:
         limit = self.control.limits[rate_class]
         # The "Please wait N seconds" wording is what CODEGEN parses; the exact text is
-        # UNCONFIRMED (SPEC §6). N is the time left in the one-hour window. No reset header.
+        # UNCONFIRMED (docs/podio-api.md, Rate limits). N is the time left in the one-hour
+        # window. No reset header.
         error = ApiError(
             420,
             "rate_limit",

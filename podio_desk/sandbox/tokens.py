@@ -21,7 +21,8 @@ class TokenGrants(Records):
         if len(self.tokens) > 1000:
             now = self.clock.now()
             self.tokens = {key: t for key, t in self.tokens.items() if t.expires_at > now}
-        # SPEC §2.3: access tokens are "currently 128 characters long".
+        # Access tokens are "currently 128 characters long" (docs/podio-api.md, Token response
+        # and refresh).
         access = secrets.token_hex(64)
         self.tokens[access] = Token(
             access, refresh, ref_type, ref_id, client_id, self.clock.now() + self.token_ttl, scope

@@ -121,7 +121,8 @@ class ItemWrites(InputParsing, FilterAndSort):
         if isinstance(expected, bool) or not isinstance(expected, int):
             raise invalid_value("Invalid value for revision: must be an integer")
         if expected != item.revision:
-            # SPEC §5: a stale `revision` is 409 conflict in the common error body.
+            # A stale `revision` is 409 conflict in the common error body (docs/podio-api.md,
+            # Revisions and conflicts).
             raise ApiError(
                 409,
                 "conflict",

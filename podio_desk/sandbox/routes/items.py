@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from podio_desk.sandbox.server import Ctx, Reply
 
 
-# Filter page size: default 30 (DOC-filter). Podio's maximum is UNCONFIRMED (SPEC §3.3, §8.1);
-# 500 is what real clients page by. We answer a larger limit with 400 invalid_value rather than
-# clamping, so a client that relies on more than 500 per page fails loudly in tests.
+# Filter page size: default 30 (DOC-filter). Podio's maximum is UNCONFIRMED (docs/podio-api.md,
+# Page size); 500 is what real clients page by. We answer a larger limit with 400 invalid_value
+# rather than clamping, so a client that relies on more than 500 per page fails loudly in tests.
 FILTER_DEFAULT_LIMIT = 30
 
 
@@ -159,7 +159,7 @@ def item_update_field(ctx: Ctx, item_id: str, field_key: str) -> Reply:
     definition = app.field_by_key(urllib.parse.unquote(field_key))
     if definition is None:
         raise not_found("No such field")
-    # The body is the field's value(s) in any of the four forms (SPEC §3.4).
+    # The body is the field's value(s) in any of the four forms (docs/podio-api.md, Writing items).
     state.update_item(item, {"fields": {str(definition.field_id): ctx.body}}, ctx.actor)
     return reply({"revision": item.revision})
 
@@ -203,7 +203,8 @@ def item_bulk_delete(ctx: Ctx, app_id: str) -> Reply:
 
 
 def item_clone(ctx: Ctx, item_id: str) -> Reply:
-    """POST /item/{id}/clone -> {"item_id"} (SPEC §3.4, RB/PHP; silent/hook accepted).
+    """POST /item/{id}/clone -> {"item_id"}; silent/hook accepted (RB, PHP; docs/podio-api.md,
+    Writing items).
 
     The copy gets every field value and the tags, a new item_id and app_item_id, and starts at
     revision 0 as a created item, without comments. Which other parts Podio copies is

@@ -19,13 +19,19 @@ def _oauth_error(error: str, description: str, detail: str | None = None) -> Api
 
 
 def token_form(ctx: Ctx) -> Reply:
-    """POST /oauth/token: form-encoded only (SPEC §2.1). A JSON body carries no parameters."""
+    """POST /oauth/token: form-encoded only; a JSON body carries no parameters.
+
+    See docs/podio-api.md, Token endpoints.
+    """
     params = {key: ctx.request.form.get(key) for key in ctx.request.form}
     return _grant(ctx, params)
 
 
 def token_json(ctx: Ctx) -> Reply:
-    """POST /oauth/token/v2: JSON only; a form body is 'null' to it (measured, SPEC §2.1)."""
+    """POST /oauth/token/v2: JSON only; a form body is 'null' to it (measured).
+
+    See docs/podio-api.md, Token endpoints.
+    """
     try:
         body = json.loads(ctx.request.get_data() or b"null")
     except ValueError:
@@ -81,7 +87,8 @@ def _grant(ctx: Ctx, params: dict[str, str | None]) -> Reply:
             grant = state.refresh_grants.get(refresh)
             if grant is None or grant.client_id != client_id:
                 raise _oauth_error("invalid_grant", "Sorry, your refresh token is invalid.")
-            # Refreshing returns the same refresh token with a new access token (SPEC §2.3).
+            # Refreshing returns the same refresh token with a new access token (docs/podio-api.md,
+            # Token response and refresh).
             body = state.issue_token(grant.ref_type, grant.ref_id, client_id, refresh)
         elif grant_type == "authorization_code":
             code = state.auth_codes.pop(params.get("code") or "", None)
@@ -96,7 +103,10 @@ def _grant(ctx: Ctx, params: dict[str, str | None]) -> Reply:
 
 
 def authorize(ctx: Ctx) -> Reply:
-    """GET /oauth/authorize: approves at once as the primary user and redirects (SPEC §2.4)."""
+    """GET /oauth/authorize: approves at once as the primary user and redirects.
+
+    See docs/podio-api.md, Browser sign-in.
+    """
     from podio_desk.sandbox.server import Reply
 
     args = ctx.request.args

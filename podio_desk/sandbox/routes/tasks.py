@@ -63,7 +63,10 @@ _TASK_TIME = re.compile(r"(\d{2}):(\d{2})(?::(\d{2}))?")
 
 
 def _task_user(ctx: Ctx, raw: JSON) -> int:
-    """A task's responsible user: a user id or {"type": "user", "id": ...} (SPEC §3.7)."""
+    """A task's responsible user: a user id or {"type": "user", "id": ...}.
+
+    See docs/podio-api.md, Comments and tasks.
+    """
     state = ctx.state
     if isinstance(raw, dict):
         if raw.get("type", "user") != "user":

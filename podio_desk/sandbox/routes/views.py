@@ -59,7 +59,10 @@ def view_get(ctx: Ctx, app_id: str, view_id: str) -> Reply:
 
 
 def search_app(ctx: Ctx, app_id: str) -> Reply:
-    """POST /search/app/{app_id}/: title matches, at most 20 per call (SPEC §3.9)."""
+    """POST /search/app/{app_id}/: title matches, at most 20 per call.
+
+    See docs/podio-api.md, Search.
+    """
     state = ctx.state
     app = state.app(int(app_id))
     ctx.require_app_access(app.app_id)

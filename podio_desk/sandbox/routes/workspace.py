@@ -119,7 +119,7 @@ CONTACTS_MAX_LIMIT = 500
 def space_contacts(ctx: Ctx, space_id: str) -> Reply:
     """GET /contact/space/{space_id}/?name=&limit=&offset=: the space's people.
 
-    UNCONFIRMED (SPEC does not cover contacts): path and shape follow PodioContact::get_for_space
+    UNCONFIRMED (docs/podio-api.md, Contacts): path and shape follow PodioContact::get_for_space
     (PHP, trailing slash) and Contact.find_all_for_space (RB, no slash; both are served) with
     `name` as a case-insensitive substring filter. The answer is a list of contact objects
     (profile_id, user_id, name, type "user"|"space", mail[], phone[], ...), the form contact
