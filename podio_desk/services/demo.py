@@ -54,10 +54,15 @@ def sandbox_command(*, items: int, seed: int) -> list[str]:
 class SandboxProcess:
     """A `podio-desk sandbox` child process: started, its JSON line read, stopped."""
 
-    def __init__(self, process: asyncio.subprocess.Process, info: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        process: asyncio.subprocess.Process,
+        info: dict[str, Any],
+        stderr_task: asyncio.Task[None],
+    ) -> None:
         self.process = process
         self.info = info
-        self._stderr_task: asyncio.Task[None] | None = None
+        self._stderr_task: asyncio.Task[None] | None = stderr_task
 
     @property
     def url(self) -> str:
@@ -100,13 +105,17 @@ class SandboxProcess:
                 raise SandboxStartError(
                     f"the demo's sandbox exited with status {code} before it was ready: {detail}"
                 )
-            info = json.loads(line)
+            try:
+                info = json.loads(line)
+            except ValueError:
+                raise SandboxStartError(
+                    f"the demo's sandbox announced no address: {line[:200]!r}"
+                ) from None
         except BaseException:
             await _end(process)
             stderr_task.cancel()
             raise
-        sandbox = cls(process, info)
-        sandbox._stderr_task = stderr_task
+        sandbox = cls(process, info, stderr_task)
         log.info("Demo sandbox started (pid %d) at %s", process.pid, sandbox.url)
         return sandbox
 
