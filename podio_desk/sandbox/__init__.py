@@ -1,20 +1,22 @@
-"""A local Podio over real HTTP for the demo, the tests and the benchmarks (see DESIGN.md).
+"""A local Podio over real HTTP for the demo, the tests and the benchmarks.
 
-Independent of the rest of podio_desk (an import-linter contract): written from SPEC.md and
-the recorded fixtures, never from the client's code.
+How the parts fit together: docs/architecture.md.
+
+Independent of the rest of podio_desk (an import-linter contract): written from docs/podio-api.md
+and the recorded fixtures, never from the client's code.
 
     from podio_desk.sandbox import Sandbox, SandboxConfig
     sandbox = Sandbox(SandboxConfig(seed=1, items=200)).start()
     sandbox.url, sandbox.info, sandbox.control, sandbox.state
     sandbox.stop()
 
-Choices where SPEC.md says UNCONFIRMED or is silent (each is also noted where it is made):
-- Filter `limit` above 500 answers 400 invalid_value (not clamped), default 30 (api.py).
+Choices where docs/podio-api.md says UNCONFIRMED or is silent (each is also noted where it is made):
+- Filter `limit` above 500 answers 400 invalid_value (not clamped), default 30 (routes/items.py).
 - Heavy (250/h) operations: filter items (also by view), search in app, bulk delete, xlsx
   export (the last is not served); configurable via SandboxConfig.heavy_operations (server.py).
 - 420 body: error "rate_limit", "You have hit the rate limit. Please wait N seconds before
   trying again", N = seconds left in the fixed one-hour window; no reset/Retry-After header.
-- Deleted items answer 410 gone; unknown ids 404 not_found (state.py).
+- Deleted items answer 410 gone; unknown ids 404 not_found (records.py).
 - A request without the body an operation needs answers 404 not_found "No matching operation
   could be found. No body was given." (FIX-error-nobody; its status is not recorded).
 - An empty `Authorization: OAuth2 ` header is 400 invalid_request "Invalid authorization header".
@@ -23,7 +25,7 @@ Choices where SPEC.md says UNCONFIRMED or is silent (each is also noted where it
   last in both directions.
 - A write that changes nothing makes no new revision.
 - Tasks of an item: `GET /task/?reference=item:{id}` and `GET /task/item/{id}/`.
-- Category input also accepts the option text (.NET sends it; SPEC §8.3).
+- Category input also accepts the option text (NET sends it; docs/podio-api.md, category).
 - Calculation fields are read-only (400 when set); the seeded formulas are recomputed on write.
 """
 

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import threading
     from types import FrameType
 
 
@@ -15,7 +16,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "sandbox",
         help="run a local Podio (the sandbox) on 127.0.0.1 until killed",
         description="Run a local Podio over HTTP. Prints one JSON line with the URL and "
-        "credentials once it is listening, then serves until SIGINT/SIGTERM.",
+        "credentials once it is listening, then serves until SIGINT/SIGTERM (or, with "
+        "--exit-with-stdin, until its standard input closes).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=0, help="port (0: any free port)")
@@ -35,6 +37,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="GENERAL,HEAVY",
         help="calls per hour per user per client, general and heavy class",
     )
+    parser.add_argument(
+        "--exit-with-stdin",
+        action="store_true",
+        help="also stop when standard input closes: a parent holding the other end of a pipe "
+        "takes the sandbox down with it, even when the parent is killed",
+    )
 
 
 def _limits(text: str) -> tuple[int, int]:
@@ -48,6 +56,19 @@ def _limits(text: str) -> tuple[int, int]:
     if min(limits) < 1:
         raise SystemExit("--rate-limit values must be at least 1")
     return limits
+
+
+def _set_at_end_of_input(stop: threading.Event) -> None:
+    """Read standard input to its end, then set `stop`: the parent closed it or died."""
+    import os
+
+    try:
+        descriptor = sys.stdin.fileno()
+        while os.read(descriptor, 4096):
+            pass
+    except (AttributeError, OSError, ValueError):
+        pass  # no or an unreadable stdin counts as closed
+    stop.set()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,11 +91,18 @@ def run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
     )
+    stop = threading.Event()
+    if args.exit_with_stdin:
+        # Watched from the start: a parent that dies while the data is seeded ends us too.
+        threading.Thread(
+            target=_set_at_end_of_input, args=(stop,), daemon=True, name="sandbox-stdin"
+        ).start()
     try:
         sandbox = Sandbox(config)
     except sqlite3.DatabaseError as error:
         raise SystemExit(f"--data {args.data}: not a sandbox data file ({error})") from None
-    stop = threading.Event()
+    if stop.is_set():
+        return 0
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()

@@ -11,7 +11,8 @@ import random
 import threading
 from dataclasses import dataclass, field
 
-from podio_desk.sandbox.state import Clock, State
+from podio_desk.sandbox.records import Clock
+from podio_desk.sandbox.state import State
 
 GENERAL = "general"
 HEAVY = "heavy"

@@ -1,4 +1,7 @@
-"""Podio's error bodies (SPEC §5, §2.6) as an exception the server turns into a response."""
+"""Podio's error bodies as an exception the server turns into a response.
+
+The shapes: docs/podio-api.md, Errors and Auth failures.
+"""
 
 from __future__ import annotations
 

@@ -27,7 +27,8 @@ from podio_desk.sandbox.model import (
     User,
     View,
 )
-from podio_desk.sandbox.state import Counters, RefreshGrant, State, Token
+from podio_desk.sandbox.records import Counters, RefreshGrant, Token
+from podio_desk.sandbox.state import State
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,7 +98,7 @@ class Persistence:
 
     def load(self, state: State) -> bool:
         """Fill `state` from the file. False when the file holds no state yet."""
-        # As when seeding: no cyclic GC passes while ~1M small containers are created.
+        # As when seeding: no cyclic GC passes while the large app's containers are created.
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:

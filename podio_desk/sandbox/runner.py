@@ -18,8 +18,9 @@ from podio_desk.sandbox import seed as seed_module
 from podio_desk.sandbox.control import Control
 from podio_desk.sandbox.model import JSON
 from podio_desk.sandbox.persist import Persistence
+from podio_desk.sandbox.records import Clock
 from podio_desk.sandbox.server import DEFAULT_HEAVY_OPERATIONS, SandboxApp
-from podio_desk.sandbox.state import Clock, State
+from podio_desk.sandbox.state import State
 
 # Apps at least this big get their sort orders built in the background after start().
 WARM_UP_MIN_ITEMS = 5000
@@ -31,7 +32,7 @@ class SandboxConfig:
     # Size of the large app ("Tickets").
     items: int = 200
     token_ttl: int = 28800
-    # (general, heavy) calls per hour per user (or app) per client (SPEC §6).
+    # (general, heavy) calls per hour per user (or app) per client (docs/podio-api.md, Rate limits).
     rate_limits: tuple[int, int] = (1000, 250)
     # SQLite file that keeps the state across restarts; None keeps everything in memory.
     data_file: str | None = None
@@ -140,7 +141,7 @@ class Sandbox:
     def _warm_up(self) -> None:
         """Sort every large app by every sortable key in the background, so that the first
         page sorted by any field answers fast. One key at a time under the state lock: a
-        request waits at most for one sort (~0.2 s for 100 000 items)."""
+        request waits at most for one sort."""
         state = self.state
         with state.lock:
             apps = [

@@ -39,7 +39,8 @@ from podio_desk.sandbox.model import (
     View,
     field_config,
 )
-from podio_desk.sandbox.state import Actor, State
+from podio_desk.sandbox.records import Actor
+from podio_desk.sandbox.state import State
 
 PRIMARY_USERNAME = "demo@sandbox.podio.local"
 PRIMARY_PASSWORD = "sandbox-demo-password"
@@ -580,8 +581,8 @@ def seed(state: State, seed_value: int, big_items: int) -> None:
             primary.user_id,
         )
 
-    # Pausing the cyclic GC while creating ~1M small containers makes the build 2-3x faster;
-    # nothing built here is cyclic garbage.
+    # The large app is about a million small containers and no cyclic garbage: collection
+    # passes over them while they are built would find nothing, so they wait until the end.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -2,7 +2,8 @@
 
 A WSGI application served by werkzeug's threaded server. Requests are matched against an
 explicit route table, so `/org` and `/org/` are different resources as on api.podio.com
-(SPEC §1); only the few paths clients disagree on (`/count`, `/file`) accept both.
+(docs/podio-api.md, Trailing slashes); only the few paths clients disagree on (`/count`,
+`/file`) accept both.
 """
 
 from __future__ import annotations
@@ -20,15 +21,26 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from podio_desk.sandbox import api
 from podio_desk.sandbox.control import GENERAL, HEAVY, Control, LoggedRequest
 from podio_desk.sandbox.errors import ApiError
 from podio_desk.sandbox.model import JSON
-from podio_desk.sandbox.state import State, Token
+from podio_desk.sandbox.records import Token
+from podio_desk.sandbox.routes import (
+    comments,
+    files,
+    items,
+    oauth,
+    revisions,
+    tasks,
+    views,
+    workspace,
+)
+from podio_desk.sandbox.state import State
 
 # Operations in the 250/h "Rate limited" class. Which operations Podio marks is UNCONFIRMED
-# (SPEC §3.3, §8.1); we chose the resource-intensive ones: filter items (also by view), search
-# in app, bulk delete and the xlsx export. Configurable through SandboxConfig.heavy_operations.
+# (docs/podio-api.md, Rate limits); we chose the resource-intensive ones: filter items (also
+# by view), search in app, bulk delete and the xlsx export. Configurable through
+# SandboxConfig.heavy_operations.
 DEFAULT_HEAVY_OPERATIONS: tuple[str, ...] = (
     "item.filter",
     "search.app",
@@ -68,7 +80,8 @@ class Ctx:
         raw = self.request.args.get(name)
         if raw is None:
             return default
-        # SPEC §1: boolean query switches come as 0/1 (docs) or true/false (clients).
+        # Boolean query switches come as 0/1 (docs) or true/false (clients): docs/podio-api.md,
+        # Conventions.
         lowered = raw.lower()
         if lowered in ("1", "true"):
             return True
@@ -88,7 +101,7 @@ class Ctx:
             raise ApiError(400, "invalid_value", f"Invalid value {raw!r} for {name}") from None
 
     def require_app_access(self, app_id: int) -> None:
-        """An app token reaches only its own app (SPEC §2.2)."""
+        """An app token reaches only its own app (docs/podio-api.md, Grants)."""
         if self.token is not None and self.token.ref_type == "app" and self.token.ref_id != app_id:
             raise ApiError(
                 403, "forbidden", "The app token does not give access to this app", propagate=True
@@ -131,63 +144,65 @@ def _route(
 
 N = r"(\d+)"
 ROUTES: tuple[Route, ...] = (
-    _route("POST", "/oauth/token", api.token_form, "oauth.token", auth=False),
-    _route("POST", "/oauth/token/v2", api.token_json, "oauth.token", auth=False),
-    _route("GET", "/oauth/authorize", api.authorize, "oauth.authorize", auth=False),
-    _route("GET", "/oauth/scope", api.oauth_scope, "oauth.scope"),
-    _route("GET", "/user/status", api.user_status, "user.status"),
-    _route("GET", "/user/", api.user_get, "user.get"),
-    _route("GET", "/org/", api.org_list, "org.list"),
-    _route("GET", f"/org/{N}", api.org_get, "org.get"),
-    _route("GET", f"/org/{N}/space/", api.org_spaces, "space.list"),
-    _route("GET", f"/space/org/{N}/", api.org_spaces, "space.list"),
-    _route("GET", f"/space/{N}", api.space_get, "space.get"),
-    _route("GET", f"/app/space/{N}/", api.space_apps, "app.list"),
-    _route("GET", f"/app/{N}", api.app_get, "app.get"),
-    _route("GET", f"/app/{N}/field/{N}", api.app_field_get, "app.field"),
-    _route("GET", f"/app/{N}/item/{N}", api.item_by_app_item_id, "item.get"),
-    _route("GET", f"/item/{N}", api.item_get, "item.get"),
-    _route("GET", f"/item/{N}/basic", api.item_basic, "item.get"),
-    _route("GET", f"/item/{N}/value", api.item_values, "item.values"),
-    _route("GET", f"/item/app/{N}/external_id/([^/]+)", api.item_by_external_id, "item.get"),
-    _route("POST", f"/item/app/{N}/filter/", api.item_filter, "item.filter"),
-    _route("POST", f"/item/app/{N}/filter/{N}/", api.item_filter_view, "item.filter"),
-    _route("GET", f"/item/app/{N}/count/?", api.item_count, "item.count"),
-    _route("POST", f"/item/app/{N}/", api.item_create, "item.create", needs_body=True),
-    _route("PUT", f"/item/{N}", api.item_update, "item.update", needs_body=True),
-    _route("PUT", f"/item/{N}/value", api.item_update_values, "item.update", needs_body=True),
+    _route("POST", "/oauth/token", oauth.token_form, "oauth.token", auth=False),
+    _route("POST", "/oauth/token/v2", oauth.token_json, "oauth.token", auth=False),
+    _route("GET", "/oauth/authorize", oauth.authorize, "oauth.authorize", auth=False),
+    _route("GET", "/oauth/scope", oauth.oauth_scope, "oauth.scope"),
+    _route("GET", "/user/status", workspace.user_status, "user.status"),
+    _route("GET", "/user/", workspace.user_get, "user.get"),
+    _route("GET", "/org/", workspace.org_list, "org.list"),
+    _route("GET", f"/org/{N}", workspace.org_get, "org.get"),
+    _route("GET", f"/org/{N}/space/", workspace.org_spaces, "space.list"),
+    _route("GET", f"/space/org/{N}/", workspace.org_spaces, "space.list"),
+    _route("GET", f"/space/{N}", workspace.space_get, "space.get"),
+    _route("GET", f"/app/space/{N}/", workspace.space_apps, "app.list"),
+    _route("GET", f"/app/{N}", workspace.app_get, "app.get"),
+    _route("GET", f"/app/{N}/field/{N}", workspace.app_field_get, "app.field"),
+    _route("GET", f"/app/{N}/item/{N}", items.item_by_app_item_id, "item.get"),
+    _route("GET", f"/item/{N}", items.item_get, "item.get"),
+    _route("GET", f"/item/{N}/basic", items.item_basic, "item.get"),
+    _route("GET", f"/item/{N}/value", items.item_values, "item.values"),
+    _route("GET", f"/item/app/{N}/external_id/([^/]+)", items.item_by_external_id, "item.get"),
+    _route("POST", f"/item/app/{N}/filter/", items.item_filter, "item.filter"),
+    _route("POST", f"/item/app/{N}/filter/{N}/", items.item_filter_view, "item.filter"),
+    _route("GET", f"/item/app/{N}/count/?", items.item_count, "item.count"),
+    _route("POST", f"/item/app/{N}/", items.item_create, "item.create", needs_body=True),
+    _route("PUT", f"/item/{N}", items.item_update, "item.update", needs_body=True),
+    _route("PUT", f"/item/{N}/value", items.item_update_values, "item.update", needs_body=True),
     _route(
-        "PUT", f"/item/{N}/value/([^/]+)", api.item_update_field, "item.update", needs_body=True
+        "PUT", f"/item/{N}/value/([^/]+)", items.item_update_field, "item.update", needs_body=True
     ),
-    _route("DELETE", f"/item/{N}", api.item_delete, "item.delete"),
-    _route("POST", f"/item/app/{N}/delete", api.item_bulk_delete, "item.bulk_delete"),
-    _route("POST", f"/item/{N}/clone", api.item_clone, "item.clone"),
-    _route("GET", f"/item/{N}/revision/", api.revision_list, "item.revision"),
-    _route("GET", f"/item/{N}/revision/{N}", api.revision_get, "item.revision"),
-    _route("GET", f"/item/{N}/revision/{N}/{N}", api.revision_diff, "item.revision"),
-    _route("DELETE", f"/item/{N}/revision/{N}", api.revision_revert, "item.revert"),
-    _route("POST", f"/item/{N}/revision/{N}/revert_to", api.revision_revert_to, "item.revert"),
-    _route("GET", f"/item/field/{N}/find", api.field_find, "item.find_referenceable"),
-    _route("GET", f"/item/field/{N}/top/", api.field_find, "item.find_referenceable"),
-    _route("GET", f"/comment/item/{N}/", api.comment_list, "comment.list"),
-    _route("POST", f"/comment/item/{N}/?", api.comment_add, "comment.add", needs_body=True),
-    _route("GET", f"/file/{N}", api.file_get, "file.get"),
-    _route("GET", f"/file/{N}/raw", api.file_raw, "file.raw"),
-    _route("GET", f"/file/app/{N}/", api.file_list_app, "file.list"),
-    _route("POST", "/file/?", api.file_upload, "file.upload"),
-    _route("POST", "/file/v2/", api.file_upload, "file.upload"),
-    _route("POST", f"/file/{N}/attach", api.file_attach, "file.attach", needs_body=True),
-    _route("GET", f"/view/app/{N}/", api.view_list, "view.list"),
-    _route("GET", f"/view/app/{N}/{N}", api.view_get, "view.get"),
-    _route("POST", f"/search/app/{N}/", api.search_app, "search.app"),
-    _route("GET", "/task/", api.task_list, "task.list"),
-    _route("GET", f"/task/item/{N}/", api.task_list_item, "task.list"),
-    _route("POST", f"/task/item/{N}/", api.task_create_item, "task.create", needs_body=True),
-    _route("POST", f"/task/{N}/complete", api.task_complete, "task.complete"),
-    _route("POST", f"/task/{N}/incomplete", api.task_incomplete, "task.incomplete"),
-    # UNCONFIRMED path (SPEC has no contacts): PHP sends the trailing slash, RB does not.
-    _route("GET", f"/contact/space/{N}/?", api.space_contacts, "contact.space"),
-    _route("POST", "/embed/", api.embed_create, "embed.create", needs_body=True),
+    _route("DELETE", f"/item/{N}", items.item_delete, "item.delete"),
+    _route("POST", f"/item/app/{N}/delete", items.item_bulk_delete, "item.bulk_delete"),
+    _route("POST", f"/item/{N}/clone", items.item_clone, "item.clone"),
+    _route("GET", f"/item/{N}/revision/", revisions.revision_list, "item.revision"),
+    _route("GET", f"/item/{N}/revision/{N}", revisions.revision_get, "item.revision"),
+    _route("GET", f"/item/{N}/revision/{N}/{N}", revisions.revision_diff, "item.revision"),
+    _route("DELETE", f"/item/{N}/revision/{N}", revisions.revision_revert, "item.revert"),
+    _route(
+        "POST", f"/item/{N}/revision/{N}/revert_to", revisions.revision_revert_to, "item.revert"
+    ),
+    _route("GET", f"/item/field/{N}/find", items.field_find, "item.find_referenceable"),
+    _route("GET", f"/item/field/{N}/top/", items.field_find, "item.find_referenceable"),
+    _route("GET", f"/comment/item/{N}/", comments.comment_list, "comment.list"),
+    _route("POST", f"/comment/item/{N}/?", comments.comment_add, "comment.add", needs_body=True),
+    _route("GET", f"/file/{N}", files.file_get, "file.get"),
+    _route("GET", f"/file/{N}/raw", files.file_raw, "file.raw"),
+    _route("GET", f"/file/app/{N}/", files.file_list_app, "file.list"),
+    _route("POST", "/file/?", files.file_upload, "file.upload"),
+    _route("POST", "/file/v2/", files.file_upload, "file.upload"),
+    _route("POST", f"/file/{N}/attach", files.file_attach, "file.attach", needs_body=True),
+    _route("GET", f"/view/app/{N}/", views.view_list, "view.list"),
+    _route("GET", f"/view/app/{N}/{N}", views.view_get, "view.get"),
+    _route("POST", f"/search/app/{N}/", views.search_app, "search.app"),
+    _route("GET", "/task/", tasks.task_list, "task.list"),
+    _route("GET", f"/task/item/{N}/", tasks.task_list_item, "task.list"),
+    _route("POST", f"/task/item/{N}/", tasks.task_create_item, "task.create", needs_body=True),
+    _route("POST", f"/task/{N}/complete", tasks.task_complete, "task.complete"),
+    _route("POST", f"/task/{N}/incomplete", tasks.task_incomplete, "task.incomplete"),
+    # UNCONFIRMED path (docs/podio-api.md, Contacts): PHP sends the trailing slash, RB does not.
+    _route("GET", f"/contact/space/{N}/?", workspace.space_contacts, "contact.space"),
+    _route("POST", "/embed/", files.embed_create, "embed.create", needs_body=True),
 )
 
 
@@ -311,7 +326,8 @@ class SandboxApp:
         data = request.get_data(cache=True)
         if not data.strip():
             if route.needs_body:
-                # FIX-error-nobody: the status is not recorded (SPEC §8.8); 404 fits not_found.
+                # FIX-error-nobody: the status is not recorded (docs/podio-api.md, Errors); 404
+                # fits not_found.
                 raise ApiError(404, "not_found", f"{NO_MATCH} No body was given.")
             return None
         try:
@@ -336,19 +352,21 @@ class SandboxApp:
                 raise ApiError(400, "invalid_request", "Invalid authorization header")
             access = value.strip()
             if not access:
-                # SPEC §2.6: an empty `OAuth2 ` header is a 400, not a 401.
+                # docs/podio-api.md, Auth failures: an empty `OAuth2 ` header is a 400, not a 401.
                 raise ApiError(400, "invalid_request", "Invalid authorization header")
         with self.state.lock:
             token = self.state.token(access)
         if token is None:
-            # Bogus, revoked and expired tokens all answer the same (SPEC §2.6).
+            # Bogus, revoked and expired tokens all answer the same (docs/podio-api.md, Auth
+            # failures).
             raise ApiError(401, "unauthorized", "expired_token")
         return token
 
     def rate_limited_reply(self, request: Request, rate_class: str, left: int) -> Reply:
         limit = self.control.limits[rate_class]
         # The "Please wait N seconds" wording is what CODEGEN parses; the exact text is
-        # UNCONFIRMED (SPEC §6). N is the time left in the one-hour window. No reset header.
+        # UNCONFIRMED (docs/podio-api.md, Rate limits). N is the time left in the one-hour
+        # window. No reset header.
         error = ApiError(
             420,
             "rate_limit",

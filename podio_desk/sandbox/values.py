@@ -1,6 +1,7 @@
 """Field values: Podio's input forms -> the sandbox's internal form, and internal -> Podio's JSON.
 
-Written from SPEC.md §3.4/§4 and the recorded fixtures, independently of the client's code.
+Written from docs/podio-api.md (Fields and values) and the recorded fixtures, independently
+of the client's code.
 
 Internal forms (one per element of a field's value list):
   text: str · number/calculation: canonical decimal str · money: {"value": str, "currency": str}
@@ -69,7 +70,7 @@ def parse_int(raw: JSON, low: int | None = None, high: int | None = None) -> int
 
 
 def value_elements(raw: JSON) -> list[JSON]:
-    """The four equivalent value forms (SPEC §3.4) as a list of elements.
+    """The four equivalent value forms (docs/podio-api.md, Writing items) as a list of elements.
 
     `[{sub_id: v}, ...]`, `[v, ...]`, `{sub_id: v}` and `v` all become a list; `[]` and `None`
     clear the field.
@@ -115,8 +116,8 @@ def utc_to_local(text: str, timezone: str) -> str:
 def render_date_point(prefix: str, stored: str, timezone: str) -> dict[str, JSON]:
     """The six keys of one end of a date value (`start*` or `end*`)."""
     if _DATE_RE.match(stored):
-        # Date-only values (SPEC §4, PYMED): local gets a 00:00:00 time, no time parts, and
-        # the `_utc` variant is the bare date.
+        # Date-only values (docs/podio-api.md, date; PYMED): local gets a 00:00:00 time, no time
+        # parts, and the `_utc` variant is the bare date.
         return {
             prefix: f"{stored} 00:00:00",
             f"{prefix}_date": stored,

@@ -196,7 +196,7 @@ def test_priority_and_rate_class_are_declared(sandbox) -> None:
 
 
 # WORKAROUND: the sandbox's upload handler leaves werkzeug's SpooledTemporaryFile for the
-# `source` part unclosed (podio_desk/sandbox/api.py file_upload; reported to the sandbox
+# `source` part unclosed (podio_desk/sandbox/routes/files.py file_upload; reported to the sandbox
 # owner); the ResourceWarning is the server's, not the client's.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")

@@ -187,3 +187,24 @@ def test_command_line_prints_one_json_line_and_stops_on_sigterm(tmp_path: Path) 
         _out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert (tmp_path / "s.sqlite").exists()
+
+
+def test_command_line_with_exit_with_stdin_stops_when_its_input_closes() -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "podio_desk", "sandbox", "--items", "5", "--exit-with-stdin"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        assert process.stdin is not None
+        assert process.stderr is not None
+        try:
+            info = _wait_for_line(process, 30)
+            assert info["url"].startswith("http://127.0.0.1:")
+            process.stdin.close()  # what a parent's exit, even a SIGKILL, does to the pipe
+            assert process.wait(timeout=30) == 0, process.stderr.read()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
