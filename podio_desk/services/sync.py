@@ -34,7 +34,7 @@ Deletions
     Podio for the count of the left half (one call, limit 1), derive the right half's count
     from the parent's, and recurse only where Podio has fewer items than the cache; a range
     with at most 500 cached items is listed in one call and compared id by id. Finding d
-    deletions among N items costs about d * log2(N / 500) calls (1 deletion in 100 000: ~9).
+    deletions among N items costs about d * log2(N / 500) calls (one among 100 000: 9).
     Accepted limitation: an item deleted and another created in the same range between the
     incremental call and the probes could cancel out; the next pass (or `--full`) fixes it.
 """

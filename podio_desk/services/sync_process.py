@@ -135,6 +135,8 @@ class _Parent:
         finally:
             if not starting.done():  # cancelled while starting: end what was started
                 await asyncio.wait({starting})
+                with contextlib.suppress(Exception):  # a start that failed has nothing to end
+                    starting.result()
             for end in (child_out, child_in):
                 end.close()
             for task in list(self._answers):

@@ -125,13 +125,14 @@ def test_ctrl_c_mid_sync_ends_the_sync_process_and_the_next_run_completes(
     tickets = sandbox.app_id("Tickets")
     everything = sum(int(app["items"]) for app in sandbox.info["apps"])
     sandbox.control.set_latency(0.2)
-    # Three filter calls on Tickets (its newest edit, pages 1 and 2) mean page 1 is committed.
+    # A sync asks for the next page while it writes one: the fourth filter call on Tickets
+    # (its newest edit, then pages 1, 2 and 3) comes after page 1 is committed.
     tickets_filter = f"/item/app/{tickets}/filter/"
     stop = threading.Event()
 
     def press_ctrl_c() -> None:
         while not stop.is_set():
-            if sum(1 for r in sandbox.control.requests() if r.path == tickets_filter) >= 3:
+            if sum(1 for r in sandbox.control.requests() if r.path == tickets_filter) >= 4:
                 os.kill(os.getpid(), signal.SIGINT)
                 return
             stop.wait(0.02)

@@ -32,8 +32,8 @@ class Rig:
     cache: Cache
     app_id: int
 
-    def job(self, **options: object) -> SyncJob:
-        return SyncJob(self.cache.path, self.app_id, **options)  # type: ignore[arg-type]
+    def job(self, page_size: int) -> SyncJob:
+        return SyncJob(self.cache.path, self.app_id, page_size=page_size)
 
 
 @asynccontextmanager
