@@ -56,8 +56,10 @@ from podio_desk.services.sync import (
 
 # How much lower the sync process's CPU priority is than the window's (a nice increment).
 SYNC_PROCESS_NICENESS = 10
-# The `SyncApi` methods the child may ask for.
-_METHODS = frozenset({"filter_items_raw", "get_app", "get_item", "get_orgs", "get_space_apps"})
+# The calls the child may ask for: the methods of `SyncApi`, and nothing else.
+_METHODS = frozenset(
+    name for name, value in vars(SyncApi).items() if callable(value) and not name.startswith("_")
+)
 # Seconds a child that reported its end gets to exit before it is terminated.
 _EXIT_GRACE = 10.0
 
