@@ -32,6 +32,7 @@ from podio_desk.services.sync import (
     SyncResult,
     SyncService,
 )
+from podio_desk.services.sync_process import SyncJob, sync_in_child_process
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -126,6 +127,7 @@ class SyncTotals:
         self.added += result.added
         self.changed += result.changed
         self.deleted += result.deleted
+        self.calls += result.calls
         self.results.append(result)
 
     def summary(self, seconds: float) -> str:
@@ -248,8 +250,8 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
                 "add the account again"
             )
         client = await accounts.client(account.key)
+        api = PodioSyncApi(client)
         cache = await Cache.open(profile.cache_dir, account.key)
-        service = SyncService(PodioSyncApi(client), cache, budget=client.scheduler)
         try:
             app_ids: list[int] = list(dict.fromkeys(args.app or []))
             names: dict[int, str] = {}
@@ -257,17 +259,23 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
                 if account.acts_as_app and account.app_id is not None:
                     app_ids = [account.app_id]
                 else:
-                    await service.sync_workspace()
+                    workspace = await SyncService(api, cache).sync_workspace()
+                    totals.calls += workspace.calls
                     apps = await cache.apps()
                     app_ids = [app.app_id for app in apps]
                     names = {app.app_id: app.name for app in apps}
             for app_id in app_ids:
                 progress.start_app(names.get(app_id, f"app {app_id}"))
-                result = await service.sync_app(app_id, full=args.full, on_progress=progress)
+                # In a child process, as the window syncs (services/sync_process.py).
+                result = await sync_in_child_process(
+                    api,
+                    SyncJob(cache.path, app_id, full=args.full),
+                    on_progress=progress,
+                    budget=client.scheduler,
+                )
                 progress.end_line()
                 totals.add(result)
         finally:
-            totals.calls = service.calls
             progress.end_line()
             await cache.aclose()
     finally:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from podio_desk.api.auth import AuthMode
 from podio_desk.api.client import PodioClient
@@ -36,13 +36,8 @@ from podio_desk.services.paging import (
     release_gradually,
 )
 from podio_desk.services.queries import QueryService
-from podio_desk.services.sync import (
-    SyncProcess,
-    SyncProgress,
-    SyncResult,
-    app_record,
-    sync_in_child_process,
-)
+from podio_desk.services.sync import PodioSyncApi, SyncProgress, SyncResult, app_record
+from podio_desk.services.sync_process import SyncJob, sync_in_child_process
 
 log = logging.getLogger(__name__)
 
@@ -169,9 +164,6 @@ class AccountWorkspace:
         self._definitions: dict[int, App] = {}
         # Apps whose sync (in a child process) is running now.
         self.syncing: set[int] = set()
-        # A sync process started ahead of the next sync (`prepare_sync`).
-        self._sync_process: SyncProcess | None = None
-        self._closing = False
 
     @classmethod
     async def open(
@@ -187,10 +179,6 @@ class AccountWorkspace:
 
     async def aclose(self) -> None:
         """Stop the reconnect loop and close the cache (the client belongs to the accounts)."""
-        self._closing = True
-        process, self._sync_process = self._sync_process, None
-        if process is not None:
-            await process.aclose()
         await self.monitor.aclose()
         await self.worker.aclose()
         await self.cache.aclose()
@@ -211,34 +199,17 @@ class AccountWorkspace:
         """Sync one app into the cache in a child process (its parsing and writing never
         compete with the window for the GIL); API calls and progress happen on this loop."""
         self.syncing.add(app_id)
-        process, self._sync_process = self._sync_process, None
         try:
             return await self.call(
                 sync_in_child_process(
-                    _ClientSyncCalls(self.client),
-                    self.cache.path,
-                    app_id,
-                    full=full,
+                    PodioSyncApi(self.client),
+                    SyncJob(self.cache.path, app_id, full=full),
                     on_progress=on_progress,
                     budget=self.client.scheduler,
-                    process=process,
                 )
             )
         finally:
             self.syncing.discard(app_id)
-
-    async def prepare_sync(self, after: float = 0.0) -> None:
-        """Start the process of the next sync now (after `after` seconds), so that the sync
-        itself starts without the cost of starting a process (see `SyncProcess`). Does nothing
-        when one is ready or starting. The process waits, idle, until a sync takes it."""
-        if after > 0:
-            await asyncio.sleep(after)
-        if self._closing or self.syncing:
-            return  # never started during a sync: starting a process is what this avoids
-        if self._sync_process is not None and self._sync_process.alive:
-            return
-        process = self._sync_process = SyncProcess()
-        await asyncio.shield(process.start())
 
     # ------------------------------------------------------------------ calls
 
@@ -476,46 +447,6 @@ def light_items(items: Sequence[Item]) -> tuple[Item, ...]:
     is most of an item's memory (100 000 rows scrolled through must stay well under 300 MB;
     the cache keeps the JSON, the editor reads it from there)."""
     return tuple(dataclasses.replace(item, raw={}) for item in items)
-
-
-class _ClientSyncCalls:
-    """The API calls of a sync running in a child process, made here on the UI loop (where
-    the client, its token and rate budget live) at BACKGROUND priority; filter answers go
-    back unparsed: the child reads them."""
-
-    def __init__(self, client: PodioClient) -> None:
-        self._client = client
-
-    async def filter_raw(
-        self,
-        app_id: int,
-        filters: Mapping[str, Any],
-        sort_by: str,
-        sort_desc: bool,
-        offset: int,
-        limit: int,
-    ) -> bytes:
-        return await self._client.filter_items_raw(
-            app_id,
-            filters=filters,
-            sort_by=sort_by,
-            sort_desc=sort_desc,
-            offset=offset,
-            limit=limit,
-            priority=Priority.BACKGROUND,
-        )
-
-    async def get_app(self, app_id: int) -> App:
-        return await self._client.app(app_id, priority=Priority.BACKGROUND)
-
-    async def get_item(self, item_id: int) -> Item:
-        return await self._client.item(item_id, priority=Priority.BACKGROUND)
-
-    async def get_orgs(self) -> Sequence[Org]:
-        return await self._client.orgs(priority=Priority.BACKGROUND)
-
-    async def get_space_apps(self, space_id: int) -> Sequence[App]:
-        return await self._client.apps(space_id, priority=Priority.BACKGROUND)
 
 
 def auth_mode_named(name: str) -> AuthMode:

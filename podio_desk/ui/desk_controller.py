@@ -68,9 +68,6 @@ from podio_desk.ui.workspace_tree import WorkspaceTreeModel, WorkspaceTreeView
 log = logging.getLogger(__name__)
 
 MESSAGE_MS = 8000
-# Seconds after an app is opened (or a sync ends) before the next sync's process is started:
-# after the app's first page, so that the two do not compete.
-PREPARE_SYNC_AFTER_S = 1.0
 # The demo opens its largest app (100 000 items) right away.
 DEMO_APP = "Tickets"
 ItemOpener = Callable[[AccountWorkspace, int, int], None]
@@ -301,16 +298,7 @@ class DeskController(QObject):
         entry = self.tree_model.app_entry(app_id)
         self.browser.set_synced_at(entry.synced_at if entry is not None else None)
         self.browser.view.set_edit_delegate(self.inline_delegate(workspace))
-        opening = self.browser.open_app(workspace, app_id)
-        self._prepare_sync(workspace)
-        return opening
-
-    def _prepare_sync(self, workspace: AccountWorkspace) -> None:
-        """Have a sync process ready for this account's next sync (started a moment later,
-        when the app's first page has been shown)."""
-        self.runner.run(
-            f"sync-process:{workspace.key}", workspace.prepare_sync(after=PREPARE_SYNC_AFTER_S)
-        )
+        return self.browser.open_app(workspace, app_id)
 
     # ------------------------------------------------------------------ editing
 
@@ -469,7 +457,6 @@ class DeskController(QObject):
             result = await workspace.sync_app(app_id, full=full, on_progress=progress)
         finally:
             jobs.finish(name)
-            self._prepare_sync(workspace)
         workspace.forget_definition(app_id)
         self.show_message(
             f"{label}: {result.added:,} new, {result.changed:,} changed, "

@@ -3,6 +3,7 @@
 Run with `bash packaging/dev.sh bench`. The tests share one sandbox and one cache and run in
 file order: full sync, idle incremental, 100 edits, 10 deletions, then the cache queries.
 Rate limits are raised so the scheduler never paces: the figures count calls, not waits.
+Each sync runs in its child process, as the window and `podio-desk sync` run it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from podio_desk.cache.cache import Cache
 from podio_desk.cache.query import ItemQuery, find_page
 from podio_desk.sandbox import Sandbox, SandboxConfig
 from podio_desk.services.queries import QueryService
-from podio_desk.services.sync import PAGE_SIZE, PodioSyncApi, SyncService
+from podio_desk.services.sync import PAGE_SIZE, PodioSyncApi, SyncResult
+from podio_desk.services.sync_process import SyncJob, sync_in_child_process
 
 N = int(os.environ.get("PODIO_DESK_BENCH_ITEMS", "100000"))
 SEARCH_WORDS = (
@@ -50,12 +52,18 @@ class Bench:
     loop: asyncio.AbstractEventLoop
     client: PodioClient
     cache: Cache
-    service: SyncService
     app_id: int
     notes: dict[str, Any] = field(default_factory=dict)
 
     def run(self, coro: Any) -> Any:
         return self.loop.run_until_complete(coro)
+
+    def sync(self) -> SyncResult:
+        job = SyncJob(self.cache.path, self.app_id)
+        result: SyncResult = self.run(
+            sync_in_child_process(PodioSyncApi(self.client), job, budget=self.client.scheduler)
+        )
+        return result
 
     def calls(self) -> int:
         return sum(1 for entry in self.sandbox.control.requests() if entry.rate_class is not None)
@@ -76,8 +84,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
         loop.run_until_complete(
             client.session.sign_in_password(str(info["username"]), str(info["password"]))
         )
-        service = SyncService(PodioSyncApi(client), cache, budget=client.scheduler)
-        yield Bench(sandbox, tmp, loop, client, cache, service, sandbox.app_id("Tickets"))
+        yield Bench(sandbox, tmp, loop, client, cache, sandbox.app_id("Tickets"))
     finally:
         loop.run_until_complete(cache.aclose())
         loop.run_until_complete(client.aclose())
@@ -108,7 +115,7 @@ def _other_token(sandbox: Sandbox) -> str:
 def test_full_sync(bench: Bench, bench_results: Any) -> None:
     bench.sandbox.control.reset_log()
     started = time.perf_counter()
-    result = bench.run(bench.service.sync_app(bench.app_id))
+    result = bench.sync()
     seconds = time.perf_counter() - started
     calls = bench.calls()
     floor = math.ceil(N / PAGE_SIZE)
@@ -127,7 +134,7 @@ def test_full_sync(bench: Bench, bench_results: Any) -> None:
 
 def test_idle_incremental(bench: Bench, bench_results: Any) -> None:
     bench.sandbox.control.reset_log()
-    result = bench.run(bench.service.sync_app(bench.app_id))
+    result = bench.sync()
     bench_results["sync_idle_calls"] = bench.calls()
     assert result.calls == bench.calls() == 1
 
@@ -140,7 +147,7 @@ def test_incremental_after_100_edits(bench: Bench, bench_results: Any) -> None:
     for item_id in rng.sample(ids, 100):
         _as_other(bench.sandbox, token, "PUT", f"/item/{item_id}", {"fields": {"amount": 1.5}})
     bench.sandbox.control.reset_log()
-    result = bench.run(bench.service.sync_app(bench.app_id))
+    result = bench.sync()
     bench_results["sync_changed_calls_100"] = bench.calls()
     assert result.changed == 100
     assert bench.calls() == 1
@@ -154,7 +161,7 @@ def test_incremental_after_10_deletions(bench: Bench, bench_results: Any) -> Non
     for item_id in gone:
         _as_other(bench.sandbox, token, "DELETE", f"/item/{item_id}")
     bench.sandbox.control.reset_log()
-    result = bench.run(bench.service.sync_app(bench.app_id))
+    result = bench.sync()
     bench_results["sync_deleted_calls_10"] = bench.calls()
     # What re-reading every id would have cost instead of the bisection:
     bench_results["sync_deleted_reread_calls"] = math.ceil(N / PAGE_SIZE) + 1

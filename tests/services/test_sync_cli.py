@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
+import signal
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import keyring
@@ -109,3 +114,42 @@ def test_sync_errors_are_one_line(
     err = capsys.readouterr().err.strip()
     assert err.startswith("podio-desk sync: error: ")
     assert len(err.splitlines()) == 1
+
+
+def test_ctrl_c_mid_sync_ends_the_sync_process_and_the_next_run_completes(
+    sandbox_factory: Callable[..., Sandbox], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox = sandbox_factory(items=2000)
+    profile = tmp_path / "p"
+    assert main(add_args(sandbox, profile)) == 0
+    tickets = sandbox.app_id("Tickets")
+    everything = sum(int(app["items"]) for app in sandbox.info["apps"])
+    sandbox.control.set_latency(0.2)
+    # A sync asks for the next page while it writes one: the fourth filter call on Tickets
+    # (its newest edit, then pages 1, 2 and 3) comes after page 1 is committed.
+    tickets_filter = f"/item/app/{tickets}/filter/"
+    stop = threading.Event()
+
+    def press_ctrl_c() -> None:
+        while not stop.is_set():
+            if sum(1 for r in sandbox.control.requests() if r.path == tickets_filter) >= 4:
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+            stop.wait(0.02)
+
+    watcher = threading.Thread(target=press_ctrl_c, daemon=True)
+    watcher.start()
+    try:
+        assert main(["sync", "--profile", str(profile), "--app", str(tickets)]) == 130
+    finally:
+        stop.set()
+        watcher.join()
+    err = capsys.readouterr().err
+    assert "podio-desk sync: interrupted; what was fetched is kept" in err
+    assert [p for p in multiprocessing.active_children() if p.name == "podio-desk-sync"] == []
+
+    sandbox.control.set_latency(0.0)
+    assert main(["sync", "--profile", str(profile)]) == 0
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    added = int(re.search(r": (\d+) added", summary).group(1))  # type: ignore[union-attr]
+    assert 500 <= everything - added < 2000  # the first run's pages were kept, not re-read

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import inspect
-import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -17,7 +16,6 @@ import pytest
 from podio_desk.api.auth import ClientCredentials
 from podio_desk.api.client import PodioClient, filter_request
 from podio_desk.services.paging import PageQuery, PageSource
-from podio_desk.services.sync import SyncProcess
 from podio_desk.services.workspace import AccountWorkspace, WorkspaceService
 
 
@@ -317,70 +315,3 @@ def test_sync_in_the_child_process_stops_offline_and_the_next_one_resumes(
             await close(workspace)
 
     asyncio.run(resumed())
-
-
-def prepared_process(workspace: AccountWorkspace) -> SyncProcess | None:
-    return workspace._sync_process
-
-
-def test_a_prepared_sync_process_waits_below_the_window_and_the_next_sync_uses_it(
-    sandbox_factory, tmp_path
-):
-    """`prepare_sync` starts the next sync's process ahead of it (its start-up stalled the
-    window at the start of every sync); it waits idle at a lower priority, the sync takes it,
-    and it ends by itself when its job is done."""
-    sandbox = sandbox_factory(items=700)
-    tickets = sandbox.app_id("Tickets")
-
-    async def scenario() -> None:
-        workspace = await open_workspace(sandbox, tmp_path)
-        try:
-            await workspace.prepare_sync()
-            prepared = prepared_process(workspace)
-            assert prepared is not None
-            assert prepared.process.is_alive()
-            pid = prepared.process.pid
-            assert pid is not None
-            if hasattr(os, "getpriority"):
-                assert os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, 0)
-            await workspace.prepare_sync()  # one is ready: nothing more is started
-            assert prepared_process(workspace) is prepared
-            result = await workspace.sync_app(tickets)
-            assert result.added == 700
-            assert prepared_process(workspace) is None  # taken by the sync
-            assert not prepared.alive
-            assert prepared.process.exitcode == 0  # ended by itself after its job
-            assert await workspace.is_fully_synced(tickets)
-        finally:
-            await close(workspace)
-
-    asyncio.run(scenario())
-
-
-def test_a_prepared_sync_process_that_died_is_replaced_and_an_unused_one_ends_on_close(
-    sandbox_factory, tmp_path
-):
-    sandbox = sandbox_factory(items=300)
-    tickets = sandbox.app_id("Tickets")
-
-    async def scenario() -> None:
-        workspace = await open_workspace(sandbox, tmp_path)
-        try:
-            await workspace.prepare_sync()
-            dead = prepared_process(workspace)
-            assert dead is not None
-            dead.process.kill()
-            await asyncio.to_thread(dead.process.join, 10)
-            assert not dead.alive
-            result = await workspace.sync_app(tickets)  # a new process does the sync
-            assert result.added == 300
-            await workspace.prepare_sync()
-            unused = prepared_process(workspace)
-            assert unused is not None
-            assert unused is not dead
-            assert unused.alive
-        finally:
-            await close(workspace)
-        assert unused.process.exitcode == 0  # it saw its pipe close and ended, not killed
-
-    asyncio.run(scenario())
