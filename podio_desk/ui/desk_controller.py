@@ -42,11 +42,10 @@ from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App
 from podio_desk.services.accounts import Account, AccountService
 from podio_desk.services.connectivity import (
-    BudgetChanged,
     OnlineChanged,
-    QueueLength,
     RateLimitResumed,
     RateLimitWaiting,
+    StatusEvent,
 )
 from podio_desk.services.demo import Demo, forget_demo_accounts, is_demo_account, start_demo
 from podio_desk.services.editing import (
@@ -613,30 +612,22 @@ class DeskController(QObject):
         session = self.sessions.get(key)
         if session is None:
             return  # removed meanwhile
+        if key == self._watched and isinstance(event, StatusEvent):
+            self.indicators.show_event(event)
         if isinstance(event, ItemSaved | ItemRemoved):
             self._on_edit_event(session, event)
         elif isinstance(event, SyncProgress):
-            self.indicators.jobs.progress(
-                _sync_job_name(key, event.app_id),
-                event.done,
-                event.total,
-                eta=event.eta_seconds,
-            )
-        elif isinstance(
-            event, OnlineChanged | RateLimitWaiting | RateLimitResumed | BudgetChanged | QueueLength
-        ):
-            if key == self._watched:
-                self.indicators.show_event(event)
-            self._on_status_event(session, event)
-
-    def _on_status_event(self, session: AccountSession, event: object) -> None:
-        if isinstance(event, RateLimitWaiting | RateLimitResumed):
+            jobs = self.indicators.jobs
+            name = _sync_job_name(key, event.app_id)
+            jobs.progress(name, event.done, event.total, eta=event.eta_seconds)
+        elif isinstance(event, RateLimitWaiting | RateLimitResumed):
             if self.browser.workspace is session:
                 waiting = isinstance(event, RateLimitWaiting)
                 self.browser.model.set_waiting("Podio's rate limit" if waiting else None)
-            return
-        if not isinstance(event, OnlineChanged):
-            return
+        elif isinstance(event, OnlineChanged):
+            self._on_online_changed(session, event)
+
+    def _on_online_changed(self, session: AccountSession, event: OnlineChanged) -> None:
         since: datetime | None = None if event.online else event.since
         self.tree_model.set_offline(session.key, not event.online)
         self.browser.set_online(session, event.online, since)
