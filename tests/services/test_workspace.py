@@ -114,41 +114,6 @@ def test_tree_cache_first_then_server_and_pages_land_in_the_cache(sandbox_factor
     asyncio.run(scenario())
 
 
-def test_a_sync_that_starts_stops_the_write_through_of_pages_seen_before(
-    sandbox_factory, tmp_path, monkeypatch
-):
-    """Pages the table read from Podio are written to the cache in the background; once the
-    app's sync starts, it writes those items itself, and the window's process stops doing the
-    same work on its side."""
-    from podio_desk.cache.index import record_from_item as record
-    from podio_desk.services import workspace as workspace_module
-
-    sandbox = sandbox_factory(items=700)
-    tickets = sandbox.app_id("Tickets")
-
-    def slow_record(item: Any, app_id: int) -> Any:
-        time.sleep(0.002)  # a loaded machine: the write-through takes about a second
-        return record(item, app_id)
-
-    monkeypatch.setattr(workspace_module, "record_from_item", slow_record)
-
-    async def scenario() -> None:
-        session = await open_session(sandbox, tmp_path)
-        try:
-            source: PageSource[Any] = PageSource(cache=session.cache_pages, api=session.api_pages)
-            source.reset(PageQuery(app_id=tickets))
-            assert await source.open() == 700
-            session.syncing.add(tickets)  # as sync_app does while the child runs
-            await asyncio.sleep(1.5)
-            stopped_at = await session.cache.items.live_count(tickets)
-            await asyncio.sleep(0.5)
-            assert await session.cache.items.live_count(tickets) == stopped_at < 500
-        finally:
-            await close(session)
-
-    asyncio.run(scenario())
-
-
 def test_offline_is_detected_and_the_cache_still_answers(sandbox_factory, tmp_path):
     """Offline, the tree comes from the cache, and the table reads what the cache holds of an
     app even though it was never synced in full (online, only Podio answers for that app)."""
@@ -182,6 +147,35 @@ def test_offline_is_detected_and_the_cache_still_answers(sandbox_factory, tmp_pa
             await close(session)
 
     asyncio.run(scenario())
+
+
+def test_the_session_tells_of_its_edits_and_connectivity_on_one_hub(sandbox_factory, tmp_path):
+    """What the window listens to: an item deleted through the session's editing and Podio
+    going away both arrive as events of the session."""
+    from podio_desk.services.connectivity import OnlineChanged
+    from podio_desk.services.editing import ItemRemoved
+
+    sandbox = sandbox_factory(items=20)
+    item_id = int(sandbox.info["richest_item_id"])
+
+    async def scenario() -> list[SessionEvent]:
+        session = await open_session(sandbox, tmp_path)
+        heard: list[SessionEvent] = []
+        session.events.subscribe(heard.append)
+        try:
+            _app, item = await session.editing.load(item_id)
+            await session.editing.delete(item)
+            sandbox.stop()
+            assert not await session.probe()
+            return heard
+        finally:
+            await close(session)
+
+    heard = asyncio.run(scenario())
+    removed = [event for event in heard if isinstance(event, ItemRemoved)]
+    assert [event.item_id for event in removed] == [item_id]
+    changes = [event for event in heard if isinstance(event, OnlineChanged)]
+    assert [event.online for event in changes] == [False]
 
 
 def test_filter_request_is_podio_grammar():
