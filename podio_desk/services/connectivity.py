@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from podio_desk.api.events import EventHub
 from podio_desk.api.ratelimit import (
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 RECONNECT_FIRST_DELAY = 1.0
 RECONNECT_MAX_DELAY = 30.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,18 @@ class OnlineChanged:
 StatusEvent = BudgetChanged | QueueLength | RateLimitWaiting | RateLimitResumed | OnlineChanged
 
 
+@dataclass(frozen=True)
+class ConnectivityState:
+    """What the status bar shows when it starts following an account; `StatusEvent`s then
+    keep it current."""
+
+    online: bool
+    offline_since: datetime | None
+    budgets: tuple[BudgetChanged, ...]
+    queue: QueueLength
+    waiting: RateLimitWaiting | None
+
+
 def is_offline_error(error: BaseException) -> bool:
     """No answer at all: the api layer's Offline (and its subclasses), or a bare OS error."""
     names = {cls.__name__ for cls in type(error).__mro__}
@@ -125,7 +138,30 @@ class ConnectivityMonitor:
     def set_probe(self, probe: Callable[[], Awaitable[Any]] | None) -> None:
         self._probe = probe
 
+    def state(self) -> ConnectivityState:
+        return ConnectivityState(
+            online=self.online,
+            offline_since=self.offline_since,
+            budgets=tuple(self.budgets.values()),
+            queue=self.queue,
+            waiting=self.waiting,
+        )
+
     # ------------------------------------------------------------------ reports
+
+    async def track(self, pending: Awaitable[T]) -> T:
+        """Await an API call and report whether the server answered (any answer, also an
+        error, means it can be reached)."""
+        try:
+            result = await pending
+        except Exception as error:
+            if is_offline_error(error):
+                self.report_offline(str(error))
+            else:
+                self.report_success()
+            raise
+        self.report_success()
+        return result
 
     def report_success(self) -> None:
         """A request got an answer: we are online."""

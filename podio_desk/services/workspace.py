@@ -1,21 +1,23 @@
 """Loading the workspace tree of one account: organizations, spaces, apps.
 
-Cache first, then the server: `orgs()` and `apps()` are async generators that yield what the
-cache knows at once (so the tree shows up immediately, also offline) and then what Podio says,
-after writing it to the cache. When Podio cannot be reached the second answer never comes and
-`offline` is set; the caller keeps showing the cached tree.
+`WorkspaceService` is cache first, then the server: `orgs()` and `apps()` are async
+generators that yield what the cache knows at once (so the tree shows up immediately, also
+offline) and then what Podio says, after writing it to the cache (`AccountTreeBackend`).
+When Podio cannot be reached the second answer never comes and `offline` is set; the caller
+keeps showing the cached tree.
+
+The item table's page readers of an account (`_ApiPages`, `_CachePages`) are here too, for
+now; `AccountSession` builds them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from podio_desk.api.auth import AuthMode
 from podio_desk.api.client import PodioClient
@@ -25,19 +27,20 @@ from podio_desk.cache.cache import Cache
 from podio_desk.cache.index import record_from_item, workspace_records
 from podio_desk.domain.errors import DomainError
 from podio_desk.domain.items import Item, ItemPage
-from podio_desk.domain.workspace import App, Org, View
-from podio_desk.services.connectivity import ConnectivityMonitor, OnlineChanged, is_offline_error
+from podio_desk.domain.workspace import App, Org
+from podio_desk.services.connectivity import ConnectivityMonitor, is_offline_error
 from podio_desk.services.paging import (
     FOREGROUND,
     Page,
     PageQuery,
-    WorkerLoop,
     parse_item_page,
     release_gradually,
 )
 from podio_desk.services.queries import QueryService
-from podio_desk.services.sync import PodioSyncApi, SyncProgress, SyncResult, app_record
-from podio_desk.services.sync_process import SyncJob, sync_in_child_process
+from podio_desk.services.sync import app_record
+
+if TYPE_CHECKING:
+    from podio_desk.services.session import AccountSession
 
 log = logging.getLogger(__name__)
 
@@ -137,164 +140,45 @@ class WorkspaceService:
 # ---------------------------------------------------------------------------- one account
 
 
-class AccountWorkspace:
-    """Everything the window needs for one signed-in account, built from its client and cache.
+class AccountTreeBackend:
+    """The `WorkspaceBackend` of one account: its cache, then Podio (whose answers are
+    written to the cache); `connectivity` hears whether Podio answered."""
 
-    It is the `WorkspaceBackend` of its `tree` service, the API `PageReader` of the item table
-    (`api_pages`), and the place that knows whether this account's server can be reached
-    (`monitor`). Pages fetched from Podio are also written to the cache (in a worker thread),
-    so what was seen once stays readable offline.
-    """
-
-    def __init__(self, key: str, label: str, client: PodioClient, cache: Cache) -> None:
-        self.key = key
-        self.label = label
-        self.client = client
-        self.cache = cache
-        self.queries = QueryService(cache)
-        # Building items from JSON is pure Python; it runs here, not on the UI thread's loop.
-        self.worker = WorkerLoop(f"podio-desk-worker-{key[:8]}")
-        self._main_loop: asyncio.AbstractEventLoop | None = None
-        self.monitor = ConnectivityMonitor(self._probe)
-        self.monitor.watch_scheduler(client.scheduler.events)
-        self.monitor.events.subscribe(self._on_status)
-        self.tree = WorkspaceService(self)
-        self.api_pages = _ApiPages(self)
-        self.cache_pages = _CachePages(self)
-        self._definitions: dict[int, App] = {}
-        # Apps whose sync (in a child process) is running now.
-        self.syncing: set[int] = set()
-
-    @classmethod
-    async def open(
-        cls, key: str, label: str, client: PodioClient, cache_dir: Path
-    ) -> AccountWorkspace:
-        """Open the account's cache (created on first use) and build its services."""
-        cache = await Cache.open(cache_dir, key)
-        return cls(key, label, client, cache)
-
-    @property
-    def online(self) -> bool:
-        return self.monitor.online
-
-    async def aclose(self) -> None:
-        """Stop the reconnect loop and close the cache (the client belongs to the accounts)."""
-        await self.monitor.aclose()
-        await self.worker.aclose()
-        await self.cache.aclose()
-
-    def _loop(self) -> asyncio.AbstractEventLoop:
-        """The UI thread's loop, where the client (httpx, the rate scheduler) lives."""
-        if self._main_loop is None:
-            self._main_loop = asyncio.get_running_loop()
-        return self._main_loop
-
-    async def sync_app(
+    def __init__(
         self,
-        app_id: int,
-        *,
-        full: bool = False,
-        on_progress: Callable[[SyncProgress], None] | None = None,
-    ) -> SyncResult:
-        """Sync one app into the cache in a child process (its parsing and writing never
-        compete with the window for the GIL); API calls and progress happen on this loop."""
-        self.syncing.add(app_id)
-        try:
-            return await self.call(
-                sync_in_child_process(
-                    PodioSyncApi(self.client),
-                    SyncJob(self.cache.path, app_id, full=full),
-                    on_progress=on_progress,
-                    budget=self.client.scheduler,
-                )
-            )
-        finally:
-            self.syncing.discard(app_id)
-
-    # ------------------------------------------------------------------ calls
-
-    async def call(self, pending: Awaitable[T]) -> T:
-        """Await an API call and tell the monitor whether the server answered."""
-        try:
-            result = await pending
-        except Exception as error:
-            if is_offline_error(error):
-                self.monitor.report_offline(str(error))
-            else:
-                self.monitor.report_success()
-            raise
-        self.monitor.report_success()
-        return result
-
-    async def _probe(self) -> None:
-        await self.client.scope(priority=Priority.INTERACTIVE)
-
-    def _on_status(self, event: object) -> None:
-        if isinstance(event, OnlineChanged):
-            # Offline the table shows whatever the cache holds, even for partly synced apps.
-            self.queries.allow_partial = not event.online
-
-    # ------------------------------------------------------------------ apps
-
-    async def app_definition(self, app_id: int) -> App:
-        """The app with its fields: memory, then cache, then Podio (then cached)."""
-        known = self._definitions.get(app_id)
-        if known is not None:
-            return known
-        cached = await self.queries.app(app_id)
-        if cached is not None and cached.fields:
-            self._definitions[app_id] = cached
-            return cached
-        try:
-            app = await self.call(self.client.app(app_id, priority=Priority.INTERACTIVE))
-        except Exception:
-            if cached is not None:
-                return cached
-            raise
-        await self.cache.save_apps([app_record(app, app.space_id)])
-        self.queries.forget_app(app_id)
-        self._definitions[app_id] = app
-        return app
-
-    def forget_definition(self, app_id: int) -> None:
-        self._definitions.pop(app_id, None)
-        self.queries.forget_app(app_id)
-
-    async def views(self, app_id: int) -> Sequence[View]:
-        """The app's saved Podio views (empty offline)."""
-        try:
-            return await self.call(self.client.views(app_id))
-        except Exception as error:
-            if is_offline_error(error):
-                return ()
-            raise
-
-    async def is_fully_synced(self, app_id: int) -> bool:
-        return await self.queries.has_full_copy(app_id)
-
-    # ------------------------------------------------------------------ WorkspaceBackend
+        client: PodioClient,
+        cache: Cache,
+        queries: QueryService,
+        connectivity: ConnectivityMonitor,
+    ) -> None:
+        self._client = client
+        self._cache = cache
+        self._queries = queries
+        self._connectivity = connectivity
 
     async def cached_orgs(self) -> Sequence[OrgEntry] | None:
-        orgs = await self.queries.orgs()
+        orgs = await self._queries.orgs()
         if not orgs:
             return None
         return _org_entries(orgs)
 
     async def fetch_orgs(self) -> Sequence[OrgEntry]:
-        orgs = await self.call(self.client.orgs(priority=Priority.INTERACTIVE))
+        orgs = await self._connectivity.track(self._client.orgs(priority=Priority.INTERACTIVE))
         org_records, space_records = workspace_records(orgs)
-        await self.cache.save_workspace(org_records, space_records, [])
+        await self._cache.save_workspace(org_records, space_records, [])
         return _org_entries(orgs)
 
     async def cached_apps(self, space_id: int) -> Sequence[AppEntry] | None:
-        apps = await self.queries.apps(space_id)
+        apps = await self._queries.apps(space_id)
         if not apps:
             return None
         return await self._app_entries(apps, space_id)
 
     async def fetch_apps(self, space_id: int) -> Sequence[AppEntry]:
-        apps = await self.call(self.client.apps(space_id, priority=Priority.INTERACTIVE))
-        cached = {app.app_id: app for app in await self.queries.apps(space_id)}
+        apps = await self._connectivity.track(
+            self._client.apps(space_id, priority=Priority.INTERACTIVE)
+        )
+        cached = {app.app_id: app for app in await self._queries.apps(space_id)}
         records = []
         for app in apps:
             known = cached.get(app.app_id)
@@ -303,18 +187,19 @@ class AccountWorkspace:
                 continue
             records.append(app_record(app, space_id))
         if records:
-            await self.cache.save_apps(records)
+            await self._cache.save_apps(records)
         return await self._app_entries(apps, space_id)
 
-    async def cached_apps_for(self, app_id: int) -> list[AppEntry]:
+    async def app_entry(self, app_id: int) -> AppEntry | None:
         """The tree entry of one app as the cache now knows it (count, sync time)."""
-        app = await self.queries.app(app_id)
+        app = await self._queries.app(app_id)
         if app is None:
-            return []
-        return await self._app_entries([app], app.space_id or 0)
+            return None
+        entries = await self._app_entries([app], app.space_id or 0)
+        return entries[0]
 
     async def _app_entries(self, apps: Sequence[App], space_id: int) -> list[AppEntry]:
-        states = {state.app_id: state for state in await self.cache.sync_states()}
+        states = {state.app_id: state for state in await self._cache.sync_states()}
         entries = []
         for app in sorted(apps, key=lambda app: (app.name.casefold(), app.app_id)):
             state = states.get(app.app_id)
@@ -341,7 +226,7 @@ class AccountWorkspace:
 class _CachePages:
     """The item table's cache reader, run on the worker loop (items are built there)."""
 
-    def __init__(self, owner: AccountWorkspace) -> None:
+    def __init__(self, owner: AccountSession) -> None:
         self._owner = owner
 
     async def read_page(self, query: PageQuery, offset: int, limit: int) -> Page[Item] | None:
@@ -366,7 +251,7 @@ class _ApiPages:
     loop; the 2.6 MB answer of a 500-item page is then read item by item in a worker thread.
     """
 
-    def __init__(self, owner: AccountWorkspace) -> None:
+    def __init__(self, owner: AccountSession) -> None:
         self._owner = owner
 
     async def read_page(self, query: PageQuery, offset: int, limit: int) -> Page[Item] | None:

@@ -25,7 +25,7 @@ from podio_desk.domain.fields import ContactValue, FieldDef, RelationshipValue
 from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App, View
 from podio_desk.services.paging import PageQuery, PageSource
-from podio_desk.services.workspace import AccountWorkspace
+from podio_desk.services.session import AccountSession
 from podio_desk.ui.cells import columns_for_app, default_width
 from podio_desk.ui.column_chooser import ColumnChooser
 from podio_desk.ui.filter_bar import FilterBar
@@ -68,7 +68,7 @@ class AppBrowser(QWidget):
         self._runner = runner
         self._view_state = view_state
         self._sources: dict[str, PageSource[Item]] = {}
-        self.workspace: AccountWorkspace | None = None
+        self.workspace: AccountSession | None = None
         self.app: App | None = None
         self._fully_synced = False
         self._layout_state = TableLayout()
@@ -128,11 +128,11 @@ class AppBrowser(QWidget):
 
     # ------------------------------------------------------------------ public
 
-    def open_app(self, workspace: AccountWorkspace, app_id: int) -> asyncio.Task[Any]:
+    def open_app(self, workspace: AccountSession, app_id: int) -> asyncio.Task[Any]:
         """Show `app_id` of `workspace` (latest request wins)."""
         return self._runner.run("browser:open", self._open(workspace, app_id))
 
-    def source_for(self, workspace: AccountWorkspace) -> PageSource[Item]:
+    def source_for(self, workspace: AccountSession) -> PageSource[Item]:
         source = self._sources.get(workspace.key)
         if source is None:
             source = PageSource(cache=workspace.cache_pages, api=workspace.api_pages)
@@ -140,7 +140,7 @@ class AppBrowser(QWidget):
             self._sources[workspace.key] = source
         return source
 
-    def set_online(self, workspace: AccountWorkspace, online: bool, since: datetime | None) -> None:
+    def set_online(self, workspace: AccountSession, online: bool, since: datetime | None) -> None:
         source = self._sources.get(workspace.key)
         if source is not None:
             source.set_online(online)
@@ -196,7 +196,7 @@ class AppBrowser(QWidget):
 
     # ------------------------------------------------------------------ opening
 
-    async def _open(self, workspace: AccountWorkspace, app_id: int) -> None:
+    async def _open(self, workspace: AccountSession, app_id: int) -> None:
         self._save_layout()
         self.title.setText("Opening…")
         app = await workspace.app_definition(app_id)
@@ -213,7 +213,7 @@ class AppBrowser(QWidget):
         self.filter_bar.set_app(app)
         self.filter_bar.setEnabled(True)
         self.new_item_button.setEnabled(True)
-        self.banner.set_offline(None if workspace.online else workspace.monitor.offline_since)
+        self.banner.set_offline(None if workspace.online else workspace.offline_since)
         query = PageQuery(app_id=app_id, sort_by=layout.sort_by, sort_desc=layout.sort_desc)
         self.model.show_query(query, columns_for_app(app))
         columns = self.model.columns
@@ -234,7 +234,7 @@ class AppBrowser(QWidget):
         self._views_loaded_for = app.app_id
         return self._runner.run("browser:views", self._load_views(workspace, app.app_id))
 
-    async def _load_views(self, workspace: AccountWorkspace, app_id: int) -> None:
+    async def _load_views(self, workspace: AccountSession, app_id: int) -> None:
         try:
             views = await workspace.views(app_id)
         except Exception:

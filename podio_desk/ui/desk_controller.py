@@ -4,10 +4,15 @@ sign-in (first run, demo, more accounts), syncing an app, and online/offline for
 `app.py` builds one `DeskController(window, runner, accounts, cache_dir, settings)` and runs
 `start(demo=...)`; everything the user then does is wired here. The window stays a plain frame.
 
-Editing: each account has one `EditingService`, shared by its item editor dock (opened by
-Enter / double-click on a row, or File > New item) and the table's inline editor (F2). Every
-save, creation and deletion comes back as an event of that service, and the table updates the
-row in place from it (no page reload).
+Each signed-in account has one `AccountSession` (in `sessions`, by account key); the window
+calls it and never its client or cache. Everything a session reports (online/offline, rate
+limit, saves, sync progress) arrives in one slot, `_on_session_event`, through the one Qt
+bridge of service events (`ServiceEvents`).
+
+Editing: a session's `EditingService` is shared by its item editor dock (opened by Enter /
+double-click on a row, or File > New item) and the table's inline editor (F2). Every save,
+creation and deletion comes back as a session event, and the table updates the row in place
+from it (no page reload).
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QObject, QPersistentModelIndex, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
@@ -41,26 +45,30 @@ from podio_desk.services.connectivity import (
     OnlineChanged,
     RateLimitResumed,
     RateLimitWaiting,
+    StatusEvent,
 )
 from podio_desk.services.demo import Demo, forget_demo_accounts, is_demo_account, start_demo
 from podio_desk.services.editing import (
     Conflicted,
     Deleted,
     EditEvent,
-    EditingService,
     Failed,
     Invalid,
+    ItemRemoved,
     ItemSaved,
     NothingToSave,
     Rejected,
     Saved,
 )
-from podio_desk.services.workspace import AccountWorkspace, auth_mode_named
+from podio_desk.services.session import AccountSession, open_session
+from podio_desk.services.sync import SyncProgress
+from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
 from podio_desk.ui.editor.delegate import FieldEditDelegate, InlineSaver
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
 from podio_desk.ui.item_table import TaskSpawner
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
+from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.status_bar import StatusIndicators
 from podio_desk.ui.view_state import ViewState
 from podio_desk.ui.workspace_tree import WorkspaceTreeModel, WorkspaceTreeView
@@ -70,7 +78,7 @@ log = logging.getLogger(__name__)
 MESSAGE_MS = 8000
 # The demo opens its largest app (100 000 items) right away.
 DEMO_APP = "Tickets"
-ItemOpener = Callable[[AccountWorkspace, int, int], None]
+ItemOpener = Callable[[AccountSession, int, int], None]
 # The editor dock's share of the window's width when it first opens, and its least width.
 EDITOR_DOCK_SHARE = 0.45
 EDITOR_DOCK_MIN_WIDTH = 420
@@ -107,14 +115,14 @@ class DeskController(QObject):
         self.cache_dir = cache_dir
         self.settings = settings
         self.demo_items = demo_items
-        self.workspaces: dict[str, AccountWorkspace] = {}
+        self.sessions: dict[str, AccountSession] = {}
+        self.service_events = ServiceEvents(self)
+        self.service_events.received.connect(self._on_session_event)
         self.demo: Demo | None = None
         # Replaces the built-in editor dock when set (a test, another front end).
         self.item_opener: ItemOpener | None = None
-        self.editing: dict[str, EditingService] = {}
         self.editor_docks: dict[str, ItemEditorDock] = {}
         self.inline_delegates: dict[str, FieldEditDelegate] = {}
-        self._unsubscribe: list[Callable[[], None]] = []
         self._login: LoginDialog | None = None
         self.secrets_warning_label: QLabel | None = None
         self._watched: str | None = None
@@ -164,15 +172,11 @@ class DeskController(QObject):
 
     async def aclose(self) -> None:
         """Close everything this controller opened, while the loop still runs."""
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe.clear()
-        if shiboken6.isValid(self.indicators):
-            self.indicators.unwatch()
+        self.service_events.forget_all()
         await self.browser.aclose()
-        for workspace in list(self.workspaces.values()):
-            await workspace.aclose()
-        self.workspaces.clear()
+        for session in list(self.sessions.values()):
+            await session.aclose()
+        self.sessions.clear()
         await self.accounts.aclose()
         if self.demo is not None:
             await self.demo.stop()
@@ -219,17 +223,17 @@ class DeskController(QObject):
         return account
 
     async def remove_account(self, key: str) -> None:
-        workspace = self.workspaces.pop(key, None)
-        self.editing.pop(key, None)
+        session = self.sessions.pop(key, None)
+        self.service_events.forget(key)
         self.inline_delegates.pop(key, None)
         dock = self.editor_docks.pop(key, None)
         if dock is not None:
             dock.close()
             dock.deleteLater()
-        if workspace is not None:
-            if self.browser.workspace is workspace:
+        if session is not None:
+            if self.browser.workspace is session:
                 self.browser.close_app()
-            await workspace.aclose()
+            await session.aclose()
         await self.accounts.remove(key)
         self._show_accounts()
 
@@ -244,26 +248,23 @@ class DeskController(QObject):
         self.tree.show_everything(self.demo.account.key, open_app_named=DEMO_APP)
         return self.demo.account
 
-    async def _attach(self, account: Account) -> AccountWorkspace:
-        existing = self.workspaces.get(account.key)
+    async def _attach(self, account: Account) -> AccountSession:
+        existing = self.sessions.get(account.key)
         if existing is not None:
             return existing
-        client = await self.accounts.client(account.key)
-        workspace = await AccountWorkspace.open(account.key, account.name, client, self.cache_dir)
-        self.workspaces[account.key] = workspace
-        self._unsubscribe.append(
-            workspace.monitor.events.subscribe(functools.partial(self._on_status_event, workspace))
-        )
+        session = await open_session(self.accounts, account, self.cache_dir)
+        self.sessions[account.key] = session
+        self.service_events.listen(account.key, session.events)
         if self._watched is None:
-            self._watch(workspace)
-        return workspace
+            self._watch(session)
+        return session
 
     def _show_accounts(self) -> None:
         entries = []
         for account in self.accounts.list():
-            workspace = self.workspaces.get(account.key)
-            if workspace is not None:
-                entries.append((account.key, account.name, workspace.tree))
+            session = self.sessions.get(account.key)
+            if session is not None:
+                entries.append((account.key, account.name, session.tree))
         self.tree_model.set_accounts(entries)
         if entries and len(entries) == 1:
             self.tree.expand(self.tree_model.index(0, 0))
@@ -282,42 +283,31 @@ class DeskController(QObject):
         status_bar.addPermanentWidget(label)
         self.secrets_warning_label = label
 
-    def _watch(self, workspace: AccountWorkspace) -> None:
+    def _watch(self, session: AccountSession) -> None:
         """The status indicators follow this account (the one whose app is shown)."""
-        self._watched = workspace.key
-        self.indicators.watch(workspace.monitor)
+        self._watched = session.key
+        self.indicators.show_state(session.connectivity())
 
     # ------------------------------------------------------------------ the table
 
     def open_app(self, account_key: str, app_id: int) -> asyncio.Task[Any] | None:
-        workspace = self.workspaces.get(account_key)
-        if workspace is None:
+        session = self.sessions.get(account_key)
+        if session is None:
             return None
         if self._watched != account_key:
-            self._watch(workspace)
+            self._watch(session)
         entry = self.tree_model.app_entry(app_id)
         self.browser.set_synced_at(entry.synced_at if entry is not None else None)
-        self.browser.view.set_edit_delegate(self.inline_delegate(workspace))
-        return self.browser.open_app(workspace, app_id)
+        self.browser.view.set_edit_delegate(self.inline_delegate(session))
+        return self.browser.open_app(session, app_id)
 
     # ------------------------------------------------------------------ editing
 
-    def editing_service(self, workspace: AccountWorkspace) -> EditingService:
-        """The account's editing service (one per account); its events update the table."""
-        service = self.editing.get(workspace.key)
-        if service is None:
-            service = EditingService(workspace.client, workspace.cache.items)
-            self.editing[workspace.key] = service
-            self._unsubscribe.append(
-                service.events.subscribe(functools.partial(self._on_edit_event, workspace))
-            )
-        return service
-
-    def editor_dock(self, workspace: AccountWorkspace) -> ItemEditorDock:
+    def editor_dock(self, session: AccountSession) -> ItemEditorDock:
         """The item editor docked at the right for this account (built on first use)."""
-        dock = self.editor_docks.get(workspace.key)
+        dock = self.editor_docks.get(session.key)
         if dock is None:
-            dock = ItemEditorDock(self.editing_service(workspace), self.runner, self.window)
+            dock = ItemEditorDock(session.editing, self.runner, self.window)
             dock.setObjectName(f"item-editor-dock-{len(self.editor_docks)}")
             add_dock = getattr(self.window, "add_dock", None)
             if callable(add_dock):
@@ -325,42 +315,42 @@ class DeskController(QObject):
             else:
                 self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self._size_editor_dock(dock)
-            self.editor_docks[workspace.key] = dock
+            self.editor_docks[session.key] = dock
         return dock
 
     def open_item(
-        self, workspace: AccountWorkspace, app_id: int | None, item_id: int
+        self, session: AccountSession, app_id: int | None, item_id: int
     ) -> asyncio.Task[Any] | None:
         """Show an item in the editor dock (Enter or double-click in the table)."""
-        return self.editor_dock(workspace).open_item(app_id, item_id)
+        return self.editor_dock(session).open_item(app_id, item_id)
 
     def new_item(self) -> asyncio.Task[Any] | None:
         """Open the editor on a new item of the app shown in the table."""
-        workspace, app = self.browser.workspace, self.browser.app
-        if workspace is None or app is None:
+        session, app = self.browser.workspace, self.browser.app
+        if session is None or app is None:
             self.show_message("Open an app first, then create an item in it.")
             return None
-        return self.editor_dock(workspace).new_item(app.app_id)
+        return self.editor_dock(session).new_item(app.app_id)
 
-    def inline_delegate(self, workspace: AccountWorkspace) -> FieldEditDelegate:
+    def inline_delegate(self, session: AccountSession) -> FieldEditDelegate:
         """The table's in-place editor for this account's apps (F2, double-click a cell)."""
-        delegate = self.inline_delegates.get(workspace.key)
+        delegate = self.inline_delegates.get(session.key)
         if delegate is None:
 
             def item_at(index: QPersistentModelIndex) -> tuple[App, Item] | None:
                 browser = self.browser
-                if browser.workspace is not workspace or browser.app is None:
+                if browser.workspace is not session or browser.app is None:
                     return None
                 if not index.isValid() or browser.model.is_removed(index.row()):
                     return None
                 item = browser.model.item_at(index.row())
                 return None if item is None else (browser.app, item)
 
-            saver = InlineSaver(self.editing_service(workspace), self.runner, item_at, self)
-            saver.saved.connect(functools.partial(self._on_inline_saved, workspace))
+            saver = InlineSaver(session.editing, self.runner, item_at, self)
+            saver.saved.connect(functools.partial(self._on_inline_saved, session))
             delegate = FieldEditDelegate(saver, self.browser.view)
             delegate.refused.connect(lambda message: self.show_message(f"Not saved: {message}"))
-            self.inline_delegates[workspace.key] = delegate
+            self.inline_delegates[session.key] = delegate
         return delegate
 
     def _size_editor_dock(self, dock: ItemEditorDock) -> None:
@@ -376,7 +366,7 @@ class DeskController(QObject):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([EDITOR_FORM_HEIGHT, EDITOR_SIDE_HEIGHT])
 
-    def _on_inline_saved(self, workspace: AccountWorkspace, outcome: object) -> None:
+    def _on_inline_saved(self, session: AccountSession, outcome: object) -> None:
         if isinstance(outcome, Saved):
             self.show_message(f"Saved \u201c{outcome.item.title}\u201d.")
         elif isinstance(outcome, NothingToSave):
@@ -387,17 +377,17 @@ class DeskController(QObject):
                 "Not saved: someone changed this item meanwhile. It is open in the editor: "
                 "make the change there."
             )
-            self.open_item(workspace, None, item_id)
+            self.open_item(session, None, item_id)
         elif isinstance(outcome, Invalid):
             text = "; ".join(issue.message for issue in outcome.issues)
             self.show_message(f"Not saved: {text}")
         elif isinstance(outcome, Rejected | Failed | Deleted):
             self.show_message(f"Not saved: {outcome.message}")
 
-    def _on_edit_event(self, workspace: AccountWorkspace, event: EditEvent) -> None:
-        self._refresh_open_editor(workspace, event)
+    def _on_edit_event(self, session: AccountSession, event: EditEvent) -> None:
+        self._refresh_open_editor(session, event)
         browser = self.browser
-        if browser.workspace is not workspace or browser.app is None:
+        if browser.workspace is not session or browser.app is None:
             return
         if isinstance(event, ItemSaved):
             if event.item.app_id not in (None, browser.app.app_id):
@@ -410,10 +400,10 @@ class DeskController(QObject):
         elif event.app_id in (None, browser.app.app_id):
             browser.model.mark_removed(event.item_id)
 
-    def _refresh_open_editor(self, workspace: AccountWorkspace, event: EditEvent) -> None:
+    def _refresh_open_editor(self, session: AccountSession, event: EditEvent) -> None:
         """An item saved in place while the dock shows it, untouched: the dock shows the new
         revision too (else its next save would meet a conflict with ourselves)."""
-        dock = self.editor_docks.get(workspace.key)
+        dock = self.editor_docks.get(session.key)
         if dock is None or not isinstance(event, ItemSaved) or event.created:
             return
         editor = dock.editor
@@ -430,14 +420,14 @@ class DeskController(QObject):
         editor.show_item(editor.app, event.item)
 
     def sync_current_app(self, *, full: bool = False) -> asyncio.Task[Any] | None:
-        workspace, app = self.browser.workspace, self.browser.app
-        if workspace is None or app is None:
+        session, app = self.browser.workspace, self.browser.app
+        if session is None or app is None:
             self.show_message("Open an app first, then sync it.")
             return None
-        name = f"sync:{workspace.key}:{app.app_id}"
+        name = _sync_job_name(session.key, app.app_id)
         jobs = self.indicators.jobs
         jobs.start(name, f"Syncing {app.name}", on_cancel=lambda: self.runner_cancel(name))
-        return self.runner.run(name, self._sync(workspace, app.app_id, app.name, name, full))
+        return self.runner.run(name, self._sync(session, app.app_id, app.name, name, full))
 
     def runner_cancel(self, name: str) -> None:
         cancel = getattr(self.runner, "cancel", None)
@@ -446,28 +436,22 @@ class DeskController(QObject):
         self.indicators.jobs.finish(name)
 
     async def _sync(
-        self, workspace: AccountWorkspace, app_id: int, label: str, name: str, full: bool
+        self, session: AccountSession, app_id: int, label: str, name: str, full: bool
     ) -> None:
-        jobs = self.indicators.jobs
-
-        def progress(event: Any) -> None:
-            jobs.progress(name, int(event.done), int(event.total), eta=event.eta_seconds)
-
         try:
-            result = await workspace.sync_app(app_id, full=full, on_progress=progress)
+            result = await session.sync_app(app_id, full=full)
         finally:
-            jobs.finish(name)
-        workspace.forget_definition(app_id)
+            self.indicators.jobs.finish(name)
         self.show_message(
             f"{label}: {result.added:,} new, {result.changed:,} changed, "
             f"{result.deleted:,} deleted in {result.calls} calls."
         )
-        entries = await workspace.cached_apps_for(app_id)
-        for entry in entries:
+        entry = await session.app_entry(app_id)
+        if entry is not None:
             self.tree_model.update_app(entry)
         if self.browser.app is not None and self.browser.app.app_id == app_id:
             self.browser.set_fully_synced(True)
-            self.browser.set_synced_at(entries[0].synced_at if entries else None)
+            self.browser.set_synced_at(entry.synced_at if entry is not None else None)
             self.browser.reload()
 
     # ------------------------------------------------------------------ menus
@@ -547,10 +531,10 @@ class DeskController(QObject):
 
     def switch_to(self, account_key: str, _checked: bool = False) -> None:
         """Show this account: select it in the tree, follow its status in the status bar."""
-        workspace = self.workspaces.get(account_key)
-        if workspace is None:
+        session = self.sessions.get(account_key)
+        if session is None:
             return
-        self._watch(workspace)
+        self._watch(session)
         index = self.tree_model.index_for_key(account_key)
         if index.isValid():
             self.tree.setCurrentIndex(index)
@@ -615,28 +599,41 @@ class DeskController(QObject):
         self.open_app(account_key, app_id)
 
     def _on_item_activated(self, app_id: int, item_id: int) -> None:
-        workspace = self.browser.workspace
-        if workspace is None:
+        session = self.browser.workspace
+        if session is None:
             return
         if self.item_opener is not None:
-            self.item_opener(workspace, app_id, item_id)
+            self.item_opener(session, app_id, item_id)
         else:
-            self.open_item(workspace, app_id, item_id)
+            self.open_item(session, app_id, item_id)
 
-    def _on_status_event(self, workspace: AccountWorkspace, event: object) -> None:
-        if isinstance(event, RateLimitWaiting | RateLimitResumed):
-            if self.browser.workspace is workspace:
+    def _on_session_event(self, key: str, event: object) -> None:
+        """Every event of every session comes here, on the UI thread (see ServiceEvents)."""
+        session = self.sessions.get(key)
+        if session is None:
+            return  # removed meanwhile
+        if key == self._watched and isinstance(event, StatusEvent):
+            self.indicators.show_event(event)
+        if isinstance(event, ItemSaved | ItemRemoved):
+            self._on_edit_event(session, event)
+        elif isinstance(event, SyncProgress):
+            jobs = self.indicators.jobs
+            name = _sync_job_name(key, event.app_id)
+            jobs.progress(name, event.done, event.total, eta=event.eta_seconds)
+        elif isinstance(event, RateLimitWaiting | RateLimitResumed):
+            if self.browser.workspace is session:
                 waiting = isinstance(event, RateLimitWaiting)
                 self.browser.model.set_waiting("Podio's rate limit" if waiting else None)
-            return
-        if not isinstance(event, OnlineChanged):
-            return
+        elif isinstance(event, OnlineChanged):
+            self._on_online_changed(session, event)
+
+    def _on_online_changed(self, session: AccountSession, event: OnlineChanged) -> None:
         since: datetime | None = None if event.online else event.since
-        self.tree_model.set_offline(workspace.key, not event.online)
-        self.browser.set_online(workspace, event.online, since)
+        self.tree_model.set_offline(session.key, not event.online)
+        self.browser.set_online(session, event.online, since)
         if event.online:
             self.show_message("Podio can be reached again.")
-            self.tree_model.refresh(workspace.key)
+            self.tree_model.refresh(session.key)
         else:
             self.show_message("Podio cannot be reached: working from the local cache.")
 
@@ -646,13 +643,10 @@ class DeskController(QObject):
             self.tree_model.update_app(dataclasses.replace(entry, item_count=total))
 
     def _retry_now(self) -> None:
-        workspace = self.browser.workspace
-        if workspace is not None:
-            self.runner.run(f"probe:{workspace.key}", _probe(workspace))
+        session = self.browser.workspace
+        if session is not None:
+            self.runner.run(f"probe:{session.key}", session.probe())
 
 
-async def _probe(workspace: AccountWorkspace) -> None:
-    try:
-        await workspace.call(workspace.client.scope())
-    except Exception as error:
-        log.info("Still offline: %s", error)
+def _sync_job_name(key: str, app_id: int) -> str:
+    return f"sync:{key}:{app_id}"

@@ -1,8 +1,9 @@
 """The status bar: rate budget gauges, online/offline, a 420 wait notice, running jobs.
 
-It listens to a `ConnectivityMonitor` (plain events, delivered on the loop's thread, which is
-the Qt thread under qasync) and repaints at most every `REPAINT_MS`, so a burst of queue
-events during a sync costs one repaint, not hundreds.
+It shows one account's connectivity: `show_state` with where it stands now, then each of its
+`StatusEvent`s (`show_event`, fed by the window from the account session's events). Budgets
+and queue lengths are repainted at most every `REPAINT_MS`, so a burst of queue events during
+a sync costs one repaint, not hundreds.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from podio_desk.services.connectivity import (
     BudgetChanged,
-    ConnectivityMonitor,
+    ConnectivityState,
     OnlineChanged,
     QueueLength,
     RateLimitResumed,
@@ -308,7 +309,6 @@ class StatusIndicators(QWidget):
         self._offline_since: datetime | None = None
         self._waiting: RateLimitWaiting | None = None
         self._pending: list[StatusEvent] = []
-        self._unsubscribe: Callable[[], None] | None = None
         self._repaint = QTimer(self)
         self._repaint.setSingleShot(True)
         self._repaint.setInterval(REPAINT_MS)
@@ -324,23 +324,14 @@ class StatusIndicators(QWidget):
 
     # ------------------------------------------------------------------ public
 
-    def watch(self, monitor: ConnectivityMonitor) -> None:
-        """Follow `monitor` (replacing any previous one) and show its current state."""
-        self.unwatch()
-        self._unsubscribe = monitor.events.subscribe(self._on_event)
-        for budget in monitor.budgets.values():
-            self._pending.append(budget)
+    def show_state(self, state: ConnectivityState) -> None:
+        """Show an account's connectivity as it stands (another account's is replaced)."""
+        self._pending = list(state.budgets)
         self._apply_pending()
-        if monitor.queue is not None:
-            for gauge in self.gauges.values():
-                gauge.set_queue(monitor.queue)
-        self._set_online(monitor.online, monitor.offline_since)
-        self._set_waiting(monitor.waiting)
-
-    def unwatch(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        for gauge in self.gauges.values():
+            gauge.set_queue(state.queue)
+        self._set_online(state.online, state.offline_since)
+        self._set_waiting(state.waiting)
 
     def set_data_source(self, text: str) -> None:
         """Where the table's rows come from and who sorts them ("sorted by Podio", …)."""
@@ -358,7 +349,8 @@ class StatusIndicators(QWidget):
 
     # ------------------------------------------------------------------ events
 
-    def _on_event(self, event: StatusEvent) -> None:
+    def show_event(self, event: StatusEvent) -> None:
+        """What changed since `show_state` (or the last event) for the account shown."""
         # Online changes and 420 waits are news: show them now. Budgets and queue lengths
         # arrive in bursts: coalesce them.
         if isinstance(event, OnlineChanged):

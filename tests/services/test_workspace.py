@@ -1,5 +1,5 @@
-"""AccountWorkspace against the sandbox: tree cache-first then server, pages from the API
-written to the cache, the sync on the worker loop, offline detection and reconnect."""
+"""AccountSession against the sandbox: tree cache-first then server, pages from the API
+written to the cache, the sync in its child process, offline detection and reconnect."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ import pytest
 from podio_desk.api.auth import ClientCredentials
 from podio_desk.api.client import PodioClient, filter_request
 from podio_desk.services.paging import PageQuery, PageSource
-from podio_desk.services.workspace import AccountWorkspace, WorkspaceService
+from podio_desk.services.session import AccountSession, SessionEvent
+from podio_desk.services.sync import SyncProgress
+from podio_desk.services.workspace import WorkspaceService
 
 
 @pytest.fixture(autouse=True)
@@ -27,13 +29,13 @@ def _collect_qt_garbage_here() -> None:
     gc.collect()
 
 
-async def open_workspace(sandbox: Any, tmp_path: Path) -> AccountWorkspace:
+async def open_session(sandbox: Any, tmp_path: Path) -> AccountSession:
     info = sandbox.info
     client = PodioClient(
         ClientCredentials(info["client_id"], info["client_secret"]), base_url=sandbox.url
     )
     await client.session.sign_in_password(info["username"], info["password"])
-    return await AccountWorkspace.open("acct", "Sandbox", client, tmp_path / "cache")
+    return await AccountSession.open("acct", "Sandbox", client, tmp_path / "cache")
 
 
 async def eventually(
@@ -55,9 +57,19 @@ async def _last(values: list[int]) -> int | None:
     return values[-1] if values else None
 
 
-async def close(workspace: AccountWorkspace) -> None:
-    await workspace.aclose()
-    await workspace.client.aclose()
+async def close(session: AccountSession) -> None:
+    await session.aclose()
+    await session.client.aclose()
+
+
+def sync_progress(session: AccountSession, app_id: int, then: Callable[[Any], None]) -> None:
+    """Call `then` with each progress report of `app_id`'s sync, as the session publishes it."""
+
+    def on_event(event: SessionEvent) -> None:
+        if isinstance(event, SyncProgress) and event.app_id == app_id:
+            then(event)
+
+    session.events.subscribe(on_event)
 
 
 def test_tree_cache_first_then_server_and_pages_land_in_the_cache(sandbox_factory, tmp_path):
@@ -65,151 +77,105 @@ def test_tree_cache_first_then_server_and_pages_land_in_the_cache(sandbox_factor
     tickets = sandbox.app_id("Tickets")
 
     async def scenario() -> None:
-        workspace = await open_workspace(sandbox, tmp_path)
+        session = await open_session(sandbox, tmp_path)
         try:
-            first = [(orgs, origin) async for orgs, origin in workspace.tree.orgs()]
+            first = [(orgs, origin) async for orgs, origin in session.tree.orgs()]
             assert [origin for _, origin in first] == ["server"]  # nothing cached yet
-            second = [origin async for _, origin in workspace.tree.orgs()]
+            second = [origin async for _, origin in session.tree.orgs()]
             assert second == ["cache", "server"]
             orgs = first[0][0]
             space = next(s for org in orgs for s in org.spaces if s.name == "Support")
-            apps = [apps async for apps, _ in workspace.tree.apps(space.space_id)][-1]
+            apps = [apps async for apps, _ in session.tree.apps(space.space_id)][-1]
             assert "Tickets" in [app.name for app in apps]
             # The table: cache cannot answer (never synced), so the API does; pages are
             # written to the cache in the background.
-            source: PageSource[Any] = PageSource(
-                cache=workspace.cache_pages, api=workspace.api_pages
-            )
+            source: PageSource[Any] = PageSource(cache=session.cache_pages, api=session.api_pages)
             source.reset(PageQuery(app_id=tickets))
             assert await source.open() == 700
             assert source.stats.api_calls == 1
             assert source.last_origin == "api"
             # The write is in the background: wait for it, bounded, rather than guessing how
             # long it takes on a loaded machine (a fixed 0.3 s sleep saw 475 of 500 in CI).
-            cached = await eventually(lambda: workspace.cache.items.live_count(tickets), equals=500)
+            cached = await eventually(lambda: session.cache.items.live_count(tickets), equals=500)
             assert cached == 500
             # A full sync runs on the worker loop and reports progress on this loop.
             progress: list[int] = []
-            result = await workspace.sync_app(
-                tickets, on_progress=lambda e: progress.append(e.done)
-            )
+            sync_progress(session, tickets, lambda e: progress.append(e.done))
+            result = await session.sync_app(tickets)
             assert result.added + result.changed + result.unchanged == 700
             assert await eventually(lambda: _last(progress), equals=700) == 700
-            assert await workspace.is_fully_synced(tickets)
+            assert await session.is_fully_synced(tickets)
             source.reset(PageQuery(app_id=tickets, sort_by="title", sort_desc=True))
             assert await source.open() == 700
             assert str(source.last_origin) == "cache"
         finally:
-            await close(workspace)
+            await close(session)
 
     asyncio.run(scenario())
 
 
-def test_a_sync_that_starts_stops_the_write_through_of_pages_seen_before(
-    sandbox_factory, tmp_path, monkeypatch
-):
-    """Pages the table read from Podio are written to the cache in the background; once the
-    app's sync starts, it writes those items itself, and the window's process stops doing the
-    same work on its side."""
-    from podio_desk.cache.index import record_from_item as record
-    from podio_desk.services import workspace as workspace_module
-
-    sandbox = sandbox_factory(items=700)
-    tickets = sandbox.app_id("Tickets")
-
-    def slow_record(item: Any, app_id: int) -> Any:
-        time.sleep(0.002)  # a loaded machine: the write-through takes about a second
-        return record(item, app_id)
-
-    monkeypatch.setattr(workspace_module, "record_from_item", slow_record)
-
-    async def scenario() -> None:
-        workspace = await open_workspace(sandbox, tmp_path)
-        try:
-            source: PageSource[Any] = PageSource(
-                cache=workspace.cache_pages, api=workspace.api_pages
-            )
-            source.reset(PageQuery(app_id=tickets))
-            assert await source.open() == 700
-            workspace.syncing.add(tickets)  # as sync_app does while the child runs
-            await asyncio.sleep(1.5)
-            stopped_at = await workspace.cache.items.live_count(tickets)
-            await asyncio.sleep(0.5)
-            assert await workspace.cache.items.live_count(tickets) == stopped_at < 500
-        finally:
-            await close(workspace)
-
-    asyncio.run(scenario())
-
-
-@pytest.mark.parametrize("syncing", [True, False], ids=["while-syncing", "written-through"])
-def test_a_page_lets_go_of_its_items_json_one_item_at_a_time(
-    sandbox_factory, tmp_path, monkeypatch, syncing
-):
-    """The table keeps light items; the parsed JSON of a 500-item page (~75 000 objects) is let
-    go of one item (or one written record) at a time, by the worker, each the last reference:
-    freed in one go it is a 5-14 ms C-level cascade with the GIL held, and the window waits."""
-    import sys
-
-    from podio_desk.services import workspace as workspace_module
-
-    sandbox = sandbox_factory(items=700)
-    tickets = sandbox.app_id("Tickets")
-    released: list[tuple[str, bool]] = []
-
-    def watched_release(objects: list[Any]) -> None:
-        while objects:
-            # 2: the list's own reference and getrefcount's argument.
-            released.append((type(objects[-1]).__name__, sys.getrefcount(objects[-1]) == 2))
-            objects.pop()
-
-    monkeypatch.setattr(workspace_module, "release_gradually", watched_release)
-
-    async def scenario() -> list[Any]:
-        workspace = await open_workspace(sandbox, tmp_path)
-        try:
-            if syncing:
-                workspace.syncing.add(tickets)  # the sync writes the items: no write-through
-            source: PageSource[Any] = PageSource(
-                cache=workspace.cache_pages, api=workspace.api_pages
-            )
-            source.reset(PageQuery(app_id=tickets))
-            assert await source.open() == 700
-            if not syncing:
-                assert (
-                    await eventually(lambda: workspace.cache.items.live_count(tickets), equals=500)
-                    == 500
-                )
-                await eventually(lambda: len(released), equals=500)
-            return [source.row(row) for row in range(500)]
-        finally:
-            await close(workspace)
-
-    rows = asyncio.run(scenario())
-    assert all(item is not None and item.raw == {} for item in rows)
-    assert len(released) == 500
-    assert all(sole_owner for _, sole_owner in released)
-    assert {kind for kind, _ in released} == {"Item" if syncing else "ItemRecord"}
-
-
-def test_offline_is_detected_and_the_cached_tree_still_answers(sandbox_factory, tmp_path):
+def test_offline_is_detected_and_the_cache_still_answers(sandbox_factory, tmp_path):
+    """Offline, the tree comes from the cache, and the table reads what the cache holds of an
+    app even though it was never synced in full (online, only Podio answers for that app)."""
     sandbox = sandbox_factory(items=50)
+    tickets = sandbox.app_id("Tickets")
+    query = PageQuery(app_id=tickets)
 
     async def scenario() -> None:
-        workspace = await open_workspace(sandbox, tmp_path)
+        session = await open_session(sandbox, tmp_path)
         try:
-            [_ async for _ in workspace.tree.orgs()]
+            [_ async for _ in session.tree.orgs()]
+            page = await session.api_pages.read_page(query, 0, 50)
+            assert page is not None
+            assert len(page.items) == 50
+            cached = await eventually(lambda: session.cache.items.live_count(tickets), equals=50)
+            assert cached == 50
+            assert await session.cache_pages.read_page(query, 0, 50) is None
             sandbox.stop()
-            answers = [origin async for _, origin in workspace.tree.orgs()]
+            answers = [origin async for _, origin in session.tree.orgs()]
             assert answers == ["cache"]
-            assert workspace.tree.offline
-            assert not workspace.online
-            assert workspace.monitor.offline_since is not None
-            assert workspace.queries.allow_partial  # offline the cache shows what it has
+            assert session.tree.offline
+            assert not session.online
+            assert session.offline_since is not None
+            assert not session.connectivity().online
+            offline_page = await session.cache_pages.read_page(query, 0, 50)
+            assert offline_page is not None
+            assert {item.item_id for item in offline_page.items} == {
+                item.item_id for item in page.items
+            }
         finally:
-            await close(workspace)
+            await close(session)
 
     asyncio.run(scenario())
+
+
+def test_the_session_tells_of_its_edits_and_connectivity_on_one_hub(sandbox_factory, tmp_path):
+    """What the window listens to: an item deleted through the session's editing and Podio
+    going away both arrive as events of the session."""
+    from podio_desk.services.connectivity import OnlineChanged
+    from podio_desk.services.editing import ItemRemoved
+
+    sandbox = sandbox_factory(items=20)
+    item_id = int(sandbox.info["richest_item_id"])
+
+    async def scenario() -> list[SessionEvent]:
+        session = await open_session(sandbox, tmp_path)
+        heard: list[SessionEvent] = []
+        session.events.subscribe(heard.append)
+        try:
+            _app, item = await session.editing.load(item_id)
+            await session.editing.delete(item)
+            sandbox.stop()
+            assert not await session.probe()
+            return heard
+        finally:
+            await close(session)
+
+    heard = asyncio.run(scenario())
+    removed = [event for event in heard if isinstance(event, ItemRemoved)]
+    assert [event.item_id for event in removed] == [item_id]
+    changes = [event for event in heard if isinstance(event, OnlineChanged)]
+    assert [event.online for event in changes] == [False]
 
 
 def test_filter_request_is_podio_grammar():
@@ -280,38 +246,39 @@ def test_sync_in_the_child_process_stops_offline_and_the_next_one_resumes(
     tickets = first.app_id("Tickets")
 
     async def interrupted() -> None:
-        workspace = await open_workspace(first, tmp_path)
+        session = await open_session(first, tmp_path)
         try:
 
             def stop_after_first_page(event: Any) -> None:
                 if event.done >= 500:
                     first.stop()
 
+            sync_progress(session, tickets, stop_after_first_page)
             with pytest.raises(Offline):
-                await workspace.sync_app(tickets, on_progress=stop_after_first_page)
-            kept = await workspace.cache.items.live_count(tickets)
+                await session.sync_app(tickets)
+            kept = await session.cache.items.live_count(tickets)
             assert 500 <= kept < 1600
-            assert not await workspace.is_fully_synced(tickets)
+            assert not await session.is_fully_synced(tickets)
         finally:
-            await close(workspace)
+            await close(session)
 
     asyncio.run(interrupted())
     second = sandbox_factory(items=1600)
 
     async def resumed() -> None:
-        workspace = await open_workspace(second, tmp_path)
+        session = await open_session(second, tmp_path)
         try:
-            kept = await workspace.cache.items.live_count(tickets)
+            kept = await session.cache.items.live_count(tickets)
             second.control.reset_log()
-            result = await workspace.sync_app(tickets)
+            result = await session.sync_app(tickets)
             assert result.resumed
-            assert await workspace.cache.items.live_count(tickets) == 1600
-            assert await workspace.is_fully_synced(tickets)
+            assert await session.cache.items.live_count(tickets) == 1600
+            assert await session.is_fully_synced(tickets)
             filters = [r for r in second.control.requests() if r.path.endswith("/filter/")]
             # The pages already committed are not read again: only the rest, plus the one call
             # that reads the newest edit time for the next incremental sync.
             assert len(filters) <= -(-(1600 - kept) // 500) + 1
         finally:
-            await close(workspace)
+            await close(session)
 
     asyncio.run(resumed())

@@ -141,6 +141,12 @@ def test_synced_app_sorts_and_searches_in_the_cache_then_works_offline(
     assert task is not None
     qtbot.waitUntil(task.done, timeout=30000)
     assert task.exception() is None
+    # Its progress was shown in the status bar, and its outcome when it ended.
+    assert controller.indicators.jobs.names() == []
+    assert controller.indicators.jobs.bar.maximum() == 800
+    outcome = desk.window.statusBar().currentMessage()
+    assert outcome.startswith("Tickets: ")
+    assert outcome.endswith(" calls.")
     qtbot.waitUntil(
         lambda: browser.mode_text().startswith("Sorted and filtered in the local cache"),
         timeout=5000,

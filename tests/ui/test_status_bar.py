@@ -1,4 +1,5 @@
-"""The status bar follows a ConnectivityMonitor fed by a real RateLimitScheduler's events."""
+"""The status bar follows a ConnectivityMonitor fed by a real RateLimitScheduler's events,
+through the window's one bridge of service events."""
 
 from __future__ import annotations
 
@@ -10,9 +11,19 @@ import pytest
 from podio_desk.api.errors import ErrorBody, RateLimited
 from podio_desk.api.ratelimit import RateClass, RateLimitScheduler
 from podio_desk.services.connectivity import ConnectivityMonitor
+from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.status_bar import AMBER, GREEN, RED, StatusIndicators, format_eta, gauge_colour
 
 pytestmark = pytest.mark.gui
+
+
+def follow(bar: StatusIndicators, monitor: ConnectivityMonitor) -> ServiceEvents:
+    """What the window does for the account it shows: its state now, then its events."""
+    bridge = ServiceEvents(bar)
+    bridge.listen("account", monitor.events)
+    bridge.received.connect(lambda _key, event: bar.show_event(event))
+    bar.show_state(monitor.state())
+    return bridge
 
 
 def test_gauge_shows_budget_colour_and_tooltip(qtbot, qloop):
@@ -21,7 +32,7 @@ def test_gauge_shows_budget_colour_and_tooltip(qtbot, qloop):
     monitor.watch_scheduler(scheduler.events)
     bar = StatusIndicators()
     qtbot.addWidget(bar)
-    bar.watch(monitor)
+    follow(bar, monitor)
     bar.show()
     scheduler.observe(RateClass.GENERAL, 1000, 812)
     scheduler.observe(RateClass.HEAVY, 250, 20)
@@ -43,7 +54,7 @@ def test_420_wait_is_shown_with_reason_and_cleared(qtbot, qloop):
     monitor.watch_scheduler(scheduler.events)
     bar = StatusIndicators()
     qtbot.addWidget(bar)
-    bar.watch(monitor)
+    follow(bar, monitor)
     bar.show()
     attempts = []
 
@@ -75,7 +86,7 @@ def test_offline_then_reconnects_by_itself(qtbot, qloop):
     monitor = ConnectivityMonitor(probe, first_delay=0.05, max_delay=0.1)
     bar = StatusIndicators()
     qtbot.addWidget(bar)
-    bar.watch(monitor)
+    follow(bar, monitor)
     monitor.report_error(ConnectionError("refused"))
     assert not bar.online
     assert bar.online_text().startswith("● Offline since")

@@ -1,0 +1,198 @@
+"""One signed-in account's session: everything the window does with that account goes here.
+
+An `AccountSession` is built from the account's client (made and signed in by
+`AccountService`) and its cache, and owns the services built on them: the workspace tree,
+the item table's page readers, app definitions, sync, editing and connectivity. The window
+calls its use-case methods and listens to its one event hub (`events`); it never reaches
+through a session to its client or its cache. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TypeAlias, TypeVar
+
+from podio_desk.api.client import PodioClient
+from podio_desk.api.events import EventHub
+from podio_desk.api.ratelimit import Priority
+from podio_desk.cache.cache import Cache
+from podio_desk.domain.workspace import App, View
+from podio_desk.services.accounts import Account, AccountService
+from podio_desk.services.connectivity import (
+    ConnectivityMonitor,
+    ConnectivityState,
+    OnlineChanged,
+    StatusEvent,
+    is_offline_error,
+)
+from podio_desk.services.editing import EditEvent, EditingService
+from podio_desk.services.paging import WorkerLoop
+from podio_desk.services.queries import QueryService
+from podio_desk.services.sync import PodioSyncApi, SyncProgress, SyncResult, app_record
+from podio_desk.services.sync_process import SyncJob, sync_in_child_process
+from podio_desk.services.workspace import (
+    AccountTreeBackend,
+    AppEntry,
+    WorkspaceService,
+    _ApiPages,
+    _CachePages,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+# Everything a session tells the window, on its one hub.
+SessionEvent: TypeAlias = StatusEvent | EditEvent | SyncProgress
+
+
+class AccountSession:
+    """See the module docstring. `key` is the account's key, `label` its name."""
+
+    def __init__(self, key: str, label: str, client: PodioClient, cache: Cache) -> None:
+        self.key = key
+        self.label = label
+        # For the services below (the page readers use them); the window never does.
+        self.client = client
+        self.cache = cache
+        self.events: EventHub[SessionEvent] = EventHub()
+        self.queries = QueryService(cache)
+        # Building items from JSON is pure Python; it runs here, not on the UI thread's loop.
+        self.worker = WorkerLoop(f"podio-desk-worker-{key[:8]}")
+        self._connectivity = ConnectivityMonitor(self._probe)
+        self._connectivity.watch_scheduler(client.scheduler.events)
+        self._connectivity.events.subscribe(self._on_status)
+        self._tree_backend = AccountTreeBackend(client, cache, self.queries, self._connectivity)
+        self.tree = WorkspaceService(self._tree_backend)
+        self.api_pages = _ApiPages(self)
+        self.cache_pages = _CachePages(self)
+        self.editing = EditingService(client, cache.items)
+        self.editing.events.subscribe(self.events.emit)
+        self._definitions: dict[int, App] = {}
+        # Apps whose sync (in a child process) is running now.
+        self.syncing: set[int] = set()
+
+    @classmethod
+    async def open(
+        cls, key: str, label: str, client: PodioClient, cache_dir: Path
+    ) -> AccountSession:
+        """Open the account's cache (created on first use) and build its services."""
+        cache = await Cache.open(cache_dir, key)
+        return cls(key, label, client, cache)
+
+    async def aclose(self) -> None:
+        """Stop the reconnect loop and close the cache (the client belongs to the accounts)."""
+        await self._connectivity.aclose()
+        await self.worker.aclose()
+        await self.cache.aclose()
+
+    # ------------------------------------------------------------------ connectivity
+
+    @property
+    def online(self) -> bool:
+        return self._connectivity.online
+
+    @property
+    def offline_since(self) -> datetime | None:
+        return self._connectivity.offline_since
+
+    def connectivity(self) -> ConnectivityState:
+        """Online or not, rate budgets, queue and any 420 wait, as of now."""
+        return self._connectivity.state()
+
+    async def call(self, pending: Awaitable[T]) -> T:
+        """Await an API call and note whether the server answered."""
+        return await self._connectivity.track(pending)
+
+    async def probe(self) -> bool:
+        """Ask Podio now whether it can be reached (the "Retry now" button); True if it
+        answered. Offline, the reconnect loop keeps trying by itself either way."""
+        try:
+            await self.call(self.client.scope())
+        except Exception as error:
+            log.info("Still offline: %s", error)
+            return False
+        return True
+
+    async def _probe(self) -> None:
+        await self.client.scope(priority=Priority.INTERACTIVE)
+
+    def _on_status(self, event: StatusEvent) -> None:
+        if isinstance(event, OnlineChanged):
+            # Offline the table shows whatever the cache holds, even for partly synced apps.
+            self.queries.allow_partial = not event.online
+        self.events.emit(event)
+
+    # ------------------------------------------------------------------ apps
+
+    async def app_definition(self, app_id: int) -> App:
+        """The app with its fields: memory, then cache, then Podio (then cached)."""
+        known = self._definitions.get(app_id)
+        if known is not None:
+            return known
+        cached = await self.queries.app(app_id)
+        if cached is not None and cached.fields:
+            self._definitions[app_id] = cached
+            return cached
+        try:
+            app = await self.call(self.client.app(app_id, priority=Priority.INTERACTIVE))
+        except Exception:
+            if cached is not None:
+                return cached
+            raise
+        await self.cache.save_apps([app_record(app, app.space_id)])
+        self.queries.forget_app(app_id)
+        self._definitions[app_id] = app
+        return app
+
+    def forget_definition(self, app_id: int) -> None:
+        self._definitions.pop(app_id, None)
+        self.queries.forget_app(app_id)
+
+    async def views(self, app_id: int) -> Sequence[View]:
+        """The app's saved Podio views (empty offline)."""
+        try:
+            return await self.call(self.client.views(app_id))
+        except Exception as error:
+            if is_offline_error(error):
+                return ()
+            raise
+
+    async def is_fully_synced(self, app_id: int) -> bool:
+        return await self.queries.has_full_copy(app_id)
+
+    async def app_entry(self, app_id: int) -> AppEntry | None:
+        """The tree entry of one app as the cache now knows it (count, sync time)."""
+        return await self._tree_backend.app_entry(app_id)
+
+    # ------------------------------------------------------------------ sync
+
+    async def sync_app(self, app_id: int, *, full: bool = False) -> SyncResult:
+        """Sync one app into the cache in a child process (its parsing and writing never
+        compete with the window for the GIL); API calls happen on this loop, and progress
+        comes as `SyncProgress` events."""
+        self.syncing.add(app_id)
+        try:
+            return await self.call(
+                sync_in_child_process(
+                    PodioSyncApi(self.client),
+                    SyncJob(self.cache.path, app_id, full=full),
+                    on_progress=self.events.emit,
+                    budget=self.client.scheduler,
+                )
+            )
+        finally:
+            self.syncing.discard(app_id)
+            self.forget_definition(app_id)
+
+
+async def open_session(
+    accounts: AccountService, account: Account, cache_dir: Path
+) -> AccountSession:
+    """The session of a signed-in (or restored) account, its cache under `cache_dir`."""
+    client = await accounts.client(account.key)
+    return await AccountSession.open(account.key, account.name, client, cache_dir)
