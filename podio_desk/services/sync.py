@@ -739,17 +739,12 @@ class _ProxySyncApi:
         offset: int,
         limit: int,
     ) -> ItemPage:
-        from podio_desk.api.errors import UnexpectedResponse
-        from podio_desk.domain.errors import DomainError
-        from podio_desk.services.paging import parse_item_page
+        from podio_desk.api.filter_response import parse_filter_response
 
         content: bytes = await self._call(
             "filter_raw", app_id, dict(filters), sort_by, sort_desc, offset, limit
         )
-        try:
-            return parse_item_page(content, offset, app_id=app_id)
-        except (DomainError, ValueError) as error:
-            raise UnexpectedResponse(f"Podio sent an unreadable page of items: {error}") from error
+        return parse_filter_response(content, offset, app_id=app_id)
 
     async def get_app(self, app_id: int) -> App:
         app: App = await self._call("get_app", app_id)

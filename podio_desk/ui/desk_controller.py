@@ -57,11 +57,10 @@ from podio_desk.services.editing import (
 )
 from podio_desk.services.workspace import AccountWorkspace, auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
-from podio_desk.ui.editor.delegate import FieldEditDelegate, InlineSaver
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
-from podio_desk.ui.item_table import TaskSpawner
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.status_bar import StatusIndicators
+from podio_desk.ui.table import InlineSaver, TaskSpawner
 from podio_desk.ui.view_state import ViewState
 from podio_desk.ui.workspace_tree import WorkspaceTreeModel, WorkspaceTreeView
 
@@ -116,7 +115,7 @@ class DeskController(QObject):
         self.item_opener: ItemOpener | None = None
         self.editing: dict[str, EditingService] = {}
         self.editor_docks: dict[str, ItemEditorDock] = {}
-        self.inline_delegates: dict[str, FieldEditDelegate] = {}
+        self.inline_savers: dict[str, InlineSaver] = {}
         self._unsubscribe: list[Callable[[], None]] = []
         self._login: LoginDialog | None = None
         self.secrets_warning_label: QLabel | None = None
@@ -141,6 +140,9 @@ class DeskController(QObject):
         self.browser.mode_changed.connect(self.indicators.set_data_source)
         self.browser.app_total_known.connect(self._on_app_total)
         self.browser.banner.retry_requested.connect(self._retry_now)
+        self.browser.view.cell_delegate.refused.connect(
+            lambda message: self.show_message(f"Not saved: {message}")
+        )
         self.tree_model.load_failed.connect(self.show_message)
 
     # ------------------------------------------------------------------ start and stop
@@ -224,7 +226,7 @@ class DeskController(QObject):
     async def remove_account(self, key: str) -> None:
         workspace = self.workspaces.pop(key, None)
         self.editing.pop(key, None)
-        self.inline_delegates.pop(key, None)
+        self.inline_savers.pop(key, None)
         dock = self.editor_docks.pop(key, None)
         if dock is not None:
             dock.close()
@@ -300,7 +302,7 @@ class DeskController(QObject):
             self._watch(workspace)
         entry = self.tree_model.app_entry(app_id)
         self.browser.set_synced_at(entry.synced_at if entry is not None else None)
-        self.browser.view.set_edit_delegate(self.inline_delegate(workspace))
+        self.browser.view.set_commit(self.inline_saver(workspace))
         opening = self.browser.open_app(workspace, app_id)
         self._prepare_sync(workspace)
         return opening
@@ -354,10 +356,10 @@ class DeskController(QObject):
             return None
         return self.editor_dock(workspace).new_item(app.app_id)
 
-    def inline_delegate(self, workspace: AccountWorkspace) -> FieldEditDelegate:
-        """The table's in-place editor for this account's apps (F2, double-click a cell)."""
-        delegate = self.inline_delegates.get(workspace.key)
-        if delegate is None:
+    def inline_saver(self, workspace: AccountWorkspace) -> InlineSaver:
+        """Saves what is edited in place in the table for this account's apps (F2)."""
+        saver = self.inline_savers.get(workspace.key)
+        if saver is None:
 
             def item_at(index: QPersistentModelIndex) -> tuple[App, Item] | None:
                 browser = self.browser
@@ -370,10 +372,8 @@ class DeskController(QObject):
 
             saver = InlineSaver(self.editing_service(workspace), self.runner, item_at, self)
             saver.saved.connect(functools.partial(self._on_inline_saved, workspace))
-            delegate = FieldEditDelegate(saver, self.browser.view)
-            delegate.refused.connect(lambda message: self.show_message(f"Not saved: {message}"))
-            self.inline_delegates[workspace.key] = delegate
-        return delegate
+            self.inline_savers[workspace.key] = saver
+        return saver
 
     def _size_editor_dock(self, dock: ItemEditorDock) -> None:
         """A new dock takes about 45 % of the window, and its side panes (comments, files,

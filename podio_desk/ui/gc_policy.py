@@ -18,8 +18,7 @@ Input is noticed by an event filter on the application, installed only while a f
 collection is due and no job runs: an application-wide filter in Python makes every event
 of the window (timers, sockets, paints) cross into Python and take the GIL, and while a
 worker thread holds it, each of those events waits (py-spy showed the UI thread waiting for
-the GIL inside this filter during a sync). Repaints are noticed by the table itself, which
-closes `services.paging.FOREGROUND` while it paints (see ui/item_table.py).
+the GIL inside this filter during a sync).
 """
 
 from __future__ import annotations
@@ -33,18 +32,12 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-from podio_desk.services.paging import FOREGROUND
-
 log = logging.getLogger(__name__)
 
 CHECK_INTERVAL_MS = 50
 # The full collection (every object) runs only when idle, and at most this often.
 FULL_COLLECTION_EVERY_S = 60.0
 IDLE_AFTER_INPUT_S = 5.0
-# A paint this recent means the window is busy showing something: no young collection now.
-ANIMATING_S = 0.25
-# ... but at least this often, so that a window that never stops repainting still collects.
-YOUNG_AT_LEAST_S = 10.0
 # Worker threads hand the GIL back this often (Python's default is 5 ms): the UI thread waits
 # at most about this long for it while a worker parses a page.
 SWITCH_INTERVAL_S = 0.0002
@@ -140,13 +133,6 @@ class MainThreadGarbageCollector(QObject):
             self.collect_all()
             self.full_collections += 1
         elif gc.get_count()[0] > gc.get_threshold()[0]:
-            painted_ago = now - FOREGROUND.last_busy
-            if painted_ago < ANIMATING_S and now - self._last_young < YOUNG_AT_LEAST_S:
-                # The window is repainting (a scroll): walking the young objects of a page
-                # being parsed costs ~10 ms here; they are frozen unwalked instead, and the
-                # idle full collection frees any cycles among them.
-                gc.freeze()
-                return
             gc.collect(1)
             gc.freeze()
             self._last_young = now

@@ -90,7 +90,7 @@ def test_tree_cache_first_then_server_and_pages_land_in_the_cache(sandbox_factor
             # long it takes on a loaded machine (a fixed 0.3 s sleep saw 475 of 500 in CI).
             cached = await eventually(lambda: workspace.cache.items.live_count(tickets), equals=500)
             assert cached == 500
-            # A full sync runs on the worker loop and reports progress on this loop.
+            # A full sync runs in a child process and reports progress on this loop.
             progress: list[int] = []
             result = await workspace.sync_app(
                 tickets, on_progress=lambda e: progress.append(e.done)
@@ -105,93 +105,6 @@ def test_tree_cache_first_then_server_and_pages_land_in_the_cache(sandbox_factor
             await close(workspace)
 
     asyncio.run(scenario())
-
-
-def test_a_sync_that_starts_stops_the_write_through_of_pages_seen_before(
-    sandbox_factory, tmp_path, monkeypatch
-):
-    """Pages the table read from Podio are written to the cache in the background; once the
-    app's sync starts, it writes those items itself, and the window's process stops doing the
-    same work on its side."""
-    from podio_desk.cache.index import record_from_item as record
-    from podio_desk.services import workspace as workspace_module
-
-    sandbox = sandbox_factory(items=700)
-    tickets = sandbox.app_id("Tickets")
-
-    def slow_record(item: Any, app_id: int) -> Any:
-        time.sleep(0.002)  # a loaded machine: the write-through takes about a second
-        return record(item, app_id)
-
-    monkeypatch.setattr(workspace_module, "record_from_item", slow_record)
-
-    async def scenario() -> None:
-        workspace = await open_workspace(sandbox, tmp_path)
-        try:
-            source: PageSource[Any] = PageSource(
-                cache=workspace.cache_pages, api=workspace.api_pages
-            )
-            source.reset(PageQuery(app_id=tickets))
-            assert await source.open() == 700
-            workspace.syncing.add(tickets)  # as sync_app does while the child runs
-            await asyncio.sleep(1.5)
-            stopped_at = await workspace.cache.items.live_count(tickets)
-            await asyncio.sleep(0.5)
-            assert await workspace.cache.items.live_count(tickets) == stopped_at < 500
-        finally:
-            await close(workspace)
-
-    asyncio.run(scenario())
-
-
-@pytest.mark.parametrize("syncing", [True, False], ids=["while-syncing", "written-through"])
-def test_a_page_lets_go_of_its_items_json_one_item_at_a_time(
-    sandbox_factory, tmp_path, monkeypatch, syncing
-):
-    """The table keeps light items; the parsed JSON of a 500-item page (~75 000 objects) is let
-    go of one item (or one written record) at a time, by the worker, each the last reference:
-    freed in one go it is a 5-14 ms C-level cascade with the GIL held, and the window waits."""
-    import sys
-
-    from podio_desk.services import workspace as workspace_module
-
-    sandbox = sandbox_factory(items=700)
-    tickets = sandbox.app_id("Tickets")
-    released: list[tuple[str, bool]] = []
-
-    def watched_release(objects: list[Any]) -> None:
-        while objects:
-            # 2: the list's own reference and getrefcount's argument.
-            released.append((type(objects[-1]).__name__, sys.getrefcount(objects[-1]) == 2))
-            objects.pop()
-
-    monkeypatch.setattr(workspace_module, "release_gradually", watched_release)
-
-    async def scenario() -> list[Any]:
-        workspace = await open_workspace(sandbox, tmp_path)
-        try:
-            if syncing:
-                workspace.syncing.add(tickets)  # the sync writes the items: no write-through
-            source: PageSource[Any] = PageSource(
-                cache=workspace.cache_pages, api=workspace.api_pages
-            )
-            source.reset(PageQuery(app_id=tickets))
-            assert await source.open() == 700
-            if not syncing:
-                assert (
-                    await eventually(lambda: workspace.cache.items.live_count(tickets), equals=500)
-                    == 500
-                )
-                await eventually(lambda: len(released), equals=500)
-            return [source.row(row) for row in range(500)]
-        finally:
-            await close(workspace)
-
-    rows = asyncio.run(scenario())
-    assert all(item is not None and item.raw == {} for item in rows)
-    assert len(released) == 500
-    assert all(sole_owner for _, sole_owner in released)
-    assert {kind for kind, _ in released} == {"Item" if syncing else "ItemRecord"}
 
 
 def test_offline_is_detected_and_the_cached_tree_still_answers(sandbox_factory, tmp_path):

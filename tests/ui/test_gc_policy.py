@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit
 
-from podio_desk.services.paging import FOREGROUND
 from podio_desk.ui import gc_policy
 from podio_desk.ui.gc_policy import MainThreadGarbageCollector
 
@@ -37,12 +36,3 @@ def test_input_is_watched_only_while_a_full_collection_waits_for_a_pause(qtbot, 
         assert not collector._watching_input
     finally:
         collector.uninstall()
-
-
-def test_a_table_paint_holds_workers_back_and_counts_as_activity():
-    before = FOREGROUND.last_busy
-    with FOREGROUND.in_front():
-        during = FOREGROUND.is_busy
-    assert during
-    assert not FOREGROUND.is_busy
-    assert FOREGROUND.last_busy > before

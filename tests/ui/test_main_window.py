@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from podio_desk.services.profile import Profile
-from podio_desk.ui.item_table import LOADING_TEXT, Roles, RowState
 from podio_desk.ui.login_dialog import SignInRequest
+from podio_desk.ui.table import LOADING_TEXT, Roles, RowState
 from podio_desk.ui.workspace_tree import TreeRoles
 from tests.plugins.desk import Desk, open_desk
 from tests.plugins.qt import run_async
