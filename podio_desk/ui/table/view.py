@@ -51,6 +51,7 @@ class ItemTableView(QTableView):
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vertical.setDefaultSectionSize(max(22, self.fontMetrics().height() + 8))
         vertical.setHighlightSections(False)
+        vertical.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         horizontal = self.horizontalHeader()
         horizontal.setSectionsMovable(True)
         horizontal.setSectionsClickable(True)
