@@ -220,6 +220,15 @@ class PageSource(Generic[T]):
         self._memory.move_to_end(index)
         return items[within]
 
+    def peek(self, row: int) -> T | None:
+        """`row` without marking its page recently used (the view's repaints ask for every
+        cell; `request_rows` marks the pages on screen)."""
+        items = self._memory.get(row // self.page_size)
+        if items is None:
+            return None
+        within = row % self.page_size
+        return items[within] if within < len(items) else None
+
     def replace_item(self, matches: Callable[[T], bool], item: T) -> int | None:
         """Put a changed item (saved in the editor) in place of the loaded one; its row."""
         for index, items in self._memory.items():

@@ -479,3 +479,27 @@ def test_f2_edits_a_cell_through_the_one_delegate(qtbot, model):
     qtbot.waitUntil(lambda: bool(committed), timeout=2000)
     assert committed[0][0] == 2
     assert "Renamed" in str(committed[0][1])
+
+
+def test_multi_data_answers_what_data_answers(qtbot, model):
+    """Delegates ask for several roles at once (multiData): the same answers as data()."""
+    from PySide6.QtCore import QModelRoleData
+
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    model.mark_removed(1001)
+    roles = [
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.DecorationRole,
+    ]
+    for row, column in [(0, 0), (0, 1), (1, 0), (1, 3), (2000, 0), (2000, 2)]:
+        index = model.index(row, column)
+        for role in roles:
+            asked = QModelRoleData(int(role))
+            model.multiData(index, asked)
+            assert asked.data() == model.data(index, role), (row, column, role)

@@ -47,6 +47,7 @@ from podio_desk.ui.editor.context import EditorContext, TaskRunnerLike
 from podio_desk.ui.editor.fields import FieldEditor, create_editor
 from podio_desk.ui.table.cells import Cell, Roles
 from podio_desk.ui.table.columns import editable_inline
+from podio_desk.ui.table.model import ItemTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 Commit = Callable[[QPersistentModelIndex, FieldDef, FieldValue], None]
@@ -54,11 +55,12 @@ Commit = Callable[[QPersistentModelIndex, FieldDef, FieldValue], None]
 CHIP_TEXT = QColor("#202020")
 PROGRESS_FILL = QColor("#3d7fd6")
 PROGRESS_BACK = QColor("#e6e9ef")
-# Chip backgrounds kept drawn (colours x sizes in use).
-CHIP_CACHE_SIZE = 500
+# Chips and bars kept drawn (values x sizes in use).
+PICTURE_CACHE_SIZE = 2000
 CHIP_PADDING = 6
 # The widest an in-place editor grows beyond its cell.
 EDITOR_MAX_WIDTH = 420
+_LEADING = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
 def _field_value(index: Index) -> tuple[FieldDef, FieldValue] | None:
@@ -82,13 +84,18 @@ class CellDelegate(QStyledItemDelegate):
         # Where valid, changed values typed in place go; None: cells are not edited in place.
         self.commit: Commit | None = None
         self.last_error = ""
-        self._chips: dict[tuple[str, int, int, float], QPixmap] = {}
+        self._pictures: dict[tuple[object, ...], QPixmap] = {}
 
     # ------------------------------------------------------------------ painting
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         """Reimplements QStyledItemDelegate.paint: the stock path, plus chips and bars."""
-        cell = index.data(Roles.CELL)
+        model = index.model()
+        cell: object
+        if isinstance(model, ItemTableModel):
+            cell = model.cell_at(index.row(), index.column())
+        else:
+            cell = index.data(Roles.CELL)
         if not isinstance(cell, Cell) or (cell.progress is None and cell.color is None):
             super().paint(painter, option, index)
             return
@@ -99,79 +106,69 @@ class CellDelegate(QStyledItemDelegate):
         widget = cast(QWidget | None, styled.widget)
         style = widget.style() if widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, styled, painter, widget)
-        area = styled.rect.adjusted(4, 2, -4, -2)
+        area = styled.rect.adjusted(4, 3, -4, -3)
         if area.width() <= 0 or area.height() <= 0:
             return
-        painter.save()
-        try:
-            if cell.progress is not None:
-                self._paint_progress(painter, styled, area, cell.progress)
-            else:
-                self._paint_chip(painter, styled, area, cell)
-        finally:
-            painter.restore()
-
-    def _paint_progress(
-        self, painter: QPainter, option: QStyleOptionViewItem, area: QRect, percent: int
-    ) -> None:
-        percent = max(0, min(100, percent))
-        bar = area.adjusted(0, 1, 0, -1)
-        painter.fillRect(bar, PROGRESS_BACK)
-        filled = QStyle.alignedRect(
-            option.direction,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            QSize(bar.width() * percent // 100, bar.height()),
-            bar,
-        )
-        painter.fillRect(filled, PROGRESS_FILL)
-        painter.setPen(CHIP_TEXT)
-        painter.drawText(bar, int(Qt.AlignmentFlag.AlignCenter), f"{percent} %")
-
-    def _paint_chip(
-        self, painter: QPainter, option: QStyleOptionViewItem, area: QRect, cell: Cell
-    ) -> None:
-        metrics = option.fontMetrics
-        inner = max(0, area.width() - 2 * CHIP_PADDING)
-        text = metrics.elidedText(cell.text, Qt.TextElideMode.ElideRight, inner)
-        width = min(area.width(), metrics.horizontalAdvance(text) + 2 * CHIP_PADDING)
-        chip = QStyle.alignedRect(
-            option.direction,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            QSize(width, area.height() - 2),
-            area,
-        )
         ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
-        painter.drawPixmap(
-            chip.topLeft(), self._chip(cell.color or "E0E0E0", chip.width(), chip.height(), ratio)
-        )
-        painter.setPen(CHIP_TEXT)
-        painter.drawText(
-            chip.adjusted(CHIP_PADDING, 0, -CHIP_PADDING, 0),
-            int(Qt.AlignmentFlag.AlignCenter),
-            text,
-        )
+        picture = self._picture(cell, styled, area.width(), area.height(), ratio)
+        size = picture.deviceIndependentSize().toSize()
+        place = QStyle.alignedRect(styled.direction, _LEADING, size, area)
+        painter.drawPixmap(place.topLeft(), picture)
 
-    def _chip(self, hex_colour: str, width: int, height: int, ratio: float) -> QPixmap:
-        """A chip's rounded, antialiased background, drawn once per colour and size."""
-        key = (hex_colour, width, height, ratio)
-        pixmap = self._chips.get(key)
-        if pixmap is None:
-            if len(self._chips) >= CHIP_CACHE_SIZE:
-                self._chips.clear()
-            pixmap = QPixmap(max(1, round(width * ratio)), max(1, round(height * ratio)))
-            pixmap.setDevicePixelRatio(ratio)
-            pixmap.fill(Qt.GlobalColor.transparent)
-            colour = QColor(f"#{hex_colour}")
-            chip_painter = QPainter(pixmap)
-            try:
-                chip_painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-                chip_painter.setPen(Qt.PenStyle.NoPen)
-                chip_painter.setBrush(colour if colour.isValid() else QColor("#e0e0e0"))
-                chip_painter.drawRoundedRect(QRect(0, 0, width, height), 4, 4)
-            finally:
-                chip_painter.end()
-            self._chips[key] = pixmap
-        return pixmap
+    def _picture(
+        self, cell: Cell, option: QStyleOptionViewItem, width: int, height: int, ratio: float
+    ) -> QPixmap:
+        """The chip or the bar of `cell`, drawn once per value, size and font (a column shows
+        few different categories and percentages): a repaint then draws one pixmap a cell."""
+        key = (
+            cell.text,
+            cell.color,
+            cell.progress,
+            width,
+            height,
+            ratio,
+            option.font.key(),
+            option.direction,
+        )
+        picture = self._pictures.get(key)
+        if picture is not None:
+            return picture
+        if len(self._pictures) >= PICTURE_CACHE_SIZE:
+            self._pictures.clear()
+        metrics = option.fontMetrics
+        if cell.progress is None:
+            text = metrics.elidedText(
+                cell.text, Qt.TextElideMode.ElideRight, max(0, width - 2 * CHIP_PADDING)
+            )
+            width = min(width, metrics.horizontalAdvance(text) + 2 * CHIP_PADDING)
+        picture = QPixmap(max(1, round(width * ratio)), max(1, round(height * ratio)))
+        picture.setDevicePixelRatio(ratio)
+        picture.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(picture)
+        try:
+            painter.setFont(option.font)
+            box = QRect(0, 0, width, height)
+            if cell.progress is None:
+                colour = QColor(f"#{cell.color}")
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(colour if colour.isValid() else QColor("#e0e0e0"))
+                painter.drawRoundedRect(box, 4, 4)
+                painter.setPen(CHIP_TEXT)
+                painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
+            else:
+                percent = max(0, min(100, cell.progress))
+                painter.fillRect(box, PROGRESS_BACK)
+                filled = QSize(width * percent // 100, height)
+                painter.fillRect(
+                    QStyle.alignedRect(option.direction, _LEADING, filled, box), PROGRESS_FILL
+                )
+                painter.setPen(CHIP_TEXT)
+                painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), f"{percent} %")
+        finally:
+            painter.end()
+        self._pictures[key] = picture
+        return picture
 
     # ------------------------------------------------------------------ editing in place
 

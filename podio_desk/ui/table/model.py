@@ -16,14 +16,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import replace
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     Qt,
@@ -33,7 +35,15 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from podio_desk.services.paging import NotAvailableOfflineError, PageQuery, PageSource
-from podio_desk.ui.table.cells import EMPTY_CELL, Column, Roles, RowState, TableRow, render_row
+from podio_desk.ui.table.cells import (
+    EMPTY_CELL,
+    Cell,
+    Column,
+    Roles,
+    RowState,
+    TableRow,
+    render_row,
+)
 
 T = TypeVar("T")
 
@@ -52,12 +62,13 @@ _NO_FLAGS = Qt.ItemFlag.NoItemFlags
 _CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _EDITABLE_CELL_FLAGS = _CELL_FLAGS | Qt.ItemFlag.ItemIsEditable
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_DISPLAY = Qt.ItemDataRole.DisplayRole
-_FOREGROUND = Qt.ItemDataRole.ForegroundRole
-_BACKGROUND = Qt.ItemDataRole.BackgroundRole
-_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole
-_FONT = Qt.ItemDataRole.FontRole
+# Plain ints: `data()` compares the role it is given with them for every painted cell.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
 
 
 class TaskSpawner(Protocol):
@@ -119,6 +130,10 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._opening_task: asyncio.Task[Any] | None = None
         self._struck_font = QFont()
         self._struck_font.setStrikeOut(True)
+        self._placeholder_background = QBrush(PLACEHOLDER_BACKGROUND)
+        self._failed_background = QBrush(FAILED_BACKGROUND)
+        self._placeholder_foreground = QBrush(PLACEHOLDER_FOREGROUND)
+        self._link_foreground = QBrush(LINK_COLOR)
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_DELAY_MS)
@@ -367,23 +382,49 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         row, column = index.row(), index.column()
         if not (0 <= row < self._rows and 0 <= column < len(self._columns)):
             return None
-        loaded = self._source.row(row)
+        return self._value(row, column, self._source.peek(row), role)
+
+    def multiData(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        span: QModelRoleDataSpan | QModelRoleData,
+    ) -> None:
+        """Reimplements QAbstractItemModel.multiData: the roles a delegate asks for at once
+        (seven per painted cell), in one call instead of one `data()` each."""
+        asked = [span] if isinstance(span, QModelRoleData) else cast(Iterable[QModelRoleData], span)
+        row, column = index.row(), index.column()
+        if not (0 <= row < self._rows and 0 <= column < len(self._columns)):
+            for role_data in asked:
+                role_data.clearData()
+            return
+        loaded = self._source.peek(row)
+        for role_data in asked:
+            role_data.setData(self._value(row, column, loaded, role_data.role()))
+
+    def cell_at(self, row: int, column: int) -> Cell:
+        """What the cell at row, column shows (`Roles.CELL`), for the delegate."""
+        if not (0 <= row < self._rows and 0 <= column < len(self._columns)):
+            return EMPTY_CELL
+        value = self._value(row, column, self._source.peek(row), Roles.CELL)
+        return value if isinstance(value, Cell) else EMPTY_CELL
+
+    def _value(self, row: int, column: int, loaded: TableRow[T] | None, role: int) -> Any:
         if loaded is None:
             return self._placeholder_data(row, column, role)
         cell = loaded.cells[column]
         removed = bool(self._removed) and self._item_id_of(loaded.item) in self._removed
         if role == _DISPLAY:
             return cell.text
-        if role == Roles.CELL:
-            return replace(cell, color=None, progress=None) if removed else cell
         if role == _FOREGROUND:
             if removed:
-                return QBrush(PLACEHOLDER_FOREGROUND)
-            return QBrush(LINK_COLOR) if cell.link else None
+                return self._placeholder_foreground
+            return self._link_foreground if cell.link else None
         if role == _ALIGNMENT:
             return _RIGHT if cell.align_right else None
         if role == _FONT:
             return self._struck_font if removed else None
+        if role == Roles.CELL:
+            return replace(cell, color=None, progress=None) if removed else cell
         if role == _TOOLTIP:
             if removed:
                 return DELETED_TOOLTIP
@@ -501,9 +542,9 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
                 return FAILED_TEXT if self._source.online else OFFLINE_TEXT
             return self._loading_text
         if role == _BACKGROUND:
-            return QBrush(FAILED_BACKGROUND if failed else PLACEHOLDER_BACKGROUND)
+            return self._failed_background if failed else self._placeholder_background
         if role == _FOREGROUND:
-            return QBrush(PLACEHOLDER_FOREGROUND)
+            return self._placeholder_foreground
         if role == Roles.ROW_STATE:
             return RowState.FAILED if failed else RowState.LOADING
         if role == Roles.CELL:
