@@ -10,8 +10,12 @@ user can see. This module decides where each page comes from and in which order:
 
 Requests are served nearest-first around the row the user looked at last. A new request
 replaces the queue (pages scrolled past are never fetched); a new query bumps the
-``generation`` and every answer of an older generation is dropped on arrival. No Qt here: the
-table model adapts the callbacks to signals.
+``generation`` and every answer of an older generation is dropped on arrival.
+
+The readers (`services/page_readers.py`) parse each page and pass every item through the
+query's `shape` (the table renders its cells there) in one job on a worker thread, so a page
+arrives here as rows ready to show. No Qt here: the table model adapts the callbacks to
+signals and gives the shape as a plain callable.
 """
 
 from __future__ import annotations
