@@ -24,6 +24,7 @@ from podio_desk.api.errors import (
     UnexpectedResponse,
     WriteOutcomeUnknown,
 )
+from podio_desk.api.filter_response import parse_filter_response
 from podio_desk.api.ratelimit import Priority, RateClass, RateLimitScheduler
 from podio_desk.api.redact import get_logger
 from podio_desk.api.transport import Response, Transport, TransportConfig
@@ -267,11 +268,17 @@ class PodioClient:
         priority: Priority = Priority.INTERACTIVE,
     ) -> ItemPage:
         """``POST /item/app/{app_id}/filter/`` (or ``…/filter/{view_id}/``): one page."""
-        path, body = filter_request(app_id, filters, sort_by, sort_desc, offset, limit, view_id)
-        data = await self._json(
-            "POST", path, priority=priority, json=body, idempotent=True, rate_class=RateClass.HEAVY
+        content = await self.filter_items_raw(
+            app_id,
+            filters=filters,
+            sort_by=sort_by,
+            sort_desc=sort_desc,
+            offset=offset,
+            limit=limit,
+            view_id=view_id,
+            priority=priority,
         )
-        return _parse("filter result", lambda: ItemPage.from_api(data, offset, app, app_id=app_id))
+        return parse_filter_response(content, offset, app=app, app_id=app_id)
 
     async def filter_items_raw(
         self,
@@ -286,7 +293,8 @@ class PodioClient:
         priority: Priority = Priority.INTERACTIVE,
     ) -> bytes:
         """The request of `filter_items`, answered unparsed: a 500-item page is megabytes of
-        JSON, and callers on the UI loop read it elsewhere (a worker thread, a child process)."""
+        JSON, and callers on the UI loop read it elsewhere (a worker thread, a child process)
+        with `api.filter_response.parse_filter_response`."""
         path, body = filter_request(app_id, filters, sort_by, sort_desc, offset, limit, view_id)
         response = await self.transport.request(
             "POST", path, json=body, priority=priority, idempotent=True, rate_class=RateClass.HEAVY

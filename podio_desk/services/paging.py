@@ -10,8 +10,12 @@ user can see. This module decides where each page comes from and in which order:
 
 Requests are served nearest-first around the row the user looked at last. A new request
 replaces the queue (pages scrolled past are never fetched); a new query bumps the
-``generation`` and every answer of an older generation is dropped on arrival. No Qt here: the
-table model adapts the callbacks to signals.
+``generation`` and every answer of an older generation is dropped on arrival.
+
+The readers (`services/page_readers.py`) parse each page and pass every item through the
+query's `shape` (the table renders its cells there) in one job on a worker thread, so a page
+arrives here as rows ready to show. No Qt here: the table model adapts the callbacks to
+signals and gives the shape as a plain callable.
 """
 
 from __future__ import annotations
@@ -19,25 +23,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import json
 import logging
-import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, Protocol, TypeVar
-
-from podio_desk.domain.errors import MalformedValueError
-from podio_desk.domain.items import Item, ItemPage
-from podio_desk.domain.workspace import App
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, Protocol, TypeVar, cast
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-R = TypeVar("R")
+T_co = TypeVar("T_co", covariant=True)
 
-# Podio's filter endpoint: 500 is what the wild uses as the maximum (SPEC §3.3, UNCONFIRMED).
+# Podio's filter endpoint: 500 is what the wild uses as the maximum (see docs/podio-api.md).
 API_PAGE_LIMIT = 500
 # 16 pages of 500 rows: several screens around every place the user looked recently; the
 # cache answers the rest quickly, and a small heap keeps memory and GC pauses down.
@@ -103,12 +101,24 @@ class Page(Generic[T]):
     origin: Origin = "api"
 
 
+# What a reader makes of each item it read, in the same worker job that built the item (the
+# item table turns an item into its row of rendered cells there). The identity by default.
+Shape = Callable[[Any], T]
+
+
 class PageReader(Protocol[T]):
-    """Answers one page of a query, or ``None`` when this source cannot answer it faithfully."""
+    """Answers one page of a query, or ``None`` when this source cannot answer it faithfully.
+
+    Each item of the page goes through `shape` off the event loop's thread, with the reading
+    and parsing of the page (one job on a worker thread)."""
 
     async def read_page(
-        self, query: PageQuery, offset: int, limit: int
+        self, query: PageQuery, offset: int, limit: int, shape: Shape[T]
     ) -> Page[T] | None: ...  # pragma: no cover - protocol
+
+
+def _same(item: Any) -> Any:
+    return item
 
 
 class NotAvailableOfflineError(Exception):
@@ -127,11 +137,6 @@ class PageSourceStats:
     api_calls: int = 0
     dropped_stale: int = 0
     failures: int = 0
-
-
-@dataclass
-class _Pending:
-    order: list[int] = field(default_factory=list)
 
 
 class PageSource(Generic[T]):
@@ -165,6 +170,7 @@ class PageSource(Generic[T]):
         self.total: int | None = None
         self.stats = PageSourceStats()
         self.last_origin: Origin | None = None
+        self._shape: Shape[T] = cast(Shape[T], _same)
         self._memory: OrderedDict[int, Sequence[T]] = OrderedDict()
         self._queue: list[int] = []
         self._loading: int | None = None
@@ -176,10 +182,14 @@ class PageSource(Generic[T]):
 
     # ------------------------------------------------------------------ public
 
-    def reset(self, query: PageQuery) -> int:
-        """Start showing `query`: forget every page, drop every pending load; new generation."""
+    def reset(self, query: PageQuery, shape: Shape[T] | None = None) -> int:
+        """Start showing `query`: forget every page, drop every pending load; new generation.
+
+        `shape` makes each row out of an item, in the reader's worker job (the identity if
+        None)."""
         self.generation += 1
         self.query = query
+        self._shape = shape if shape is not None else cast(Shape[T], _same)
         self.total = None
         self.last_origin = None
         self._forget_all()
@@ -213,6 +223,15 @@ class PageSource(Generic[T]):
             return None
         self._memory.move_to_end(index)
         return items[within]
+
+    def peek(self, row: int) -> T | None:
+        """`row` without marking its page recently used (the view's repaints ask for every
+        cell; `request_rows` marks the pages on screen)."""
+        items = self._memory.get(row // self.page_size)
+        if items is None:
+            return None
+        within = row % self.page_size
+        return items[within] if within < len(items) else None
 
     def replace_item(self, matches: Callable[[T], bool], item: T) -> int | None:
         """Put a changed item (saved in the editor) in place of the loaded one; its row."""
@@ -251,13 +270,20 @@ class PageSource(Generic[T]):
         if last < 0:
             return []
         first = max(0, first)
-        focus_page = self.page_of(first if focus is None else focus)
         pages = range(self.page_of(first), self.page_of(last) + 1)
+        return self.request_pages(pages, self.page_of(first if focus is None else focus))
+
+    def request_pages(self, pages: Iterable[int], focus_page: int) -> list[int]:
+        """Ask for these pages, nearest to `focus_page` first; replaces what was queued."""
+        if self.query is None:
+            return []
+        pages = sorted(set(pages))
         now = self._clock()
         wanted = [
             index
             for index in pages
-            if index not in self._memory
+            if index >= 0
+            and index not in self._memory
             and index != self._loading
             and now - self._failed.get(index, -RETRY_FAILED_AFTER) >= RETRY_FAILED_AFTER
         ]
@@ -280,10 +306,9 @@ class PageSource(Generic[T]):
             self._forget_all()
             return
         for row in rows:
-            free_later(in_slices(self._memory.pop(self.page_of(row), ())))
+            self._memory.pop(self.page_of(row), None)
 
     def _forget_all(self) -> None:
-        free_later([part for items in self._memory.values() for part in in_slices(items)])
         self._memory.clear()
 
     def cancel(self) -> None:
@@ -368,14 +393,14 @@ class PageSource(Generic[T]):
             return Page(offset, self.total, items, "memory")
         if self._cache is not None:
             self.stats.cache_reads += 1
-            page = await self._cache.read_page(query, offset, self.page_size)
+            page = await self._cache.read_page(query, offset, self.page_size, self._shape)
             if page is not None:
                 self.last_origin = "cache"
                 return dataclasses.replace(page, offset=offset, origin="cache")
         if self._api is None or not self.online:
             raise NotAvailableOfflineError
         self.stats.api_calls += 1
-        page = await self._api.read_page(query, offset, self.page_size)
+        page = await self._api.read_page(query, offset, self.page_size, self._shape)
         if page is None:
             raise NotAvailableOfflineError
         self.last_origin = "api"
@@ -385,234 +410,4 @@ class PageSource(Generic[T]):
         self._memory[index] = page.items
         self._memory.move_to_end(index)
         while len(self._memory) > self._memory_limit:
-            free_later(in_slices(self._memory.popitem(last=False)[1]))
-
-
-# ---------------------------------------------------------------------------- off the UI thread
-
-
-class WorkerLoop:
-    """A second asyncio loop in a daemon thread for Python-heavy work (building items).
-
-    Parsing a 500-item page takes ~0.3 s of pure Python. Done on the UI thread's loop it
-    freezes the window; done here, Python hands the GIL back to the UI thread every switch
-    interval (a few ms), so the window keeps painting. Coroutines run here with `run()`;
-    the cache's own worker threads serve them like any other caller.
-    """
-
-    def __init__(self, name: str = "podio-desk-worker") -> None:
-        self.loop = asyncio.new_event_loop()
-        self._background: set[asyncio.Task[Any]] = set()
-        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
-        self._thread.start()
-
-    def _main(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
-        # Finish cancelled leftovers so nothing warns about pending tasks at close.
-        pending = [task for task in asyncio.all_tasks(self.loop) if not task.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        self.loop.close()
-
-    async def run(self, coro: Coroutine[Any, Any, R]) -> R:
-        """Run `coro` on the worker loop; cancelling the caller cancels it there too."""
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        return await asyncio.wrap_future(future)
-
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Start `coro` on the worker loop without waiting (e.g. writing a page to the cache).
-
-        Called from the worker loop itself; the task is referenced until it ends and is
-        cancelled when the worker closes.
-        """
-        task = asyncio.get_running_loop().create_task(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background_done)
-
-    def _background_done(self, task: asyncio.Task[Any]) -> None:
-        self._background.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("Background work failed: %s", task.exception())
-
-    async def call(self, fn: Callable[[], R]) -> R:
-        """Run the plain function `fn` on the worker thread (not qasync's QThread pool)."""
-
-        async def run_fn() -> R:
-            return fn()
-
-        return await self.run(run_fn())
-
-    def close(self) -> None:
-        if self.loop.is_closed():
-            return
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-
-    async def aclose(self) -> None:
-        await asyncio.to_thread(self.close)
-
-
-class ForegroundGate:
-    """Lets background Python threads step aside while the UI thread paints.
-
-    A repaint of the table is ~25 ms of Python that hands the GIL back at every Qt call; a
-    worker thread that wants the GIL meanwhile takes it each time, and the UI thread waits a
-    switch interval to get it back, thousands of times: the repaint stretches to 100 ms.
-    So the UI side closes the gate while it paints (`foreground_busy`, or `with
-    FOREGROUND.in_front():`) and opens it when the paint is done (`foreground_idle`); workers
-    call `yield_to_foreground()` between items and wait (GIL released) while it is closed, at
-    most `MAX_WAIT_S` at a time so they always make progress. Open by default: without a UI
-    nothing ever waits. `last_busy` tells when it was last closed (the window last painted).
-    """
-
-    MAX_WAIT_S = 0.05
-
-    def __init__(self) -> None:
-        self._idle = threading.Event()
-        self._idle.set()
-        self.last_busy = 0.0  # time.monotonic()
-
-    def foreground_busy(self) -> None:
-        self.last_busy = time.monotonic()
-        self._idle.clear()
-
-    def foreground_idle(self) -> None:
-        self._idle.set()
-
-    @contextlib.contextmanager
-    def in_front(self) -> Iterator[None]:
-        """Workers wait while the body runs (a paint)."""
-        self.foreground_busy()
-        try:
-            yield
-        finally:
-            self.foreground_idle()
-
-    @property
-    def is_busy(self) -> bool:
-        return not self._idle.is_set()
-
-    def yield_to_foreground(self) -> None:
-        if not self._idle.is_set():
-            self._idle.wait(self.MAX_WAIT_S)
-
-
-# The one gate of the process: the UI (ui.gc_policy) drives it, the workers below honour it.
-FOREGROUND = ForegroundGate()
-
-
-def free_later(objects: list[Any]) -> None:
-    """Let go of `objects` one per event-loop turn instead of all at once.
-
-    Sixteen pages of items are ~100 000 Python objects; freed in one go (a new sort, the
-    reload after a sync) they hold the loop, and the window, for ~30 ms. So are pages that
-    fall out of the pages kept in memory. Without a running loop they are freed when the
-    caller drops the list.
-    """
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    if objects:
-        loop.call_soon(_free_one, loop, objects)
-
-
-# Items (or rendered rows) freed per loop turn by `free_later`: a table page of 100 items
-# freed in one turn took 2-4 ms of the UI thread's CPU during a sync (up to 6 ms with the
-# waits for the GIL, in the UI benchmark's late ticks); ten take a few hundred µs.
-FREE_SLICE_SIZE = 10
-
-
-def in_slices(items: Sequence[Any], size: int = FREE_SLICE_SIZE) -> list[Sequence[Any]]:
-    """`items` cut in slices for `free_later`, each cheap to free on the UI thread."""
-    return [items[start : start + size] for start in range(0, len(items), size)]
-
-
-def release_gradually(objects: list[Any]) -> None:
-    """Empty `objects` one element at a time (on a worker thread; `objects` must hold the last
-    references).
-
-    A page of items parsed with their JSON is ~75 000 objects. When its last reference goes,
-    CPython frees them in one C-level cascade that never looks at the GIL's switch interval:
-    5-14 ms with the GIL held while the UI thread waits for it (measured on this project's VMs
-    with an outside sampler: the worker running, the UI thread in futex, 10-16 ms stalls).
-    Popped one by one, every item is a few hundred objects and the interpreter hands the GIL
-    over between them.
-    """
-    while objects:
-        objects.pop()
-
-
-def _free_one(loop: asyncio.AbstractEventLoop, objects: list[Any]) -> None:
-    objects.pop()
-    if objects:
-        loop.call_soon(_free_one, loop, objects)
-
-
-def on_loop(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, R]) -> Awaitable[R]:
-    """Await `coro` running on another thread's `loop` (e.g. an HTTP call on the UI loop)."""
-    return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))
-
-
-def parse_item_page(
-    content: bytes, offset: int, *, app: App | None = None, app_id: int | None = None
-) -> ItemPage:
-    """A filter result (`{"total", "filtered", "items": [...]}`) read one item at a time.
-
-    `json.loads` of a whole 2.6 MB page holds the GIL for ~70 ms (it is C code that never
-    yields). Decoding the items one by one with `raw_decode` gives other threads the GIL
-    between items, so running this in a worker thread never stalls the UI thread for long.
-    """
-    text = content.decode("utf-8")
-    decoder = json.JSONDecoder()
-    position = _skip(text, 0)
-    if text[position : position + 1] != "{":
-        raise MalformedValueError("Filter result: the answer is not a JSON object")
-    position = _skip(text, position + 1)
-    top: dict[str, Any] = {}
-    items: list[Item] = []
-    while text[position : position + 1] != "}":
-        key, position = decoder.raw_decode(text, position)
-        position = _skip(text, position)
-        if text[position : position + 1] != ":":
-            raise MalformedValueError("Filter result: a ':' is missing")
-        position = _skip(text, position + 1)
-        if key == "items" and text[position : position + 1] == "[":
-            position = _skip(text, position + 1)
-            while text[position : position + 1] != "]":
-                FOREGROUND.yield_to_foreground()
-                entry, position = decoder.raw_decode(text, position)
-                items.append(Item.from_api(entry, app, app_id=app_id))
-                position = _skip(text, position)
-                if text[position : position + 1] == ",":
-                    position = _skip(text, position + 1)
-            position += 1
-        else:
-            top[str(key)], position = decoder.raw_decode(text, position)
-        position = _skip(text, position)
-        if text[position : position + 1] == ",":
-            position = _skip(text, position + 1)
-        elif text[position : position + 1] != "}":
-            raise MalformedValueError("Filter result: a ',' or '}' is missing")
-    total = top.get("total")
-    if not isinstance(total, int):
-        raise MalformedValueError('Filter result: "total" is missing')
-    filtered = top.get("filtered")
-    return ItemPage(
-        total=total,
-        filtered=filtered if isinstance(filtered, int) else total,
-        offset=offset,
-        items=tuple(items),
-    )
-
-
-_SPACE = frozenset(" \t\r\n")
-
-
-def _skip(text: str, position: int) -> int:
-    while position < len(text) and text[position] in _SPACE:
-        position += 1
-    return position
+            self._memory.popitem(last=False)

@@ -32,11 +32,12 @@ from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import FieldDef, FieldType
 from podio_desk.domain.items import Comment, FileInfo, Item, ItemPage
 from podio_desk.domain.workspace import App, Org, Space
-from podio_desk.services.paging import FOREGROUND, Page, PageQuery
+from podio_desk.services.paging import Page, PageQuery
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "CachedRows",
     "IdsFilter",
     "ItemDetails",
     "ItemQuery",
@@ -73,6 +74,16 @@ class ItemDetails:
     deleted: bool
     deleted_at: str | None
     synced_at: str
+
+
+@dataclass(frozen=True)
+class CachedRows:
+    """A page of cached rows, not yet parsed into items (`item_from_row` does that)."""
+
+    offset: int
+    filtered: int  # the rows matching the query
+    app: App | None
+    rows: list[CachedItem]
 
 
 class QueryService:
@@ -132,7 +143,7 @@ class QueryService:
         `filtered` = items matching (what Podio's filter answers too)."""
         app = await self.app(query.app_id)
         ids, items = await self._cache.items.page_as(
-            query, offset, limit, functools.partial(_item_from_row, app=app)
+            query, offset, limit, functools.partial(item_from_row, app=app)
         )
         return ItemPage(total=ids.total, filtered=ids.filtered, offset=offset, items=tuple(items))
 
@@ -143,7 +154,7 @@ class QueryService:
         """Best matches first (titles, text values, category texts, names, comments)."""
         app = await self.app(app_id)
         ids = await self._cache.items.search(app_id, text, limit)
-        return await self._cache.items.get_many_as(ids, functools.partial(_item_from_row, app=app))
+        return await self._cache.items.get_many_as(ids, functools.partial(item_from_row, app=app))
 
     async def item(self, item_id: int) -> ItemDetails | None:
         """One item with its comments and files, tombstones included (flagged)."""
@@ -153,7 +164,7 @@ class QueryService:
         app = await self.app(row.app_id)
         comments_raw = await self._cache.items.comments(item_id)
         files_raw = await self._cache.items.files(item_id)
-        item = _item_from_row(row, app)
+        item = item_from_row(row, app)
         if not comments_raw:
             comments_raw = list(row.raw.get("comments") or [])
         if not files_raw:
@@ -194,13 +205,19 @@ class QueryService:
             search=search,
         )
 
-    async def read_page(self, query: PageQuery, offset: int, limit: int) -> Page[Item] | None:
-        """The item table's cache reader (services.paging.PageReader): None when the cache
-        cannot answer faithfully (the app was never fully synced, unless `allow_partial`,
-        or the query uses a saved view or something the cache cannot evaluate)."""
-        if query.view_id is not None:
+    async def cached_rows(self, query: PageQuery, offset: int, limit: int) -> CachedRows | None:
+        """The rows of the item table's `query` as the cache holds them, or None when the
+        cache cannot answer faithfully (the app was never fully synced, unless
+        `allow_partial`, or the query uses a saved view or something the cache cannot
+        evaluate). A full-text search is always answered here (Podio's search gives 20 hits
+        without values); what it cannot evaluate raises `QueryError`."""
+        if query.view_id is not None and not query.search:
             return None
-        if not self.allow_partial and not await self.has_full_copy(query.app_id):
+        if (
+            not query.search
+            and not self.allow_partial
+            and not await self.has_full_copy(query.app_id)
+        ):
             return None
         try:
             item_query = await self.query_from_podio(
@@ -211,21 +228,35 @@ class QueryService:
                 search=query.search,
             )
         except QueryError as error:
+            if query.search:
+                raise
             log.info("the cache cannot answer %s: %s", query, error)
             return None
-        found = await self.page(item_query, offset, limit)
-        return Page(offset=offset, total=found.filtered, items=found.items, origin="cache")
+        app = await self.app(query.app_id)
+        ids, rows = await self._cache.items.page_as(item_query, offset, limit, _unchanged)
+        return CachedRows(offset=offset, filtered=ids.filtered, app=app, rows=rows)
+
+    async def read_page(self, query: PageQuery, offset: int, limit: int) -> Page[Item] | None:
+        """`cached_rows` made items (here, on the caller's thread: for tests and tools)."""
+        found = await self.cached_rows(query, offset, limit)
+        if found is None:
+            return None
+        items = [item_from_row(row, found.app) for row in found.rows]
+        return Page(offset=offset, total=found.filtered, items=items, origin="cache")
 
 
-def _item_from_row(row: CachedItem, app: App | None) -> Item:
+def item_from_row(row: CachedItem, app: App | None) -> Item:
+    """The domain item of a cached row."""
     return Item.from_api(row.raw, app, app_id=row.app_id)
+
+
+def _unchanged(row: CachedItem) -> CachedItem:
+    return row
 
 
 def _parsed(build: Any, raws: Sequence[Any]) -> list[Any]:
     out = []
     for raw in raws:
-        # Built off the UI thread; stepping aside while the window paints (paging.FOREGROUND).
-        FOREGROUND.yield_to_foreground()
         try:
             out.append(build(raw))
         except DomainError as error:

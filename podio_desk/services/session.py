@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import TypeAlias, TypeVar
@@ -29,7 +30,7 @@ from podio_desk.services.connectivity import (
     is_offline_error,
 )
 from podio_desk.services.editing import EditEvent, EditingService
-from podio_desk.services.paging import WorkerLoop
+from podio_desk.services.page_readers import ApiPages, CachePages
 from podio_desk.services.queries import QueryService
 from podio_desk.services.sync import PodioSyncApi, SyncProgress, SyncResult, app_record
 from podio_desk.services.sync_process import SyncJob, sync_in_child_process
@@ -37,8 +38,6 @@ from podio_desk.services.workspace import (
     AccountTreeBackend,
     AppEntry,
     WorkspaceService,
-    _ApiPages,
-    _CachePages,
 )
 
 log = logging.getLogger(__name__)
@@ -61,20 +60,29 @@ class AccountSession:
         self.cache = cache
         self.events: EventHub[SessionEvent] = EventHub()
         self.queries = QueryService(cache)
-        # Building items from JSON is pure Python; it runs here, not on the UI thread's loop.
-        self.worker = WorkerLoop(f"podio-desk-worker-{key[:8]}")
+        # Pages of items are parsed and rendered on this one thread, never on the UI thread.
+        self._executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix=f"podio-desk-pages-{key[:8]}"
+        )
+        # Apps whose sync (in a child process) is running now.
+        self.syncing: set[int] = set()
         self._connectivity = ConnectivityMonitor(self._probe)
         self._connectivity.watch_scheduler(client.scheduler.events)
         self._connectivity.events.subscribe(self._on_status)
         self._tree_backend = AccountTreeBackend(client, cache, self.queries, self._connectivity)
         self.tree = WorkspaceService(self._tree_backend)
-        self.api_pages = _ApiPages(self)
-        self.cache_pages = _CachePages(self)
+        self.cache_pages = CachePages(self.queries, self._executor)
+        self.api_pages = ApiPages(
+            client,
+            cache,
+            self._executor,
+            app_definition=self.app_definition,
+            call=self.call,
+            is_syncing=self.syncing.__contains__,
+        )
         self.editing = EditingService(client, cache.items)
         self.editing.events.subscribe(self.events.emit)
         self._definitions: dict[int, App] = {}
-        # Apps whose sync (in a child process) is running now.
-        self.syncing: set[int] = set()
 
     @classmethod
     async def open(
@@ -87,7 +95,8 @@ class AccountSession:
     async def aclose(self) -> None:
         """Stop the reconnect loop and close the cache (the client belongs to the accounts)."""
         await self._connectivity.aclose()
-        await self.worker.aclose()
+        await self.api_pages.aclose()
+        self._executor.shutdown(wait=False, cancel_futures=True)
         await self.cache.aclose()
 
     # ------------------------------------------------------------------ connectivity

@@ -53,7 +53,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from podio_desk.api.client import PodioClient
-from podio_desk.api.errors import UnexpectedResponse
+from podio_desk.api.filter_response import parse_filter_response
 from podio_desk.api.ratelimit import PacingPolicy, Priority, RateClass, RateState
 from podio_desk.cache.cache import Cache, utc_now
 from podio_desk.cache.index import (
@@ -72,7 +72,6 @@ from podio_desk.domain.errors import DomainError
 from podio_desk.domain.items import Item, ItemPage
 from podio_desk.domain.timestamps import format_podio_datetime, parse_podio_datetime
 from podio_desk.domain.workspace import App, Org
-from podio_desk.services.paging import parse_item_page
 
 log = logging.getLogger(__name__)
 
@@ -187,14 +186,6 @@ def _watermark_time(text: str | None) -> datetime | None:
         return None
 
 
-def read_filter_page(content: bytes, offset: int, app_id: int) -> ItemPage:
-    """The page of items in a filter answer's body."""
-    try:
-        return parse_item_page(content, offset, app_id=app_id)
-    except (DomainError, ValueError) as error:
-        raise UnexpectedResponse(f"Podio sent an unreadable page of items: {error}") from error
-
-
 def watermark_from(current: str | None, seen: Sequence[str | None]) -> str | None:
     candidates = [moment for moment in (current, *seen) if moment]
     return max(candidates) if candidates else None
@@ -292,7 +283,7 @@ class SyncService:
                 limit=limit,
             )
         )
-        return read_filter_page(content, offset, app_id)
+        return parse_filter_response(content, offset, app_id=app_id)
 
     def _eta(self, calls_left: int) -> float | None:
         if self._calls == 0:

@@ -12,7 +12,6 @@ now; `AccountSession` builds them.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
@@ -21,32 +20,20 @@ from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 from podio_desk.api.auth import AuthMode
 from podio_desk.api.client import PodioClient
-from podio_desk.api.errors import UnexpectedResponse
 from podio_desk.api.ratelimit import Priority
 from podio_desk.cache.cache import Cache
-from podio_desk.cache.index import record_from_item, workspace_records
-from podio_desk.domain.errors import DomainError
-from podio_desk.domain.items import Item, ItemPage
+from podio_desk.cache.index import workspace_records
 from podio_desk.domain.workspace import App, Org
 from podio_desk.services.connectivity import ConnectivityMonitor, is_offline_error
-from podio_desk.services.paging import (
-    FOREGROUND,
-    Page,
-    PageQuery,
-    parse_item_page,
-    release_gradually,
-)
 from podio_desk.services.queries import QueryService
 from podio_desk.services.sync import app_record
 
 if TYPE_CHECKING:
-    from podio_desk.services.session import AccountSession
+    pass
 
 log = logging.getLogger(__name__)
 
 Origin = Literal["cache", "server"]
-# Items of an API page written to the cache per transaction (the UI thread waits for none).
-WRITE_THROUGH_CHUNK = 25
 T = TypeVar("T")
 
 
@@ -221,117 +208,6 @@ class AccountTreeBackend:
                 )
             )
         return entries
-
-
-class _CachePages:
-    """The item table's cache reader, run on the worker loop (items are built there)."""
-
-    def __init__(self, owner: AccountSession) -> None:
-        self._owner = owner
-
-    async def read_page(self, query: PageQuery, offset: int, limit: int) -> Page[Item] | None:
-        owner = self._owner
-        return await owner.worker.run(self._read(query, offset, limit))
-
-    async def _read(self, query: PageQuery, offset: int, limit: int) -> Page[Item] | None:
-        page = await self._owner.queries.read_page(query, offset, limit)
-        if page is None:
-            return None
-        full = list(page.items)
-        light: Page[Item] = Page(page.offset, page.total, light_items(full), page.origin)
-        del page  # `full` holds the last references to the items' JSON now
-        release_gradually(full)
-        return light
-
-
-class _ApiPages:
-    """The item table's API reader: one filter call per page, written to the cache after.
-
-    The request goes through the client's transport (auth, rate scheduler, retries) on this
-    loop; the 2.6 MB answer of a 500-item page is then read item by item in a worker thread.
-    """
-
-    def __init__(self, owner: AccountSession) -> None:
-        self._owner = owner
-
-    async def read_page(self, query: PageQuery, offset: int, limit: int) -> Page[Item] | None:
-        owner = self._owner
-        if query.search:
-            # Podio's search gives 20 hits without values: full-text search is the cache's.
-            return await owner.worker.run(self._search(query, offset, limit))
-        app = await owner.app_definition(query.app_id)
-        content = await owner.call(
-            owner.client.filter_items_raw(
-                query.app_id,
-                filters=query.filters_dict(),
-                sort_by=query.sort_by,
-                sort_desc=query.sort_desc if query.sort_by is not None else None,
-                offset=offset,
-                limit=limit,
-                view_id=query.view_id,
-                priority=Priority.INTERACTIVE,
-            )
-        )
-        cache = owner.cache
-        worker = owner.worker
-
-        async def parse() -> ItemPage:
-            page = parse_item_page(content, offset, app=app, app_id=query.app_id)
-            full = list(page.items)
-            light = dataclasses.replace(page, items=light_items(full))
-            del page  # `full` holds the last references to the items' JSON now
-            # What was seen once stays readable offline; the table need not wait for it.
-            # While the app's sync runs, it writes these items itself.
-            if full and query.app_id not in owner.syncing:
-                worker.spawn(write_through(full))
-            else:
-                release_gradually(full)
-            return light
-
-        async def write_through(items: list[Item]) -> None:
-            # In small transactions, stepping aside while the window paints (FOREGROUND);
-            # each written item is let go of at once (see release_gradually).
-            items.reverse()
-            while items:
-                if query.app_id in owner.syncing:
-                    # A sync started meanwhile: it writes these items itself.
-                    release_gradually(items)
-                    return
-                records = []
-                for _ in range(min(WRITE_THROUGH_CHUNK, len(items))):
-                    FOREGROUND.yield_to_foreground()
-                    records.append(record_from_item(items.pop(), query.app_id))
-                await cache.items.upsert(records)
-                release_gradually(records)
-
-        try:
-            page = await worker.run(parse())
-        except (DomainError, ValueError) as error:
-            raise UnexpectedResponse(f"Podio sent an unreadable page of items: {error}") from error
-        return Page(offset, page.filtered, page.items, "api")
-
-    async def _search(self, query: PageQuery, offset: int, limit: int) -> Page[Item]:
-        queries = self._owner.queries
-        item_query = await queries.query_from_podio(
-            query.app_id,
-            sort_by=query.sort_by,
-            sort_desc=query.sort_desc,
-            filters=query.filters_dict(),
-            search=query.search,
-        )
-        found = await queries.page(item_query, offset, limit)
-        full = list(found.items)
-        light: Page[Item] = Page(offset, found.filtered, light_items(full), "cache")
-        del found  # `full` holds the last references to the items' JSON now
-        release_gradually(full)
-        return light
-
-
-def light_items(items: Sequence[Item]) -> tuple[Item, ...]:
-    """Items without their raw JSON: the table shows parsed values only, and the raw JSON
-    is most of an item's memory (100 000 rows scrolled through must stay well under 300 MB;
-    the cache keeps the JSON, the editor reads it from there)."""
-    return tuple(dataclasses.replace(item, raw={}) for item in items)
 
 
 def auth_mode_named(name: str) -> AuthMode:

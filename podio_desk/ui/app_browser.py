@@ -26,11 +26,11 @@ from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App, View
 from podio_desk.services.paging import PageQuery, PageSource
 from podio_desk.services.session import AccountSession
-from podio_desk.ui.cells import columns_for_app, default_width
 from podio_desk.ui.column_chooser import ColumnChooser
 from podio_desk.ui.filter_bar import FilterBar
-from podio_desk.ui.item_table import ItemTableModel, ItemTableView, TaskSpawner
 from podio_desk.ui.offline_banner import OfflineBanner
+from podio_desk.ui.table import ItemTableModel, ItemTableView, TableRow, TaskSpawner
+from podio_desk.ui.table.columns import columns_for_app, default_width
 from podio_desk.ui.view_state import TableLayout, ViewState
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class AppBrowser(QWidget):
         self.setObjectName("appBrowser")
         self._runner = runner
         self._view_state = view_state
-        self._sources: dict[str, PageSource[Item]] = {}
+        self._sources: dict[str, PageSource[TableRow[Item]]] = {}
         self.workspace: AccountSession | None = None
         self.app: App | None = None
         self._fully_synced = False
@@ -132,7 +132,7 @@ class AppBrowser(QWidget):
         """Show `app_id` of `workspace` (latest request wins)."""
         return self._runner.run("browser:open", self._open(workspace, app_id))
 
-    def source_for(self, workspace: AccountSession) -> PageSource[Item]:
+    def source_for(self, workspace: AccountSession) -> PageSource[TableRow[Item]]:
         source = self._sources.get(workspace.key)
         if source is None:
             source = PageSource(cache=workspace.cache_pages, api=workspace.api_pages)
@@ -328,7 +328,7 @@ class AppBrowser(QWidget):
 
     def _candidates(self, fdef: FieldDef) -> list[tuple[int, str]]:
         seen: dict[int, str] = {}
-        for item in self.model.source.loaded_items():
+        for item in self.model.loaded_items():
             value = item.values.get(fdef.field_id)
             if isinstance(value, RelationshipValue):
                 for related in value.items:

@@ -64,12 +64,11 @@ from podio_desk.services.session import AccountSession, open_session
 from podio_desk.services.sync import SyncProgress
 from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
-from podio_desk.ui.editor.delegate import FieldEditDelegate, InlineSaver
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
-from podio_desk.ui.item_table import TaskSpawner
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.status_bar import StatusIndicators
+from podio_desk.ui.table import InlineSaver, TaskSpawner
 from podio_desk.ui.view_state import ViewState
 from podio_desk.ui.workspace_tree import WorkspaceTreeModel, WorkspaceTreeView
 
@@ -122,7 +121,7 @@ class DeskController(QObject):
         # Replaces the built-in editor dock when set (a test, another front end).
         self.item_opener: ItemOpener | None = None
         self.editor_docks: dict[str, ItemEditorDock] = {}
-        self.inline_delegates: dict[str, FieldEditDelegate] = {}
+        self.inline_savers: dict[str, InlineSaver] = {}
         self._login: LoginDialog | None = None
         self.secrets_warning_label: QLabel | None = None
         self._watched: str | None = None
@@ -146,6 +145,9 @@ class DeskController(QObject):
         self.browser.mode_changed.connect(self.indicators.set_data_source)
         self.browser.app_total_known.connect(self._on_app_total)
         self.browser.banner.retry_requested.connect(self._retry_now)
+        self.browser.view.cell_delegate.refused.connect(
+            lambda message: self.show_message(f"Not saved: {message}")
+        )
         self.tree_model.load_failed.connect(self.show_message)
 
     # ------------------------------------------------------------------ start and stop
@@ -225,7 +227,7 @@ class DeskController(QObject):
     async def remove_account(self, key: str) -> None:
         session = self.sessions.pop(key, None)
         self.service_events.forget(key)
-        self.inline_delegates.pop(key, None)
+        self.inline_savers.pop(key, None)
         dock = self.editor_docks.pop(key, None)
         if dock is not None:
             dock.close()
@@ -298,7 +300,7 @@ class DeskController(QObject):
             self._watch(session)
         entry = self.tree_model.app_entry(app_id)
         self.browser.set_synced_at(entry.synced_at if entry is not None else None)
-        self.browser.view.set_edit_delegate(self.inline_delegate(session))
+        self.browser.view.set_commit(self.inline_saver(session))
         return self.browser.open_app(session, app_id)
 
     # ------------------------------------------------------------------ editing
@@ -332,10 +334,10 @@ class DeskController(QObject):
             return None
         return self.editor_dock(session).new_item(app.app_id)
 
-    def inline_delegate(self, session: AccountSession) -> FieldEditDelegate:
-        """The table's in-place editor for this account's apps (F2, double-click a cell)."""
-        delegate = self.inline_delegates.get(session.key)
-        if delegate is None:
+    def inline_saver(self, session: AccountSession) -> InlineSaver:
+        """Saves what is edited in place in the table for this account's apps (F2)."""
+        saver = self.inline_savers.get(session.key)
+        if saver is None:
 
             def item_at(index: QPersistentModelIndex) -> tuple[App, Item] | None:
                 browser = self.browser
@@ -348,10 +350,8 @@ class DeskController(QObject):
 
             saver = InlineSaver(session.editing, self.runner, item_at, self)
             saver.saved.connect(functools.partial(self._on_inline_saved, session))
-            delegate = FieldEditDelegate(saver, self.browser.view)
-            delegate.refused.connect(lambda message: self.show_message(f"Not saved: {message}"))
-            self.inline_delegates[session.key] = delegate
-        return delegate
+            self.inline_savers[session.key] = saver
+        return saver
 
     def _size_editor_dock(self, dock: ItemEditorDock) -> None:
         """A new dock takes about 45 % of the window, and its side panes (comments, files,

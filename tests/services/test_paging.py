@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 from dataclasses import dataclass, field
 
 import pytest
@@ -13,7 +12,7 @@ from podio_desk.services.paging import (
     Page,
     PageQuery,
     PageSource,
-    release_gradually,
+    Shape,
 )
 
 
@@ -27,7 +26,9 @@ class ListReader:
     calls: list[int] = field(default_factory=list)
     fail: BaseException | None = None
 
-    async def read_page(self, query: PageQuery, offset: int, limit: int) -> Page[int] | None:
+    async def read_page(
+        self, query: PageQuery, offset: int, limit: int, shape: Shape[int]
+    ) -> Page[int] | None:
         self.calls.append(offset)
         if self.delay:
             await asyncio.sleep(self.delay)
@@ -36,7 +37,7 @@ class ListReader:
         if not self.answers:
             return None
         rows = self.rows if not query.sort_desc else self.rows[::-1]
-        return Page(offset, len(rows), rows[offset : offset + limit])
+        return Page(offset, len(rows), [shape(row) for row in rows[offset : offset + limit]])
 
 
 def run(coro):
@@ -171,70 +172,21 @@ def test_memory_is_bounded():
     assert loaded == [70, 80, 90]
 
 
-class Thing:
-    """An item that can be watched with a weak reference."""
+def test_rows_are_shaped_by_the_reader_with_the_shape_of_the_query():
+    api = ListReader(list(range(300)))
+    source: PageSource[int] = PageSource(cache=None, api=api, page_size=100)
 
-    def __init__(self, number: int) -> None:
-        self.number = number
-
-
-class ThingReader:
-    """Makes new items for every page it reads: only the source holds them."""
-
-    async def read_page(self, query: PageQuery, offset: int, limit: int) -> Page[Thing]:
-        return Page(offset, 2_000, [Thing(n) for n in range(offset, offset + limit)])
-
-
-def test_pages_dropped_from_memory_are_freed_a_slice_per_loop_turn():
-    """A page that falls out of memory is freed a few items per loop turn: a table page of
-    100 items freed in one turn held the UI thread 2-4 ms during a sync."""
-    import weakref
-
-    from podio_desk.services import paging
-
-    source: PageSource[Thing] = PageSource(
-        cache=None, api=ThingReader(), page_size=500, memory_pages=2
-    )
-
-    async def scenario() -> list[int]:
-        source.reset(PageQuery(app_id=1))
+    async def scenario() -> None:
+        source.reset(PageQuery(app_id=1), shape=lambda row: row * 10)
         await source.open()
-        watched = [weakref.ref(source.row(n)) for n in range(500)]
-        for first in (500, 1000):
-            source.request_rows(first, first)
-            await source.wait_idle()
-        assert not source.is_loaded(0)
-        alive = [sum(ref() is not None for ref in watched)]
-        for _turn in range(1_000):
-            await asyncio.sleep(0)
-            alive.append(sum(ref() is not None for ref in watched))
-            if not alive[-1]:
-                break
-        return alive
+        source.reset(PageQuery(app_id=1, sort_desc=True), shape=lambda row: -row)
+        await source.open()
+        source.request_rows(150, 150)
+        await source.wait_idle()
 
-    alive = run(scenario())
-    assert alive[-1] == 0
-    assert alive[0] > 0  # not all freed in the turn that stored the next page
-    freed_per_turn = [before - after for before, after in itertools.pairwise(alive)]
-    assert max(freed_per_turn) <= paging.FREE_SLICE_SIZE
-
-
-def test_release_gradually_frees_one_element_at_a_time():
-    """Each element is freed while the others are still held: a worker thread never frees a
-    whole page's object graph in one go (that holds the GIL for milliseconds)."""
-    import weakref
-
-    class Node:
-        pass
-
-    nodes = [Node() for _ in range(5)]
-    left_when_freed: list[int] = []
-    for node in nodes:
-        weakref.finalize(node, lambda: left_when_freed.append(len(nodes)))
-    del node
-    release_gradually(nodes)
-    assert nodes == []
-    assert left_when_freed == [4, 3, 2, 1, 0]
+    run(scenario())
+    assert source.row(0) == -299
+    assert source.row(150) == -149
 
 
 def test_filters_are_frozen_and_hashable():
@@ -251,74 +203,3 @@ def test_filters_are_frozen_and_hashable():
 def test_page_size_is_capped():
     with pytest.raises(ValueError, match="page_size"):
         PageSource(cache=None, api=None, page_size=501)
-
-
-def test_parse_item_page_matches_the_whole_page_parser():
-    import json as jsonlib
-
-    from podio_desk.domain.items import ItemPage
-    from podio_desk.services.paging import parse_item_page
-
-    def item(n: int) -> dict[str, object]:
-        return {
-            "item_id": n,
-            "app_item_id": n,
-            "title": f'Item "{n}", with ] and }}',
-            "created_on": "2026-01-02 03:04:05",
-            "current_revision": {"created_on": "2026-01-03 00:00:00", "revision": 1},
-            "revision": 1,
-            "fields": [
-                {
-                    "field_id": 7,
-                    "type": "number",
-                    "external_id": "amount",
-                    "label": "Amount",
-                    "values": [{"value": f"{n}.5000"}],
-                }
-            ],
-        }
-
-    body = {"filtered": 3, "items": [item(1), item(2), item(3)], "total": 10}
-    for text in (jsonlib.dumps(body), jsonlib.dumps(body, indent=2)):
-        fast = parse_item_page(text.encode(), 20, app_id=5)
-        assert fast == ItemPage.from_api(body, 20, app_id=5)
-        assert (fast.total, fast.filtered, len(fast.items)) == (10, 3, 3)
-    empty = parse_item_page(b'{"total": 0, "items": []}', 0, app_id=5)
-    assert empty.items == ()
-    assert empty.filtered == 0
-    with pytest.raises(ValueError, match="total"):
-        parse_item_page(b'{"items": []}', 0, app_id=5)
-    with pytest.raises(ValueError, match="not a JSON object"):
-        parse_item_page(b"[1, 2]", 0, app_id=5)
-
-
-def test_worker_loop_runs_coroutines_and_functions_off_the_callers_thread():
-    import threading
-
-    from podio_desk.services.paging import WorkerLoop, on_loop
-
-    worker = WorkerLoop("test-worker")
-
-    async def where() -> str:
-        return threading.current_thread().name
-
-    async def scenario() -> tuple[str, str, str]:
-        caller_loop = asyncio.get_running_loop()
-
-        async def back_on_caller() -> str:
-            return await on_loop(caller_loop, where())
-
-        return (
-            await worker.run(where()),
-            await worker.call(lambda: threading.current_thread().name),
-            await worker.run(back_on_caller()),
-        )
-
-    try:
-        on_worker, called, back = run(scenario())
-    finally:
-        worker.close()
-    assert on_worker == "test-worker"
-    assert called == "test-worker"
-    assert back == threading.current_thread().name
-    assert worker.loop.is_closed()

@@ -15,6 +15,7 @@ import pytest
 
 from podio_desk.api.auth import ClientCredentials
 from podio_desk.api.client import PodioClient, filter_request
+from podio_desk.domain.items import Item
 from podio_desk.services.paging import PageQuery, PageSource
 from podio_desk.services.session import AccountSession, SessionEvent
 from podio_desk.services.sync import SyncProgress
@@ -36,6 +37,11 @@ async def open_session(sandbox: Any, tmp_path: Path) -> AccountSession:
     )
     await client.session.sign_in_password(info["username"], info["password"])
     return await AccountSession.open("acct", "Sandbox", client, tmp_path / "cache")
+
+
+def as_item(item: Item) -> Item:
+    """The page readers' row shape that keeps the parsed item itself."""
+    return item
 
 
 async def eventually(
@@ -98,7 +104,7 @@ def test_tree_cache_first_then_server_and_pages_land_in_the_cache(sandbox_factor
             # long it takes on a loaded machine (a fixed 0.3 s sleep saw 475 of 500 in CI).
             cached = await eventually(lambda: session.cache.items.live_count(tickets), equals=500)
             assert cached == 500
-            # A full sync runs on the worker loop and reports progress on this loop.
+            # A full sync runs in a child process and reports progress on this loop.
             progress: list[int] = []
             sync_progress(session, tickets, lambda e: progress.append(e.done))
             result = await session.sync_app(tickets)
@@ -125,12 +131,12 @@ def test_offline_is_detected_and_the_cache_still_answers(sandbox_factory, tmp_pa
         session = await open_session(sandbox, tmp_path)
         try:
             [_ async for _ in session.tree.orgs()]
-            page = await session.api_pages.read_page(query, 0, 50)
+            page = await session.api_pages.read_page(query, 0, 50, as_item)
             assert page is not None
             assert len(page.items) == 50
             cached = await eventually(lambda: session.cache.items.live_count(tickets), equals=50)
             assert cached == 50
-            assert await session.cache_pages.read_page(query, 0, 50) is None
+            assert await session.cache_pages.read_page(query, 0, 50, as_item) is None
             sandbox.stop()
             answers = [origin async for _, origin in session.tree.orgs()]
             assert answers == ["cache"]
@@ -138,7 +144,7 @@ def test_offline_is_detected_and_the_cache_still_answers(sandbox_factory, tmp_pa
             assert not session.online
             assert session.offline_since is not None
             assert not session.connectivity().online
-            offline_page = await session.cache_pages.read_page(query, 0, 50)
+            offline_page = await session.cache_pages.read_page(query, 0, 50, as_item)
             assert offline_page is not None
             assert {item.item_id for item in offline_page.items} == {
                 item.item_id for item in page.items

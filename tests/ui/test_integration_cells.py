@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QLocale
 
 from podio_desk.domain.fields import DateValue
-from podio_desk.ui.cells import RANGE_DASH, format_date_value, has_sensible_format
+from podio_desk.ui.table.columns import RANGE_DASH, format_date_value, has_sensible_format
 
 C_LOCALE = QLocale(QLocale.Language.C)
 GERMAN = QLocale(QLocale.Language.German, QLocale.Country.Germany)

@@ -1,27 +1,34 @@
-"""The item table model and view with an in-memory page reader (no server needed)."""
+"""The item table model and view with an in-memory page reader (no server needed).
+
+What is asserted is what a user or a caller sees: rows, placeholders, the pages asked for,
+signals, and the pixels Qt's own paint path draws (selection, focus frame, chips, bars).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
 
 from podio_desk.services.paging import Page, PageQuery, PageSource
-from podio_desk.ui import item_table
-from podio_desk.ui.item_table import (
+from podio_desk.ui.table import (
     LOADING_TEXT,
     Cell,
     Column,
     ItemTableModel,
     ItemTableView,
     Roles,
-    RowNumberHeader,
     RowState,
+    TableRow,
 )
-from tests.plugins.qt import run_async
+from podio_desk.ui.table.model import PLACEHOLDER_BACKGROUND
 
 pytestmark = pytest.mark.gui
 
@@ -35,22 +42,36 @@ class Row:
 
 @dataclass
 class RowsReader:
+    """A page reader over a list: each page is shaped in a worker thread, like the real ones."""
+
     rows: list[Row]
     calls: list[tuple[str | None, bool, int]] = field(default_factory=list)
+    shaped_on: set[str] = field(default_factory=set)
     delay: float = 0.0
+    gate: asyncio.Event | None = None
 
-    async def read_page(self, query: PageQuery, offset: int, limit: int) -> Page[Row] | None:
+    async def read_page(
+        self, query: PageQuery, offset: int, limit: int, shape: Callable[[Any], Any]
+    ) -> Page[Any] | None:
         self.calls.append((query.sort_by, query.sort_desc, offset))
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.gate is not None:
+            await self.gate.wait()
         rows = self.rows
         if query.sort_by == "amount":
             rows = sorted(rows, key=lambda row: row.amount, reverse=query.sort_desc)
         if query.search:
             rows = [row for row in rows if query.search in row.title]
-        return Page(offset, len(rows), rows[offset : offset + limit])
+
+        def shaped() -> list[Any]:
+            self.shaped_on.add(threading.current_thread().name)
+            return [shape(row) for row in rows[offset : offset + limit]]
+
+        return Page(offset, len(rows), await asyncio.to_thread(shaped))
 
 
+CHIP_COLOUR = "DCEBD8"
 COLUMNS: list[Column[Row]] = [
     Column("title", "Title", "text", lambda row: Cell(row.title), sort_by="title"),
     Column(
@@ -66,6 +87,7 @@ COLUMNS: list[Column[Row]] = [
         "progress",
         lambda row: Cell(f"{row.amount % 101} %", progress=row.amount % 101),
     ),
+    Column("kind", "Kind", "category", lambda row: Cell("Open", color=CHIP_COLOUR)),
 ]
 
 
@@ -82,14 +104,14 @@ def reader() -> RowsReader:
 
 @pytest.fixture
 def model(qloop, reader):
-    source: PageSource[Row] = PageSource(cache=None, api=reader, page_size=100)
+    source: PageSource[TableRow[Row]] = PageSource(cache=None, api=reader, page_size=100)
     table = ItemTableModel(source)
     yield table
     table.close()
 
 
 def wait_loaded(qtbot, model: ItemTableModel[Row], row: int) -> None:
-    qtbot.waitUntil(lambda: model.source.is_loaded(row), timeout=5000)
+    qtbot.waitUntil(lambda: model.is_row_loaded(row), timeout=5000)
 
 
 def shown_view(
@@ -104,7 +126,30 @@ def shown_view(
     view.show()
     with qtbot.waitSignal(model.total_changed, timeout=5000):
         model.show_query(PageQuery(app_id=7), COLUMNS)
+    # The view lays itself out for the new rows on a later event-loop turn.
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 0, timeout=5000)
     return view
+
+
+def _pixel(image, view: ItemTableView, row: int, column: int, dx: int = 2, dy: int = 2):
+    """The colour drawn inside cell (row, column) of the view's viewport, near its top left."""
+    rect = view.visualRect(view.model().index(row, column))
+    ratio = view.viewport().devicePixelRatioF()
+    return image.pixelColor(round((rect.left() + dx) * ratio), round((rect.top() + dy) * ratio))
+
+
+def _colours(image, view: ItemTableView, row: int, column: int) -> set[str]:
+    """Every colour drawn in cell (row, column)."""
+    rect = view.visualRect(view.model().index(row, column))
+    ratio = view.viewport().devicePixelRatioF()
+    return {
+        image.pixelColor(round(x * ratio), round(y * ratio)).name()
+        for x in range(rect.left(), rect.right() + 1)
+        for y in range(rect.top(), rect.bottom() + 1)
+    }
+
+
+# ---------------------------------------------------------------------------- the model
 
 
 def test_model_passes_the_tester_after_construction_fetch_and_reset(qtbot, qtmodeltester, model):
@@ -119,11 +164,25 @@ def test_model_passes_the_tester_after_construction_fetch_and_reset(qtbot, qtmod
     assert model.data(index, Roles.ROW_STATE) is RowState.LOADING
     wait_loaded(qtbot, model, 1234)
     assert model.data(model.index(1234, 0)) == "Item 1234"
+    assert model.data(model.index(1234, 0), Roles.ROW_STATE) is RowState.LOADED
     qtmodeltester.check(model)
     with qtbot.waitSignal(model.total_changed, timeout=5000):
         model.show_query(PageQuery(app_id=7, search="Item 12"), COLUMNS)
     assert model.rowCount() == 111
     qtmodeltester.check(model)
+
+
+def test_rows_arrive_rendered_from_the_readers_worker_thread(qtbot, model, reader):
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    assert reader.shaped_on
+    assert threading.current_thread().name not in reader.shaped_on
+    index = model.index(3, 1)
+    assert model.data(index) == f"{(3 * 7919) % 10007:,}"
+    assert model.data(index, Qt.ItemDataRole.TextAlignmentRole) == int(
+        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    )
+    assert model.data(model.index(3, 3), Roles.CELL) == Cell("Open", color=CHIP_COLOUR)
 
 
 def test_pages_arrive_as_data_changed_not_reset(qtbot, model):
@@ -141,53 +200,14 @@ def test_pages_arrive_as_data_changed_not_reset(qtbot, model):
     assert (2400, 2499) in changed
 
 
-def test_view_jump_to_end_loads_only_first_and_last_page(qtbot, model, reader):
-    view = shown_view(qtbot, model, 800, 600)
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
-    view.scrollToBottom()
-    qtbot.waitUntil(lambda: model.source.is_loaded(2499), timeout=5000)
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
-    assert [offset for _, _, offset in reader.calls] == [0, 2400]
-    assert model.data(model.index(2499, 0)) == "Item 2499"
-
-
-def test_header_click_sorts_on_the_source_and_resets_once(qtbot, model, reader):
-    view = shown_view(qtbot, model)
-    with qtbot.waitSignal(model.modelReset, timeout=5000):
-        view.horizontalHeader().sectionClicked.emit(1)
-    qtbot.waitUntil(lambda: model.rowCount() == 2500 and model.source.is_loaded(0), timeout=5000)
-    assert model.query is not None
-    assert model.query.sort_by == "amount"
-    assert not model.query.sort_desc
-    amounts = [model.item_at(row).amount for row in range(20)]
-    assert amounts == sorted(amounts)
-    assert view.horizontalHeader().sortIndicatorSection() == 1
-    with qtbot.waitSignal(model.modelReset, timeout=5000):
-        view.horizontalHeader().sectionClicked.emit(1)
-    qtbot.waitUntil(lambda: model.rowCount() == 2500, timeout=5000)
-    assert model.query.sort_desc
-
-
-def test_enter_and_double_click_open_the_item(qtbot, model):
-    view = shown_view(qtbot, model)
-    qtbot.waitUntil(lambda: model.source.is_loaded(3), timeout=5000)
-    view.setCurrentIndex(model.index(3, 0))
-    with qtbot.waitSignal(view.item_activated, timeout=1000) as blocker:
-        qtbot.keyClick(view, Qt.Key.Key_Return)
-    assert blocker.args == [7, 1003]
-
-
-def test_ctrl_c_copies_selection_as_tsv(qtbot, model):
-    view = shown_view(qtbot, model)
-    qtbot.waitUntil(lambda: model.source.is_loaded(2), timeout=5000)
-    view.selectRow(1)
-    view.selectionModel().select(
-        model.index(2, 0),
-        view.selectionModel().SelectionFlag.Select | view.selectionModel().SelectionFlag.Rows,
-    )
-    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
-    text = QGuiApplication.clipboard().text()
-    assert text.splitlines() == ["Item 1\t7,919\t41 %", "Item 2\t5,831\t74 %"]
+def test_rows_asked_for_load_nearest_page_first(qtbot, model, reader):
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    model.request_rows(1000, 1450, focus=1420)
+    wait_loaded(qtbot, model, 1000)
+    wait_loaded(qtbot, model, 1450)
+    # The first page (the total), then the focused row's page, then outwards from it.
+    assert [offset for _, _, offset in reader.calls] == [0, 1400, 1300, 1200, 1100, 1000]
 
 
 def test_rendering_error_shows_a_marker_not_a_crash(qtbot, model):
@@ -197,14 +217,14 @@ def test_rendering_error_shows_a_marker_not_a_crash(qtbot, model):
     columns = [*COLUMNS, Column("broken", "Broken", "text", broken)]
     with qtbot.waitSignal(model.total_changed, timeout=5000):
         model.show_query(PageQuery(app_id=7), columns)
-    assert model.data(model.index(0, 3)) == "⚠"
+    assert model.data(model.index(0, 4)) == "⚠"
     assert model.data(QModelIndex()) is None
 
 
 def test_a_saved_item_replaces_its_row_without_a_reload(qtbot, model, reader):
     with qtbot.waitSignal(model.total_changed, timeout=5000):
         model.show_query(PageQuery(app_id=7), COLUMNS)
-    qtbot.waitUntil(lambda: model.source.is_loaded(5), timeout=5000)
+    wait_loaded(qtbot, model, 5)
     calls = len(reader.calls)
     changed: list[int] = []
     model.dataChanged.connect(lambda top, bottom, roles=(): changed.append(top.row()))
@@ -215,364 +235,271 @@ def test_a_saved_item_replaces_its_row_without_a_reload(qtbot, model, reader):
     assert model.replace_item(Row(item_id=999_999, title="x", amount=1)) is None
 
 
-def _pixel(image, view: ItemTableView, row: int, column: int, dx: int = 2, dy: int = 2):
-    """The colour drawn inside cell (row, column) of the view's viewport, near its top left."""
-    rect = view.visualRect(view.model().index(row, column))
-    return image.pixelColor(rect.left() + dx, rect.top() + dy)
+def test_a_removed_item_is_struck_through_and_no_longer_edits_or_opens(qtbot, model):
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    wait_loaded(qtbot, model, 4)
+    assert model.mark_removed(1004) == [4]
+    font = model.data(model.index(4, 0), Qt.ItemDataRole.FontRole)
+    assert font is not None
+    assert font.strikeOut()
+    assert model.data(model.index(4, 0), Qt.ItemDataRole.ToolTipRole) == "Deleted in Podio"
+    assert model.data(model.index(4, 3), Roles.CELL).color is None  # no chip for it
+    assert model.data(model.index(5, 0), Qt.ItemDataRole.FontRole) is None
+    assert model.is_removed(4)
 
 
-def test_view_paints_placeholders_then_cells_and_selection(qtbot, model, reader):
-    """The view draws every cell itself (one paintEvent, not a delegate call per cell):
-    placeholder bands before a page lands, the data after, selection and alternate rows."""
-    from podio_desk.ui.item_table import PLACEHOLDER_BACKGROUND
+def test_placeholders_say_waiting_during_a_rate_limit_wait(qtbot, model):
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    index = model.index(2000, 0)
+    assert model.data(index) == LOADING_TEXT
+    with qtbot.waitSignal(model.dataChanged, timeout=1000):
+        model.set_waiting("Podio's rate limit")
+    assert model.data(index) == "waiting: Podio's rate limit…"
+    model.set_waiting(None)
+    assert model.data(index) == LOADING_TEXT
 
-    reader.delay = 1.0  # pages land well after the first grab, even on a loaded machine
-    view = shown_view(qtbot, model, 600, 400)
-    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 1500, timeout=5000)
+
+def test_pages_that_cannot_load_say_so_and_tell_the_user(qtbot, qloop):
+    class Failing:
+        async def read_page(self, query, offset, limit, shape):
+            if offset:
+                raise OSError("connection refused")
+            return Page(0, 300, [shape(row) for row in make_rows(100)])
+
+    source: PageSource[TableRow[Row]] = PageSource(cache=None, api=Failing(), page_size=100)
+    model = ItemTableModel(source)
+    try:
+        with qtbot.waitSignal(model.total_changed, timeout=5000):
+            model.show_query(PageQuery(app_id=7), COLUMNS)
+        with qtbot.waitSignal(model.load_failed, timeout=5000) as failed:
+            model.request_rows(250, 260)
+        assert failed.args == ["connection refused"]
+        assert model.data(model.index(255, 0), Roles.ROW_STATE) is RowState.FAILED
+        assert model.data(model.index(255, 0)) == "could not load these rows"
+        # Offline, the page is asked for again (of the cache alone) when the row is shown.
+        model.set_online(False)
+        with qtbot.waitSignal(model.load_failed, timeout=5000):
+            model.data(model.index(255, 0))
+        assert model.data(model.index(255, 0)) == "not in the local cache (offline)"
+    finally:
+        model.close()
+
+
+# ---------------------------------------------------------------------------- the view
+
+
+def test_view_jump_to_end_loads_only_first_and_last_page(qtbot, model, reader):
+    view = shown_view(qtbot, model, 800, 600)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    view.scrollToBottom()
+    wait_loaded(qtbot, model, 2499)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    assert [offset for _, _, offset in reader.calls] == [0, 2400]
+    assert model.data(model.index(2499, 0)) == "Item 2499"
+
+
+def test_header_click_sorts_on_the_source_and_resets_once(qtbot, model, reader):
+    view = shown_view(qtbot, model)
+    with qtbot.waitSignal(model.modelReset, timeout=5000):
+        view.horizontalHeader().sectionClicked.emit(1)
+    qtbot.waitUntil(lambda: model.rowCount() == 2500 and model.is_row_loaded(0), timeout=5000)
+    assert model.query is not None
+    assert model.query.sort_by == "amount"
+    assert not model.query.sort_desc
+    amounts = [model.item_at(row).amount for row in range(20)]
+    assert amounts == sorted(amounts)
+    assert view.horizontalHeader().sortIndicatorSection() == 1
+    with qtbot.waitSignal(model.modelReset, timeout=5000):
+        view.horizontalHeader().sectionClicked.emit(1)
+    qtbot.waitUntil(lambda: model.rowCount() == 2500, timeout=5000)
+    assert model.query.sort_desc
+    # A column Podio cannot sort by keeps the order (and the indicator where it was).
+    view.horizontalHeader().sectionClicked.emit(3)
+    assert model.query.sort_by == "amount"
+    assert view.horizontalHeader().sortIndicatorSection() == 1
+
+
+def test_enter_and_double_click_open_the_item(qtbot, model):
+    view = shown_view(qtbot, model)
+    wait_loaded(qtbot, model, 3)
+    view.setCurrentIndex(model.index(3, 0))
+    with qtbot.waitSignal(view.item_activated, timeout=1000) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert blocker.args == [7, 1003]
+    rect = view.visualRect(model.index(2, 1))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    with qtbot.waitSignal(view.item_activated, timeout=1000) as blocker:
+        qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert blocker.args == [7, 1002]
+
+
+def test_ctrl_c_copies_selection_as_tsv(qtbot, model):
+    view = shown_view(qtbot, model)
+    wait_loaded(qtbot, model, 2)
+    view.selectRow(1)
+    view.selectionModel().select(
+        model.index(2, 0),
+        view.selectionModel().SelectionFlag.Select | view.selectionModel().SelectionFlag.Rows,
+    )
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    text = QGuiApplication.clipboard().text()
+    assert text.splitlines() == ["Item 1\t7,919\t41 %\tOpen", "Item 2\t5,831\t74 %\tOpen"]
+
+
+def test_the_stock_vertical_header_numbers_the_rows(qtbot, model):
+    view = shown_view(qtbot, model, 500, 300)
+    header = view.verticalHeader()
+    assert type(header).__name__ == "QHeaderView"
+    assert model.headerData(2499, Qt.Orientation.Vertical) == "2500"
+    qtbot.waitUntil(
+        lambda: header.width() >= header.fontMetrics().horizontalAdvance("2500"), timeout=5000
+    )
+
+
+def test_view_paints_placeholders_then_cells_selection_and_alternate_rows(qtbot, model, reader):
+    view = shown_view(qtbot, model, 700, 400)
+    gate = reader.gate = asyncio.Event()  # pages after the first wait for it
     view.scrollTo(model.index(1500, 0))
     qtbot.waitUntil(lambda: (view.visible_row_range() or (0, 0))[0] > 1000, timeout=5000)
     visible = view.visible_row_range()
     assert visible is not None
     first = visible[0]
     image = view.viewport().grab().toImage()
-    assert _pixel(image, view, first, 1) == PLACEHOLDER_BACKGROUND  # not loaded yet
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    assert _pixel(image, view, first, 0) == PLACEHOLDER_BACKGROUND  # not loaded yet
+    assert _pixel(image, view, first, 1) == PLACEHOLDER_BACKGROUND
+    gate.set()
+    qtbot.waitUntil(lambda: model.is_row_loaded(first) and not model.is_loading, timeout=5000)
     view.selectRow(first + 1)
+    view.setFocus()
     image = view.viewport().grab().toImage()
     palette = view.palette()
+    group = QPalette.ColorGroup.Active if view.isActiveWindow() else QPalette.ColorGroup.Inactive
     assert _pixel(image, view, first, 1) != PLACEHOLDER_BACKGROUND
-    assert _pixel(image, view, first + 1, 1) == palette.highlight().color()
+    assert _pixel(image, view, first + 1, 1) == palette.color(group, QPalette.ColorRole.Highlight)
     odd = first + 2 if (first + 2) % 2 else first + 3
-    assert _pixel(image, view, odd, 1) == palette.alternateBase().color()
-    assert _pixel(image, view, odd + 1, 1) == palette.base().color()
-    # The progress column draws its bar: the fill colour appears in a row with progress > 0.
-    row = next(r for r in range(first, first + 5) if model.item_at(r).amount % 101 > 10)
-    rect = view.visualRect(model.index(row, 2))
-    colours = {
-        image.pixelColor(x, rect.center().y()).name() for x in range(rect.left(), rect.right())
-    }
-    assert "#3d7fd6" in colours
+    assert _pixel(image, view, odd, 1) == palette.color(group, QPalette.ColorRole.AlternateBase)
+    assert _pixel(image, view, odd + 1, 1) == palette.color(group, QPalette.ColorRole.Base)
 
 
-def test_row_numbers_and_a_font_change_repaint(qtbot, model):
-    view = shown_view(qtbot, model, 500, 300)
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
-    header = view.verticalHeader()
-    assert header.width() >= header.fontMetrics().horizontalAdvance("2500")
-    header.viewport().grab()  # drawn by the header itself, without asking the model per role
-    view.viewport().grab()
-    assert view.cell_delegate._texts  # laid-out texts are kept between repaints
-    font = view.font()
-    font.setPointSize(font.pointSize() + 3)
-    view.setFont(font)
-    assert not view.cell_delegate._texts
-    view.viewport().grab()
-    assert view.cell_delegate._texts
-
-
-def test_laid_out_texts_go_least_recently_drawn_first_never_all_at_once(qtbot, monkeypatch):
-    """A full cache of laid-out texts lets go of the oldest one: the texts of the screen,
-    laid out ahead or just drawn, stay laid out (emptied whole, the next repaint laid out
-    every visible text again)."""
-    from PySide6.QtGui import QFont, QFontMetrics
-
-    monkeypatch.setattr(item_table, "TEXT_CACHE_SIZE", 3)
-    delegate = item_table.CellDelegate()
-    metrics = QFontMetrics(QFont())
-    for text in ("a", "b", "c"):
-        delegate.lay_out(text, 100, metrics)
-    first_a = delegate._laid_out("a", 100, metrics)[0]  # drawn again: now the most recent
-    delegate.lay_out("d", 100, metrics)
-    assert list(delegate._texts) == [("c", 100), ("a", 100), ("d", 100)]
-    assert delegate._laid_out("a", 100, metrics)[0] is first_a  # not laid out again
-
-
-def test_row_numbers_are_drawn_on_one_style_drawn_section_tiled_down_the_header(qtbot, model):
-    """The style draws one empty section once; each repaint draws a strip of it and the
-    numbers."""
-    from PySide6.QtGui import QPalette
-
-    view = shown_view(qtbot, model, 500, 300)
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
-    header = view.verticalHeader()
-    assert isinstance(header, RowNumberHeader)
-    image = header.viewport().grab().toImage()
-    tile = header._tile
-    assert tile is not None
-    tile_image = tile.toImage()
-    height = header.defaultSectionSize()
-    ratio = tile.devicePixelRatio()
-    for row in range(3):  # every section: the style's background at its edges, a number inside
-        top = header.sectionViewportPosition(row)
-        for x, y in ((2, 1), (2, height - 2)):
-            assert image.pixelColor(round(x * ratio), round((top + y) * ratio)) == (
-                tile_image.pixelColor(round(x * ratio), round(y * ratio))
-            )
-        middle = [
-            image.pixelColor(round(x * ratio), round((top + height // 2) * ratio))
-            for x in range(header.width())
-        ]
-        blank = tile_image.pixelColor(round(2 * ratio), round(height // 2 * ratio))
-        assert any(colour != blank for colour in middle)
-    header.viewport().grab()
-    assert header._tile is tile  # drawn once, reused by every repaint
-    palette = header.palette()
-    palette.setColor(QPalette.ColorRole.Button, palette.color(QPalette.ColorRole.Button).darker())
-    header.setPalette(palette)
-    header.viewport().grab()
-    assert header._tile is not tile  # a new palette, a new section
-    tile = header._tile
-    font = header.font()
-    font.setPointSize(font.pointSize() + 4)
-    header.setFont(font)
-    header.viewport().grab()
-    assert header._tile is not tile  # a new font: the numbers are laid out again
-
-
-def test_the_header_strip_is_the_style_section_repeated_and_made_once(qtbot, model):
-    view = shown_view(qtbot, model, 500, 300)
-    header = view.verticalHeader()
-    assert isinstance(header, RowNumberHeader)
-    width, height = header.viewport().width(), header.defaultSectionSize()
-    strip = header.section_strip(width, height, 12)
-    tile = header.section_tile(width, height)
-    ratio = tile.devicePixelRatio()
-    assert strip.height() >= round(12 * height * ratio)
-    strip_image, tile_image = strip.toImage(), tile.toImage()
-    for section in range(12):
-        for x, y in ((0, 0), (2, 1), (width // 2, height // 2), (width - 1, height - 1)):
-            assert strip_image.pixelColor(
-                round(x * ratio), round((section * height + y) * ratio)
-            ) == tile_image.pixelColor(round(x * ratio), round(y * ratio))
-    assert header.section_strip(width, height, 12) is strip  # reused by every repaint
-    assert header.section_strip(width, height, 10) is strip  # shorter: the same strip
-    assert header.section_strip(width, height, 40) is not strip  # a taller header
-
-
-def _ink_span(image, header, row: int) -> tuple[int, int]:
-    """The leftmost and rightmost columns of the number's pixels on `row`'s middle line."""
-    ratio = header.devicePixelRatioF()
-    top = header.sectionViewportPosition(row)
-    height = header.defaultSectionSize()
-    blank = image.pixelColor(round(2 * ratio), round((top + 2) * ratio))
-    inked = [
-        x
-        for x in range(image.width())
-        for y in range(round((top + 3) * ratio), round((top + height - 3) * ratio))
-        if image.pixelColor(x, y) != blank and image.pixelColor(x, y).lightness() < 160
-    ]
-    assert inked, f"no number drawn on row {row}"
-    return min(inked), max(inked)
-
-
-def test_row_numbers_are_drawn_from_laid_out_groups_of_three_digits(qtbot, qloop):
-    """A jump shows rows never numbered before: their numbers are drawn from laid-out digit
-    groups (at most 1 110 of them ever), in the same place as the whole number."""
-    reader = RowsReader(make_rows(200_000))
-    source: PageSource[Row] = PageSource(cache=None, api=reader, page_size=100)
-    model = ItemTableModel(source)
-    try:
-        view = shown_view(qtbot, model, 500, 300)
-        header = view.verticalHeader()
-        assert isinstance(header, RowNumberHeader)
-        if not header.digit_width():
-            pytest.skip("this font's digits differ in width: whole numbers are drawn")
-        view.scrollTo(model.index(123_454, 0), ItemTableView.ScrollHint.PositionAtTop)
-        qtbot.waitUntil(lambda: header.logicalIndexAt(0) == 123_454, timeout=5000)
-        grouped = header.viewport().grab().toImage()
-        assert not header._numbers  # no whole number laid out
-        assert {"123", "455", "456"} <= set(header._groups)
-        assert all(len(group) <= 3 for group in header._groups)
-        header._digit_width = 0  # as for a font whose digits differ in width
-        whole = header.viewport().grab().toImage()
-        assert 123_455 in header._numbers
-        for row in (123_454, 123_455, 123_460):
-            left, right = _ink_span(grouped, header, row)
-            whole_left, whole_right = _ink_span(whole, header, row)
-            assert abs(left - whole_left) <= 1
-            assert abs(right - whole_right) <= 1
-        qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
-    finally:
-        model.close()
-
-
-def test_grid_lines_are_drawn_under_each_row_and_right_of_each_cell(qtbot, model):
-    view = shown_view(qtbot, model, 600, 400)
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+def test_progress_bars_and_category_chips_are_drawn_in_their_cells(qtbot, model):
+    view = shown_view(qtbot, model, 900, 400)
+    qtbot.waitUntil(lambda: model.is_row_loaded(0) and not model.is_loading, timeout=5000)
     image = view.viewport().grab().toImage()
-    grid = view._grid_colour()
+    row = next(r for r in range(8) if model.item_at(r).amount % 101 > 10)
+    assert "#3d7fd6" in _colours(image, view, row, 2)  # the bar's fill
+    assert QColor(f"#{CHIP_COLOUR}").name() in _colours(image, view, row, 3)  # the chip
+
+
+def test_chips_sit_at_the_leading_edge_also_right_to_left(qtbot, model):
+    view = shown_view(qtbot, model, 900, 400)
+    qtbot.waitUntil(lambda: model.is_row_loaded(0) and not model.is_loading, timeout=5000)
+    view.horizontalHeader().resizeSection(3, 200)
+    chip = QColor(f"#{CHIP_COLOUR}")
+
+    def chip_side() -> str:
+        image = view.viewport().grab().toImage()
+        rect = view.visualRect(model.index(0, 3))
+        ratio = view.viewport().devicePixelRatioF()
+        y = round(rect.center().y() * ratio)
+
+        def at(x: int) -> QColor:
+            return image.pixelColor(round(x * ratio), y)
+
+        left = any(at(x) == chip for x in range(rect.left(), rect.left() + 20))
+        right = any(at(x) == chip for x in range(rect.right() - 20, rect.right()))
+        return "left" if left and not right else "right" if right and not left else "?"
+
+    assert chip_side() == "left"
+    view.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    assert chip_side() == "right"
+
+
+def test_the_current_cell_is_drawn_with_a_focus_frame(qtbot, model):
+    view = shown_view(qtbot, model, 700, 400)
+    qtbot.waitUntil(lambda: model.is_row_loaded(3) and not model.is_loading, timeout=5000)
+    view.activateWindow()
+    view.setFocus(Qt.FocusReason.MouseFocusReason)  # a click, not keyboard navigation
+    view.setSelectionMode(view.SelectionMode.NoSelection)  # the frame alone, no highlight
+    view.setCurrentIndex(model.index(3, 0))
+    with_frame = view.viewport().grab().toImage()
+    view.setCurrentIndex(model.index(5, 0))
+    without_frame = view.viewport().grab().toImage()
+    rect = view.visualRect(model.index(3, 0))
     ratio = view.viewport().devicePixelRatioF()
-    rect = view.visualRect(model.index(2, 0))
-    middle_x, middle_y = rect.center().x(), rect.center().y()
-
-    def at(x: int, y: int):
-        return image.pixelColor(round(x * ratio), round(y * ratio))
-
-    # visualRect is the cell without its grid lines: they are the next pixel down and right.
-    assert at(middle_x, rect.bottom() + 1) == grid  # under the row
-    assert at(rect.right() + 1, middle_y) == grid  # right of the cell
-    assert at(middle_x, rect.bottom()) != grid
-    assert at(rect.right(), middle_y) != grid
-
-
-@pytest.mark.parametrize("budget", [0.0, 1.0])
-def test_a_repaint_renders_rows_of_loaded_pages_within_its_budget(
-    qtbot, model, monkeypatch, budget
-):
-    """Scrolled to rows of a page loaded earlier but never rendered (beyond the margin
-    rendered when it landed), a repaint renders them itself only within its time budget; the
-    rest are rendered by a worker and drawn right after."""
-    monkeypatch.setattr(item_table, "RENDER_IN_PAINT_BUDGET_S", budget)
-    view = shown_view(qtbot, model, 600, 400)
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
-    assert model.is_row_loaded(90)
-    assert model.rendered_cells(90) is None
-    view.scrollTo(model.index(90, 0), ItemTableView.ScrollHint.PositionAtTop)
-    view.viewport().grab()
-    if budget:
-        assert model.rendered_cells(90) is not None  # rendered by the repaint itself
-    else:
-        assert model.rendered_cells(90) is None  # drawn as a placeholder band for now
-        qtbot.waitUntil(lambda: model.rendered_cells(90) is not None, timeout=5000)
-    cells = model.rendered_cells(90)
-    assert cells is not None
-    assert cells[0].text == "Item 90"
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)  # rows from 100: next page
-
-
-def test_a_repaint_leaves_rows_being_rendered_to_their_worker(qtbot, model, monkeypatch):
-    """Rows a worker is rendering (or whose texts are being laid out) are drawn as a band
-    for a moment: the repaint does not render them again on the UI thread."""
-    monkeypatch.setattr(item_table, "RENDER_IN_PAINT_BUDGET_S", 1.0)
-    view = shown_view(qtbot, model, 600, 400)
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
-    assert model.rendered_cells(90) is None
-    model._rendering_rows.add(90)
-    view.scrollTo(model.index(90, 0), ItemTableView.ScrollHint.PositionAtTop)
-    view.viewport().grab()
-    assert model.rendered_cells(90) is None  # left to the worker
-    assert model.rendered_cells(91) is not None  # within the budget: rendered by the repaint
-    model._rendering_rows.discard(90)
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
-
-
-def test_worker_threads_wait_while_texts_are_laid_out(qtbot, model, monkeypatch):
-    """Laying texts out ahead is Qt work on the UI thread like a paint: the gate that worker
-    threads honour between items is closed during each batch and open between batches."""
-    from podio_desk.services.paging import FOREGROUND
-
-    view = shown_view(qtbot, model, 600, 400)
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
-    delegate = view.cell_delegate
-    gate_closed: list[bool] = []
-    lay_out = delegate.lay_out
-
-    def recording_lay_out(*args: object) -> None:
-        gate_closed.append(FOREGROUND.is_busy)
-        lay_out(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(delegate, "lay_out", recording_lay_out)
-    rows = [
-        tuple(Cell(f"Text {row}.{column}") for column in range(model.columnCount()))
-        for row in range(item_table.LAYOUTS_PER_TURN)
+    border = [(x, rect.top()) for x in range(rect.left(), rect.right())] + [
+        (x, rect.bottom()) for x in range(rect.left(), rect.right())
     ]
-    run_async(view.lay_out_ahead(rows))
-    assert len(gate_closed) > item_table.LAYOUTS_PER_TURN  # more than one batch
-    assert all(gate_closed)
-    assert not FOREGROUND.is_busy
+    differs = [
+        (x, y)
+        for x, y in border
+        if with_frame.pixelColor(round(x * ratio), round(y * ratio))
+        != without_frame.pixelColor(round(x * ratio), round(y * ratio))
+    ]
+    assert len(differs) > rect.width() // 2
 
 
-def test_new_rows_are_laid_out_before_they_are_shown(qtbot, model, reader):
-    """When a page lands, the texts of its rows on screen are laid out (a few per loop turn)
-    before `dataChanged` asks the view to draw them: no single long first repaint."""
-    reader.delay = 0.2
-    view = shown_view(qtbot, model, 600, 400)
-    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 1500, timeout=5000)
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
-    seen: list[bool] = []
-    width = view.horizontalHeader().sectionSize(0) - 1 - 8
+def test_f2_edits_a_cell_through_the_one_delegate(qtbot, model):
+    """F2 opens the delegate's editor on an editable cell; what is typed goes to `commit`."""
+    from podio_desk.domain.fields import EMPTY, FieldDef
 
-    def on_changed(top, bottom, roles=()) -> None:
-        visible = view.visible_row_range()
-        if visible is None or not top.row() <= visible[0] <= bottom.row():
-            return
-        seen.append((f"Item {visible[0]}", width) in view.cell_delegate._texts)
-
-    model.dataChanged.connect(on_changed)
-    view.scrollTo(model.index(1500, 0))
-    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
-    assert seen[0]
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
-
-
-def test_rows_on_screen_are_shown_before_the_margin_is_laid_out(qtbot, model, reader):
-    """A landed page's rows on screen are laid out and shown first; the rows rendered just
-    off screen are laid out after, nearest first, in a task the next page replaces."""
-    reader.delay = 0.2
-    view = shown_view(qtbot, model, 600, 400)
-    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 1500, timeout=5000)
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
-    width = view.horizontalHeader().sectionSize(0) - 1 - 8
-    seen: list[tuple[bool, bool]] = []
-
-    def on_changed(top, bottom, roles=()) -> None:
-        visible = view.visible_row_range()
-        if visible is None or not top.row() <= visible[0] <= bottom.row() or seen:
-            return
-        texts = view.cell_delegate._texts
-        below = visible[1] + 5
-        seen.append(((f"Item {visible[0]}", width) in texts, (f"Item {below}", width) in texts))
-        kept.append(model.rendered_cells(below) is not None)
-
-    kept: list[bool] = []
-    model.dataChanged.connect(on_changed)
-    view.scrollTo(model.index(1520, 0), ItemTableView.ScrollHint.PositionAtTop)
-    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
-    assert seen[0] == (True, False)  # on screen: laid out; the margin: not yet
-    # ... nor kept: a repaint would draw it at once, laying its texts out there.
-    assert kept == [False]
-    visible = view.visible_row_range()
-    assert visible is not None
-    below = visible[1] + 5
-    qtbot.waitUntil(lambda: model.rendered_cells(below) is not None, timeout=5000)
-    assert (f"Item {below}", width) in view.cell_delegate._texts  # laid out before kept
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    fdef = FieldDef.from_api(
+        {"field_id": 9, "type": "text", "external_id": "title", "label": "Title", "config": {}}
+    )
+    columns = [
+        Column(
+            "title",
+            "Title",
+            "text",
+            lambda row: Cell(row.title),
+            edit_value=lambda row: (fdef, EMPTY),
+        ),
+        *COLUMNS[1:],
+    ]
+    view = ItemTableView()
+    qtbot.addWidget(view)
+    view.resize(700, 400)
+    view.setModel(model)
+    view.show()
+    committed: list[tuple[int, object]] = []
+    view.set_commit(lambda index, field, value: committed.append((index.row(), value)))
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), columns)
+    wait_loaded(qtbot, model, 2)
+    assert view.itemDelegate() is view.cell_delegate
+    view.setFocus()
+    view.setCurrentIndex(model.index(2, 0))
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QWidget)
+    assert view.viewport().isAncestorOf(editor)
+    qtbot.keyClicks(editor, "Renamed")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(committed), timeout=2000)
+    assert committed[0][0] == 2
+    assert "Renamed" in str(committed[0][1])
 
 
-def test_the_next_margin_to_lay_out_replaces_the_last(qtbot, model):
-    shown_view(qtbot, model, 600, 400)
-    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
-    cells = tuple(Cell(f"Margin {column}") for column in range(model.columnCount()))
+def test_multi_data_answers_what_data_answers(qtbot, model):
+    """Delegates ask for several roles at once (multiData): the same answers as data()."""
+    from PySide6.QtCore import QModelRoleData
 
-    async def twice() -> tuple[asyncio.Task[None], asyncio.Task[None]]:
-        model._lay_out_margin_later([(30, model.item_at(30), cells)])
-        first = model._margin_task
-        model._lay_out_margin_later([(31, model.item_at(31), cells)])
-        second = model._margin_task
-        assert first is not None
-        assert second is not None
-        await asyncio.gather(first, second, return_exceptions=True)
-        return first, second
-
-    first, second = run_async(twice())
-    assert first.cancelled()
-    assert second.done()
-    assert not second.cancelled()
-
-
-def test_chip_backgrounds_are_drawn_once_per_colour_and_size(qtbot):
-    """A category chip's rounded background is drawn once and then copied: no antialiased
-    path fill per cell per repaint."""
-    from PySide6.QtGui import QColor
-
-    delegate = item_table.CellDelegate()
-    delegate.set_pixel_ratio(2.0)
-    chip = delegate.chip_background("3D7FD6", 40, 18)
-    assert delegate.chip_background("3D7FD6", 40, 18) is chip
-    assert delegate.chip_background("3D7FD6", 41, 18) is not chip
-    assert chip.deviceIndependentSize().toSize().width() == 40
-    image = chip.toImage()
-    assert image.pixelColor(40, 18) == QColor("#3d7fd6")  # the middle, in device pixels
-    assert image.pixelColor(0, 0).alpha() == 0  # a rounded corner: nothing drawn there
-    delegate.set_pixel_ratio(1.0)
-    assert delegate.chip_background("3D7FD6", 40, 18) is not chip  # another screen
+    with qtbot.waitSignal(model.total_changed, timeout=5000):
+        model.show_query(PageQuery(app_id=7), COLUMNS)
+    model.mark_removed(1001)
+    roles = [
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.DecorationRole,
+    ]
+    for row, column in [(0, 0), (0, 1), (1, 0), (1, 3), (2000, 0), (2000, 2)]:
+        index = model.index(row, column)
+        for role in roles:
+            asked = QModelRoleData(int(role))
+            model.multiData(index, asked)
+            assert asked.data() == model.data(index, role), (row, column, role)

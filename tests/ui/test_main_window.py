@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from podio_desk.services.profile import Profile
-from podio_desk.ui.item_table import LOADING_TEXT, Roles, RowState
 from podio_desk.ui.login_dialog import SignInRequest
+from podio_desk.ui.table import LOADING_TEXT, Roles, RowState
 from podio_desk.ui.workspace_tree import TreeRoles
 from tests.plugins.desk import Desk, open_desk
 from tests.plugins.qt import run_async
@@ -89,10 +89,15 @@ def test_sign_in_tree_open_scroll_sort_filter_search(qtbot, desk, sandbox_factor
     qtbot.waitUntil(lambda: model.source.is_loaded(0), timeout=10000)
     assert table_text(desk, 0) not in ("", LOADING_TEXT)
     assert browser.mode_text().startswith("Sorted and filtered by Podio")
-    # Scroll to the end: one more page.
+    # Scroll to the end: one more page, one more filter call.
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=10000)
+    sandbox.control.reset_log()
     browser.view.scrollToBottom()
     qtbot.waitUntil(lambda: model.source.is_loaded(1199), timeout=10000)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=10000)
     assert model.data(model.index(1199, 0), Roles.ROW_STATE) is RowState.LOADED
+    filter_calls = [e.path for e in sandbox.control.requests() if e.path.endswith("/filter/")]
+    assert len(filter_calls) == 1
     # Sort by title (header click), descending on the second click.
     title_column = 0
     with qtbot.waitSignal(model.total_changed, timeout=10000):

@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QHeaderView, QTableView
 
 from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App
-from podio_desk.ui.cells import columns_for_app
 from podio_desk.ui.column_chooser import ColumnChooser
 from podio_desk.ui.filter_bar import FilterBar, RangeDialog, describe_filter
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.offline_banner import OfflineBanner
+from podio_desk.ui.table.columns import columns_for_app
 from podio_desk.ui.view_state import TableLayout, ViewState
 
 pytestmark = pytest.mark.gui

@@ -12,9 +12,9 @@ from podio_desk.domain.fields import FieldDef
 from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App
 from podio_desk.services.editing import ItemRemoved, ItemSaved, Saved
-from podio_desk.ui.editor.delegate import FIELD_VALUE_ROLE, FieldEditDelegate, InlineSaver
 from podio_desk.ui.editor.fields import FieldEditor, NumberEditor
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDialog, ItemEditorDock
+from podio_desk.ui.table import CellDelegate, InlineSaver, Roles
 from tests.ui.editor.conftest import EditorEnv, run_async
 
 pytestmark = pytest.mark.gui
@@ -157,13 +157,14 @@ def _table(env: EditorEnv, app: App, item: Item, external_id: str) -> tuple[Any,
     assert isinstance(fdef, FieldDef)
     model = QStandardItemModel(1, 1)
     cell = QStandardItem("")
-    cell.setData((fdef, item.value(fdef.field_id)), FIELD_VALUE_ROLE)
+    cell.setData((fdef, item.value(fdef.field_id)), Roles.FIELD_VALUE)
     model.setItem(0, 0, cell)
     view = QTableView()
     env.qtbot.addWidget(view)
     view.setModel(model)
     saver = InlineSaver(env.service, env.runner, lambda _index: (app, item))
-    delegate = FieldEditDelegate(saver, view)
+    delegate = CellDelegate(view)
+    delegate.commit = saver
     view.setItemDelegate(delegate)
     return model, view, saver, delegate, fdef
 

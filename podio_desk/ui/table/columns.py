@@ -31,10 +31,9 @@ from podio_desk.domain.fields import (
 )
 from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App
-from podio_desk.ui.editor.delegate import editable_inline
-from podio_desk.ui.item_table import Cell, Column
+from podio_desk.ui.table.cells import Cell, Column
 
-# Podio sorts by these field types (SPEC §3.3, sort_by); others have no server order.
+# Podio sorts by these field types (see docs/podio-api.md, sort_by); others have no server order.
 SORTABLE_TYPES = frozenset(
     {
         FieldType.TEXT,
@@ -59,6 +58,17 @@ RIGHT_ALIGNED = frozenset(
     }
 )
 HIDDEN_TYPES = frozenset({FieldType.SEPARATOR})
+# Field types edited in place in the table (F2); the others open the item's form.
+INLINE_TYPES = frozenset(
+    {
+        FieldType.TEXT,
+        FieldType.NUMBER,
+        FieldType.MONEY,
+        FieldType.CATEGORY,
+        FieldType.DATE,
+        FieldType.PROGRESS,
+    }
+)
 # Between the start and end of a date range: an en dash with spaces.
 RANGE_DASH = " \u2013 "
 
@@ -81,6 +91,13 @@ DEFAULT_WIDTHS = {
     "phone": 130,
     "location": 200,
 }
+
+
+def editable_inline(fdef: FieldDef) -> bool:
+    """Whether a cell of this field gets an inline editor (HTML text goes to the form)."""
+    if fdef.field_type not in INLINE_TYPES:
+        return False
+    return not (fdef.field_type is FieldType.TEXT and fdef.settings.get("format") == "html")
 
 
 def default_width(column: Column[Item]) -> int:
