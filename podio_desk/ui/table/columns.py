@@ -30,25 +30,9 @@ from podio_desk.domain.fields import (
     is_empty,
 )
 from podio_desk.domain.items import Item
-from podio_desk.domain.workspace import App
+from podio_desk.domain.workspace import SORTABLE_TYPES, App
 from podio_desk.ui.table.cells import Cell, Column
 
-# Podio sorts by these field types (see docs/podio-api.md, sort_by); others have no server order.
-SORTABLE_TYPES = frozenset(
-    {
-        FieldType.TEXT,
-        FieldType.NUMBER,
-        FieldType.MONEY,
-        FieldType.CALCULATION,
-        FieldType.PROGRESS,
-        FieldType.DURATION,
-        FieldType.APP,
-        FieldType.DATE,
-        FieldType.CONTACT,
-        FieldType.CATEGORY,
-        FieldType.LOCATION,
-    }
-)
 RIGHT_ALIGNED = frozenset(
     {
         FieldType.NUMBER,
