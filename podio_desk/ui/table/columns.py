@@ -33,7 +33,7 @@ from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App
 from podio_desk.ui.table.cells import Cell, Column
 
-# Podio sorts by these field types (see docs/podio-api.md, sort_by); others have no server order.
+# Podio sorts by these field types (docs/podio-api.md, Sort keys); others have no server order.
 SORTABLE_TYPES = frozenset(
     {
         FieldType.TEXT,
