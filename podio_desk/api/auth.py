@@ -1,10 +1,12 @@
 # ruff: noqa: N818  (error names read as outcomes: BrowserSignInTimeout, BrowserSignInDenied)
-"""OAuth 2 for Podio (SPEC §2): the four ways in, the token, and a self-refreshing session.
+"""OAuth 2 for Podio: the four ways in, the token, and a self-refreshing session.
+
+The API facts: docs/podio-api.md, Authentication and tokens.
 
 Token endpoint: ``POST /oauth/token`` with a form-encoded body, the endpoint every official
-client uses (SPEC §2.1). Grants: ``password``, ``app`` (the token *acts as the app*),
-``authorization_code`` (browser sign-in through a loopback redirect listener) and
-``refresh_token``.
+client uses (docs/podio-api.md, Token endpoints). Grants: ``password``, ``app`` (the token
+*acts as the app*), ``authorization_code`` (browser sign-in through a loopback redirect
+listener) and ``refresh_token``.
 
 The :class:`Session` keeps the current token, refreshes it shortly before it expires and after
 a 401 ``expired_token``/``invalid_token`` (single-flight: many requests failing together cause
@@ -191,7 +193,9 @@ class BrowserSignInDenied(BrowserSignInError):
 
 
 def authorize_base_for(api_base_url: str) -> str:
-    """Where the browser goes: ``https://api.podio.com`` -> ``https://podio.com`` (SPEC §2.4).
+    """Where the browser goes: ``https://api.podio.com`` -> ``https://podio.com``.
+
+    See docs/podio-api.md, Browser sign-in.
 
     Any other host (the sandbox) serves ``/oauth/authorize`` itself.
     """
@@ -461,7 +465,8 @@ class Session:
                 raise SignInRequired(self._message) from exc
             self.refresh_count += 1
             if new_token.refresh_token is None:
-                # Podio keeps the refresh token stable (SPEC §2.3); keep ours if none came back.
+                # Podio keeps the refresh token stable (docs/podio-api.md, Token response and
+                # refresh); keep ours if none came back.
                 new_token = Token(
                     new_token.access_token,
                     token.refresh_token,

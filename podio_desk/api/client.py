@@ -1,4 +1,6 @@
-"""``PodioClient``: one account's typed door to Podio (SPEC §3), returning domain objects.
+"""``PodioClient``: one account's typed door to Podio, returning domain objects.
+
+The endpoints and their shapes: docs/podio-api.md.
 
 Each method declares its rate class (filter, search and bulk delete are HEAVY, the rest
 GENERAL; ``ratelimit.classify`` holds the same list for raw requests) and takes a
@@ -47,16 +49,19 @@ log = get_logger(__name__)
 
 T = TypeVar("T")
 
-# UNCONFIRMED (SPEC §3.3/§8.1): no official page states the filter maximum; 500 is what
-# real-world clients page by, so it is our cap.
+# UNCONFIRMED (docs/podio-api.md, Page size): no official page states the filter maximum; 500
+# is what real-world clients page by, so it is our cap.
 MAX_FILTER_LIMIT = 500
-# Search answers at most 20 hits per call (SPEC §3.9).
+# Search answers at most 20 hits per call (docs/podio-api.md, Search).
 MAX_SEARCH_LIMIT = 20
 
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One search result (SPEC §3.9): no field values, just what identifies the hit."""
+    """One search result: no field values, just what identifies the hit.
+
+    See docs/podio-api.md, Search.
+    """
 
     type: str
     id: int
@@ -494,7 +499,9 @@ class PodioClient:
         hook: bool = True,
         priority: Priority = Priority.INTERACTIVE,
     ) -> int:
-        """``POST /item/{id}/clone`` (SPEC §3.4): a copy with the same values and tags.
+        """``POST /item/{id}/clone``: a copy with the same values and tags.
+
+        See docs/podio-api.md, Writing items.
 
         Returns the new item's id. Not retried when the answer is lost (a second call would
         make a second copy): that surfaces as :class:`WriteOutcomeUnknown`.
@@ -682,8 +689,10 @@ class PodioClient:
         responsible: int | None = None,
         priority: Priority = Priority.INTERACTIVE,
     ) -> Task:
-        """``POST /task/item/{item_id}/`` (SPEC §3.7): a task on the item, returned as Podio
-        has it. ``responsible`` is a user id (Podio's default: the caller)."""
+        """``POST /task/item/{item_id}/``: a task on the item, returned as Podio has it.
+
+        ``responsible`` is a user id (Podio's default: the caller). See docs/podio-api.md,
+        Comments and tasks."""
         body: dict[str, Any] = {"text": text}
         if description is not None:
             body["description"] = description
@@ -725,7 +734,7 @@ class PodioClient:
     ) -> list[ContactRef]:
         """People of a workspace whose name contains ``name`` (members and space contacts).
 
-        UNCONFIRMED (SPEC does not cover contacts): ``GET /contact/space/{space_id}/`` with
+        UNCONFIRMED (docs/podio-api.md, Contacts): ``GET /contact/space/{space_id}/`` with
         ``name`` and ``limit`` as PodioContact::get_for_space (PHP) sends it; RB's
         Contact.find_all_for_space calls the same path without the trailing slash. The
         answer is taken to be a list of contact objects in the form contact field values use.
@@ -879,7 +888,10 @@ def filter_request(
     limit: int,
     view_id: int | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """Path and body of one filter page (SPEC §3.3); refuses what Podio would refuse."""
+    """Path and body of one filter page; refuses what Podio would refuse.
+
+    See docs/podio-api.md, Filter request and response.
+    """
     if not 1 <= limit <= MAX_FILTER_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_FILTER_LIMIT}, not {limit}")
     if offset < 0:

@@ -1,5 +1,7 @@
 # ruff: noqa: N818  (names follow the HTTP vocabulary the rest of the app uses: NotFound, Gone, ...)
-"""One typed hierarchy for everything that can go wrong talking to Podio (SPEC §5).
+"""One typed hierarchy for everything that can go wrong talking to Podio.
+
+The API facts: docs/podio-api.md, Errors.
 
 Errors are built from the HTTP status plus Podio's flat error body
 (``error``, ``error_description``, ``error_detail``, ``error_parameters``, ``error_propagate``,

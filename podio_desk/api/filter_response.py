@@ -1,10 +1,11 @@
 """The one reader of Podio's filter answer (`POST /item/app/{app_id}/filter/`).
 
-The answer is `{"total": n, "filtered": m, "items": [...]}` (see `docs/podio-api.md`). A page of
-500 items is megabytes of JSON; `json.loads` of it is one C call that holds the GIL for its
-whole length, so the items are decoded one at a time (`raw_decode`), and a thread running
-this hands the interpreter back between items. Every caller uses this function: the client's
-`filter_items`, the item table's page reader and the sync.
+The answer is `{"total": n, "filtered": m, "items": [...]}` (see `docs/podio-api.md`, Filter
+request and response). A page of 500 items is megabytes of JSON; `json.loads` of it is one C
+call that holds the GIL for its whole length, so the items are decoded one at a time
+(`raw_decode`), and a thread running this hands the interpreter back between items. Every
+caller uses this function: the client's `filter_items`, the item table's page reader and the
+sync.
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Podio rate limits as pure state, and the scheduler that paces requests (SPEC §6).
+"""Podio rate limits as pure state, and the scheduler that paces requests.
+
+The API facts: docs/podio-api.md, Rate limits (420/429, headers).
 
 Podio counts calls per user and API key in two classes: *general* (1 000/h) and *heavy*
 ("Rate limited" operations, 250/h). Every response carries ``X-Rate-Limit-Limit`` and
@@ -62,10 +64,10 @@ class Priority(enum.IntEnum):
     BACKGROUND = 2
 
 
-# UNCONFIRMED (SPEC §8.1): which operations count against the 250/h "Rate limited" class is
-# not recoverable from our sources. We treat filter items, search, exports and bulk delete as
-# heavy, the same documented guess the sandbox makes. A response's X-Rate-Limit-Limit can
-# still move a request to the other class (see RateLimitScheduler.observe).
+# UNCONFIRMED (docs/podio-api.md, Rate limits): which operations count against the 250/h
+# "Rate limited" class is not recoverable from our sources. We treat filter items, search,
+# exports and bulk delete as heavy, the same documented guess the sandbox makes. A response's
+# X-Rate-Limit-Limit can still move a request to the other class (see RateLimitScheduler.observe).
 _HEAVY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("POST", re.compile(r"^/item/app/\d+/filter/(\d+/)?$")),
     ("POST", re.compile(r"^/item/app/\d+/delete/?$")),

@@ -296,11 +296,11 @@ async def _read_body(response: httpx.Response) -> bytes:
     """The whole body, with a turn of the event loop after each network read.
 
     A filter page is megabytes that arrive in 64 KB reads, often all ready at once; read in
-    one go (`response.aread()`) they keep the loop, and with it the window, busy for ~20 ms.
-    A cancel that lands on one of those turns is held until the body is read: left suspended
-    there, httpcore's stream generators would be finalised later by the garbage collector, in
-    another task, where they cannot release their locks. Cancels that land on a network read
-    are handled by httpcore itself, as in `aread()`.
+    one go (`response.aread()`) they keep the loop, and with it the window, busy for more
+    than a frame. A cancel that lands on one of those turns is held until the body is read:
+    left suspended there, httpcore's stream generators would be finalised later by the garbage
+    collector, in another task, where they cannot release their locks. Cancels that land on a
+    network read are handled by httpcore itself, as in `aread()`.
     """
     parts: list[bytes] = []
     cancelled: asyncio.CancelledError | None = None

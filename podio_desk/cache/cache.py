@@ -139,8 +139,8 @@ class ItemStore:
         convert: Callable[[CachedItem], T],
     ) -> tuple[q.IdPage, list[T]]:
         """`page`, with each row turned into what the caller wants (e.g. a domain Item) on
-        the reader thread: parsing 100 items takes tens of milliseconds, too long for a UI
-        thread that must draw a frame every 16."""
+        the reader thread: parsing a page of items is too slow for the UI thread, which must
+        keep drawing frames."""
 
         def work(connection: sqlite3.Connection) -> tuple[q.IdPage, list[T]]:
             found = q.find_page(connection, query, offset, limit)

@@ -1,5 +1,5 @@
 """The HTML of Podio's rich text fields: any HTML (Qt's rich-text dialect included) reduced to
-the tag set Podio's own editor produces (see docs/podio-api.md)."""
+the tag set Podio's own editor produces (see docs/podio-api.md, Fields and values, text)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Podio's timestamp format: "YYYY-MM-DD HH:MM:SS" in UTC, no "T", no offset (see
-docs/podio-api.md). The one parser and formatter of these texts: item dates from the API,
-the sync's watermarks and the cache's own stamps all use it."""
+docs/podio-api.md, Conventions). The one parser and formatter of these texts: item dates from
+the API, the sync's watermarks and the cache's own stamps all use it."""
 
 from __future__ import annotations
 

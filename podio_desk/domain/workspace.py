@@ -171,8 +171,8 @@ class App:
         return None
 
 
-# Podio sorts items by fields of these types (a field id as `sort_by`, see docs/podio-api.md);
-# other types have no server order.
+# Podio sorts items by fields of these types (a field id as `sort_by`; docs/podio-api.md, Sort
+# keys); other types have no server order.
 SORTABLE_TYPES = frozenset(
     {
         FieldType.TEXT,
@@ -228,7 +228,7 @@ class View:
 
 def _view_filters(raw: object, where: str) -> tuple[ViewFilter, ...]:
     """Stored views list filters as [{key, values}]; filter requests use an object
-    (see docs/podio-api.md)."""
+    (see docs/podio-api.md, Views)."""
     if raw is None:
         return ()
     if isinstance(raw, Mapping):

@@ -28,8 +28,8 @@ class ApiError(Exception):
                 "error_detail": self.detail,
                 "error_description": self.description,
             }
-        # Key order as the 2026 measurements (fixtures error_401_*.json); `request.url` is the
-        # path as measured then (the 2017 docs example shows a full URL).
+        # Key order as the 2026 recordings (fixtures error_401_*.json); `request.url` is the
+        # path as recorded then (the 2017 docs example shows a full URL).
         return {
             "error": self.error,
             "error_detail": self.detail,

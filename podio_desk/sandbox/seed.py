@@ -780,7 +780,7 @@ def _seed_tickets(b: _Builder, count: int, companies: list[Item], contacts: list
     random_value = rng.random
 
     def randrange(low: int, high: int) -> int:
-        # random() scaled: several times faster than Random.randrange, still seeded.
+        # random() scaled: cheaper than Random.randrange, still seeded.
         return low + int(random_value() * (high - low))
 
     user = b.user

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
-# Podio's filter endpoint: 500 is what the wild uses as the maximum (see docs/podio-api.md).
+# Podio's filter endpoint: 500 is what the wild uses as the maximum (docs/podio-api.md, Page size).
 API_PAGE_LIMIT = 500
 # 16 pages of 500 rows: several screens around every place the user looked recently; the
 # cache answers the rest quickly, and a small heap keeps memory and GC pauses down.

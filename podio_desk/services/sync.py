@@ -5,7 +5,7 @@ client is `PodioSyncApi`. The window, `podio-desk sync` and the benchmarks run i
 process (`services/sync_process.py`), which reaches that same `SyncApi` through a pipe.
 
 Full sync of an app — resumable
-    Pages of 500 items (the largest page Podio's filter gives, see docs/podio-api.md)
+    Pages of 500 items (the largest page Podio's filter gives; docs/podio-api.md, Page size)
     ordered by item_id ascending with the filter `item_id: {from: cursor + 1}`. Each page is
     written in one transaction together with the cursor (the last item_id committed), so
     after a crash, a kill -9 or a cancel the next run continues with the first item not yet
@@ -14,15 +14,15 @@ Full sync of an app — resumable
     so an item edited while the pass runs is never skipped). A range filter is immune to
     items deleted or created meanwhile, where an offset would shift under our feet.
     Podio's documentation lists `item_id` as a filter key but not the form of its value
-    (docs/podio-api.md); the sandbox takes the `{from, to}` range. Every page is checked
-    (all ids above the cursor, in order); a server that ignores the range is detected on the
-    first page and the pass continues by offset instead, re-reading one item of overlap per
-    page to verify the boundary. Items the pass never saw are gone from Podio and become
+    (docs/podio-api.md, Filter keys); the sandbox takes the `{from, to}` range. Every page is
+    checked (all ids above the cursor, in order); a server that ignores the range is detected
+    on the first page and the pass continues by offset instead, re-reading one item of overlap
+    per page to verify the boundary. Items the pass never saw are gone from Podio and become
     tombstones when it completes.
 
 Incremental sync — one call when nothing changed
     `filter(last_edit_on from watermark - overlap, sort_by last_edit_on desc, limit 500)`.
-    The watermark is the greatest last_edit_on stored (UTC, docs/podio-api.md). Five
+    The watermark is the greatest last_edit_on stored (UTC; docs/podio-api.md, Conventions). Five
     minutes of overlap absorb clock skew and edits committed while we read; re-reading them
     is harmless. Descending order means an edit during paging moves an item *forward*, so
     paging can only repeat items, never skip one.

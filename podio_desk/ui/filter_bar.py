@@ -1,6 +1,6 @@
 """The bar above the item table: Podio views, full-text search, filters, counts, columns.
 
-Filters use Podio's filter grammar (see docs/podio-api.md), so the same query runs on the
+Filters use Podio's filter grammar (docs/podio-api.md, Filter keys), so the same query runs on the
 server or in the cache: category → option ids, number/money/progress/duration/calculation →
 {from, to}, date → {from: "YYYY-MM-DD", to: …}, relationship → item ids, contact → profile
 ids. Text fields cannot be filtered (Podio ignores them); the search box covers them, from the

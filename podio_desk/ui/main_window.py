@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from PySide6.QtCore import Qt
 
 # Nothing here touches PySide6's `Qt` namespace before the window shows: its first use builds
-# ~90 Python enums (~20 ms), a fifth of a bare window's start. Later users pay it, off the
-# path to the first paint.
+# all of its Python enums, a visible part of a bare window's start. Later users pay it, off
+# the path to the first paint.
 _ALIGN_CENTER = 0x0084  # Qt::AlignCenter (AlignHCenter | AlignVCenter)
 
 STATUS_MESSAGE_MS = 8000

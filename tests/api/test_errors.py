@@ -25,7 +25,8 @@ from podio_desk.api.errors import (
     parse_wait_seconds,
 )
 
-FIXTURES = Path("/work/shared/podio-api/fixtures")
+# Recorded Podio error bodies (provenance in that folder's README.md).
+FIXTURES = Path(__file__).resolve().parents[1] / "sandbox" / "fixtures"
 
 
 def body(**fields: object) -> bytes:

@@ -1,7 +1,8 @@
 """Test-only stand-in for Podio: how a create/update input comes back in a GET `values` array.
 
-Written from SPEC.md §4 and the recorded fixtures, not from the domain code, so a round trip
-value -> to_input -> render_as_get -> parse_values checks our input against Podio's shapes.
+Written from docs/podio-api.md (Fields and values) and the recorded fixtures, not from the
+domain code, so a round trip value -> to_input -> render_as_get -> parse_values checks our
+input against Podio's shapes.
 
 "Without loss" means: everything we send comes back. Relationship, contact, image/file and
 embed inputs carry only ids; Podio expands them again from its own records. `Known` plays

@@ -63,7 +63,7 @@ def test_get_item_reads_times_counts_and_revision() -> None:
     assert item.title == "incom"
     assert item.revision == 40
     assert item.created_on == datetime(2015, 11, 26, 12, 38, 29, tzinfo=UTC)
-    # The last edit is the current revision's time (SPEC §3.2).
+    # The last edit is the current revision's time (docs/podio-api.md, Reading one item).
     assert item.last_edit_on == datetime(2017, 3, 21, 15, 45, 12, tzinfo=UTC)
     assert item.comment_count == 5
     assert item.file_count == 1

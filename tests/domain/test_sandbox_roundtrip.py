@@ -1,8 +1,8 @@
 """Our create/update input, sent over real HTTP to the sandbox (an independent local Podio
-written from SPEC.md, not from this code), comes back as the same values.
+written from docs/podio-api.md, not from this code), comes back as the same values.
 
 The sandbox's seeded "richest item" holds every field type. This checks the wire format of
-`to_input`/`ItemChange` against a second reading of the spec; the recorded fixtures and
+`to_input`/`ItemChange` against a second reading of the API docs; the recorded fixtures and
 podio_render.py check it against the recordings.
 """
 

@@ -1,9 +1,11 @@
 """pytest fixtures for Qt + asyncio: a qasync loop that qtbot drives, and a pending-task check.
 
 `qloop` makes a `qasync.QEventLoop(qapp, already_running=True)` the current asyncio loop, so
-`qtbot.waitUntil(...)` and `qtbot.waitSignal(...)` run asyncio tasks while they spin Qt (see
-../shared/notes/qasync-testing.md, point 2). At teardown every task still pending on that loop
-fails the test by name, after being cancelled, so fire-and-forget work cannot outlive a test.
+`qtbot.waitUntil(...)` and `qtbot.waitSignal(...)` run asyncio tasks while they spin Qt (a
+loop made without `already_running=True` runs asyncio work only inside `run_until_complete`,
+and tasks started outside it fail with "no running event loop"). At teardown every task still
+pending on that loop fails the test by name, after being cancelled, so fire-and-forget work
+cannot outlive a test.
 """
 
 from __future__ import annotations

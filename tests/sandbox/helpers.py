@@ -10,11 +10,10 @@ import httpx
 
 from podio_desk.sandbox import Sandbox
 
-# The error bodies are copied here; the recorded items and app live with the domain tests.
+# The error bodies live here; the recorded items and app live with the domain tests.
 FIXTURE_DIRS = (
     Path(__file__).resolve().parent / "fixtures",
     Path(__file__).resolve().parents[1] / "domain" / "fixtures",
-    Path("/work/shared/podio-api/fixtures"),
 )
 
 

@@ -1,5 +1,8 @@
-"""Contract of the three late endpoints: item clone (SPEC §3.4), task writes on an item
-(SPEC §3.7) and the space contacts list (UNCONFIRMED, after the PHP/RB clients)."""
+"""Contract of the three late endpoints: item clone, task writes on an item and the space
+contacts list (UNCONFIRMED, after the PHP/RB clients).
+
+See docs/podio-api.md, Writing items; Comments and tasks; Contacts.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Items contract (SPEC §3.2-§3.4, §4, §5): filter, shapes, both input shapes, 409, delete."""
+"""Items contract: filter, shapes, both input shapes, 409, delete.
+
+See docs/podio-api.md: Items and filters, Writing items, Fields and values, Errors, and
+Revisions and conflicts (409).
+"""
 
 from __future__ import annotations
 

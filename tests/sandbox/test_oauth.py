@@ -1,4 +1,7 @@
-"""OAuth contract (SPEC §2): both token endpoints, grants, the authorize redirect, 401 shapes."""
+"""OAuth contract: both token endpoints, grants, the authorize redirect, 401 shapes.
+
+See docs/podio-api.md, Authentication and tokens.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`--data FILE` persistence across restarts, and fixture replay (SPEC fixtures served back)."""
+"""`--data FILE` persistence across restarts, and fixture replay (recorded fixtures served back)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Rate limits as Podio (SPEC §6): headers, 420 once spent, per user per client, hourly window."""
+"""Rate limits as Podio: headers, 420 once spent, per user per client, hourly window.
+
+See docs/podio-api.md, Rate limits (420/429, headers).
+"""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from podio_desk.cache.records import AppRecord, AppSyncState
 from podio_desk.services.paging import PageQuery
 from podio_desk.services.queries import QueryService
 
-# The recorded responses the domain tests use (copied from shared/podio-api/fixtures).
+# The recorded responses the domain tests use.
 FIXTURES = Path(__file__).resolve().parents[1] / "domain" / "fixtures"
 ITEMS = ("get_item_225607452.json", "get_item_350017179.json")
 APP_ID = 4242

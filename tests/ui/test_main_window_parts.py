@@ -22,7 +22,8 @@ from podio_desk.ui.view_state import TableLayout, ViewState
 
 pytestmark = pytest.mark.gui
 
-FIXTURES = Path("/work/shared/podio-api/fixtures")
+# The recorded items the domain tests use.
+FIXTURES = Path(__file__).resolve().parents[1] / "domain" / "fixtures"
 
 
 def fixture_item() -> tuple[App, Item]:

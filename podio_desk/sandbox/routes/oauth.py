@@ -28,7 +28,7 @@ def token_form(ctx: Ctx) -> Reply:
 
 
 def token_json(ctx: Ctx) -> Reply:
-    """POST /oauth/token/v2: JSON only; a form body is 'null' to it (measured).
+    """POST /oauth/token/v2: JSON only; a form body is 'null' to it (observed on Podio).
 
     See docs/podio-api.md, Token endpoints.
     """
