@@ -39,6 +39,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QWidget
 
 from podio_desk.services.profile import Profile
 from podio_desk.ui.login_dialog import SignInRequest
@@ -178,6 +179,11 @@ class Heartbeat:
         self.last = now
 
 
+def percentile(ordered: Sequence[float], percent: int) -> float:
+    """The nearest-rank percentile of sorted values."""
+    return ordered[math.ceil(percent / 100 * len(ordered)) - 1]
+
+
 @dataclass(frozen=True)
 class Lateness:
     """How late a heartbeat's ticks came within one interval."""
@@ -200,7 +206,7 @@ def lateness_within(ticks: Sequence[Sequence[float]], since_ns: int, until_ns: i
     ]
     return Lateness(
         ticks=len(inside),
-        p99_ms=latenesses[math.ceil(0.99 * len(latenesses)) - 1],
+        p99_ms=percentile(latenesses, 99),
         over_16ms=len(late),
         over_50ms=sum(1 for ms in latenesses if ms > 50),
         minutes=(until_ns - since_ns) / 60e9,
@@ -338,6 +344,16 @@ def test_jump_to_end_cold_cache_and_full_sync_lateness(
     bench_results["rss_file_mb_100k_after_sync"] = rss_mb("RssFile")
 
 
+def repaint_timings(widget: QWidget) -> list[float]:
+    """`widget.repaint()` (a synchronous paint), REPAINT_RUNS times, in ms, sorted."""
+    timings = []
+    for _ in range(REPAINT_RUNS):
+        started = time.perf_counter()
+        widget.repaint()
+        timings.append((time.perf_counter() - started) * 1000)
+    return sorted(timings)
+
+
 def test_table_repaint_of_loaded_rows(qtbot, desk, remote_sandbox, bench_results):
     """A full repaint of a 1400x900 table whose visible rows are loaded, timed around
     `viewport().repaint()` (a synchronous paint); the app's own model, opened on the app as a
@@ -369,17 +385,12 @@ def test_table_repaint_of_loaded_rows(qtbot, desk, remote_sandbox, bench_results
         viewport.repaint()
         qtbot.wait(20)  # lets rows finished off the UI thread arrive before the timed runs
 
-    timings = []
-    for _ in range(REPAINT_RUNS):
-        started = time.perf_counter()
-        viewport.repaint()
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    bench_results["table_repaint_ms_p95"] = timings[math.ceil(0.95 * len(timings)) - 1]
+    timings = repaint_timings(viewport)
+    bench_results["table_repaint_ms_p95"] = percentile(timings, 95)
     bench_results["table_repaint_ms_median"] = statistics.median(timings)
     print(
         f"table repaint: {len(rows)} rows x {len(columns)} columns in a "
-        f"{viewport.width()}x{viewport.height()} viewport, {REPAINT_RUNS} runs, "
+        f"{viewport.width()}x{viewport.height()} viewport, {REPAINT_RUNS} runs: "
         f"median {statistics.median(timings):.2f} ms, worst {timings[-1]:.2f} ms"
     )
     assert all(row_is_loaded(model, row) for row in rows)
