@@ -124,7 +124,7 @@ bench)
     for module in tests/bench/test_*.py; do
         "$py" -m pytest "$module" -p no:randomly -o addopts="" -q "$@"
     done
-    log "figures written to build/bench/results.json"
+    "$py" -m tests.bench.report
     ;;
 *)
     echo "usage: bash packaging/dev.sh {run|test|bench} [args]" >&2

@@ -1,27 +1,24 @@
-"""Benchmark plumbing: every bench module records figures into one flat JSON object.
+"""Benchmark plumbing: every bench module records figures into one JSON file.
 
     def test_something(bench_results):
         bench_results["cache_first_page_ms"] = 12.3
 
-At the end of the run the figures are merged into build/bench/results.json (figure -> number;
-figures of modules not run this time are kept from the previous run) and printed as a table.
+Each figure is written at once to build/bench/results.json with its goal, whether it meets
+it, and the commit measured (see report.py; figures of modules not run this time are kept
+from the previous run), and the figures of this run are printed as a table at the end.
 """
 
 from __future__ import annotations
 
 import gc
-import json
 import math
-import os
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_RESULTS = ROOT / "build" / "bench" / "results.json"
-RESULTS = Path(os.environ.get("PODIO_DESK_BENCH_RESULTS", DEFAULT_RESULTS))
+from tests.bench import report
 
 _figures: dict[str, float] = {}
+_commit: list[str] = []
 
 
 class BenchResults:
@@ -32,8 +29,10 @@ class BenchResults:
         if not math.isfinite(number):
             raise ValueError(f"benchmark figure {name} is not a finite number: {value!r}")
         _figures[name] = round(number, 4)
+        if not _commit:
+            _commit.append(report.current_commit())
         # Written at once, so a crash later in the run still leaves every figure measured.
-        _merge_and_write()
+        report.merge_and_write({name: _figures[name]}, _commit[0])
 
     def __getitem__(self, name: str) -> float:
         return _figures[name]
@@ -45,25 +44,6 @@ class BenchResults:
 @pytest.fixture(scope="session")
 def bench_results() -> BenchResults:
     return BenchResults()
-
-
-def _merge_and_write() -> dict[str, float]:
-    merged: dict[str, float] = {}
-    if RESULTS.exists():
-        try:
-            previous = json.loads(RESULTS.read_text())
-            if isinstance(previous, dict):
-                merged.update(
-                    {k: float(v) for k, v in previous.items() if isinstance(v, (int, float))}
-                )
-        except (ValueError, OSError):
-            pass  # a damaged file is simply replaced
-    merged.update(_figures)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    temporary = RESULTS.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(merged, indent=2, sort_keys=True) + "\n")
-    temporary.replace(RESULTS)
-    return merged
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -86,15 +66,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         gc.collect()
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if _figures:
-        _merge_and_write()
-
-
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not _figures:
         return
-    terminalreporter.write_sep("=", f"benchmark figures (also in {RESULTS})")
-    width = max(len(name) for name in _figures)
-    for name in sorted(_figures):
-        terminalreporter.write_line(f"  {name:<{width}}  {_figures[name]:>14,.4f}")
+    measured = {name: entry for name, entry in report.load().items() if name in _figures}
+    terminalreporter.write_sep("=", f"benchmark figures of this run (all in {report.RESULTS})")
+    for line in report.table(measured):
+        terminalreporter.write_line(line)

@@ -175,17 +175,15 @@ def test_incremental_after_10_deletions(bench: Bench, bench_results: Any) -> Non
 
 @pytest.fixture
 def app_like_gc() -> Iterator[None]:
-    """Garbage collection as the app runs it: automatic collection off (ui.gc_policy collects
-    on the UI thread, in small steps, when idle). Left on, a collection of the sandbox's
-    100 000-item object graph could land inside any one timed query."""
+    """Garbage collection as the app runs it: automatic collection off (the app collects on
+    the UI thread when idle). Left on, a collection of the sandbox's 100 000-item object graph
+    could land inside any one timed query."""
     gc.collect()
-    gc.freeze()
     gc.disable()
     try:
         yield
     finally:
         gc.enable()
-        gc.unfreeze()
 
 
 def _ms(seconds: float) -> float:

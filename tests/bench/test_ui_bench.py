@@ -1,57 +1,66 @@
-"""UI figures: jump to the end of a 100 000-item app, UI stalls during a full sync, start-up
-time against a bare PySide6 window, and memory with a 100 000-item app open.
+"""UI figures: jump to the end of a 100 000-item app, how late the UI thread answers during a
+full sync, a full repaint of the table, start-up time against a bare PySide6 window, and memory
+with a 100 000-item app open.
 
 Run with `bash packaging/dev.sh bench` (or `pytest tests/bench/test_ui_bench.py -p no:randomly
 -o addopts=""`). The sandbox runs in its own process, so its JSON work does not compete with
 the window for the GIL, and at the lowest CPU priority (nice 19), as a remote server would not
 compete for this machine's cores: the figures are the window's own. Rate limits are raised so the
-scheduler never paces: the figures count calls and stalls, not waits.
+scheduler never paces: the figures count calls and lateness, not waits.
+
+During the full sync a heartbeat (a QTimer every 2 ms on the UI thread) notes how late each tick
+comes, while a simulated user scrolls the table; the figures are the 99th percentile of that
+lateness and the number of ticks more than 16 ms and 50 ms late. Beside them, from the same
+interval: the same heartbeat in a separate ordinary process (machine_canary.py), how late the
+machine itself wakes a process that does nothing. The late ticks of both are also written to
+build/bench/late_ticks_sync.json (CLOCK_MONOTONIC spans, for tools/thread_sampler.py).
 
 Knobs: PODIO_DESK_BENCH_ITEMS (default 100 000), PODIO_DESK_BENCH_NO_SCROLL=1 (sync without
-the simulated user scrolling), PODIO_DESK_BENCH_STALL_TRACE=1 (for each stall over 16 ms, how
-long the UI thread ran, how long it waited for a CPU, and how much CPU time a virtual machine's
-host took meanwhile; =stacks also prints the UI thread's stacks sampled during each; =threads
-prints what every thread of the window's process, its children and the sandbox did during
-each, sampled from outside by thread_sampler.py, which takes some CPU itself),
-PODIO_DESK_BENCH_STALL_MS (report stalls over this many ms instead of 16; the figures do not
-change). `vm_steal_ms_during_sync` is the host's CPU time taken during the whole sync.
-`machine_max_stall_ms_sync` is the baseline for `ui_max_stall_ms_sync`, from the same sync:
-how late the machine woke a process at real-time priority that only sleeps (machine_canary.py);
-the printed trace says which late ticks of the window fell into such a stall of the machine.
+the simulated user scrolling).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QWidget
 
 from podio_desk.services.profile import Profile
 from podio_desk.ui.login_dialog import SignInRequest
 from podio_desk.ui.workspace_tree import TreeRoles
-from tests.bench import machine_canary, thread_sampler
+from tests.bench import machine_canary, report
+from tests.bench.table_under_test import TableView, row_is_loaded
 from tests.plugins.desk import Desk, open_desk
 from tests.plugins.qt import run_async
 
 N = int(os.environ.get("PODIO_DESK_BENCH_ITEMS", "100000"))
-HEARTBEAT_MS = 2
-REPORT_STALLS_OVER_MS = float(os.environ.get("PODIO_DESK_BENCH_STALL_MS", "16"))
+HEARTBEAT_MS = machine_canary.INTERVAL_MS
+STALL_MS = 16  # a tick later than this missed a 60 Hz frame
+LONG_STALL_MS = 50
+SHOWN_STALLS = 20
 STARTUP_RUNS = 5
+REPAINT_SIZE = (1400, 900)
+REPAINT_WARM_UPS = 5
+REPAINT_RUNS = 60
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+LATE_TICKS = report.RESULTS.parent / "late_ticks_sync.json"
 
 pytestmark = [pytest.mark.timeout(1800), pytest.mark.gui]
 
@@ -149,159 +158,65 @@ def load_tree_until_app(qtbot, desk: Desk, name: str) -> int:
 
 
 class Heartbeat:
-    """A fast QTimer: the longest gap between ticks beyond its interval is the worst stall."""
+    """A QTimer every HEARTBEAT_MS on the UI thread; each tick notes how late it came: the time
+    since the previous tick beyond the interval (on CLOCK_MONOTONIC, as the canary does)."""
 
-    def __init__(self, interval_ms: int = HEARTBEAT_MS) -> None:
-        self.interval = interval_ms
+    def __init__(self) -> None:
         self.timer = QTimer()
-        self.timer.setInterval(interval_ms)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(HEARTBEAT_MS)
         self.timer.timeout.connect(self._tick)
-        self.clock = QElapsedTimer()
+        self.ticks: list[tuple[int, float]] = []  # (CLOCK_MONOTONIC ns, lateness ms)
         self.last = 0
-        self.worst = 0.0
-        self.gaps: list[float] = []
-        # (seconds since start, stall ms, of which the UI thread ran on a CPU[, of which it
-        # waited for a CPU, CPU time the host took meanwhile]) over REPORT_STALLS_OVER_MS
-        self.late: list[tuple[int | float, ...]] = []
-        self.last_cpu = 0.0
-        # With PODIO_DESK_BENCH_STALL_TRACE: how long the UI thread was ready to run but had
-        # no CPU (the kernel's run-queue wait), to tell CPU contention from waits for the GIL.
-        self.schedstat = (
-            open("/proc/thread-self/schedstat")  # noqa: SIM115 - read at every tick
-            if os.environ.get("PODIO_DESK_BENCH_STALL_TRACE")
-            and os.path.exists("/proc/thread-self/schedstat")
-            else None
-        )
-        self.last_queued = 0.0
-        # ... and how long the machine's CPUs were taken by the host (a VM's "steal" time,
-        # all CPUs together, in 10 ms units): a stall with steal is not the window's doing.
-        self.proc_stat = (
-            open("/proc/stat")  # noqa: SIM115 - read at every tick
-            if self.schedstat is not None and os.path.exists("/proc/stat")
-            else None
-        )
-        self.last_steal = 0.0
-        self._watching = False
 
     def start(self) -> None:
-        self.clock.start()
-        self.last = self.clock.nsecsElapsed()
-        # Ticks later than the canary's threshold (machine_canary.REPORT_MS) or the report's,
-        # as CLOCK_MONOTONIC spans with their lateness, to line them up with the watchers.
-        self.monotonic_offset_ns = time.monotonic_ns() - self.last
-        self.slow: list[tuple[int, int, float]] = []
-        self.last_cpu = time.thread_time()
-        self.last_queued = self._queued_ms()
-        self.last_steal = self._steal_ms()
+        self.last = time.monotonic_ns()
         self.timer.start()
-
-    @property
-    def late_spans(self) -> list[tuple[int, int]]:
-        """The CLOCK_MONOTONIC spans of the ticks reported late (`late`), in order."""
-        return [(since, until) for since, until, gap in self.slow if gap > REPORT_STALLS_OVER_MS]
 
     def stop(self) -> None:
         self.timer.stop()
-        self._watching = False
-        if self.schedstat is not None:
-            self.schedstat.close()
-        if self.proc_stat is not None:
-            self.proc_stat.close()
-
-    def start_watchdog(self) -> None:
-        """Debugging aid (PODIO_DESK_BENCH_STALL_TRACE=stacks): a thread samples the UI
-        thread's stack every millisecond; each tick over 16 ms prints the samples taken
-        during it (the stacks it spent its time in, with how many samples each)."""
-        import traceback
-        from collections import deque
-
-        main_id = threading.main_thread().ident or 0
-        self._watching = True
-        self.samples: deque[tuple[int, str]] = deque(maxlen=5000)
-
-        def watch() -> None:
-            while self._watching:
-                time.sleep(0.001)
-                frame = sys._current_frames().get(main_id)
-                if frame is None:
-                    continue
-                stack = traceback.extract_stack(frame)[-7:]
-                text = " > ".join(
-                    f"{Path(entry.filename).stem}:{entry.lineno} {entry.name}" for entry in stack
-                )
-                self.samples.append((self.clock.nsecsElapsed(), text))
-
-        threading.Thread(target=watch, daemon=True).start()
-
-    def _print_samples(self, since: int, until: int) -> None:
-        from collections import Counter
-
-        counts = Counter(text for at, text in list(self.samples) if since <= at <= until)
-        print(f"--- late tick at {until / 1e9:.2f} s, {(until - since) / 1e6:.0f} ms:")
-        for text, count in counts.most_common(6):
-            print(f"  {count:3d} {text}")
-
-    def _queued_ms(self) -> float:
-        if self.schedstat is None:
-            return 0.0
-        self.schedstat.seek(0)
-        return int(self.schedstat.read().split()[1]) / 1e6
-
-    def _steal_ms(self) -> float:
-        if self.proc_stat is None:
-            return 0.0
-        self.proc_stat.seek(0)
-        return steal_ms(self.proc_stat.readline())
 
     def _tick(self) -> None:
-        now, cpu, queued = self.clock.nsecsElapsed(), time.thread_time(), self._queued_ms()
-        steal = self._steal_ms()
-        gap = (now - self.last) / 1e6 - self.interval
-        ran = (cpu - self.last_cpu) * 1000
-        waited_for_cpu = queued - self.last_queued
-        stolen = steal - self.last_steal
-        self.last_tick_at = self.last
-        self.last, self.last_cpu, self.last_queued, self.last_steal = now, cpu, queued, steal
-        self.gaps.append(gap)
-        if gap > REPORT_STALLS_OVER_MS:
-            if self._watching:
-                self._print_samples(self.last_tick_at, now)
-            late = (round(now / 1e9, 2), round(gap), round(ran))
-            traced = (*late, round(waited_for_cpu), round(stolen))
-            self.late.append(traced if self.schedstat else late)
-        if gap > min(machine_canary.REPORT_MS, REPORT_STALLS_OVER_MS):
-            offset = self.monotonic_offset_ns
-            self.slow.append((offset + self.last_tick_at, offset + now, gap))
-        self.worst = max(self.worst, gap)
+        now = time.monotonic_ns()
+        self.ticks.append((now, (now - self.last) / 1e6 - HEARTBEAT_MS))
+        self.last = now
 
 
-def own_stall_ms(heartbeat: Heartbeat, machine_gaps: list[list[float]]) -> float:
-    """The worst stall the machine does not explain: each tick's lateness less the time within
-    it during which the machine did not wake even the real-time canary (ticks up to the
-    canary's reporting threshold count whole)."""
-    sleep_ns = machine_canary.SLEEP_S * 1e9
-    worst = max((gap for gap in heartbeat.gaps if gap <= machine_canary.REPORT_MS), default=0.0)
-    for since, until, gap in heartbeat.slow:
-        lost_ns = sum(
-            max(0.0, min(woke, until) - max(slept + sleep_ns, since))
-            for slept, woke, _late in machine_gaps
-        )
-        worst = max(worst, gap - lost_ns / 1e6)
-    return worst
+def percentile(ordered: Sequence[float], percent: int) -> float:
+    """The nearest-rank percentile of sorted values."""
+    return ordered[math.ceil(percent / 100 * len(ordered)) - 1]
 
 
-def steal_ms(cpu_line: str) -> float:
-    """The "steal" time of /proc/stat's first line (all CPUs) in ms (USER_HZ is 100)."""
-    fields = cpu_line.split()
-    return int(fields[8]) * 10.0 if len(fields) > 8 else 0.0
+@dataclass(frozen=True)
+class Lateness:
+    """How late a heartbeat's ticks came within one interval."""
+
+    ticks: int
+    p99_ms: float
+    over_16ms: int
+    over_50ms: int
+    minutes: float
+    late: list[tuple[int, int, float]]  # ticks over STALL_MS late: (start ns, end ns, ms late)
 
 
-def machine_steal_ms() -> float:
-    try:
-        with open("/proc/stat") as stat:
-            return steal_ms(stat.readline())
-    except OSError:
-        return 0.0
+def lateness_within(ticks: Sequence[Sequence[float]], since_ns: int, until_ns: int) -> Lateness:
+    """The figures of the ticks (CLOCK_MONOTONIC ns, lateness ms) that came in the interval."""
+    inside = [(int(at), float(late)) for at, late in ticks if since_ns < at <= until_ns]
+    assert inside, "the heartbeat did not tick during the sync"
+    latenesses = sorted(late for _, late in inside)
+    late = [
+        (at - round((ms + HEARTBEAT_MS) * 1e6), at, round(ms, 1))
+        for at, ms in inside
+        if ms > STALL_MS
+    ]
+    return Lateness(
+        ticks=len(inside),
+        p99_ms=percentile(latenesses, 99),
+        over_16ms=len(late),
+        over_50ms=sum(1 for ms in latenesses if ms > LONG_STALL_MS),
+        minutes=(until_ns - since_ns) / 60e9,
+        late=late,
+    )
 
 
 def rss_mb(kind: str = "VmRSS") -> float:
@@ -314,10 +229,9 @@ def rss_mb(kind: str = "VmRSS") -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def start_watcher(out: Path, script: str, *args: object) -> subprocess.Popen[str]:
-    """One of the outside watchers of this folder, started and ready."""
+def start_canary(out: Path) -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [sys.executable, str(HERE / script), str(out), *map(str, args)],
+        [sys.executable, str(HERE / "machine_canary.py"), str(out)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -326,15 +240,15 @@ def start_watcher(out: Path, script: str, *args: object) -> subprocess.Popen[str
     return process
 
 
-def stop_watcher(process: subprocess.Popen[str]) -> None:
-    """Ends a watcher; it writes what it saw to its file first."""
+def stop_canary(process: subprocess.Popen[str]) -> None:
+    """Ends the canary; it writes its ticks to its file first."""
     process.terminate()
     process.wait(timeout=60)
     if process.stdout is not None:
         process.stdout.close()
 
 
-def test_jump_to_end_cold_cache_and_full_sync_stalls(
+def test_jump_to_end_cold_cache_and_full_sync_lateness(
     qtbot, desk, remote_sandbox, bench_results, tmp_path
 ):
     info = remote_sandbox
@@ -349,7 +263,7 @@ def test_jump_to_end_cold_cache_and_full_sync_stalls(
     desk.controller.open_app(account_key, app_id)
     qtbot.waitUntil(lambda: model.rowCount() == N, timeout=60000)
     browser.view.scrollToBottom()
-    qtbot.waitUntil(lambda: model.source.is_loaded(N - 1), timeout=60000)
+    qtbot.waitUntil(lambda: row_is_loaded(model, N - 1), timeout=60000)
     elapsed_ms = (time.perf_counter() - started) * 1000
     qtbot.waitUntil(lambda: not model.is_loading, timeout=60000)
     calls = api_calls(info)
@@ -360,26 +274,16 @@ def test_jump_to_end_cold_cache_and_full_sync_stalls(
     # Memory with the 100 000-item app open and browsed: a few jumps through it.
     for row in (N // 2, N // 4, 3 * N // 4, 10):
         browser.view.scrollTo(model.index(row, 0))
-        qtbot.waitUntil(lambda row=row: model.source.is_loaded(row), timeout=60000)
+        qtbot.waitUntil(lambda row=row: row_is_loaded(model, row), timeout=60000)
     qtbot.waitUntil(lambda: not model.is_loading, timeout=60000)
     bench_results["rss_mb_100k"] = rss_mb()
 
-    # Full sync of the 100 000 items while a heartbeat watches the UI thread, and a process
-    # at real-time priority watches the machine (the baseline: see machine_canary.py).
-    canary = start_watcher(tmp_path / "canary.json", "machine_canary.py")
-    sampler = (
-        start_watcher(tmp_path / "threads.json", "thread_sampler.py", os.getpid(), info["pid"])
-        if os.environ.get("PODIO_DESK_BENCH_STALL_TRACE") == "threads"
-        else None
-    )
+    # Full sync of the 100 000 items while the heartbeat watches the UI thread and the canary,
+    # an ordinary process with the same heartbeat, watches the machine.
+    canary_file = tmp_path / "canary.json"
+    canary = start_canary(canary_file)
     heartbeat = Heartbeat()
     heartbeat.start()
-    if os.environ.get("PODIO_DESK_BENCH_STALL_TRACE") == "stacks":
-        heartbeat.start_watchdog()
-    sync_started = time.perf_counter()
-    steal_before = machine_steal_ms()
-    task = desk.controller.sync_current_app(full=True)
-    assert task is not None
     # Keep scrolling meanwhile, as a user would.
     steps = iter(range(0, N, 997))
 
@@ -391,69 +295,112 @@ def test_jump_to_end_cold_cache_and_full_sync_stalls(
     scroller = QTimer()
     scroller.setInterval(50)
     scroller.timeout.connect(scroll)
+    sync_started = time.monotonic_ns()
+    task = desk.controller.sync_current_app(full=True)
+    assert task is not None
     if not os.environ.get("PODIO_DESK_BENCH_NO_SCROLL"):
         scroller.start()
     try:
         qtbot.waitUntil(task.done, timeout=1_500_000)
-        bench_results["ui_full_sync_s"] = time.perf_counter() - sync_started
-        # CPU time the virtual machine's host took from this machine during the sync (Linux;
-        # 10 ms resolution): context for the stall figures, not something the window controls.
-        bench_results["vm_steal_ms_during_sync"] = machine_steal_ms() - steal_before
+        sync_ended = time.monotonic_ns()
     finally:
         scroller.stop()
         heartbeat.stop()
-        stop_watcher(canary)
-        if sampler is not None:
-            stop_watcher(sampler)
+        stop_canary(canary)
     assert task.exception() is None
-    over = REPORT_STALLS_OVER_MS
-    print(f"stalls over {over:g} ms: {len(heartbeat.late)} of {len(heartbeat.gaps)} ticks")
+    bench_results["ui_full_sync_s"] = (sync_ended - sync_started) / 1e9
+
+    window = lateness_within(heartbeat.ticks, sync_started, sync_ended)
+    canary_ticks = json.loads(canary_file.read_text(encoding="utf-8"))["ticks"]
+    machine = lateness_within(canary_ticks, sync_started, sync_ended)
+    bench_results["ui_p99_lateness_ms_sync"] = window.p99_ms
+    bench_results["ui_stalls_over_50ms_sync"] = window.over_50ms
+    bench_results["ui_stalls_over_16ms_per_min_sync"] = window.over_16ms / window.minutes
+    bench_results["machine_p99_lateness_ms_sync"] = machine.p99_ms
+    bench_results["machine_stalls_over_50ms_sync"] = machine.over_50ms
+    bench_results["machine_stalls_over_16ms_per_min_sync"] = machine.over_16ms / machine.minutes
+    for name, seen in (("window", window), ("machine", machine)):
+        print(
+            f"{name}: {seen.ticks} ticks in {seen.minutes * 60:.1f} s, p99 {seen.p99_ms:.2f} ms "
+            f"late, {seen.over_16ms} over 16 ms, {seen.over_50ms} over 50 ms"
+        )
+    worst = sorted(window.late, key=lambda tick: tick[2], reverse=True)[:SHOWN_STALLS]
     print(
-        "at (s since sync start, ms, of which the UI thread ran[, waited for a CPU, host took]):",
-        heartbeat.late,
-    )
-    machine = json.loads((tmp_path / "canary.json").read_text(encoding="utf-8"))
-    machine_gaps = machine["gaps"]
-    priority = "real-time" if machine["realtime"] else "normal"
-    print(
-        f"the machine itself (a sleeping process at {priority} priority) woke it up to "
-        f"{machine['worst_ms']:.1f} ms late, {len(machine_gaps)} times over "
-        f"{machine_canary.REPORT_MS:g} ms; how late during each late tick above:",
+        f"the {len(worst)} latest window ticks (s since sync start, ms late, and how late the "
+        f"canary was meanwhile, 0 if not over {STALL_MS} ms):",
         [
-            max(
-                (late for begin, end, late in machine_gaps if begin < until and end > since),
-                default=0,
+            (
+                round((end - sync_started) / 1e9, 2),
+                ms,
+                max((m for s, e, m in machine.late if s < end and e > start), default=0),
             )
-            for since, until in heartbeat.late_spans
+            for start, end, ms in sorted(worst)
         ],
     )
-    gaps = sorted(heartbeat.gaps)
-    bench_results["ui_max_stall_ms_sync"] = heartbeat.worst
-    bench_results["ui_p99_stall_ms_sync"] = gaps[int(len(gaps) * 0.99)] if gaps else 0.0
-    # The baseline for ui_max_stall_ms_sync: the longest the machine itself kept a process
-    # that only sleeps 2 ms at a time from waking up, during the same sync.
-    bench_results["machine_max_stall_ms_sync"] = machine["worst_ms"]
-    # ... and the window's worst stall less what the machine explains of it (only a canary at
-    # real-time priority can tell the machine from this machine's other processes).
-    bench_results["ui_max_own_stall_ms_sync"] = (
-        own_stall_ms(heartbeat, machine_gaps) if machine["realtime"] else heartbeat.worst
+    LATE_TICKS.parent.mkdir(parents=True, exist_ok=True)
+    LATE_TICKS.write_text(
+        json.dumps({"pid": os.getpid(), "ui": window.late, "machine": machine.late}) + "\n",
+        encoding="utf-8",
     )
 
     # Memory once the whole app has also been synced into the cache (the sync's churn of
     # 200 pages of 500 items leaves the allocator's high-water mark behind).
     browser.view.scrollToTop()
-    qtbot.waitUntil(lambda: model.source.is_loaded(0), timeout=60000)
+    qtbot.waitUntil(lambda: row_is_loaded(model, 0), timeout=60000)
     bench_results["rss_mb_100k_after_sync"] = rss_mb()
     bench_results["rss_file_mb_100k_after_sync"] = rss_mb("RssFile")
-    # Last: the samples take memory here (the figures above are measured without them).
-    if sampler is not None:
-        threads = json.loads((tmp_path / "threads.json").read_text(encoding="utf-8"))
-        names = {
-            thread.native_id: thread.name
-            for thread in threading.enumerate()
-            if thread.native_id is not None
-        }
-        print(thread_sampler.describe(threads, heartbeat.late_spans, names, os.getpid()))
+
+
+def repaint_timings(widget: QWidget) -> list[float]:
+    """`widget.repaint()` (a synchronous paint), REPAINT_RUNS times, in ms, sorted."""
+    timings = []
+    for _ in range(REPAINT_RUNS):
+        started = time.perf_counter()
+        widget.repaint()
+        timings.append((time.perf_counter() - started) * 1000)
+    return sorted(timings)
+
+
+def test_table_repaint_of_loaded_rows(qtbot, desk, remote_sandbox, bench_results):
+    """A full repaint of a 1400x900 table whose visible rows are loaded, timed around
+    `viewport().repaint()` (a synchronous paint); the app's own model, opened on the app as a
+    user opens it, shown in a table view of its own."""
+    info = remote_sandbox
+    account_key = sign_in(desk, info)
+    app_id = load_tree_until_app(qtbot, desk, "Tickets")
+    desk.controller.open_app(account_key, app_id)
+    model = desk.controller.browser.model
+    qtbot.waitUntil(lambda: model.rowCount() == N, timeout=60000)
+
+    view = TableView()
+    qtbot.addWidget(view)
+    view.resize(*REPAINT_SIZE)
+    view.setModel(model)
+    view.show()
+    qtbot.waitExposed(view)
+    view.setCurrentIndex(model.index(2, 1))  # a selected row and a current cell, as in use
+    viewport = view.viewport()
+    last = view.rowAt(viewport.height() - 1)
+    rows = range(view.rowAt(0), (last if last >= 0 else model.rowCount() - 1) + 1)
+    columns = range(model.columnCount())
+    qtbot.waitUntil(lambda: all(row_is_loaded(model, row) for row in rows), timeout=60000)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=60000)
+    for row in rows:  # every visible cell asked for once, as the first paint does
+        for column in columns:
+            model.data(model.index(row, column))
+    for _ in range(REPAINT_WARM_UPS):
+        viewport.repaint()
+        qtbot.wait(20)  # lets rows finished off the UI thread arrive before the timed runs
+
+    timings = repaint_timings(viewport)
+    bench_results["table_repaint_ms_p95"] = percentile(timings, 95)
+    bench_results["table_repaint_ms_median"] = statistics.median(timings)
+    print(
+        f"table repaint: {len(rows)} rows x {len(columns)} columns in a "
+        f"{viewport.width()}x{viewport.height()} viewport, {REPAINT_RUNS} runs: "
+        f"median {statistics.median(timings):.2f} ms, worst {timings[-1]:.2f} ms"
+    )
+    assert all(row_is_loaded(model, row) for row in rows)
 
 
 BARE_WINDOW = textwrap.dedent(
