@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from podio_desk.ui.item_table import ItemTableView as TableView
+from podio_desk.ui.table import ItemTableView as TableView
 
 __all__ = ["TableView", "row_is_loaded"]
 
