@@ -105,8 +105,8 @@ test)
     stage "set-up" ensure_system_packages
     stage "virtualenv" ensure_venv "$extras"
     export QT_QPA_PLATFORM=offscreen
-    stage "ruff check" "$venv/bin/ruff" check podio_desk tests packaging
-    stage "ruff format --check" "$venv/bin/ruff" format --check podio_desk tests packaging
+    stage "ruff check" "$venv/bin/ruff" check podio_desk tests packaging tools
+    stage "ruff format --check" "$venv/bin/ruff" format --check podio_desk tests packaging tools
     stage "mypy" "$venv/bin/mypy"
     stage "mypy packaging" "$venv/bin/mypy" packaging/build.py packaging/entry.py packaging/render_icons.py
     stage "lint-imports" "$venv/bin/lint-imports"
