@@ -13,7 +13,7 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
-CHECK_INTERVAL_MS = 1000
+CHECK_INTERVAL_MS = 100
 
 
 class GarbageCollector(QObject):
