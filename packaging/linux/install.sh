@@ -38,8 +38,10 @@ case "$prefix" in
     exit 2
     ;;
 esac
-mkdir -p "$prefix"
-prefix=$(cd "$prefix" && pwd)
+case "$prefix" in
+/*) ;;
+*) prefix="$PWD/$prefix" ;;
+esac
 data=${XDG_DATA_HOME:-}
 case "$data" in
 /*) ;;
