@@ -220,3 +220,26 @@ def test_install_sh_puts_the_menu_entry_in_xdg_data_home(
     run_script(unpacked / "uninstall.sh", env=env)  # from the tarball: finds ~/.local's manifest
     assert everything_under(home) == set()
     assert not data.exists()
+
+
+@pytest.mark.skipif(
+    shutil.which("desktop-file-validate") is None or shutil.which("appstreamcli") is None,
+    reason="needs desktop-file-utils and appstream (`bash packaging/dev.sh dist` installs them)",
+)
+def test_the_desktop_entry_and_the_metainfo_pass_the_validators() -> None:
+    linux = ROOT / "packaging" / "linux"
+    for command in (
+        ["desktop-file-validate", str(linux / f"{APP_ID}.desktop")],
+        ["appstreamcli", "validate", "--no-net", *map(str, linux.glob("*.metainfo.xml"))],
+    ):
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_desktop_entry_passes_one_podio_link_and_names_an_installed_icon() -> None:
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str  # type: ignore[assignment,method-assign]
+    entry.read(ROOT / "packaging" / "linux" / f"{APP_ID}.desktop", encoding="utf-8")
+    section = entry["Desktop Entry"]
+    assert section["Exec"] == f"{APP_ID} %u"
+    assert (ROOT / "resources" / "icons" / f"{section['Icon']}.svg").is_file()
