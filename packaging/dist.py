@@ -111,15 +111,16 @@ def metainfo_file() -> Path:
 
 def icon_files() -> dict[str, Path]:
     """Icon files by their place in the hicolor theme: '16x16' ... '256x256', 'scalable'."""
-    icons = {
-        f"{size}x{size}": path
+    sizes = sorted(
+        int(size)
         for path in ICONS.glob(f"{APP_ID}-*.png")
         if (size := path.stem.rsplit("-", 1)[1]).isdigit()
-    }
+    )
+    icons = {f"{size}x{size}": ICONS / f"{APP_ID}-{size}.png" for size in sizes}
     svg = ICONS / f"{APP_ID}.svg"
     if svg.exists():
         icons["scalable"] = svg
-    return dict(sorted(icons.items(), key=lambda item: (len(item[0]), item[0])))
+    return icons
 
 
 def deb_name(version: str) -> str:
@@ -133,13 +134,12 @@ def tarball_name(version: str) -> str:
 def copy_bundle(bundle: Path, target: Path) -> None:
     """Copy with normal permissions (0755 for folders and executables, 0644 for the rest)."""
     shutil.copytree(bundle, target, symlinks=True)
-    for folder, dirs, files in os.walk(target):
+    for folder, _subfolders, files in os.walk(target):
         os.chmod(folder, 0o755)
         for name in files:
             path = Path(folder) / name
             if not path.is_symlink():
                 path.chmod(0o755 if path.stat().st_mode & 0o111 else 0o644)
-        del dirs  # os.walk visits them next
 
 
 def install_file(source: Path, target: Path, mode: int = 0o644) -> None:
