@@ -18,36 +18,35 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import IO
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
-    def _try_lock(handle: IO[str]) -> bool:
-        # Lock one byte far past the pid text, so that readers can still read the pid.
-        handle.seek(_WINDOWS_LOCK_OFFSET)
+    def _try_lock(descriptor: int) -> bool:
+        # One byte far past the pid text is locked, so that others can still read the pid.
+        os.lseek(descriptor, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
         try:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
         except OSError:
             return False
         return True
 
-    def _unlock(handle: IO[str]) -> None:
-        handle.seek(_WINDOWS_LOCK_OFFSET)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    def _unlock(descriptor: int) -> None:
+        os.lseek(descriptor, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+        msvcrt.locking(descriptor, msvcrt.LK_UNLCK, 1)
 
 else:
     import fcntl
 
-    def _try_lock(handle: IO[str]) -> bool:
+    def _try_lock(descriptor: int) -> bool:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
         return True
 
-    def _unlock(handle: IO[str]) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    def _unlock(descriptor: int) -> None:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
 _WINDOWS_LOCK_OFFSET = 1 << 20
@@ -64,30 +63,30 @@ class FileLock:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._handle: IO[str] | None = None
+        self._descriptor: int | None = None
 
     @property
     def held(self) -> bool:
-        return self._handle is not None
+        return self._descriptor is not None
 
     def try_acquire(self) -> bool:
         """Take the lock if it is free; True when this object now holds it."""
-        if self._handle is not None:
+        if self._descriptor is not None:
             return True
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="ascii")  # noqa: SIM115 - kept open while held
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
+        descriptor = os.open(self.path, flags, 0o600)
         try:
-            if not _try_lock(handle):
-                handle.close()
+            if not _try_lock(descriptor):
+                os.close(descriptor)
                 return False
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"{os.getpid()}\n")
-            handle.flush()
+            os.ftruncate(descriptor, 0)
+            os.lseek(descriptor, 0, os.SEEK_SET)
+            os.write(descriptor, f"{os.getpid()}\n".encode("ascii"))
         except BaseException:
-            handle.close()
+            os.close(descriptor)
             raise
-        self._handle = handle
+        self._descriptor = descriptor
         return True
 
     def acquire(self, timeout: float | None = None) -> bool:
@@ -106,13 +105,13 @@ class FileLock:
             await asyncio.sleep(POLL_SECONDS)
 
     def release(self) -> None:
-        handle, self._handle = self._handle, None
-        if handle is None:
+        descriptor, self._descriptor = self._descriptor, None
+        if descriptor is None:
             return
         try:
-            _unlock(handle)
+            _unlock(descriptor)
         finally:
-            handle.close()
+            os.close(descriptor)
 
     def __enter__(self) -> FileLock:
         self.acquire()
