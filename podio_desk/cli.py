@@ -88,6 +88,11 @@ def _add_headless_commands(subparsers: argparse._SubParsersAction[argparse.Argum
         help="sync only this app (repeatable; default: every app of the account)",
     )
     sync.add_argument("--full", action="store_true", help="re-read everything, not just changes")
+    sync.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="fail at once when another process is syncing the same app (default: wait for it)",
+    )
     sync.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
     sync.set_defaults(handler=_run_sync)
 

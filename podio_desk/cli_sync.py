@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from podio_desk.api.auth import AuthMode
 from podio_desk.api.errors import PodioError
 from podio_desk.cache.cache import Cache
-from podio_desk.cache.db import CacheOpenError
+from podio_desk.cache.db import CacheBusyError, CacheOpenError
 from podio_desk.cache.schema import CacheVersionError
 from podio_desk.secrets import SecretStore
 from podio_desk.services.accounts import Account, AccountError, AccountService
@@ -32,7 +32,7 @@ from podio_desk.services.sync import (
     SyncResult,
     SyncService,
 )
-from podio_desk.services.sync_process import SyncJob, sync_in_child_process
+from podio_desk.services.sync_process import SyncBusyError, SyncJob, sync_in_child_process
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -89,6 +89,7 @@ async def _account_add(args: argparse.Namespace, out: TextIO) -> None:
             auth_mode=AuthMode.PASSWORD if by_password else AuthMode.APP,
             username=args.username,
             app_id=args.app_id,
+            unique_name=True,  # checked again under the profile's lock: another add may race
             **extra,
         )
         try:
@@ -179,6 +180,14 @@ class ProgressPrinter:
 
     def __call__(self, event: SyncProgress) -> None:
         total = max(event.total, event.done)
+        if event.phase == "waiting":  # a line of its own: the bar that follows must not hide it
+            self.end_line()
+            print(
+                f"{self._label}: {_busy(event.holder)}; waiting for it to finish",
+                file=self._stream,
+                flush=True,
+            )
+            return
         if event.phase == "deletions":
             text = f"{self._label}: looking for {event.total} deleted item(s)"
         elif total == 0:
@@ -210,6 +219,11 @@ class ProgressPrinter:
             self._stream.write("\n")
             self._stream.flush()
         self._drawn = False
+
+
+def _busy(holder: int | None) -> str:
+    who = f"process {holder}" if holder is not None else "another process"
+    return f"already being synced by {who}"
 
 
 def run_sync(
@@ -265,14 +279,22 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
                     app_ids = [app.app_id for app in apps]
                     names = {app.app_id: app.name for app in apps}
             for app_id in app_ids:
-                progress.start_app(names.get(app_id, f"app {app_id}"))
+                label = names.get(app_id, f"app {app_id}")
+                progress.start_app(label)
                 # In a child process, as the window syncs (services/sync_process.py).
-                result = await sync_in_child_process(
-                    api,
-                    SyncJob(cache.path, app_id, full=args.full),
-                    on_progress=progress,
-                    budget=client.scheduler,
-                )
+                try:
+                    result = await sync_in_child_process(
+                        api,
+                        SyncJob(cache.path, app_id, full=args.full),
+                        on_progress=progress,
+                        budget=client.scheduler,
+                        wait=not getattr(args, "no_wait", False),
+                    )
+                except SyncBusyError as busy:
+                    raise CommandError(
+                        f"{label} is {_busy(busy.holder)}; try again when it is done, or "
+                        "leave out --no-wait to wait for it"
+                    ) from busy
                 progress.end_line()
                 totals.add(result)
         finally:
@@ -302,6 +324,7 @@ def _run(command: str, make: Callable[[], Coroutine[Any, Any, None]]) -> int:
         AccountError,
         ProfileError,
         CacheOpenError,
+        CacheBusyError,
         CacheVersionError,
         SyncError,
         PodioError,

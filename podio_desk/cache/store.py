@@ -445,12 +445,27 @@ def load_sync_state(connection: sqlite3.Connection, app_id: int) -> AppSyncState
     return AppSyncState(**values)
 
 
-def save_sync_state(connection: sqlite3.Connection, state: AppSyncState) -> None:
+def save_sync_state(connection: sqlite3.Connection, state: AppSyncState) -> bool:
+    """Store `state`, unless a newer full pass started since it was read (a higher full_gen
+    is stored): the generation only moves forward, or a later pass would miss deletions.
+    False when the state was refused as stale."""
     values = [getattr(state, name) for name in _SYNC_COLUMNS]
     values[_SYNC_COLUMNS.index("full_running")] = int(state.full_running)
     columns = ", ".join(_SYNC_COLUMNS)
     marks = ", ".join("?" * len(_SYNC_COLUMNS))
-    connection.execute(f"INSERT OR REPLACE INTO app_sync ({columns}) VALUES ({marks})", values)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in _SYNC_COLUMNS if name != "app_id")
+    cursor = connection.execute(
+        f"INSERT INTO app_sync ({columns}) VALUES ({marks}) "
+        f"ON CONFLICT (app_id) DO UPDATE SET {updates} "
+        "WHERE excluded.full_gen >= app_sync.full_gen",
+        values,
+    )
+    return cursor.rowcount > 0
+
+
+def stored_full_gen(connection: sqlite3.Connection, app_id: int) -> int:
+    row = connection.execute("SELECT full_gen FROM app_sync WHERE app_id = ?", (app_id,)).fetchone()
+    return int(row[0]) if row is not None else 0
 
 
 def all_sync_states(connection: sqlite3.Connection) -> list[AppSyncState]:

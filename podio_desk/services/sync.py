@@ -79,7 +79,8 @@ PAGE_SIZE = 500
 WATERMARK_OVERLAP = timedelta(minutes=5)
 
 SyncMode = Literal["full", "incremental"]
-Phase = Literal["definition", "full", "incremental", "deletions", "done"]
+# "waiting": another process syncs this app; this sync starts when it is done.
+Phase = Literal["waiting", "definition", "full", "incremental", "deletions", "done"]
 
 
 # ------------------------------------------------------------------ what the service needs
@@ -133,6 +134,7 @@ class SyncProgress:
     total: int
     calls: int
     eta_seconds: float | None = None
+    holder: int | None = None  # while "waiting": the id of the process that syncs the app
 
 
 @dataclass
