@@ -11,8 +11,10 @@ and the caller decides by re-reading the object (see ``PodioClient.update_item_s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json as json_module
 import random
+import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -61,6 +63,9 @@ class TransportConfig:
     read_timeout: float = 60.0
     write_timeout: float = 60.0
     pool_timeout: float = 30.0
+    # The longest one attempt may take, from sending to the last byte of the answer: a server
+    # that trickles its answer a byte at a time never trips the per-read timeout above.
+    attempt_deadline: float = 300.0
     max_connections: int = 8
     # Retries for idempotent requests after a 5xx or a connection failure.
     read_retries: int = 5
@@ -241,6 +246,8 @@ class Transport:
             value, generation = await self.auth.authorization()
             headers["Authorization"] = value
         started = time.monotonic()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.attempt_deadline
         log.debug(
             "-> %s %s params=%s form=%s",
             method,
@@ -258,17 +265,23 @@ class Transport:
                 files=files,
                 headers=headers,
             )
-            http_response = await self._http.send(request, stream=True)
+            async with asyncio.timeout_at(deadline):
+                http_response = await self._http.send(request, stream=True)
+            # Past the deadline the connection is shut: the pending read ends with an error,
+            # in this task (a cancel could land between two reads; see `_read_body`).
+            cut_off = loop.call_at(deadline, _shut_connection, http_response)
             try:
                 content = await _read_body(http_response)
             finally:
+                cut_off.cancel()
                 await http_response.aclose()
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, TimeoutError) as exc:
             elapsed = time.monotonic() - started
-            log.info(
-                "%s %s failed after %.2f s: %s",
-                method, path, elapsed, redact_text(f"{type(exc).__name__}: {exc}"),
-            )  # fmt: skip
+            if loop.time() >= deadline:
+                what = f"no complete answer within {self.config.attempt_deadline:g} s"
+            else:
+                what = redact_text(f"{type(exc).__name__}: {exc}")
+            log.info("%s %s failed after %.2f s: %s", method, path, elapsed, what)
             if not idempotent and not isinstance(exc, _NOT_SENT):
                 raise WriteOutcomeUnknown(method=method, path=path) from exc
             raise Offline(method=method, path=path) from exc
@@ -315,6 +328,15 @@ async def _read_body(response: httpx.Response) -> bytes:
     if cancelled is not None:
         raise cancelled
     return b"".join(parts)
+
+
+def _shut_connection(response: httpx.Response) -> None:
+    """Shut the socket `response` is read from, so that its next read fails."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _int_header(headers: httpx.Headers, name: str) -> int | None:
