@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from podio_desk.sandbox.model import Revision
 from podio_desk.sandbox.records import Clock
 from podio_desk.sandbox.state import State
 
@@ -231,15 +232,24 @@ class Control:
             self._state.expire_all_tokens()
 
     def stamp_last_edit(self, item_id: int, when: str) -> None:
-        """Give an item's last edit the time `when` ("2999-01-01 00:00:00", UTC): a server
-        whose clock, or a record of which, is wrong."""
+        """Record an edit of the item (no value changed) at `when` ("2999-01-01 00:00:00",
+        UTC): a server whose clock, or a record of which, is wrong."""
         with self._state.lock:
-            item = self._state.items[item_id]
+            state = self._state
+            item = state.items[item_id]
+            item.revision += 1
+            revision = Revision(
+                revision=item.revision,
+                item_revision_id=state.new_revision_id(),
+                created_on=when,
+                created_by=item.last_edit_by,
+                type="update",
+            )
+            item.history.append(revision)
+            item.current_revision_id = revision.item_revision_id
             item.last_edit_on = when
-            if item.history:
-                item.history[-1].created_on = when
-            self._state.invalidate(item)
-            self._state.dirty_items.add(item_id)
+            state.invalidate(item)
+            state.dirty_items.add(item_id)
 
     def advance_clock(self, seconds: float) -> None:
         """Move the sandbox's clock: token expiry and the hourly rate window follow it."""

@@ -56,15 +56,20 @@ def pytest_runtest_makereport(
     if row is None or report.when != "call":
         return
     row.seconds = time.monotonic() - row.started
+    failure = ""
+    if call.excinfo is not None:
+        lines = call.excinfo.exconly().strip().splitlines()
+        failure = " ".join(lines[0].split())[:160] if lines else call.excinfo.typename
     if hasattr(report, "wasxfail"):
         reason = report.wasxfail.removeprefix("reason: ")
-        row.observed = f"not yet: fails as expected ({reason})" if report.skipped else "XPASS"
+        if report.skipped:
+            row.observed = f"not yet ({reason}); today: {failure}"
+        else:
+            row.observed = "XPASS"
     elif report.passed:
         row.observed = "as expected"
     else:
-        crash = getattr(report.longrepr, "reprcrash", None)
-        message = str(getattr(crash, "message", "") or report.outcome).splitlines()[0]
-        row.observed = "FAILED: " + message[:160]
+        row.observed = f"FAILED: {failure}"
 
 
 @pytest.fixture
