@@ -52,7 +52,7 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def add_account(sandbox: Sandbox, profile: Path, env: dict[str, str]) -> str:
-    code, out, err = finish(podio_desk(*add_args(sandbox, profile), env=env))
+    code, _out, err = finish(podio_desk(*add_args(sandbox, profile), env=env))
     assert code == 0, err
     key: str = json.loads((profile / "accounts.json").read_text())["accounts"][0]["key"]
     return key
@@ -84,7 +84,7 @@ def test_the_cli_shows_the_rate_limit_wait(
     storm = 2
     sandbox.control.start_rate_limit_storm(count=storm, wait_seconds=1)
     sync = ["sync", "--profile", str(profile), "--app", str(tickets)]
-    code, out, err = finish(podio_desk(*sync, env=env))
+    code, _out, err = finish(podio_desk(*sync, env=env))
     assert code == 0, err
     calls = api_calls(sandbox)
     assert "waiting for Podio's rate limit: 2 s" in err  # the hint, and a second to spare
