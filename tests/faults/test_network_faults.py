@@ -4,6 +4,7 @@ cache equal to the sandbox item for item, intact, and within a stated number of 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from podio_desk.api.ratelimit import RateLimitScheduler, RateLimitWait, Schedule
 from podio_desk.api.transport import TransportConfig
 from podio_desk.sandbox import Sandbox
 from podio_desk.services.sync import SyncProgress
-from tests.api.helpers import FastClock
+from tests.api.helpers import FastClock, signed_in
 from tests.faults.conftest import FaultRow
 from tests.faults.rig import (
     FULL_SYNC_CALLS,
@@ -208,3 +209,23 @@ def test_revoked_refresh_token(
     assert "sign in again" in message.lower()
     assert resumed
     assert calls <= bound
+
+
+def test_a_slow_but_steady_answer_is_not_cut_off(sandbox: Sandbox) -> None:
+    # Over the deadline but above the minimum rate (a big file on a slow link): read to the end.
+    config = TransportConfig(
+        base_url=sandbox.url, read_timeout=30.0, attempt_deadline=0.3, min_body_rate=50.0
+    )
+
+    async def scenario() -> None:
+        client = await signed_in(sandbox, config=config)
+        async with client:
+            sandbox.control.reset_log()
+            sandbox.control.start_trickle(0.002, count=1)  # 609 bytes: over a second
+            started = time.monotonic()
+            reply = await client.transport.request("GET", "/user/status")
+            assert time.monotonic() - started > config.attempt_deadline
+            assert reply.json()["user"]
+        assert [entry.path for entry in sandbox.control.requests()] == ["/user/status"]
+
+    run(scenario())
