@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from podio_desk.api.auth import AuthMode
 from podio_desk.api.errors import PodioError
+from podio_desk.api.ratelimit import RateLimitWait, SchedulerEvent
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.db import CacheBusyError, CacheOpenError
 from podio_desk.cache.schema import CacheVersionError
@@ -214,6 +215,21 @@ class ProgressPrinter:
             self._last_line = now
             print(text, file=self._stream, flush=True)
 
+    def rate_limit_wait(self, event: SchedulerEvent) -> None:
+        """Say why nothing moves while the account's requests wait for Podio's rate limit."""
+        if not isinstance(event, RateLimitWait):
+            return
+        prefix = f"{self._label}: " if self._label else ""
+        text = f"{prefix}waiting for Podio's rate limit: {_duration(event.seconds)}"
+        if self._tty:
+            self._stream.write("\r\x1b[2K" + text)
+            self._drawn = True
+            self._stream.flush()
+        else:
+            print(text, file=self._stream, flush=True)
+        # The next progress line comes as soon as the sync moves again.
+        self._last_line = -math.inf
+
     def end_line(self) -> None:
         if self._tty and self._drawn:
             self._stream.write("\n")
@@ -264,6 +280,7 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
                 "add the account again"
             )
         client = await accounts.client(account.key)
+        client.scheduler.events.subscribe(progress.rate_limit_wait)
         api = PodioSyncApi(client)
         cache = await Cache.open(profile.cache_dir, account.key)
         try:

@@ -508,7 +508,8 @@ class SyncService:
             total = page.total
             result.note_problems(page.items)
             seen.extend(format_podio_datetime(item.last_edit_on) for item in page.items)
-            state = replace(state, watermark=watermark_from(state.watermark, seen))
+            # The watermark moves only once the whole pass is stored: pages come newest first,
+            # so a pass stopped after one page would otherwise skip every older edit for good.
             counts, _ = await self._cache.items.save_sync_page(
                 functools.partial(_records, page.items, app_id), state
             )
@@ -539,7 +540,12 @@ class SyncService:
             gone = await self._find_deleted(app_id, total)
             if gone:
                 result.deleted = await self._cache.items.mark_deleted(gone)
-        state = replace(state, total_seen=total, incremental_at=utc_now())
+        state = replace(
+            state,
+            watermark=watermark_from(state.watermark, seen),
+            total_seen=total,
+            incremental_at=utc_now(),
+        )
         await self._cache.save_sync_state(state)
         result.calls = self._calls - calls_before
         result.seconds = self._clock() - started
