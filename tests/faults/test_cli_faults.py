@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from podio_desk.cache.cache import Cache
 from podio_desk.sandbox import Sandbox
 from podio_desk.services.sync import PAGE_SIZE
@@ -96,7 +94,6 @@ def test_the_cli_shows_the_rate_limit_wait(
     assert calls <= bound
 
 
-@pytest.mark.xfail(strict=True, reason="needs profile")
 def test_two_processes_sync_one_profile(
     sandbox_factory: SandboxFactory, tmp_path: Path, fault_row: FaultRow
 ) -> None:
