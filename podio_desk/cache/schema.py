@@ -196,6 +196,8 @@ def strip_stored_secrets(connection: sqlite3.Connection) -> None:
     Items keep their compressed JSON: Podio's item payloads carry no such keys, and what an
     item's JSON holds is rewritten the next time the item syncs.
     """
+    # Overwrite the old row images rather than leave them in free space for anyone to read.
+    connection.execute("PRAGMA secure_delete = ON")
     for table, key, column in _JSON_COLUMNS:
         rows = connection.execute(f"SELECT {key}, {column} FROM {table}").fetchall()
         for row_id, text in rows:
@@ -209,6 +211,7 @@ def strip_stored_secrets(connection: sqlite3.Connection) -> None:
                     f"UPDATE {table} SET {column} = ? WHERE {key} = ?",
                     (json.dumps(clean, separators=(",", ":"), ensure_ascii=False), row_id),
                 )
+    connection.execute("PRAGMA secure_delete = OFF")
 
 
 MIGRATIONS: tuple[Migration, ...] = (
