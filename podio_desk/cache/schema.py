@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from podio_desk.domain.redaction import strip_secrets
+from podio_desk.domain.redaction import json_without_secrets, strip_secrets
 
 SCHEMA_MAJOR = 1
 SCHEMA_MINOR = 1
@@ -209,7 +209,7 @@ def strip_stored_secrets(connection: sqlite3.Connection) -> None:
             if clean is not value:
                 connection.execute(
                     f"UPDATE {table} SET {column} = ? WHERE {key} = ?",
-                    (json.dumps(clean, separators=(",", ":"), ensure_ascii=False), row_id),
+                    (json_without_secrets(clean), row_id),
                 )
     connection.execute("PRAGMA secure_delete = OFF")
 

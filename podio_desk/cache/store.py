@@ -26,7 +26,7 @@ from podio_desk.cache.records import (
     encode_raw,
     make_dictionary,
 )
-from podio_desk.domain.redaction import strip_secrets
+from podio_desk.domain.redaction import json_without_secrets, strip_secrets
 
 # SQLite allows 32 766 host parameters per statement since 3.32; stay far below.
 _CHUNK = 900
@@ -39,7 +39,7 @@ def _chunks(values: Sequence[int], size: int = _CHUNK) -> Iterable[Sequence[int]
 
 def _json(value: Any) -> str:
     """Podio's JSON as stored: without secrets (an app's token, tokens in links)."""
-    return json.dumps(strip_secrets(value), separators=(",", ":"), ensure_ascii=False)
+    return json_without_secrets(value)
 
 
 def title_key(title: str) -> str:

@@ -14,6 +14,7 @@ the header and form shapes). Secrets are recognised three ways:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
@@ -29,6 +30,10 @@ _URL_SECRET = re.compile(
     r"(?P<value>[^&#\s\"'<>]*)",
     re.IGNORECASE,
 )
+
+# Any of these in a payload's lower-cased JSON text means it may hold a secret and is walked
+# (plain substring tests: a case-insensitive regex is many times slower on long payloads).
+_SUSPECT_WORDS = ("token", "secret", "passw", "api_key", "api-key", "apikey", "authorization")
 
 # Shorter values are not treated as known secrets: redacting every "1234" would blank out
 # ids and counts while protecting nothing a guess would not find.
@@ -61,6 +66,16 @@ def strip_secrets(payload: _T) -> _T:
     their secret query parameters, known secret values are replaced. Parts that hold no
     secret are returned as they are (not copied)."""
     return _strip(payload, _known.pattern)  # type: ignore[no-any-return]
+
+
+def json_without_secrets(payload: Any) -> str:
+    """`payload` as compact JSON, secrets stripped (`strip_secrets`). Most payloads hold no
+    secret-like word at all: those are serialised once and not walked."""
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    lowered = text.lower()
+    if not any(word in lowered for word in _SUSPECT_WORDS) and not _known.found_in(text):
+        return text
+    return json.dumps(strip_secrets(payload), separators=(",", ":"), ensure_ascii=False)
 
 
 def _strip(value: Any, known: re.Pattern[str] | None) -> Any:
@@ -109,8 +124,9 @@ class KnownSecrets:
     def add(self, value: object) -> None:
         if not isinstance(value, str) or len(value.strip()) < MIN_SECRET_LENGTH:
             return
-        # The forms a value takes on the wire: as is, in a form body, in a URL path.
-        forms = {value, quote_plus(value), quote(value, safe="")} - self._values
+        # The forms a value takes on the wire: as is, in a form body, in a URL path, in JSON.
+        in_json = json.dumps(value, ensure_ascii=False)[1:-1]
+        forms = {value, quote_plus(value), quote(value, safe=""), in_json} - self._values
         if not forms:
             return
         # Replaced, never mutated: a log handler on another thread reads the old pattern whole.
@@ -118,6 +134,10 @@ class KnownSecrets:
         alternatives = sorted(values, key=len, reverse=True)
         self.pattern = re.compile("|".join(re.escape(v) for v in alternatives))
         self._values = values
+
+    def found_in(self, text: str) -> bool:
+        # Substring tests, not the pattern: much faster on a long text that holds none.
+        return any(value in text for value in self._values)
 
     def redact(self, text: str) -> str:
         pattern = self.pattern
