@@ -14,7 +14,7 @@ import contextlib
 import math
 import sys
 import time
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -27,7 +27,7 @@ from podio_desk.domain.redaction import remember_secret
 from podio_desk.secrets import SecretStore
 from podio_desk.services.accounts import Account, AccountError, AccountService
 from podio_desk.services.logsetup import setup_logging, teardown_logging
-from podio_desk.services.profile import Profile, ProfileError, resolve_profile
+from podio_desk.services.profile import ProfileError, resolve_profile
 from podio_desk.services.sync import (
     PodioSyncApi,
     SyncError,
@@ -61,12 +61,12 @@ def _keeps_secrets(secrets: SecretStore) -> bool:
 
 
 def run_account_add(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    return _run("account add", lambda: _account_add(args, out or sys.stdout))
+    # Typed on the command line: secret for this whole run, whatever logs them.
+    remember_secret(args.client_secret, args.password, args.app_token)
+    return _run("account add", lambda: _logged(args, _account_add(args, out or sys.stdout)))
 
 
 async def _account_add(args: argparse.Namespace, out: TextIO) -> None:
-    # Typed on the command line: secret for this whole run, whatever logs them.
-    remember_secret(args.client_secret, args.password, args.app_token)
     by_password = args.username is not None or args.password is not None
     by_app = args.app_id is not None or args.app_token is not None
     if by_password == by_app:
@@ -78,13 +78,6 @@ async def _account_add(args: argparse.Namespace, out: TextIO) -> None:
     if by_app and not (args.app_id is not None and args.app_token):
         raise CommandError("--app-id and --app-token go together")
     profile = resolve_profile(getattr(args, "profile", None)).ensure_exists()
-    with _logging_to(profile, args):
-        await _add_account(args, out, profile, by_password=by_password)
-
-
-async def _add_account(
-    args: argparse.Namespace, out: TextIO, profile: Profile, *, by_password: bool
-) -> None:
     secrets = SecretStore()
     if not secrets.is_persistent:
         raise CommandError(NO_PERSISTENT_KEYRING)
@@ -227,7 +220,9 @@ class ProgressPrinter:
 def run_sync(
     args: argparse.Namespace, out: TextIO | None = None, progress_stream: TextIO | None = None
 ) -> int:
-    return _run("sync", lambda: _sync(args, out or sys.stdout, progress_stream or sys.stderr))
+    return _run(
+        "sync", lambda: _logged(args, _sync(args, out or sys.stdout, progress_stream or sys.stderr))
+    )
 
 
 def _pick_account(accounts: Sequence[Account], wanted: str | None) -> Account:
@@ -248,13 +243,6 @@ def _pick_account(accounts: Sequence[Account], wanted: str | None) -> Account:
 async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) -> None:
     started = time.monotonic()
     profile = resolve_profile(getattr(args, "profile", None)).ensure_exists()
-    with _logging_to(profile, args):
-        await _sync_accounts(args, out, progress_stream, profile, started)
-
-
-async def _sync_accounts(
-    args: argparse.Namespace, out: TextIO, progress_stream: TextIO, profile: Profile, started: float
-) -> None:
     secrets = SecretStore()
     if not secrets.is_persistent:
         raise CommandError(NO_PERSISTENT_KEYRING)
@@ -305,14 +293,14 @@ async def _sync_accounts(
 # ------------------------------------------------------------------ running and errors
 
 
-@contextlib.contextmanager
-def _logging_to(profile: Profile, args: argparse.Namespace) -> Iterator[None]:
-    """The profile's log file (and stderr with -v), as the window logs, for one command."""
-    handlers = setup_logging(profile.logs_dir, getattr(args, "verbose", 0) or 0)
-    try:
-        yield
-    finally:
-        teardown_logging(handlers)
+async def _logged(args: argparse.Namespace, command: Coroutine[Any, Any, None]) -> None:
+    """Run `command` logging to the profile's file (and to stderr with -v), as the window does."""
+    with contextlib.ExitStack() as stack:
+        stack.callback(command.close)  # never started if the profile is unusable
+        profile = resolve_profile(getattr(args, "profile", None)).ensure_exists()
+        handlers = setup_logging(profile.logs_dir, getattr(args, "verbose", 0) or 0)
+        stack.callback(teardown_logging, handlers)
+        await command
 
 
 def _run(command: str, make: Callable[[], Coroutine[Any, Any, None]]) -> int:
