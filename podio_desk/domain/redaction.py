@@ -6,7 +6,8 @@ the header and form shapes). Secrets are recognised three ways:
 
 - by key: any key whose name contains token, secret, password, api_key or authorization
   (an app's `token`, `access_token`, `client_secret`, …), case-insensitive;
-- in URLs: query parameters named like that (`?token=…`, `&access_token=…`, `oauth_token`);
+- in links Podio made (a file's `link`, an embed's `url`): query parameters named like that
+  (`?token=…`, `&access_token=…`, `oauth_token`); text a user typed is left as typed;
 - by value: the secrets this process knows (client secret, passwords, tokens, app tokens),
   registered with `remember_secret` when they are read from the keyring or typed, so that a
   secret printed under any name, or none, is still caught.
@@ -30,6 +31,11 @@ _URL_SECRET = re.compile(
     r"(?P<value>[^&#\s\"'<>]*)",
     re.IGNORECASE,
 )
+
+# The keys whose values are links Podio made (a file's `link`, an embed's `url`): their
+# secret query parameters go. What a user typed (a text field's `value`) is kept as typed, so
+# that saving an item never writes back a link the cache changed.
+_LINK_KEY = re.compile(r"link|url|href|src|html", re.IGNORECASE)
 
 # Any of these in a payload's lower-cased JSON text means it may hold a secret and is walked
 # (plain substring tests: a case-insensitive regex is many times slower on long payloads).
@@ -62,9 +68,10 @@ def strip_url_secrets(text: str) -> str:
 
 
 def strip_secrets(payload: _T) -> _T:
-    """A copy of a JSON-like payload without secrets: secret-named keys are dropped, URLs lose
-    their secret query parameters, known secret values are replaced. Parts that hold no
-    secret are returned as they are (not copied)."""
+    """A copy of a JSON-like payload without secrets: secret-named keys are dropped, links
+    (values of keys such as `link`, `url`, `thumbnail_link`; or `payload` itself if it is a
+    string) lose their secret query parameters, known secret values are replaced. Parts that
+    hold no secret are returned as they are (not copied)."""
     return _strip(payload, _known.pattern)  # type: ignore[no-any-return]
 
 
@@ -78,11 +85,11 @@ def json_without_secrets(payload: Any) -> str:
     return json.dumps(strip_secrets(payload), separators=(",", ":"), ensure_ascii=False)
 
 
-def _strip(value: Any, known: re.Pattern[str] | None) -> Any:
+def _strip(value: Any, known: re.Pattern[str] | None, *, is_link: bool = True) -> Any:
     if isinstance(value, str):
         if known is not None:
             value = known.sub(REDACTED, value)
-        return strip_url_secrets(value)
+        return strip_url_secrets(value) if is_link else value
     if isinstance(value, Mapping):
         clean: dict[Any, Any] | None = None
         for key, item in value.items():
@@ -90,14 +97,15 @@ def _strip(value: Any, known: re.Pattern[str] | None) -> Any:
                 if clean is None:
                     clean = _copy_before(value, key)
                 continue
-            stripped = _strip(item, known)
+            link = isinstance(key, str) and _LINK_KEY.search(key) is not None
+            stripped = _strip(item, known, is_link=link)
             if clean is None and stripped is not item:
                 clean = _copy_before(value, key)
             if clean is not None:
                 clean[key] = stripped
         return value if clean is None else clean
     if isinstance(value, list | tuple):
-        items = [_strip(item, known) for item in value]
+        items = [_strip(item, known, is_link=is_link) for item in value]
         if all(new is old for new, old in zip(items, value, strict=True)):
             return value
         return items

@@ -50,7 +50,9 @@ def test_stored_payloads_lose_app_tokens_and_link_tokens(tmp_path: Path) -> None
             await cache.items.upsert([item_record(item_id) for item_id in range(1, 40)])
             await cache.items.save_details(
                 1,
-                comments=[CommentRecord(8, 1, None, f"see {LINK}", {"value": f"see {LINK}"})],
+                comments=[
+                    CommentRecord(8, 1, None, "report", {"value": "report", "embed": {"url": LINK}})
+                ],
                 files=[FileRecord(3, 1, "a.png", {"file_id": 3, "link": LINK})],
             )
             apps = await cache.apps()

@@ -56,6 +56,11 @@ def test_tokens_leave_urls(url: str, expected: str) -> None:
     assert strip_secrets({"link": url}) == {"link": expected}
 
 
+def test_what_a_user_typed_is_kept_as_typed() -> None:
+    item = {"fields": [{"values": [{"value": "see https://x.example.com/?token=abc"}]}]}
+    assert strip_secrets(item) is item
+
+
 def test_plain_text_about_tokens_is_kept() -> None:
     text = "token_type=bearer expires_in=28800; 3 tokens left"
     assert strip_url_secrets(text) == text
