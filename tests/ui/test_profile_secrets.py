@@ -96,8 +96,8 @@ def test_no_profile_file_holds_a_secret_after_a_full_session(
 
     files = {path.relative_to(profile.root).parts[0] for path in profile.root.rglob("*")}
     assert {"accounts.json", "settings.ini", "cache", "logs"} <= files, files
+    used = secrets_used(sandbox, **{"file link token": FILE_LINK_TOKEN})
+    assert find_secrets(profile.root, used) == []
     log_text = (profile.logs_dir / "podio-desk.log").read_text()
     assert "DEBUG" in log_text  # -v reached the file
     assert "Signed in with grant app" in log_text  # and so did the CLI's log
-    used = secrets_used(sandbox, **{"file link token": FILE_LINK_TOKEN})
-    assert find_secrets(profile.root, used) == []
