@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from podio_desk.domain.redaction import json_without_secrets, strip_secrets
+from podio_desk.cache.records import decode_raw, encode_raw
+from podio_desk.domain.redaction import json_without_secrets, may_hold_secrets, strip_secrets
 
 SCHEMA_MAJOR = 1
 SCHEMA_MINOR = 1
@@ -193,8 +194,9 @@ _JSON_COLUMNS = (
 def strip_stored_secrets(connection: sqlite3.Connection) -> None:
     """Take the secrets (an app's token, tokens in links) out of JSON stored before 1.1.
 
-    Items keep their compressed JSON: Podio's item payloads carry no such keys, and what an
-    item's JSON holds is rewritten the next time the item syncs.
+    Item JSON is rewritten, stripped, each time an item syncs; a compression dictionary,
+    though, stays as it was made, from the JSON of a few items. One that may hold a secret is
+    dropped, and the items it compressed are stored again without it.
     """
     # Overwrite the old row images rather than leave them in free space for anyone to read.
     connection.execute("PRAGMA secure_delete = ON")
@@ -211,7 +213,24 @@ def strip_stored_secrets(connection: sqlite3.Connection) -> None:
                     f"UPDATE {table} SET {column} = ? WHERE {key} = ?",
                     (json_without_secrets(clean), row_id),
                 )
+    _drop_suspect_dictionaries(connection)
     connection.execute("PRAGMA secure_delete = OFF")
+
+
+def _drop_suspect_dictionaries(connection: sqlite3.Connection) -> None:
+    dictionaries = connection.execute("SELECT dict_id, data FROM raw_dicts").fetchall()
+    for dict_id, data in dictionaries:
+        text = bytes(data).decode("utf-8", errors="replace")
+        if not may_hold_secrets(text):
+            continue
+        rows = connection.execute(
+            "SELECT item_id, raw FROM item_raw WHERE dict_id = ?", (dict_id,)
+        ).fetchall()
+        connection.executemany(
+            "UPDATE item_raw SET dict_id = NULL, raw = ? WHERE item_id = ?",
+            [(encode_raw(decode_raw(bytes(raw), bytes(data))), item_id) for item_id, raw in rows],
+        )
+        connection.execute("DELETE FROM raw_dicts WHERE dict_id = ?", (dict_id,))
 
 
 MIGRATIONS: tuple[Migration, ...] = (

@@ -79,10 +79,15 @@ def json_without_secrets(payload: Any) -> str:
     """`payload` as compact JSON, secrets stripped (`strip_secrets`). Most payloads hold no
     secret-like word at all: those are serialised once and not walked."""
     text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    lowered = text.lower()
-    if not any(word in lowered for word in _SUSPECT_WORDS) and not _known.found_in(text):
+    if not may_hold_secrets(text):
         return text
     return json.dumps(strip_secrets(payload), separators=(",", ":"), ensure_ascii=False)
+
+
+def may_hold_secrets(text: str) -> bool:
+    """Whether `text` has a secret-like word or a known secret value in it (cheap)."""
+    lowered = text.lower()
+    return any(word in lowered for word in _SUSPECT_WORDS) or _known.found_in(text)
 
 
 def _strip(value: Any, known: re.Pattern[str] | None, *, is_link: bool = True) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import zlib
 from pathlib import Path
 
 from podio_desk.cache.cache import Cache
@@ -98,3 +99,47 @@ def test_a_cache_written_before_is_cleaned_when_opened(tmp_path: Path) -> None:
     apps = asyncio.run(write_then_reopen())
     assert [app.raw for app in apps] == [{"app_id": 5, "name": "Leads"}]
     assert APP_TOKEN.encode() not in file_bytes(tmp_path)
+
+
+def test_an_old_compression_dictionary_with_a_token_is_dropped(tmp_path: Path) -> None:
+    def plain_json(item_id: int) -> bytes:
+        return json.dumps(item_record(item_id).raw, separators=(",", ":")).encode()
+
+    async def write() -> None:
+        cache = await Cache.open(tmp_path, "acct")
+        try:
+            await cache.items.upsert([item_record(item_id) for item_id in range(1, 40)])
+        finally:
+            await cache.aclose()
+
+    asyncio.run(write())
+    # What an older build left: a dictionary made from item JSON with the link token in it,
+    # and the items compressed with it.
+    dictionary = b"".join(plain_json(item_id) for item_id in range(1, 17))
+    connection = sqlite3.connect(tmp_path / "acct.sqlite3")
+    with connection:
+        (dict_id,) = connection.execute("SELECT dict_id FROM raw_dicts").fetchone()
+        connection.execute("UPDATE raw_dicts SET data = ?", (dictionary,))
+        for item_id in range(1, 40):
+            packer = zlib.compressobj(6, zdict=dictionary)
+            blob = packer.compress(plain_json(item_id)) + packer.flush()
+            connection.execute(
+                "UPDATE item_raw SET raw = ? WHERE item_id = ? AND dict_id = ?",
+                (blob, item_id, dict_id),
+            )
+        connection.execute("PRAGMA user_version = 1000")
+    connection.close()
+
+    async def reopen() -> list[dict[str, object]]:
+        cache = await Cache.open(tmp_path, "acct")
+        try:
+            return [item.raw for item in await cache.items.get_many(list(range(1, 40)))]
+        finally:
+            await cache.aclose()
+
+    raws = asyncio.run(reopen())
+    assert len(raws) == 39
+    assert all(
+        raw["files"] == [{"file_id": 3, "link": "https://files.example.com/a.png"}] for raw in raws
+    )
+    assert LINK_TOKEN.encode() not in file_bytes(tmp_path)
