@@ -36,7 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start offscreen with a temporary profile, build the window, touch the keyring",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log Podio Desk's debug messages to stderr and the log file; -vv adds the "
+        "libraries' own (httpx, asyncio, keyring, …), which stay at INFO otherwise. "
+        "Secrets are redacted either way",
+    )
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # `account add` and `sync` (headless cache prefetch); each sets args.handler.
     _add_headless_commands(subcommands)

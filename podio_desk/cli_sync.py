@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import sys
 import time
@@ -23,8 +24,10 @@ from podio_desk.api.ratelimit import RateLimitWait, SchedulerEvent
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.db import CacheBusyError, CacheOpenError
 from podio_desk.cache.schema import CacheVersionError
+from podio_desk.domain.redaction import remember_secret
 from podio_desk.secrets import SecretStore
 from podio_desk.services.accounts import Account, AccountError, AccountService
+from podio_desk.services.logsetup import setup_logging, teardown_logging
 from podio_desk.services.profile import ProfileError, resolve_profile
 from podio_desk.services.sync import (
     PodioSyncApi,
@@ -59,7 +62,9 @@ def _keeps_secrets(secrets: SecretStore) -> bool:
 
 
 def run_account_add(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    return _run("account add", lambda: _account_add(args, out or sys.stdout))
+    # Typed on the command line: secret for this whole run, whatever logs them.
+    remember_secret(args.client_secret, args.password, args.app_token)
+    return _run("account add", lambda: _logged(args, _account_add(args, out or sys.stdout)))
 
 
 async def _account_add(args: argparse.Namespace, out: TextIO) -> None:
@@ -245,7 +250,9 @@ def _busy(holder: int | None) -> str:
 def run_sync(
     args: argparse.Namespace, out: TextIO | None = None, progress_stream: TextIO | None = None
 ) -> int:
-    return _run("sync", lambda: _sync(args, out or sys.stdout, progress_stream or sys.stderr))
+    return _run(
+        "sync", lambda: _logged(args, _sync(args, out or sys.stdout, progress_stream or sys.stderr))
+    )
 
 
 def _pick_account(accounts: Sequence[Account], wanted: str | None) -> Account:
@@ -323,6 +330,16 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
 
 
 # ------------------------------------------------------------------ running and errors
+
+
+async def _logged(args: argparse.Namespace, command: Coroutine[Any, Any, None]) -> None:
+    """Run `command` logging to the profile's file (and to stderr with -v), as the window does."""
+    with contextlib.ExitStack() as stack:
+        stack.callback(command.close)  # never started if the profile is unusable
+        profile = resolve_profile(getattr(args, "profile", None)).ensure_exists()
+        handlers = setup_logging(profile.logs_dir, getattr(args, "verbose", 0) or 0)
+        stack.callback(teardown_logging, handlers)
+        await command
 
 
 def _run(command: str, make: Callable[[], Coroutine[Any, Any, None]]) -> int:

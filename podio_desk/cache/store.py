@@ -26,6 +26,7 @@ from podio_desk.cache.records import (
     encode_raw,
     make_dictionary,
 )
+from podio_desk.domain.redaction import json_without_secrets, strip_secrets
 
 # SQLite allows 32 766 host parameters per statement since 3.32; stay far below.
 _CHUNK = 900
@@ -37,7 +38,8 @@ def _chunks(values: Sequence[int], size: int = _CHUNK) -> Iterable[Sequence[int]
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """Podio's JSON as stored: without secrets (an app's token, tokens in links)."""
+    return json_without_secrets(value)
 
 
 def title_key(title: str) -> str:
@@ -228,7 +230,7 @@ def upsert_items(
         "INSERT INTO item_text (item_id, fields_text) VALUES (?, ?) "
         "ON CONFLICT (item_id) DO UPDATE SET fields_text = excluded.fields_text "
         "WHERE fields_text IS NOT excluded.fields_text",
-        [(r.item_id, r.search_text) for r in records],
+        [(r.item_id, strip_secrets(r.search_text)) for r in records],
     )
     return UpsertCounts(added, changed, unchanged)
 
@@ -398,7 +400,7 @@ def replace_comments(
         "VALUES (?, ?, ?, ?)",
         [(c.comment_id, item_id, c.created_on, _json(c.raw)) for c in comments],
     )
-    text = "\n".join(c.text for c in comments if c.text)
+    text = strip_secrets("\n".join(c.text for c in comments if c.text))
     connection.execute(
         "UPDATE item_text SET comments_text = ? WHERE item_id = ? AND comments_text IS NOT ?",
         (text, item_id, text),
