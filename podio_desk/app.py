@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     import argparse
     import asyncio
 
+    from podio_desk.domain.links import PodioLink
     from podio_desk.ui.desk_controller import DeskController
     from podio_desk.ui.tasks import TaskRunner
 
@@ -186,11 +187,18 @@ def build_desk(
     return desk
 
 
-async def run_desk(desk: Desk, *, demo: bool = False, demo_if_no_account: bool = False) -> int:
+async def run_desk(
+    desk: Desk,
+    *,
+    demo: bool = False,
+    demo_if_no_account: bool = False,
+    link: PodioLink | None = None,
+) -> int:
     """Show the window, wait until the user quits, shut down; returns the exit code.
 
     `demo_if_no_account` (`--demo-if-no-account`, the README's run command): without an
     account the demo starts instead of the sign-in dialog; with one the app opens as usual.
+    `link` (`podio-desk PODIO_LINK`) is opened once the accounts are ready.
     """
     import asyncio
 
@@ -204,7 +212,8 @@ async def run_desk(desk: Desk, *, demo: bool = False, demo_if_no_account: bool =
     garbage = GarbageCollector(desk.window).install()
     try:
         desk.tasks.run(
-            "startup", start_main_parts(desk, demo=demo, demo_if_no_account=demo_if_no_account)
+            "startup",
+            start_main_parts(desk, demo=demo, demo_if_no_account=demo_if_no_account, link=link),
         )
         await desk.wait_for_quit()
         if desk.window.isVisible():
@@ -216,7 +225,11 @@ async def run_desk(desk: Desk, *, demo: bool = False, demo_if_no_account: bool =
 
 
 async def start_main_parts(
-    desk: Desk, *, demo: bool = False, demo_if_no_account: bool = False
+    desk: Desk,
+    *,
+    demo: bool = False,
+    demo_if_no_account: bool = False,
+    link: PodioLink | None = None,
 ) -> None:
     """Accounts, workspace tree, item table, status gauges and the item editor, built right
     after the window shows: their imports (httpx, sqlite3, the services) take longer than
@@ -236,6 +249,8 @@ async def start_main_parts(
     desk.main_parts = controller
     desk.add_async_closer(controller.aclose, "accounts, caches and the demo")
     await controller.start(demo=demo, demo_if_no_account=demo_if_no_account)
+    if link is not None:
+        controller.open_link(link)
 
 
 # ---------------------------------------------------------------- logging
@@ -411,6 +426,7 @@ def run_gui(args: argparse.Namespace) -> int:
                 desk,
                 demo=bool(getattr(args, "demo", False)),
                 demo_if_no_account=bool(getattr(args, "demo_if_no_account", False)),
+                link=getattr(args, "link", None),
             )
 
         code = _run_on_qasync_loop(qapp, main, desk)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QPersistentModelIndex, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QInputDialog,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from podio_desk.domain.items import Item
+from podio_desk.domain.links import PodioLink, PodioLinkError, parse_podio_link
 from podio_desk.domain.workspace import App
 from podio_desk.services.accounts import Account, AccountService
 from podio_desk.services.connectivity import (
@@ -60,6 +61,7 @@ from podio_desk.services.editing import (
     Rejected,
     Saved,
 )
+from podio_desk.services.links import LinkNotOpenedError, LinkTarget
 from podio_desk.services.session import AccountSession, open_session
 from podio_desk.services.sync import SyncProgress
 from podio_desk.services.workspace import auth_mode_named
@@ -303,6 +305,82 @@ class DeskController(QObject):
         self.browser.view.set_commit(self.inline_saver(session))
         return self.browser.open_app(session, app_id)
 
+    # ------------------------------------------------------------------ links
+
+    def open_link(self, link: PodioLink) -> asyncio.Task[Any]:
+        """Open the app or item a Podio link names (`podio-desk PODIO_LINK`, File > Open
+        Podio link…) in whichever account can see it; says so in the status bar if none."""
+        return self.runner.run("open-link", self._open_link(link))
+
+    async def _open_link(self, link: PodioLink) -> None:
+        if not self.sessions:
+            self.show_message(
+                "Sign in to the Podio account this link belongs to, then open the link again.", 0
+            )
+            return
+        self.show_message(f"Opening {link.text} …", 0)
+        found: tuple[AccountSession, LinkTarget] | None = None
+        refusal: str | None = None
+        for session in list(self.sessions.values()):
+            try:
+                target = await session.find_link(link)
+            except LinkNotOpenedError as error:
+                refusal = refusal or error.user_message
+                continue
+            if target is not None:
+                found = (session, target)
+                break
+        if found is None:
+            self.show_message(
+                refusal
+                or "None of your accounts can see this link's app: it may have been deleted, "
+                "or belong to an account you have not added.",
+                0,
+            )
+            return
+        session, target = found
+        self.open_found(session, target)
+
+    def open_found(self, session: AccountSession, target: LinkTarget) -> None:
+        """Show a link's app in the table (selected in the tree when it is shown there) and
+        its item in the editor."""
+        app = self.browser.app
+        already_shown = self.browser.workspace is session and app is not None
+        if already_shown and app is not None and app.app_id == target.app_id:
+            pass
+        elif not self.tree.select_app(target.app_id):
+            self.open_app(session.key, target.app_id)
+        if target.item_id is None:
+            self.show_message(f"Opened {target.app_name}.")
+            return
+        if self.item_opener is not None:
+            self.item_opener(session, target.app_id, target.item_id)
+        else:
+            self.open_item(session, target.app_id, target.item_id)
+        self.show_message(f"Opened the {target.item_name or 'item'} of {target.app_name}.")
+
+    def ask_for_link(self) -> None:
+        """File > Open Podio link…: a link pasted by the user (the clipboard's, if it is one)."""
+        clipboard = QGuiApplication.clipboard().text().strip()
+        try:
+            parse_podio_link(clipboard)
+        except PodioLinkError:
+            clipboard = ""
+        text, ok = QInputDialog.getText(
+            self.window,
+            "Open Podio link",
+            "The address of a Podio app or item (as your browser shows it):",
+            text=clipboard,
+        )
+        if not ok or not text.strip():
+            return
+        try:
+            link = parse_podio_link(text)
+        except PodioLinkError as error:
+            self.show_message(str(error), 0)
+            return
+        self.open_link(link)
+
     # ------------------------------------------------------------------ editing
 
     def editor_dock(self, session: AccountSession) -> ItemEditorDock:
@@ -505,6 +583,12 @@ class DeskController(QObject):
         new_item.triggered.connect(lambda: self.new_item())
         actions.insert(0, new_item)
         self.new_item_action = new_item
+        open_link = QAction("Open Podio &link…", window)
+        open_link.setObjectName("openLinkAction")
+        open_link.setShortcut(QKeySequence("Ctrl+L"))
+        open_link.setStatusTip("Open the app or item of a Podio web address")
+        open_link.triggered.connect(self.ask_for_link)
+        actions.insert(1, open_link)
         refresh = QAction("Re&load workspaces", window)
         refresh.setObjectName("refreshTreeAction")
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)

@@ -1,0 +1,151 @@
+"""Podio links opened in the real window against the sandbox over HTTP: the app in the table,
+the item in the editor, one clear sentence for what cannot be opened, and the cache offline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from podio_desk.domain.links import parse_podio_link
+from podio_desk.services.profile import Profile
+from podio_desk.ui.editor.item_editor import EditorState
+from tests.plugins.desk import Desk, open_desk
+from tests.ui.test_main_window import open_app, sign_in
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+
+@pytest.fixture
+def desk(qtbot: Any, qloop: Any, profile: Profile) -> Iterator[Desk]:
+    with open_desk(profile) as opened:
+        yield opened
+
+
+def open_link(qtbot: Any, desk: Desk, text: str) -> str:
+    """Open `text` as `podio-desk LINK` does; returns the status bar's sentence."""
+    task = desk.controller.open_link(parse_podio_link(text))
+    qtbot.waitUntil(task.done, timeout=15000)
+    assert task.exception() is None
+    return desk.window.statusBar().currentMessage()
+
+
+def item_link(sandbox: Any, app_name: str, position: int = 1) -> tuple[int, str]:
+    state = sandbox.state
+    app_id = sandbox.app_id(app_name)
+    item_id = state.live_items(app_id)[position]
+    return item_id, state.item_link(state.items[item_id])
+
+
+def paths(sandbox: Any) -> list[str]:
+    return [entry.path for entry in sandbox.control.requests()]
+
+
+def shown_item(qtbot: Any, desk: Desk) -> int:
+    [dock] = desk.controller.editor_docks.values()
+    editor = dock.editor
+    qtbot.waitUntil(lambda: editor.state is EditorState.READY, timeout=10000)
+    assert editor.item is not None
+    return editor.item.item_id
+
+
+def test_an_item_link_opens_its_app_in_the_table_and_the_item_in_the_editor(qtbot, desk, sandbox):
+    sign_in(desk, sandbox)
+    item_id, link = item_link(sandbox, "Notes")
+    sandbox.control.reset_log()
+    with qtbot.waitSignal(desk.controller.app_shown, timeout=15000):
+        message = open_link(qtbot, desk, link)
+    assert message == "Opened the Note of Notes."
+    browser = desk.controller.browser
+    assert browser.app is not None
+    assert browser.app.app_id == sandbox.app_id("Notes")
+    assert shown_item(qtbot, desk) == item_id
+    # Never seen before: Podio was asked for the space, its apps and the item by number.
+    asked = paths(sandbox)
+    assert "/space/url" in asked
+    app_item_id = sandbox.state.items[item_id].app_item_id
+    assert f"/app/{sandbox.app_id('Notes')}/item/{app_item_id}" in asked
+
+
+def test_an_app_link_opens_the_app_and_selects_it_in_the_tree(qtbot, desk, sandbox):
+    sign_in(desk, sandbox)
+    app_id = sandbox.app_id("Tickets")
+    link = sandbox.state.app_link(sandbox.state.apps[app_id])
+    with qtbot.waitSignal(desk.controller.app_shown, timeout=15000):
+        message = open_link(qtbot, desk, f"{link}/")
+    assert message == "Opened Tickets."
+    assert desk.controller.browser.app is not None
+    assert desk.controller.browser.app.app_id == app_id
+    assert desk.controller.editor_docks == {}
+
+
+def test_links_that_name_nothing_of_the_account_say_so_in_one_sentence(qtbot, desk, sandbox):
+    sign_in(desk, sandbox)
+    app_id = sandbox.app_id("Notes")
+    app_link = sandbox.state.app_link(sandbox.state.apps[app_id])
+    space_url = app_link.rsplit("/apps/", 1)[0]
+    assert open_link(qtbot, desk, f"{space_url}/apps/no-such-app") == (
+        "None of your accounts can see this link's app: it may have been deleted, or belong "
+        "to an account you have not added."
+    )
+    assert open_link(qtbot, desk, "https://podio.com/nobody/nowhere/apps/notes/items/1") == (
+        "None of your accounts can see this link's app: it may have been deleted, or belong "
+        "to an account you have not added."
+    )
+    assert open_link(qtbot, desk, f"{app_link}/items/999999") == (
+        "Notes has no Note number 999999 that you can see (it may have been deleted)."
+    )
+    assert desk.controller.browser.app is None
+    assert desk.controller.editor_docks == {}
+
+
+def test_without_an_account_the_link_asks_to_sign_in_first(qtbot, desk, sandbox):
+    from tests.plugins.qt import run_async
+
+    run_async(desk.controller.start())
+    # The first-run sign-in dialog is open; the link waits for the user.
+    _item_id, link = item_link(sandbox, "Notes")
+    assert open_link(qtbot, desk, link) == (
+        "Sign in to the Podio account this link belongs to, then open the link again."
+    )
+
+
+def test_offline_a_link_seen_before_opens_from_the_cache(qtbot, desk, sandbox):
+    sign_in(desk, sandbox)
+    controller = desk.controller
+    open_app(qtbot, desk, "Notes")
+    model = controller.browser.model
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and model.source.is_loaded(0), timeout=10000)
+    cached_id = model.item_id_at(0)
+    cached_number = sandbox.state.items[cached_id].app_item_id
+    notes_link = sandbox.state.app_link(sandbox.state.apps[sandbox.app_id("Notes")])
+    tickets_id = sandbox.app_id("Tickets")
+    tickets_link = sandbox.state.app_link(sandbox.state.apps[tickets_id])
+
+    sandbox.stop()
+    workspace = controller.browser.workspace
+    assert workspace is not None
+    controller.tree_model.refresh()
+    qtbot.waitUntil(lambda: not workspace.online, timeout=15000)
+
+    # The app list of the space is cached (the tree showed it): the app opens from the cache.
+    with qtbot.waitSignal(controller.app_shown, timeout=15000):
+        assert open_link(qtbot, desk, tickets_link) == "Opened Tickets."
+    assert controller.browser.app is not None
+    assert controller.browser.app.app_id == tickets_id
+    # An item the cache holds is found by its number without Podio.
+    target = run_find(desk, f"{notes_link}/items/{cached_number}")
+    assert target is not None
+    assert target.item_id == cached_id
+    # One it does not hold cannot be opened, and the sentence says why.
+    assert open_link(qtbot, desk, f"{notes_link}/items/999999") == (
+        "Podio cannot be reached and the local cache has no Note number 999999 of Notes."
+    )
+
+
+def run_find(desk: Desk, text: str) -> Any:
+    from tests.plugins.qt import run_async
+
+    [session] = desk.controller.sessions.values()
+    return run_async(session.find_link(parse_podio_link(text)))
