@@ -126,7 +126,7 @@ def split_link(argv: Sequence[str]) -> tuple[list[str], str | None]:
             continue
         if word.startswith("-"):
             continue
-        if "://" in word:
+        if "://" in word or word.lower().startswith("podio-desk:"):
             return words[:position] + words[position + 1 :], word
         break  # a command (or an unknown word, which argparse refuses)
     return words, None

@@ -125,6 +125,9 @@ def _gui_args(monkeypatch: pytest.MonkeyPatch) -> list[object]:
         ["https://podio.com/acme/sales/apps/leads/items/7"],
         ["--profile", "/tmp/p", "https://podio.com/acme/sales/apps/leads/items/7"],
         ["-v", "https://podio.com/acme/sales/apps/leads/items/7", "--demo"],
+        # What the bookmarklet of the opt-in registration hands over (docs/architecture.md).
+        ["podio-desk:https://podio.com/acme/sales/apps/leads/items/7"],
+        ["podio-desk:https%3A%2F%2Fpodio.com%2Facme%2Fsales%2Fapps%2Fleads%2Fitems%2F7"],
     ],
 )
 def test_a_podio_link_starts_the_window_with_that_item(

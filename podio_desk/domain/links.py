@@ -8,6 +8,10 @@ The forms accepted (see docs/podio-api.md, "Web links"):
 - ``https://{org}.podio.com/{space}/apps/{app}[/items/{app_item_id}]`` — the same with the
   organization as a sub-domain (older spaces' ``url`` has that form).
 
+Any of these may come wrapped in Podio Desk's own scheme, ``podio-desk:https://podio.com/…``
+(the address as is, or percent-encoded): that is what the bookmarklet of the opt-in link
+registration sends (docs/architecture.md, "Podio links").
+
 UNCONFIRMED: other forms (``…/item/{item_id}`` permalinks, links to a space, a task or a
 profile) are not known from any recorded answer, so they are refused with a sentence saying so
 rather than guessed. A query string or fragment is ignored; ``www.podio.com`` is
@@ -21,6 +25,8 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 PODIO_HOST = "podio.com"
+# Podio Desk's own URL scheme: a Podio address after it is opened here.
+APP_SCHEME = "podio-desk"
 # Sub-domains of podio.com that are Podio's own services, not an organization.
 SERVICE_HOSTS = frozenset({"api", "files", "developers", "help", "status", "blog", "download"})
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
@@ -58,7 +64,7 @@ def looks_like_web_link(text: str) -> bool:
 
 def parse_podio_link(text: str) -> PodioLink:
     """The Podio app or item that `text` links to; raises PodioLinkError otherwise."""
-    stripped = text.strip()
+    stripped = unwrap_app_scheme(text.strip())
     if not looks_like_web_link(stripped):
         raise PodioLinkError(f"“{_short(stripped)}” is not a web link.")
     try:
@@ -106,6 +112,20 @@ def parse_podio_link(text: str) -> PodioLink:
         space_url=space_url,
         text=stripped,
     )
+
+
+def unwrap_app_scheme(text: str) -> str:
+    """The address inside ``podio-desk:ADDRESS`` (percent-encoded or not; some launchers
+    add ``//`` after the scheme); any other text as it is."""
+    prefix = f"{APP_SCHEME}:"
+    if text[: len(prefix)].lower() != prefix:
+        return text
+    inner = text[len(prefix) :]
+    if inner.startswith("//http"):
+        inner = inner[2:]
+    if inner[:8].lower() in ("http%3a%", "https%3a"):
+        inner = unquote(inner)
+    return inner
 
 
 def same_label(left: str, right: str) -> bool:

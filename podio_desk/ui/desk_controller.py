@@ -67,6 +67,7 @@ from podio_desk.services.sync import SyncProgress
 from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
+from podio_desk.ui.link_registration import LinkRegistration
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.status_bar import StatusIndicators
@@ -594,6 +595,16 @@ class DeskController(QObject):
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
         refresh.triggered.connect(lambda: self.tree_model.refresh())
         actions.append(refresh)
+        self.link_registration = LinkRegistration(window, self.runner)
+        self.link_registration.changed.connect(lambda text: self.show_message(text, 0))
+        help_menu = getattr(window, "help_menu", None)
+        if isinstance(help_menu, QMenu):
+            existing = help_menu.actions()
+            if existing:
+                help_menu.insertAction(existing[0], self.link_registration.action)
+                help_menu.insertSeparator(existing[0])
+            else:
+                help_menu.addAction(self.link_registration.action)
         for action in actions:
             if first is not None:
                 file_menu.insertAction(first, action)

@@ -112,3 +112,30 @@ def test_labels_compare_without_case_and_never_match_empty() -> None:
     assert same_label("Leads-Clients", "leads-clients")
     assert not same_label("", "")
     assert not same_label("leads", "lead")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "podio-desk:https://podio.com/acme/sales/apps/leads/items/7",
+        "PODIO-DESK:https://podio.com/acme/sales/apps/leads/items/7",
+        "podio-desk://https://podio.com/acme/sales/apps/leads/items/7",
+        "podio-desk:https%3A%2F%2Fpodio.com%2Facme%2Fsales%2Fapps%2Fleads%2Fitems%2F7",
+        "podio-desk:http%3A%2F%2Fpodio.com%2Facme%2Fsales%2Fapps%2Fleads%2Fitems%2F7",
+    ],
+)
+def test_the_app_scheme_wraps_a_podio_link(text: str) -> None:
+    """What the bookmarklet of the opt-in registration sends (podio-desk:ADDRESS)."""
+    link = parse_podio_link(text)
+    assert (link.org_label, link.space_label, link.app_label, link.app_item_id) == (
+        "acme", "sales", "leads", 7,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["podio-desk:", "podio-desk:https://example.com/a/b/apps/c", "podio-desk:sync"],
+)
+def test_the_app_scheme_around_anything_else_is_refused(text: str) -> None:
+    with pytest.raises(PodioLinkError):
+        parse_podio_link(text)

@@ -4,11 +4,15 @@ the item in the editor, one clear sentence for what cannot be opened, and the ca
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QMessageBox
 
 from podio_desk.domain.links import parse_podio_link
+from podio_desk.services.link_handler import BOOKMARKLET
 from podio_desk.services.profile import Profile
 from podio_desk.ui.editor.item_editor import EditorState
 from tests.plugins.desk import Desk, open_desk
@@ -149,3 +153,68 @@ def run_find(desk: Desk, text: str) -> Any:
 
     [session] = desk.controller.sessions.values()
     return run_async(session.find_link(parse_podio_link(text)))
+
+
+# ----------------------------------------------------------------------------- registration
+
+
+def files_under(folder: Path) -> list[str]:
+    if not folder.exists():
+        return []
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def click(box: QMessageBox, name: str) -> None:
+    [button] = [b for b in box.buttons() if b.objectName() == name or b.text() == name]
+    button.click()
+
+
+def test_registering_for_links_asks_first_and_writes_only_after_ok(
+    qtbot, desk, tmp_path, monkeypatch
+):
+    data, config = tmp_path / "xdg-data", tmp_path / "xdg-config"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    window, controller = desk.window, desk.controller
+    action = window.findChild(QAction, "registerLinksAction")
+    assert action is not None
+    assert action in window.help_menu.actions()
+    QGuiApplication.clipboard().setText("before")
+
+    # The dialog says what will be written, and Cancel writes nothing.
+    action.trigger()
+    box = controller.link_registration.box
+    assert box is not None
+    qtbot.waitUntil(box.isVisible, timeout=3000)
+    details = box.informativeText()
+    assert str(data / "applications" / "podio-desk-links.desktop") in details
+    assert str(config / "mimeapps.list") in details
+    assert "Your browser stays the default for every web link" in details
+    cancel = box.button(QMessageBox.StandardButton.Cancel)
+    assert cancel is not None
+    cancel.click()
+    assert not [t for t in desk.runner.pending_tasks() if "links:" in t.get_name()]
+    assert files_under(data) == []
+    assert files_under(config) == []
+    assert QGuiApplication.clipboard().text() == "before"
+
+    # OK registers: the entry, one default line, the bookmarklet on the clipboard.
+    action.trigger()
+    box = controller.link_registration.box
+    click(box, "registerLinksButton")
+    status = window.statusBar()
+    qtbot.waitUntil(lambda: status.currentMessage().startswith("Registered"), timeout=5000)
+    assert files_under(data) == ["applications/podio-desk-links.desktop"]
+    assert (config / "mimeapps.list").read_text(encoding="utf-8") == (
+        "[Default Applications]\nx-scheme-handler/podio-desk=podio-desk-links.desktop;\n"
+    )
+    assert QGuiApplication.clipboard().text() == BOOKMARKLET
+
+    # Asked again, it offers to stop; stopping removes what was written.
+    action.trigger()
+    box = controller.link_registration.box
+    assert "opens <code>podio-desk:</code> links" in box.text()
+    click(box, "unregisterLinksButton")
+    qtbot.waitUntil(lambda: "no longer opens" in status.currentMessage(), timeout=5000)
+    assert files_under(data) == []
+    assert files_under(config) == []
