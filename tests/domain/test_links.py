@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from podio_desk.domain.links import PodioLinkError, parse_podio_link, same_label
+from tests.domain.fixture_data import all_item_json, load
 
 
 @pytest.mark.parametrize(
@@ -139,3 +140,27 @@ def test_the_app_scheme_wraps_a_podio_link(text: str) -> None:
 def test_the_app_scheme_around_anything_else_is_refused(text: str) -> None:
     with pytest.raises(PodioLinkError):
         parse_podio_link(text)
+
+
+def test_every_recorded_item_link_names_its_app_label_and_number() -> None:
+    """The `link` of the recorded items (FIX-item, FIX-filter) and app (FIX-app)."""
+    items = [item for item in all_item_json() if item.get("link")]
+    assert len(items) >= 3
+    for item in items:
+        link = parse_podio_link(item["link"])
+        assert link.app_item_id == item["app_item_id"]
+        if "app" in item:  # filter results carry no app object
+            assert same_label(link.app_label, item["app"]["url_label"])
+    app = load("get_app_large_leads_clients.json")
+    link = parse_podio_link(app["link"])
+    assert link.app_item_id is None
+    assert same_label(link.app_label, app["url_label"])
+
+
+def test_recorded_space_addresses_give_the_space_url_of_their_links() -> None:
+    """FIX-org (indicative): spaces' `url` in the sub-domain form, labels matching."""
+    for org in load("get_org_list_UNVERIFIED_SOURCE.json"):
+        for space in org.get("spaces") or []:
+            link = parse_podio_link(f"{space['url']}apps/some-app")
+            assert link.space_url == space["url"].rstrip("/")
+            assert same_label(link.space_label, space["url_label"])
