@@ -249,6 +249,16 @@ async def start_main_parts(
     desk.main_parts = controller
     desk.add_async_closer(controller.aclose, "accounts, caches and the demo")
     await controller.start(demo=demo, demo_if_no_account=demo_if_no_account)
+    # From now on a later `podio-desk PODIO_LINK` on this profile hands its link to this window.
+    from podio_desk.ui.link_server import listen_for_links
+
+    server = listen_for_links(desk.profile.root, controller.take_link, controller)
+    if server is not None:
+
+        async def stop_listening() -> None:
+            server.close()
+
+        desk.add_async_closer(stop_listening, "link server")
     if link is not None:
         controller.open_link(link)
 
@@ -412,6 +422,10 @@ def run_gui(args: argparse.Namespace) -> int:
     qInstallMessageHandler(_log_qt_message)
     try:
         qapp = create_qapplication()
+        link = getattr(args, "link", None)
+        if link is not None and _handed_to_running_window(profile, link.text):
+            log.info("The link went to the window already open on this profile")
+            return EXIT_OK
         quit_signals = QuitSignals(qapp)
         built = build_window(profile)
         built[1].show()
@@ -426,7 +440,7 @@ def run_gui(args: argparse.Namespace) -> int:
                 desk,
                 demo=bool(getattr(args, "demo", False)),
                 demo_if_no_account=bool(getattr(args, "demo_if_no_account", False)),
-                link=getattr(args, "link", None),
+                link=link,
             )
 
         code = _run_on_qasync_loop(qapp, main, desk)
@@ -436,6 +450,12 @@ def run_gui(args: argparse.Namespace) -> int:
     finally:
         qInstallMessageHandler(None)
         teardown_logging(handlers)
+
+
+def _handed_to_running_window(profile: Profile, text: str) -> bool:
+    from podio_desk.ui.link_server import hand_over_link, server_name
+
+    return hand_over_link(server_name(profile.root), text)
 
 
 # ---------------------------------------------------------------- smoke test

@@ -313,6 +313,21 @@ class DeskController(QObject):
         Podio link…) in whichever account can see it; says so in the status bar if none."""
         return self.runner.run("open-link", self._open_link(link))
 
+    def take_link(self, text: str) -> None:
+        """A link handed over by a later `podio-desk PODIO_LINK` (ui/link_server.py): bring
+        the window to the front and open it."""
+        window = self.window
+        if window.isMinimized():
+            window.showNormal()
+        window.raise_()
+        window.activateWindow()
+        try:
+            link = parse_podio_link(text)
+        except PodioLinkError as error:
+            self.show_message(str(error), 0)
+            return
+        self.open_link(link)
+
     async def _open_link(self, link: PodioLink) -> None:
         if not self.sessions:
             self.show_message(

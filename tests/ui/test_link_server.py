@@ -1,0 +1,85 @@
+"""A second `podio-desk PODIO_LINK` on the same profile hands its link to the open window and
+exits; the window opens the item (a real second process, the sandbox over HTTP)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from podio_desk.services.profile import Profile
+from podio_desk.ui.editor.item_editor import EditorState
+from podio_desk.ui.link_server import LinkServer, hand_over_link, listen_for_links, server_name
+from tests.plugins.desk import Desk, open_desk
+from tests.ui.test_main_window import sign_in
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+
+@pytest.fixture
+def desk(qtbot: Any, qloop: Any, profile: Profile) -> Iterator[Desk]:
+    with open_desk(profile) as opened:
+        yield opened
+
+
+@pytest.fixture
+def listening(desk: Desk, profile: Profile) -> Iterator[LinkServer]:
+    """The window listens as app.py makes it listen once the accounts are ready."""
+    server = listen_for_links(profile.root, desk.controller.take_link, desk.controller)
+    assert server is not None
+    yield server
+    server.close()
+
+
+def start_second(profile: Profile, link: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "podio_desk", "--profile", str(profile.root), link],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def test_a_second_start_with_a_link_opens_it_in_the_running_window(
+    qtbot, desk, sandbox, profile, listening
+):
+    sign_in(desk, sandbox)
+    state = sandbox.state
+    item_id = state.live_items(sandbox.app_id("Books"))[2]
+    link = state.item_link(state.items[item_id])
+    second = start_second(profile, link)
+    qtbot.waitUntil(lambda: second.poll() is not None, timeout=60000)
+    out, err = second.communicate()
+    assert second.returncode == 0, err
+    assert (out, err) == ("", "")
+    # No second window: the first one opened the item.
+    qtbot.waitUntil(lambda: bool(desk.controller.editor_docks), timeout=15000)
+    [dock] = desk.controller.editor_docks.values()
+    qtbot.waitUntil(lambda: dock.editor.state is EditorState.READY, timeout=15000)
+    assert dock.editor.item is not None
+    assert dock.editor.item.item_id == item_id
+    browser = desk.controller.browser
+    books = sandbox.app_id("Books")
+    qtbot.waitUntil(lambda: browser.app is not None and browser.app.app_id == books, timeout=15000)
+
+
+def test_text_handed_over_is_checked_like_a_command_line_link(qtbot, desk, listening):
+    listening.link_received.emit("https://example.com/a/b/apps/c")
+    assert desk.window.statusBar().currentMessage() == (
+        "“https://example.com/a/b/apps/c” is not a Podio link."
+    )
+
+
+def test_one_window_per_profile_listens(desk, profile, listening):
+    assert listening.name == server_name(profile.root)
+    assert listen_for_links(profile.root, lambda _text: None) is None
+
+
+def test_with_no_window_listening_the_link_is_not_taken(tmp_path):
+    assert hand_over_link(server_name(tmp_path), "https://podio.com/a/b/apps/c", 500) is False
