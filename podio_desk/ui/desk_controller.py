@@ -128,6 +128,8 @@ class DeskController(QObject):
         self._login: LoginDialog | None = None
         self.secrets_warning_label: QLabel | None = None
         self._watched: str | None = None
+        # An item a link named while its account was offline: opened once it is back online.
+        self._link_waiting: tuple[str, LinkTarget] | None = None
 
         self.tree_model = WorkspaceTreeModel(runner, self)
         self.tree = WorkspaceTreeView()
@@ -360,6 +362,7 @@ class DeskController(QObject):
     def open_found(self, session: AccountSession, target: LinkTarget) -> None:
         """Show a link's app in the table (selected in the tree when it is shown there) and
         its item in the editor."""
+        self._link_waiting = None
         app = self.browser.app
         already_shown = self.browser.workspace is session and app is not None
         if already_shown and app is not None and app.app_id == target.app_id:
@@ -369,11 +372,21 @@ class DeskController(QObject):
         if target.item_id is None:
             self.show_message(f"Opened {target.app_name}.")
             return
+        item_name = target.item_name or "item"
+        if not session.online:
+            # The editor reads items from Podio only; the table shows the cached rows meanwhile.
+            self._link_waiting = (session.key, target)
+            self.show_message(
+                f"Offline: {target.app_name} is shown from the local cache; the {item_name} "
+                "opens in the editor once Podio can be reached.",
+                0,
+            )
+            return
         if self.item_opener is not None:
             self.item_opener(session, target.app_id, target.item_id)
         else:
             self.open_item(session, target.app_id, target.item_id)
-        self.show_message(f"Opened the {target.item_name or 'item'} of {target.app_name}.")
+        self.show_message(f"Opened the {item_name} of {target.app_name}.")
 
     def ask_for_link(self) -> None:
         """File > Open Podio link…: a link pasted by the user (the clipboard's, if it is one)."""
@@ -744,6 +757,9 @@ class DeskController(QObject):
         if event.online:
             self.show_message("Podio can be reached again.")
             self.tree_model.refresh(session.key)
+            waiting = self._link_waiting
+            if waiting is not None and waiting[0] == session.key:
+                self.open_found(session, waiting[1])
         else:
             self.show_message("Podio cannot be reached: working from the local cache.")
 

@@ -127,7 +127,8 @@ def test_offline_a_link_seen_before_opens_from_the_cache(qtbot, desk, sandbox):
     tickets_id = sandbox.app_id("Tickets")
     tickets_link = sandbox.state.app_link(sandbox.state.apps[tickets_id])
 
-    sandbox.stop()
+    # The network goes away: every connection to Podio is dropped.
+    sandbox.control.set_drop_rate(1.0)
     workspace = controller.browser.workspace
     assert workspace is not None
     controller.tree_model.refresh()
@@ -138,21 +139,26 @@ def test_offline_a_link_seen_before_opens_from_the_cache(qtbot, desk, sandbox):
         assert open_link(qtbot, desk, tickets_link) == "Opened Tickets."
     assert controller.browser.app is not None
     assert controller.browser.app.app_id == tickets_id
-    # An item the cache holds is found by its number without Podio.
-    target = run_find(desk, f"{notes_link}/items/{cached_number}")
-    assert target is not None
-    assert target.item_id == cached_id
+    # An item the cache holds is found by its number; its app opens from the cache, and the
+    # editor (which reads from Podio) waits until Podio can be reached.
+    with qtbot.waitSignal(controller.app_shown, timeout=15000):
+        message = open_link(qtbot, desk, f"{notes_link}/items/{cached_number}")
+    assert message == (
+        "Offline: Notes is shown from the local cache; the Note opens in the editor once "
+        "Podio can be reached."
+    )
+    assert controller.browser.app is not None
+    assert controller.browser.app.app_id == sandbox.app_id("Notes")
+    assert controller.editor_docks == {}
     # One it does not hold cannot be opened, and the sentence says why.
     assert open_link(qtbot, desk, f"{notes_link}/items/999999") == (
         "Podio cannot be reached and the local cache has no Note number 999999 of Notes."
     )
-
-
-def run_find(desk: Desk, text: str) -> Any:
-    from tests.plugins.qt import run_async
-
-    [session] = desk.controller.sessions.values()
-    return run_async(session.find_link(parse_podio_link(text)))
+    # Podio is back: the item the link named opens in the editor.
+    sandbox.control.reset_faults()
+    controller.browser.banner.retry_requested.emit()
+    qtbot.waitUntil(lambda: workspace.online, timeout=15000)
+    assert shown_item(qtbot, desk) == cached_id
 
 
 # ----------------------------------------------------------------------------- registration
