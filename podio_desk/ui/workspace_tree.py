@@ -600,6 +600,17 @@ class WorkspaceTreeView(QTreeView):
         self.scrollTo(index)
         return True
 
+    def show_app(self, app_id: int) -> bool:
+        """Select the app now if the tree shows it (True), else as soon as it appears; either
+        way in place of the app the tree would have restored or opened by itself (a link
+        opened at start-up wins over the last session's app)."""
+        self._pending_app_name = None
+        if self.select_app(app_id):
+            self._pending_app = None
+            return True
+        self._pending_app = app_id
+        return False
+
     # ------------------------------------------------------------------ slots
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

@@ -15,6 +15,7 @@ from podio_desk.domain.links import parse_podio_link
 from podio_desk.services.link_handler import BOOKMARKLET
 from podio_desk.services.profile import Profile
 from podio_desk.ui.editor.item_editor import EditorState
+from podio_desk.ui.workspace_tree import TreeRoles
 from tests.plugins.desk import Desk, open_desk
 from tests.ui.test_main_window import open_app, sign_in
 
@@ -224,3 +225,28 @@ def test_registering_for_links_asks_first_and_writes_only_after_ok(
     qtbot.waitUntil(lambda: "no longer opens" in status.currentMessage(), timeout=5000)
     assert files_under(data) == []
     assert files_under(config) == []
+
+
+def test_a_link_wins_over_the_app_the_tree_would_open_by_itself(qtbot, desk, sandbox):
+    """As with `podio-desk --demo LINK`: the tree is about to open "Tickets" when it shows up,
+    and the link names a Book; the Book's app ends up in the table and selected in the tree."""
+    sign_in(desk, sandbox)
+    controller = desk.controller
+    [key] = controller.sessions
+    controller.tree.show_everything(key, open_app_named="Tickets")
+    item_id, link = item_link(sandbox, "Books")
+    open_link(qtbot, desk, link)
+    books = sandbox.app_id("Books")
+    browser, tree = controller.browser, controller.tree
+
+    def settled() -> bool:
+        current = tree.currentIndex()
+        return (
+            not controller.tree_model.is_loading()
+            and browser.app is not None
+            and browser.app.app_id == books
+            and controller.tree_model.data(current, TreeRoles.APP_ID) == books
+        )
+
+    qtbot.waitUntil(settled, timeout=15000)
+    assert shown_item(qtbot, desk) == item_id
