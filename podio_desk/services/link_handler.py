@@ -37,6 +37,11 @@ BOOKMARKLET = (
 _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
 
 
+def is_xdg_desktop(platform: str = sys.platform) -> bool:
+    """Desktops that follow the XDG specifications (Linux and the BSDs)."""
+    return platform.startswith(("linux", "freebsd", "openbsd", "netbsd"))
+
+
 @dataclass(frozen=True)
 class XdgPlaces:
     """Where the user's desktop entries and default-application choices live."""
@@ -72,7 +77,8 @@ def launch_command() -> list[str]:
         return [sys.executable]
     on_path = shutil.which(APP_ID)
     if on_path:
-        return [str(Path(on_path).resolve())]
+        # As found (say /usr/bin/podio-desk), not resolved: a package may move its target.
+        return [str(Path(on_path).absolute())]
     return [sys.executable, "-m", "podio_desk"]
 
 

@@ -61,6 +61,7 @@ from podio_desk.services.editing import (
     Rejected,
     Saved,
 )
+from podio_desk.services.link_handler import is_xdg_desktop
 from podio_desk.services.links import LinkNotOpenedError, LinkTarget
 from podio_desk.services.session import AccountSession, open_session
 from podio_desk.services.sync import SyncProgress
@@ -626,7 +627,7 @@ class DeskController(QObject):
         self.link_registration = LinkRegistration(window, self.runner)
         self.link_registration.changed.connect(lambda text: self.show_message(text, 0))
         help_menu = getattr(window, "help_menu", None)
-        if isinstance(help_menu, QMenu):
+        if isinstance(help_menu, QMenu) and is_xdg_desktop():
             existing = help_menu.actions()
             if existing:
                 help_menu.insertAction(existing[0], self.link_registration.action)

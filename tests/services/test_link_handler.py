@@ -17,6 +17,7 @@ from podio_desk.services.link_handler import (
     desktop_entry,
     exec_line,
     is_registered,
+    is_xdg_desktop,
     launch_command,
     register,
     unregister,
@@ -151,3 +152,10 @@ def test_a_desktop_hands_a_podio_desk_link_to_the_registered_command(
     while not received.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert received.read_text(encoding="utf-8") == link
+
+
+def test_only_xdg_desktops_offer_the_registration() -> None:
+    assert is_xdg_desktop("linux")
+    assert is_xdg_desktop("freebsd14")
+    assert not is_xdg_desktop("win32")
+    assert not is_xdg_desktop("darwin")
