@@ -364,11 +364,9 @@ class DeskController(QObject):
         """Show a link's app in the table (selected in the tree when it is shown there) and
         its item in the editor."""
         self._link_waiting = None
-        app = self.browser.app
-        already_shown = self.browser.workspace is session and app is not None
-        if already_shown and app is not None and app.app_id == target.app_id:
-            pass
-        elif not self.tree.show_app(target.app_id):
+        shown = self.browser.app
+        if self.browser.workspace is not session or shown is None or shown.app_id != target.app_id:
+            self.tree.show_app(target.app_id)
             self.open_app(session.key, target.app_id)
         if target.item_id is None:
             self.show_message(f"Opened {target.app_name}.")
@@ -720,13 +718,6 @@ class DeskController(QObject):
             dialog.finish()
 
     def _on_app_selected(self, account_key: str, app_id: int) -> None:
-        shown = self.browser.app
-        if (
-            shown is not None
-            and shown.app_id == app_id
-            and self.browser.workspace is self.sessions.get(account_key)
-        ):
-            return  # already in the table (a link opened it before the tree showed it)
         self.open_app(account_key, app_id)
 
     def _on_item_activated(self, app_id: int, item_id: int) -> None:

@@ -250,3 +250,16 @@ def test_a_link_wins_over_the_app_the_tree_would_open_by_itself(qtbot, desk, san
 
     qtbot.waitUntil(settled, timeout=15000)
     assert shown_item(qtbot, desk) == item_id
+
+
+def test_links_in_turn_each_open_their_app_whatever_the_tree_selected(qtbot, desk, sandbox):
+    sign_in(desk, sandbox)
+    controller = desk.controller
+    browser = controller.browser
+    tickets = open_app(qtbot, desk, "Tickets")
+    books = sandbox.app_id("Books")
+    state = sandbox.state
+    for app_id in (books, tickets, books):
+        with qtbot.waitSignal(controller.app_shown, timeout=15000):
+            open_link(qtbot, desk, state.app_link(state.apps[app_id]))
+        qtbot.waitUntil(lambda a=app_id: browser.app is not None and browser.app.app_id == a)
