@@ -250,15 +250,11 @@ async def start_main_parts(
     desk.add_async_closer(controller.aclose, "accounts, caches and the demo")
     await controller.start(demo=demo, demo_if_no_account=demo_if_no_account)
     # From now on a later `podio-desk PODIO_LINK` on this profile hands its link to this window.
-    from podio_desk.ui.link_server import listen_for_links
+    from podio_desk.services.link_server import listen_for_links
 
-    server = listen_for_links(desk.profile.root, controller.take_link, controller)
+    server = await listen_for_links(desk.profile.root, controller.take_link)
     if server is not None:
-
-        async def stop_listening() -> None:
-            server.close()
-
-        desk.add_async_closer(stop_listening, "link server")
+        desk.add_async_closer(server.aclose, "link server")
     if link is not None:
         controller.open_link(link)
 
@@ -453,9 +449,9 @@ def run_gui(args: argparse.Namespace) -> int:
 
 
 def _handed_to_running_window(profile: Profile, text: str) -> bool:
-    from podio_desk.ui.link_server import hand_over_link, server_name
+    from podio_desk.services.link_server import hand_over_link, socket_path
 
-    return hand_over_link(server_name(profile.root), text)
+    return hand_over_link(socket_path(profile.root), text)
 
 
 # ---------------------------------------------------------------- smoke test

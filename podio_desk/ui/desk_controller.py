@@ -317,7 +317,7 @@ class DeskController(QObject):
         return self.runner.run("open-link", self._open_link(link))
 
     def take_link(self, text: str) -> None:
-        """A link handed over by a later `podio-desk PODIO_LINK` (ui/link_server.py): bring
+        """A link handed over by a later `podio-desk PODIO_LINK` (services/link_server.py): bring
         the window to the front and open it."""
         window = self.window
         if window.isMinimized():
