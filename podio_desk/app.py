@@ -414,14 +414,16 @@ def run_gui(args: argparse.Namespace) -> int:
         sys.stderr.write(f"podio-desk: {error}\n")
         return EXIT_BAD_PROFILE
     handlers = setup_logging(profile, args.verbose)
+    link = getattr(args, "link", None)
+    # Before any Qt: handing a link to the open window needs neither a display nor a window.
+    if link is not None and _handed_to_running_window(profile, link.text):
+        log.info("The link went to the window already open on this profile")
+        teardown_logging(handlers)
+        return EXIT_OK
     log.info("%s %s starting with profile %s", APP_NAME, __version__, profile.root)
     qInstallMessageHandler(_log_qt_message)
     try:
         qapp = create_qapplication()
-        link = getattr(args, "link", None)
-        if link is not None and _handed_to_running_window(profile, link.text):
-            log.info("The link went to the window already open on this profile")
-            return EXIT_OK
         quit_signals = QuitSignals(qapp)
         built = build_window(profile)
         built[1].show()

@@ -42,7 +42,9 @@ def listening(desk: Desk, profile: Profile) -> Iterator[LinkServer]:
 
 
 def start_second(profile: Profile, link: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    # No display at all: a start that built any Qt application here would abort.
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["QT_QPA_PLATFORM"] = "xcb"
     return subprocess.Popen(
         [sys.executable, "-m", "podio_desk", "--profile", str(profile.root), link],
         stdout=subprocess.PIPE,
