@@ -35,6 +35,7 @@ class LinkTarget:
     app_name: str
     item_id: int | None
     item_name: str
+    app_item_id: int | None = None
 
 
 class LinkNotOpenedError(Exception):
@@ -81,7 +82,7 @@ class LinkResolver:
         item_name = app.item_name or "item"
         if item_id is None:
             item_id = await self._podio_item_id(app, link.app_item_id)
-        return LinkTarget(app.app_id, app.name, item_id, item_name)
+        return LinkTarget(app.app_id, app.name, item_id, item_name, link.app_item_id)
 
     async def _cached_app(self, link: PodioLink) -> App | None:
         for org in await self._queries.orgs():

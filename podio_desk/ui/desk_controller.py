@@ -385,7 +385,7 @@ class DeskController(QObject):
             self.item_opener(session, target.app_id, target.item_id)
         else:
             self.open_item(session, target.app_id, target.item_id)
-        self.show_message(f"Opened the {item_name} of {target.app_name}.")
+        self.show_message(f"Opened {item_name} #{target.app_item_id} of {target.app_name}.")
 
     def ask_for_link(self) -> None:
         """File > Open Podio link…: a link pasted by the user (the clipboard's, if it is one)."""

@@ -61,7 +61,8 @@ def test_an_item_link_opens_its_app_in_the_table_and_the_item_in_the_editor(qtbo
     sandbox.control.reset_log()
     with qtbot.waitSignal(desk.controller.app_shown, timeout=15000):
         message = open_link(qtbot, desk, link)
-    assert message == "Opened the Note of Notes."
+    number = sandbox.state.items[item_id].app_item_id
+    assert message == f"Opened Note #{number} of Notes."
     browser = desk.controller.browser
     assert browser.app is not None
     assert browser.app.app_id == sandbox.app_id("Notes")
