@@ -57,8 +57,9 @@ class LinkResolver:
         self._queries = queries
         self._call = call
 
-    async def find(self, link: PodioLink) -> LinkTarget | None:
-        """The link's target, or None when the link's space or app is not this account's.
+    async def find(self, link: PodioLink, *, cache_only: bool = False) -> LinkTarget | None:
+        """The link's target, or None when the link's space or app is not this account's
+        (with `cache_only`: when the cache alone cannot name the app and item).
 
         Raises LinkNotOpenedError when the app is found but its item is not (deleted, or
         offline and never cached), or when Podio cannot be reached and the cache does not
@@ -66,6 +67,8 @@ class LinkResolver:
         """
         app = await self._cached_app(link)
         if app is None:
+            if cache_only:
+                return None
             try:
                 app = await self._podio_app(link)
             except Exception as error:
@@ -81,6 +84,8 @@ class LinkResolver:
         item_id = await self._cached_item_id(app.app_id, link.app_item_id)
         item_name = app.item_name or "item"
         if item_id is None:
+            if cache_only:
+                return None
             item_id = await self._podio_item_id(app, link.app_item_id)
         return LinkTarget(app.app_id, app.name, item_id, item_name, link.app_item_id)
 

@@ -174,10 +174,11 @@ class AccountSession:
                 return ()
             raise
 
-    async def find_link(self, link: PodioLink) -> LinkTarget | None:
+    async def find_link(self, link: PodioLink, *, cache_only: bool = False) -> LinkTarget | None:
         """The app and item a Podio link names, if they are this account's (cache first,
-        then Podio); raises LinkNotOpenedError with a sentence when they cannot be opened."""
-        return await self._links.find(link)
+        then Podio unless `cache_only`); raises LinkNotOpenedError with a sentence when they
+        cannot be opened."""
+        return await self._links.find(link, cache_only=cache_only)
 
     async def is_fully_synced(self, app_id: int) -> bool:
         return await self.queries.has_full_copy(app_id)

@@ -340,14 +340,18 @@ class DeskController(QObject):
         self.show_message(f"Opening {link.text} …", 0)
         found: tuple[AccountSession, LinkTarget] | None = None
         refusal: str | None = None
-        for session in list(self.sessions.values()):
-            try:
-                target = await session.find_link(link)
-            except LinkNotOpenedError as error:
-                refusal = refusal or error.user_message
-                continue
-            if target is not None:
-                found = (session, target)
+        # Every account's cache first: Podio is asked only when no cache knows the link.
+        for cache_only in (True, False):
+            for session in list(self.sessions.values()):
+                try:
+                    target = await session.find_link(link, cache_only=cache_only)
+                except LinkNotOpenedError as error:
+                    refusal = refusal or error.user_message
+                    continue
+                if target is not None:
+                    found = (session, target)
+                    break
+            if found is not None:
                 break
         if found is None:
             self.show_message(
