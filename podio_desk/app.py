@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import argparse
     import asyncio
 
+    from podio_desk.domain.links import PodioLink
     from podio_desk.ui.desk_controller import DeskController
     from podio_desk.ui.tasks import TaskRunner
 
@@ -182,11 +183,18 @@ def build_desk(
     return desk
 
 
-async def run_desk(desk: Desk, *, demo: bool = False, demo_if_no_account: bool = False) -> int:
+async def run_desk(
+    desk: Desk,
+    *,
+    demo: bool = False,
+    demo_if_no_account: bool = False,
+    link: PodioLink | None = None,
+) -> int:
     """Show the window, wait until the user quits, shut down; returns the exit code.
 
     `demo_if_no_account` (`--demo-if-no-account`, the README's run command): without an
     account the demo starts instead of the sign-in dialog; with one the app opens as usual.
+    `link` (`podio-desk PODIO_LINK`) is opened once the accounts are ready.
     """
     import asyncio
 
@@ -200,7 +208,8 @@ async def run_desk(desk: Desk, *, demo: bool = False, demo_if_no_account: bool =
     garbage = GarbageCollector(desk.window).install()
     try:
         desk.tasks.run(
-            "startup", start_main_parts(desk, demo=demo, demo_if_no_account=demo_if_no_account)
+            "startup",
+            start_main_parts(desk, demo=demo, demo_if_no_account=demo_if_no_account, link=link),
         )
         await desk.wait_for_quit()
         if desk.window.isVisible():
@@ -212,7 +221,11 @@ async def run_desk(desk: Desk, *, demo: bool = False, demo_if_no_account: bool =
 
 
 async def start_main_parts(
-    desk: Desk, *, demo: bool = False, demo_if_no_account: bool = False
+    desk: Desk,
+    *,
+    demo: bool = False,
+    demo_if_no_account: bool = False,
+    link: PodioLink | None = None,
 ) -> None:
     """Accounts, workspace tree, item table, status gauges and the item editor, built right
     after the window shows: their imports (httpx, sqlite3, the services) take longer than
@@ -232,6 +245,14 @@ async def start_main_parts(
     desk.main_parts = controller
     desk.add_async_closer(controller.aclose, "accounts, caches and the demo")
     await controller.start(demo=demo, demo_if_no_account=demo_if_no_account)
+    # From now on a later `podio-desk PODIO_LINK` on this profile hands its link to this window.
+    from podio_desk.services.link_server import listen_for_links
+
+    server = await listen_for_links(desk.profile.root, controller.take_link)
+    if server is not None:
+        desk.add_async_closer(server.aclose, "link server")
+    if link is not None:
+        controller.open_link(link)
 
 
 # ---------------------------------------------------------------- logging
@@ -349,6 +370,12 @@ def run_gui(args: argparse.Namespace) -> int:
         sys.stderr.write(f"podio-desk: {error}\n")
         return EXIT_BAD_PROFILE
     handlers = setup_logging(profile, args.verbose)
+    link = getattr(args, "link", None)
+    # Before any Qt: handing a link to the open window needs neither a display nor a window.
+    if link is not None and _handed_to_running_window(profile, link.text):
+        log.info("The link went to the window already open on this profile")
+        teardown_logging(handlers)
+        return EXIT_OK
     log.info("%s %s starting with profile %s", APP_NAME, __version__, profile.root)
     qInstallMessageHandler(_log_qt_message)
     try:
@@ -367,6 +394,7 @@ def run_gui(args: argparse.Namespace) -> int:
                 desk,
                 demo=bool(getattr(args, "demo", False)),
                 demo_if_no_account=bool(getattr(args, "demo_if_no_account", False)),
+                link=link,
             )
 
         code = _run_on_qasync_loop(qapp, main, desk)
@@ -376,6 +404,12 @@ def run_gui(args: argparse.Namespace) -> int:
     finally:
         qInstallMessageHandler(None)
         teardown_logging(handlers)
+
+
+def _handed_to_running_window(profile: Profile, text: str) -> bool:
+    from podio_desk.services.link_server import hand_over_link, socket_path
+
+    return hand_over_link(socket_path(profile.root), text)
 
 
 # ---------------------------------------------------------------- smoke test

@@ -1,4 +1,5 @@
-"""Command line: `podio-desk [options]` starts the window; subcommands run headless jobs."""
+"""Command line: `podio-desk [options] [PODIO_LINK]` starts the window (opening the app or
+item a Podio link names, once the account is ready); subcommands run headless jobs."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from podio_desk import APP_NAME, __version__
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="podio-desk",
-        description=f"{APP_NAME}: a desktop client for Podio.",
+        usage="%(prog)s [options] [PODIO_LINK]\n       %(prog)s [options] COMMAND ...",
+        description=f"{APP_NAME}: a desktop client for Podio. With a PODIO_LINK (the address "
+        "of a Podio app or item, https://podio.com/ORG/SPACE/apps/APP[/items/N]) the window "
+        "opens that app or item.",
     )
     parser.add_argument("--version", action="version", version=f"podio-desk {__version__}")
     parser.add_argument(
@@ -117,9 +121,50 @@ def _run_sync(args: argparse.Namespace) -> int:
     return run_sync(args)
 
 
+# Options of the main parser that take a value: the word after them is never the link.
+_VALUE_OPTIONS = frozenset({"--profile"})
+
+
+def split_link(argv: Sequence[str]) -> tuple[list[str], str | None]:
+    """Take the link out of `argv` when it stands where a command would (`podio-desk [options]
+    LINK`); argparse cannot have an optional positional beside subcommands."""
+    words = list(argv)
+    after_value_option = False
+    for position, word in enumerate(words):
+        if after_value_option:
+            after_value_option = False
+            continue
+        if word in _VALUE_OPTIONS:
+            after_value_option = True
+            continue
+        if word.startswith("-"):
+            continue
+        if "://" in word or word.lower().startswith("podio-desk:"):
+            return words[:position] + words[position + 1 :], word
+        break  # a command (or an unknown word, which argparse refuses)
+    return words, None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words, link_text = split_link(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(words)
+    args.link = None
+    if link_text is not None:
+        from podio_desk.domain.links import PodioLinkError, parse_podio_link
+
+        try:
+            args.link = parse_podio_link(link_text)
+        except PodioLinkError as error:
+            parser.print_usage(sys.stderr)
+            sys.stderr.write(f"podio-desk: error: {error}\n")
+            return 2
+        if args.command is not None:
+            parser.print_usage(sys.stderr)
+            sys.stderr.write(
+                "podio-desk: error: a link opens the window; give it without a command\n"
+            )
+            return 2
     if args.command is None:
         from podio_desk.app import run_gui
 

@@ -100,3 +100,98 @@ def test_the_app_quits_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert "Shutting down" in log
     assert "Exited with code 0" in log
     assert (profile / "settings.ini").exists()
+
+
+# ----------------------------------------------------------------------------- links
+
+
+def _gui_args(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """What the window would be started with (the GUI itself is not started here)."""
+    import podio_desk.app
+
+    started: list[object] = []
+
+    def fake_run_gui(args: object) -> int:
+        started.append(args)
+        return 0
+
+    monkeypatch.setattr(podio_desk.app, "run_gui", fake_run_gui)
+    return started
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["https://podio.com/acme/sales/apps/leads/items/7"],
+        ["--profile", "/tmp/p", "https://podio.com/acme/sales/apps/leads/items/7"],
+        ["-v", "https://podio.com/acme/sales/apps/leads/items/7", "--demo"],
+        # What the bookmarklet of the opt-in registration hands over (docs/architecture.md).
+        ["podio-desk:https://podio.com/acme/sales/apps/leads/items/7"],
+        ["podio-desk:https%3A%2F%2Fpodio.com%2Facme%2Fsales%2Fapps%2Fleads%2Fitems%2F7"],
+    ],
+)
+def test_a_podio_link_starts_the_window_with_that_item(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = _gui_args(monkeypatch)
+    assert main(argv) == 0
+    [args] = started
+    link = getattr(args, "link", None)
+    assert link is not None
+    assert (link.app_label, link.app_item_id) == ("leads", 7)
+
+
+def test_without_a_link_the_window_starts_with_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    started = _gui_args(monkeypatch)
+    assert main(["--profile", "https://odd-but-a-folder-name"]) == 0
+    assert getattr(started[-1], "link", "missing") is None
+    assert main([]) == 0
+    assert getattr(started[-1], "link", "missing") is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["https://example.com/acme/sales/apps/leads"], "is not a Podio link"),
+        (["https://podio.com/acme/sales"], "not to an app or an item"),
+        (["ftp://podio.com/acme/sales/apps/leads"], "not a web link"),
+        (
+            ["https://podio.com/acme/sales/apps/leads", "sync"],
+            "a link opens the window; give it without a command",
+        ),
+    ],
+)
+def test_a_link_that_cannot_be_opened_is_refused_before_the_window_starts(
+    argv: list[str], says: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started = _gui_args(monkeypatch)
+    assert main(argv) == 2
+    assert says in capsys.readouterr().err
+    assert started == []
+
+
+def test_an_unknown_word_is_still_an_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started = _gui_args(monkeypatch)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["podio.com/acme/sales/apps/leads"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+    assert started == []
+
+
+def test_the_commands_still_parse_beside_the_link(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["sync", "--help"], ["account", "add", "--help"], ["sandbox", "--help"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(command)
+        assert exit_info.value.code == 0
+        assert "usage: podio-desk" in capsys.readouterr().out
+
+
+def test_help_names_the_link(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "PODIO_LINK" in out
+    assert "https://podio.com/ORG/SPACE/apps/APP[/items/N]" in out

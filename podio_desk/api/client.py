@@ -213,6 +213,11 @@ class PodioClient:
             "workspace list", lambda: tuple(Space.from_api(entry, org_id) for entry in data)
         )
 
+    async def space_by_url(self, url: str, *, priority: Priority = Priority.INTERACTIVE) -> Space:
+        """``GET /space/url?url=``: the space at a web address (docs/podio-api.md, Web links)."""
+        data = await self._json("GET", "/space/url", priority=priority, params={"url": url})
+        return _parse("workspace", lambda: Space.from_api(data))
+
     async def apps(
         self,
         space_id: int,
@@ -251,6 +256,18 @@ class PodioClient:
     ) -> Item:
         params = {"mark_as_viewed": mark_as_viewed}
         data = await self._json("GET", f"/item/{item_id}", priority=priority, params=params)
+        return _parse("item", lambda: Item.from_api(data, app))
+
+    async def item_by_app_item_id(
+        self,
+        app_id: int,
+        app_item_id: int,
+        *,
+        app: App | None = None,
+        priority: Priority = Priority.INTERACTIVE,
+    ) -> Item:
+        """``GET /app/{app_id}/item/{app_item_id}``: an item by its number within the app."""
+        data = await self._json("GET", f"/app/{app_id}/item/{app_item_id}", priority=priority)
         return _parse("item", lambda: Item.from_api(data, app))
 
     async def item_basic(

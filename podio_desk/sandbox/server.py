@@ -154,6 +154,7 @@ ROUTES: tuple[Route, ...] = (
     _route("GET", f"/org/{N}", workspace.org_get, "org.get"),
     _route("GET", f"/org/{N}/space/", workspace.org_spaces, "space.list"),
     _route("GET", f"/space/org/{N}/", workspace.org_spaces, "space.list"),
+    _route("GET", "/space/url", workspace.space_by_url, "space.get"),
     _route("GET", f"/space/{N}", workspace.space_get, "space.get"),
     _route("GET", f"/app/space/{N}/", workspace.space_apps, "app.list"),
     _route("GET", f"/app/{N}", workspace.app_get, "app.get"),

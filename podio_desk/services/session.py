@@ -20,6 +20,7 @@ from podio_desk.api.client import PodioClient
 from podio_desk.api.events import EventHub
 from podio_desk.api.ratelimit import Priority
 from podio_desk.cache.cache import Cache
+from podio_desk.domain.links import PodioLink
 from podio_desk.domain.workspace import App, View
 from podio_desk.services.accounts import Account, AccountService
 from podio_desk.services.connectivity import (
@@ -30,6 +31,7 @@ from podio_desk.services.connectivity import (
     is_offline_error,
 )
 from podio_desk.services.editing import EditEvent, EditingService
+from podio_desk.services.links import LinkResolver, LinkTarget
 from podio_desk.services.page_readers import ApiPages, CachePages
 from podio_desk.services.queries import QueryService
 from podio_desk.services.sync import PodioSyncApi, SyncProgress, SyncResult, app_record
@@ -83,6 +85,7 @@ class AccountSession:
         self.editing = EditingService(client, cache.items)
         self.editing.events.subscribe(self.events.emit)
         self._definitions: dict[int, App] = {}
+        self._links = LinkResolver(client, cache, self.queries, self.call)
 
     @classmethod
     async def open(
@@ -170,6 +173,12 @@ class AccountSession:
             if is_offline_error(error):
                 return ()
             raise
+
+    async def find_link(self, link: PodioLink, *, cache_only: bool = False) -> LinkTarget | None:
+        """The app and item a Podio link names, if they are this account's (cache first,
+        then Podio unless `cache_only`); raises LinkNotOpenedError with a sentence when they
+        cannot be opened."""
+        return await self._links.find(link, cache_only=cache_only)
 
     async def is_fully_synced(self, app_id: int) -> bool:
         return await self.queries.has_full_copy(app_id)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QPersistentModelIndex, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QInputDialog,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from podio_desk.domain.items import Item
+from podio_desk.domain.links import PodioLink, PodioLinkError, parse_podio_link
 from podio_desk.domain.workspace import App
 from podio_desk.services.accounts import Account, AccountService
 from podio_desk.services.connectivity import (
@@ -60,11 +61,14 @@ from podio_desk.services.editing import (
     Rejected,
     Saved,
 )
+from podio_desk.services.link_handler import is_xdg_desktop
+from podio_desk.services.links import LinkNotOpenedError, LinkTarget
 from podio_desk.services.session import AccountSession, open_session
 from podio_desk.services.sync import SyncProgress
 from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
+from podio_desk.ui.link_registration import LinkRegistration
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.status_bar import StatusIndicators
@@ -125,6 +129,8 @@ class DeskController(QObject):
         self._login: LoginDialog | None = None
         self.secrets_warning_label: QLabel | None = None
         self._watched: str | None = None
+        # An item a link named while its account was offline: opened once it is back online.
+        self._link_waiting: tuple[str, LinkTarget] | None = None
 
         self.tree_model = WorkspaceTreeModel(runner, self)
         self.tree = WorkspaceTreeView()
@@ -302,6 +308,110 @@ class DeskController(QObject):
         self.browser.set_synced_at(entry.synced_at if entry is not None else None)
         self.browser.view.set_commit(self.inline_saver(session))
         return self.browser.open_app(session, app_id)
+
+    # ------------------------------------------------------------------ links
+
+    def open_link(self, link: PodioLink) -> asyncio.Task[Any]:
+        """Open the app or item a Podio link names (`podio-desk PODIO_LINK`, File > Open
+        Podio link…) in whichever account can see it; says so in the status bar if none."""
+        return self.runner.run("open-link", self._open_link(link))
+
+    def take_link(self, text: str) -> None:
+        """A link handed over by a later `podio-desk PODIO_LINK` (services/link_server.py): bring
+        the window to the front and open it."""
+        window = self.window
+        if window.isMinimized():
+            window.showNormal()
+        window.raise_()
+        window.activateWindow()
+        try:
+            link = parse_podio_link(text)
+        except PodioLinkError as error:
+            self.show_message(str(error), 0)
+            return
+        self.open_link(link)
+
+    async def _open_link(self, link: PodioLink) -> None:
+        if not self.sessions:
+            self.show_message(
+                "Sign in to the Podio account this link belongs to, then open the link again.", 0
+            )
+            return
+        self.show_message(f"Opening {link.text} …", 0)
+        found: tuple[AccountSession, LinkTarget] | None = None
+        refusal: str | None = None
+        # Every account's cache first: Podio is asked only when no cache knows the link.
+        for cache_only in (True, False):
+            for session in list(self.sessions.values()):
+                try:
+                    target = await session.find_link(link, cache_only=cache_only)
+                except LinkNotOpenedError as error:
+                    refusal = refusal or error.user_message
+                    continue
+                if target is not None:
+                    found = (session, target)
+                    break
+            if found is not None:
+                break
+        if found is None:
+            self.show_message(
+                refusal
+                or "None of your accounts can see this link's app: it may have been deleted, "
+                "or belong to an account you have not added.",
+                0,
+            )
+            return
+        session, target = found
+        self.open_found(session, target)
+
+    def open_found(self, session: AccountSession, target: LinkTarget) -> None:
+        """Show a link's app in the table (selected in the tree when it is shown there) and
+        its item in the editor."""
+        self._link_waiting = None
+        shown = self.browser.app
+        if self.browser.workspace is not session or shown is None or shown.app_id != target.app_id:
+            self.tree.show_app(target.app_id)
+            self.open_app(session.key, target.app_id)
+        if target.item_id is None:
+            self.show_message(f"Opened {target.app_name}.")
+            return
+        item_name = target.item_name or "item"
+        if not session.online:
+            # The editor reads items from Podio only; the table shows the cached rows meanwhile.
+            self._link_waiting = (session.key, target)
+            self.show_message(
+                f"Offline: {target.app_name} is shown from the local cache; the {item_name} "
+                "opens in the editor once Podio can be reached.",
+                0,
+            )
+            return
+        if self.item_opener is not None:
+            self.item_opener(session, target.app_id, target.item_id)
+        else:
+            self.open_item(session, target.app_id, target.item_id)
+        self.show_message(f"Opened {item_name} #{target.app_item_id} of {target.app_name}.")
+
+    def ask_for_link(self) -> None:
+        """File > Open Podio link…: a link pasted by the user (the clipboard's, if it is one)."""
+        clipboard = QGuiApplication.clipboard().text().strip()
+        try:
+            parse_podio_link(clipboard)
+        except PodioLinkError:
+            clipboard = ""
+        text, ok = QInputDialog.getText(
+            self.window,
+            "Open Podio link",
+            "The address of a Podio app or item (as your browser shows it):",
+            text=clipboard,
+        )
+        if not ok or not text.strip():
+            return
+        try:
+            link = parse_podio_link(text)
+        except PodioLinkError as error:
+            self.show_message(str(error), 0)
+            return
+        self.open_link(link)
 
     # ------------------------------------------------------------------ editing
 
@@ -505,11 +615,27 @@ class DeskController(QObject):
         new_item.triggered.connect(lambda: self.new_item())
         actions.insert(0, new_item)
         self.new_item_action = new_item
+        open_link = QAction("Open Podio &link…", window)
+        open_link.setObjectName("openLinkAction")
+        open_link.setShortcut(QKeySequence("Ctrl+L"))
+        open_link.setStatusTip("Open the app or item of a Podio web address")
+        open_link.triggered.connect(self.ask_for_link)
+        actions.insert(1, open_link)
         refresh = QAction("Re&load workspaces", window)
         refresh.setObjectName("refreshTreeAction")
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
         refresh.triggered.connect(lambda: self.tree_model.refresh())
         actions.append(refresh)
+        self.link_registration = LinkRegistration(window, self.runner)
+        self.link_registration.changed.connect(lambda text: self.show_message(text, 0))
+        help_menu = getattr(window, "help_menu", None)
+        if isinstance(help_menu, QMenu) and is_xdg_desktop():
+            existing = help_menu.actions()
+            if existing:
+                help_menu.insertAction(existing[0], self.link_registration.action)
+                help_menu.insertSeparator(existing[0])
+            else:
+                help_menu.addAction(self.link_registration.action)
         for action in actions:
             if first is not None:
                 file_menu.insertAction(first, action)
@@ -637,6 +763,9 @@ class DeskController(QObject):
         if event.online:
             self.show_message("Podio can be reached again.")
             self.tree_model.refresh(session.key)
+            waiting = self._link_waiting
+            if waiting is not None and waiting[0] == session.key:
+                self.open_found(session, waiting[1])
         else:
             self.show_message("Podio cannot be reached: working from the local cache.")
 

@@ -556,6 +556,8 @@ class WorkspaceTreeView(QTreeView):
         self._pending_app: int | None = None
         self._expand_all_under: set[str] = set()
         self._pending_app_name: str | None = None
+        # The app `show_app` selects for a caller that opens it itself: not announced.
+        self._quiet_app: int | None = None
         self.expanded.connect(self._on_expanded_changed)
         self.collapsed.connect(self._on_expanded_changed)
 
@@ -600,6 +602,19 @@ class WorkspaceTreeView(QTreeView):
         self.scrollTo(index)
         return True
 
+    def show_app(self, app_id: int) -> None:
+        """Select the app without announcing it (the caller opens it itself): now if the tree
+        shows it, else as soon as it appears, in place of the app the tree would have
+        restored or opened by itself (a link opened at start-up wins over the last session's
+        app)."""
+        self._pending_app_name = None
+        self._quiet_app = app_id
+        if self.select_app(app_id):
+            self._pending_app = None
+            self._quiet_app = None  # selected (or already current): nothing left to hide
+        else:
+            self._pending_app = app_id
+
     # ------------------------------------------------------------------ slots
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -607,9 +622,12 @@ class WorkspaceTreeView(QTreeView):
         node = model.node(current) if model is not None else None
         if node is not None and node.kind is NodeKind.APP and node.ident is not None:
             self._pending_app = None
+            quiet = node.ident == self._quiet_app
+            self._quiet_app = None
             if self._settings is not None:
                 self._settings.setValue("tree/last_app", node.ident)
-            self.app_selected.emit(node.account_key, node.ident)
+            if not quiet:
+                self.app_selected.emit(node.account_key, node.ident)
 
     def _on_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
         model = self.tree_model()

@@ -61,9 +61,9 @@ def test_the_command_line_passes_the_flag_to_the_app(monkeypatch: pytest.MonkeyP
 def test_run_desk_hands_the_flag_to_the_start_up(
     qapp: QApplication, qtbot: Any, profile: Profile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started: list[dict[str, bool]] = []
+    started: list[dict[str, object]] = []
 
-    async def fake_start_main_parts(_desk: Any, **flags: bool) -> None:
+    async def fake_start_main_parts(_desk: Any, **flags: object) -> None:
         started.append(flags)
 
     monkeypatch.setattr(app_module, "start_main_parts", fake_start_main_parts)
@@ -76,7 +76,7 @@ def test_run_desk_hands_the_flag_to_the_start_up(
     qtbot.waitUntil(lambda: bool(started))
     built.window.quit_action.trigger()
     qtbot.waitUntil(main.done, timeout=10000)
-    assert started == [{"demo": False, "demo_if_no_account": True}]
+    assert started == [{"demo": False, "demo_if_no_account": True, "link": None}]
 
 
 def test_without_an_account_the_demo_starts(windows: Windows, profile: Profile) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from podio_desk.sandbox.errors import invalid_value, not_found
 from podio_desk.sandbox.model import JSON, User
@@ -83,6 +84,49 @@ def space_get(ctx: Ctx, space_id: str) -> Reply:
     if space is None:
         raise not_found()
     return reply(ctx.state.space_json(space))
+
+
+def space_by_url(ctx: Ctx) -> Reply:
+    """GET /space/url?url=… (or ?org_slug=…&space_slug=…): the space at that web address.
+
+    UNCONFIRMED (docs/podio-api.md, Web links): the answer is the space object of
+    GET /space/{id}; an address of no space the user sees is 404 not_found. The address may
+    have the organization in the path (https://podio.com/ORG/SPACE) or as a sub-domain
+    (https://ORG.podio.com/SPACE), with or without a trailing slash or "www.".
+    """
+    ctx.require_user()
+    state = ctx.state
+    args = ctx.request.args
+    url = args.get("url")
+    if url:
+        wanted = _space_address(url)
+        if wanted is None:
+            raise not_found()
+    else:
+        org_slug, space_slug = args.get("org_slug"), args.get("space_slug")
+        if not org_slug or not space_slug:
+            raise invalid_value("Either url or org_slug and space_slug must be given")
+        wanted = (org_slug.casefold(), space_slug.casefold())
+    for space in state.spaces.values():
+        org = state.org_of(space)
+        if (org.url_label.casefold(), space.url_label.casefold()) == wanted:
+            return reply(state.space_json(space))
+    raise not_found()
+
+
+def _space_address(url: str) -> tuple[str, str] | None:
+    """(org label, space label) of a space's web address, or None for any other address."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    segments = [segment.casefold() for segment in parts.path.split("/") if segment]
+    if host in ("podio.com", "www.podio.com") and len(segments) == 2:
+        return segments[0], segments[1]
+    if host.endswith(".podio.com") and host.count(".") == 2 and len(segments) == 1:
+        return host.split(".", 1)[0], segments[0]
+    return None
 
 
 def space_apps(ctx: Ctx, space_id: str) -> Reply:
