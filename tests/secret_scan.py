@@ -6,8 +6,10 @@ a realistic session can end with `assert find_secrets(profile_root, secrets_used
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from podio_desk.sandbox import Sandbox
@@ -42,25 +44,34 @@ def profile_contents(root: Path) -> dict[str, bytes]:
         str(path.relative_to(root)): path.read_bytes() for path in root.rglob("*") if path.is_file()
     }
     for path in root.rglob("*.sqlite3"):
-        connection = sqlite3.connect(path)
-        try:
-            dictionaries = dict(connection.execute("SELECT dict_id, data FROM raw_dicts"))
-            inflated = []
-            for dict_id, blob in connection.execute("SELECT dict_id, raw FROM item_raw"):
-                if dict_id is None:
-                    inflated.append(zlib.decompress(blob))
-                else:
-                    inflater = zlib.decompressobj(zdict=dictionaries[dict_id])
-                    inflated.append(inflater.decompress(blob) + inflater.flush())
-        finally:
-            connection.close()
-        contents[f"{path.name} (item JSON, decompressed)"] = b"\n".join(inflated)
+        # Not a readable cache (a test's corrupt file): its bytes are scanned as they are.
+        with contextlib.suppress(sqlite3.DatabaseError, zlib.error):
+            contents[f"{path.name} (item JSON, decompressed)"] = _inflated_items(path)
     return contents
 
 
-def find_secrets(root: Path, secrets: dict[str, str]) -> list[str]:
-    """ "<secret> in <file>" for each secret found in a file under `root`."""
-    contents = profile_contents(root)
+def _inflated_items(path: Path) -> bytes:
+    connection = sqlite3.connect(path)
+    try:
+        dictionaries = dict(connection.execute("SELECT dict_id, data FROM raw_dicts"))
+        inflated = []
+        for dict_id, blob in connection.execute("SELECT dict_id, raw FROM item_raw"):
+            if dict_id is None:
+                inflated.append(zlib.decompress(blob))
+            else:
+                inflater = zlib.decompressobj(zdict=dictionaries[dict_id])
+                inflated.append(inflater.decompress(blob) + inflater.flush())
+    finally:
+        connection.close()
+    return b"\n".join(inflated)
+
+
+def find_secrets(
+    root: Path, secrets: dict[str, str], *, skip: Callable[[str], bool] = lambda _name: False
+) -> list[str]:
+    """ "<secret> in <file>" for each secret found in a file under `root` (files whose
+    relative name `skip` accepts are left out: a test's own stand-in keyring)."""
+    contents = {name: data for name, data in profile_contents(root).items() if not skip(name)}
     return [
         f"{what} in {name}"
         for what, secret in secrets.items()

@@ -12,11 +12,15 @@ fail), filled in by the report hook below, so the table never claims more than w
 from __future__ import annotations
 
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from podio_desk.sandbox import Sandbox
+from tests.secret_scan import find_secrets, secrets_used
 
 ROOT = Path(__file__).resolve().parents[2]
 MATRIX_FILE = ROOT / "build" / "faults" / "matrix.md"
@@ -79,6 +83,29 @@ def fault_row(request: pytest.FixtureRequest) -> Iterator[FaultRow]:
     yield row
     if row.fault:
         _ROWS.append(row)
+
+
+@pytest.fixture
+def sandbox_factory(
+    sandbox_factory: Callable[..., Sandbox], tmp_path: Path
+) -> Iterator[Callable[..., Sandbox]]:
+    """The sandboxes of a fault test, and after the test a scan of everything it left in its
+    temporary folder (caches, profiles, logs) for every secret those sandboxes handed out: a
+    fault must not make a secret land on disk either."""
+    made: list[Sandbox] = []
+
+    def make(**config: Any) -> Sandbox:
+        sandbox = sandbox_factory(**config)
+        made.append(sandbox)
+        return sandbox
+
+    yield make
+    for sandbox in made:
+        # The tests' stand-in keyring is where secrets belong; everything else is scanned.
+        found = find_secrets(
+            tmp_path, secrets_used(sandbox), skip=lambda name: name.startswith("keyring.")
+        )
+        assert found == [], f"secrets left on disk by this fault: {found}"
 
 
 def matrix_markdown(rows: list[FaultRow]) -> str:
