@@ -117,6 +117,10 @@ class ItemStore:
     async def revisions(self, app_id: int) -> dict[int, int]:
         return await self._db.read(lambda c: store.item_revisions(c, app_id))
 
+    async def unreadable_items(self, app_id: int) -> dict[int, list[str]]:
+        """Items stored although their JSON could not be read fully: id -> what was not."""
+        return await self._db.read(lambda c: store.unreadable_items(c, app_id))
+
     async def deleted_ids(self, app_id: int) -> list[int]:
         return await self._db.read(lambda c: store.deleted_ids(c, app_id))
 

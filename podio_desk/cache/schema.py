@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SCHEMA_MAJOR = 1
-SCHEMA_MINOR = 0
+SCHEMA_MINOR = 1
 SCHEMA_VERSION = SCHEMA_MAJOR * 1000 + SCHEMA_MINOR
 
 
@@ -173,7 +173,13 @@ _V1_0 = (
     )""",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(version=1000, statements=_V1_0),)
+# 1.1: items.problems, what could not be read of an item stored anyway (NULL: read fully).
+_V1_1 = ("ALTER TABLE items ADD COLUMN problems TEXT",)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(version=1000, statements=_V1_0),
+    Migration(version=1001, statements=_V1_1),
+)
 
 
 def describe(version: int) -> str:

@@ -6,10 +6,12 @@ a path real Podio does not have.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from podio_desk.sandbox.records import Clock
 from podio_desk.sandbox.state import State
@@ -17,6 +19,21 @@ from podio_desk.sandbox.state import State
 GENERAL = "general"
 HEAVY = "heavy"
 RATE_WINDOW_SECONDS = 3600
+
+# How `serve_malformed` damages an item in filter answers (each seen in the wild or plausible).
+MALFORMED_SHAPES = (
+    "fields_object",  # "fields" is an object, not a list
+    "revision_text",  # "revision" is a text
+    "no_created_on",  # "created_on" is missing
+    "item_id_text",  # "item_id" is a text of digits
+    "null_tag",  # a null among the tags
+    "huge_ids",  # app_item_id and comment_count beyond 2**63
+    "lone_surrogate",  # half of a UTF-16 surrogate pair in the title
+    "deep_nesting",  # a value nested 100 000 levels deep
+    "twice",  # the item appears twice in the page
+    "no_item_id",  # no item_id at all (cannot be stored)
+    "huge_item_id",  # item_id beyond 2**63 (cannot be stored)
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +71,7 @@ class Control:
         self.storm_remaining: int | None = None
         self.storm_active = False
         self.storm_wait_seconds = 5
+        self.malformed: dict[int, str] = {}
 
     # ------------------------------------------------------------------ request log
 
@@ -98,7 +116,34 @@ class Control:
             self.storm_active = False
             self.storm_remaining = None
 
+    def serve_malformed(self, item_id: int, shape: str) -> None:
+        """Filter answers show item `item_id` damaged as `shape` (one of MALFORMED_SHAPES);
+        the item itself is unchanged."""
+        if shape not in MALFORMED_SHAPES:
+            raise ValueError(f"unknown shape {shape!r}; one of {', '.join(MALFORMED_SHAPES)}")
+        with self._lock:
+            self.malformed[int(item_id)] = shape
+
+    def malformed_item_text(self, item_id: int, text: str) -> str:
+        """The filter answer's text of one item, damaged if `serve_malformed` asked for it."""
+        with self._lock:
+            shape = self.malformed.get(item_id)
+        return text if shape is None else _damage(text, shape)
+
+    def stamp_in_future(self, item_id: int, moment: str = "2999-01-01 00:00:00") -> None:
+        """Item `item_id` now reads as last edited at `moment` (a server clock gone wrong)."""
+        with self._state.lock:
+            item = self._state.items[int(item_id)]
+            item.last_edit_on = moment
+            if item.history:
+                item.history[-1] = replace(item.history[-1], created_on=moment)
+            elif item.revision == 0:
+                item.created_on = moment  # its current revision is its creation
+            self._state.invalidate(item)
+
     def reset_faults(self) -> None:
+        with self._lock:
+            self.malformed.clear()
         self.set_latency(0.0)
         self.set_error_rate(0.0)
         self.set_drop_rate(0.0)
@@ -178,3 +223,33 @@ class Control:
                 return limit, limit, RATE_WINDOW_SECONDS
             left = max(1, math.ceil(window.started_at + RATE_WINDOW_SECONDS - now))
             return limit, max(0, limit - window.used.get(rate_class, 0)), left
+
+
+def _damage(text: str, shape: str) -> str:
+    item: dict[str, Any] = json.loads(text)
+    if shape == "twice":
+        return f"{text},{text}"
+    if shape == "deep_nesting":
+        depth = 100_000
+        return text[:-1] + ',"deep":' + "[" * depth + "]" * depth + "}"
+    if shape == "fields_object":
+        item["fields"] = {"fields": item.get("fields")}
+    elif shape == "revision_text":
+        item["revision"] = "three"
+    elif shape == "no_created_on":
+        item.pop("created_on", None)
+    elif shape == "item_id_text":
+        item["item_id"] = str(item["item_id"])
+    elif shape == "null_tag":
+        item["tags"] = [None, *item.get("tags", [])]
+    elif shape == "huge_ids":
+        item["app_item_id"] = 2**64 + 1
+        item["comment_count"] = 2**63
+    elif shape == "lone_surrogate":
+        item["title"] = f"{item.get('title', '')} \ud800"
+    elif shape == "no_item_id":
+        item.pop("item_id", None)
+    elif shape == "huge_item_id":
+        item["item_id"] = 2**64 + int(item["item_id"])
+    # ensure_ascii: a lone surrogate goes out as the escape a broken server would send.
+    return json.dumps(item, separators=(",", ":"))

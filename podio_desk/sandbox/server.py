@@ -70,6 +70,8 @@ class Ctx:
     state: State
     token: Token | None
     body: JSON
+    # Filter answers pass each item's text through this (Control.serve_malformed), if set.
+    damage: Callable[[int, str], str] | None = None
 
     @property
     def actor(self) -> tuple[str, int]:
@@ -311,7 +313,8 @@ class SandboxApp:
         try:
             body = self.parse_body(request, route)
             with state.lock:
-                ctx = Ctx(request, state, token, body)
+                damage = self.control.malformed_item_text if self.control.malformed else None
+                ctx = Ctx(request, state, token, body, damage)
                 reply = route.handler(ctx, *groups)
                 if method_writes(request.method) and self.on_write is not None:
                     self.on_write()
@@ -439,6 +442,12 @@ class SandboxApp:
             control.expire_all_tokens()
         elif path == "advance_clock":
             control.advance_clock(float(body["seconds"]))
+        elif path == "serve_malformed":
+            control.serve_malformed(int(body["item_id"]), str(body["shape"]))
+        elif path == "stamp_in_future":
+            control.stamp_in_future(
+                int(body["item_id"]), str(body.get("moment", "2999-01-01 00:00:00"))
+            )
         elif path == "reset_faults":
             control.reset_faults()
         else:
