@@ -60,7 +60,12 @@ from podio_desk.services.editing import (
     Rejected,
     Saved,
 )
-from podio_desk.services.session import AccountSession, open_session
+from podio_desk.services.session import (
+    AccountSession,
+    CacheCorruptError,
+    open_session,
+    set_aside_cache,
+)
 from podio_desk.services.sync import SyncProgress
 from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
@@ -125,6 +130,8 @@ class DeskController(QObject):
         self._login: LoginDialog | None = None
         self.secrets_warning_label: QLabel | None = None
         self._watched: str | None = None
+        # Accounts whose cache is damaged, with the question offering to rebuild it.
+        self.rebuild_offers: dict[str, QMessageBox] = {}
 
         self.tree_model = WorkspaceTreeModel(runner, self)
         self.tree = WorkspaceTreeView()
@@ -166,7 +173,12 @@ class DeskController(QObject):
             await forget_demo_accounts(self.accounts)  # their sandbox is gone
         await self.accounts.restore_all()
         for account in self.accounts.list():
-            await self._attach(account)
+            try:
+                await self._attach(account)
+            except CacheCorruptError as error:
+                # One bad cache never hides the other accounts: they open, this one asks.
+                log.warning("%s: %s", account.name, error)
+                self._offer_rebuild(account, error)
         self._show_accounts()
         self.ready.emit()
         if not self.accounts.list():
@@ -260,6 +272,38 @@ class DeskController(QObject):
         if self._watched is None:
             self._watch(session)
         return session
+
+    def _offer_rebuild(self, account: Account, error: CacheCorruptError) -> QMessageBox:
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Damaged local copy")
+        box.setText(f"The local copy of {account.name} is damaged, so the account is closed.")
+        box.setInformativeText(
+            "Rebuild sets the damaged file aside (it is kept, renamed to end in .corrupt-"
+            "<time>) and copies the account's data from Podio again. Not now leaves the account "
+            "closed until the next start."
+        )
+        box.setDetailedText(str(error))
+        rebuild = box.addButton("Rebuild", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+
+        def answered() -> None:
+            self.rebuild_offers.pop(account.key, None)
+            if box.clickedButton() is rebuild:
+                self.runner.run(f"rebuild:{account.key}", self.rebuild_cache(account))
+
+        box.finished.connect(answered)
+        self.rebuild_offers[account.key] = box
+        box.open()
+        return box
+
+    async def rebuild_cache(self, account: Account) -> None:
+        """Set the account's damaged cache aside and open it with a new one."""
+        aside = await set_aside_cache(self.cache_dir, account.key)
+        log.info("%s: damaged cache set aside as %s", account.name, aside)
+        await self._attach(account)
+        self._show_accounts()
+        self.show_message(f"{account.name}: a new local copy is being filled from Podio.")
 
     def _show_accounts(self) -> None:
         entries = []
