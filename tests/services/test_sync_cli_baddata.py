@@ -174,3 +174,15 @@ def test_a_bad_api_address_is_one_sentence_and_no_traceback(
     assert "cannot be reached" not in err  # a wrong address is not "offline"
     if not make_url(base).startswith(base):
         assert seen == []  # refused before any request
+
+
+def test_a_misconfigured_address_is_not_offline() -> None:
+    from podio_desk.api.errors import BadApiAddress, NotPodio, Offline
+    from podio_desk.services.connectivity import ConnectivityMonitor, is_offline_error
+
+    assert is_offline_error(Offline())
+    monitor = ConnectivityMonitor()
+    for error in (NotPodio(), BadApiAddress()):
+        assert not is_offline_error(error)
+        monitor.report_error(error)
+        assert monitor.online
