@@ -68,9 +68,14 @@ def _id(value: object, where: str, what: str) -> int:
     return number
 
 
-def _opt_id(obj: Mapping[str, Any], key: str, where: str) -> int | None:
-    value = obj.get(key)
-    return None if value is None else _id(value, where, f'"{key}"')
+def _digits_id(value: object, where: str, what: str, problems: list[str]) -> int | None:
+    """An id or revision that may have come as a text of digits: read, and noted."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        problems.append(f"{where}: {what} should be a whole number, got {short(value)}")
+        value = int(value.strip())
+    return _id(value, where, what)
 
 
 def item_id_of(entry: Mapping[str, Any]) -> int:
@@ -380,9 +385,12 @@ class Item:
         return cls(
             item_id=item_id,
             app_id=app_id,
-            app_item_id=read(lambda: _opt_id(entry, "app_item_id", where), None),
+            app_item_id=read(
+                lambda: _digits_id(entry.get("app_item_id"), where, '"app_item_id"', problems),
+                None,
+            ),
             title=read(lambda: str_or(entry, "title", where), ""),
-            revision=read(lambda: _id(revision, where, '"revision"'), 0),
+            revision=read(lambda: _digits_id(revision, where, '"revision"', problems) or 0, 0),
             created_on=created_on,
             last_edit_on=last_edit_on,
             tags=tags_read,

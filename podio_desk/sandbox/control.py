@@ -10,30 +10,29 @@ import json
 import math
 import random
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
+from podio_desk.sandbox.model import Revision
 from podio_desk.sandbox.records import Clock
 from podio_desk.sandbox.state import State
 
 GENERAL = "general"
 HEAVY = "heavy"
 RATE_WINDOW_SECONDS = 3600
-
-# How `serve_malformed` damages an item in filter answers (each seen in the wild or plausible).
-MALFORMED_SHAPES = (
-    "fields_object",  # "fields" is an object, not a list
-    "revision_text",  # "revision" is a text
-    "no_created_on",  # "created_on" is missing
-    "item_id_text",  # "item_id" is a text of digits
-    "null_tag",  # a null among the tags
-    "huge_ids",  # app_item_id and comment_count beyond 2**63
-    "lone_surrogate",  # half of a UTF-16 surrogate pair in the title
-    "deep_nesting",  # a value nested 100 000 levels deep
-    "twice",  # the item appears twice in the page
-    "no_item_id",  # no item_id at all (cannot be stored)
-    "huge_item_id",  # item_id beyond 2**63 (cannot be stored)
+# The ways `serve_malformed` can spoil an item in filter pages.
+MALFORMED_KINDS = (
+    "fields_object",  # "fields" an object instead of a list
+    "revision_string",  # "revision": "3"
+    "created_on_missing",
+    "item_id_string",  # "item_id": "123"
+    "null_tag",  # "tags": [null]
+    "huge_id",  # an app_item_id beyond 2^63
+    "lone_surrogate",  # a title ending in an unpaired UTF-16 surrogate
+    "deep_nesting",  # a value nested thousands of levels deep
+    "duplicate",  # the same item twice in one page
 )
+_DEEP_MARK = "__sandbox_deep_nesting__"
 
 
 @dataclass(frozen=True)
@@ -71,6 +70,11 @@ class Control:
         self.storm_remaining: int | None = None
         self.storm_active = False
         self.storm_wait_seconds = 5
+        # Seconds between two bytes of a trickled response, and how many responses to trickle.
+        self.trickle_interval = 0.0
+        self.trickle_remaining: int | None = None
+        # Moves on every stop: responses still trickling then send the rest at once.
+        self.trickle_epoch = 0
         self.malformed: dict[int, str] = {}
 
     # ------------------------------------------------------------------ request log
@@ -116,38 +120,72 @@ class Control:
             self.storm_active = False
             self.storm_remaining = None
 
-    def serve_malformed(self, item_id: int, shape: str) -> None:
-        """Filter answers show item `item_id` damaged as `shape` (one of MALFORMED_SHAPES);
-        the item itself is unchanged."""
-        if shape not in MALFORMED_SHAPES:
-            raise ValueError(f"unknown shape {shape!r}; one of {', '.join(MALFORMED_SHAPES)}")
+    def start_trickle(self, byte_interval: float, count: int | None = None) -> None:
+        """The next `count` API responses (or all until stopped) send their body one byte
+        every `byte_interval` seconds: a server that answers, but too slowly to wait for."""
         with self._lock:
-            self.malformed[int(item_id)] = shape
+            self.trickle_interval = max(0.0, float(byte_interval))
+            self.trickle_remaining = count
 
-    def malformed_item_text(self, item_id: int, text: str) -> str:
-        """The filter answer's text of one item, damaged if `serve_malformed` asked for it."""
+    def stop_trickle(self) -> None:
         with self._lock:
-            shape = self.malformed.get(item_id)
-        return text if shape is None else _damage(text, shape)
+            self.trickle_interval = 0.0
+            self.trickle_remaining = None
+            self.trickle_epoch += 1
 
-    def stamp_in_future(self, item_id: int, moment: str = "2999-01-01 00:00:00") -> None:
-        """Item `item_id` now reads as last edited at `moment` (a server clock gone wrong)."""
-        with self._state.lock:
-            item = self._state.items[int(item_id)]
-            item.last_edit_on = moment
-            if item.history:
-                item.history[-1] = replace(item.history[-1], created_on=moment)
-            elif item.revision == 0:
-                item.created_on = moment  # its current revision is its creation
-            self._state.invalidate(item)
+    def take_trickle(self) -> float | None:
+        """The byte interval for the response about to be sent, or None to send it at once."""
+        with self._lock:
+            if self.trickle_interval <= 0:
+                return None
+            interval = self.trickle_interval
+            if self.trickle_remaining is not None:
+                self.trickle_remaining -= 1
+                if self.trickle_remaining <= 0:
+                    self.trickle_interval = 0.0
+                    self.trickle_remaining = None
+            return interval
+
+    def serve_malformed(self, kinds: dict[int, str]) -> None:
+        """Filter pages show these items (item id -> one of MALFORMED_KINDS) spoiled that way."""
+        unknown = set(kinds.values()) - set(MALFORMED_KINDS)
+        if unknown:
+            raise ValueError(f"unknown malformed kinds: {sorted(unknown)}")
+        with self._lock:
+            self.malformed = {int(item_id): kind for item_id, kind in kinds.items()}
+
+    def malform_page(self, text: str) -> str:
+        """A filter page's JSON text with the items chosen by `serve_malformed` spoiled."""
+        with self._lock:
+            malformed = dict(self.malformed)
+        if not malformed:
+            return text
+        page = json.loads(text)
+        items: list[dict[str, Any]] = []
+        deep = False
+        for item in page.get("items", []):
+            kind = malformed.get(item.get("item_id"))
+            items.append(item)
+            if kind == "duplicate":
+                items.append(json.loads(json.dumps(item)))
+            elif kind is not None:
+                deep |= kind == "deep_nesting"
+                _spoil(item, kind)
+        page["items"] = items
+        # ASCII escapes: a lone surrogate is valid JSON text only as "\ud800".
+        spoiled = json.dumps(page, separators=(",", ":"), ensure_ascii=True)
+        if deep:
+            spoiled = spoiled.replace(f'"{_DEEP_MARK}"', "[" * 5000 + "]" * 5000)
+        return spoiled
 
     def reset_faults(self) -> None:
-        with self._lock:
-            self.malformed.clear()
         self.set_latency(0.0)
         self.set_error_rate(0.0)
         self.set_drop_rate(0.0)
         self.stop_rate_limit_storm()
+        self.stop_trickle()
+        with self._lock:
+            self.malformed = {}
 
     def take_storm(self) -> int | None:
         """The seconds a stormed request is told to wait, or None when no storm is on."""
@@ -176,6 +214,42 @@ class Control:
     def expire_all_tokens(self) -> None:
         with self._state.lock:
             self._state.expire_all_tokens()
+
+    def live_items(self, app_id: int) -> list[dict[str, int]]:
+        """The app's live items, `{"item_id", "revision"}` each, by id: what a sync must copy."""
+        with self._state.lock:
+            items = self._state.items
+            return [
+                {"item_id": item_id, "revision": items[item_id].revision}
+                for item_id in sorted(self._state.live_items(app_id))
+            ]
+
+    def revoke_refresh_tokens(self) -> None:
+        """Every sign-in ends: access tokens expire and refreshing them is refused
+        (`invalid_grant`), as when the user revokes the app's access in Podio."""
+        with self._state.lock:
+            self._state.refresh_grants.clear()
+            self._state.expire_all_tokens()
+
+    def stamp_last_edit(self, item_id: int, when: str) -> None:
+        """Record an edit of the item (no value changed) at `when` ("2999-01-01 00:00:00",
+        UTC): a server whose clock, or a record of which, is wrong."""
+        with self._state.lock:
+            state = self._state
+            item = state.items[item_id]
+            item.revision += 1
+            revision = Revision(
+                revision=item.revision,
+                item_revision_id=state.new_revision_id(),
+                created_on=when,
+                created_by=item.last_edit_by,
+                type="update",
+            )
+            item.history.append(revision)
+            item.current_revision_id = revision.item_revision_id
+            item.last_edit_on = when
+            state.invalidate(item)
+            state.dirty_items.add(item_id)
 
     def advance_clock(self, seconds: float) -> None:
         """Move the sandbox's clock: token expiry and the hourly rate window follow it."""
@@ -225,31 +299,26 @@ class Control:
             return limit, max(0, limit - window.used.get(rate_class, 0)), left
 
 
-def _damage(text: str, shape: str) -> str:
-    item: dict[str, Any] = json.loads(text)
-    if shape == "twice":
-        return f"{text},{text}"
-    if shape == "deep_nesting":
-        depth = 100_000
-        return text[:-1] + ',"deep":' + "[" * depth + "]" * depth + "}"
-    if shape == "fields_object":
-        item["fields"] = {"fields": item.get("fields")}
-    elif shape == "revision_text":
-        item["revision"] = "three"
-    elif shape == "no_created_on":
+def _spoil(item: dict[str, Any], kind: str) -> None:
+    if kind == "fields_object":
+        item["fields"] = {str(f.get("field_id")): f for f in item.get("fields") or []}
+    elif kind == "revision_string":
+        item["revision"] = str(item.get("revision"))
+        if isinstance(item.get("current_revision"), dict):
+            item["current_revision"]["revision"] = str(item["current_revision"].get("revision"))
+    elif kind == "created_on_missing":
         item.pop("created_on", None)
-    elif shape == "item_id_text":
+    elif kind == "item_id_string":
         item["item_id"] = str(item["item_id"])
-    elif shape == "null_tag":
-        item["tags"] = [None, *item.get("tags", [])]
-    elif shape == "huge_ids":
+    elif kind == "null_tag":
+        item["tags"] = [None]
+    elif kind == "huge_id":
         item["app_item_id"] = 2**64 + 1
-        item["comment_count"] = 2**63
-    elif shape == "lone_surrogate":
-        item["title"] = f"{item.get('title', '')} \ud800"
-    elif shape == "no_item_id":
-        item.pop("item_id", None)
-    elif shape == "huge_item_id":
-        item["item_id"] = 2**64 + int(item["item_id"])
-    # ensure_ascii: a lone surrogate goes out as the escape a broken server would send.
-    return json.dumps(item, separators=(",", ":"))
+    elif kind == "lone_surrogate":
+        item["title"] = f"{item.get('title') or ''}\ud800"
+    elif kind == "deep_nesting":
+        fields = item.get("fields") or []
+        if fields:
+            fields[0]["values"] = [{"value": _DEEP_MARK}]
+        else:
+            item["fields"] = [{"values": [{"value": _DEEP_MARK}]}]

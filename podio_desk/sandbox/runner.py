@@ -162,6 +162,7 @@ class Sandbox:
         if server is None:
             return
         self._warm_stop.set()
+        self.control.stop_trickle()  # a response still trickling out ends at once
         if self._warm_thread is not None:
             self._warm_thread.join(timeout=30)
             self._warm_thread = None

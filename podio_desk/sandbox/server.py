@@ -15,7 +15,7 @@ import socket
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,8 +70,6 @@ class Ctx:
     state: State
     token: Token | None
     body: JSON
-    # Filter answers pass each item's text through this (Control.serve_malformed), if set.
-    damage: Callable[[int, str], str] | None = None
 
     @property
     def actor(self) -> tuple[str, int]:
@@ -275,6 +273,8 @@ class SandboxApp:
             return self.finish(request, reply, None, body_text)
         try:
             reply = self.dispatch(request, route, groups, rate_class)
+            if reply.text is not None and route.operation == "item.filter":
+                reply.text = control.malform_page(reply.text)
         except ApiError as error:
             reply = self.error_reply(request, error)
         except Exception:
@@ -313,8 +313,7 @@ class SandboxApp:
         try:
             body = self.parse_body(request, route)
             with state.lock:
-                damage = self.control.malformed_item_text if self.control.malformed else None
-                ctx = Ctx(request, state, token, body, damage)
+                ctx = Ctx(request, state, token, body)
                 reply = route.handler(ctx, *groups)
                 if method_writes(request.method) and self.on_write is not None:
                     self.on_write()
@@ -402,7 +401,15 @@ class SandboxApp:
                 body_text,
             )
         )
-        return to_response(reply)
+        response = to_response(reply)
+        interval = self.control.take_trickle()
+        if interval is not None:
+            payload = response.get_data()
+            response.response = _trickle(
+                payload, interval, self.control, self.control.trickle_epoch
+            )
+            response.headers["Content-Length"] = str(len(payload))
+        return response
 
     # ------------------------------------------------------------------ /_sandbox/ control
 
@@ -420,6 +427,8 @@ class SandboxApp:
         body: dict[str, Any] = json.loads(data) if data.strip() else {}
         if request.method == "GET" and path == "requests":
             return Reply(body=[entry.__dict__ for entry in control.requests()])
+        if request.method == "GET" and path == "items":
+            return Reply(body=control.live_items(int(request.args["app_id"])))
         if request.method == "GET" and path == "info":
             return Reply(body={"richest_item_id": self.state.richest_item_id})
         if request.method != "POST":
@@ -442,17 +451,31 @@ class SandboxApp:
             control.expire_all_tokens()
         elif path == "advance_clock":
             control.advance_clock(float(body["seconds"]))
-        elif path == "serve_malformed":
-            control.serve_malformed(int(body["item_id"]), str(body["shape"]))
-        elif path == "stamp_in_future":
-            control.stamp_in_future(
-                int(body["item_id"]), str(body.get("moment", "2999-01-01 00:00:00"))
-            )
         elif path == "reset_faults":
             control.reset_faults()
+        elif path == "revoke_refresh_tokens":
+            control.revoke_refresh_tokens()
+        elif path == "trickle":
+            control.start_trickle(float(body["byte_interval"]), body.get("count"))
+        elif path == "stop_trickle":
+            control.stop_trickle()
+        elif path == "malformed":
+            control.serve_malformed({int(k): str(v) for k, v in body["items"].items()})
+        elif path == "stamp_last_edit":
+            control.stamp_last_edit(int(body["item_id"]), str(body["when"]))
         else:
             return Reply(404, {"error": "not_found", "error_description": "unknown control"})
         return Reply(body={"ok": True})
+
+
+def _trickle(payload: bytes, interval: float, control: Control, epoch: int) -> Iterator[bytes]:
+    """`payload` a byte at a time; the rest at once when the trickle is stopped meanwhile."""
+    for offset in range(len(payload)):
+        if control.trickle_epoch != epoch:
+            yield payload[offset:]
+            return
+        yield payload[offset : offset + 1]
+        time.sleep(interval)
 
 
 def method_writes(method: str) -> bool:

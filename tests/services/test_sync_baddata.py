@@ -10,11 +10,10 @@ import pytest
 
 from podio_desk.domain.timestamps import format_podio_datetime
 from podio_desk.sandbox import Sandbox
-from podio_desk.sandbox.control import MALFORMED_SHAPES
+from podio_desk.sandbox.control import MALFORMED_KINDS
 from tests.services.test_sync_sandbox import as_other, remote_revisions, rig, run
 
-UNSTORABLE = ("no_item_id", "huge_item_id")  # no usable item_id: left out and counted
-NOT_MARKED = ("twice",)  # a repeat is counted, the item itself reads fine
+REPEATED = "duplicate"  # a repeat within a page is counted; the item itself reads fine
 
 
 def test_malformed_items_are_stored_marked_reported_once_and_the_sync_goes_on(
@@ -22,15 +21,11 @@ def test_malformed_items_are_stored_marked_reported_once_and_the_sync_goes_on(
 ) -> None:
     app_id = sandbox.app_id("Tickets")
     ids = sorted(remote_revisions(sandbox, app_id))
-    # Spread over the pages (25 items a page), one shape per item.
-    damaged = dict(zip(MALFORMED_SHAPES, ids[3::5], strict=False))
-    assert len(damaged) == len(MALFORMED_SHAPES)
-    for shape, item_id in damaged.items():
-        sandbox.control.serve_malformed(item_id, shape)
-    marked = {
-        item_id for shape, item_id in damaged.items() if shape not in (*UNSTORABLE, *NOT_MARKED)
-    }
-    left_out = {damaged[shape] for shape in UNSTORABLE}
+    # Spread over the pages (25 items a page), one kind per item.
+    damaged = dict(zip(MALFORMED_KINDS, ids[3::5], strict=False))
+    assert len(damaged) == len(MALFORMED_KINDS)
+    sandbox.control.serve_malformed({item_id: kind for kind, item_id in damaged.items()})
+    marked = {item_id for kind, item_id in damaged.items() if kind != REPEATED}
 
     async def scenario() -> None:
         async with rig(sandbox, tmp_path) as r:
@@ -42,16 +37,16 @@ def test_malformed_items_are_stored_marked_reported_once_and_the_sync_goes_on(
             unreadable = await r.cache.items.unreadable_items(r.app_id)
             stored = await r.cache.items.get_many(sorted(marked))
             cached = await r.cache.items.revisions(r.app_id)
-        assert live == set(ids) - left_out
+        assert live == set(ids)
         assert set(unreadable) == marked
         assert all(problems and problems[0] for problems in unreadable.values())
-        assert (full.unreadable, full.skipped) == (len(marked), len(UNSTORABLE) + 1)
-        assert (again.unreadable, again.skipped) == (len(marked), len(UNSTORABLE) + 1)
+        assert (full.unreadable, full.skipped) == (len(marked), 1)
+        assert (again.unreadable, again.skipped) == (len(marked), 1)
         assert incremental.mode == "incremental"
         assert {item.item_id for item in stored} == marked
         # The rest of the app is exact: every item that reads fully has Podio's revision.
         remote = remote_revisions(sandbox, app_id)
-        fine = set(ids) - marked - left_out
+        fine = set(ids) - marked
         assert {i: cached[i] for i in fine} == {i: remote[i] for i in fine}
 
     run(scenario())
@@ -69,14 +64,14 @@ def test_an_item_from_the_future_does_not_hide_later_edits(
 ) -> None:
     app_id = sandbox.app_id("Tickets")
     ids = sorted(remote_revisions(sandbox, app_id))
-    sandbox.control.stamp_in_future(ids[5], "2999-01-01 00:00:00")
+    sandbox.control.stamp_last_edit(ids[5], "2999-01-01 00:00:00")
 
     async def scenario() -> None:
         async with rig(sandbox, tmp_path) as r:
             await r.service.sync_app(r.app_id)
             as_other(sandbox, "PUT", f"/item/{ids[20]}", {"fields": {"title": "edited later"}})
             await r.service.sync_app(r.app_id)
-            sandbox.control.stamp_in_future(ids[30], "2999-06-01 00:00:00")
+            sandbox.control.stamp_last_edit(ids[30], "2999-06-01 00:00:00")
             await r.service.sync_app(r.app_id)
             as_other(sandbox, "PUT", f"/item/{ids[40]}", {"fields": {"title": "edited even later"}})
             result = await r.service.sync_app(r.app_id)

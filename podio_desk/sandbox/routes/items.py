@@ -102,8 +102,6 @@ def _filter(ctx: Ctx, app_id: int, body: JSON, view_id: int | None) -> Reply:
     page = ids[offset : offset + limit]
     total = len(state.live_items(app_id))
     parts = [state.filter_item_text(state.items[item_id]) for item_id in page]
-    if ctx.damage is not None:
-        parts = [ctx.damage(item_id, part) for item_id, part in zip(page, parts, strict=True)]
     text = f'{{"total":{total},"filtered":{len(ids)},"items":[{",".join(parts)}]}}'
     return text_reply(text)
 
