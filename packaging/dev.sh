@@ -3,6 +3,8 @@
 #   bash packaging/dev.sh run [podio-desk args]   set up, then start the app (the demo without an account)
 #   bash packaging/dev.sh test                     set up, then lint, type-check, layer-check, test, freeze
 #   bash packaging/dev.sh bench                    set up, then run tests/bench and write build/bench/results.json
+#   bash packaging/dev.sh dist [--check]           set up, freeze, then build the .deb and the tarball in
+#                                                  build/dist/; --check installs, launches and removes them
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,6 +19,10 @@ system_packages=(
     libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
     binutils  # objdump: PyInstaller reads shared-library dependencies with it
 )
+
+# What `dist` needs besides (dpkg-deb comes with dpkg): the validators and the tools that launch
+# the installed desktop entry under Xvfb, find its window and photograph it.
+dist_packages=(desktop-file-utils appstream libglib2.0-bin xdotool imagemagick)
 
 log() { printf '\033[1m[podio-desk]\033[0m %s\n' "$*" >&2; }
 
@@ -34,7 +40,7 @@ stage() {
 ensure_system_packages() {
     command -v dpkg-query >/dev/null 2>&1 || return 0
     local missing=()
-    for pkg in "${system_packages[@]}"; do
+    for pkg in "${system_packages[@]}" "$@"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
@@ -108,7 +114,8 @@ test)
     stage "ruff check" "$venv/bin/ruff" check podio_desk tests packaging tools
     stage "ruff format --check" "$venv/bin/ruff" format --check podio_desk tests packaging tools
     stage "mypy" "$venv/bin/mypy"
-    stage "mypy packaging" "$venv/bin/mypy" packaging/build.py packaging/entry.py packaging/render_icons.py
+    stage "mypy packaging" "$venv/bin/mypy" packaging/build.py packaging/dist.py packaging/entry.py \
+        packaging/render_icons.py
     stage "lint-imports" "$venv/bin/lint-imports"
     stage "pytest" "$py" -m pytest "$@"
     stage "freeze + smoke test" "$py" packaging/build.py --smoke-test
@@ -126,8 +133,13 @@ bench)
     done
     "$py" -m tests.bench.report
     ;;
+dist)
+    ensure_system_packages "${dist_packages[@]}"
+    ensure_venv "$extras"
+    "$py" packaging/dist.py "$@"
+    ;;
 *)
-    echo "usage: bash packaging/dev.sh {run|test|bench} [args]" >&2
+    echo "usage: bash packaging/dev.sh {run|test|bench|dist} [args]" >&2
     exit 2
     ;;
 esac

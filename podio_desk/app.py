@@ -18,7 +18,6 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, TypeVar, cast
 
@@ -51,9 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ORGANIZATION_NAME = "Podio Desk"
-LOG_FILE_NAME = "podio-desk.log"
-LOG_FILE_BYTES = 2_000_000
-LOG_FILE_BACKUPS = 5
 CLOSER_TIMEOUT = 5.0
 SMOKE_TEST_SETTLE_SECONDS = 0.3
 EXIT_OK = 0
@@ -266,57 +262,17 @@ def _log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) 
     logging.getLogger(f"qt.{category}").log(level, message)
 
 
-def setup_logging(profile: Profile, verbose: bool) -> list[logging.Handler]:
-    """stderr (warnings, or everything with -v) plus a file in the profile's logs/, rotated
-    at start-up when it has grown past LOG_FILE_BYTES (LOG_FILE_BACKUPS old files kept).
+def setup_logging(profile: Profile, verbosity: int) -> list[logging.Handler]:
+    """The window's logging: see services/logsetup.py (levels, redaction, rotation)."""
+    from podio_desk.services.logsetup import setup_logging as setup
 
-    Both handlers redact tokens, secrets and Authorization headers. Returns the handlers so
-    that a caller with a short-lived profile (the smoke test) can remove and close them.
-    """
-    from podio_desk.services.logredact import install_redaction
-
-    formatter = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    stderr_handler = logging.StreamHandler(sys.stderr)
-    stderr_handler.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    # Rotated here rather than by logging.handlers.RotatingFileHandler while running: that
-    # module imports socket, pickle and queue before the window can show.
-    log_path = profile.logs_dir / LOG_FILE_NAME
-    rotate_log_file(log_path, LOG_FILE_BYTES, LOG_FILE_BACKUPS)
-    file_handler = logging.FileHandler(log_path, encoding="utf-8")
-    file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
-    handlers: list[logging.Handler] = [stderr_handler, file_handler]
-    root = logging.getLogger()
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for handler in handlers:
-        handler.setFormatter(formatter)
-        install_redaction(handler)
-        root.addHandler(handler)
-    # httpx logs every request at INFO; keep that for -v only.
-    logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.INFO if verbose else logging.WARNING)
-    return handlers
-
-
-def rotate_log_file(path: Path, max_bytes: int, backups: int) -> None:
-    """Move `path` to `path.1` (`.1` to `.2`, …, dropping the oldest) if it is `max_bytes` or
-    larger; a file that cannot be moved is left to grow (logging must not stop the app)."""
-    try:
-        if not path.exists() or path.stat().st_size < max_bytes:
-            return
-        for number in range(backups - 1, 0, -1):
-            older = path.with_name(f"{path.name}.{number}")
-            if older.exists():
-                os.replace(older, path.with_name(f"{path.name}.{number + 1}"))
-        os.replace(path, path.with_name(f"{path.name}.1"))
-    except OSError as error:
-        sys.stderr.write(f"podio-desk: cannot rotate the log file {path}: {error}\n")
+    return setup(profile.logs_dir, verbosity)
 
 
 def teardown_logging(handlers: list[logging.Handler]) -> None:
-    root = logging.getLogger()
-    for handler in handlers:
-        root.removeHandler(handler)
-        handler.close()
+    from podio_desk.services.logsetup import teardown_logging as teardown
+
+    teardown(handlers)
 
 
 # ---------------------------------------------------------------- running
@@ -386,7 +342,7 @@ def _run_on_qasync_loop(
 def run_gui(args: argparse.Namespace) -> int:
     """Start the application with the window; returns the process exit code."""
     if args.smoke_test:
-        return run_smoke_test(verbose=args.verbose)
+        return run_smoke_test(verbosity=args.verbose)
     try:
         profile = resolve_profile(args.profile).ensure_exists()
     except ProfileError as error:
@@ -477,7 +433,7 @@ async def _smoke_checks(desk: Desk) -> str:
     )
 
 
-def run_smoke_test(verbose: bool = False) -> int:
+def run_smoke_test(verbosity: int = 0) -> int:
     """Start offscreen with a throw-away profile, build the window, touch the keyring, quit.
 
     Used on a frozen bundle to catch a missing resource or hidden import; prints one line
@@ -488,7 +444,7 @@ def run_smoke_test(verbose: bool = False) -> int:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     with tempfile.TemporaryDirectory(prefix="podio-desk-smoke-") as temporary:
         profile = resolve_profile(temporary).ensure_exists()
-        handlers = setup_logging(profile, verbose)
+        handlers = setup_logging(profile, verbosity)
         qInstallMessageHandler(_log_qt_message)
         try:
             qapp = create_qapplication()

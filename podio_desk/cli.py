@@ -36,7 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start offscreen with a temporary profile, build the window, touch the keyring",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log Podio Desk's debug messages to stderr and the log file; -vv adds the "
+        "libraries' own (httpx, asyncio, keyring, …), which stay at INFO otherwise. "
+        "Secrets are redacted either way",
+    )
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # `account add` and `sync` (headless cache prefetch); each sets args.handler.
     _add_headless_commands(subcommands)
@@ -98,6 +106,11 @@ def _add_headless_commands(subparsers: argparse._SubParsersAction[argparse.Argum
         action="store_true",
         help="set the account's cache file aside (as <name>.corrupt-<time>) and build a new one "
         "from Podio: the way out of a damaged cache",
+    )
+    sync.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="fail at once when another process is syncing the same app (default: wait for it)",
     )
     sync.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
     sync.set_defaults(handler=_run_sync)

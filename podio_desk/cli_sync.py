@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import shlex
 import sys
@@ -21,11 +22,14 @@ from typing import Any, TextIO
 from podio_desk.api.address import check_api_url
 from podio_desk.api.auth import AuthMode
 from podio_desk.api.errors import PodioError
+from podio_desk.api.ratelimit import RateLimitWait, SchedulerEvent
 from podio_desk.cache.cache import Cache
-from podio_desk.cache.db import CacheCorruptError, CacheOpenError
+from podio_desk.cache.db import CacheBusyError, CacheCorruptError, CacheOpenError
 from podio_desk.cache.schema import CacheVersionError
+from podio_desk.domain.redaction import remember_secret
 from podio_desk.secrets import SecretStore
 from podio_desk.services.accounts import Account, AccountError, AccountService
+from podio_desk.services.logsetup import setup_logging, teardown_logging
 from podio_desk.services.profile import ProfileError, resolve_profile
 from podio_desk.services.sync import (
     PodioSyncApi,
@@ -34,7 +38,7 @@ from podio_desk.services.sync import (
     SyncResult,
     SyncService,
 )
-from podio_desk.services.sync_process import SyncJob, sync_in_child_process
+from podio_desk.services.sync_process import SyncBusyError, SyncJob, sync_in_child_process
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -60,7 +64,9 @@ def _keeps_secrets(secrets: SecretStore) -> bool:
 
 
 def run_account_add(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    return _run("account add", lambda: _account_add(args, out or sys.stdout))
+    # Typed on the command line: secret for this whole run, whatever logs them.
+    remember_secret(args.client_secret, args.password, args.app_token)
+    return _run("account add", lambda: _logged(args, _account_add(args, out or sys.stdout)))
 
 
 async def _account_add(args: argparse.Namespace, out: TextIO) -> None:
@@ -93,6 +99,7 @@ async def _account_add(args: argparse.Namespace, out: TextIO) -> None:
             auth_mode=AuthMode.PASSWORD if by_password else AuthMode.APP,
             username=args.username,
             app_id=args.app_id,
+            unique_name=True,  # checked again under the profile's lock: another add may race
             **extra,
         )
         try:
@@ -192,6 +199,14 @@ class ProgressPrinter:
 
     def __call__(self, event: SyncProgress) -> None:
         total = max(event.total, event.done)
+        if event.phase == "waiting":  # a line of its own: the bar that follows must not hide it
+            self.end_line()
+            print(
+                f"{self._label}: {_busy(event.holder)}; waiting for it to finish",
+                file=self._stream,
+                flush=True,
+            )
+            return
         if event.phase == "deletions":
             text = f"{self._label}: looking for {event.total} deleted item(s)"
         elif total == 0:
@@ -218,6 +233,21 @@ class ProgressPrinter:
             self._last_line = now
             print(text, file=self._stream, flush=True)
 
+    def rate_limit_wait(self, event: SchedulerEvent) -> None:
+        """Say why nothing moves while the account's requests wait for Podio's rate limit."""
+        if not isinstance(event, RateLimitWait):
+            return
+        prefix = f"{self._label}: " if self._label else ""
+        text = f"{prefix}waiting for Podio's rate limit: {_duration(event.seconds)}"
+        if self._tty:
+            self._stream.write("\r\x1b[2K" + text)
+            self._drawn = True
+            self._stream.flush()
+        else:
+            print(text, file=self._stream, flush=True)
+        # The next progress line comes as soon as the sync moves again.
+        self._last_line = -math.inf
+
     def end_line(self) -> None:
         if self._tty and self._drawn:
             self._stream.write("\n")
@@ -225,10 +255,17 @@ class ProgressPrinter:
         self._drawn = False
 
 
+def _busy(holder: int | None) -> str:
+    who = f"process {holder}" if holder is not None else "another process"
+    return f"already being synced by {who}"
+
+
 def run_sync(
     args: argparse.Namespace, out: TextIO | None = None, progress_stream: TextIO | None = None
 ) -> int:
-    return _run("sync", lambda: _sync(args, out or sys.stdout, progress_stream or sys.stderr))
+    return _run(
+        "sync", lambda: _logged(args, _sync(args, out or sys.stdout, progress_stream or sys.stderr))
+    )
 
 
 def _pick_account(accounts: Sequence[Account], wanted: str | None) -> Account:
@@ -273,6 +310,7 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
                 "add the account again"
             )
         client = await accounts.client(account.key)
+        client.scheduler.events.subscribe(progress.rate_limit_wait)
         api = PodioSyncApi(client)
         if getattr(args, "rebuild_cache", False):
             aside = await Cache.set_aside(profile.cache_dir, account.key)
@@ -298,14 +336,22 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
                     app_ids = [app.app_id for app in apps]
                     names = {app.app_id: app.name for app in apps}
             for app_id in app_ids:
-                progress.start_app(names.get(app_id, f"app {app_id}"))
+                label = names.get(app_id, f"app {app_id}")
+                progress.start_app(label)
                 # In a child process, as the window syncs (services/sync_process.py).
-                result = await sync_in_child_process(
-                    api,
-                    SyncJob(cache.path, app_id, full=args.full),
-                    on_progress=progress,
-                    budget=client.scheduler,
-                )
+                try:
+                    result = await sync_in_child_process(
+                        api,
+                        SyncJob(cache.path, app_id, full=args.full),
+                        on_progress=progress,
+                        budget=client.scheduler,
+                        wait=not getattr(args, "no_wait", False),
+                    )
+                except SyncBusyError as busy:
+                    raise CommandError(
+                        f"{label} is {_busy(busy.holder)}; try again when it is done, or "
+                        "leave out --no-wait to wait for it"
+                    ) from busy
                 progress.end_line()
                 totals.add(result)
         finally:
@@ -317,6 +363,16 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
 
 
 # ------------------------------------------------------------------ running and errors
+
+
+async def _logged(args: argparse.Namespace, command: Coroutine[Any, Any, None]) -> None:
+    """Run `command` logging to the profile's file (and to stderr with -v), as the window does."""
+    with contextlib.ExitStack() as stack:
+        stack.callback(command.close)  # never started if the profile is unusable
+        profile = resolve_profile(getattr(args, "profile", None)).ensure_exists()
+        handlers = setup_logging(profile.logs_dir, getattr(args, "verbose", 0) or 0)
+        stack.callback(teardown_logging, handlers)
+        await command
 
 
 def _run(command: str, make: Callable[[], Coroutine[Any, Any, None]]) -> int:
@@ -335,6 +391,7 @@ def _run(command: str, make: Callable[[], Coroutine[Any, Any, None]]) -> int:
         AccountError,
         ProfileError,
         CacheOpenError,
+        CacheBusyError,
         CacheVersionError,
         SyncError,
         PodioError,

@@ -25,6 +25,8 @@ from keyring.backends import fail as fail_backend
 from keyring.backends import null as null_backend
 from keyring.compat import properties
 
+from podio_desk.domain.redaction import remember_secret
+
 log = logging.getLogger(__name__)
 
 SERVICE_PREFIX = "podio-desk"
@@ -133,13 +135,19 @@ class SecretStore:
     # Any keyring failure (no backend, locked, D-Bus/Keychain init errors) switches this store
     # to memory for the rest of the run, with the warning shown; it never crashes a sign-in.
 
+    # Every value read or written is registered with the log redaction: whatever prints it
+    # later (ours, a library, a future's repr), the log shows REDACTED.
+
     def _get_sync(self, account_key: str, name: str) -> str | None:
         try:
-            return self._active().get_password(self._service(account_key), name)
+            value = self._active().get_password(self._service(account_key), name)
         except keyring.errors.KeyringError as exc:
-            return self._use_fallback(_reason(exc)).get_password(self._service(account_key), name)
+            value = self._use_fallback(_reason(exc)).get_password(self._service(account_key), name)
+        remember_secret(value)
+        return value
 
     def _set_sync(self, account_key: str, name: str, value: str) -> None:
+        remember_secret(value)
         try:
             self._active().set_password(self._service(account_key), name, value)
         except keyring.errors.KeyringError as exc:

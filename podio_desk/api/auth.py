@@ -40,6 +40,7 @@ from podio_desk.api.errors import (
 from podio_desk.api.events import EventHub
 from podio_desk.api.redact import get_logger
 from podio_desk.api.transport import Transport
+from podio_desk.domain.redaction import remember_secret
 
 log = get_logger(__name__)
 
@@ -69,6 +70,9 @@ class ClientCredentials:
     client_id: str
     client_secret: str = field(repr=False)
 
+    def __post_init__(self) -> None:
+        remember_secret(self.client_secret)
+
 
 @dataclass(frozen=True)
 class Token:
@@ -81,6 +85,10 @@ class Token:
     scope: str = ""
     ref_type: str | None = None
     ref_id: int | None = None
+
+    def __post_init__(self) -> None:
+        # Whether from a sign-in, a refresh or the keyring: no log line may show it.
+        remember_secret(self.access_token, self.refresh_token)
 
     @classmethod
     def from_response(cls, data: Any, now: float) -> Token:
@@ -132,6 +140,10 @@ class Token:
         return self.ref_type == "app"
 
 
+# The grant parameters that are not secret; every other one is.
+_PUBLIC_PARAMS = frozenset({"username", "app_id", "redirect_uri"})
+
+
 class OAuth:
     """The token endpoint's grants. Stateless; :class:`Session` decides when to call them."""
 
@@ -155,6 +167,8 @@ class OAuth:
             "client_secret": self.credentials.client_secret,
             **params,
         }
+        # A typed password, an app token, an authorization code: secret before it is sent.
+        remember_secret(*(value for key, value in params.items() if key not in _PUBLIC_PARAMS))
         data = await self.transport.token_request(form, self._token_path)
         token = Token.from_response(data, self._clock())
         log.info(

@@ -11,8 +11,10 @@ and the caller decides by re-reading the object (see ``PodioClient.update_item_s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json as json_module
 import random
+import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -63,6 +65,12 @@ class TransportConfig:
     read_timeout: float = 60.0
     write_timeout: float = 60.0
     pool_timeout: float = 30.0
+    # The longest one attempt may take, from sending to the last byte of the answer: a server
+    # that trickles its answer a byte at a time never trips the per-read timeout above. An
+    # answer still arriving at `min_body_rate` bytes/s on average (a big file on a slow link)
+    # gets another `attempt_deadline` each time. Uploads have no deadline for their sending.
+    attempt_deadline: float = 300.0
+    min_body_rate: float = 16_384.0
     max_connections: int = 8
     # Retries for idempotent requests after a 5xx or a connection failure.
     read_retries: int = 5
@@ -251,6 +259,8 @@ class Transport:
             value, generation = await self.auth.authorization()
             headers["Authorization"] = value
         started = time.monotonic()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.attempt_deadline
         log.debug(
             "-> %s %s params=%s form=%s",
             method,
@@ -268,10 +278,16 @@ class Transport:
                 files=files,
                 headers=headers,
             )
-            http_response = await self._http.send(request, stream=True)
+            async with asyncio.timeout_at(deadline if files is None else None):
+                http_response = await self._http.send(request, stream=True)
+            # Past the deadline the connection is shut: the pending read ends with an error,
+            # in this task (a cancel could land between two reads; see `_read_body`).
+            body = _BodyDeadline(http_response, loop, self.config)
+            body.arm(deadline)
             try:
-                content = await _read_body(http_response)
+                content = await _read_body(http_response, body)
             finally:
+                body.disarm()
                 await http_response.aclose()
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise BadApiAddress(
@@ -279,12 +295,13 @@ class Transport:
                 method=method,
                 path=path,
             ) from exc
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, TimeoutError) as exc:
             elapsed = time.monotonic() - started
-            log.info(
-                "%s %s failed after %.2f s: %s",
-                method, path, elapsed, redact_text(f"{type(exc).__name__}: {exc}"),
-            )  # fmt: skip
+            if loop.time() >= deadline and not isinstance(exc, _NOT_SENT):
+                what = f"no complete answer within {self.config.attempt_deadline:g} s"
+            else:
+                what = redact_text(f"{type(exc).__name__}: {exc}")
+            log.info("%s %s failed after %.2f s: %s", method, path, elapsed, what)
             if not idempotent and not isinstance(exc, _NOT_SENT):
                 raise WriteOutcomeUnknown(method=method, path=path) from exc
             raise Offline(method=method, path=path) from exc
@@ -334,7 +351,7 @@ def _is_web_page(headers: httpx.Headers, content: bytes) -> bool:
     return "html" in kind or content[:200].lstrip().lower().startswith((b"<!doctype", b"<html"))
 
 
-async def _read_body(response: httpx.Response) -> bytes:
+async def _read_body(response: httpx.Response, deadline: _BodyDeadline | None = None) -> bytes:
     """The whole body, with a turn of the event loop after each network read.
 
     A filter page is megabytes that arrive in 64 KB reads, often all ready at once; read in
@@ -350,6 +367,8 @@ async def _read_body(response: httpx.Response) -> bytes:
         if cancelled is not None:
             continue  # draining: a page is a few MB, and the connection stays reusable
         parts.append(chunk)
+        if deadline is not None:
+            deadline.received += len(chunk)
         try:
             await asyncio.sleep(0)
         except asyncio.CancelledError as error:
@@ -357,6 +376,39 @@ async def _read_body(response: httpx.Response) -> bytes:
     if cancelled is not None:
         raise cancelled
     return b"".join(parts)
+
+
+class _BodyDeadline:
+    """Shuts the connection of a response whose body is not in by the attempt's deadline,
+    unless it is still arriving at the configured minimum rate."""
+
+    def __init__(
+        self, response: httpx.Response, loop: asyncio.AbstractEventLoop, config: TransportConfig
+    ) -> None:
+        self.received = 0
+        self._response = response
+        self._loop = loop
+        self._config = config
+        self._started = loop.time()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def arm(self, when: float) -> None:
+        self._timer = self._loop.call_at(when, self._check)
+
+    def disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def _check(self) -> None:
+        elapsed = self._loop.time() - self._started
+        if self.received >= self._config.min_body_rate * elapsed:
+            self.arm(self._loop.time() + self._config.attempt_deadline)
+            return
+        stream = self._response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 def _int_header(headers: httpx.Headers, name: str) -> int | None:

@@ -263,10 +263,15 @@ class Cache:
         return await self._db.read(store.all_sync_states)
 
     async def finish_full_sync(self, state: AppSyncState) -> list[int]:
-        """End a full pass: live items it did not see are gone from Podio -> tombstones."""
+        """End a full pass: live items it did not see are gone from Podio -> tombstones.
+
+        A pass overtaken by a newer one (another process started a full pass meanwhile)
+        concludes nothing: it neither marks deletions nor rolls the generation back."""
         now = utc_now()
 
         def work(connection: sqlite3.Connection) -> list[int]:
+            if store.stored_full_gen(connection, state.app_id) > state.full_gen:
+                return []
             gone = store.unseen_live_ids(connection, state.app_id, state.full_gen)
             store.mark_deleted(connection, gone, now)
             store.save_sync_state(connection, state)

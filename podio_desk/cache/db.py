@@ -24,6 +24,9 @@ from podio_desk.cache.worker import DbWorker
 T = TypeVar("T")
 
 CACHE_SUFFIX = ".sqlite3"
+# How long a statement waits for another connection's write (another process's sync, the
+# window saving an edit) before it gives up with CacheBusyError.
+BUSY_TIMEOUT_MS = 10_000
 _ACCOUNT_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -78,6 +81,25 @@ def set_aside(path: Path, moment: datetime | None = None) -> Path | None:
     return target
 
 
+class CacheBusyError(Exception):
+    """Another connection kept the cache file locked for longer than we wait; retry later."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"the cache {path} stayed locked by another Podio Desk process (a sync or the "
+            f"window writing to it) for more than {BUSY_TIMEOUT_MS // 1000} s; try again when "
+            "it is done, or close the other process if it is stuck"
+        )
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    text = str(error)
+    return "database is locked" in text or "database table is locked" in text
+
+
 def cache_path(cache_dir: Path, account_key: str) -> Path:
     """`<profile>/cache/<account_key>.sqlite3`; the key must be a plain file-name-safe token."""
     if not _ACCOUNT_KEY.match(account_key) or ".." in account_key:
@@ -86,7 +108,7 @@ def cache_path(cache_dir: Path, account_key: str) -> Path:
 
 
 def _tune(connection: sqlite3.Connection) -> None:
-    connection.execute("PRAGMA busy_timeout = 10000")
+    connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
     connection.execute("PRAGMA cache_size = -65536")  # 64 MiB of page cache
     connection.execute("PRAGMA temp_store = MEMORY")
     connection.execute("PRAGMA mmap_size = 268435456")
@@ -170,17 +192,33 @@ class CacheDatabase:
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` on the writer thread inside one transaction (all or nothing)."""
-        return await self._writer.run(lambda connection: _in_transaction(connection, fn))
+        return await self._writer.run(lambda connection: self._job(_in_transaction, fn, connection))
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` on the reader thread against the last committed state."""
-        return await self._reader.run(lambda connection: _in_read_snapshot(connection, fn))
+        return await self._reader.run(
+            lambda connection: self._job(_in_read_snapshot, fn, connection)
+        )
 
     def write_blocking(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return self._writer.call(lambda connection: _in_transaction(connection, fn))
+        return self._writer.call(lambda connection: self._job(_in_transaction, fn, connection))
 
     def read_blocking(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return self._reader.call(lambda connection: _in_read_snapshot(connection, fn))
+        return self._reader.call(lambda connection: self._job(_in_read_snapshot, fn, connection))
+
+    def _job(
+        self,
+        frame: Callable[[sqlite3.Connection, Callable[[sqlite3.Connection], T]], T],
+        fn: Callable[[sqlite3.Connection], T],
+        connection: sqlite3.Connection,
+    ) -> T:
+        """`frame(connection, fn)`, with SQLite's bare "database is locked" said clearly."""
+        try:
+            return frame(connection, fn)
+        except sqlite3.OperationalError as error:
+            if _is_busy(error):
+                raise CacheBusyError(self.path) from error
+            raise
 
     def close(self) -> None:
         self._reader.close()

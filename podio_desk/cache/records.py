@@ -8,11 +8,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from podio_desk.domain.redaction import json_without_secrets
+
 SortKey = float | str
 
 
 def raw_json_bytes(raw: Mapping[str, Any]) -> bytes:
-    return json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode()
+    """Podio's JSON as stored (items and compression dictionaries alike): without secrets."""
+    return json_without_secrets(raw).encode()
 
 
 def encode_raw(raw: Mapping[str, Any], dictionary: bytes | None = None) -> bytes:

@@ -8,12 +8,17 @@ Migrations are listed in order; each runs in its own transaction together with t
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from podio_desk.cache.records import decode_raw, encode_raw
+from podio_desk.domain.redaction import json_without_secrets, may_hold_secrets, strip_secrets
+
 SCHEMA_MAJOR = 1
-SCHEMA_MINOR = 1
+SCHEMA_MINOR = 2
 SCHEMA_VERSION = SCHEMA_MAJOR * 1000 + SCHEMA_MINOR
 
 
@@ -25,6 +30,8 @@ class CacheVersionError(Exception):
 class Migration:
     version: int  # user_version after this step
     statements: tuple[str, ...]
+    # Data rewritten in the same transaction, after the statements.
+    rewrite: Callable[[sqlite3.Connection], None] | None = None
 
 
 _V1_0 = (
@@ -173,12 +180,72 @@ _V1_0 = (
     )""",
 )
 
-# 1.1: items.problems, what could not be read of an item stored anyway (NULL: read fully).
-_V1_1 = ("ALTER TABLE items ADD COLUMN problems TEXT",)
+
+def add_problems_column(connection: sqlite3.Connection) -> None:
+    """1.2: items.problems, what could not be read of an item stored anyway (NULL: read
+    fully). Added only where missing, so a file relabelled as older opens too."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(items)")}
+    if "problems" not in columns:
+        connection.execute("ALTER TABLE items ADD COLUMN problems TEXT")
+
+
+# The JSON columns earlier versions stored as Podio sent them, secrets included.
+_JSON_COLUMNS = (
+    ("orgs", "org_id", "raw"),
+    ("spaces", "space_id", "raw"),
+    ("apps", "app_id", "raw"),
+    ("apps", "app_id", "fields"),
+    ("comments", "comment_id", "raw"),
+    ("files", "file_id", "raw"),
+)
+
+
+def strip_stored_secrets(connection: sqlite3.Connection) -> None:
+    """Take the secrets (an app's token, tokens in links) out of JSON stored before 1.1.
+
+    Item JSON is rewritten, stripped, each time an item syncs; a compression dictionary,
+    though, stays as it was made, from the JSON of a few items. One that may hold a secret is
+    dropped, and the items it compressed are stored again without it.
+    """
+    # Overwrite the old row images rather than leave them in free space for anyone to read.
+    connection.execute("PRAGMA secure_delete = ON")
+    for table, key, column in _JSON_COLUMNS:
+        rows = connection.execute(f"SELECT {key}, {column} FROM {table}").fetchall()
+        for row_id, text in rows:
+            try:
+                value = json.loads(text)
+            except (TypeError, ValueError):
+                continue  # not ours to judge here; the reader reports a bad row
+            clean = strip_secrets(value)
+            if clean is not value:
+                connection.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE {key} = ?",
+                    (json_without_secrets(clean), row_id),
+                )
+    _drop_suspect_dictionaries(connection)
+    connection.execute("PRAGMA secure_delete = OFF")
+
+
+def _drop_suspect_dictionaries(connection: sqlite3.Connection) -> None:
+    dictionaries = connection.execute("SELECT dict_id, data FROM raw_dicts").fetchall()
+    for dict_id, data in dictionaries:
+        text = bytes(data).decode("utf-8", errors="replace")
+        if not may_hold_secrets(text):
+            continue
+        rows = connection.execute(
+            "SELECT item_id, raw FROM item_raw WHERE dict_id = ?", (dict_id,)
+        ).fetchall()
+        connection.executemany(
+            "UPDATE item_raw SET dict_id = NULL, raw = ? WHERE item_id = ?",
+            [(encode_raw(decode_raw(bytes(raw), bytes(data))), item_id) for item_id, raw in rows],
+        )
+        connection.execute("DELETE FROM raw_dicts WHERE dict_id = ?", (dict_id,))
+
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(version=1000, statements=_V1_0),
-    Migration(version=1001, statements=_V1_1),
+    Migration(version=1001, statements=(), rewrite=strip_stored_secrets),
+    Migration(version=1002, statements=(), rewrite=add_problems_column),
 )
 
 
@@ -204,6 +271,8 @@ def migrate(connection: sqlite3.Connection, path: Path | str) -> int:
         try:
             for statement in migration.statements:
                 connection.execute(statement)
+            if migration.rewrite is not None:
+                migration.rewrite(connection)
             connection.execute(f"PRAGMA user_version = {migration.version}")
         except BaseException:
             connection.execute("ROLLBACK")

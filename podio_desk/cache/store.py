@@ -26,6 +26,7 @@ from podio_desk.cache.records import (
     encode_raw,
     make_dictionary,
 )
+from podio_desk.domain.redaction import json_without_secrets, strip_secrets
 
 # SQLite allows 32 766 host parameters per statement since 3.32; stay far below.
 _CHUNK = 900
@@ -37,7 +38,8 @@ def _chunks(values: Sequence[int], size: int = _CHUNK) -> Iterable[Sequence[int]
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """Podio's JSON as stored: without secrets (an app's token, tokens in links)."""
+    return json_without_secrets(value)
 
 
 def title_key(title: str) -> str:
@@ -229,7 +231,7 @@ def upsert_items(
         "INSERT INTO item_text (item_id, fields_text) VALUES (?, ?) "
         "ON CONFLICT (item_id) DO UPDATE SET fields_text = excluded.fields_text "
         "WHERE fields_text IS NOT excluded.fields_text",
-        [(r.item_id, r.search_text) for r in records],
+        [(r.item_id, strip_secrets(r.search_text)) for r in records],
     )
     return UpsertCounts(added, changed, unchanged)
 
@@ -412,7 +414,7 @@ def replace_comments(
         "VALUES (?, ?, ?, ?)",
         [(c.comment_id, item_id, c.created_on, _json(c.raw)) for c in comments],
     )
-    text = "\n".join(c.text for c in comments if c.text)
+    text = strip_secrets("\n".join(c.text for c in comments if c.text))
     connection.execute(
         "UPDATE item_text SET comments_text = ? WHERE item_id = ? AND comments_text IS NOT ?",
         (text, item_id, text),
@@ -459,12 +461,27 @@ def load_sync_state(connection: sqlite3.Connection, app_id: int) -> AppSyncState
     return AppSyncState(**values)
 
 
-def save_sync_state(connection: sqlite3.Connection, state: AppSyncState) -> None:
+def save_sync_state(connection: sqlite3.Connection, state: AppSyncState) -> bool:
+    """Store `state`, unless a newer full pass started since it was read (a higher full_gen
+    is stored): the generation only moves forward, or a later pass would miss deletions.
+    False when the state was refused as stale."""
     values = [getattr(state, name) for name in _SYNC_COLUMNS]
     values[_SYNC_COLUMNS.index("full_running")] = int(state.full_running)
     columns = ", ".join(_SYNC_COLUMNS)
     marks = ", ".join("?" * len(_SYNC_COLUMNS))
-    connection.execute(f"INSERT OR REPLACE INTO app_sync ({columns}) VALUES ({marks})", values)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in _SYNC_COLUMNS if name != "app_id")
+    cursor = connection.execute(
+        f"INSERT INTO app_sync ({columns}) VALUES ({marks}) "
+        f"ON CONFLICT (app_id) DO UPDATE SET {updates} "
+        "WHERE excluded.full_gen >= app_sync.full_gen",
+        values,
+    )
+    return cursor.rowcount > 0
+
+
+def stored_full_gen(connection: sqlite3.Connection, app_id: int) -> int:
+    row = connection.execute("SELECT full_gen FROM app_sync WHERE app_id = ?", (app_id,)).fetchone()
+    return int(row[0]) if row is not None else 0
 
 
 def all_sync_states(connection: sqlite3.Connection) -> list[AppSyncState]:

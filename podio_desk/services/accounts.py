@@ -11,15 +11,23 @@ budget, as Podio counts per user and API key). What is stored where:
   after that the refresh token keeps the session alive. When Podio refuses the refresh token
   the account shows "sign in again" and asks for them once more. Keeping them would let the
   app sign in silently, but would put a long-lived credential on disk for little gain.
+
+Several processes may share a profile (the window and `podio-desk account add`, two commands
+at once). Every change of ``accounts.json`` is made under an OS lock on ``accounts.lock``: the
+file is read again, this process's change is applied to what it holds now, and the result is
+written to a temporary file that replaces the old one (``os.replace``, after ``fsync``). So no
+process overwrites another's account, and a reader never sees a half-written file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
 import os
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -40,10 +48,12 @@ from podio_desk.api.client import PodioClient
 from podio_desk.api.events import EventHub
 from podio_desk.api.transport import DEFAULT_BASE_URL
 from podio_desk.secrets import SecretStore
+from podio_desk.services.file_lock import FileLock
 
 log = logging.getLogger(__name__)
 
 ACCOUNTS_FILE_NAME = "accounts.json"
+ACCOUNTS_LOCK_NAME = "accounts.lock"
 SECRET_CLIENT_SECRET = "client_secret"
 SECRET_TOKEN = "token"
 _FILE_VERSION = 1
@@ -123,6 +133,7 @@ class AccountService:
         client_factory: ClientFactory = _default_client_factory,
     ) -> None:
         self._path = Path(profile_dir) / ACCOUNTS_FILE_NAME
+        self._lock_path = Path(profile_dir) / ACCOUNTS_LOCK_NAME
         self._secrets = secrets
         self._client_factory = client_factory
         self._accounts: dict[str, Account] = {}
@@ -130,7 +141,6 @@ class AccountService:
         self._unsubscribe: dict[str, Callable[[], None]] = {}
         self._latest_token: dict[str, Token | None] = {}
         self._writers: dict[str, asyncio.Task[None]] = {}
-        self._file_lock = asyncio.Lock()
         self.events: EventHub[AccountStateChanged] = EventHub()
 
     @property
@@ -142,21 +152,7 @@ class AccountService:
 
     async def load(self) -> list[Account]:
         """Read ``accounts.json``. A damaged file is set aside, never silently overwritten."""
-        text = await asyncio.to_thread(_read_text, self._path)
-        accounts: dict[str, Account] = {}
-        if text is not None:
-            try:
-                data = json.loads(text)
-                entries = data.get("accounts", []) if isinstance(data, dict) else []
-                for entry in entries:
-                    account = Account.from_json(entry)
-                    accounts[account.key] = account
-            except (ValueError, KeyError, TypeError) as exc:
-                backup = self._path.with_suffix(".json.damaged")
-                await asyncio.to_thread(os.replace, self._path, backup)
-                log.warning("accounts file was unreadable (%s); kept it as %s", exc, backup)
-                accounts = {}
-        self._accounts = accounts
+        self._accounts = await asyncio.to_thread(self._read_locked)
         return self.list()
 
     def list(self) -> list[Account]:
@@ -178,8 +174,11 @@ class AccountService:
         api_url: str = DEFAULT_BASE_URL,
         username: str | None = None,
         app_id: int | None = None,
+        unique_name: bool = False,
     ) -> Account:
-        """Create an account; the client secret goes to the keyring, the rest to the file."""
+        """Create an account; the client secret goes to the keyring, the rest to the file.
+
+        With `unique_name`, an account of the same name (in any process) is an error."""
         name = name.strip()
         if not name:
             raise AccountError("Give the account a name.")
@@ -201,14 +200,29 @@ class AccountService:
             app_id=app_id,
         )
         await self._secrets.set(account.key, SECRET_CLIENT_SECRET, client_secret.strip())
-        self._accounts[account.key] = account
-        await self._save()
+
+        def add_to(accounts: dict[str, Account]) -> None:
+            if unique_name:
+                for other in accounts.values():
+                    if other.name.casefold() == account.name.casefold():
+                        raise AccountError(f"There is already an account named {name!r}.")
+            accounts[account.key] = account
+
+        try:
+            await self._change(add_to)
+        except BaseException:
+            await self._secrets.delete(account.key, SECRET_CLIENT_SECRET)
+            raise
         return account
 
     async def rename(self, key: str, name: str) -> Account:
         account = replace(self.get(key), name=name.strip() or self.get(key).name)
-        self._accounts[key] = account
-        await self._save()
+
+        def rename_in(accounts: dict[str, Account]) -> None:
+            if key in accounts:  # another process may have removed it meanwhile
+                accounts[key] = replace(accounts[key], name=account.name)
+
+        await self._change(rename_in)
         return account
 
     async def remove(self, key: str) -> None:
@@ -218,8 +232,7 @@ class AccountService:
         await self.flush()  # a token write still in flight must not outlive the account
         await self._secrets.delete(key, SECRET_TOKEN)
         await self._secrets.delete(key, SECRET_CLIENT_SECRET)
-        del self._accounts[key]
-        await self._save()
+        await self._change(lambda accounts: accounts.pop(key, None))
 
     # ------------------------------------------------------------------ clients
 
@@ -367,14 +380,45 @@ class AccountService:
         if client is not None:
             await client.aclose()
 
-    async def _save(self) -> None:
-        data = {
-            "version": _FILE_VERSION,
-            "accounts": [account.to_json() for account in self._accounts.values()],
-        }
-        text = json.dumps(data, indent=2, sort_keys=True)
-        async with self._file_lock:
-            await asyncio.to_thread(_write_text_atomic, self._path, text)
+    async def _change(self, change: Callable[[dict[str, Account]], object]) -> None:
+        """Apply `change` to the accounts file as it is now, under the profile's lock."""
+        self._accounts = await asyncio.to_thread(self._change_locked, change)
+
+    def _change_locked(self, change: Callable[[dict[str, Account]], object]) -> dict[str, Account]:
+        with FileLock(self._lock_path):
+            accounts = self._read()
+            change(accounts)
+            data = {
+                "version": _FILE_VERSION,
+                "accounts": [account.to_json() for account in accounts.values()],
+            }
+            _write_text_atomic(self._path, json.dumps(data, indent=2, sort_keys=True))
+        return accounts
+
+    def _read_locked(self) -> dict[str, Account]:
+        if not self._path.exists():  # nothing to read, nothing to set aside: no lock needed
+            return {}
+        with FileLock(self._lock_path):
+            return self._read()
+
+    def _read(self) -> dict[str, Account]:
+        """The accounts in the file (the caller holds the lock)."""
+        text = _read_text(self._path)
+        accounts: dict[str, Account] = {}
+        if text is None:
+            return accounts
+        try:
+            data = json.loads(text)
+            entries = data.get("accounts", []) if isinstance(data, dict) else []
+            for entry in entries:
+                account = Account.from_json(entry)
+                accounts[account.key] = account
+        except (ValueError, KeyError, TypeError) as exc:
+            backup = self._path.with_suffix(".json.damaged")
+            os.replace(self._path, backup)
+            log.warning("accounts file was unreadable (%s); kept it as %s", exc, backup)
+            return {}
+        return accounts
 
 
 def _read_text(path: Path) -> str | None:
@@ -385,7 +429,28 @@ def _read_text(path: Path) -> str | None:
 
 
 def _write_text_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` so that a reader (or a crash) sees the old or the new file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_suffix(path.suffix + ".tmp")
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, path)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(temp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; Windows has no directory handles to sync)."""
+    if sys.platform == "win32":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

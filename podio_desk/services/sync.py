@@ -84,7 +84,8 @@ WATERMARK_OVERLAP = timedelta(minutes=5)
 FUTURE_MARGIN = timedelta(minutes=5)
 
 SyncMode = Literal["full", "incremental"]
-Phase = Literal["definition", "full", "incremental", "deletions", "done"]
+# "waiting": another process syncs this app; this sync starts when it is done.
+Phase = Literal["waiting", "definition", "full", "incremental", "deletions", "done"]
 
 
 # ------------------------------------------------------------------ what the service needs
@@ -138,6 +139,7 @@ class SyncProgress:
     total: int
     calls: int
     eta_seconds: float | None = None
+    holder: int | None = None  # while "waiting": the id of the process that syncs the app
 
 
 @dataclass
@@ -573,9 +575,8 @@ class SyncService:
             total = page.total
             result.note_page(page, page.items)
             seen.extend(_edit_time(item) for item in page.items)
-            ceiling = self._ceiling()
-            current = state.watermark if since is not None else None
-            state = replace(state, watermark=watermark_from(current, seen, ceiling))
+            # The watermark moves only once the whole pass is stored: pages come newest first,
+            # so a pass stopped after one page would otherwise skip every older edit for good.
             counts, _ = await self._cache.items.save_sync_page(
                 functools.partial(_records, page.items, app_id), state
             )
@@ -606,7 +607,14 @@ class SyncService:
             gone = await self._find_deleted(app_id, total)
             if gone:
                 result.deleted = await self._cache.items.mark_deleted(gone)
-        state = replace(state, total_seen=total, incremental_at=utc_now())
+        state = replace(
+            state,
+            watermark=watermark_from(
+                state.watermark if since is not None else None, seen, self._ceiling()
+            ),
+            total_seen=total,
+            incremental_at=utc_now(),
+        )
         await self._cache.save_sync_state(state)
         result.calls = self._calls - calls_before
         result.seconds = self._clock() - started

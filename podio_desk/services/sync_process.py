@@ -10,6 +10,12 @@ The child is started when a sync starts and ends when it is done; it lowers its 
 priority first thing (`os.nice`). Killing it loses nothing: every page is committed together
 with its cursor, and the next sync resumes there (see `services/sync.py`).
 
+One sync per app per profile at a time, across processes (the window, `podio-desk sync`): the
+parent holds an OS lock on `<cache dir>/sync-<account>-<app>.lock` from before the child
+starts until it has ended (services/file_lock.py; the lock dies with the process that holds it).
+A second sync of the app waits for it, reporting a `SyncProgress` in phase "waiting" with the
+holder's process id, or with `wait=False` fails at once with `SyncBusyError`.
+
 Messages, each a pickled tuple on one of two one-way pipes (`multiprocessing`, spawn):
 
     child -> parent   ("call", number, method, args, kwargs)   a `SyncApi` call to make
@@ -39,9 +45,10 @@ from typing import Any
 
 from podio_desk.api.ratelimit import RateClass
 from podio_desk.cache.cache import Cache
-from podio_desk.cache.db import CacheDatabase
+from podio_desk.cache.db import CacheBusyError, CacheDatabase
 from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App, Org
+from podio_desk.services.file_lock import FileLock, lock_holder
 from podio_desk.services.sync import (
     PAGE_SIZE,
     ProgressCallback,
@@ -75,6 +82,21 @@ class SyncJob:
     full: bool = False
     page_size: int = PAGE_SIZE
 
+    @property
+    def lock_path(self) -> Path:
+        """The lock that keeps other processes from syncing the same app meanwhile."""
+        return self.cache_path.with_name(f"sync-{self.cache_path.stem}-{self.app_id}.lock")
+
+
+class SyncBusyError(SyncError):
+    """Another process syncs this app right now (and the caller chose not to wait)."""
+
+    def __init__(self, app_id: int, holder: int | None) -> None:
+        self.app_id = app_id
+        self.holder = holder
+        by = f"process {holder}" if holder is not None else "another process"
+        super().__init__(f"app {app_id} is already being synced by {by}")
+
 
 async def sync_in_child_process(
     api: SyncApi,
@@ -82,12 +104,26 @@ async def sync_in_child_process(
     *,
     on_progress: ProgressCallback | None = None,
     budget: RateBudget | None = None,
+    wait: bool = True,
 ) -> SyncResult:
     """Run `job` in a new child process; its API calls are made here with `api`, and its
     progress arrives here (`on_progress`, with the ETA estimated from `budget`).
 
-    A failed API call is raised here as it was raised by `api`; cancelling ends the child."""
-    return await _Parent(api, job, on_progress, budget).run()
+    When another process syncs the same app, wait for it to finish (`wait`; a "waiting"
+    progress event names it) or raise `SyncBusyError`. A failed API call is raised here as
+    it was raised by `api`; cancelling ends the child (or the wait)."""
+    lock = FileLock(job.lock_path)
+    if not lock.try_acquire():
+        holder = lock_holder(job.lock_path)
+        if not wait:
+            raise SyncBusyError(job.app_id, holder)
+        if on_progress is not None:
+            on_progress(SyncProgress(job.app_id, "waiting", 0, 0, 0, holder=holder))
+        await lock.acquire_async()
+    try:
+        return await _Parent(api, job, on_progress, budget).run()
+    finally:
+        lock.release()
 
 
 # ------------------------------------------------------------------ the window's side
@@ -323,6 +359,8 @@ def _child_main(job: SyncJob, to_parent: Connection, from_parent: Connection) ->
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         outcome = asyncio.run(_child_sync(job, to_parent, from_parent))
+    except CacheBusyError as error:  # its message is written for the user as it is
+        outcome = ("failed", str(error))
     except Exception as error:
         outcome = ("failed", f"{type(error).__name__}: {error}")
     with contextlib.suppress(OSError):  # the parent is gone

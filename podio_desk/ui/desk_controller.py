@@ -664,6 +664,9 @@ class DeskController(QObject):
             jobs = self.indicators.jobs
             name = _sync_job_name(key, event.app_id)
             jobs.progress(name, event.done, event.total, eta=event.eta_seconds)
+            if event.phase == "waiting":
+                who = f"process {event.holder}" if event.holder else "another Podio Desk"
+                self.show_message(f"This app is already being synced by {who}; waiting for it.")
         elif isinstance(event, RateLimitWaiting | RateLimitResumed):
             if self.browser.workspace is session:
                 waiting = isinstance(event, RateLimitWaiting)

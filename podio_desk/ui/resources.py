@@ -1,4 +1,4 @@
-"""Files shipped in `resources/`: found next to the source tree, or inside a frozen bundle."""
+"""Files shipped in `resources/`: next to the source tree, inside a frozen bundle, or installed."""
 
 from __future__ import annotations
 
@@ -16,11 +16,14 @@ class MissingResourceError(FileNotFoundError):
 
 
 def resources_dir() -> Path:
-    """The `resources/` folder: PyInstaller unpacks it under sys._MEIPASS, else the repo root."""
+    """The `resources/` folder: PyInstaller unpacks it under sys._MEIPASS; in a source tree it
+    is at the top; a wheel (pip, pipx) installs it as <prefix>/share/podio-desk/resources."""
     bundle_root = getattr(sys, "_MEIPASS", None)
     if bundle_root is not None:
         return Path(bundle_root) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+    source_tree = Path(__file__).resolve().parents[2] / "resources"
+    installed = Path(sys.prefix) / "share" / "podio-desk" / "resources"
+    return installed if not source_tree.is_dir() and installed.is_dir() else source_tree
 
 
 def resource_path(*parts: str) -> Path:

@@ -17,6 +17,7 @@ import keyring
 import keyring.backend
 import pytest
 
+from podio_desk.domain.redaction import forget_known_secrets
 from podio_desk.secrets import MemoryKeyring
 from podio_desk.services.profile import PROFILE_ENV_VAR, Profile, resolve_profile
 
@@ -39,6 +40,7 @@ def isolated_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", MEMORY_KEYRING)
     fresh_keyring = MemoryKeyring()
     keyring.set_keyring(fresh_keyring)
+    forget_known_secrets()  # the log redaction's secrets, like the keyring's, are per test
     yield root
     if not isinstance(keyring.get_keyring(), MemoryKeyring):
         pytest.fail("the test replaced the in-memory keyring with a real backend")

@@ -18,9 +18,9 @@ from podio_desk.app import (
     ShutdownHooks,
     build_desk,
     configure_qapplication,
-    rotate_log_file,
     run_desk,
 )
+from podio_desk.services.logsetup import rotate_log_file
 from podio_desk.services.profile import Profile
 from podio_desk.ui.main_window import MainWindow, StatusBar
 from tests.plugins.qt import PendingTasksError, check_no_pending_tasks, run_async
@@ -187,7 +187,7 @@ def test_the_pending_task_check_names_a_leaked_task_and_cancels_it() -> None:
 def test_logging_goes_to_the_profile_and_is_redacted(profile: Profile) -> None:
     from podio_desk.app import setup_logging, teardown_logging
 
-    handlers = setup_logging(profile, verbose=False)
+    handlers = setup_logging(profile, 0)
     try:
         logging.getLogger("podio_desk.api.test").info(
             "GET /org/ headers={'Authorization': 'OAuth2 a1b2c3d4e5f6'} body=%s",

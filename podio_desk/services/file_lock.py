@@ -1,0 +1,129 @@
+"""Exclusive OS file locks shared by every Podio Desk process on one profile.
+
+A lock is an advisory lock on a small `.lock` file (`fcntl.flock` on POSIX, `msvcrt.locking`
+on Windows). The operating system releases it when the process ends, however it ends (kill -9
+included), so a crashed process never leaves a profile locked and there are no stale lock files
+to clean up. The file itself stays; it holds the process id of the current holder, for messages
+such as "already being synced by process 4321".
+
+flock locks belong to an open file, not to a process: two `FileLock`s on the same path exclude
+each other inside one process too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import time
+from pathlib import Path
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(descriptor: int) -> bool:
+        # One byte far past the pid text is locked, so that others can still read the pid.
+        os.lseek(descriptor, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+        try:
+            msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(descriptor: int) -> None:
+        os.lseek(descriptor, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+        msvcrt.locking(descriptor, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(descriptor: int) -> bool:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(descriptor: int) -> None:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
+_WINDOWS_LOCK_OFFSET = 1 << 20
+# How often a blocking `acquire` tries again: short enough that a waiter starts as soon as the
+# holder is done, long enough to cost nothing.
+POLL_SECONDS = 0.05
+
+
+class FileLock:
+    """An exclusive lock on `path`; `with FileLock(path):` blocks until it is held.
+
+    Polls instead of sleeping in the kernel, so that an asyncio task waiting for a lock (see
+    `acquire_async`) stays cancellable and never leaves a thread blocked behind it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._descriptor: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._descriptor is not None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free; True when this object now holds it."""
+        if self._descriptor is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
+        descriptor = os.open(self.path, flags, 0o600)
+        try:
+            if not _try_lock(descriptor):
+                os.close(descriptor)
+                return False
+            os.ftruncate(descriptor, 0)
+            os.lseek(descriptor, 0, os.SEEK_SET)
+            os.write(descriptor, f"{os.getpid()}\n".encode("ascii"))
+        except BaseException:
+            os.close(descriptor)
+            raise
+        self._descriptor = descriptor
+        return True
+
+    def acquire(self, timeout: float | None = None) -> bool:
+        """Wait for the lock (`timeout` seconds at most; None: as long as it takes)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.try_acquire():
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(POLL_SECONDS)
+        return True
+
+    async def acquire_async(self) -> None:
+        """Wait for the lock without blocking the event loop; cancelling stops the wait."""
+        # An OS lock has no event to wait on (flock's blocking call would hold a thread).
+        while not self.try_acquire():  # noqa: ASYNC110
+            await asyncio.sleep(POLL_SECONDS)
+
+    def release(self) -> None:
+        descriptor, self._descriptor = self._descriptor, None
+        if descriptor is None:
+            return
+        try:
+            _unlock(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def __enter__(self) -> FileLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+def lock_holder(path: Path) -> int | None:
+    """The process id written by the lock's current (or last) holder, if readable."""
+    with contextlib.suppress(OSError, ValueError):
+        text = Path(path).read_text(encoding="ascii").strip()
+        return int(text) if text else None
+    return None
