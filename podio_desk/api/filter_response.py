@@ -29,6 +29,7 @@ _SPACE = frozenset(" \t\r\n")
 # Podio's items nest a few levels (item, field, value, file, …); deeper is not an item.
 MAX_DEPTH = 64
 # A \uD800-\uDFFF escape: valid pairs decode to one character, a lone half stays a surrogate.
+_BROKEN_TEXT = "text with a broken character (a lone UTF-16 surrogate) was repaired"
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 
@@ -74,9 +75,7 @@ def _parse(content: bytes | str, offset: int, app: App | None, app_id: int | Non
                 if _SURROGATE_ESCAPE.search(text, start, position):
                     entry, broken = _repair_text(entry)
                     if broken:
-                        repairs.append(
-                            "text with a broken character (a lone UTF-16 surrogate) was repaired"
-                        )
+                        repairs.append(_BROKEN_TEXT)
                 item = _read_item(entry, repairs, app, app_id)
                 if item is None or item.item_id in seen:
                     skipped += 1
@@ -113,6 +112,16 @@ def _skip(text: str, position: int) -> int:
     while position < len(text) and text[position] in _SPACE:
         position += 1
     return position
+
+
+def read_item(json: object, app: App | None = None) -> Item:
+    """One item from GET /item/{id}: as `Item.from_api`, with broken characters repaired (and
+    named in its problems), so that what is read can always be stored."""
+    entry, broken = _repair_text(json)
+    item = Item.from_api(entry, app)
+    if broken:
+        item = replace(item, problems=(*item.problems, _BROKEN_TEXT))
+    return item
 
 
 def _read_item(

@@ -25,7 +25,9 @@ Incremental sync — one call when nothing changed
     The watermark is the greatest last_edit_on stored (UTC; docs/podio-api.md, Conventions)
     that is not beyond now plus `FUTURE_MARGIN`: one item stamped in the year 2999 must not
     lift the watermark past every later edit (a stored watermark beyond that is dropped, and
-    the next pass reads the app's items again). Five
+    the next pass reads the app's items again). "Now" is this machine's clock: a server clock
+    ahead of it by more than the margin costs re-reading the latest edits until ours catches
+    up, never a missed edit. Five
     minutes of overlap absorb clock skew and edits committed while we read; re-reading them
     is harmless. Descending order means an edit during paging moves an item *forward*, so
     paging can only repeat items, never skip one.

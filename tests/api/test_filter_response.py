@@ -208,3 +208,15 @@ def test_any_damage_to_an_item_with_a_usable_id_keeps_it_and_its_neighbours(
     )
     assert [item.item_id for item in page.items] == [1, 2, 3]
     assert page.items[0].problems == page.items[2].problems == ()
+
+
+def test_an_item_read_alone_with_a_broken_character_can_be_stored():
+    from podio_desk.api.filter_response import read_item
+
+    raw = {**_item(4), "title": "half \ud800 pair", "tags": ["ok \udfff"]}
+    item = read_item(json.loads(json.dumps(raw)))
+    assert item.title == "half \ufffd pair"
+    assert item.tags == ("ok \ufffd",)
+    assert any("lone UTF-16 surrogate" in problem for problem in item.problems)
+    json.dumps(item.raw, ensure_ascii=False).encode("utf-8")
+    assert read_item(_item(5)).problems == ()
