@@ -486,9 +486,14 @@ class DeskController(QObject):
             result = await session.sync_app(app_id, full=full)
         finally:
             self.indicators.jobs.finish(name)
+        odd = (
+            f" {result.unreadable:,} item(s) could not be read fully; kept as far as they read."
+            if result.unreadable
+            else ""
+        )
         self.show_message(
             f"{label}: {result.added:,} new, {result.changed:,} changed, "
-            f"{result.deleted:,} deleted in {result.calls} calls."
+            f"{result.deleted:,} deleted in {result.calls} calls.{odd}"
         )
         entry = await session.app_entry(app_id)
         if entry is not None:
