@@ -75,7 +75,12 @@ def _add_headless_commands(subparsers: argparse._SubParsersAction[argparse.Argum
         "session go to the system keyring; the password and app token are never stored.",
     )
     add.add_argument("--name", required=True, help="a name for the account")
-    add.add_argument("--api-url", default=None, help="API address (default: api.podio.com)")
+    add.add_argument(
+        "--api-url",
+        default=None,
+        help="API address, https:// (default: https://api.podio.com; plain http only for "
+        "this machine, such as the sandbox)",
+    )
     add.add_argument("--client-id", required=True, help="API key client id")
     add.add_argument("--client-secret", required=True, help="API key client secret")
     add.add_argument("--username", help="sign in as this user (e-mail) ...")
@@ -100,6 +105,12 @@ def _add_headless_commands(subparsers: argparse._SubParsersAction[argparse.Argum
         help="sync only this app (repeatable; default: every app of the account)",
     )
     sync.add_argument("--full", action="store_true", help="re-read everything, not just changes")
+    sync.add_argument(
+        "--rebuild-cache",
+        action="store_true",
+        help="set the account's cache file aside (as <name>.corrupt-<time>) and build a new one "
+        "from Podio: the way out of a damaged cache",
+    )
     sync.add_argument(
         "--no-wait",
         action="store_true",

@@ -12,17 +12,19 @@ import argparse
 import asyncio
 import contextlib
 import math
+import shlex
 import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from podio_desk.api.address import check_api_url
 from podio_desk.api.auth import AuthMode
 from podio_desk.api.errors import PodioError
 from podio_desk.api.ratelimit import RateLimitWait, SchedulerEvent
 from podio_desk.cache.cache import Cache
-from podio_desk.cache.db import CacheBusyError, CacheOpenError
+from podio_desk.cache.db import CacheBusyError, CacheCorruptError, CacheOpenError
 from podio_desk.cache.schema import CacheVersionError
 from podio_desk.domain.redaction import remember_secret
 from podio_desk.secrets import SecretStore
@@ -68,6 +70,8 @@ def run_account_add(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 async def _account_add(args: argparse.Namespace, out: TextIO) -> None:
+    # Checked first: a wrong address is never sent a password.
+    api_url = check_api_url(args.api_url) if args.api_url is not None else None
     by_password = args.username is not None or args.password is not None
     by_app = args.app_id is not None or args.app_token is not None
     if by_password == by_app:
@@ -87,7 +91,7 @@ async def _account_add(args: argparse.Namespace, out: TextIO) -> None:
         existing = await accounts.load()
         if any(a.name.casefold() == args.name.strip().casefold() for a in existing):
             raise CommandError(f"there is already an account named {args.name.strip()!r}")
-        extra = {"api_url": args.api_url.rstrip("/")} if args.api_url else {}
+        extra = {"api_url": api_url} if api_url else {}
         account = await accounts.add(
             name=args.name,
             client_id=args.client_id,
@@ -127,10 +131,14 @@ class SyncTotals:
     changed: int = 0
     deleted: int = 0
     calls: int = 0
+    unreadable: int = 0
+    skipped: int = 0
     results: list[SyncResult] = field(default_factory=list)
 
     def add(self, result: SyncResult) -> None:
         self.apps += 1
+        self.unreadable += result.unreadable
+        self.skipped += result.skipped
         self.added += result.added
         self.changed += result.changed
         self.deleted += result.deleted
@@ -139,9 +147,14 @@ class SyncTotals:
 
     def summary(self, seconds: float) -> str:
         apps = "1 app" if self.apps == 1 else f"{self.apps} apps"
+        odd = ""
+        if self.unreadable:
+            odd += f"; {self.unreadable} item(s) kept as far as they could be read"
+        if self.skipped:
+            odd += f"; {self.skipped} entries left out (no usable item_id, or repeated)"
         return (
             f"Synced {apps}: {self.added} added, {self.changed} changed, "
-            f"{self.deleted} deleted; {self.calls} API calls in {seconds:.1f} s."
+            f"{self.deleted} deleted; {self.calls} API calls in {seconds:.1f} s{odd}."
         )
 
 
@@ -270,6 +283,16 @@ def _pick_account(accounts: Sequence[Account], wanted: str | None) -> Account:
     raise CommandError(f"there is no account named {wanted!r} (accounts: {names})")
 
 
+def _rebuild_command(args: argparse.Namespace, account: Account) -> str:
+    words = ["podio-desk", "sync"]
+    profile = getattr(args, "profile", None)
+    if profile:
+        words += ["--profile", shlex.quote(str(profile))]
+    if args.account:
+        words += ["--account", shlex.quote(account.name)]
+    return " ".join([*words, "--rebuild-cache"])
+
+
 async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) -> None:
     started = time.monotonic()
     profile = resolve_profile(getattr(args, "profile", None)).ensure_exists()
@@ -289,7 +312,17 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
         client = await accounts.client(account.key)
         client.scheduler.events.subscribe(progress.rate_limit_wait)
         api = PodioSyncApi(client)
-        cache = await Cache.open(profile.cache_dir, account.key)
+        if getattr(args, "rebuild_cache", False):
+            aside = await Cache.set_aside(profile.cache_dir, account.key)
+            if aside is not None:
+                print(f"The old cache was set aside as {aside}; building a new one.", file=out)
+        try:
+            cache = await Cache.open(profile.cache_dir, account.key)
+        except CacheCorruptError as error:
+            raise CommandError(
+                f"{error}; set it aside and build a new one from Podio with "
+                f"`{_rebuild_command(args, account)}`"
+            ) from error
         try:
             app_ids: list[int] = list(dict.fromkeys(args.app or []))
             names: dict[int, str] = {}

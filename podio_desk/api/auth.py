@@ -30,9 +30,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from podio_desk.api.errors import (
     AuthError,
-    BadRequest,
     InvalidClient,
     InvalidGrant,
+    NotPodio,
     PodioError,
     SignInRequired,
     TokenExpired,
@@ -93,7 +93,10 @@ class Token:
     @classmethod
     def from_response(cls, data: Any, now: float) -> Token:
         if not isinstance(data, dict) or not data.get("access_token"):
-            raise BadRequest("Podio's sign-in answer had no access token.")
+            raise NotPodio(
+                "The server answered the sign-in, but not as Podio does (there is no access "
+                "token); check the API address."
+            )
         raw_ref = data.get("ref")
         ref: dict[str, Any] = raw_ref if isinstance(raw_ref, dict) else {}
         try:

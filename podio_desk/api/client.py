@@ -26,7 +26,7 @@ from podio_desk.api.errors import (
     UnexpectedResponse,
     WriteOutcomeUnknown,
 )
-from podio_desk.api.filter_response import parse_filter_response
+from podio_desk.api.filter_response import parse_filter_response, read_item
 from podio_desk.api.ratelimit import Priority, RateClass, RateLimitScheduler
 from podio_desk.api.redact import get_logger
 from podio_desk.api.transport import Response, Transport, TransportConfig
@@ -256,7 +256,7 @@ class PodioClient:
     ) -> Item:
         params = {"mark_as_viewed": mark_as_viewed}
         data = await self._json("GET", f"/item/{item_id}", priority=priority, params=params)
-        return _parse("item", lambda: Item.from_api(data, app))
+        return _parse("item", lambda: read_item(data, app))
 
     async def item_by_app_item_id(
         self,
@@ -274,7 +274,7 @@ class PodioClient:
         self, item_id: int, *, app: App | None = None, priority: Priority = Priority.INTERACTIVE
     ) -> Item:
         data = await self._json("GET", f"/item/{item_id}/basic", priority=priority)
-        return _parse("item", lambda: Item.from_api(data, app))
+        return _parse("item", lambda: read_item(data, app))
 
     async def filter_items(
         self,

@@ -62,7 +62,9 @@ class ErrorBody:
 class PodioError(Exception):
     """Base of every error raised by ``podio_desk.api``."""
 
-    default_message: ClassVar[str] = "Podio could not complete the request."
+    default_message: ClassVar[str] = (
+        "Podio could not complete the request; try again, or check the API address."
+    )
 
     def __init__(
         self,
@@ -182,17 +184,19 @@ class RateLimited(PodioError):
 
 
 class ServerError(PodioError):
-    default_message = "Podio had an internal error."
+    default_message = "Podio had an internal error; try again in a few minutes."
 
 
 class Unavailable(PodioError):
-    default_message = "Podio is temporarily unavailable."
+    default_message = "Podio is temporarily unavailable; try again in a few minutes."
 
 
 class UnexpectedResponse(PodioError):
     """Podio answered 2xx but with a body we cannot read."""
 
-    default_message = "Podio sent an answer Podio Desk could not understand."
+    default_message = (
+        "Podio sent an answer Podio Desk could not understand; try again, or check the API address."
+    )
 
 
 class Offline(PodioError):
@@ -260,3 +264,18 @@ def error_from_response(
     body = ErrorBody.parse(content)
     cls = error_class_for(status, body)
     return cls(status=status, body=body, method=method, path=path)
+
+
+class Misconfigured(PodioError):
+    """The address, or the server at it, is not Podio's API: a setting to fix, not a network
+    problem (never reported as offline, never retried)."""
+
+    default_message = "The API address does not lead to Podio's API; check the address."
+
+
+class BadApiAddress(Misconfigured):
+    """The API address itself is unusable (empty, not https, a bad port, …)."""
+
+
+class NotPodio(Misconfigured):
+    """The server answered, but not as Podio does: a redirect, a web page, foreign JSON."""

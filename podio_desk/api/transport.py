@@ -24,6 +24,8 @@ import httpx
 
 import podio_desk
 from podio_desk.api.errors import (
+    BadApiAddress,
+    NotPodio,
     Offline,
     PodioError,
     ServerError,
@@ -92,10 +94,18 @@ class Response:
     content: bytes
 
     def json(self) -> Any:
-        """The decoded JSON body; None for an empty body (e.g. 204). Raises ValueError."""
+        """The decoded JSON body; None for an empty body (e.g. 204). Raises ValueError, or
+        NotPodio for a web page (a wrong address, a captive portal)."""
         if not self.content.strip():
             return None
-        return json_module.loads(self.content)
+        try:
+            return json_module.loads(self.content)
+        except ValueError:
+            if _is_web_page(self.headers, self.content):
+                raise NotPodio(
+                    "The server answered with a web page, not Podio's API; check the API address."
+                ) from None
+            raise
 
 
 class Transport:
@@ -279,6 +289,12 @@ class Transport:
             finally:
                 body.disarm()
                 await http_response.aclose()
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            raise BadApiAddress(
+                f"The API address {self.base_url!r} cannot be used ({exc}); check it.",
+                method=method,
+                path=path,
+            ) from exc
         except (httpx.HTTPError, TimeoutError) as exc:
             elapsed = time.monotonic() - started
             if loop.time() >= deadline and not isinstance(exc, _NOT_SENT):
@@ -299,6 +315,27 @@ class Transport:
         log.debug(
             "<- %s %s %d in %.3f s (rate %s/%s)", method, path, status, elapsed, remaining, limit
         )
+        if 300 <= status < 400:
+            # Podio's API never redirects: this is another server, or the address is wrong.
+            location = http_response.headers.get("Location")
+            where = f" to {location}" if location else ""
+            raise NotPodio(
+                f"The server at {self.base_url} answered with a redirect{where}, which Podio's "
+                "API never does; check the API address.",
+                status=status,
+                method=method,
+                path=path,
+            )
+        if 400 <= status < 500 and status != 420 and _is_web_page(http_response.headers, content):
+            # Podio's errors are JSON. (A 5xx page from a proxy in front of Podio is Podio
+            # being down, not a wrong address; a 2xx page is checked where JSON is expected.)
+            raise NotPodio(
+                f"The server at {self.base_url} answered with a web page, not Podio's API; "
+                "check the API address.",
+                status=status,
+                method=method,
+                path=path,
+            )
         if status < 400:
             return Response(status, http_response.headers, content)
 
@@ -307,6 +344,11 @@ class Transport:
         if isinstance(error, TokenExpired):
             error.token_generation = generation
         raise error
+
+
+def _is_web_page(headers: httpx.Headers, content: bytes) -> bool:
+    kind = headers.get("Content-Type", "").lower()
+    return "html" in kind or content[:200].lstrip().lower().startswith((b"<!doctype", b"<html"))
 
 
 async def _read_body(response: httpx.Response, deadline: _BodyDeadline | None = None) -> bytes:

@@ -8,6 +8,7 @@ loop; none blocks the caller's thread.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TypeVar
 
 from podio_desk.cache import query as q
 from podio_desk.cache import store
-from podio_desk.cache.db import CacheDatabase, cache_path
+from podio_desk.cache.db import CacheDatabase, cache_path, set_aside
 from podio_desk.cache.records import (
     AppRecord,
     AppSyncState,
@@ -117,6 +118,10 @@ class ItemStore:
     async def revisions(self, app_id: int) -> dict[int, int]:
         return await self._db.read(lambda c: store.item_revisions(c, app_id))
 
+    async def unreadable_items(self, app_id: int) -> dict[int, list[str]]:
+        """Items stored although their JSON could not be read fully: id -> what was not."""
+        return await self._db.read(lambda c: store.unreadable_items(c, app_id))
+
     async def deleted_ids(self, app_id: int) -> list[int]:
         return await self._db.read(lambda c: store.deleted_ids(c, app_id))
 
@@ -173,11 +178,20 @@ class Cache:
         self.items = ItemStore(db)
 
     @classmethod
-    async def open(cls, cache_dir: Path, account_key: str) -> Cache:
-        """Open (or create and migrate) `<cache_dir>/<account_key>.sqlite3`.
+    async def open(cls, cache_dir: Path, account_key: str, *, check: bool = True) -> Cache:
+        """Open (or create and migrate) `<cache_dir>/<account_key>.sqlite3`, verified whole
+        first unless `check` is false.
 
-        Raises CacheOpenError or schema.CacheVersionError with a message for the user."""
-        return cls(await CacheDatabase.open(cache_path(cache_dir, account_key)))
+        Raises CacheOpenError (CacheCorruptError for a damaged file: offer `set_aside` and
+        a new cache) or schema.CacheVersionError, with a message for the user."""
+        path = cache_path(cache_dir, account_key)
+        return cls(await CacheDatabase.open(path, check=check))
+
+    @staticmethod
+    async def set_aside(cache_dir: Path, account_key: str) -> Path | None:
+        """Move the account's cache file aside (`<name>.corrupt-<timestamp>`) so the next
+        open starts a new one; returns where it went (None: there was no cache yet)."""
+        return await asyncio.to_thread(set_aside, cache_path(cache_dir, account_key))
 
     @classmethod
     def open_blocking(cls, cache_dir: Path, account_key: str) -> Cache:

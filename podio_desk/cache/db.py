@@ -9,9 +9,11 @@ page queries stay fast while a sync is writing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,6 +32,53 @@ _ACCOUNT_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 class CacheOpenError(Exception):
     """The cache file cannot be opened or created; the message names the file and why."""
+
+
+class CacheCorruptError(CacheOpenError):
+    """The cache file is damaged (truncated, overwritten, not a database at all).
+
+    Nothing in it can be trusted; `set_aside` moves it out of the way so a new cache can be
+    built from Podio."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        self.path = path
+        self.detail = " ".join(detail.split())
+        super().__init__(f"the cache file {path} is damaged ({self.detail})")
+
+
+# SQLITE_CORRUPT and SQLITE_NOTADB: the file's content is wrong, not its permissions or disk.
+_CORRUPT_CODES = (11, 26)
+
+
+def _is_corruption(error: sqlite3.DatabaseError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _CORRUPT_CODES
+    text = str(error)
+    return "malformed" in text or "not a database" in text
+
+
+def _check_integrity(connection: sqlite3.Connection, path: Path) -> None:
+    """`PRAGMA quick_check`: every page and index of the file is readable and consistent."""
+    rows = connection.execute("PRAGMA quick_check(5)").fetchall()
+    problems = [str(row[0]) for row in rows if row and row[0] != "ok"]
+    if problems:
+        raise CacheCorruptError(path, "; ".join(problems)[:300])
+
+
+def set_aside(path: Path, moment: datetime | None = None) -> Path | None:
+    """Rename a cache file (and its -wal and -shm files) to `<name>.corrupt-<timestamp>`, so
+    a fresh cache can take its place; returns the new name (None: there was no file)."""
+    if not path.exists():
+        return None
+    stamp = (moment or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.replace(companion.with_name(f"{companion.name}.corrupt-{stamp}"))
+    path.replace(target)
+    return target
 
 
 class CacheBusyError(Exception):
@@ -65,7 +114,7 @@ def _tune(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA mmap_size = 268435456")
 
 
-def _open_writer(path: Path) -> sqlite3.Connection:
+def _open_writer(path: Path, check: bool) -> sqlite3.Connection:
     # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE … COMMIT in `write`).
     connection = sqlite3.connect(
         path, isolation_level=None, check_same_thread=True, factory=CacheConnection
@@ -78,7 +127,14 @@ def _open_writer(path: Path) -> sqlite3.Connection:
         # WAL + NORMAL: a crash (even kill -9) never corrupts and never loses a committed
         # transaction; only a power cut may lose the last few, which the next sync refetches.
         connection.execute("PRAGMA synchronous = NORMAL")
+        if check:
+            _check_integrity(connection, path)
         migrate(connection, path)
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        if _is_corruption(error):
+            raise CacheCorruptError(path, str(error)) from error
+        raise
     except BaseException:
         connection.close()
         raise
@@ -102,8 +158,11 @@ def _open_reader(path: Path) -> sqlite3.Connection:
 class CacheDatabase:
     """One account's cache file with its writer and reader threads."""
 
-    def __init__(self, path: Path) -> None:
-        """Open (creating and migrating as needed). Blocks: call `open` from async code."""
+    def __init__(self, path: Path, *, check: bool = False) -> None:
+        """Open (creating and migrating as needed). Blocks: call `open` from async code.
+
+        With `check`, the whole file is verified first (`PRAGMA quick_check`, a read of every
+        page): CacheCorruptError if it is damaged."""
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,7 +171,9 @@ class CacheDatabase:
                 f"cannot create the cache folder {path.parent}: {error}"
             ) from error
         try:
-            self._writer = DbWorker("writer", lambda: _open_writer(path))
+            self._writer = DbWorker("writer", lambda: _open_writer(path, check))
+        except CacheOpenError:
+            raise
         except sqlite3.DatabaseError as error:
             raise CacheOpenError(f"cannot open the cache {path}: {error}") from error
         try:
@@ -122,8 +183,8 @@ class CacheDatabase:
             raise
 
     @classmethod
-    async def open(cls, path: Path) -> CacheDatabase:
-        return await asyncio.to_thread(cls, path)
+    async def open(cls, path: Path, *, check: bool = False) -> CacheDatabase:
+        return await asyncio.to_thread(functools.partial(cls, path, check=check))
 
     @property
     def schema_version(self) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,9 @@ from podio_desk.domain.timestamps import format_podio_datetime
 from podio_desk.domain.workspace import Org
 
 log = logging.getLogger(__name__)
+
+
+_MAX_ID = 2**63 - 1
 
 
 class ItemJsonError(ValueError):
@@ -103,11 +107,7 @@ def item_record(
             continue
         if key is not None:
             sort_keys[fdef.field_id] = key
-        for ref in ids:
-            if isinstance(ref, int):
-                refs.append((fdef.field_id, ref))
-            elif ref.isdigit():
-                refs.append((fdef.field_id, int(ref)))
+        refs.extend(_refs(fdef.field_id, ids))
         if text != title:
             texts.append(text)
     tags = raw.get("tags")
@@ -149,11 +149,7 @@ def record_from_item(item: Item, app_id: int | None = None) -> ItemRecord:
             continue
         if key is not None:
             sort_keys[fdef.field_id] = key
-        for ref in ids:
-            if isinstance(ref, int):
-                refs.append((fdef.field_id, ref))
-            elif ref.isdigit():
-                refs.append((fdef.field_id, int(ref)))
+        refs.extend(_refs(fdef.field_id, ids))
         if text != item.title:
             texts.append(text)
     texts.extend(item.tags)
@@ -163,15 +159,31 @@ def record_from_item(item: Item, app_id: int | None = None) -> ItemRecord:
         app_item_id=item.app_item_id,
         title=item.title,
         revision=item.revision,
-        created_on=format_podio_datetime(item.created_on),
-        last_edit_on=format_podio_datetime(item.last_edit_on),
+        created_on=_moment(item.created_on),
+        last_edit_on=_moment(item.last_edit_on),
         comment_count=item.comment_count,
         file_count=item.file_count,
         raw=item.raw,
         sort_keys=sort_keys,
         refs=tuple(dict.fromkeys(refs)),
         search_text="\n".join(text for text in texts if text),
+        problems=item.problems,
     )
+
+
+def _refs(field_id: int, ids: Sequence[int | str]) -> list[tuple[int, int]]:
+    """Filter ids SQLite can hold (64-bit); anything else cannot be an id Podio gave."""
+    found = []
+    for ref in ids:
+        digits = isinstance(ref, str) and ref.isascii() and ref.isdigit()
+        number = ref if isinstance(ref, int) else int(ref) if digits else None
+        if number is not None and -_MAX_ID <= number <= _MAX_ID:
+            found.append((field_id, number))
+    return found
+
+
+def _moment(moment: datetime | None) -> str | None:
+    return None if moment is None else format_podio_datetime(moment)
 
 
 def item_records(

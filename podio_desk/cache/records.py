@@ -73,6 +73,8 @@ class ItemRecord:
     refs: tuple[tuple[int, int], ...] = ()
     # the searchable text of the fields (title, text, category texts, names, related titles)
     search_text: str = ""
+    # what could not be read of the item's JSON (empty: read fully)
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from podio_desk.cache.records import decode_raw, encode_raw
 from podio_desk.domain.redaction import json_without_secrets, may_hold_secrets, strip_secrets
 
 SCHEMA_MAJOR = 1
-SCHEMA_MINOR = 1
+SCHEMA_MINOR = 2
 SCHEMA_VERSION = SCHEMA_MAJOR * 1000 + SCHEMA_MINOR
 
 
@@ -180,6 +180,15 @@ _V1_0 = (
     )""",
 )
 
+
+def add_problems_column(connection: sqlite3.Connection) -> None:
+    """1.2: items.problems, what could not be read of an item stored anyway (NULL: read
+    fully). Added only where missing, so a file relabelled as older opens too."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(items)")}
+    if "problems" not in columns:
+        connection.execute("ALTER TABLE items ADD COLUMN problems TEXT")
+
+
 # The JSON columns earlier versions stored as Podio sent them, secrets included.
 _JSON_COLUMNS = (
     ("orgs", "org_id", "raw"),
@@ -236,6 +245,7 @@ def _drop_suspect_dictionaries(connection: sqlite3.Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(version=1000, statements=_V1_0),
     Migration(version=1001, statements=(), rewrite=strip_stored_secrets),
+    Migration(version=1002, statements=(), rewrite=add_problems_column),
 )
 
 

@@ -177,14 +177,14 @@ def upsert_items(
     connection.executemany(
         "INSERT INTO items (item_id, app_id, app_item_id, title, title_key, revision, "
         "created_on, last_edit_on, comment_count, file_count, seen_gen, deleted, "
-        "deleted_at, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?) "
+        "deleted_at, synced_at, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?, ?) "
         "ON CONFLICT (item_id) DO UPDATE SET app_id = excluded.app_id, "
         "app_item_id = excluded.app_item_id, title = excluded.title, "
         "title_key = excluded.title_key, revision = excluded.revision, "
         "created_on = excluded.created_on, last_edit_on = excluded.last_edit_on, "
         "comment_count = excluded.comment_count, file_count = excluded.file_count, "
         "seen_gen = max(items.seen_gen, excluded.seen_gen), deleted = 0, "
-        "deleted_at = NULL, synced_at = excluded.synced_at",
+        "deleted_at = NULL, synced_at = excluded.synced_at, problems = excluded.problems",
         [
             (
                 r.item_id,
@@ -199,6 +199,7 @@ def upsert_items(
                 r.file_count,
                 seen_gen or 0,
                 now,
+                "\n".join(r.problems) or None,
             )
             for r in records
         ],
@@ -329,6 +330,19 @@ def item_revisions(connection: sqlite3.Connection, app_id: int) -> dict[int, int
             "SELECT item_id, revision FROM items WHERE app_id = ? AND deleted = 0", (app_id,)
         ).fetchall()
     )
+
+
+def unreadable_items(connection: sqlite3.Connection, app_id: int) -> dict[int, list[str]]:
+    """Live items of the app stored although their JSON could not be read fully, with what
+    could not be read."""
+    return {
+        row[0]: str(row[1]).split("\n")
+        for row in connection.execute(
+            "SELECT item_id, problems FROM items "
+            "WHERE app_id = ? AND deleted = 0 AND problems IS NOT NULL ORDER BY item_id",
+            (app_id,),
+        )
+    }
 
 
 def deleted_ids(connection: sqlite3.Connection, app_id: int) -> list[int]:

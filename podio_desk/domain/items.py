@@ -8,10 +8,10 @@ written back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from podio_desk.domain._json import (
     as_int,
@@ -21,6 +21,7 @@ from podio_desk.domain._json import (
     is_int,
     opt_int,
     opt_str,
+    short,
     str_or,
     str_tuple,
 )
@@ -53,6 +54,43 @@ def _req_time(obj: Mapping[str, Any], key: str, where: str) -> datetime:
     if value is None:
         fail(where, f'"{key}" is missing')
     return value
+
+
+# Podio's ids, revisions and counts are 64-bit signed integers.
+MAX_ID = 2**63 - 1
+_T = TypeVar("_T")
+
+
+def _id(value: object, where: str, what: str) -> int:
+    number = as_int(value, where, what)
+    if not 0 <= number <= MAX_ID:
+        fail(where, f"{what} {number} is out of range")
+    return number
+
+
+def _digits_id(value: object, where: str, what: str, problems: list[str]) -> int | None:
+    """An id or revision that may have come as a text of digits: read, and noted."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        problems.append(f"{where}: {what} should be a whole number, got {short(value)}")
+        value = int(value.strip())
+    return _id(value, where, what)
+
+
+def item_id_of(entry: Mapping[str, Any]) -> int:
+    """The item's id: a whole number (or a text of digits) from 1 to 2**63 - 1.
+
+    MalformedValueError otherwise: an item without a usable id cannot be stored or found."""
+    value = entry.get("item_id")
+    if value is None:
+        fail("Item", '"item_id" is missing')
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        value = int(value.strip())
+    number = as_int(value, "Item", '"item_id"')
+    if not 1 <= number <= MAX_ID:
+        fail("Item", f'"item_id" {number} is out of range')
+    return number
 
 
 @dataclass(frozen=True)
@@ -247,8 +285,9 @@ class Item:
     app_item_id: int | None
     title: str
     revision: int
-    created_on: datetime
-    last_edit_on: datetime
+    # None only for an item whose JSON lacks a readable date (see `problems`).
+    created_on: datetime | None
+    last_edit_on: datetime | None
     tags: tuple[str, ...] = ()
     fields: tuple[FieldDef, ...] = ()
     values: Mapping[int, FieldValue] = field(default_factory=dict, hash=False)
@@ -266,37 +305,64 @@ class Item:
         Field definitions come from the item's own field entries; where `app` knows the
         field, its full definition (settings complete) is used instead. Filter results
         name no app, so pass `app` or `app_id` for them.
+
+        Only an item without a usable item_id raises (MalformedValueError): any other part
+        that cannot be read is left at its default and named in `problems`, so one odd item
+        never costs the rest of a page.
         """
         entry = as_mapping(json, "Item", "item")
-        if entry.get("item_id") is None:
-            fail("Item", '"item_id" is missing')
-        item_id = as_int(entry["item_id"], "Item", '"item_id"')
+        item_id = item_id_of(entry)
         where = f"Item {item_id}"
+        problems: list[str] = []
+        if not is_int(entry.get("item_id")):
+            shown = short(entry["item_id"])
+            problems.append(f'{where}: "item_id" should be a whole number, got {shown}')
+
+        def read(what: Callable[[], _T], default: _T) -> _T:
+            try:
+                return what()
+            except MalformedValueError as exc:
+                problems.append(str(exc))
+                return default
+
         app_json = entry.get("app")
         if app_json is not None:
-            app_id = as_int(as_mapping(app_json, where, "app").get("app_id"), where, "app_id")
+            app_id = read(
+                lambda: _id(as_mapping(app_json, where, "app").get("app_id"), where, "app_id"),
+                app.app_id if app is not None else app_id,
+            )
         elif app is not None:
             app_id = app.app_id
-        created_on = _req_time(entry, "created_on", where)
+        created_on = read(lambda: _req_time(entry, "created_on", where), None)
         current = entry.get("current_revision")
-        current_json = as_mapping(current, where, "current_revision") if current else {}
+        current_json: Mapping[str, Any] = read(
+            lambda: as_mapping(current, where, "current_revision") if current else {}, {}
+        )
         last_edit_on = (
-            _opt_time(current_json, "created_on", where + " current_revision")
-            or _opt_time(entry, "last_event_on", where)
+            read(lambda: _opt_time(current_json, "created_on", where + " current_revision"), None)
+            or read(lambda: _opt_time(entry, "last_event_on", where), None)
             or created_on
         )
         raw_fields = entry.get("fields")
-        field_entries = [] if raw_fields is None else as_list(raw_fields, where, "fields")
+        field_entries: list[Any] = read(
+            lambda: [] if raw_fields is None else as_list(raw_fields, where, "fields"), []
+        )
         fdefs: list[FieldDef] = []
         values: dict[int, FieldValue] = {}
-        problems: list[str] = []
         for field_entry in field_entries:
-            field_json = as_mapping(field_entry, where, "field entry")
-            field_id = field_json.get("field_id")
-            known = app.field(field_id) if app is not None and is_int(field_id) else None
-            if known is None or known.type != field_json.get("type"):
-                known = FieldDef.from_api(field_json)
+            try:
+                field_json = as_mapping(field_entry, where, "field entry")
+                field_id = field_json.get("field_id")
+                known = app.field(field_id) if app is not None and is_int(field_id) else None
+                if known is None or known.type != field_json.get("type"):
+                    known = FieldDef.from_api(field_json)
+            except MalformedValueError as exc:
+                problems.append(str(exc))
+                continue
             fdef = known
+            if fdef.field_id in values:
+                problems.append(f"{fdef.where} is listed twice; the first is shown")
+                continue
             fdefs.append(fdef)
             raw_values = field_json.get("values")
             try:
@@ -310,22 +376,31 @@ class Item:
         revision = entry.get("revision")
         if revision is None:
             revision = current_json.get("revision", 0)
+        tags = entry.get("tags")
+        if isinstance(tags, list) and not all(isinstance(tag, str) for tag in tags):
+            problems.append(f'{where}: "tags" should hold texts, got {short(tags)}')
+            tags_read = tuple(tag for tag in tags if isinstance(tag, str))
+        else:
+            tags_read = read(lambda: str_tuple(entry, "tags", where), ())
         return cls(
             item_id=item_id,
             app_id=app_id,
-            app_item_id=opt_int(entry, "app_item_id", where),
-            title=str_or(entry, "title", where),
-            revision=as_int(revision, where, '"revision"'),
+            app_item_id=read(
+                lambda: _digits_id(entry.get("app_item_id"), where, '"app_item_id"', problems),
+                None,
+            ),
+            title=read(lambda: str_or(entry, "title", where), ""),
+            revision=read(lambda: _digits_id(revision, where, '"revision"', problems) or 0, 0),
             created_on=created_on,
             last_edit_on=last_edit_on,
-            tags=str_tuple(entry, "tags", where),
+            tags=tags_read,
             fields=tuple(fdefs),
             values=values,
             raw=entry,
-            comment_count=_count(entry, "comment_count", comments, where),
-            file_count=_count(entry, "file_count", files, where),
-            external_id=opt_str(entry, "external_id", where),
-            link=opt_str(entry, "link", where),
+            comment_count=read(lambda: _count(entry, "comment_count", comments, where), 0),
+            file_count=read(lambda: _count(entry, "file_count", files, where), 0),
+            external_id=read(lambda: opt_str(entry, "external_id", where), None),
+            link=read(lambda: opt_str(entry, "link", where), None),
             problems=tuple(problems),
         )
 
@@ -403,18 +478,27 @@ class Item:
 
 def _count(entry: Mapping[str, Any], key: str, listed: object, where: str) -> int:
     if entry.get(key) is not None:
-        return as_int(entry[key], where, f'"{key}"')
+        return _id(entry[key], where, f'"{key}"')
     return len(listed) if isinstance(listed, list) else 0
 
 
 @dataclass(frozen=True)
 class ItemPage:
-    """One page of POST /item/app/{app_id}/filter/: `total` in the app, `filtered` matching."""
+    """One page of POST /item/app/{app_id}/filter/: `total` in the app, `filtered` matching.
+
+    `skipped` counts the entries of the answer that are not in `items`: an item without a
+    usable item_id, or a repeat of an item already in the page. Offsets count them too."""
 
     total: int
     filtered: int
     offset: int
     items: tuple[Item, ...]
+    skipped: int = 0
+
+    @property
+    def entries(self) -> int:
+        """How many entries the answer held (the offset moves on by this many)."""
+        return len(self.items) + self.skipped
 
     @classmethod
     def from_api(
@@ -425,11 +509,19 @@ class ItemPage:
         raw_items = as_list(entry.get("items", []), where, "items")
         total = as_int(entry.get("total"), where, '"total"')
         filtered = entry.get("filtered")
+        items: dict[int, Item] = {}
+        for raw in raw_items:
+            try:
+                item = Item.from_api(raw, app, app_id=app_id)
+            except MalformedValueError:
+                continue
+            items.setdefault(item.item_id, item)
         return cls(
             total=total,
             filtered=total if filtered is None else as_int(filtered, where, '"filtered"'),
             offset=offset,
-            items=tuple(Item.from_api(item, app, app_id=app_id) for item in raw_items),
+            items=tuple(items.values()),
+            skipped=len(raw_items) - len(items),
         )
 
 

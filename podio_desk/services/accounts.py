@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from podio_desk.api.address import check_api_url
 from podio_desk.api.auth import (
     AuthEvent,
     AuthMode,
@@ -192,7 +193,7 @@ class AccountService:
         account = Account(
             key=uuid.uuid4().hex,
             name=name,
-            api_url=api_url.rstrip("/") or DEFAULT_BASE_URL,
+            api_url=check_api_url(api_url),
             client_id=client_id.strip(),
             auth_mode=auth_mode,
             username=username.strip() if username else None,

@@ -20,6 +20,7 @@ from podio_desk.api.client import PodioClient
 from podio_desk.api.events import EventHub
 from podio_desk.api.ratelimit import Priority
 from podio_desk.cache.cache import Cache
+from podio_desk.cache.db import CacheCorruptError as CacheCorruptError
 from podio_desk.domain.links import PodioLink
 from podio_desk.domain.workspace import App, View
 from podio_desk.services.accounts import Account, AccountService
@@ -206,6 +207,12 @@ class AccountSession:
         finally:
             self.syncing.discard(app_id)
             self.forget_definition(app_id)
+
+
+async def set_aside_cache(cache_dir: Path, key: str) -> Path | None:
+    """Move the account's damaged cache aside (`<name>.corrupt-<timestamp>`), so that the
+    next `open_session` starts a new one and fills it from Podio."""
+    return await Cache.set_aside(cache_dir, key)
 
 
 async def open_session(

@@ -22,7 +22,12 @@ Full sync of an app — resumable
 
 Incremental sync — one call when nothing changed
     `filter(last_edit_on from watermark - overlap, sort_by last_edit_on desc, limit 500)`.
-    The watermark is the greatest last_edit_on stored (UTC; docs/podio-api.md, Conventions). Five
+    The watermark is the greatest last_edit_on stored (UTC; docs/podio-api.md, Conventions)
+    that is not beyond now plus `FUTURE_MARGIN`: one item stamped in the year 2999 must not
+    lift the watermark past every later edit (a stored watermark beyond that is dropped, and
+    the next pass reads the app's items again). "Now" is this machine's clock: a server clock
+    ahead of it by more than the margin costs re-reading the latest edits until ours catches
+    up, never a missed edit. Five
     minutes of overlap absorb clock skew and edits committed while we read; re-reading them
     is harmless. Descending order means an edit during paging moves an item *forward*, so
     paging can only repeat items, never skip one.
@@ -49,7 +54,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from podio_desk.api.client import PodioClient
@@ -77,6 +82,8 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500
 WATERMARK_OVERLAP = timedelta(minutes=5)
+# How far ahead of our clock an edit time may be and still count for the watermark.
+FUTURE_MARGIN = timedelta(minutes=5)
 
 SyncMode = Literal["full", "incremental"]
 # "waiting": another process syncs this app; this sync starts when it is done.
@@ -149,10 +156,35 @@ class SyncResult:
     resumed: bool = False
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    # Items stored but not read fully (their problems are in `problems`, and in the log once).
+    unreadable: int = 0
+    # Entries of Podio's answers left out: no usable item_id, or an item repeated in a page.
+    skipped: int = 0
 
     def note_problems(self, items: Sequence[Item]) -> None:
         for item in items:
-            self.problems.extend(f"item {item.item_id}: {problem}" for problem in item.problems)
+            if item.problems:
+                self.unreadable += 1
+                self.problems.extend(f"item {item.item_id}: {problem}" for problem in item.problems)
+
+    def note_page(self, page: ItemPage, items: Sequence[Item]) -> None:
+        """Count and log (once per item and process) what `page` could not give in full."""
+        self.note_problems(items)
+        self.skipped += page.skipped
+        if page.skipped:
+            log.warning(
+                "app %s: %d entries of a page were left out (no usable item_id, or repeated)",
+                self.app_id,
+                page.skipped,
+            )
+        for item in items:
+            if item.problems and item.item_id not in _REPORTED:
+                _REPORTED.add(item.item_id)
+                log.warning(
+                    "item %s could not be read fully (stored as far as it reads): %s",
+                    item.item_id,
+                    "; ".join(item.problems),
+                )
 
     def count(self, counts: UpsertCounts) -> None:
         self.added += counts.added
@@ -188,8 +220,18 @@ def _watermark_time(text: str | None) -> datetime | None:
         return None
 
 
-def watermark_from(current: str | None, seen: Sequence[str | None]) -> str | None:
-    candidates = [moment for moment in (current, *seen) if moment]
+# Items whose problems this process has logged already: once per item, not once per pass.
+_REPORTED: set[int] = set()
+
+
+def watermark_from(
+    current: str | None, seen: Sequence[str | None], ceiling: str | None = None
+) -> str | None:
+    """The greatest of the watermark and the edit times `seen`, leaving out any beyond
+    `ceiling` (now plus a margin: a time from the future is not an edit we have seen)."""
+    candidates = [
+        moment for moment in (current, *seen) if moment and (ceiling is None or moment <= ceiling)
+    ]
     return max(candidates) if candidates else None
 
 
@@ -243,6 +285,7 @@ class SyncService:
         page_size: int = PAGE_SIZE,
         overlap: timedelta = WATERMARK_OVERLAP,
         clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._api = api
         self._cache = cache
@@ -250,6 +293,7 @@ class SyncService:
         self._page_size = page_size
         self._overlap = overlap
         self._clock = clock
+        self._now = now
         self._calls = 0
         self._call_seconds = 0.0
 
@@ -286,6 +330,31 @@ class SyncService:
             )
         )
         return parse_filter_response(content, offset, app_id=app_id)
+
+    def _ceiling(self) -> str:
+        """The latest edit time a watermark may hold: now plus FUTURE_MARGIN."""
+        return format_podio_datetime(self._now() + FUTURE_MARGIN)
+
+    def _watermark_time(self, text: str | None) -> datetime | None:
+        if text is not None and text > self._ceiling():
+            log.warning("sync watermark %r is in the future: reading every item again", text)
+            return None
+        return _watermark_time(text)
+
+    async def _newest_edit(self, app_id: int) -> str | None:
+        """The newest edit time in the app, not beyond now plus the margin."""
+        ceiling = self._ceiling()
+        newest = await self._filter(app_id, {}, "last_edit_on", True, 0, 1)
+        moment = _edit_time(newest.items[0]) if newest.items else None
+        if newest.items and (moment is None or moment > ceiling):
+            # An item stamped in the future sorts first: ask for the newest one up to now.
+            newest = await self._filter(
+                app_id, {"last_edit_on": {"to": ceiling}}, "last_edit_on", True, 0, 1
+            )
+            moment = _edit_time(newest.items[0]) if newest.items else None
+            if moment is not None and moment > ceiling:
+                moment = None
+        return moment
 
     def _eta(self, calls_left: int) -> float | None:
         if self._calls == 0:
@@ -371,7 +440,7 @@ class SyncService:
             # The newest edit at the start of the pass is where the next incremental pass
             # starts: an item edited while the pass runs may have been read before the edit,
             # and must not hide behind a later item's newer last_edit_on.
-            newest = await self._filter(app_id, {}, "last_edit_on", True, 0, 1)
+            watermark = await self._newest_edit(app_id)
             state = replace(
                 state,
                 full_gen=state.full_gen + 1,
@@ -380,9 +449,7 @@ class SyncService:
                 full_offset=0,
                 full_total=None,
                 full_started_at=utc_now(),
-                watermark=(
-                    format_podio_datetime(newest.items[0].last_edit_on) if newest.items else None
-                ),
+                watermark=watermark,
             )
             await self._cache.save_sync_state(state)
         await self._refresh_definition(app_id)
@@ -404,13 +471,13 @@ class SyncService:
                         log.warning("app %s: the item_id range filter was ignored", app_id)
                         by_range = False
                         continue
-                    remaining_after = page.filtered - len(fresh)
+                    remaining_after = page.filtered - page.entries
                     if fresh and remaining_after > 0:
                         prefetch = asyncio.ensure_future(self._range_page(app_id, ids[-1]))
                 else:
                     fresh, page, next_offset = await self._offset_page(app_id, state)
                     remaining_after = max(0, page.filtered - next_offset)
-                result.note_problems(fresh)
+                result.note_page(page, fresh)
                 if fresh:
                     state = replace(
                         state,
@@ -477,7 +544,9 @@ class SyncService:
             if start == 0 or (ids and ids[0] <= state.full_cursor):
                 fresh_at = [i for i, item_id in enumerate(ids) if item_id > state.full_cursor]
                 fresh = [page.items[i] for i in fresh_at]
-                next_offset = start + (fresh_at[-1] + 1 if fresh_at else len(ids))
+                next_offset = start + (
+                    fresh_at[-1] + 1 + page.skipped if fresh_at else page.entries
+                )
                 return fresh, page, next_offset
             # Items before the cursor were deleted and everything moved left: step back.
             offset = max(0, offset - self._page_size)
@@ -493,7 +562,7 @@ class SyncService:
         if not state.has_full_copy:
             return await self.full_sync(app_id, on_progress=on_progress)
         result = SyncResult(app_id=app_id, mode="incremental")
-        since = _watermark_time(state.watermark)
+        since = self._watermark_time(state.watermark)
         filters: dict[str, Any] = {}
         if since is not None:
             filters["last_edit_on"] = {"from": format_podio_datetime(since - self._overlap)}
@@ -506,8 +575,8 @@ class SyncService:
                 app_id, filters, "last_edit_on", True, offset, self._page_size
             )
             total = page.total
-            result.note_problems(page.items)
-            seen.extend(format_podio_datetime(item.last_edit_on) for item in page.items)
+            result.note_page(page, page.items)
+            seen.extend(_edit_time(item) for item in page.items)
             # The watermark moves only once the whole pass is stored: pages come newest first,
             # so a pass stopped after one page would otherwise skip every older edit for good.
             counts, _ = await self._cache.items.save_sync_page(
@@ -515,7 +584,7 @@ class SyncService:
             )
             result.count(counts)
             done += len(page.items)
-            offset += len(page.items)
+            offset += page.entries
             if on_progress is not None:
                 left = max(0, page.filtered - offset)
                 on_progress(
@@ -528,7 +597,7 @@ class SyncService:
                         self._eta(math.ceil(left / self._page_size)),
                     )
                 )
-            if not page.items or offset >= page.filtered:
+            if not page.entries or offset >= page.filtered:
                 break
 
         live = await self._cache.items.live_count(app_id)
@@ -542,7 +611,9 @@ class SyncService:
                 result.deleted = await self._cache.items.mark_deleted(gone)
         state = replace(
             state,
-            watermark=watermark_from(state.watermark, seen),
+            watermark=watermark_from(
+                state.watermark if since is not None else None, seen, self._ceiling()
+            ),
             total_seen=total,
             incremental_at=utc_now(),
         )
@@ -616,6 +687,10 @@ class SyncService:
         gone = await self._gone_in(app_id, left, left_remote)
         gone += await self._gone_in(app_id, right, remote - left_remote)
         return gone
+
+
+def _edit_time(item: Item) -> str | None:
+    return None if item.last_edit_on is None else format_podio_datetime(item.last_edit_on)
 
 
 def _records(items: Sequence[Item], app_id: int) -> list[ItemRecord]:

@@ -63,7 +63,12 @@ from podio_desk.services.editing import (
 )
 from podio_desk.services.link_handler import is_xdg_desktop
 from podio_desk.services.links import LinkNotOpenedError, LinkTarget
-from podio_desk.services.session import AccountSession, open_session
+from podio_desk.services.session import (
+    AccountSession,
+    CacheCorruptError,
+    open_session,
+    set_aside_cache,
+)
 from podio_desk.services.sync import SyncProgress
 from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
@@ -131,6 +136,8 @@ class DeskController(QObject):
         self._watched: str | None = None
         # An item a link named while its account was offline: opened once it is back online.
         self._link_waiting: tuple[str, LinkTarget] | None = None
+        # Accounts whose cache is damaged, with the question offering to rebuild it.
+        self.rebuild_offers: dict[str, QMessageBox] = {}
 
         self.tree_model = WorkspaceTreeModel(runner, self)
         self.tree = WorkspaceTreeView()
@@ -172,7 +179,12 @@ class DeskController(QObject):
             await forget_demo_accounts(self.accounts)  # their sandbox is gone
         await self.accounts.restore_all()
         for account in self.accounts.list():
-            await self._attach(account)
+            try:
+                await self._attach(account)
+            except CacheCorruptError as error:
+                # One bad cache never hides the other accounts: they open, this one asks.
+                log.warning("%s: %s", account.name, error)
+                self._offer_rebuild(account, error)
         self._show_accounts()
         self.ready.emit()
         if not self.accounts.list():
@@ -266,6 +278,38 @@ class DeskController(QObject):
         if self._watched is None:
             self._watch(session)
         return session
+
+    def _offer_rebuild(self, account: Account, error: CacheCorruptError) -> QMessageBox:
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Damaged local copy")
+        box.setText(f"The local copy of {account.name} is damaged, so the account is closed.")
+        box.setInformativeText(
+            "Rebuild sets the damaged file aside (it is kept, renamed to end in .corrupt-"
+            "<time>) and copies the account's data from Podio again. Not now leaves the account "
+            "closed until the next start."
+        )
+        box.setDetailedText(str(error))
+        rebuild = box.addButton("Rebuild", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+
+        def answered() -> None:
+            self.rebuild_offers.pop(account.key, None)
+            if box.clickedButton() is rebuild:
+                self.runner.run(f"rebuild:{account.key}", self.rebuild_cache(account))
+
+        box.finished.connect(answered)
+        self.rebuild_offers[account.key] = box
+        box.open()
+        return box
+
+    async def rebuild_cache(self, account: Account) -> None:
+        """Set the account's damaged cache aside and open it with a new one."""
+        aside = await set_aside_cache(self.cache_dir, account.key)
+        log.info("%s: damaged cache set aside as %s", account.name, aside)
+        await self._attach(account)
+        self._show_accounts()
+        self.show_message(f"{account.name}: a new local copy is being filled from Podio.")
 
     def _show_accounts(self) -> None:
         entries = []
@@ -552,9 +596,14 @@ class DeskController(QObject):
             result = await session.sync_app(app_id, full=full)
         finally:
             self.indicators.jobs.finish(name)
+        odd = (
+            f" {result.unreadable:,} item(s) could not be read fully; kept as far as they read."
+            if result.unreadable
+            else ""
+        )
         self.show_message(
             f"{label}: {result.added:,} new, {result.changed:,} changed, "
-            f"{result.deleted:,} deleted in {result.calls} calls."
+            f"{result.deleted:,} deleted in {result.calls} calls.{odd}"
         )
         entry = await session.app_entry(app_id)
         if entry is not None:

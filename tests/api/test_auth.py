@@ -18,7 +18,7 @@ from podio_desk.api.auth import (
     authorize_base_for,
     browser_sign_in,
 )
-from podio_desk.api.errors import BadRequest
+from podio_desk.api.errors import NotPodio
 from podio_desk.api.transport import Transport, TransportConfig
 
 
@@ -45,7 +45,7 @@ def test_token_from_response_and_json_roundtrip() -> None:
 
 
 def test_token_without_access_token_is_rejected() -> None:
-    with pytest.raises(BadRequest):
+    with pytest.raises(NotPodio, match="check the API address"):
         Token.from_response({"error": "nope"}, now=0.0)
 
 

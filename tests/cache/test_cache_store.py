@@ -350,5 +350,5 @@ def test_a_damaged_file_is_a_clear_error(tmp_path: Path) -> None:
 
     path = cache_path(tmp_path, "acct-1")
     path.write_bytes(b"this is not a database, just some bytes" * 100)
-    with pytest.raises(CacheOpenError, match=r"cannot open the cache .*acct-1\.sqlite3"):
+    with pytest.raises(CacheOpenError, match=r"the cache file .*acct-1\.sqlite3 is damaged"):
         run(Cache.open(tmp_path, "acct-1"))

@@ -53,7 +53,8 @@ def test_parse_podio_datetime() -> None:
         (Revision.from_api, {}, 'Revision: "revision" is missing'),
         (Task.from_api, {"text": "t"}, 'Task: "task_id" is missing'),
         (Item.from_api, {"title": "t"}, 'Item: "item_id" is missing'),
-        (Item.from_api, {"item_id": 1}, 'Item 1: "created_on" is missing'),
+        (Item.from_api, {"item_id": 2**63}, 'Item: "item_id" 9223372036854775808 is out of'),
+        (Item.from_api, {"item_id": "x1"}, "Item: \"item_id\" should be a whole number, got 'x1'"),
     ],
 )
 def test_missing_or_bad_ids_are_named(reader: Any, raw: Any, message: str) -> None:

@@ -29,10 +29,7 @@ from tests.faults.rig import (
 from tests.services.test_sync_cli import add_args
 from tests.services.test_sync_sandbox import as_other
 
-NEEDS_BADDATA = "needs baddata"
 
-
-@pytest.mark.xfail(strict=True, reason=NEEDS_BADDATA)
 @pytest.mark.parametrize("kind", MALFORMED_KINDS)
 def test_a_malformed_item(
     sandbox_factory: SandboxFactory, tmp_path: Path, fault_row: FaultRow, kind: str
@@ -66,7 +63,6 @@ def test_a_malformed_item(
     assert calls <= bound
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_BADDATA)
 def test_an_edit_stamped_in_the_future(
     sandbox_factory: SandboxFactory, tmp_path: Path, fault_row: FaultRow
 ) -> None:
@@ -108,7 +104,6 @@ def _damage_mid_file(data: bytes) -> bytes:
     return data[:middle] + b"\xde\xad\xbe\xef" * 1024 + data[middle + 4096 :]
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_BADDATA)
 @pytest.mark.parametrize("damage", [_truncate, _garbage, _damage_mid_file])
 def test_a_corrupt_cache_file(
     sandbox: Sandbox,

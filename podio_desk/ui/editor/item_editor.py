@@ -337,12 +337,15 @@ class ItemEditor(QWidget):
         if item is not None:
             self.title.setText(item.title or f"Item #{item.item_id}")
             number = f"#{item.app_item_id} · " if item.app_item_id is not None else ""
-            self.subtitle.setText(f"{app.name} · {number}revision {item.revision}")
+            odd = " · \u26a0 could not be read fully" if item.problems else ""
+            self.subtitle.setText(f"{app.name} · {number}revision {item.revision}{odd}")
+            self.subtitle.setToolTip("\n".join(item.problems))
             self.side.show_item(app, item)
             self.side.setEnabled(True)
         else:
             self.title.setText(f"New {app.item_name or 'item'}")
             self.subtitle.setText(app.name)
+            self.subtitle.setToolTip("")
             self.side.clear()
             self.side.setEnabled(False)
         self.pages.setCurrentWidget(self.splitter)

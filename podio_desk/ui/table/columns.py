@@ -245,7 +245,9 @@ def _local_text(utc: datetime | None, naive: datetime, has_time: bool, locale: Q
     return _format_moment(wall, locale)
 
 
-def _moment_cell(moment: datetime, locale: QLocale) -> Cell:
+def _moment_cell(moment: datetime | None, locale: QLocale) -> Cell:
+    if moment is None:
+        return Cell("")
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     qt_moment = QDateTime.fromSecsSinceEpoch(int(aware.timestamp()), QTimeZone.systemTimeZone())
     return Cell(_format_moment(qt_moment, locale))
