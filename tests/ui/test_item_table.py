@@ -503,3 +503,18 @@ def test_multi_data_answers_what_data_answers(qtbot, model):
             asked = QModelRoleData(int(role))
             model.multiData(index, asked)
             assert asked.data() == model.data(index, role), (row, column, role)
+
+
+def test_typing_letters_on_the_table_neither_searches_nor_loads_rows(qtbot, model, reader):
+    """Qt's type-to-find walks every row through `data()`: on a lazily paged table that asks
+    Podio for every page. Letters typed on a cell leave the current cell and the pages alone."""
+    view = shown_view(qtbot, model, 800, 600)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    view.setCurrentIndex(model.index(3, 0))
+    qtbot.keyClicks(view, "zq")
+    assert view.currentIndex().row() == 3
+    # A known request as a fence: when its page has landed, anything typing asked for has too.
+    view.scrollToBottom()
+    wait_loaded(qtbot, model, 2499)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=5000)
+    assert [offset for _, _, offset in reader.calls] == [0, 2400]

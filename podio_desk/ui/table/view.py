@@ -116,6 +116,11 @@ class ItemTableView(QTableView):
         delegate.last_error = ""
         super().closeEditor(editor, hint)
 
+    def keyboardSearch(self, search: str) -> None:
+        """Reimplements QAbstractItemView.keyboardSearch: no type-to-find. Qt's walks every row
+        through `data()`, which on this lazily paged table asks Podio for every page of the app
+        (the search box, Ctrl+F, searches instead)."""
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Reimplements QAbstractItemView.keyPressEvent: Ctrl+C copies TSV, Enter opens."""
         if event.matches(QKeySequence.StandardKey.Copy):
