@@ -41,7 +41,7 @@ _STATE_KEY = "main_window/state"
 ABOUT_TEXT = (
     f"<h3>{APP_NAME} {__version__}</h3>"
     "<p>A desktop client for Podio: every organization, space and app in one tree, "
-    "fast item tables, typed editing, an offline cache and safe bulk changes.</p>"
+    "fast item tables, typed editing and an offline cache.</p>"
     "<p>Podio is a trademark of its owner; this application is not affiliated with it.</p>"
 )
 
