@@ -29,8 +29,8 @@ PODIO_HOST = "podio.com"
 APP_SCHEME = "podio-desk"
 # Sub-domains of podio.com that are Podio's own services, not an organization.
 SERVICE_HOSTS = frozenset({"api", "files", "developers", "help", "status", "blog", "download"})
-_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]*$")
-_NUMBER = re.compile(r"^[0-9]{1,18}$")
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
 class PodioLinkError(ValueError):
@@ -97,11 +97,11 @@ def parse_podio_link(text: str) -> PodioLink:
             "Podio Desk opens links to apps and items."
         )
     app = rest[1]
-    if not all(_LABEL.match(label) for label in (org, space, app)):
+    if not all(_LABEL.fullmatch(label) for label in (org, space, app)):
         raise PodioLinkError(f"“{_short(stripped)}” is not a Podio link.")
     app_item_id: int | None = None
     if len(rest) == 4:
-        if not _NUMBER.match(rest[3]) or int(rest[3]) == 0:
+        if not _NUMBER.fullmatch(rest[3]) or int(rest[3]) == 0:
             raise PodioLinkError(f"“{_short(stripped)}” names no item number.")
         app_item_id = int(rest[3])
     return PodioLink(

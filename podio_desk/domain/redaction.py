@@ -128,9 +128,14 @@ def _copy_before(mapping: Mapping[Any, Any], stop: Any) -> dict[Any, Any]:
 
 
 class KnownSecrets:
-    """The secret values of this run, matched as plain text (longest first)."""
+    """The secret values of this run, matched as plain text (longest first).
+
+    Added to from the event loop and from keyring worker threads at once: values are appended
+    to a list (one atomic step), and whoever rebuilds the pattern checks afterwards that no value
+    came meanwhile, so no secret is ever left out of the pattern a log handler uses."""
 
     def __init__(self) -> None:
+        self._added: list[str] = []
         self._values: frozenset[str] = frozenset()
         self.pattern: re.Pattern[str] | None = None
 
@@ -142,11 +147,19 @@ class KnownSecrets:
         forms = {value, quote_plus(value), quote(value, safe=""), in_json} - self._values
         if not forms:
             return
-        # Replaced, never mutated: a log handler on another thread reads the old pattern whole.
-        values = self._values | forms
-        alternatives = sorted(values, key=len, reverse=True)
-        self.pattern = re.compile("|".join(re.escape(v) for v in alternatives))
-        self._values = values
+        self._added.extend(forms)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        while True:
+            seen = len(self._added)
+            values = frozenset(self._added[:seen])
+            alternatives = sorted(values, key=len, reverse=True)
+            # Replaced, never mutated: a log handler on another thread reads the old one whole.
+            self.pattern = re.compile("|".join(re.escape(v) for v in alternatives))
+            self._values = values
+            if len(self._added) == seen:
+                return
 
     def found_in(self, text: str) -> bool:
         # Substring tests, not the pattern: much faster on a long text that holds none.
@@ -157,6 +170,7 @@ class KnownSecrets:
         return text if pattern is None or not text else pattern.sub(REDACTED, text)
 
     def clear(self) -> None:
+        self._added = []
         self._values = frozenset()
         self.pattern = None
 

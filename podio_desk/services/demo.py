@@ -108,9 +108,8 @@ class SandboxProcess:
             try:
                 info = json.loads(line)
             except ValueError:
-                raise SandboxStartError(
-                    f"the demo's sandbox announced no address: {line[:200]!r}"
-                ) from None
+                # Not echoed: the line may hold the demo's client secret and password.
+                raise SandboxStartError("the demo's sandbox announced no address") from None
         except BaseException:
             await _end(process)
             stderr_task.cancel()

@@ -244,6 +244,15 @@ class PageSource(Generic[T]):
                     return index * self.page_size + within
         return None
 
+    def loaded_rows_where(self, matches: Callable[[T], bool]) -> list[int]:
+        """The rows held in memory whose item `matches` (only loaded pages are looked at)."""
+        return sorted(
+            index * self.page_size + within
+            for index, items in self._memory.items()
+            for within, item in enumerate(items)
+            if matches(item)
+        )
+
     def loaded_items(self) -> list[T]:
         """Every item held in memory (for filter suggestions), in no particular order."""
         return [item for items in self._memory.values() for item in items]

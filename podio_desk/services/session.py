@@ -10,6 +10,7 @@ through a session to its client or its cache. See docs/architecture.md.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -68,7 +69,7 @@ class AccountSession:
             max_workers=1, thread_name_prefix=f"podio-desk-pages-{key[:8]}"
         )
         # Apps whose sync (in a child process) is running now.
-        self.syncing: set[int] = set()
+        self.syncing: Counter[int] = Counter()
         self._connectivity = ConnectivityMonitor(self._probe)
         self._connectivity.watch_scheduler(client.scheduler.events)
         self._connectivity.events.subscribe(self._on_status)
@@ -81,7 +82,7 @@ class AccountSession:
             self._executor,
             app_definition=self.app_definition,
             call=self.call,
-            is_syncing=self.syncing.__contains__,
+            is_syncing=lambda app_id: self.syncing[app_id] > 0,
         )
         self.editing = EditingService(client, cache.items)
         self.editing.events.subscribe(self.events.emit)
@@ -194,7 +195,7 @@ class AccountSession:
         """Sync one app into the cache in a child process (its parsing and writing never
         compete with the window for the GIL); API calls happen on this loop, and progress
         comes as `SyncProgress` events."""
-        self.syncing.add(app_id)
+        self.syncing[app_id] += 1  # counted: a sync started again runs before the old one ends
         try:
             return await self.call(
                 sync_in_child_process(
@@ -205,7 +206,7 @@ class AccountSession:
                 )
             )
         finally:
-            self.syncing.discard(app_id)
+            self.syncing[app_id] -= 1
             self.forget_definition(app_id)
 
 

@@ -5,9 +5,6 @@ generators that yield what the cache knows at once (so the tree shows up immedia
 offline) and then what Podio says, after writing it to the cache (`AccountTreeBackend`).
 When Podio cannot be reached the second answer never comes and `offline` is set; the caller
 keeps showing the cached tree.
-
-The item table's page readers of an account (`_ApiPages`, `_CachePages`) are here too, for
-now; `AccountSession` builds them.
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from podio_desk.api.auth import AuthMode
 from podio_desk.api.client import PodioClient
@@ -27,9 +24,6 @@ from podio_desk.domain.workspace import App, Org
 from podio_desk.services.connectivity import ConnectivityMonitor, is_offline_error
 from podio_desk.services.queries import QueryService
 from podio_desk.services.sync import app_record
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 

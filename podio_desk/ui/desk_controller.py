@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QStatusBar,
 )
 
+from podio_desk.api.errors import PodioError
 from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLink, PodioLinkError, parse_podio_link
 from podio_desk.domain.workspace import App
@@ -390,6 +391,9 @@ class DeskController(QObject):
                 try:
                     target = await session.find_link(link, cache_only=cache_only)
                 except LinkNotOpenedError as error:
+                    refusal = refusal or error.user_message
+                    continue
+                except PodioError as error:  # this account's Podio failed: try the others
                     refusal = refusal or error.user_message
                     continue
                 if target is not None:

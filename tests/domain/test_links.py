@@ -92,6 +92,8 @@ def test_podio_links_name_the_org_space_app_and_item_number(
         ("https://podio.com/acme/sales/apps/leads/items/-1", "names no item number"),
         ("https://podio.com/acme/sales/apps/leads/items/0", "names no item number"),
         ("https://podio.com/acme/sa%20les/apps/leads", "not a Podio link"),
+        ("https://podio.com/acme/sales%0A/apps/leads%0A/items/7", "not a Podio link"),
+        ("https://podio.com/acme/sales/apps/leads/items/7%0A", "names no item number"),
     ],
 )
 def test_other_text_is_refused_with_a_sentence_that_says_why(text: str, says: str) -> None:

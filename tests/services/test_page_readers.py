@@ -52,7 +52,7 @@ def test_pages_read_while_the_app_syncs_are_left_to_the_sync_to_write(sandbox_fa
     async def scenario() -> None:
         workspace = await open_session(sandbox, tmp_path)
         try:
-            workspace.syncing.add(tickets)  # as sync_app does while the child runs
+            workspace.syncing[tickets] += 1  # as sync_app does while the child runs
             source: PageSource[Any] = PageSource(
                 cache=workspace.cache_pages, api=workspace.api_pages
             )
@@ -61,7 +61,7 @@ def test_pages_read_while_the_app_syncs_are_left_to_the_sync_to_write(sandbox_fa
             await workspace.api_pages.wait_written()
             assert await workspace.cache.items.live_count(tickets) == 0
             # Once the sync is over, pages read are written through again.
-            workspace.syncing.discard(tickets)
+            workspace.syncing[tickets] -= 1
             source.request_rows(500, 500)
             await source.wait_idle()
             await workspace.api_pages.wait_written()

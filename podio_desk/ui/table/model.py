@@ -263,7 +263,13 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
     def mark_removed(self, item_id: int) -> list[int]:
         """Show a deleted item's row struck through (no reset, rows keep their places)."""
         self._removed.add(item_id)
-        rows = [row for row in range(self._rows) if self.item_id_at(row) == item_id]
+        rows = [
+            row
+            for row in self._source.loaded_rows_where(
+                lambda loaded: self._item_id_of(loaded.item) == item_id
+            )
+            if row < self._rows
+        ]
         for row in rows:
             self._emit_rows_changed(row, row)
         return rows
@@ -366,8 +372,10 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         column = index.column()
         if not (0 <= column < len(self._columns)) or self._columns[column].edit_value is None:
             return _CELL_FLAGS
-        item = self.item_at(index.row())
-        if item is None or (self._removed and self._item_id_of(item) in self._removed):
+        row = index.row()
+        # Asked for every painted cell: `peek` leaves the page order to `request_rows`.
+        loaded = self._source.peek(row) if 0 <= row < self._rows else None
+        if loaded is None or (self._removed and self._item_id_of(loaded.item) in self._removed):
             return _CELL_FLAGS
         return _EDITABLE_CELL_FLAGS
 
