@@ -15,7 +15,7 @@ import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from datetime import time as dt_time
 from typing import Any, TypeVar
 
@@ -160,6 +160,10 @@ class PodioClient:
     @property
     def base_url(self) -> str:
         return self.transport.base_url
+
+    def server_now(self) -> datetime | None:
+        """Podio's clock now, from its latest answer's `Date` (see `Transport.server_now`)."""
+        return self.transport.server_now()
 
     async def aclose(self) -> None:
         await self.transport.aclose()

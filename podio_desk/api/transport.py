@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import json as json_module
 import random
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
@@ -141,10 +143,27 @@ class Transport:
                 "Accept-Encoding": "gzip",
             },
         )
+        # The server's clock: the `Date` of the latest answer that had a usable one, and
+        # `time.monotonic()` when it arrived.
+        self._server_date: tuple[datetime, float] | None = None
 
     @property
     def base_url(self) -> str:
         return self.config.base_url.rstrip("/")
+
+    def server_now(self) -> datetime | None:
+        """Podio's clock now (UTC): the `Date` of the latest answer plus the time elapsed since
+        on this machine's monotonic clock, so a wrong wall clock here does not matter. None
+        until an answer carried a usable `Date`. Good to the second (`Date` has no more)."""
+        if self._server_date is None:
+            return None
+        date, received = self._server_date
+        return date + timedelta(seconds=time.monotonic() - received)
+
+    def _note_server_date(self, headers: httpx.Headers, received: float) -> None:
+        date = _http_date(headers.get("Date"))
+        if date is not None:
+            self._server_date = (date, received)
 
     async def aclose(self) -> None:
         await self.scheduler.aclose()
@@ -280,6 +299,8 @@ class Transport:
             )
             async with asyncio.timeout_at(deadline if files is None else None):
                 http_response = await self._http.send(request, stream=True)
+            # `Date` is stamped when the answer starts, not when a long body has arrived.
+            self._note_server_date(http_response.headers, time.monotonic())
             # Past the deadline the connection is shut: the pending read ends with an error,
             # in this task (a cancel could land between two reads; see `_read_body`).
             body = _BodyDeadline(http_response, loop, self.config)
@@ -409,6 +430,19 @@ class _BodyDeadline:
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+
+def _http_date(value: str | None) -> datetime | None:
+    """An HTTP `Date` header as an aware UTC datetime; None if missing or unreadable."""
+    if not value:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:  # "-0000": UTC by RFC 5322
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _int_header(headers: httpx.Headers, name: str) -> int | None:

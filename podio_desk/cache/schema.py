@@ -268,6 +268,10 @@ def migrate(connection: sqlite3.Connection, path: Path | str) -> int:
         # One transaction per step (the connection is in autocommit mode, so DDL is inside it
         # too): a crash leaves the previous version intact.
         connection.execute("BEGIN IMMEDIATE")
+        # Another process may have taken this step while we waited for the write lock.
+        if int(connection.execute("PRAGMA user_version").fetchone()[0]) >= migration.version:
+            connection.execute("COMMIT")
+            continue
         try:
             for statement in migration.statements:
                 connection.execute(statement)

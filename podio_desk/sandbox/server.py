@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
 from podio_desk.sandbox.control import GENERAL, HEAVY, Control, LoggedRequest
@@ -403,6 +404,8 @@ class SandboxApp:
             )
         )
         response = to_response(reply)
+        # The sandbox's clock (tests move it), as Podio's answers carry Podio's.
+        response.headers["Date"] = http_date(self.control.now())
         interval = self.control.take_trickle()
         if interval is not None:
             payload = response.get_data()

@@ -25,12 +25,12 @@ Incremental sync — one call when nothing changed
     The watermark is the greatest last_edit_on stored (UTC; docs/podio-api.md, Conventions)
     that is not beyond now plus `FUTURE_MARGIN`: one item stamped in the year 2999 must not
     lift the watermark past every later edit (a stored watermark beyond that is dropped, and
-    the next pass reads the app's items again). "Now" is this machine's clock: a server clock
-    ahead of it by more than the margin costs re-reading the latest edits until ours catches
-    up, never a missed edit. Five
-    minutes of overlap absorb clock skew and edits committed while we read; re-reading them
-    is harmless. Descending order means an edit during paging moves an item *forward*, so
-    paging can only repeat items, never skip one.
+    the next pass reads the app's items again). "Now" is Podio's clock, from the `Date` of
+    its latest answer (`SyncApi.server_now`), so a wrong clock on this machine neither lets a
+    future stamp through nor holds real edits back; this machine's clock is used only when
+    Podio sent no usable `Date`. Five minutes of overlap absorb edits committed while we read;
+    re-reading them is harmless. Descending order means an edit during paging moves an item
+    *forward*, so paging can only repeat items, never skip one.
 
 Deletions
     After the incremental pass every creation is in the cache (a new item is an edit), so
@@ -82,7 +82,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500
 WATERMARK_OVERLAP = timedelta(minutes=5)
-# How far ahead of our clock an edit time may be and still count for the watermark.
+# How far ahead of Podio's clock an edit time may be and still count for the watermark.
 FUTURE_MARGIN = timedelta(minutes=5)
 
 SyncMode = Literal["full", "incremental"]
@@ -117,6 +117,11 @@ class SyncApi(Protocol):
     async def get_orgs(self) -> Sequence[Org]: ...  # pragma: no cover - protocol
 
     async def get_space_apps(self, space_id: int) -> Sequence[App]: ...  # pragma: no cover
+
+    async def server_now(self) -> datetime | None:
+        """Podio's clock now, from the `Date` of its latest answer (no request is made);
+        None if no answer carried a usable one."""
+        ...  # pragma: no cover - protocol
 
 
 class RateBudget(Protocol):
@@ -285,6 +290,8 @@ class SyncService:
         page_size: int = PAGE_SIZE,
         overlap: timedelta = WATERMARK_OVERLAP,
         clock: Callable[[], float] = time.monotonic,
+        # This machine's clock: the watermark's ceiling uses it only when Podio's answers
+        # carried no usable `Date`.
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._api = api
@@ -331,20 +338,25 @@ class SyncService:
         )
         return parse_filter_response(content, offset, app_id=app_id)
 
-    def _ceiling(self) -> str:
-        """The latest edit time a watermark may hold: now plus FUTURE_MARGIN."""
-        return format_podio_datetime(self._now() + FUTURE_MARGIN)
+    async def _ceiling(self) -> str:
+        """The latest edit time a watermark may hold: Podio's clock now plus FUTURE_MARGIN
+        (this machine's clock only when Podio's answers carried no usable `Date`)."""
+        now = await self._api.server_now()
+        if now is None:
+            now = self._now()
+        return format_podio_datetime(now + FUTURE_MARGIN)
 
-    def _watermark_time(self, text: str | None) -> datetime | None:
-        if text is not None and text > self._ceiling():
+    async def _watermark_time(self, text: str | None) -> datetime | None:
+        if text is not None and text > await self._ceiling():
             log.warning("sync watermark %r is in the future: reading every item again", text)
             return None
         return _watermark_time(text)
 
     async def _newest_edit(self, app_id: int) -> str | None:
-        """The newest edit time in the app, not beyond now plus the margin."""
-        ceiling = self._ceiling()
+        """The newest edit time in the app, not beyond Podio's now plus the margin."""
         newest = await self._filter(app_id, {}, "last_edit_on", True, 0, 1)
+        # Asked after the answer, whose `Date` it reads.
+        ceiling = await self._ceiling()
         moment = _edit_time(newest.items[0]) if newest.items else None
         if newest.items and (moment is None or moment > ceiling):
             # An item stamped in the future sorts first: ask for the newest one up to now.
@@ -562,7 +574,7 @@ class SyncService:
         if not state.has_full_copy:
             return await self.full_sync(app_id, on_progress=on_progress)
         result = SyncResult(app_id=app_id, mode="incremental")
-        since = self._watermark_time(state.watermark)
+        since = await self._watermark_time(state.watermark)
         filters: dict[str, Any] = {}
         if since is not None:
             filters["last_edit_on"] = {"from": format_podio_datetime(since - self._overlap)}
@@ -609,11 +621,10 @@ class SyncService:
             gone = await self._find_deleted(app_id, total)
             if gone:
                 result.deleted = await self._cache.items.mark_deleted(gone)
+        ceiling = await self._ceiling()
         state = replace(
             state,
-            watermark=watermark_from(
-                state.watermark if since is not None else None, seen, self._ceiling()
-            ),
+            watermark=watermark_from(state.watermark if since is not None else None, seen, ceiling),
             total_seen=total,
             incremental_at=utc_now(),
         )
@@ -755,3 +766,6 @@ class PodioSyncApi:
 
     async def get_space_apps(self, space_id: int) -> Sequence[App]:
         return await self._client.apps(space_id, priority=Priority.BACKGROUND)
+
+    async def server_now(self) -> datetime | None:
+        return self._client.server_now()

@@ -39,6 +39,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -348,6 +349,10 @@ class _ParentApi:
     async def get_space_apps(self, space_id: int) -> Sequence[App]:
         apps: Sequence[App] = await self._call("get_space_apps", space_id)
         return apps
+
+    async def server_now(self) -> datetime | None:
+        now: datetime | None = await self._call("server_now")
+        return now
 
 
 def _child_main(job: SyncJob, to_parent: Connection, from_parent: Connection) -> None:

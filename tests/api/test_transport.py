@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -101,3 +102,45 @@ def test_a_body_is_read_whole() -> None:
             yield part
 
     assert asyncio.run(_read_body(httpx.Response(200, content=body()))) == b"ab" + b"cd" * 40000
+
+
+def test_server_now_follows_the_date_of_the_latest_answer_and_not_this_machines_clock() -> None:
+    import httpx
+
+    dates = iter(
+        ["Wed, 01 Jan 2020 12:00:00 GMT", None, "not a date", "Thu, 02 Jan 2020 08:30:00 +0100"]
+    )
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        date = next(dates)
+        headers = {"Date": date} if date is not None else {}
+        return httpx.Response(200, json={}, headers=headers)
+
+    async def scenario() -> list[datetime | None]:
+        http = httpx.AsyncClient(
+            base_url="http://podio.test", transport=httpx.MockTransport(answer)
+        )
+        transport = Transport(TransportConfig(base_url="http://podio.test"), http=http)
+        try:
+            seen = [transport.server_now()]
+            for _ in range(4):
+                await transport.request("GET", "/org/")
+                seen.append(transport.server_now())
+            return seen
+        finally:
+            await transport.aclose()
+
+    before, first, missing, garbage, last = asyncio.run(scenario())
+    assert before is None
+    assert first is not None
+    assert missing is not None
+    assert garbage is not None
+    assert last is not None
+    noon = datetime(2020, 1, 1, 12, tzinfo=UTC)
+    # Advanced by the time elapsed since the answer came in (a test's worth of seconds).
+    assert noon <= first < noon + timedelta(minutes=1)
+    # Answers without a usable Date leave the last one in place.
+    assert first <= missing <= garbage < noon + timedelta(minutes=1)
+    seven_thirty = datetime(2020, 1, 2, 7, 30, tzinfo=UTC)
+    assert seven_thirty <= last < seven_thirty + timedelta(minutes=1)
+    assert last.utcoffset() == timedelta(0)

@@ -11,7 +11,8 @@ import pytest
 from podio_desk.domain.timestamps import format_podio_datetime
 from podio_desk.sandbox import Sandbox
 from podio_desk.sandbox.control import MALFORMED_KINDS
-from tests.services.test_sync_sandbox import as_other, remote_revisions, rig, run
+from podio_desk.services.sync import PodioSyncApi, SyncService
+from tests.services.test_sync_sandbox import PAGE, as_other, remote_revisions, rig, run
 
 REPEATED = "duplicate"  # a repeat within a page is counted; the item itself reads fine
 
@@ -86,5 +87,41 @@ def test_an_item_from_the_future_does_not_hide_later_edits(
         assert cached == remote_revisions(sandbox, app_id)
         assert state.watermark is not None
         assert state.watermark <= format_podio_datetime(datetime.now(UTC) + timedelta(minutes=5))
+
+    run(scenario())
+
+
+def test_a_clock_here_ahead_of_podios_does_not_hide_later_edits(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The watermark's ceiling is Podio's clock: ours being an hour ahead must not let an
+    edit stamped ten minutes ahead of Podio lift the watermark past the edits that follow."""
+    app_id = sandbox.app_id("Tickets")
+    ids = sorted(remote_revisions(sandbox, app_id))
+    sandbox.control.stamp_last_edit(ids[5], "2999-01-01 00:00:00")
+
+    def an_hour_ahead() -> datetime:
+        return datetime.fromtimestamp(sandbox.control.now(), UTC) + timedelta(hours=1)
+
+    async def scenario() -> None:
+        async with rig(sandbox, tmp_path) as r:
+            r.service = SyncService(
+                PodioSyncApi(r.client), r.cache, page_size=PAGE, now=an_hour_ahead
+            )
+            await r.service.sync_app(r.app_id)
+            podio_now = datetime.fromtimestamp(sandbox.control.now(), UTC)
+            ahead = format_podio_datetime(podio_now + timedelta(minutes=10))
+            sandbox.control.stamp_last_edit(ids[30], ahead)
+            picked_up = await r.service.sync_app(r.app_id)
+            as_other(sandbox, "PUT", f"/item/{ids[40]}", {"fields": {"title": "edited after"}})
+            result = await r.service.sync_app(r.app_id)
+            state = await r.cache.sync_state(r.app_id)
+            cached = await r.cache.items.revisions(r.app_id)
+            title = (await r.cache.items.get_many([ids[40]]))[0].title
+        assert (picked_up.mode, result.mode) == ("incremental", "incremental")
+        assert title == "edited after"
+        assert cached == remote_revisions(sandbox, app_id)
+        assert state.watermark is not None
+        assert state.watermark <= format_podio_datetime(podio_now + timedelta(minutes=5))
 
     run(scenario())
