@@ -16,20 +16,23 @@ import asyncio
 import contextlib
 import os
 import sys
-import time
 from pathlib import Path
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
-    def _try_lock(descriptor: int) -> bool:
+    def _lock(descriptor: int, wait: bool) -> bool:
         # One byte far past the pid text is locked, so that others can still read the pid.
-        os.lseek(descriptor, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
-        try:
-            msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
+        while True:
+            os.lseek(descriptor, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+            try:
+                # LK_LOCK itself retries for about ten seconds before it gives up.
+                msvcrt.locking(descriptor, msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+            except OSError:
+                if wait:
+                    continue
+                return False
+            return True
 
     def _unlock(descriptor: int) -> None:
         os.lseek(descriptor, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
@@ -38,9 +41,9 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
 else:
     import fcntl
 
-    def _try_lock(descriptor: int) -> bool:
+    def _lock(descriptor: int, wait: bool) -> bool:
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
         return True
@@ -50,16 +53,15 @@ else:
 
 
 _WINDOWS_LOCK_OFFSET = 1 << 20
-# How often a blocking `acquire` tries again: short enough that a waiter starts as soon as the
+# How often `acquire_async` tries again: short enough that a waiter starts as soon as the
 # holder is done, long enough to cost nothing.
 POLL_SECONDS = 0.05
 
 
 class FileLock:
-    """An exclusive lock on `path`; `with FileLock(path):` blocks until it is held.
-
-    Polls instead of sleeping in the kernel, so that an asyncio task waiting for a lock (see
-    `acquire_async`) stays cancellable and never leaves a thread blocked behind it."""
+    """An exclusive lock on `path`; `with FileLock(path):` blocks (in the kernel) until it is
+    held, so it is for worker threads. On the event loop, `acquire_async` polls instead: a task
+    waiting for the lock stays cancellable and never leaves a thread blocked behind it."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -71,13 +73,20 @@ class FileLock:
 
     def try_acquire(self) -> bool:
         """Take the lock if it is free; True when this object now holds it."""
+        return self._acquire(wait=False)
+
+    def acquire(self) -> None:
+        """Wait for the lock (blocks the calling thread)."""
+        self._acquire(wait=True)
+
+    def _acquire(self, wait: bool) -> bool:
         if self._descriptor is not None:
             return True
         self.path.parent.mkdir(parents=True, exist_ok=True)
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
         descriptor = os.open(self.path, flags, 0o600)
         try:
-            if not _try_lock(descriptor):
+            if not _lock(descriptor, wait):
                 os.close(descriptor)
                 return False
             os.ftruncate(descriptor, 0)
@@ -87,15 +96,6 @@ class FileLock:
             os.close(descriptor)
             raise
         self._descriptor = descriptor
-        return True
-
-    def acquire(self, timeout: float | None = None) -> bool:
-        """Wait for the lock (`timeout` seconds at most; None: as long as it takes)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while not self.try_acquire():
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            time.sleep(POLL_SECONDS)
         return True
 
     async def acquire_async(self) -> None:
