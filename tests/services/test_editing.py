@@ -9,9 +9,8 @@ from typing import Any
 from podio_desk.api.auth import ClientCredentials
 from podio_desk.api.client import PodioClient
 from podio_desk.api.errors import BadRequest, ErrorBody
-from podio_desk.domain.fields import EMPTY, FieldDef, TextValue
+from podio_desk.domain.fields import EMPTY, TextValue
 from podio_desk.domain.items import ItemChange
-from podio_desk.domain.workspace import App
 from podio_desk.sandbox import Sandbox
 from podio_desk.services.editing import (
     Conflicted,
@@ -23,27 +22,7 @@ from podio_desk.services.editing import (
     Saved,
     problems_from_bad_request,
 )
-
-
-def _fdef(field_id: int, external_id: str, kind: str = "text", **config: Any) -> FieldDef:
-    required = config.pop("required", False)
-    return FieldDef.from_api(
-        {
-            "field_id": field_id,
-            "external_id": external_id,
-            "type": kind,
-            "label": external_id.title(),
-            "config": {"required": required, "settings": config or None},
-        }
-    )
-
-
-APP = App(
-    app_id=1,
-    space_id=None,
-    name="Test",
-    fields=(_fdef(10, "title", required=True), _fdef(11, "amount", "number", decimals=2)),
-)
+from tests.domain.test_changes import APP
 
 
 def test_bad_request_names_the_field() -> None:
