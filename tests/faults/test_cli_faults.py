@@ -15,8 +15,8 @@ from podio_desk.cache.cache import Cache
 from podio_desk.sandbox import Sandbox
 from podio_desk.services.sync import PAGE_SIZE
 from tests.faults.conftest import FaultRow
-from tests.faults.file_keyring import ENV_VAR, FileKeyring
 from tests.faults.rig import ITEMS, ROOT, SandboxFactory, api_calls, assert_cache_equals_sandbox
+from tests.services.file_keyring import BACKEND, KEYRING_FILE_ENV
 from tests.services.test_sync_cli import add_args
 
 TIMEOUT = 120
@@ -27,8 +27,8 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     return {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": f"{FileKeyring.__module__}.{FileKeyring.__qualname__}",
-        ENV_VAR: str(tmp_path / "keyring.json"),
+        "PYTHON_KEYRING_BACKEND": BACKEND,
+        KEYRING_FILE_ENV: str(tmp_path / "keyring.json"),
     }
 
 
