@@ -7,6 +7,7 @@ import json
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,8 @@ def gateway_sandbox(sandbox_factory, **config) -> Sandbox:
     config.setdefault("api_key", API_KEY)
     config.setdefault("required_headers", dict([CONNECTION]))
     items = config.pop("items", 60)
-    return sandbox_factory(items=items, gateway=GatewayConfig(**config))
+    sandbox: Sandbox = sandbox_factory(items=items, gateway=GatewayConfig(**config))
+    return sandbox
 
 
 def gateway_client(sandbox: Sandbox, **kwargs) -> PodioClient:
@@ -120,7 +122,12 @@ def test_a_429_is_waited_out_for_its_retry_after(sandbox_factory) -> None:
         clock = FastClock(sandbox)
         scheduler = RateLimitScheduler(clock=clock, sleep=clock.sleep)
         waits: list[RateLimitWait] = []
-        scheduler.events.subscribe(lambda e: waits.append(e) if isinstance(e, RateLimitWait) else 0)
+
+        def note(event: object) -> None:
+            if isinstance(event, RateLimitWait):
+                waits.append(event)
+
+        scheduler.events.subscribe(note)
         async with gateway_client(sandbox, scheduler=scheduler) as client:
             assert await client.scope()
         return waits
@@ -154,7 +161,7 @@ def test_gateway_account_syncs_an_app_with_no_429_beyond_the_first(
             sleep=no_wait,
         )
 
-    async def scenario() -> tuple[int, int, dict[str, str]]:
+    async def scenario() -> tuple[int, int, dict[str, Any]]:
         accounts = AccountService(
             tmp_path / "profile", SecretStore(), gateway_factory=gateway_factory
         )
