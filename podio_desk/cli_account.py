@@ -143,7 +143,8 @@ async def _add_gateway(args: argparse.Namespace, out: TextIO) -> None:
         existing = await accounts.load()
         if any(a.name.casefold() == args.name.strip().casefold() for a in existing):
             raise CommandError(f"there is already an account named {args.name.strip()!r}")
-        account = await accounts.add_gateway(
+        # An account whose key does not work is removed again: nothing half-made stays.
+        account = await accounts.add_gateway_checked(
             name=args.name,
             api_url=api_url,
             api_key=args.api_key,
@@ -151,11 +152,6 @@ async def _add_gateway(args: argparse.Namespace, out: TextIO) -> None:
             rate_limit=rate_limit,
             unique_name=True,
         )
-        try:
-            await accounts.check_gateway(account.key)
-        except BaseException:
-            await accounts.remove(account.key)  # it never worked: nothing half-made stays
-            raise
         print(
             f"Added {account.name!r} ({account.description}); the gateway took the key.", file=out
         )

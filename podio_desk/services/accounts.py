@@ -336,6 +336,17 @@ class AccountService:
             raise
         return account
 
+    async def add_gateway_checked(self, **settings: Any) -> Account:
+        """:meth:`add_gateway`, then one call through the gateway; an account whose key or
+        address does not work is removed again (secrets included)."""
+        account = await self.add_gateway(**settings)
+        try:
+            await self.check_gateway(account.key)
+        except BaseException:
+            await self.remove(account.key)
+            raise
+        return account
+
     async def set_gateway_key(self, key: str, api_key: str) -> None:
         """A new API key for a gateway account (the old client is closed)."""
         if not self.get(key).is_gateway:
