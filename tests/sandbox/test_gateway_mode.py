@@ -125,6 +125,7 @@ def test_updates_can_answer_without_a_body(
 ) -> None:
     token = _token(sandbox, "/oauth/token").json()["access_token"]
     item_id = sandbox.state.richest_item_id
+    assert item_id is not None
     httpx.post(f"{sandbox.url}/_sandbox/update_answer", json={"shape": shape}, timeout=10)
     reply = httpx.put(
         f"{sandbox.url}/item/{item_id}",
