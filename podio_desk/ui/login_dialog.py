@@ -172,7 +172,8 @@ class LoginDialog(QDialog):
         self.gateway_headers.setObjectName("gatewayHeaders")
         self.gateway_headers.setPlaceholderText("Maton-Connection: 0c1f…")
         self.gateway_headers.setTabChangesFocus(True)
-        self.gateway_headers.setFixedHeight(self.fontMetrics().lineSpacing() * 4)
+        self.gateway_headers.setFixedHeight(self.fontMetrics().lineSpacing() * 3)
+        self.gateway_headers.setToolTip("One a line, Name: value")
         self.rate_general = QSpinBox(gateway)
         self.rate_heavy = QSpinBox(gateway)
         for box, value in zip(
@@ -191,10 +192,10 @@ class LoginDialog(QDialog):
         form.addRow("API key", self.api_key)
         form.addRow("Extra headers", self.gateway_headers)
         form.addRow("Rate limit", rates)
+        rates.setToolTip("Paces requests when the gateway does not report Podio's rate limits")
         note = QLabel(
-            "Put the gateway's address above, with its path (https://gateway.example/podio). "
-            "The key and the header values are kept in the system keyring. The rate limit "
-            "paces requests when the gateway does not report Podio's.",
+            "The API address is the gateway's, with its path (…/podio). The key and header "
+            "values stay in the keyring.",
             gateway,
         )
         note.setWordWrap(True)
