@@ -62,6 +62,11 @@ def test_gateway_account_add_list_remove(gateway: Sandbox, tmp_path: Path, capsy
     assert HEADER[1] not in listed
     assert find_secrets(profile, secrets_used(gateway, key=API_KEY, header=HEADER[1])) == []
 
+    tickets = str(gateway.app_id("Tickets"))
+    assert main(["sync", "--profile", str(profile), "--app", tickets]) == 0
+    assert capsys.readouterr().out.startswith("Synced 1 app: 60 added")
+    assert find_secrets(profile, secrets_used(gateway, key=API_KEY, header=HEADER[1])) == []
+
     assert main(["account", "remove", "Gate", "--profile", str(profile)]) == 0
     assert "Removed 'Gate'" in capsys.readouterr().out
     assert json.loads((profile / "accounts.json").read_text())["accounts"] == []
