@@ -65,30 +65,10 @@ def _add_headless_commands(subparsers: argparse._SubParsersAction[argparse.Argum
     """Register `account` and `sync` on the main parser's subcommands."""
     profile_help = "profile directory (overrides the one given before the command)"
 
-    account = subparsers.add_parser("account", help="manage Podio accounts without the window")
-    account_commands = account.add_subparsers(dest="account_command", metavar="ACTION")
-    account_commands.required = True
-    add = account_commands.add_parser(
-        "add",
-        help="add an account and sign in to check it",
-        description="Add an account and sign in once to check it. The client secret and the "
-        "session go to the system keyring; the password and app token are never stored.",
-    )
-    add.add_argument("--name", required=True, help="a name for the account")
-    add.add_argument(
-        "--api-url",
-        default=None,
-        help="API address, https:// (default: https://api.podio.com; plain http only for "
-        "this machine, such as the sandbox)",
-    )
-    add.add_argument("--client-id", required=True, help="API key client id")
-    add.add_argument("--client-secret", required=True, help="API key client secret")
-    add.add_argument("--username", help="sign in as this user (e-mail) ...")
-    add.add_argument("--password", help="... with this password")
-    add.add_argument("--app-id", type=int, help="or act as this app ...")
-    add.add_argument("--app-token", help="... with its app token")
-    add.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
-    add.set_defaults(handler=_run_account_add)
+    # `account add | list | remove | login` (podio_desk/cli_account.py).
+    from podio_desk.cli_account import add_account_parser
+
+    add_account_parser(subparsers, profile_help)
 
     sync = subparsers.add_parser(
         "sync",
@@ -118,12 +98,6 @@ def _add_headless_commands(subparsers: argparse._SubParsersAction[argparse.Argum
     )
     sync.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
     sync.set_defaults(handler=_run_sync)
-
-
-def _run_account_add(args: argparse.Namespace) -> int:
-    from podio_desk.cli_sync import run_account_add
-
-    return run_account_add(args)
 
 
 def _run_sync(args: argparse.Namespace) -> int:

@@ -268,7 +268,7 @@ def run_sync(
     )
 
 
-def _pick_account(accounts: Sequence[Account], wanted: str | None) -> Account:
+def pick_account(accounts: Sequence[Account], wanted: str | None) -> Account:
     if not accounts:
         raise CommandError("there is no account yet; add one with `podio-desk account add`")
     if wanted is None:
@@ -303,7 +303,7 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
     progress = ProgressPrinter(progress_stream)
     totals = SyncTotals()
     try:
-        account = _pick_account(await accounts.load(), args.account)
+        account = pick_account(await accounts.load(), args.account)
         if not await accounts.restore(account.key):
             raise CommandError(
                 f"{account.name!r} is not signed in; sign in from the window, or remove and "
@@ -373,6 +373,13 @@ async def _logged(args: argparse.Namespace, command: Coroutine[Any, Any, None]) 
         handlers = setup_logging(profile.logs_dir, getattr(args, "verbose", 0) or 0)
         stack.callback(teardown_logging, handlers)
         await command
+
+
+def run_command(
+    command: str, args: argparse.Namespace, make: Callable[[], Coroutine[Any, Any, None]]
+) -> int:
+    """Run a headless command's coroutine, logged to the profile; one line per failure."""
+    return _run(command, lambda: _logged(args, make()))
 
 
 def _run(command: str, make: Callable[[], Coroutine[Any, Any, None]]) -> int:

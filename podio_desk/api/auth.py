@@ -3,8 +3,10 @@
 
 The API facts: docs/podio-api.md, Authentication and tokens.
 
-Token endpoint: ``POST /oauth/token`` with a form-encoded body, the endpoint every official
-client uses (docs/podio-api.md, Token endpoints). Grants: ``password``, ``app`` (the token
+Token endpoint: ``POST /oauth/token/v2`` with a JSON body, the one Podio documents today; the
+form-encoded ``POST /oauth/token`` every official client uses only when v2 answers that it does
+not exist (404 or 405). Which one worked is remembered per account (docs/podio-api.md, Token
+endpoints). Grants: ``password``, ``app`` (the token
 *acts as the app*), ``authorization_code`` (browser sign-in through a loopback redirect
 listener) and ``refresh_token``.
 
@@ -30,6 +32,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from podio_desk.api.errors import (
     AuthError,
+    GatewayKeyRefused,
     InvalidClient,
     InvalidGrant,
     NotPodio,
@@ -45,6 +48,12 @@ from podio_desk.domain.redaction import remember_secret
 log = get_logger(__name__)
 
 TOKEN_PATH = "/oauth/token"
+TOKEN_V2_PATH = "/oauth/token/v2"
+# The two token endpoints, as remembered in an account's settings.
+TOKEN_ENDPOINT_V2 = "v2"
+TOKEN_ENDPOINT_FORM = "form"
+# What a token endpoint that does not exist answers.
+_NO_SUCH_ENDPOINT = (404, 405)
 REFRESH_MARGIN_SECONDS = 300.0
 APP_AUTH_LABEL = "acts as the app"
 
@@ -53,6 +62,7 @@ class AuthMode(enum.Enum):
     BROWSER = "browser"  # authorization code via the system browser
     PASSWORD = "password"
     APP = "app"  # the token acts as the app, not as a person
+    GATEWAY = "gateway"  # an API gateway in front of Podio, with a static API key
 
     @property
     def label(self) -> str:
@@ -60,6 +70,7 @@ class AuthMode(enum.Enum):
             AuthMode.BROWSER: "Sign in with the browser",
             AuthMode.PASSWORD: "User name and password",
             AuthMode.APP: f"App id and app token ({APP_AUTH_LABEL})",
+            AuthMode.GATEWAY: "API gateway (API key)",
         }[self]
 
 
@@ -153,14 +164,17 @@ class OAuth:
         credentials: ClientCredentials,
         *,
         clock: Callable[[], float] = time.time,
-        token_path: str = TOKEN_PATH,
+        token_endpoint: str | None = None,
+        on_token_endpoint: Callable[[str], None] | None = None,
     ) -> None:
         self.transport = transport
         self.credentials = credentials
         self._clock = clock
-        self._token_path = token_path
+        # None until one answered: v2 is tried first.
+        self.token_endpoint = token_endpoint
+        self._on_token_endpoint = on_token_endpoint
 
-    async def _grant(self, grant_type: str, **params: str) -> Token:
+    async def _grant(self, grant_type: str, *, retry: bool = True, **params: str) -> Token:
         form = {
             "grant_type": grant_type,
             "client_id": self.credentials.client_id,
@@ -169,7 +183,7 @@ class OAuth:
         }
         # A typed password, an app token, an authorization code: secret before it is sent.
         remember_secret(*(value for key, value in params.items() if key not in _PUBLIC_PARAMS))
-        data = await self.transport.token_request(form, self._token_path)
+        data = await self._token_call(form, retry=retry)
         token = Token.from_response(data, self._clock())
         log.info(
             "Signed in with grant %s (ref %s %s, expires in %.0f s)",
@@ -179,6 +193,31 @@ class OAuth:
             token.expires_at - self._clock(),
         )
         return token
+
+    async def _token_call(self, form: dict[str, str], *, retry: bool) -> Any:
+        """v2 with JSON unless this account learned that only the form endpoint exists."""
+        if self.token_endpoint != TOKEN_ENDPOINT_FORM:
+            try:
+                data = await self.transport.token_request(
+                    form, TOKEN_V2_PATH, as_json=True, retry=retry
+                )
+            except PodioError as exc:
+                if exc.status not in _NO_SUCH_ENDPOINT:
+                    raise
+                log.info("%s answered %s: using %s", TOKEN_V2_PATH, exc.status, TOKEN_PATH)
+            else:
+                self._learn_endpoint(TOKEN_ENDPOINT_V2)
+                return data
+        data = await self.transport.token_request(form, TOKEN_PATH, retry=retry)
+        self._learn_endpoint(TOKEN_ENDPOINT_FORM)
+        return data
+
+    def _learn_endpoint(self, endpoint: str) -> None:
+        if self.token_endpoint == endpoint:
+            return
+        self.token_endpoint = endpoint
+        if self._on_token_endpoint is not None:
+            self._on_token_endpoint(endpoint)
 
     async def password(self, username: str, password: str) -> Token:
         return await self._grant("password", username=username, password=password)
@@ -191,7 +230,8 @@ class OAuth:
         return await self._grant("authorization_code", code=code, redirect_uri=redirect_uri)
 
     async def refresh(self, refresh_token: str) -> Token:
-        return await self._grant("refresh_token", refresh_token=refresh_token)
+        # One step of the request that needed it: that request's retries cover a failure.
+        return await self._grant("refresh_token", retry=False, refresh_token=refresh_token)
 
 
 # ----------------------------------------------------------------------------- browser
@@ -508,3 +548,55 @@ class Session:
         if changed:
             log.info("Session state: %s", state.value)
             self.events.emit(SessionStateChanged(state, message))
+
+
+# ----------------------------------------------------------------------------- gateway
+
+
+class GatewaySession(Session):
+    """An account reached through an API gateway: a static API key instead of OAuth.
+
+    The gateway signs in to Podio itself; the app sends ``Authorization: Bearer <key>`` and
+    the account's extra headers (a connection id, …) with every request. There is nothing
+    to refresh: a 401 means the gateway refused the key (:class:`GatewayKeyRefused`), which
+    signing in again cannot fix.
+    """
+
+    def __init__(
+        self,
+        oauth: OAuth,
+        api_key: str,
+        headers: dict[str, str] | None = None,
+        *,
+        events: EventHub[AuthEvent] | None = None,
+    ) -> None:
+        super().__init__(oauth, events=events)
+        self._api_key = api_key
+        self._headers = dict(headers or {})
+        remember_secret(api_key, *self._headers.values())
+        self._state = SessionState.SIGNED_IN if api_key else SessionState.SIGNED_OUT
+
+    def extra_headers(self) -> dict[str, str]:
+        return dict(self._headers)
+
+    def refused(self, error: AuthError) -> AuthError:
+        return GatewayKeyRefused(
+            status=error.status, body=error.body, method=error.method, path=error.path
+        )
+
+    async def authorization(self) -> tuple[str, int]:
+        if not self._api_key:
+            raise GatewayKeyRefused("This gateway account has no API key; enter it again.")
+        return f"Bearer {self._api_key}", self._generation
+
+    async def handle_unauthorized(self, generation: int, error: TokenExpired) -> None:
+        raise self.refused(error)
+
+    async def refresh(self, seen_generation: int, *, reason: PodioError | None = None) -> None:
+        raise GatewayKeyRefused()
+
+    async def sign_in_password(self, username: str, password: str) -> Token:
+        raise GatewayKeyRefused("A gateway account signs in with its API key, not a password.")
+
+    async def sign_in_app(self, app_id: int | str, app_token: str) -> Token:
+        raise GatewayKeyRefused("A gateway account signs in with its API key, not an app token.")

@@ -19,14 +19,18 @@ from datetime import date, datetime
 from datetime import time as dt_time
 from typing import Any, TypeVar
 
-from podio_desk.api.auth import ClientCredentials, OAuth, Session
+from podio_desk.api.auth import ClientCredentials, GatewaySession, OAuth, Session
 from podio_desk.api.errors import (
+    Forbidden,
+    NotFound,
     Offline,
     PodioError,
     UnexpectedResponse,
     WriteOutcomeUnknown,
 )
+from podio_desk.api.events import EventHub
 from podio_desk.api.filter_response import parse_filter_response, read_item
+from podio_desk.api.rateclass import RateClassLearned
 from podio_desk.api.ratelimit import Priority, RateClass, RateLimitScheduler
 from podio_desk.api.redact import get_logger
 from podio_desk.api.transport import Response, Transport, TransportConfig
@@ -96,10 +100,22 @@ class Embed:
 
 
 @dataclass(frozen=True)
+class TokenEndpointLearned:
+    """The token endpoint that answered ("v2" or "form"), to remember in the account."""
+
+    endpoint: str
+
+
+# What a client learns about its server that the account's settings keep for the next run.
+ClientLearned = TokenEndpointLearned | RateClassLearned
+
+
+@dataclass(frozen=True)
 class UpdateOutcome:
     """Result of :meth:`PodioClient.update_item_safely`."""
 
-    revision: int
+    # None when Podio answered without one (no body, 204 or `null`: a success all the same).
+    revision: int | None
     # True when the connection dropped and the item was re-read to confirm the write landed.
     confirmed_after_unknown: bool = False
     # True when the first attempt did not land and the update was sent a second time.
@@ -146,6 +162,7 @@ class PodioClient:
         scheduler: RateLimitScheduler | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        token_endpoint: str | None = None,
     ) -> None:
         if config is None:
             config = TransportConfig(base_url=base_url) if base_url else TransportConfig()
@@ -153,9 +170,58 @@ class PodioClient:
             config = dataclasses.replace(config, base_url=base_url)
         self.scheduler = scheduler or RateLimitScheduler()
         self.transport = Transport(config, scheduler=self.scheduler, sleep=sleep)
-        self.oauth = OAuth(self.transport, credentials, clock=clock)
-        self.session = Session(self.oauth, clock=clock)
+        self.learned: EventHub[ClientLearned] = EventHub()
+        self.oauth = OAuth(
+            self.transport,
+            credentials,
+            clock=clock,
+            token_endpoint=token_endpoint,
+            on_token_endpoint=lambda endpoint: self.learned.emit(TokenEndpointLearned(endpoint)),
+        )
+        self.session: Session = Session(self.oauth, clock=clock)
         self.transport.auth = self.session
+        self.transport.rate_classes.events.subscribe(self.learned.emit)
+
+    @classmethod
+    def for_gateway(
+        cls,
+        api_key: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        base_url: str | None = None,
+        config: TransportConfig | None = None,
+        scheduler: RateLimitScheduler | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> PodioClient:
+        """A client for an API gateway in front of Podio: the base URL keeps its path prefix
+        (``https://gateway/podio``), and every request carries ``Authorization: Bearer <key>``
+        and the extra ``headers`` instead of an OAuth token."""
+        client = cls(
+            ClientCredentials("", ""), base_url=base_url, config=config, scheduler=scheduler,
+            sleep=sleep,
+        )  # fmt: skip
+        client.session = GatewaySession(client.oauth, api_key, dict(headers or {}))
+        client.transport.auth = client.session
+        return client
+
+    @property
+    def is_gateway(self) -> bool:
+        return isinstance(self.session, GatewaySession)
+
+    def adopt_settings(
+        self,
+        *,
+        token_endpoint: str | None = None,
+        rate_classes: Mapping[str, str] | None = None,
+        budget: tuple[int, int] | None = None,
+    ) -> None:
+        """What the account remembered from earlier runs, and its configured rate budget."""
+        if token_endpoint is not None:
+            self.oauth.token_endpoint = token_endpoint
+        if rate_classes:
+            self.transport.rate_classes.load(rate_classes)
+        if budget is not None:
+            self.scheduler.set_budget(*budget)
 
     @property
     def base_url(self) -> str:
@@ -206,8 +272,36 @@ class PodioClient:
     # ------------------------------------------------------------------ workspace
 
     async def orgs(self, *, priority: Priority = Priority.INTERACTIVE) -> tuple[Org, ...]:
+        """``GET /org/``, each org's spaces completed by ``GET /space/org/{org_id}/``.
+
+        UNCONFIRMED (docs/podio-api.md, Orgs, spaces, apps): whether the org list always nests
+        every space. It may come without them or with a part, and an org must never show as
+        empty without having asked, so each org's own list is read (one call per org) and
+        merged with the nested one.
+        """
         data = await self._json("GET", "/org/", priority=priority)
-        return _parse("organization list", lambda: orgs_from_api(data))
+        orgs = _parse("organization list", lambda: orgs_from_api(data))
+        listed = await asyncio.gather(
+            *(self._org_spaces(org, priority) for org in orgs), return_exceptions=True
+        )
+        complete: list[Org] = []
+        for org, spaces in zip(orgs, listed, strict=True):
+            if isinstance(spaces, BaseException):
+                if not isinstance(spaces, NotFound | Forbidden):
+                    raise spaces
+                # Not allowed to list them this way: what /org/ nested is all we have.
+                complete.append(org)
+                continue
+            known = {space.space_id for space in spaces}
+            merged = (*spaces, *(space for space in org.spaces if space.space_id not in known))
+            complete.append(dataclasses.replace(org, spaces=merged))
+        return tuple(complete)
+
+    async def _org_spaces(self, org: Org, priority: Priority) -> tuple[Space, ...]:
+        data = await self._json("GET", f"/space/org/{org.org_id}/", priority=priority)
+        return _parse(
+            "workspace list", lambda: tuple(Space.from_api(entry, org.org_id) for entry in data)
+        )
 
     async def spaces(
         self, org_id: int, *, priority: Priority = Priority.INTERACTIVE
@@ -417,15 +511,16 @@ class PodioClient:
         silent: bool = False,
         hook: bool = True,
         priority: Priority = Priority.INTERACTIVE,
-    ) -> int:
+    ) -> int | None:
         """``PUT /item/{id}``: only the given fields change. With ``revision``, a newer item
-        raises :class:`Conflict` (409). Returns the new revision."""
+        raises :class:`Conflict` (409). Returns the new revision, or None when Podio answered
+        without one (see :func:`_written_revision`)."""
         body = _update_body(fields, revision, tags, file_ids)
         data = await self._json(
             "PUT", f"/item/{item_id}", priority=priority, json=body,
             params=_write_flags(silent, hook),
         )  # fmt: skip
-        return _int_field(data, "revision", "update item")
+        return _written_revision(data, "update item")
 
     async def update_item_safely(
         self,
@@ -492,13 +587,14 @@ class PodioClient:
         silent: bool = False,
         hook: bool = True,
         priority: Priority = Priority.INTERACTIVE,
-    ) -> int:
-        """``PUT /item/{id}/value/{field_id}``: one field's values. Returns the new revision."""
+    ) -> int | None:
+        """``PUT /item/{id}/value/{field_id}``: one field's values. Returns the new revision,
+        or None when Podio answered without one."""
         data = await self._json(
             "PUT", f"/item/{item_id}/value/{field_id}", priority=priority, json=values,
             params=_write_flags(silent, hook),
         )  # fmt: skip
-        return _int_field(data, "revision", "update field")
+        return _written_revision(data, "update field")
 
     async def delete_item(
         self,
@@ -811,6 +907,17 @@ def values_match(item: Item, fields: Mapping[str, Any]) -> bool:
         if held != wanted:
             return False
     return True
+
+
+def _written_revision(data: Any, what: str) -> int | None:
+    """The revision an update answered with; None for no body, 204 or `null`.
+
+    Podio documents "null if no change" for updates, and gateways may answer 204: either is a
+    success (docs/podio-api.md, Writing items). Whoever needs the revision then reads it.
+    """
+    if data is None or (isinstance(data, Mapping) and data.get("revision") is None):
+        return None
+    return _int_field(data, "revision", what)
 
 
 def _optional_json(response: Response) -> Any:

@@ -140,6 +140,16 @@ class TokenExpired(AuthError):
     token_generation: int = 0
 
 
+class GatewayKeyRefused(AuthError):
+    """401 through an API gateway: the gateway refused its API key. Signing in to Podio again
+    cannot help; the key (or the gateway's connection to Podio) has to be fixed."""
+
+    default_message = (
+        "The API gateway refused the account's API key; check the key (and any extra "
+        "headers) in the account's settings."
+    )
+
+
 class SignInRequired(AuthError):
     """No usable token and no way to refresh: the user must sign in again."""
 
@@ -165,7 +175,9 @@ class Gone(PodioError):
 
 
 class RateLimited(PodioError):
-    """420: Podio's rate limit. ``wait_seconds`` is the "Please wait N seconds" hint, if any."""
+    """420 (Podio) or 429 (a gateway): a rate limit. ``wait_seconds`` is how long the server
+    asked to wait: its ``Retry-After`` header when it sent one, else the "Please wait N
+    seconds" of the body, else None (docs/podio-api.md, Rate limits)."""
 
     default_message = "Podio's rate limit was reached; requests are paused."
 
@@ -177,10 +189,32 @@ class RateLimited(PodioError):
         body: ErrorBody | None = None,
         method: str = "",
         path: str = "",
+        retry_after: float | None = None,
     ) -> None:
         body = body if body is not None else ErrorBody()
-        self.wait_seconds = parse_wait_seconds(body.error_description or body.raw_text)
+        self.retry_after = retry_after
+        hint = parse_wait_seconds(body.error_description or body.raw_text)
+        self.wait_seconds = retry_after if retry_after is not None else hint
         super().__init__(message, status=status, body=body, method=method, path=path)
+
+
+class RateLimitPaused(PodioError):
+    """The same request was refused for the rate limit too many times in a row: the job
+    stops here (what it did is kept) instead of waiting without end."""
+
+    default_message = (
+        "The rate limit kept refusing requests, so the job was paused; try again later."
+    )
+
+    def __init__(self, waits: int, *, method: str = "", path: str = "") -> None:
+        self.waits = waits
+        super().__init__(
+            f'The server kept answering "rate limit" ({waits} waits in a row), so the job '
+            "was paused; what was done is kept. Try again later.",
+            status=None,
+            method=method,
+            path=path,
+        )
 
 
 class ServerError(PodioError):
@@ -258,11 +292,21 @@ def error_class_for(status: int, body: ErrorBody) -> type[PodioError]:
 
 
 def error_from_response(
-    status: int, content: bytes | str | None, *, method: str = "", path: str = ""
+    status: int,
+    content: bytes | str | None,
+    *,
+    method: str = "",
+    path: str = "",
+    retry_after: float | None = None,
 ) -> PodioError:
-    """Build the typed error for a non-2xx response."""
+    """Build the typed error for a non-2xx response (``retry_after``: the seconds of its
+    ``Retry-After`` header, read by the transport)."""
     body = ErrorBody.parse(content)
     cls = error_class_for(status, body)
+    if cls is RateLimited:
+        return RateLimited(
+            status=status, body=body, method=method, path=path, retry_after=retry_after
+        )
     return cls(status=status, body=body, method=method, path=path)
 
 

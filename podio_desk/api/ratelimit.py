@@ -39,7 +39,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from podio_desk.api.errors import PodioError, RateLimited
+from podio_desk.api.errors import PodioError, RateLimited, RateLimitPaused
 from podio_desk.api.events import EventHub
 from podio_desk.api.redact import get_logger
 
@@ -65,9 +65,11 @@ class Priority(enum.IntEnum):
 
 
 # UNCONFIRMED (docs/podio-api.md, Rate limits): which operations count against the 250/h
-# "Rate limited" class is not recoverable from our sources. We treat filter items, search,
-# exports and bulk delete as heavy, the same documented guess the sandbox makes. A response's
-# X-Rate-Limit-Limit can still move a request to the other class (see RateLimitScheduler.observe).
+# "Rate limited" class is not recoverable from our sources. This is the one seed table: filter
+# items (also by view), search, exports and bulk delete are heavy, as the sandbox guesses too;
+# other reads are general; every other write is heavy until an answer says otherwise (a source
+# says create and update item are rate limited). The answers' X-Rate-Limit-Limit then teaches
+# each operation's class (api/rateclass.py, remembered per account).
 _HEAVY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("POST", re.compile(r"^/item/app/\d+/filter/(\d+/)?$")),
     ("POST", re.compile(r"^/item/app/\d+/delete/?$")),
@@ -75,15 +77,23 @@ _HEAVY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("GET", re.compile(r"^/item/app/\d+/xlsx/?$")),
     ("*", re.compile(r"^/search(/.*)?$")),
 )
+_READS = frozenset({"GET", "HEAD"})
 
 
 def classify(method: str, path: str) -> RateClass:
-    """The rate class of an operation, by method and path (query string ignored)."""
+    """The seed class of an operation, by method and path (query string ignored)."""
     bare = path.split("?", 1)[0]
     for wanted, pattern in _HEAVY_PATTERNS:
         if wanted in ("*", method.upper()) and pattern.match(bare):
             return RateClass.HEAVY
-    return RateClass.GENERAL
+    return RateClass.GENERAL if method.upper() in _READS else RateClass.HEAVY
+
+
+# Podio's default budgets (docs/podio-api.md, Rate limits): what an account is paced by when its
+# answers carry no rate headers (a gateway strips them) and nothing else was configured.
+DEFAULT_BUDGET: tuple[int, int] = (1000, 250)
+# How many rate-limit answers in a row one request waits out before its job is paused.
+MAX_RATE_LIMIT_WAITS = 10
 
 
 # ----------------------------------------------------------------------------- events
@@ -144,6 +154,9 @@ class RateState:
     probing: bool = False
     # The probe is for a window we assumed over (not for a 420).
     assumed_rollover: bool = False
+    # No answer in this class carried rate headers: `limit` is the configured budget and
+    # `remaining` our own count.
+    unreported: bool = False
 
     def window_end(self, window: float) -> float | None:
         return None if self.window_start is None else self.window_start + window
@@ -222,6 +235,8 @@ class RateLimitScheduler:
         backoff_base: float = 5.0,
         backoff_cap: float = 300.0,
         events: EventHub[SchedulerEvent] | None = None,
+        budget: tuple[int, int] = DEFAULT_BUDGET,
+        max_rate_limit_waits: int = MAX_RATE_LIMIT_WAITS,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -243,8 +258,23 @@ class RateLimitScheduler:
         self._timer: asyncio.Task[None] | None = None
         self._timer_target: float | None = None
         self._closed = False
+        self.max_rate_limit_waits = max_rate_limit_waits
+        self._budget = {RateClass.GENERAL: budget[0], RateClass.HEAVY: budget[1]}
 
     # ------------------------------------------------------------ public
+
+    @property
+    def budget(self) -> tuple[int, int]:
+        """Calls an hour (general, heavy) paced by when answers carry no rate headers."""
+        return self._budget[RateClass.GENERAL], self._budget[RateClass.HEAVY]
+
+    def set_budget(self, general: int, heavy: int) -> None:
+        if min(general, heavy) < 1:
+            raise ValueError("a rate budget is at least one call an hour")
+        self._budget = {RateClass.GENERAL: general, RateClass.HEAVY: heavy}
+        for state in self._states.values():
+            if state.unreported:
+                state.limit = self._budget[state.rate_class]
 
     def state(self, rate_class: RateClass) -> RateState:
         return self._states[rate_class]
@@ -270,7 +300,8 @@ class RateLimitScheduler:
         priority: Priority = Priority.INTERACTIVE,
         rate_class: RateClass = RateClass.GENERAL,
     ) -> T:
-        """Run ``call`` when the schedule allows; retry it after every 420 (RateLimited)."""
+        """Run ``call`` when the schedule allows; retry it after a 420/429 (RateLimited), up to
+        ``max_rate_limit_waits`` times in a row, then raise :class:`RateLimitPaused`."""
         if self._closed:
             raise PodioError(_CLOSED_MESSAGE)
         loop = asyncio.get_running_loop()
@@ -278,12 +309,19 @@ class RateLimitScheduler:
         ticket = _Ticket(self._seq, priority, rate_class, loop.create_future())
         self._queues[(priority, rate_class)].append(ticket)
         self._emit_queue()
+        waits = 0
         while True:
             await self._wait_granted(ticket)
             try:
                 result = await call()
             except RateLimited as exc:
                 self._finish(ticket, rate_limited=exc)
+                waits += 1
+                if waits > self.max_rate_limit_waits:
+                    log.warning("Rate limited %d times in a row: the request gives up", waits)
+                    raise RateLimitPaused(
+                        self.max_rate_limit_waits, method=exc.method, path=exc.path
+                    ) from exc
                 ticket.granted = loop.create_future()
                 # Back to the front of its queue: it keeps its place in line.
                 self._queues[(priority, rate_class)].appendleft(ticket)
@@ -316,6 +354,7 @@ class RateLimitScheduler:
             # was early. It ends soon, not an hour from now: ask again in a little while.
             state.window_start = now - self.policy.window + self.policy.recheck_after
         state.assumed_rollover = False
+        state.unreported = False
         state.limit = limit
         # Requests still in flight will each take one more from the budget.
         others_in_flight = max(0, state.in_flight - 1)
@@ -329,6 +368,34 @@ class RateLimitScheduler:
         )
         self._pump()
         return booked
+
+    def observe_unreported(self, rate_class: RateClass) -> None:
+        """An answer without rate headers (a gateway strips them): count against the configured
+        budget instead, in a window that starts now, so a job is still paced."""
+        state = self._states[rate_class]
+        if not state.unreported and state.limit is not None:
+            return  # this class had headers: one answer without them (an error page) is noise
+        now = self._clock()
+        if state.window_start is None or state.probing or state.limit is None:
+            state.unreported = True
+            state.limit = self._budget[rate_class]
+            # This request and every other one in flight count in the new window.
+            state.remaining = max(0, state.limit - state.in_flight)
+            state.window_start = now
+            state.last_paced_send = None
+        state.probing = False
+        state.assumed_rollover = False
+        state.updated_at = now
+        self.events.emit(
+            RateStateChanged(
+                rate_class,
+                state.limit,
+                state.remaining,
+                now,
+                state.window_end(self.policy.window),
+            )
+        )
+        self._pump()
 
     async def aclose(self) -> None:
         """Cancel the pacing timer and fail every waiting request with a PodioError."""
@@ -387,10 +454,11 @@ class RateLimitScheduler:
         self._consecutive_420 += 1
         if exc.wait_seconds is not None:
             wait = exc.wait_seconds + 1.0
-            reason = f"Podio asked to wait {exc.wait_seconds:g} s"
+            who = "Podio" if exc.status != 429 else "The server"
+            reason = f"{who} asked to wait {exc.wait_seconds:g} s"
         else:
             wait = min(self._backoff_cap, self._backoff_base * 2 ** (self._consecutive_420 - 1))
-            reason = f"rate limited (420), backing off {wait:g} s"
+            reason = f"rate limited ({exc.status or 420}), backing off {wait:g} s"
         until = now + wait
         if self._paused_until is None or until > self._paused_until:
             self._paused_until = until
@@ -398,6 +466,10 @@ class RateLimitScheduler:
             self.events.emit(RateLimitWait(until, wait, reason))
         for state in self._states.values():
             state.probing = True
+            if state.unreported:
+                # Our count was wrong (someone else spends the budget too): a new window
+                # starts with the first answer after the wait.
+                state.window_start = None
         state = self._states[ticket.rate_class]
         state.remaining = 0 if state.remaining is not None else None
 

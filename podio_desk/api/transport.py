@@ -26,6 +26,7 @@ import httpx
 
 import podio_desk
 from podio_desk.api.errors import (
+    AuthError,
     BadApiAddress,
     NotPodio,
     Offline,
@@ -37,7 +38,8 @@ from podio_desk.api.errors import (
     WriteOutcomeUnknown,
     error_from_response,
 )
-from podio_desk.api.ratelimit import Priority, RateClass, RateLimitScheduler, classify
+from podio_desk.api.rateclass import RateClassBook
+from podio_desk.api.ratelimit import Priority, RateClass, RateLimitScheduler
 from podio_desk.api.redact import get_logger, redact_mapping, redact_text
 
 log = get_logger(__name__)
@@ -57,6 +59,19 @@ class AuthProvider(Protocol):
 
     async def handle_unauthorized(self, generation: int, error: TokenExpired) -> None:
         """Refresh after a 401 seen with ``generation`` (single-flight), or raise."""
+        ...
+
+
+class GatewayAuthProvider(AuthProvider, Protocol):
+    """An auth provider that also adds headers of its own and words a 401 its own way
+    (``auth.GatewaySession``: an API gateway's key)."""
+
+    def extra_headers(self) -> Mapping[str, str]:
+        """Headers sent with every request besides ``Authorization``."""
+        ...
+
+    def refused(self, error: AuthError) -> AuthError:
+        """The error a 401 becomes."""
         ...
 
 
@@ -125,6 +140,8 @@ class Transport:
     ) -> None:
         self.config = config or TransportConfig()
         self.scheduler = scheduler or RateLimitScheduler()
+        # Which rate class each operation counts in, learned from the answers.
+        self.rate_classes = RateClassBook()
         self.auth = auth
         self._sleep = sleep
         self._jitter = jitter
@@ -186,7 +203,7 @@ class Transport:
     ) -> Response:
         """An authenticated, scheduled request. Returns the response or raises a PodioError."""
         method = method.upper()
-        klass = rate_class or classify(method, path)
+        klass = self.rate_classes.classify(method, path, rate_class)
         safe = idempotent if idempotent is not None else method in ("GET", "HEAD")
 
         async def attempt() -> Response:
@@ -200,16 +217,34 @@ class Transport:
     async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
         return (await self.request(method, path, **kwargs)).json()
 
-    async def token_request(self, form: Mapping[str, str], path: str = "/oauth/token") -> Any:
-        """A form-encoded token endpoint call: unauthenticated and not rate-scheduled.
+    async def token_request(
+        self,
+        form: Mapping[str, str],
+        path: str = "/oauth/token",
+        *,
+        as_json: bool = False,
+        retry: bool = True,
+    ) -> Any:
+        """A token endpoint call (form-encoded, or a JSON body with ``as_json``):
+        unauthenticated and not rate-scheduled.
 
         Token calls are idempotent for our purposes (a lost response just means a token we
-        never use), so they retry like reads.
+        never use), so a sign-in retries like a read. A refresh passes ``retry=False``: it is
+        one step of a request's attempt, and that request's own retries cover it.
         """
-        response = await self._with_retries(
-            "POST", path, params=None, json=None, data=form, files=None,
-            rate_class=RateClass.GENERAL, idempotent=True, authenticated=False,
-        )  # fmt: skip
+        kwargs: dict[str, Any] = {"json": dict(form), "data": None} if as_json else {
+            "json": None, "data": form,
+        }  # fmt: skip
+        if retry:
+            response = await self._with_retries(
+                "POST", path, params=None, files=None, rate_class=RateClass.GENERAL,
+                idempotent=True, authenticated=False, **kwargs,
+            )  # fmt: skip
+        else:
+            response = await self._send_once(
+                "POST", path, params=None, files=None, rate_class=RateClass.GENERAL,
+                idempotent=True, authenticated=False, **kwargs,
+            )  # fmt: skip
         try:
             return response.json()
         except ValueError as exc:
@@ -232,8 +267,14 @@ class Transport:
     ) -> Response:
         attempt = 0
         refreshed = False
+        # A token refused by a 401: renewed as the first step of the next attempt, inside the
+        # same retry loop (never a loop of its own).
+        to_refresh: TokenExpired | None = None
         while True:
             try:
+                if to_refresh is not None and self.auth is not None:
+                    await self.auth.handle_unauthorized(to_refresh.token_generation, to_refresh)
+                    to_refresh = None
                 return await self._send_once(
                     method, path, params=params, json=json, data=data, files=files,
                     rate_class=rate_class, idempotent=idempotent, authenticated=authenticated,
@@ -244,7 +285,7 @@ class Transport:
                 # Refresh (single-flight across all requests of this account), then resend
                 # once: Podio rejected the token before doing anything, so even a write is safe.
                 refreshed = True
-                await self.auth.handle_unauthorized(exc.token_generation, exc)
+                to_refresh = exc
             except (ServerError, Unavailable, Offline) as exc:
                 if isinstance(exc, WriteOutcomeUnknown) or not idempotent:
                     raise
@@ -276,6 +317,9 @@ class Transport:
         generation = 0
         if authenticated and self.auth is not None:
             value, generation = await self.auth.authorization()
+            extra = getattr(self.auth, "extra_headers", None)
+            if extra is not None:
+                headers.update(extra())
             headers["Authorization"] = value
         started = time.monotonic()
         loop = asyncio.get_running_loop()
@@ -285,7 +329,7 @@ class Transport:
             method,
             path,
             redact_mapping(params or {}),
-            redact_mapping(data or {}) if data is not None else "-",
+            _loggable_body(data, json, authenticated),
         )
         try:
             request = self._http.build_request(
@@ -332,7 +376,9 @@ class Transport:
         limit = _int_header(http_response.headers, "X-Rate-Limit-Limit")
         remaining = _int_header(http_response.headers, "X-Rate-Limit-Remaining")
         if authenticated and limit is not None:
-            self.scheduler.observe(rate_class, limit, remaining)
+            self.scheduler.observe(self.rate_classes.learn(method, path, limit), limit, remaining)
+        elif authenticated and status < 400:
+            self.scheduler.observe_unreported(rate_class)
         log.debug(
             "<- %s %s %d in %.3f s (rate %s/%s)", method, path, status, elapsed, remaining, limit
         )
@@ -360,11 +406,33 @@ class Transport:
         if status < 400:
             return Response(status, http_response.headers, content)
 
-        error = error_from_response(status, content, method=method, path=path)
+        retry_after = None
+        if status in (420, 429):
+            retry_after = retry_after_seconds(http_response.headers.get("Retry-After"), self._now())
+        error = error_from_response(
+            status, content, method=method, path=path, retry_after=retry_after
+        )
         log.info("%s %s -> %s", method, path, redact_text(str(error)))
+        refused = getattr(self.auth, "refused", None) if authenticated else None
+        if status == 401 and refused is not None and isinstance(error, AuthError):
+            error = refused(error)
         if isinstance(error, TokenExpired):
             error.token_generation = generation
         raise error
+
+    def _now(self) -> datetime:
+        """The server's clock when known (a `Retry-After` date is in its time), else ours."""
+        return self.server_now() or datetime.now(UTC)
+
+
+def _loggable_body(data: Mapping[str, Any] | None, json: Any, authenticated: bool) -> object:
+    """A form, or a token call's JSON body, with its secrets redacted; other JSON bodies
+    (the user's data) are not logged."""
+    if data is not None:
+        return redact_mapping(data)
+    if not authenticated and isinstance(json, Mapping):
+        return redact_mapping(json)
+    return "-"
 
 
 def _is_web_page(headers: httpx.Headers, content: bytes) -> bool:
@@ -443,6 +511,20 @@ def _http_date(value: str | None) -> datetime | None:
     if moment.tzinfo is None:  # "-0000": UTC by RFC 5322
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """A `Retry-After` header in seconds from `now`: either form, delta-seconds or an HTTP
+    date; None when missing or unreadable. Never negative."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    moment = _http_date(text)
+    if moment is None:
+        return None
+    return max(0.0, (moment - now).total_seconds())
 
 
 def _int_header(headers: httpx.Headers, name: str) -> int | None:

@@ -27,6 +27,12 @@ Choices where docs/podio-api.md says UNCONFIRMED or is silent (each is also note
 - Tasks of an item: `GET /task/?reference=item:{id}` and `GET /task/item/{id}/`.
 - Category input also accepts the option text (NET sends it; docs/podio-api.md, category).
 - Calculation fields are read-only (400 when set); the seeded formulas are recomputed on write.
+- Gateway mode (gateway.py, `SandboxConfig.gateway`): Podio's paths under `/podio`, a Bearer
+  API key and optional required headers (401 / 400 in the gateway's own `{error,
+  error_description}` shape), no rate headers, 429 with `Retry-After` in whole seconds past
+  the gateway's limit per window; behind it, the primary user's token.
+- Answer shapes on demand (control.py): no `/oauth/token/v2` (404 "No matching operation"),
+  updates answered 204, empty or `null`, `GET /org/` without spaces or with the first only.
 """
 
 from __future__ import annotations

@@ -38,6 +38,22 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="calls per hour per user per client, general and heavy class",
     )
     parser.add_argument(
+        "--gateway",
+        action="store_true",
+        help="also act as an API gateway in front of it: Podio's paths under /podio, a "
+        "Bearer API key (printed as gateway_api_key), no X-Rate-Limit-* headers, 429 with "
+        "Retry-After past the gateway's own limit",
+    )
+    parser.add_argument(
+        "--gateway-key", metavar="KEY", help="the gateway's API key (default: a random one)"
+    )
+    parser.add_argument(
+        "--gateway-limit",
+        default="1000,3600",
+        metavar="CALLS,SECONDS",
+        help="the gateway's own rate limit: CALLS per SECONDS (default 1000,3600)",
+    )
+    parser.add_argument(
         "--exit-with-stdin",
         action="store_true",
         help="also stop when standard input closes: a parent holding the other end of a pipe "
@@ -45,16 +61,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
 
 
-def _limits(text: str) -> tuple[int, int]:
-    general, _, heavy = text.partition(",")
+def _limits(text: str, option: str, form: str) -> tuple[int, int]:
+    first, _, second = text.partition(",")
     try:
-        limits = (int(general), int(heavy))
+        limits = (int(first), int(second))
     except ValueError:
-        raise SystemExit(
-            f"--rate-limit wants GENERAL,HEAVY (two whole numbers), got {text!r}"
-        ) from None
+        raise SystemExit(f"{option} wants {form} (two whole numbers), got {text!r}") from None
     if min(limits) < 1:
-        raise SystemExit("--rate-limit values must be at least 1")
+        raise SystemExit(f"{option} values must be at least 1")
     return limits
 
 
@@ -82,11 +96,22 @@ def run(args: argparse.Namespace) -> int:
 
     if args.items < 0:
         raise SystemExit("--items must be 0 or more")
+    gateway = None
+    if args.gateway:
+        import secrets
+
+        from podio_desk.sandbox.gateway import GatewayConfig
+
+        calls, seconds = _limits(args.gateway_limit, "--gateway-limit", "CALLS,SECONDS")
+        gateway = GatewayConfig(
+            api_key=args.gateway_key or secrets.token_urlsafe(24), limit=calls, window=seconds
+        )
     config = SandboxConfig(
+        gateway=gateway,
         seed=args.seed,
         items=args.items,
         token_ttl=args.token_ttl,
-        rate_limits=_limits(args.rate_limit),
+        rate_limits=_limits(args.rate_limit, "--rate-limit", "GENERAL,HEAVY"),
         data_file=args.data,
         host=args.host,
         port=args.port,

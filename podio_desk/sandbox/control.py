@@ -33,6 +33,12 @@ MALFORMED_KINDS = (
     "duplicate",  # the same item twice in one page
 )
 _DEEP_MARK = "__sandbox_deep_nesting__"
+# How a successful item update may answer (`answer_updates_with`): Podio's body, an empty 204,
+# an empty 200, or the JSON `null` Podio documents for "no change".
+UPDATE_ANSWERS = ("body", "204", "empty", "null")
+# How `GET /org/` may nest spaces (`list_org_spaces`): all of them, none (no `spaces` key), or
+# only the first of each org.
+ORG_SPACE_SHAPES = ("all", "none", "partial")
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,10 @@ class Control:
         # Moves on every stop: responses still trickling then send the rest at once.
         self.trickle_epoch = 0
         self.malformed: dict[int, str] = {}
+        # Failure shapes real servers produce (see the switches below).
+        self.token_v2_available = True
+        self.update_answer = "body"
+        self.org_spaces = "all"
 
     # ------------------------------------------------------------------ request log
 
@@ -178,7 +188,49 @@ class Control:
             spoiled = spoiled.replace(f'"{_DEEP_MARK}"', "[" * 5000 + "]" * 5000)
         return spoiled
 
+    # ------------------------------------------------------------------ answer shapes
+
+    def set_token_v2(self, available: bool) -> None:
+        """Without v2, `POST /oauth/token/v2` answers 404 "No matching operation", as a server
+        that only has the form-encoded endpoint would."""
+        self.token_v2_available = bool(available)
+
+    def answer_updates_with(self, shape: str) -> None:
+        """How a successful `PUT /item/{id}` (and its `/value` forms) answers: one of
+        UPDATE_ANSWERS."""
+        if shape not in UPDATE_ANSWERS:
+            raise ValueError(f"unknown update answer {shape!r}; one of {UPDATE_ANSWERS}")
+        self.update_answer = shape
+
+    def list_org_spaces(self, shape: str) -> None:
+        """How `GET /org/` nests each org's spaces: one of ORG_SPACE_SHAPES."""
+        if shape not in ORG_SPACE_SHAPES:
+            raise ValueError(f"unknown org space shape {shape!r}; one of {ORG_SPACE_SHAPES}")
+        self.org_spaces = shape
+
+    def reshape(self, operation: str, status: int, body: Any) -> tuple[int, Any, bytes | None]:
+        """A successful answer as the switches above shape it: (status, body, raw bytes to send
+        instead of the body, or None)."""
+        if status != 200:
+            return status, body, None
+        if operation == "item.update" and self.update_answer != "body":
+            if self.update_answer == "204":
+                return 204, None, b""
+            return 200, None, b"" if self.update_answer == "empty" else b"null"
+        if operation == "org.list" and self.org_spaces != "all" and isinstance(body, list):
+            orgs = [dict(org) for org in body if isinstance(org, dict)]
+            for org in orgs:
+                if self.org_spaces == "none":
+                    org.pop("spaces", None)
+                else:
+                    org["spaces"] = list(org.get("spaces") or [])[:1]
+            return status, orgs, None
+        return status, body, None
+
     def reset_faults(self) -> None:
+        self.set_token_v2(True)
+        self.answer_updates_with("body")
+        self.list_org_spaces("all")
         self.set_latency(0.0)
         self.set_error_rate(0.0)
         self.set_drop_rate(0.0)

@@ -16,6 +16,7 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from podio_desk.sandbox import replay
 from podio_desk.sandbox import seed as seed_module
 from podio_desk.sandbox.control import Control
+from podio_desk.sandbox.gateway import GatewayApp, GatewayConfig, WsgiApp
 from podio_desk.sandbox.model import JSON
 from podio_desk.sandbox.persist import Persistence
 from podio_desk.sandbox.records import Clock
@@ -40,6 +41,8 @@ class SandboxConfig:
     port: int = 0
     heavy_operations: tuple[str, ...] = DEFAULT_HEAVY_OPERATIONS
     timezone: str = "Europe/Copenhagen"
+    # Gateway mode (sandbox/gateway.py): the API also answers under the gateway's prefix.
+    gateway: GatewayConfig | None = None
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -50,7 +53,7 @@ class _QuietHandler(WSGIRequestHandler):
 class _Server(ThreadedWSGIServer):
     """Werkzeug's threaded server, remembering open connections so stop() can close them."""
 
-    def __init__(self, host: str, port: int, app: SandboxApp, fd: int) -> None:
+    def __init__(self, host: str, port: int, app: WsgiApp, fd: int) -> None:
         self.open_connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         super().__init__(host, port, app, _QuietHandler, fd=fd)
@@ -88,6 +91,14 @@ class Sandbox:
             seed_module.seed(self.state, self.config.seed, self.config.items)
         self.control = Control(self.state, self.clock, self.config.rate_limits, self.config.seed)
         self.app = SandboxApp(self.state, self.control, self.config.heavy_operations, self._flush)
+        self.gateway: GatewayApp | None = None
+        served: WsgiApp = self.app
+        if self.config.gateway is not None:
+            self.gateway = GatewayApp(
+                self.app, self.config.gateway, self.state, self.control, seed_module.CLIENT_ID
+            )
+            served = self.gateway
+        self._served = served
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._warm_thread: threading.Thread | None = None
@@ -116,7 +127,7 @@ class Sandbox:
             listener.listen(128)
             port = int(listener.getsockname()[1])
             # werkzeug duplicates the descriptor; ours is closed when this block ends.
-            server = _Server(self.config.host, port, self.app, listener.fileno())
+            server = _Server(self.config.host, port, self._served, listener.fileno())
         self._server = server
         self.state.base_url = f"http://{self.config.host}:{port}"
         self._thread = threading.Thread(
@@ -197,6 +208,13 @@ class Sandbox:
         return self.state.base_url
 
     @property
+    def gateway_url(self) -> str:
+        """The API's address behind the gateway (gateway mode only)."""
+        if self.config.gateway is None:
+            raise RuntimeError("the sandbox is not in gateway mode")
+        return self.url + self.config.gateway.prefix
+
+    @property
     def info(self) -> dict[str, JSON]:
         """What `podio-desk sandbox` prints as its one JSON line."""
         state = self.state
@@ -212,7 +230,15 @@ class Sandbox:
             ]
             primary = state.users[state.primary_user_id]
             other = state.users[state.other_user_id]
+            gateway: dict[str, JSON] = {}
+            if self.config.gateway is not None:
+                gateway = {
+                    "gateway_url": self.gateway_url,
+                    "gateway_api_key": self.config.gateway.api_key,
+                    "gateway_headers": dict(self.config.gateway.required_headers),
+                }
             return {
+                **gateway,
                 "url": self.url,
                 "client_id": seed_module.CLIENT_ID,
                 "client_secret": state.clients[seed_module.CLIENT_ID],

@@ -290,6 +290,8 @@ class SandboxApp:
         for route in ROUTES:
             if route.method != method:
                 continue
+            if route.handler is oauth.token_json and not self.control.token_v2_available:
+                continue
             found = route.pattern.match(path)
             if found:
                 return route, found.groups()
@@ -319,6 +321,10 @@ class SandboxApp:
                 reply = route.handler(ctx, *groups)
                 if method_writes(request.method) and self.on_write is not None:
                     self.on_write()
+            if reply.text is None and reply.raw is None:
+                reply.status, reply.body, reply.raw = self.control.reshape(
+                    route.operation, reply.status, reply.body
+                )
         except ApiError as error:
             reply = self.error_reply(request, error)
         reply.headers.update(rate_headers)
@@ -465,6 +471,12 @@ class SandboxApp:
             control.stop_trickle()
         elif path == "malformed":
             control.serve_malformed({int(k): str(v) for k, v in body["items"].items()})
+        elif path == "token_v2":
+            control.set_token_v2(bool(body["available"]))
+        elif path == "update_answer":
+            control.answer_updates_with(str(body["shape"]))
+        elif path == "org_spaces":
+            control.list_org_spaces(str(body["shape"]))
         elif path == "stamp_last_edit":
             control.stamp_last_edit(int(body["item_id"]), str(body["when"]))
         else:

@@ -4,9 +4,13 @@ Each account has its own :class:`PodioClient` (its own connection pool and its o
 budget, as Podio counts per user and API key). What is stored where:
 
 * ``accounts.json`` in the profile folder: only non-secret fields (name, API URL, client id,
-  sign-in mode, user name or app id).
+  sign-in mode, user name or app id; for a gateway the names of its extra headers and its
+  rate limit), and what the client learned about the server (which token endpoint answered,
+  which rate class each operation counts in: docs/podio-api.md, Rate limits).
 * the keyring (:class:`SecretStore`): the client secret and the current token set. Tokens are
-  re-saved whenever they change (sign-in, refresh) and deleted when the session ends.
+  re-saved whenever they change (sign-in, refresh) and deleted when the session ends. A
+  gateway account keeps its API key and the values of its extra headers there (any of them
+  may be a credential).
 * never stored: the user's password and the app token. They are used once to get a token;
   after that the refresh token keeps the session alive. When Podio refuses the refresh token
   the account shows "sign in again" and asks for them once more. Keeping them would let the
@@ -44,7 +48,7 @@ from podio_desk.api.auth import (
     Token,
     TokenChanged,
 )
-from podio_desk.api.client import PodioClient
+from podio_desk.api.client import ClientLearned, PodioClient, TokenEndpointLearned
 from podio_desk.api.events import EventHub
 from podio_desk.api.transport import DEFAULT_BASE_URL
 from podio_desk.secrets import SecretStore
@@ -56,6 +60,8 @@ ACCOUNTS_FILE_NAME = "accounts.json"
 ACCOUNTS_LOCK_NAME = "accounts.lock"
 SECRET_CLIENT_SECRET = "client_secret"
 SECRET_TOKEN = "token"
+SECRET_API_KEY = "api_key"
+SECRET_GATEWAY_HEADERS = "gateway_headers"
 _FILE_VERSION = 1
 
 
@@ -74,20 +80,38 @@ class Account:
     auth_mode: AuthMode
     username: str | None = None
     app_id: int | None = None
+    # A gateway's extra headers by name (their values are in the keyring).
+    header_names: tuple[str, ...] = ()
+    # Calls an hour (general, heavy) to pace by when answers carry no rate headers; None:
+    # Podio's defaults.
+    rate_limit: tuple[int, int] | None = None
+    # Learned from the server: the token endpoint that answered, the rate class of each
+    # operation (operation, "general" | "heavy").
+    token_endpoint: str | None = None
+    rate_classes: tuple[tuple[str, str], ...] = ()
 
     @property
     def acts_as_app(self) -> bool:
         return self.auth_mode is AuthMode.APP
 
     @property
+    def is_gateway(self) -> bool:
+        return self.auth_mode is AuthMode.GATEWAY
+
+    @property
     def description(self) -> str:
         if self.auth_mode is AuthMode.APP:
             return f"App {self.app_id} (acts as the app)"
+        if self.auth_mode is AuthMode.GATEWAY:
+            return f"API gateway at {self.api_url}"
         return self.username or self.name
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["auth_mode"] = self.auth_mode.value
+        data["header_names"] = list(self.header_names)
+        data["rate_limit"] = list(self.rate_limit) if self.rate_limit is not None else None
+        data["rate_classes"] = dict(self.rate_classes)
         return data
 
     @classmethod
@@ -95,14 +119,20 @@ class Account:
         if not isinstance(data, dict):
             raise ValueError("an account entry is not an object")
         app_id = data.get("app_id")
+        limit = data.get("rate_limit")
+        classes = data.get("rate_classes")
         return cls(
             key=str(data["key"]),
             name=str(data["name"]),
             api_url=str(data.get("api_url") or DEFAULT_BASE_URL),
-            client_id=str(data["client_id"]),
+            client_id=str(data.get("client_id") or ""),
             auth_mode=AuthMode(data["auth_mode"]),
             username=data.get("username"),
             app_id=int(app_id) if app_id is not None else None,
+            header_names=tuple(str(name) for name in data.get("header_names") or ()),
+            rate_limit=(int(limit[0]), int(limit[1])) if limit else None,
+            token_endpoint=data.get("token_endpoint"),
+            rate_classes=tuple(sorted((str(k), str(v)) for k, v in (classes or {}).items())),
         )
 
 
@@ -116,10 +146,49 @@ class AccountStateChanged:
 
 
 ClientFactory = Callable[[Account, ClientCredentials], PodioClient]
+# A gateway account's client: the account, its API key, its extra headers.
+GatewayClientFactory = Callable[[Account, str, dict[str, str]], PodioClient]
 
 
 def _default_client_factory(account: Account, credentials: ClientCredentials) -> PodioClient:
     return PodioClient(credentials, base_url=account.api_url)
+
+
+def _default_gateway_factory(
+    account: Account, api_key: str, headers: dict[str, str]
+) -> PodioClient:
+    return PodioClient.for_gateway(api_key, headers=headers, base_url=account.api_url)
+
+
+def parse_rate_limit(text: str) -> tuple[int, int]:
+    """``"250,250"`` -> (250, 250): calls an hour, general and heavy."""
+    general, comma, heavy = text.partition(",")
+    try:
+        limit = (int(general), int(heavy if comma else general))
+    except ValueError:
+        raise AccountError(
+            f"The rate limit {text!r} is not two whole numbers (calls an hour, general and "
+            "heavy), such as 1000,250."
+        ) from None
+    if min(limit) < 1:
+        raise AccountError("A rate limit is at least one call an hour.")
+    return limit
+
+
+_HEADER_NAME = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+# Set by the client itself; an extra header must not replace them.
+_RESERVED_HEADERS = frozenset({"authorization", "host", "content-length", "content-type"})
+
+
+def check_header_name(name: str) -> str:
+    name = name.strip()
+    if not name or not set(name) <= _HEADER_NAME:
+        raise AccountError(f"{name!r} is not a valid header name.")
+    if name.lower() in _RESERVED_HEADERS:
+        raise AccountError(f"The header {name} is set by Podio Desk itself.")
+    return name
 
 
 class AccountService:
@@ -131,11 +200,16 @@ class AccountService:
         secrets: SecretStore,
         *,
         client_factory: ClientFactory = _default_client_factory,
+        gateway_factory: GatewayClientFactory = _default_gateway_factory,
     ) -> None:
         self._path = Path(profile_dir) / ACCOUNTS_FILE_NAME
         self._lock_path = Path(profile_dir) / ACCOUNTS_LOCK_NAME
         self._secrets = secrets
         self._client_factory = client_factory
+        self._gateway_factory = gateway_factory
+        # What clients learned, waiting to be written to the accounts file.
+        self._learned: dict[str, list[ClientLearned]] = {}
+        self._learned_writer: asyncio.Task[None] | None = None
         self._accounts: dict[str, Account] = {}
         self._clients: dict[str, PodioClient] = {}
         self._unsubscribe: dict[str, Callable[[], None]] = {}
@@ -215,6 +289,78 @@ class AccountService:
             raise
         return account
 
+    async def add_gateway(
+        self,
+        *,
+        name: str,
+        api_url: str,
+        api_key: str,
+        headers: dict[str, str] | None = None,
+        rate_limit: tuple[int, int] | None = None,
+        unique_name: bool = False,
+    ) -> Account:
+        """An account reached through an API gateway: its base URL (path prefix kept), its
+        API key and extra headers (their values in the keyring), its rate limit."""
+        name = name.strip()
+        if not name:
+            raise AccountError("Give the account a name.")
+        if not api_key.strip():
+            raise AccountError("A gateway account needs the gateway's API key.")
+        clean = {check_header_name(header): value for header, value in (headers or {}).items()}
+        if rate_limit is not None and min(rate_limit) < 1:
+            raise AccountError("A rate limit is at least one call an hour.")
+        account = Account(
+            key=uuid.uuid4().hex,
+            name=name,
+            api_url=check_api_url(api_url),
+            client_id="",
+            auth_mode=AuthMode.GATEWAY,
+            header_names=tuple(clean),
+            rate_limit=rate_limit,
+        )
+        await self._secrets.set(account.key, SECRET_API_KEY, api_key.strip())
+        if clean:
+            await self._secrets.set(account.key, SECRET_GATEWAY_HEADERS, json.dumps(clean))
+
+        def add_to(accounts: dict[str, Account]) -> None:
+            if unique_name:
+                for other in accounts.values():
+                    if other.name.casefold() == account.name.casefold():
+                        raise AccountError(f"There is already an account named {name!r}.")
+            accounts[account.key] = account
+
+        try:
+            await self._change(add_to)
+        except BaseException:
+            await self._forget_secrets(account.key)
+            raise
+        return account
+
+    async def add_gateway_checked(self, **settings: Any) -> Account:
+        """:meth:`add_gateway`, then one call through the gateway; an account whose key or
+        address does not work is removed again (secrets included)."""
+        account = await self.add_gateway(**settings)
+        try:
+            await self.check_gateway(account.key)
+        except BaseException:
+            await self.remove(account.key)
+            raise
+        return account
+
+    async def set_gateway_key(self, key: str, api_key: str) -> None:
+        """A new API key for a gateway account (the old client is closed)."""
+        if not self.get(key).is_gateway:
+            raise AccountError("Only a gateway account has an API key.")
+        if not api_key.strip():
+            raise AccountError("The API key is empty.")
+        await self._secrets.set(key, SECRET_API_KEY, api_key.strip())
+        await self._close_client(key)
+
+    async def check_gateway(self, key: str) -> None:
+        """One cheap call through the gateway: raises when its key or address is wrong."""
+        client = await self.client(key)
+        await client.scope()
+
     async def rename(self, key: str, name: str) -> Account:
         account = replace(self.get(key), name=name.strip() or self.get(key).name)
 
@@ -230,9 +376,12 @@ class AccountService:
         self.get(key)
         await self._close_client(key)
         await self.flush()  # a token write still in flight must not outlive the account
-        await self._secrets.delete(key, SECRET_TOKEN)
-        await self._secrets.delete(key, SECRET_CLIENT_SECRET)
+        await self._forget_secrets(key)
         await self._change(lambda accounts: accounts.pop(key, None))
+
+    async def _forget_secrets(self, key: str) -> None:
+        for name in (SECRET_TOKEN, SECRET_CLIENT_SECRET, SECRET_API_KEY, SECRET_GATEWAY_HEADERS):
+            await self._secrets.delete(key, name)
 
     # ------------------------------------------------------------------ clients
 
@@ -242,20 +391,65 @@ class AccountService:
         if existing is not None:
             return existing
         account = self.get(key)
-        secret = await self._secrets.get(key, SECRET_CLIENT_SECRET)
-        if secret is None:
-            raise AccountError(
-                f"The client secret of {account.name!r} is not in the keyring; "
-                "edit the account and enter it again."
-            )
+        if account.is_gateway:
+            client = await self._gateway_client(account)
+        else:
+            secret = await self._secrets.get(key, SECRET_CLIENT_SECRET)
+            if secret is None:
+                raise AccountError(
+                    f"The client secret of {account.name!r} is not in the keyring; "
+                    "edit the account and enter it again."
+                )
+            if key in self._clients:  # created by a concurrent caller while we awaited
+                return self._clients[key]
+            client = self._client_factory(account, ClientCredentials(account.client_id, secret))
         if key in self._clients:  # created by a concurrent caller while we awaited
+            await client.aclose()
             return self._clients[key]
-        client = self._client_factory(account, ClientCredentials(account.client_id, secret))
+        client.adopt_settings(
+            token_endpoint=account.token_endpoint,
+            rate_classes=dict(account.rate_classes),
+            budget=account.rate_limit,
+        )
         self._clients[key] = client
-        self._unsubscribe[key] = client.session.events.subscribe(
+        unsubscribe_auth = client.session.events.subscribe(
             functools.partial(self._on_auth_event, key)
         )
+        unsubscribe_learned = client.learned.subscribe(functools.partial(self._on_learned, key))
+
+        def unsubscribe() -> None:
+            unsubscribe_auth()
+            unsubscribe_learned()
+
+        self._unsubscribe[key] = unsubscribe
         return client
+
+    async def _gateway_client(self, account: Account) -> PodioClient:
+        api_key = await self._secrets.get(account.key, SECRET_API_KEY)
+        if api_key is None:
+            raise AccountError(
+                f"The API key of {account.name!r} is not in the keyring; enter it again "
+                f"(podio-desk account login {account.name!r})."
+            )
+        headers: dict[str, str] = {}
+        if account.header_names:
+            text = await self._secrets.get(account.key, SECRET_GATEWAY_HEADERS)
+            try:
+                stored = json.loads(text) if text else {}
+            except ValueError:
+                stored = {}
+            headers = {
+                name: str(stored[name])
+                for name in account.header_names
+                if isinstance(stored, dict) and name in stored
+            }
+            missing = [name for name in account.header_names if name not in headers]
+            if missing:
+                raise AccountError(
+                    f"The values of the headers {', '.join(missing)} of {account.name!r} are "
+                    "not in the keyring; remove and add the account again."
+                )
+        return self._gateway_factory(account, api_key, headers)
 
     def session_state(self, key: str) -> SessionState:
         client = self._clients.get(key)
@@ -310,9 +504,12 @@ class AccountService:
     async def restore(self, key: str) -> bool:
         """Adopt the token saved in the keyring. True when the account is signed in again.
 
-        An expired access token is fine: the first request refreshes it.
+        An expired access token is fine: the first request refreshes it. A gateway account
+        is signed in as long as its API key is in the keyring.
         """
         client = await self.client(key)
+        if self.get(key).is_gateway:
+            return True
         text = await self._secrets.get(key, SECRET_TOKEN)
         if text is None:
             return False
@@ -337,9 +534,13 @@ class AccountService:
         return restored
 
     async def flush(self) -> None:
-        """Wait until every token change has reached the keyring."""
-        while self._writers:
-            await asyncio.gather(*list(self._writers.values()), return_exceptions=True)
+        """Wait until every token change has reached the keyring, and everything the clients
+        learned the accounts file."""
+        while self._writers or self._learned_writer is not None:
+            pending: list[asyncio.Task[None]] = list(self._writers.values())
+            if self._learned_writer is not None:
+                pending.append(self._learned_writer)
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def aclose(self) -> None:
         for key in list(self._clients):
@@ -356,6 +557,23 @@ class AccountService:
                 self._writers[key] = task
         elif isinstance(event, SessionStateChanged):
             self.events.emit(AccountStateChanged(key, event.state, event.message))
+
+    def _on_learned(self, key: str, event: ClientLearned) -> None:
+        self._learned.setdefault(key, []).append(event)
+        if self._learned_writer is None:
+            self._learned_writer = asyncio.get_running_loop().create_task(self._persist_learned())
+
+    async def _persist_learned(self) -> None:
+        """Write what the clients learned into their accounts; loops while more arrives."""
+        try:
+            while self._learned:
+                learned, self._learned = self._learned, {}
+                try:
+                    await self._change(functools.partial(_apply_learned, learned))
+                except Exception:
+                    log.exception("could not save what the client learned about the server")
+        finally:
+            self._learned_writer = None
 
     async def _persist_tokens(self, key: str) -> None:
         """Write the latest token of ``key``; loops until no newer one arrived meanwhile."""
@@ -419,6 +637,23 @@ class AccountService:
             log.warning("accounts file was unreadable (%s); kept it as %s", exc, backup)
             return {}
         return accounts
+
+
+def _apply_learned(learned: dict[str, list[ClientLearned]], accounts: dict[str, Account]) -> None:
+    for key, events in learned.items():
+        if key in accounts:  # removed meanwhile: nothing to keep
+            accounts[key] = _with_learned(accounts[key], events)
+
+
+def _with_learned(account: Account, events: list[ClientLearned]) -> Account:
+    endpoint = account.token_endpoint
+    classes = dict(account.rate_classes)
+    for event in events:
+        if isinstance(event, TokenEndpointLearned):
+            endpoint = event.endpoint
+        else:
+            classes[event.operation] = event.rate_class.value
+    return replace(account, token_endpoint=endpoint, rate_classes=tuple(sorted(classes.items())))
 
 
 def _read_text(path: Path) -> str | None:

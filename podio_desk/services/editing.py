@@ -251,7 +251,7 @@ class EditingService:
             log.warning("Saved item %s but could not re-read it: %s", base.item_id, exc)
             item = dataclasses.replace(
                 base,
-                revision=outcome.revision,
+                revision=outcome.revision if outcome.revision is not None else base.revision,
                 values={**base.values, **change.values},
                 tags=change.tags if change.tags is not None else base.tags,
             )

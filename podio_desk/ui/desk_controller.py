@@ -216,6 +216,14 @@ class DeskController(QObject):
         """Add an account and sign into it; the dialog (if any) shows errors."""
         if request.mode == "demo":
             account = await self._start_demo()
+        elif request.mode == "gateway":
+            account = await self.accounts.add_gateway_checked(
+                name=request.name or "API gateway",
+                api_url=request.api_url,
+                api_key=request.api_key,
+                headers=dict(request.headers),
+                rate_limit=request.rate_limit,
+            )
         else:
             mode = auth_mode_named(request.mode)
             account = await self.accounts.add(

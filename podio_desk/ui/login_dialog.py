@@ -1,4 +1,5 @@
-"""First run and "Add account…": sign in with the browser, a password, an app token, or the demo.
+"""First run and "Add account…": sign in with the browser, a password, an app token, through an
+API gateway (its address, API key and extra headers), or the demo.
 
 The dialog only collects what the chosen way needs and emits a `SignInRequest`; the window's
 controller does the (async) sign-in and answers with `finish()` or `show_error()`. On an error
@@ -7,23 +8,28 @@ everything typed stays in place, so nothing is lost but the password.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 DEFAULT_API_URL = "https://api.podio.com"
-MODES = ("browser", "password", "app")
+MODES = ("browser", "password", "app", "gateway")
+# Podio's own budgets (calls an hour, general and heavy): the gateway default.
+DEFAULT_RATE_LIMIT = (1000, 250)
 
 
 @dataclass(frozen=True)
@@ -39,10 +45,22 @@ class SignInRequest:
     password: str = ""
     app_id: int | None = None
     app_token: str = ""
+    # An API gateway: its key, extra headers (name, value) and rate limit (general, heavy).
+    api_key: str = field(default="", repr=False)
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    rate_limit: tuple[int, int] | None = None
 
     def problem(self) -> str | None:
         """What is missing, in words for the user, or None when the request is complete."""
         if self.mode == "demo":
+            return None
+        if self.mode == "gateway":
+            if not self.api_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+                return "The gateway's address must start with https:// (or be a local sandbox)."
+            if not self.api_key.strip():
+                return "Enter the gateway's API key."
+            if any(not name for name, _ in self.headers):
+                return "Write each extra header as Name: value, one a line."
             return None
         if not self.client_id.strip() or not self.client_secret.strip():
             return "Enter the client id and client secret of your Podio API key."
@@ -124,7 +142,9 @@ class LoginDialog(QDialog):
         app_form.addRow("App token", self.app_token)
         app_form.addRow(QLabel("Everything done with this account acts as the app.", app))
         self.tabs.addTab(app, "App token")
+        self.tabs.addTab(self._gateway_tab(), "API gateway")
         self.tabs.setCurrentIndex(1)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         layout.addWidget(self.tabs)
 
         self.error = QLabel(self)
@@ -142,10 +162,59 @@ class LoginDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
+    def _gateway_tab(self) -> QWidget:
+        gateway = QWidget(self)
+        form = QFormLayout(gateway)
+        self.api_key = QLineEdit(gateway)
+        self.api_key.setObjectName("gatewayApiKey")
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.gateway_headers = QPlainTextEdit(gateway)
+        self.gateway_headers.setObjectName("gatewayHeaders")
+        self.gateway_headers.setPlaceholderText("Maton-Connection: 0c1f…")
+        self.gateway_headers.setTabChangesFocus(True)
+        self.gateway_headers.setFixedHeight(self.fontMetrics().lineSpacing() * 3)
+        self.gateway_headers.setToolTip("One a line, Name: value")
+        self.rate_general = QSpinBox(gateway)
+        self.rate_heavy = QSpinBox(gateway)
+        for box, value in zip(
+            (self.rate_general, self.rate_heavy), DEFAULT_RATE_LIMIT, strict=True
+        ):
+            box.setRange(1, 1_000_000)
+            box.setValue(value)
+        rates = QWidget(gateway)
+        rates_row = QHBoxLayout(rates)
+        rates_row.setContentsMargins(0, 0, 0, 0)
+        rates_row.addWidget(self.rate_general)
+        rates_row.addWidget(QLabel("general,", rates))
+        rates_row.addWidget(self.rate_heavy)
+        rates_row.addWidget(QLabel("heavy calls an hour", rates))
+        rates_row.addStretch(1)
+        form.addRow("API key", self.api_key)
+        form.addRow("Extra headers", self.gateway_headers)
+        form.addRow("Rate limit", rates)
+        rates.setToolTip("Paces requests when the gateway does not report Podio's rate limits")
+        note = QLabel(
+            "The API address is the gateway's, with its path (…/podio). The key and header "
+            "values stay in the keyring.",
+            gateway,
+        )
+        note.setWordWrap(True)
+        form.addRow(note)
+        return gateway
+
     # ------------------------------------------------------------------ public
 
     def request(self) -> SignInRequest:
         mode = MODES[self.tabs.currentIndex()]
+        if mode == "gateway":
+            return SignInRequest(
+                mode=mode,
+                name=self.name.text().strip(),
+                api_url=self.api_url.text().strip().rstrip("/"),
+                api_key=self.api_key.text().strip(),
+                headers=self._headers(),
+                rate_limit=(self.rate_general.value(), self.rate_heavy.value()),
+            )
         app_id_text = self.app_id.text().strip()
         return SignInRequest(
             mode=mode,
@@ -175,7 +244,22 @@ class LoginDialog(QDialog):
         self.set_busy(False)
         self.accept()
 
+    def _headers(self) -> tuple[tuple[str, str], ...]:
+        headers = []
+        for line in self.gateway_headers.toPlainText().splitlines():
+            if not line.strip():
+                continue
+            name, _, value = line.partition(":")
+            headers.append((name.strip(), value.strip()))
+        return tuple(headers)
+
     # ------------------------------------------------------------------ slots
+
+    def _on_tab_changed(self, index: int) -> None:
+        # A gateway signs in to Podio itself: no API key of ours to give.
+        gateway = MODES[index] == "gateway"
+        self.client_id.setEnabled(not gateway)
+        self.client_secret.setEnabled(not gateway)
 
     def _sign_in(self) -> None:
         request = self.request()

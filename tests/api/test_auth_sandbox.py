@@ -22,7 +22,7 @@ from tests.api.helpers import first_app, info_value, make_client, run, signed_in
 
 
 def token_calls(sandbox) -> list[LoggedRequest]:
-    return [r for r in sandbox.control.requests() if r.path == "/oauth/token"]
+    return [r for r in sandbox.control.requests() if r.path.startswith("/oauth/token")]
 
 
 def test_password_sign_in(sandbox) -> None:
@@ -155,7 +155,7 @@ def test_proactive_refresh_before_expiry(sandbox) -> None:
             now[0] = old.expires_at - 60  # inside the 5-minute margin
             await client.orgs()
             paths = [(r.method, r.path, r.status) for r in sandbox.control.requests()]
-            assert paths == [("POST", "/oauth/token", 200), ("GET", "/org/", 200)]
+            assert paths[:2] == [("POST", "/oauth/token/v2", 200), ("GET", "/org/", 200)]
             new = client.session.token
             assert new is not None
             assert new.access_token != old.access_token
@@ -175,7 +175,7 @@ def test_401_refresh_is_single_flight(sandbox) -> None:
             results = await asyncio.gather(*(client.orgs() for _ in range(10)))
             assert all(results)
             log = sandbox.control.requests()
-            refreshes = [r for r in log if r.path == "/oauth/token"]
+            refreshes = [r for r in log if r.path.startswith("/oauth/token")]
             assert len(refreshes) == 1
             assert "refresh_token" in refreshes[0].body
             assert client.session.refresh_count == 1

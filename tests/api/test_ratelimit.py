@@ -104,8 +104,14 @@ def test_classify_heavy_operations() -> None:
     assert classify("POST", "/search/app/12/") is RateClass.HEAVY
     assert classify("POST", "/item/app/12/delete") is RateClass.HEAVY
     assert classify("GET", "/item/12") is RateClass.GENERAL
-    assert classify("POST", "/item/app/12/") is RateClass.GENERAL
     assert classify("GET", "/item/app/12/count?view_id=3") is RateClass.GENERAL
+
+
+def test_classify_unknown_writes_as_heavy() -> None:
+    assert classify("POST", "/item/app/12/") is RateClass.HEAVY
+    assert classify("PUT", "/item/12") is RateClass.HEAVY
+    assert classify("DELETE", "/item/12") is RateClass.HEAVY
+    assert classify("GET", "/item/12/revision/") is RateClass.GENERAL
 
 
 def test_send_delay_free_while_budget_is_plentiful() -> None:

@@ -1,0 +1,290 @@
+"""`podio-desk account add | list | remove | login`: accounts without the window.
+
+`add` makes a Podio account (OAuth: a password or an app token) or an API gateway account
+(`--api-key`); `login` signs an account in again with its settings as they are (after a refresh
+token was revoked, or with a new gateway key) and asks for the password, app token or key
+instead of taking it on the command line. A key given as `-` is read from standard input, so
+it need not appear in the shell's history or the process list.
+
+This module only builds the command line; what the commands need (httpx, keyring) is imported
+when one of them runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from podio_desk.services.accounts import Account, AccountService
+
+
+def add_account_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], profile_help: str
+) -> None:
+    account = subparsers.add_parser("account", help="manage Podio accounts without the window")
+    commands = account.add_subparsers(dest="account_command", metavar="ACTION")
+    commands.required = True
+
+    add = commands.add_parser(
+        "add",
+        help="add an account and sign in to check it",
+        description="Add an account and sign in once to check it. A Podio account needs the "
+        "API key (--client-id, --client-secret) and either a user (--username, --password) or "
+        "an app (--app-id, --app-token); an API gateway account needs --api-url and --api-key. "
+        "Secrets go to the system keyring; the password and app token are never stored.",
+    )
+    add.add_argument("--name", required=True, help="a name for the account")
+    add.add_argument(
+        "--api-url",
+        default=None,
+        help="API address, https:// (default: https://api.podio.com; plain http only for "
+        "this machine, such as the sandbox). For a gateway, its address with its path "
+        "prefix, such as https://gateway.example/podio",
+    )
+    add.add_argument("--client-id", help="API key client id")
+    add.add_argument("--client-secret", help="API key client secret")
+    add.add_argument("--username", help="sign in as this user (e-mail) ...")
+    add.add_argument("--password", help="... with this password (asked for when left out)")
+    add.add_argument("--app-id", type=int, help="or act as this app ...")
+    add.add_argument("--app-token", help="... with its app token")
+    add.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="an API gateway account: the gateway's API key, sent as 'Authorization: Bearer "
+        "KEY' ('-' reads it from standard input)",
+    )
+    add.add_argument(
+        "--header",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="a header the gateway needs on every request (repeatable); values are kept in "
+        "the keyring",
+    )
+    add.add_argument(
+        "--rate-limit",
+        metavar="GENERAL,HEAVY",
+        help="calls an hour to pace by when the gateway sends no rate headers "
+        "(default 1000,250, Podio's)",
+    )
+    add.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
+    add.set_defaults(handler=run_account_add)
+
+    listing = commands.add_parser("list", help="list the accounts (no secrets)")
+    listing.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
+    listing.set_defaults(handler=run_account_list)
+
+    remove = commands.add_parser(
+        "remove", help="remove an account and its secrets from the keyring"
+    )
+    remove.add_argument("account", metavar="NAME", help="the account's name")
+    remove.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
+    remove.set_defaults(handler=run_account_remove)
+
+    login = commands.add_parser(
+        "login",
+        help="sign an account in again with its settings",
+        description="Sign in again with the account's settings, after Podio refused its "
+        "session (a revoked refresh token). Asks for the password, the app token or, for a "
+        "gateway account, a new API key; nothing is taken from the command line.",
+    )
+    login.add_argument("account", metavar="NAME", help="the account's name")
+    login.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
+    login.set_defaults(handler=run_account_login)
+
+
+# ------------------------------------------------------------------ add
+
+
+def run_account_add(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from podio_desk import cli_sync
+    from podio_desk.domain.redaction import remember_secret
+
+    if args.api_key is None:
+        if args.header or args.rate_limit:
+            return _usage_error("account add", "--header and --rate-limit are for --api-key")
+        if not (args.client_id and args.client_secret):
+            return _usage_error(
+                "account add",
+                "give --client-id and --client-secret (a Podio account) or --api-key (a gateway)",
+            )
+        if args.username and args.password is None and args.app_id is None:
+            args.password = getpass.getpass(f"Podio password for {args.username}: ")
+        return cli_sync.run_account_add(args, out)
+    if args.client_id or args.client_secret or args.username or args.app_id is not None:
+        return _usage_error(
+            "account add", "a gateway account (--api-key) takes no client id, user or app"
+        )
+    if args.api_url is None:
+        return _usage_error("account add", "a gateway account needs --api-url")
+    if args.api_key == "-":
+        args.api_key = sys.stdin.readline().strip()
+    remember_secret(args.api_key, *(text.partition("=")[2] for text in args.header))
+    return cli_sync.run_command("account add", args, lambda: _add_gateway(args, out or sys.stdout))
+
+
+async def _add_gateway(args: argparse.Namespace, out: TextIO) -> None:
+    from podio_desk.api.address import check_api_url
+    from podio_desk.cli_sync import CommandError
+    from podio_desk.services.accounts import parse_rate_limit
+
+    api_url = check_api_url(args.api_url)
+    headers: dict[str, str] = {}
+    for text in args.header:
+        name, equals, value = text.partition("=")
+        if not equals or not name.strip():
+            raise CommandError(f"--header wants NAME=VALUE, got {name.strip() or text!r}")
+        headers[name.strip()] = value
+    rate_limit = parse_rate_limit(args.rate_limit) if args.rate_limit else None
+    async with _accounts(args) as accounts:
+        existing = await accounts.load()
+        if any(a.name.casefold() == args.name.strip().casefold() for a in existing):
+            raise CommandError(f"there is already an account named {args.name.strip()!r}")
+        # An account whose key does not work is removed again: nothing half-made stays.
+        account = await accounts.add_gateway_checked(
+            name=args.name,
+            api_url=api_url,
+            api_key=args.api_key,
+            headers=headers,
+            rate_limit=rate_limit,
+            unique_name=True,
+        )
+        print(
+            f"Added {account.name!r} ({account.description}); the gateway took the key.", file=out
+        )
+
+
+# ------------------------------------------------------------------ list, remove, login
+
+
+def run_account_list(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from podio_desk import cli_sync
+
+    return cli_sync.run_command("account list", args, lambda: _list(args, out or sys.stdout))
+
+
+async def _list(args: argparse.Namespace, out: TextIO) -> None:
+    async with _accounts(args) as accounts:
+        listed = await accounts.load()
+        if not listed:
+            print("No accounts yet; add one with `podio-desk account add`.", file=out)
+            return
+        for account in listed:
+            signed_in = "signed in" if await accounts.restore(account.key) else "not signed in"
+            print(f"{account.name}\t{_kind(account)}\t{account.api_url}\t{signed_in}", file=out)
+
+
+def _kind(account: Account) -> str:
+    from podio_desk.api.auth import AuthMode
+
+    if account.auth_mode is AuthMode.GATEWAY:
+        details = [f"headers {', '.join(account.header_names)}"] if account.header_names else []
+        if account.rate_limit is not None:
+            details.append(f"rate limit {account.rate_limit[0]},{account.rate_limit[1]}/h")
+        return "API gateway" + (f" ({'; '.join(details)})" if details else "")
+    if account.auth_mode is AuthMode.APP:
+        return f"app {account.app_id} (acts as the app)"
+    if account.auth_mode is AuthMode.BROWSER:
+        return f"browser sign-in{f' as {account.username}' if account.username else ''}"
+    return f"user {account.username}"
+
+
+def run_account_remove(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from podio_desk import cli_sync
+
+    return cli_sync.run_command("account remove", args, lambda: _remove(args, out or sys.stdout))
+
+
+async def _remove(args: argparse.Namespace, out: TextIO) -> None:
+    from podio_desk.cli_sync import pick_account
+
+    async with _accounts(args) as accounts:
+        account = pick_account(await accounts.load(), args.account)
+        await accounts.remove(account.key)
+        print(f"Removed {account.name!r} and its secrets.", file=out)
+
+
+def run_account_login(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    from podio_desk import cli_sync
+
+    return cli_sync.run_command("account login", args, lambda: _login(args, out or sys.stdout))
+
+
+async def _login(args: argparse.Namespace, out: TextIO) -> None:
+    import asyncio
+    import webbrowser
+
+    from podio_desk.api.auth import AuthMode
+    from podio_desk.cli_sync import CommandError, pick_account
+    from podio_desk.domain.redaction import remember_secret
+
+    async with _accounts(args) as accounts:
+        account = pick_account(await accounts.load(), args.account)
+        mode = account.auth_mode
+        if mode is AuthMode.GATEWAY:
+            api_key = await asyncio.to_thread(getpass.getpass, f"API key for {account.name}: ")
+            remember_secret(api_key)
+            await accounts.set_gateway_key(account.key, api_key)
+            await accounts.check_gateway(account.key)
+        elif mode is AuthMode.PASSWORD:
+            if not account.username:
+                raise CommandError(f"{account.name!r} has no user name; add it again")
+            password = await asyncio.to_thread(
+                getpass.getpass, f"Podio password for {account.username}: "
+            )
+            remember_secret(password)
+            await accounts.sign_in_password(account.key, password)
+        elif mode is AuthMode.APP:
+            app_token = await asyncio.to_thread(
+                getpass.getpass, f"App token of app {account.app_id}: "
+            )
+            remember_secret(app_token)
+            await accounts.sign_in_app(account.key, app_token)
+        else:
+
+            def show(url: str) -> None:
+                print(f"Sign in in the browser: {url}", file=out)
+                webbrowser.open(url)
+
+            await accounts.sign_in_browser(account.key, show)
+        print(f"Signed {account.name!r} in again.", file=out)
+
+
+# ------------------------------------------------------------------ shared
+
+
+def _accounts(args: argparse.Namespace) -> _AccountsOpen:
+    return _AccountsOpen(args)
+
+
+class _AccountsOpen:
+    """`async with`: the profile's accounts, with a keyring that keeps what is saved."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self._args = args
+        self._service: AccountService | None = None
+
+    async def __aenter__(self) -> AccountService:
+        from podio_desk.cli_sync import NO_PERSISTENT_KEYRING, CommandError
+        from podio_desk.secrets import SecretStore
+        from podio_desk.services.accounts import AccountService
+        from podio_desk.services.profile import resolve_profile
+
+        profile = resolve_profile(getattr(self._args, "profile", None)).ensure_exists()
+        secrets = SecretStore()
+        if not secrets.is_persistent:
+            raise CommandError(NO_PERSISTENT_KEYRING)
+        self._service = AccountService(profile.root, secrets)
+        return self._service
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._service is not None:
+            await self._service.aclose()
+
+
+def _usage_error(command: str, message: str) -> int:
+    print(f"podio-desk {command}: error: {message}", file=sys.stderr)
+    return 2

@@ -1,0 +1,99 @@
+"""The add-account dialog's "API gateway" kind, and a gateway account in the real window
+against the sandbox's gateway mode over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from podio_desk.sandbox import Sandbox
+from podio_desk.sandbox.gateway import GatewayConfig
+from podio_desk.services.profile import Profile
+from podio_desk.ui.login_dialog import MODES, LoginDialog, SignInRequest
+from tests.plugins.desk import Desk, open_desk
+from tests.plugins.qt import run_async
+from tests.ui.test_main_window import find_app
+
+KEY = "ui-gateway-key-81c0"
+HEADER = ("Maton-Connection", "ui-conn-3")
+
+
+@pytest.fixture
+def desk(qtbot, qloop, profile: Profile) -> Iterator[Desk]:
+    with open_desk(profile) as opened:
+        yield opened
+
+
+def test_the_dialog_asks_a_gateway_for_its_key_headers_and_rate_limit(qtbot) -> None:
+    dialog = LoginDialog(first_run=False)
+    qtbot.addWidget(dialog)
+    dialog.tabs.setCurrentIndex(MODES.index("gateway"))
+    assert not dialog.client_id.isEnabled()
+    dialog.name.setText("Maton")
+    dialog.api_url.setText("https://gateway.example/podio/")
+    with qtbot.assertNotEmitted(dialog.sign_in_requested):
+        dialog.sign_in_button.click()
+    assert "API key" in dialog.error.text()
+    dialog.api_key.setText(KEY)
+    dialog.gateway_headers.setPlainText(f"{HEADER[0]}: {HEADER[1]}\n\n")
+    dialog.rate_general.setValue(250)
+    dialog.rate_heavy.setValue(250)
+    with qtbot.waitSignal(dialog.sign_in_requested) as blocker:
+        dialog.sign_in_button.click()
+    request = blocker.args[0]
+    assert request == SignInRequest(
+        "gateway",
+        name="Maton",
+        api_url="https://gateway.example/podio",
+        api_key=KEY,
+        headers=(HEADER,),
+        rate_limit=(250, 250),
+    )
+    assert KEY not in repr(request)
+    dialog.tabs.setCurrentIndex(MODES.index("password"))
+    assert dialog.client_id.isEnabled()
+
+
+def gateway_request(sandbox: Sandbox, key: str = KEY) -> SignInRequest:
+    return SignInRequest(
+        "gateway",
+        name="Through the gateway",
+        api_url=sandbox.gateway_url,
+        api_key=key,
+        headers=(HEADER,),
+        rate_limit=(1000, 250),
+    )
+
+
+@pytest.mark.gui
+def test_a_gateway_account_opens_its_workspace_in_the_window(
+    qtbot, desk: Desk, sandbox_factory
+) -> None:
+    sandbox: Sandbox = sandbox_factory(
+        gateway=GatewayConfig(api_key=KEY, required_headers=dict([HEADER]))
+    )
+    run_async(desk.controller.start())
+    account = run_async(desk.controller.sign_in(gateway_request(sandbox)))
+    assert account.is_gateway
+    assert find_app(qtbot, desk, "Tickets") is not None
+    paths = [r.path for r in sandbox.control.requests()]
+    assert "/org/" in paths
+    # The gateway signs in to Podio; the window never calls a token endpoint.
+    assert not [path for path in paths if path.startswith("/oauth/token")]
+
+
+@pytest.mark.gui
+def test_a_refused_key_is_said_in_the_dialog_and_leaves_no_account(
+    qtbot, desk: Desk, sandbox_factory
+) -> None:
+    sandbox: Sandbox = sandbox_factory(
+        gateway=GatewayConfig(api_key=KEY, required_headers=dict([HEADER]))
+    )
+    run_async(desk.controller.start())
+    dialog = desk.controller.show_login()
+    dialog.sign_in_requested.emit(gateway_request(sandbox, key="not-the-key"))
+    qtbot.waitUntil(lambda: "gateway refused" in dialog.error.text(), timeout=10_000)
+    assert "sign in" not in dialog.error.text().lower().replace("could not sign in", "")
+    assert desk.controller.accounts.list() == []
+    dialog.reject()
