@@ -16,10 +16,6 @@ def _other_user_id(sandbox: Sandbox) -> int:
         return int(other.ok(other.get("/user/"))["user_id"])
 
 
-def _item_of(api: Api, app_name: str) -> dict[str, Any]:
-    return api.filter(api.sandbox.app_id(app_name), limit=1)["items"][0]
-
-
 # ----------------------------------------------------------------------------- tasks
 
 
