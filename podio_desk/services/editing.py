@@ -58,6 +58,7 @@ from podio_desk.domain.items import (
     Task,
 )
 from podio_desk.domain.workspace import App
+from podio_desk.services.tasks import TaskService
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,8 @@ class EditingService:
         self.cache = cache
         self.events: EventHub[EditEvent] = EventHub()
         self._apps: dict[int, App] = {}
+        # Podio tasks of items (services/tasks.py); the editor's tasks pane uses it.
+        self.task_service = TaskService(client)
 
     # ------------------------------------------------------------ reading
 
