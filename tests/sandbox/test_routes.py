@@ -34,7 +34,8 @@ def test_post_task_creates_a_task_on_the_item_named_in_the_body(api: Api) -> Non
             },
         )
     )
-    assert task["ref"] == {"type": "item", "id": item_id}
+    assert (task["ref"]["type"], task["ref"]["id"]) == ("item", item_id)
+    assert task["ref"]["title"] == api.item(item_id)["title"]
     assert (task["text"], task["description"], task["due_on"]) == (
         "Send the quote",
         "PDF",

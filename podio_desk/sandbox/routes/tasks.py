@@ -26,7 +26,7 @@ def _task_json(ctx: Ctx, task_id: int) -> JSON:
         "due_date": task.due_date,
         "due_time": task.due_time,
         "responsible": state.actor_ref(("user", task.responsible)),
-        "ref": {"type": task.ref_type, "id": task.ref_id} if task.ref_type else None,
+        "ref": _ref_json(ctx, task),
         "labels": [],
         "link": f"https://podio.com/tasks/{task.task_id}",
         "created_on": task.created_on,
@@ -39,6 +39,19 @@ def _task_json(ctx: Ctx, task_id: int) -> JSON:
 
 TASK_LIST_DEFAULT_LIMIT = 100
 TASK_LIST_MAX_LIMIT = 100
+
+
+def _ref_json(ctx: Ctx, task: Task) -> JSON:
+    """The object a task is on. For an item it carries the item's title and link too
+    (UNCONFIRMED, docs/podio-api.md, Tasks: a task list shows what each task is on)."""
+    if task.ref_type is None:
+        return None
+    ref: dict[str, JSON] = {"type": task.ref_type, "id": task.ref_id}
+    item = ctx.state.items.get(task.ref_id) if task.ref_type == "item" and task.ref_id else None
+    if item is not None:
+        ref["title"] = ctx.state.item_title(item)
+        ref["link"] = ctx.state.item_link(item)
+    return ref
 
 
 def task_list(ctx: Ctx) -> Reply:
