@@ -160,7 +160,10 @@ class AppTasksDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
+        for column in range(self.model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
@@ -173,6 +176,9 @@ class AppTasksDialog(QDialog):
         self.table.addAction(self.open_action)
         self.open_button = QPushButton("Open &item", self)
         self.open_button.clicked.connect(lambda: self.open_row(self.table.currentIndex().row()))
+        for button in (self.refresh_button, self.open_button):
+            # Enter belongs to the table (it opens the item), not to a default button.
+            button.setAutoDefault(False)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
 

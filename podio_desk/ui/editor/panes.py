@@ -414,10 +414,11 @@ class TasksPane(_Pane):
         self.new_text.returnPressed.connect(self.add)
         self.assignee = ContactEditor(ASSIGNEE_FIELD, context, self)
         self.assignee.search.setPlaceholderText("Assign to… (search people; empty: you)")
+        self.assignee.changed.connect(self._on_assignee_changed)
         self.description = QPlainTextEdit(self)
         self.description.setPlaceholderText("Description (optional)")
         self.description.setTabChangesFocus(True)
-        self.description.setMaximumHeight(56)
+        self.description.setFixedHeight(self.description.fontMetrics().lineSpacing() * 2 + 12)
         self.due_box = QCheckBox("Due", self)
         self.due_box.setToolTip("Give the task a due date")
         self.due_date = QDateEdit(QDate.currentDate(), self)
@@ -435,13 +436,17 @@ class TasksPane(_Pane):
         self.cancel_button.clicked.connect(self.clear_form)
         self.cancel_button.hide()
 
-        self.layout_.addWidget(self.list, 1)
-        actions = QHBoxLayout()
+        # Compact: the pane shares the dock's height with the form above it.
+        top = QHBoxLayout()
+        top.addWidget(self.list, 1)
+        actions = QVBoxLayout()
         actions.addWidget(self.edit_button)
         actions.addWidget(self.delete_button)
         actions.addStretch(1)
-        self.layout_.addLayout(actions)
+        top.addLayout(actions)
+        self.layout_.addLayout(top, 1)
         form = QFormLayout()
+        form.setVerticalSpacing(4)
         form.addRow("Task", self.new_text)
         form.addRow("Assignee", self.assignee)
         form.addRow("Description", self.description)
@@ -451,13 +456,10 @@ class TasksPane(_Pane):
         due.addWidget(self.time_box)
         due.addWidget(self.due_time)
         due.addStretch(1)
+        due.addWidget(self.cancel_button)
+        due.addWidget(self.add_button)
         form.addRow("", due)
         self.layout_.addLayout(form)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.add_button)
-        self.layout_.addLayout(buttons)
         self.layout_.addWidget(self.status)
         self.tasks: tuple[Task, ...] = ()
         # The task the form is changing; None while it adds a new one.
@@ -534,6 +536,12 @@ class TasksPane(_Pane):
         self.due_date.setEnabled(self.due_box.isChecked())
         self.time_box.setEnabled(self.due_box.isChecked())
         self.due_time.setEnabled(self.due_box.isChecked() and self.time_box.isChecked())
+
+    def _on_assignee_changed(self) -> None:
+        # One assignee: once picked, the search has done its job.
+        if self.assignee.linked.count():
+            self.assignee.search.clear()
+            self.assignee.results.hide()
 
     def clear_form(self) -> None:
         """Empty every box and go back to adding (focus is left where it is)."""

@@ -33,6 +33,10 @@ def _assign(env: EditorEnv, pane: TasksPane, name: str) -> None:
     env.wait(pane.assignee.search_task)
     assert [c.name for c in pane.assignee.found] == [name]
     pane.assignee.add_result(0)
+    # Picked: shown as the assignee; the search box and its results are done.
+    assert pane.assignee.linked.item(0).text().startswith(name)
+    assert pane.assignee.search.text() == ""
+    assert pane.assignee.results.isHidden()
 
 
 def _sandbox_task(env: EditorEnv, text: str) -> dict[str, Any]:
