@@ -282,3 +282,30 @@ def test_hook_registration_errors(api: Api, sandbox: Sandbox) -> None:
         api.post("/hook/app/999999/", {"url": "https://e.com/", "type": "item.create"}).status_code
         == 404
     )
+
+
+def test_an_app_token_reaches_the_tasks_and_hooks_of_its_own_app_only(sandbox: Sandbox) -> None:
+    apps = {app["name"]: app for app in sandbox.info["apps"]}
+    tickets, notes = apps["Tickets"], apps["Notes"]
+    with Api(sandbox) as app_api:
+        token = app_api.http.post(
+            "/oauth/token",
+            data={
+                "grant_type": "app",
+                "app_id": tickets["app_id"],
+                "app_token": tickets["app_token"],
+                "client_id": app_api.client_id,
+                "client_secret": app_api.client_secret,
+            },
+        ).json()["access_token"]
+        app_api.token = token
+        assert app_api.get("/task/", params={"app": tickets["app_id"]}).status_code == 200
+        assert app_api.get("/task/", params={"app": notes["app_id"]}).status_code == 403
+        assert app_api.get(f"/hook/app/{tickets['app_id']}/").status_code == 200
+        assert app_api.get(f"/hook/app/{notes['app_id']}/").status_code == 403
+        assert app_api.get(f"/view/app/{notes['app_id']}/last").status_code == 403
+        # A task on nothing belongs to people, not to an app's token.
+        with Api(sandbox) as user_api:
+            user_api.sign_in()
+            loose = user_api.ok(user_api.post("/task/", {"text": "Private"}))
+        assert app_api.get(f"/task/{loose['task_id']}").status_code == 403
