@@ -678,11 +678,14 @@ class TasksPane(_Pane):
     async def _delete(self, task_id: int) -> None:
         assert self.item is not None
         assert self.context.service is not None
+        item_id = self.item.item_id
         try:
-            tasks = await self.context.service.task_service.delete(self.item.item_id, task_id)
+            tasks = await self.context.service.task_service.delete(item_id, task_id)
         except Exception as exc:  # shown in the pane
             self.say(f"The task was not deleted: {_message_failure(exc)}", error=True)
             return
+        if self.shown_item_id() != item_id:
+            return  # another item opened meanwhile; its own list is loading
         if self.editing_task_id == task_id:
             self.clear_form()
         self._show(tasks)
@@ -705,15 +708,18 @@ class TasksPane(_Pane):
     async def _set_completed(self, task_id: int, completed: bool) -> None:
         assert self.item is not None
         assert self.context.service is not None
+        item_id = self.item.item_id
         try:
             tasks = await self.context.service.task_service.set_completed(
-                self.item.item_id, task_id, completed
+                item_id, task_id, completed
             )
         except Exception as exc:  # shown in the pane; the box goes back to what Podio has
             what = "completed" if completed else "reopened"
             self.say(f"The task was not {what}: {_message_failure(exc)}", error=True)
             self._show(self.tasks)
             return
+        if self.shown_item_id() != item_id:
+            return  # another item opened meanwhile
         self._show(tasks)
         self.say("")
 
