@@ -4,9 +4,10 @@ the comment list without its trailing slash."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from podio_desk.sandbox import Sandbox
+from podio_desk.sandbox import Sandbox, SandboxConfig
 from tests.sandbox.helpers import Api
 
 
@@ -309,3 +310,33 @@ def test_an_app_token_reaches_the_tasks_and_hooks_of_its_own_app_only(sandbox: S
             user_api.sign_in()
             loose = user_api.ok(user_api.post("/task/", {"text": "Private"}))
         assert app_api.get(f"/task/{loose['task_id']}").status_code == 403
+
+
+def test_hooks_and_tasks_survive_a_restart(tmp_path: Path) -> None:
+    data_file = str(tmp_path / "sandbox.sqlite")
+    first = Sandbox(SandboxConfig(items=10, data_file=data_file)).start()
+    try:
+        with Api(first) as api:
+            api.sign_in()
+            notes = first.app_id("Notes")
+            hook = api.ok(
+                api.post(f"/hook/app/{notes}/", {"url": "https://e.com/h", "type": "item.delete"})
+            )
+            loose = api.ok(api.post("/task/", {"text": "On nothing", "due_date": "2026-05-05"}))
+            assert api.put(f"/task/{loose['task_id']}", {"due_time": "07:15"}).status_code == 204
+            before = api.ok(api.get(f"/hook/app/{notes}/"))
+    finally:
+        first.stop()
+    second = Sandbox(SandboxConfig(items=10, data_file=data_file)).start()
+    try:
+        with Api(second) as api:
+            api.sign_in()
+            assert api.ok(api.get(f"/hook/app/{notes}/")) == before
+            task = api.ok(api.get(f"/task/{loose['task_id']}"))
+            assert (task["ref"], task["due_on"]) == (None, "2026-05-05 07:15:00")
+            newer = api.ok(
+                api.post(f"/hook/app/{notes}/", {"url": "https://e.com/2", "type": "item.delete"})
+            )
+            assert newer["hook_id"] > hook["hook_id"]
+    finally:
+        second.stop()
