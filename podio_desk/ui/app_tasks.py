@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from podio_desk.domain.items import Task
 from podio_desk.domain.tasks import TaskFilter, due_text, is_completed, is_overdue
 from podio_desk.domain.workspace import App
-from podio_desk.services.tasks import TaskService
+from podio_desk.services.tasks import APP_TASKS_MAX, TaskService
 from podio_desk.ui.editor.context import TaskRunnerLike
 from podio_desk.ui.hooks_dialog import HooksDialog
 
@@ -224,9 +224,11 @@ class AppTasksDialog(QDialog):
         if tasks:
             self.table.selectRow(0)
         count = len(tasks)
-        self.status.setText(
-            f"{count} task{'s' if count != 1 else ''}" if count else "No tasks match these filters."
-        )
+        empty = "No tasks match these filters." if filters else "This app has no tasks."
+        text = f"{count:,} task{'s' if count != 1 else ''}" if count else empty
+        if count >= APP_TASKS_MAX:
+            text = f"The first {count:,} tasks (the list stops there; narrow the filters)"
+        self.status.setText(text)
 
     def open_row(self, row: int) -> None:
         task = self.model.task_at(row)
