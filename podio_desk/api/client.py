@@ -47,6 +47,7 @@ from podio_desk.domain.items import (
     files_from_api,
     revision_diffs_from_api,
 )
+from podio_desk.domain.tasks import Hook
 from podio_desk.domain.workspace import App, Org, Space, View, orgs_from_api
 
 log = get_logger(__name__)
@@ -883,6 +884,70 @@ class PodioClient:
             )
 
         return _parse("embed", build)
+
+    # ------------------------------------------------------------ tasks by id, app tasks, hooks
+    # (docs/podio-api.md, Tasks and Webhooks)
+
+    async def current_user_id(self, *, priority: Priority = Priority.INTERACTIVE) -> int:
+        """``GET /user/``: the signed-in user's id (app tokens have none: Podio refuses)."""
+        data = await self._json("GET", "/user/", priority=priority)
+        return _parse("user", lambda: _int_field(data, "user_id", "user"))
+
+    async def create_task(
+        self,
+        body: Mapping[str, Any],
+        *,
+        ref: tuple[str, int] | None = None,
+        priority: Priority = Priority.INTERACTIVE,
+    ) -> Task:
+        """Create a task: ``POST /task/{ref_type}/{ref_id}/`` on an object (RB's
+        create_with_ref; the form the window uses), or ``POST /task/`` on nothing."""
+        path = f"/task/{ref[0]}/{ref[1]}/" if ref is not None else "/task/"
+        data = await self._json("POST", path, priority=priority, json=dict(body))
+        return _parse("task", lambda: Task.from_api(data))
+
+    async def task(self, task_id: int, *, priority: Priority = Priority.INTERACTIVE) -> Task:
+        """``GET /task/{id}``."""
+        data = await self._json("GET", f"/task/{task_id}", priority=priority)
+        return _parse("task", lambda: Task.from_api(data))
+
+    async def update_task(
+        self, task_id: int, body: Mapping[str, Any], *, priority: Priority = Priority.INTERACTIVE
+    ) -> None:
+        """``PUT /task/{id}`` with the keys to change. The answer is not used (RB ignores it;
+        UNCONFIRMED whether it is 204, null or the task); callers re-read the task. Sending the
+        same values twice leaves the same task, so it is retried like a read."""
+        await self.transport.request(
+            "PUT", f"/task/{task_id}", json=dict(body), priority=priority, idempotent=True
+        )
+
+    async def delete_task(self, task_id: int, *, priority: Priority = Priority.INTERACTIVE) -> None:
+        """``DELETE /task/{id}`` (204). Not retried blindly: a lost answer is settled by
+        reading the task (404 means it is gone)."""
+        await self.transport.request("DELETE", f"/task/{task_id}", priority=priority)
+
+    async def app_tasks(
+        self,
+        app_id: int,
+        params: Mapping[str, str] | None = None,
+        *,
+        limit: int = 100,
+        offset: int = 0,
+        priority: Priority = Priority.INTERACTIVE,
+    ) -> tuple[Task, ...]:
+        """One page of ``GET /task/?app={app_id}`` with the list's filters in ``params``
+        (completed, responsible, due_date; their forms are UNCONFIRMED)."""
+        query: dict[str, Any] = {"app": app_id, "limit": limit, "offset": offset}
+        query.update(params or {})
+        data = await self._json("GET", "/task/", priority=priority, params=query)
+        return _parse("task list", lambda: tuple(Task.from_api(t) for t in data))
+
+    async def app_hooks(
+        self, app_id: int, *, priority: Priority = Priority.INTERACTIVE
+    ) -> tuple[Hook, ...]:
+        """``GET /hook/app/{app_id}/``: the app's webhooks (the window only lists them)."""
+        data = await self._json("GET", f"/hook/app/{app_id}/", priority=priority)
+        return _parse("hook list", lambda: tuple(Hook.from_api(h) for h in data))
 
 
 def values_match(item: Item, fields: Mapping[str, Any]) -> bool:

@@ -24,7 +24,14 @@ Choices where docs/podio-api.md says UNCONFIRMED or is silent (each is also note
 - Default filter order is created_on descending; items without a value for the sort key come
   last in both directions.
 - A write that changes nothing makes no new revision.
-- Tasks of an item: `GET /task/?reference=item:{id}` and `GET /task/item/{id}/`.
+- Tasks of an item: `GET /task/?reference=item:{id}` and `GET /task/item/{id}/`; of an app:
+  `GET /task/?app={id}` with completed=, responsible=ID,ID, due_date=FROM-TO (either side
+  open), limit (at most 100) and offset; ordered by due date, undated last. `PUT /task/{id}`
+  and `DELETE /task/{id}` answer 204 (routes/tasks.py).
+- Hooks are stored, never called: they stay "inactive" (routes/hooks.py).
+- `GET /view/app/{id}/last`: a view with view_id null, name "last"; saved by a filter with
+  remember=true or PUT …/last; default created_on descending (routes/views.py).
+- `GET /item/{id}/value/v2`: values keyed by external_id (routes/items.py).
 - Category input also accepts the option text (NET sends it; docs/podio-api.md, category).
 - Calculation fields are read-only (400 when set); the seeded formulas are recomputed on write.
 - Gateway mode (gateway.py, `SandboxConfig.gateway`): Podio's paths under `/podio`, a Bearer

@@ -225,14 +225,30 @@ class Task:
     description: str
     status: str
     due_date: str | None
-    ref_type: str
-    ref_id: int
+    # None for a task on no object (POST /task/ without ref_type).
+    ref_type: str | None
+    ref_id: int | None
     responsible: int
     created_on: str
     created_by: int
     # Added with task creation over HTTP; defaults keep older saved sandboxes loadable.
     due_time: str | None = None
     completed_on: str | None = None
+
+
+@dataclass
+class Hook:
+    """A webhook registration. The sandbox never calls the URL, so a hook stays "inactive"
+    (Podio's state until the URL answers the verification)."""
+
+    hook_id: int
+    ref_type: str
+    ref_id: int
+    url: str
+    type: str
+    created_on: str
+    created_by: tuple[str, int]
+    status: str = "inactive"
 
 
 @dataclass

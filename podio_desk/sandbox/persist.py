@@ -19,6 +19,7 @@ from podio_desk.sandbox.model import (
     Embed,
     FieldDef,
     FileRecord,
+    Hook,
     Item,
     Org,
     Revision,
@@ -230,6 +231,7 @@ def _meta_to_json(state: State) -> dict[str, Any]:
             asdict(comment) for comments in state.comments.values() for comment in comments
         ],
         "tasks": [asdict(task) for task in state.tasks.values()],
+        "hooks": [asdict(hook) for hook in state.hooks.values()],
         "views": [asdict(view) for view in state.views.values()],
         "counters": asdict(state.counters),
         "calculations": [[fid, *formula] for fid, formula in state.calculations.items()],
@@ -260,6 +262,10 @@ def _meta_from_json(state: State, data: dict[str, Any]) -> None:
         comment = Comment(**raw)
         state.comments.setdefault(comment.item_id, []).append(comment)
     state.tasks = {t["task_id"]: Task(**t) for t in data["tasks"]}
+    state.hooks = {}
+    for raw in data.get("hooks", []):  # absent in sandboxes saved before hooks existed
+        raw["created_by"] = _actor(raw["created_by"])
+        state.hooks[raw["hook_id"]] = Hook(**raw)
     state.views = {view["view_id"]: View(**view) for view in data["views"]}
     state.counters = Counters(**data["counters"])
     state.calculations = {

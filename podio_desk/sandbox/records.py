@@ -22,6 +22,7 @@ from podio_desk.sandbox.model import (
     Embed,
     FieldDef,
     FileRecord,
+    Hook,
     Item,
     Org,
     Space,
@@ -89,6 +90,7 @@ class Counters:
     next_embed_id: int = 700_001
     next_comment_id: int = 800_001
     next_task_id: int = 900_001
+    next_hook_id: int = 950_001
 
 
 class Records:
@@ -113,6 +115,9 @@ class Records:
         self.embeds: dict[int, Embed] = {}
         self.comments: dict[int, list[Comment]] = {}
         self.tasks: dict[int, Task] = {}
+        self.hooks: dict[int, Hook] = {}
+        # (actor type, actor id, app id) -> the last view's sort_by, sort_desc, filters.
+        self.last_views: dict[tuple[str, int, int], dict[str, JSON]] = {}
         self.views: dict[int, View] = {}
         self.counters = Counters()
         self.tokens: dict[str, Token] = {}

@@ -22,7 +22,6 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Protocol, TypeAlias
 
 from podio_desk.api.client import PodioClient, ReferenceCandidate
@@ -55,9 +54,9 @@ from podio_desk.domain.items import (
     ItemChange,
     Revision,
     RevisionDiff,
-    Task,
 )
 from podio_desk.domain.workspace import App
+from podio_desk.services.tasks import TaskService
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +174,8 @@ class EditingService:
         self.cache = cache
         self.events: EventHub[EditEvent] = EventHub()
         self._apps: dict[int, App] = {}
+        # Podio tasks of items (services/tasks.py); the editor's tasks pane uses it.
+        self.task_service = TaskService(client)
 
     # ------------------------------------------------------------ reading
 
@@ -515,7 +516,8 @@ class EditingService:
         await self.client.update_item(item.item_id, None, file_ids=keep)
         return await self._reread(item)
 
-    # ------------------------------------------------------------ comments, revisions, tasks
+    # ------------------------------------------------------------ comments, revisions
+    # (an item's tasks: `task_service`, services/tasks.py)
 
     async def comments(self, item_id: int) -> tuple[Comment, ...]:
         return await self.client.comments(item_id)
@@ -552,35 +554,6 @@ class EditingService:
         await self._store(reverted)
         self.events.emit(ItemSaved(reverted))
         return Saved(reverted)
-
-    async def tasks(self, item_id: int) -> tuple[Task, ...]:
-        return await self.client.item_tasks(item_id)
-
-    async def add_task(
-        self,
-        item_id: int,
-        text: str,
-        *,
-        due_date: date | None = None,
-        description: str | None = None,
-    ) -> tuple[Task, ...]:
-        """Create a task on the item; returns the item's tasks as Podio has them now."""
-        if not text.strip():
-            raise DomainError("A task needs a text; empty tasks are not sent")
-        await self.client.create_item_task(
-            item_id, text.strip(), due_date=due_date, description=description or None
-        )
-        return await self.client.item_tasks(item_id)
-
-    async def set_task_completed(
-        self, item_id: int, task_id: int, completed: bool
-    ) -> tuple[Task, ...]:
-        """Complete (or reopen) a task of the item; returns the item's tasks afterwards."""
-        if completed:
-            await self.client.complete_task(task_id)
-        else:
-            await self.client.incomplete_task(task_id)
-        return await self.client.item_tasks(item_id)
 
     # ------------------------------------------------------------ helpers
 

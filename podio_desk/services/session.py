@@ -86,6 +86,7 @@ class AccountSession:
         )
         self.editing = EditingService(client, cache.items)
         self.editing.events.subscribe(self.events.emit)
+        self.tasks = self.editing.task_service  # Podio tasks and hooks (services/tasks.py)
         self._definitions: dict[int, App] = {}
         self._links = LinkResolver(client, cache, self.queries, self.call)
 

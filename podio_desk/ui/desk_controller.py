@@ -73,6 +73,7 @@ from podio_desk.services.session import (
 from podio_desk.services.sync import SyncProgress
 from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
+from podio_desk.ui.app_tasks import AppPanels
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
 from podio_desk.ui.link_registration import LinkRegistration
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
@@ -669,6 +670,14 @@ class DeskController(QObject):
         sync.setShortcut(QKeySequence("Ctrl+R"))
         sync.triggered.connect(lambda: self.sync_current_app())
         actions.append(sync)
+        self.app_panels = AppPanels(
+            window,
+            self.runner,
+            lambda: (self.browser.workspace, self.browser.app),
+            self.open_item,
+            self.show_message,
+        )
+        actions.extend(self.app_panels.actions)
         new_item = QAction("&New item", window)
         new_item.setObjectName("newItemAction")
         new_item.setShortcut(QKeySequence.StandardKey.New)

@@ -94,7 +94,8 @@ def test_create_a_task_on_an_item_then_complete_and_reopen_it(api: Api) -> None:
     assert task["due_date"] == "2026-12-24"
     assert task["due_time"] == "14:30:00"
     assert task["due_on"] == "2026-12-24 14:30:00"
-    assert task["ref"] == {"type": "item", "id": item_id}
+    assert (task["ref"]["type"], task["ref"]["id"]) == ("item", item_id)
+    assert task["ref"]["title"] == api.item(item_id)["title"]
     assert task["responsible"]["user_id"] == users["user_id"]
     assert task["completed_on"] is None
     listed = api.ok(api.get(f"/task/item/{item_id}/"))

@@ -118,3 +118,24 @@ def embed_create(ctx: Ctx) -> Reply:
     data = dict(embed.to_json())
     data["files"] = []
     return reply(data)
+
+
+def file_copy(ctx: Ctx, file_id: str) -> Reply:
+    """POST /file/{id}/copy → {"file_id"}: a new file with the same name and content, attached
+    to nothing (attach it, or pass it in `file_ids`, as with an upload). [RB, PHP]"""
+    state = ctx.state
+    source = _file(ctx, file_id)
+    assert ctx.token is not None
+    user_id = ctx.token.ref_id if ctx.token.ref_type == "user" else state.primary_user_id
+    record = FileRecord(
+        state.new_file_id(),
+        source.name,
+        source.mimetype,
+        source.content,
+        state.clock.now_text(),
+        user_id,
+        description=source.description,
+    )
+    state.files[record.file_id] = record
+    state.dirty_files.add(record.file_id)
+    return reply({"file_id": record.file_id})

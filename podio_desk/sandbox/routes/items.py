@@ -59,6 +59,39 @@ def item_values(ctx: Ctx, item_id: str) -> Reply:
     return reply(fields)
 
 
+def item_values_v2(ctx: Ctx, item_id: str) -> Reply:
+    """GET /item/{id}/value/v2: the values keyed by field external_id.
+
+    UNCONFIRMED shape (docs/podio-api.md, Items): a field with one value gives that value's
+    `value` (a string for text, the option object for a category, …), a field with several
+    gives the list of them; fields without values are left out, as in GET /item.
+    """
+    item = item_for(ctx, item_id)
+    answer: dict[str, JSON] = {}
+    for entry in ctx.state.render_fields(item, light=False):
+        values = [value.get("value", value) for value in entry.get("values") or []]
+        if values:
+            answer[entry["external_id"]] = values[0] if len(values) == 1 else values
+    return reply(answer)
+
+
+def item_find_by_external_id(ctx: Ctx, app_id: str) -> Reply:
+    """GET /item/app/{app_id}/v2/?external_id=…: every live item with that external_id, in the
+    filter answer's shape `{total, filtered, items}` (RB reads it as a collection). [RB, PY]"""
+    state = ctx.state
+    app = state.app(int(app_id))
+    ctx.require_app_access(app.app_id)
+    wanted = ctx.request.args.get("external_id")
+    if wanted is None:
+        raise invalid_value("external_id is required")
+    live = state.live_items(app.app_id)
+    matching = [item_id for item_id in live if state.items[item_id].external_id == wanted]
+    parts = [state.filter_item_text(state.items[item_id]) for item_id in matching]
+    return text_reply(
+        f'{{"total":{len(live)},"filtered":{len(matching)},"items":[{",".join(parts)}]}}'
+    )
+
+
 def _filter(ctx: Ctx, app_id: int, body: JSON, view_id: int | None) -> Reply:
     state = ctx.state
     app = state.app(app_id)
@@ -99,6 +132,15 @@ def _filter(ctx: Ctx, app_id: int, body: JSON, view_id: int | None) -> Reply:
         if definition is not None:
             sort_key = str(definition.field_id)
     ids = state.filter_ids(app, filters, sort_key, sort_desc)
+    if body.get("remember") is True:
+        # remember=true saves the query as the user's "last view" (GET /view/app/{id}/last).
+        state.last_views[(*ctx.actor, app_id)] = {
+            "sort_by": sort_by,
+            "sort_desc": sort_desc,
+            "filters": [{"key": key, "values": value} for key, value in (filters or {}).items()]
+            if isinstance(filters, dict)
+            else list(filters or []),
+        }
     page = ids[offset : offset + limit]
     total = len(state.live_items(app_id))
     parts = [state.filter_item_text(state.items[item_id]) for item_id in page]

@@ -58,6 +58,60 @@ def view_get(ctx: Ctx, app_id: str, view_id: str) -> Reply:
     return reply(_view_json(ctx, view.view_id))
 
 
+# The last view of a user who never chose one: Podio's default order, newest first. UNCONFIRMED
+# (docs/podio-api.md, Views).
+_DEFAULT_LAST: dict[str, JSON] = {"sort_by": "created_on", "sort_desc": True, "filters": []}
+
+
+def view_last(ctx: Ctx, app_id: str) -> Reply:
+    """GET /view/app/{app_id}/last: the sort and filters the user last used in the app (saved
+    by a filter call with remember=true or by PUT /view/app/{app_id}/last), in a view's shape
+    with `view_id` null and `name` "last". UNCONFIRMED shape (docs/podio-api.md, Views)."""
+    state = ctx.state
+    app = state.app(int(app_id))
+    ctx.require_app_access(app.app_id)
+    last = state.last_views.get((*ctx.actor, app.app_id), _DEFAULT_LAST)
+    filters = last["filters"]
+    return reply(
+        {
+            "view_id": None,
+            "name": "last",
+            "type": "private",
+            "sort_by": last["sort_by"],
+            "sort_desc": last["sort_desc"],
+            "filters": filters,
+            "fields": {},
+            "layout": "table",
+            "grouping": {},
+            "rights": ["view", "update"],
+            "filter_id": None,
+            "items": len(state.filter_ids(app, filters, None, False)),
+            "created_on": None,
+            "created_by": state.actor_ref(ctx.actor),
+        }
+    )
+
+
+def view_last_update(ctx: Ctx, app_id: str) -> Reply:
+    """PUT /view/app/{app_id}/last {sort_by?, sort_desc?, filters?}: 204. [RB, PHP]"""
+    state = ctx.state
+    app = state.app(int(app_id))
+    ctx.require_app_access(app.app_id)
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    filters = body.get("filters", [])
+    if isinstance(filters, dict):
+        filters = [{"key": key, "values": value} for key, value in filters.items()]
+    if not isinstance(filters, list):
+        raise invalid_value("Invalid value for filters: a list of {key, values}")
+    state.filter_ids(app, filters, None, False)  # refuses filters the app cannot run
+    state.last_views[(*ctx.actor, app.app_id)] = {
+        "sort_by": body.get("sort_by", "created_on"),
+        "sort_desc": bool(body.get("sort_desc", True)),
+        "filters": filters,
+    }
+    return reply(None, 204)
+
+
 def search_app(ctx: Ctx, app_id: str) -> Reply:
     """POST /search/app/{app_id}/: title matches, at most 20 per call.
 

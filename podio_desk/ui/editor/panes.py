@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,27 +24,37 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTabWidget,
     QTextBrowser,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from podio_desk.domain.fields import display_text, strip_html
+from podio_desk.domain.errors import DomainError
+from podio_desk.domain.fields import (
+    EMPTY,
+    ContactRef,
+    ContactValue,
+    FieldDef,
+    display_text,
+    strip_html,
+)
 from podio_desk.domain.items import Comment, FileInfo, Item, Revision, RevisionDiff, Task
+from podio_desk.domain.tasks import (
+    TaskDraft,
+    due_date_of,
+    due_text,
+    due_time_of,
+    responsible_user_id,
+)
 from podio_desk.domain.workspace import App
 from podio_desk.services.editing import Conflicted, Deleted, Failed, Saved, SaveOutcome
 from podio_desk.ui.editor.context import EditorContext
 from podio_desk.ui.editor.fields import ERROR_COLOR
+from podio_desk.ui.editor.fields.references import ContactEditor
 
 
 def _when(moment: Any) -> str:
     return f"{moment:%Y-%m-%d %H:%M}" if moment is not None else ""
-
-
-def _due(task: Task) -> str:
-    # A task due on a day without a time carries due_time null; its due_on says 00:00.
-    if task.due_on is not None and task.raw.get("due_time") is None:
-        return f"{task.due_on:%Y-%m-%d}"
-    return _when(task.due_on)
 
 
 def _message_failure(exc: BaseException) -> str:
@@ -368,34 +379,102 @@ class HistoryPane(_Pane):
         self.outcome.emit(outcome)
 
 
+# The assignee box is the contact field's own editor, searching the workspace's people; only
+# users can be responsible for a task, so space contacts are left out.
+ASSIGNEE_FIELD = FieldDef(
+    field_id=0,
+    external_id="task-responsible",
+    type="contact",
+    label="Assignee",
+    settings={"type": "space_users", "valid_types": ["user"], "multiple": False},
+)
+
+
 class TasksPane(_Pane):
-    """Tasks on the item: a checkbox each to complete or reopen it, and a line to add one."""
+    """Tasks on the item: tick to complete or reopen; select one to change or delete it; the
+    form below adds one (or, while changing, saves it) with an assignee, a description and a
+    due date with an optional time."""
 
     def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.list = QListWidget(self)
         self.list.itemChanged.connect(self._on_checked)
+        self.list.itemDoubleClicked.connect(lambda _entry: self.edit_selected())
+        self.list.currentRowChanged.connect(self._on_row)
+        self.edit_button = QPushButton("Change", self)
+        self.edit_button.setToolTip("Load the selected task into the form below to change it")
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.delete_button = QPushButton("Delete", self)
+        self.delete_button.clicked.connect(self._delete_selected)
+        for button in (self.edit_button, self.delete_button):
+            button.setEnabled(False)
+
         self.new_text = QLineEdit(self)
         self.new_text.setPlaceholderText("New task…")
         self.new_text.returnPressed.connect(self.add)
+        self.assignee = ContactEditor(ASSIGNEE_FIELD, context, self)
+        self.assignee.search.setPlaceholderText("Assign to… (search people; empty: you)")
+        self.assignee.changed.connect(self._on_assignee_changed)
+        self.description = QPlainTextEdit(self)
+        self.description.setPlaceholderText("Description (optional)")
+        self.description.setTabChangesFocus(True)
+        self.description.setFixedHeight(self.description.fontMetrics().lineSpacing() * 2 + 12)
         self.due_box = QCheckBox("Due", self)
         self.due_box.setToolTip("Give the task a due date")
         self.due_date = QDateEdit(QDate.currentDate(), self)
         self.due_date.setCalendarPopup(True)
         self.due_date.setDisplayFormat("yyyy-MM-dd")
-        self.due_date.setEnabled(False)
-        self.due_box.toggled.connect(self.due_date.setEnabled)
+        self.time_box = QCheckBox("at", self)
+        self.time_box.setToolTip("Give the task a due time too")
+        self.due_time = QTimeEdit(QTime(9, 0), self)
+        self.due_time.setDisplayFormat("HH:mm")
+        self.due_box.toggled.connect(self._sync_due_widgets)
+        self.time_box.toggled.connect(self._sync_due_widgets)
         self.add_button = QPushButton("Add", self)
         self.add_button.clicked.connect(self.add)
-        self.layout_.addWidget(self.list, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.new_text, 1)
-        row.addWidget(self.due_box)
-        row.addWidget(self.due_date)
-        row.addWidget(self.add_button)
-        self.layout_.addLayout(row)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.clicked.connect(self.clear_form)
+        self.cancel_button.hide()
+
+        # Compact: the pane shares the dock's height with the form above it.
+        top = QHBoxLayout()
+        top.addWidget(self.list, 1)
+        actions = QVBoxLayout()
+        actions.addWidget(self.edit_button)
+        actions.addWidget(self.delete_button)
+        actions.addStretch(1)
+        top.addLayout(actions)
+        self.layout_.addLayout(top, 1)
+        form = QFormLayout()
+        form.setVerticalSpacing(4)
+        form.addRow("Task", self.new_text)
+        form.addRow("Assignee", self.assignee)
+        form.addRow("Description", self.description)
+        due = QHBoxLayout()
+        due.addWidget(self.due_box)
+        due.addWidget(self.due_date)
+        due.addWidget(self.time_box)
+        due.addWidget(self.due_time)
+        due.addStretch(1)
+        due.addWidget(self.cancel_button)
+        due.addWidget(self.add_button)
+        form.addRow("", due)
+        self.layout_.addLayout(form)
         self.layout_.addWidget(self.status)
         self.tasks: tuple[Task, ...] = ()
+        # The task the form is changing; None while it adds a new one.
+        self.editing_task_id: int | None = None
+        self._sending = False
+        self._sync_due_widgets()
+
+    # -- showing
+
+    def show_item(self, app: App, item: Item) -> None:
+        if self.item is None or self.item.item_id != item.item_id:
+            # What was typed belongs to the task of the other item; a new item starts empty.
+            self.clear_form()
+            self.say("")
+        super().show_item(app, item)
 
     def refresh(self) -> None:
         if self.item is not None and self.context.service is not None:
@@ -405,7 +484,7 @@ class TasksPane(_Pane):
         assert self.item is not None
         assert self.context.service is not None
         try:
-            tasks = await self.context.service.tasks(self.item.item_id)
+            tasks = await self.context.service.task_service.item_tasks(self.item.item_id)
         except Exception as exc:  # shown in the pane
             self.say(f"Tasks could not be loaded: {_message_failure(exc)}", error=True)
             return
@@ -414,52 +493,203 @@ class TasksPane(_Pane):
 
     def _show(self, tasks: tuple[Task, ...]) -> None:
         self.tasks = tasks
+        selected = self.selected_task()
         self.list.blockSignals(True)
         try:
             self.list.clear()
             for task in tasks:
-                due = f"  due {_due(task)}" if task.due_on else ""
+                due = f"  due {due_text(task)}" if due_text(task) else ""
                 responsible = task.responsible
                 who = f"  · {responsible.name}" if responsible and responsible.name else ""
                 entry = QListWidgetItem(f"{task.text}{due}{who}", self.list)
                 entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 done = task.status == "completed"
                 entry.setCheckState(Qt.CheckState.Checked if done else Qt.CheckState.Unchecked)
-                entry.setToolTip("Completed; untick to reopen" if done else "Tick when done")
+                hint = "Completed; untick to reopen" if done else "Tick when done"
+                entry.setToolTip(f"{task.description}\n\n{hint}" if task.description else hint)
                 entry.setData(Qt.ItemDataRole.UserRole, task.task_id)
+            if selected is not None and self.task_row(selected.task_id) >= 0:
+                self.list.setCurrentRow(self.task_row(selected.task_id))
         finally:
             self.list.blockSignals(False)
+        self._on_row(self.list.currentRow())
 
     def task_row(self, task_id: int) -> int:
         """The list row showing `task_id` (-1 when not shown)."""
         return next((row for row, t in enumerate(self.tasks) if t.task_id == task_id), -1)
 
-    def add(self) -> None:
-        text = self.new_text.text()
-        if not text.strip():
-            self.say("Write what needs doing first; empty tasks are not added.", error=True)
-            return
-        if self.item is None or self.context.service is None:
-            return
-        due = self.due_date.date().toPython() if self.due_box.isChecked() else None
-        assert due is None or isinstance(due, date)
-        self._run("task-add", self._add(text, due))
+    def shown_item_id(self) -> int | None:
+        return self.item.item_id if self.item is not None else None
 
-    async def _add(self, text: str, due: date | None) -> None:
+    def selected_task(self) -> Task | None:
+        row = self.list.currentRow()
+        return self.tasks[row] if 0 <= row < len(self.tasks) else None
+
+    def _on_row(self, row: int) -> None:
+        chosen = 0 <= row < len(self.tasks)
+        self.edit_button.setEnabled(chosen)
+        self.delete_button.setEnabled(chosen)
+
+    # -- the form
+
+    def _sync_due_widgets(self) -> None:
+        self.due_date.setEnabled(self.due_box.isChecked())
+        self.time_box.setEnabled(self.due_box.isChecked())
+        self.due_time.setEnabled(self.due_box.isChecked() and self.time_box.isChecked())
+
+    def _on_assignee_changed(self) -> None:
+        # One assignee: once picked, the search has done its job.
+        if self.assignee.linked.count():
+            self.assignee.search.clear()
+            self.assignee.results.hide()
+
+    def clear_form(self) -> None:
+        """Empty every box and go back to adding (focus is left where it is)."""
+        self.editing_task_id = None
+        self.new_text.clear()
+        self.description.clear()
+        self.assignee.set_value(EMPTY)
+        self.assignee.search.clear()
+        self.assignee.results.hide()
+        self.due_box.setChecked(False)
+        self.time_box.setChecked(False)
+        self.add_button.setText("Add")
+        self.cancel_button.hide()
+
+    def draft(self) -> TaskDraft:
+        """What the form holds, as a task (assignee None: you, or unchanged when changing)."""
+        due = self.due_date.date().toPython() if self.due_box.isChecked() else None
+        at = (
+            self.due_time.time().toPython()
+            if due is not None and self.time_box.isChecked()
+            else None
+        )
+        assert due is None or isinstance(due, date)
+        assert at is None or isinstance(at, time)
+        responsible: int | None = None
+        if self.assignee.is_modified():
+            chosen = self.assignee.value()
+            if isinstance(chosen, ContactValue) and chosen.contacts:
+                responsible = chosen.contacts[0].user_id
+                if responsible is None:
+                    raise DomainError(
+                        f"{chosen.contacts[0].name} is not a Podio user; tasks go to users only"
+                    )
+        return TaskDraft(self.new_text.text(), self.description.toPlainText(), due, at, responsible)
+
+    def edit_selected(self) -> None:
+        task = self.selected_task()
+        if task is not None:
+            self.edit(task.task_id)
+
+    def edit(self, task_id: int) -> None:
+        """Load a task into the form; Save then changes it."""
+        row = self.task_row(task_id)
+        if row < 0:
+            return
+        task = self.tasks[row]
+        self.editing_task_id = task_id
+        self.new_text.setText(task.text)
+        self.description.setPlainText(task.description or "")
+        user_id = responsible_user_id(task)
+        if task.responsible is not None and user_id is not None:
+            raw = task.raw.get("responsible")
+            profile = raw.get("profile_id") if isinstance(raw, dict) else None
+            self.assignee.set_value(
+                ContactValue(
+                    (
+                        ContactRef(
+                            profile_id=profile if isinstance(profile, int) else -user_id,
+                            name=task.responsible.name,
+                            type="user",
+                            user_id=user_id,
+                        ),
+                    )
+                )
+            )
+        else:
+            self.assignee.set_value(EMPTY)
+        day, at = due_date_of(task), due_time_of(task)
+        self.due_box.setChecked(day is not None)
+        if day is not None:
+            self.due_date.setDate(QDate(day.year, day.month, day.day))
+        self.time_box.setChecked(at is not None)
+        if at is not None:
+            self.due_time.setTime(QTime(at.hour, at.minute))
+        self.add_button.setText("Save")
+        self.cancel_button.show()
+        self.new_text.setFocus()
+
+    def add(self) -> None:
+        """Add the task in the form (or save the one being changed)."""
+        if self._sending or self.item is None or self.context.service is None:
+            return
+        try:
+            draft = self.draft().checked()
+        except DomainError as exc:
+            message = str(exc)
+            if not self.new_text.text().strip():
+                message = "Write what needs doing first; empty tasks are not added."
+            self.say(message, error=True)
+            return
+        # The button stays enabled (a flag stops a second send): disabling the focused
+        # button would move the keyboard focus.
+        self._sending = True
+        if self.editing_task_id is None:
+            self._run("task-add", self._send(draft, None))
+        else:
+            self._run(
+                f"task-change:{self.editing_task_id}", self._send(draft, self.editing_task_id)
+            )
+
+    async def _send(self, draft: TaskDraft, task_id: int | None) -> None:
         assert self.item is not None
         assert self.context.service is not None
-        self.add_button.setEnabled(False)
+        service = self.context.service.task_service
+        item_id = self.item.item_id
         try:
-            tasks = await self.context.service.add_task(self.item.item_id, text, due_date=due)
-        except Exception as exc:  # shown in the pane; the text stays in the box
-            self.say(f"The task was not added: {_message_failure(exc)}", error=True)
+            if task_id is None:
+                tasks = await service.add(item_id, draft)
+            else:
+                tasks = await service.update(item_id, task_id, draft)
+        except Exception as exc:  # shown in the pane; what was typed stays in the form
+            what = "added" if task_id is None else "changed"
+            self.say(f"The task was not {what}: {_message_failure(exc)}", error=True)
             return
         finally:
-            self.add_button.setEnabled(True)
-        self.new_text.clear()
-        self.due_box.setChecked(False)
+            self._sending = False
+        if self.shown_item_id() == item_id:  # not if another item opened meanwhile
+            self.clear_form()
+            self._show(tasks)
+            self.say("")
+
+    def _delete_selected(self) -> None:
+        task = self.selected_task()
+        if task is None:
+            return
+        answer = QMessageBox.question(self, "Delete task", f'Delete the task "{task.text}"?')
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete(task.task_id)
+
+    def delete(self, task_id: int) -> None:
+        """Delete a task (no question asked; the button asks first)."""
+        self._run(f"task-delete:{task_id}", self._delete(task_id))
+
+    async def _delete(self, task_id: int) -> None:
+        assert self.item is not None
+        assert self.context.service is not None
+        item_id = self.item.item_id
+        try:
+            tasks = await self.context.service.task_service.delete(item_id, task_id)
+        except Exception as exc:  # shown in the pane
+            self.say(f"The task was not deleted: {_message_failure(exc)}", error=True)
+            return
+        if self.shown_item_id() != item_id:
+            return  # another item opened meanwhile; its own list is loading
+        if self.editing_task_id == task_id:
+            self.clear_form()
         self._show(tasks)
-        self.say("")
+        self.say("" if tasks else "No tasks on this item.")
 
     def _on_checked(self, entry: QListWidgetItem) -> None:
         row = self.list.row(entry)
@@ -478,15 +708,18 @@ class TasksPane(_Pane):
     async def _set_completed(self, task_id: int, completed: bool) -> None:
         assert self.item is not None
         assert self.context.service is not None
+        item_id = self.item.item_id
         try:
-            tasks = await self.context.service.set_task_completed(
-                self.item.item_id, task_id, completed
+            tasks = await self.context.service.task_service.set_completed(
+                item_id, task_id, completed
             )
         except Exception as exc:  # shown in the pane; the box goes back to what Podio has
             what = "completed" if completed else "reopened"
             self.say(f"The task was not {what}: {_message_failure(exc)}", error=True)
             self._show(self.tasks)
             return
+        if self.shown_item_id() != item_id:
+            return  # another item opened meanwhile
         self._show(tasks)
         self.say("")
 

@@ -1,0 +1,139 @@
+"""An app's webhooks, read-only: URL, type and status, with why Podio Desk does not use them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from podio_desk.domain.tasks import Hook
+from podio_desk.domain.workspace import App
+from podio_desk.services.tasks import TaskService
+from podio_desk.ui.editor.context import TaskRunnerLike
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+POLLING_NOTE = (
+    "Podio delivers webhooks by calling a public web address. A desktop app has none, so "
+    "Podio Desk cannot receive them: it asks Podio for changes instead (Sync). The hooks "
+    "below belong to other services and are shown for reference only."
+)
+# Podio's hook states, in words (docs/podio-api.md, Webhooks).
+STATUS_TEXT = {"active": "Active", "inactive": "Inactive (not verified)"}
+
+
+class HooksModel(QAbstractTableModel):
+    COLUMNS = ("URL", "Type", "Status")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hooks: tuple[Hook, ...] = ()
+
+    def set_hooks(self, hooks: Sequence[Hook]) -> None:
+        self.beginResetModel()
+        self._hooks = tuple(hooks)
+        self.endResetModel()
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._hooks)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
+        return section + 1
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._hooks):
+            return None
+        hook = self._hooks[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            column = index.column()
+            if column == 0:
+                return hook.url
+            if column == 1:
+                return hook.type
+            if column == 2:
+                return STATUS_TEXT.get(hook.status, hook.status)
+        return None
+
+
+class HooksDialog(QDialog):
+    def __init__(
+        self,
+        service: TaskService,
+        runner: TaskRunnerLike,
+        app: App,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.runner = runner
+        self.app = app
+        self.setObjectName("hooksDialog")
+        self.setWindowTitle(f"Webhooks of {app.name}")
+        self.note = QLabel(POLLING_NOTE, self)
+        self.note.setWordWrap(True)
+        self.model = HooksModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for column in range(self.model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.status = QLabel(self)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.close)
+        self.refresh_button = QPushButton("&Refresh", self)
+        buttons.addButton(self.refresh_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.refresh_button.clicked.connect(lambda: self.reload())
+        self.refresh_button.setAutoDefault(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        layout.addWidget(buttons)
+        self.resize(640, 360)
+        self.load_task: asyncio.Task[Any] | None = None
+
+    def reload(self) -> asyncio.Task[Any] | None:
+        self.status.setText("Loading webhooks…")
+        self.load_task = self.runner.run(f"app-hooks:{self.app.app_id}", self._load())
+        return self.load_task
+
+    async def _load(self) -> None:
+        try:
+            hooks = await self.service.hooks(self.app.app_id)
+        except Exception as exc:  # shown in the dialog
+            self.status.setText(
+                f"Webhooks could not be loaded: {getattr(exc, 'user_message', exc)}"
+            )
+            return
+        self.model.set_hooks(hooks)
+        self.status.setText(
+            f"{len(hooks)} webhook{'s' if len(hooks) != 1 else ''}"
+            if hooks
+            else "This app has no webhooks."
+        )
