@@ -21,16 +21,18 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
 
-from podio_desk.domain.fields import ContactValue, FieldDef, RelationshipValue
+from podio_desk.domain.fields import ContactValue, FieldDef, FieldType, RelationshipValue
 from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App, View
 from podio_desk.services.paging import PageQuery, PageSource
 from podio_desk.services.session import AccountSession
 from podio_desk.ui.column_chooser import ColumnChooser
 from podio_desk.ui.filter_bar import FilterBar
+from podio_desk.ui.filters.summary import QuerySummary
 from podio_desk.ui.offline_banner import OfflineBanner
 from podio_desk.ui.table import ItemTableModel, ItemTableView, TableRow, TaskSpawner
 from podio_desk.ui.table.columns import columns_for_app, default_width
+from podio_desk.ui.totals import TotalsFooter
 from podio_desk.ui.view_state import TableLayout, ViewState
 
 log = logging.getLogger(__name__)
@@ -97,10 +99,18 @@ class AppBrowser(QWidget):
             PageSource(cache=None, api=None), runner=runner, parent=self
         )
         self.view.setModel(self.model)
+        self.totals = TotalsFooter(self.view, self)
+        self.summary = QuerySummary(
+            self.filter_bar,
+            self.totals,
+            self._runner.run,
+            lambda: [column.key for column in self.model.columns],
+        )
         layout.addWidget(self.banner)
         layout.addLayout(title_row)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.totals)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_LAYOUT_DELAY_MS)
@@ -120,6 +130,8 @@ class AppBrowser(QWidget):
         self.filter_bar.view_selected.connect(self._on_view)
         self.filter_bar.columns_requested.connect(self.choose_columns)
         self.filter_bar.candidates = self._candidates
+        self.filter_bar.reference_search = self._search_references
+        self.filter_bar.spawn = self._runner.run
         self.filter_bar.view_combo.about_to_show.connect(self.load_views)
         self._views_loaded_for: int | None = None
         self.filter_bar.setEnabled(False)
@@ -210,6 +222,7 @@ class AppBrowser(QWidget):
         self._layout_state = layout
         self._base_sort = (layout.sort_by, layout.sort_desc)
         self.title.setText(app.name)
+        self.summary.app_opened()
         self.filter_bar.set_app(app)
         self.filter_bar.setEnabled(True)
         self.new_item_button.setEnabled(True)
@@ -296,7 +309,10 @@ class AppBrowser(QWidget):
     def _on_total(self, total: int) -> None:
         query = self._query()
         filtered = query is not None and bool(query.filters or query.search)
-        self.filter_bar.set_count(total, filtered=filtered)
+        if query is not None and self.workspace is not None and self.app is not None:
+            self.summary.on_total(self.workspace, self.app, query, total)
+        else:
+            self.filter_bar.set_count(total, filtered=filtered)
         if query is not None and not filtered:
             self.app_opened.emit(query.app_id)
             self.app_total_known.emit(query.app_id, total)
@@ -337,6 +353,17 @@ class AppBrowser(QWidget):
                 for contact in value.contacts:
                     seen.setdefault(contact.profile_id, contact.name)
         return sorted(seen.items(), key=lambda pair: pair[1].lower())
+
+    async def _search_references(self, fdef: FieldDef, text: str) -> list[tuple[int, str]]:
+        """Every value a relationship or contact filter can take: the cache and Podio."""
+        workspace, app = self.workspace, self.app
+        if workspace is None or app is None:
+            return []
+        if fdef.field_type is FieldType.CONTACT:
+            contacts = await workspace.editing.find_contacts(app, fdef, text, limit=50)
+            return [(contact.profile_id, contact.name) for contact in contacts]
+        related = await workspace.editing.find_related(fdef, text, limit=50)
+        return [(entry.item_id, entry.title) for entry in related]
 
     def _request_new_item(self) -> None:
         if self.app is not None:
