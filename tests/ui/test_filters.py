@@ -252,7 +252,7 @@ def test_search_names_what_it_searched_and_totals_are_partial_until_synced(
     def column_left() -> int:
         # The column's left edge on screen, as the header draws it, in the footer's terms.
         x = header.sectionViewportPosition(column)
-        return footer.mapFromGlobal(header.viewport().mapToGlobal(QPoint(x, 0))).x()
+        return int(footer.mapFromGlobal(header.viewport().mapToGlobal(QPoint(x, 0))).x())
 
     assert footer.cell_rect(column).x() == column_left()
     before_resize = column_left()
