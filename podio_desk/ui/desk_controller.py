@@ -79,6 +79,7 @@ from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.status_bar import StatusIndicators
 from podio_desk.ui.table import InlineSaver, TaskSpawner
+from podio_desk.ui.theme import Tone, set_tone
 from podio_desk.ui.view_state import ViewState
 from podio_desk.ui.workspace_tree import WorkspaceTreeModel, WorkspaceTreeView
 
@@ -150,6 +151,7 @@ class DeskController(QObject):
         self.tree.setMinimumWidth(240)
         self.browser = AppBrowser(runner, ViewState(settings))
         self.indicators = StatusIndicators()
+        self.indicators.jobs.cancelled.connect(lambda _name, kept: self.show_message(kept, 0))
         self._install()
         self.tree.app_selected.connect(self._on_app_selected)
         self.browser.item_activated.connect(self._on_item_activated)
@@ -332,7 +334,7 @@ class DeskController(QObject):
         label = QLabel("\u26a0 Sign-ins kept in memory only", status_bar)
         label.setObjectName("secrets-warning")
         label.setToolTip(warning)
-        label.setStyleSheet("QLabel { color: #8a5a00; }")
+        set_tone(label, Tone.WARNING)
         status_bar.addPermanentWidget(label)
         self.secrets_warning_label = label
 
@@ -798,11 +800,17 @@ class DeskController(QObject):
         elif isinstance(event, SyncProgress):
             jobs = self.indicators.jobs
             name = _sync_job_name(key, event.app_id)
-            jobs.progress(name, event.done, event.total, eta=event.eta_seconds)
+            holder = f"process {event.holder}" if event.holder else "another Podio Desk"
+            waiting_for = f"{holder} to finish syncing it" if event.phase == "waiting" else None
+            jobs.progress(
+                name, event.done, event.total, eta=event.eta_seconds, waiting_for=waiting_for
+            )
             if event.phase == "waiting":
                 who = f"process {event.holder}" if event.holder else "another Podio Desk"
                 self.show_message(f"This app is already being synced by {who}; waiting for it.")
         elif isinstance(event, RateLimitWaiting | RateLimitResumed):
+            until = event.until if isinstance(event, RateLimitWaiting) else None
+            self.indicators.jobs.set_rate_wait(f"sync:{key}:", until)  # its syncs wait too
             if self.browser.workspace is session:
                 waiting = isinstance(event, RateLimitWaiting)
                 self.browser.model.set_waiting("Podio's rate limit" if waiting else None)
