@@ -203,6 +203,11 @@ class AppBrowser(QWidget):
         dialog.accepted.connect(apply)
         dialog.open()
 
+    def context(self) -> tuple[str | None, str | None]:
+        """The app shown and its account's name, for the window title."""
+        app, workspace = self.app, self.workspace
+        return (app.name if app else None, workspace.label if workspace else None)
+
     def mode_text(self) -> str:
         return self.filter_bar.mode_label.text()
 

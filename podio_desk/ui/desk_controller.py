@@ -158,6 +158,7 @@ class DeskController(QObject):
         self.browser.new_item_requested.connect(lambda _app_id: self.new_item())
         self.browser.message.connect(self.show_message)
         self.browser.app_opened.connect(self.app_shown)
+        self.browser.app_opened.connect(self._name_window)
         self.browser.mode_changed.connect(self.indicators.set_data_source)
         self.browser.app_total_known.connect(self._on_app_total)
         self.browser.banner.retry_requested.connect(self._retry_now)
@@ -748,6 +749,11 @@ class DeskController(QObject):
             self.runner.run(f"remove:{account.key}", self.remove_account(account.key))
 
     # ------------------------------------------------------------------ slots
+
+    def _name_window(self, _app_id: int) -> None:
+        set_document = getattr(self.window, "set_document", None)
+        if callable(set_document):
+            set_document(*self.browser.context())
 
     def show_message(self, text: str, timeout_ms: int = MESSAGE_MS) -> None:
         status_bar = self.window.statusBar()

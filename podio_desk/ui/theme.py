@@ -31,6 +31,21 @@ class Tone(enum.Enum):
 _WARNING_PANEL = (("#fff4ce", "#e0c060"), ("#4a3b10", "#a08030"))
 
 
+# Message banners (the editor's): info, ok, error, warn; (light, dark) backgrounds.
+_BANNERS = {
+    "info": ("#e8f0fe", "#233350"),
+    "ok": ("#e6f4ea", "#1f3a28"),
+    "error": ("#fce8e6", "#4a2424"),
+    "warn": ("#fef7e0", "#45391a"),
+}
+
+
+def banner_background(kind: str, palette: QPalette | None = None) -> str:
+    """A banner's background for this palette; the palette's own text reads on it."""
+    light, dark = _BANNERS.get(kind, _BANNERS["info"])
+    return dark if is_dark(palette) else light
+
+
 def is_dark(palette: QPalette | None = None) -> bool:
     chosen = palette if palette is not None else QGuiApplication.palette()
     return chosen.color(QPalette.ColorRole.Window).lightness() < 128
@@ -93,7 +108,8 @@ def dark_palette() -> QPalette:
         QPalette.ColorRole.BrightText: QColor(255, 80, 80),
         QPalette.ColorRole.Light: QColor(75, 75, 78),
         QPalette.ColorRole.Midlight: QColor(62, 62, 65),
-        QPalette.ColorRole.Mid: QColor(80, 80, 84),
+        # Also read as a muted text colour ("palette(mid)" in style sheets): light enough.
+        QPalette.ColorRole.Mid: QColor(125, 125, 130),
         QPalette.ColorRole.Dark: QColor(25, 25, 27),
         QPalette.ColorRole.Shadow: QColor(10, 10, 10),
         QPalette.ColorRole.Link: QColor(138, 180, 248),
