@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from podio_desk.cache.cache import Cache
@@ -193,6 +193,32 @@ class QueryService:
         full = await self.has_full_copy(query.app_id)
         partial = not full or (app_total is not None and cached < app_total)
         return ColumnTotals(matched, cached, app_total, partial, tuple(fields))
+
+    async def group_counts(self, query: PageQuery, field_id: int) -> list[tuple[int | None, int]]:
+        """The cached items matching the table's query per value of one category (or
+        relationship, contact) field, most first; None counts the items without a value."""
+        item_query = await self._grouping_query(query)
+        return await self._cache.items.group_counts(item_query, field_id)
+
+    async def group_page(
+        self, query: PageQuery, field_id: int, value: int | None, offset: int, limit: int
+    ) -> list[Item]:
+        """The cached items of one group (the query plus `field_id` = `value`, None: no
+        value), in the query's order; parsed on the cache's reader thread."""
+        item_query = await self._grouping_query(query)
+        condition = IdsFilter(field_id, () if value is None else (value,), value is None)
+        item_query = replace(item_query, filters=(*item_query.filters, condition))
+        page = await self.page(item_query, offset, limit)
+        return list(page.items)
+
+    async def _grouping_query(self, query: PageQuery) -> ItemQuery:
+        return await self.query_from_podio(
+            query.app_id,
+            sort_by=query.sort_by,
+            sort_desc=query.sort_desc,
+            filters=[(key, _thaw(value)) for key, value in query.filters],
+            search=query.search,
+        )
 
     async def search(self, app_id: int, text: str, limit: int = 50) -> list[Item]:
         """Best matches first (titles, text values, category texts, names, comments)."""

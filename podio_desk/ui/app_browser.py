@@ -19,7 +19,15 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from podio_desk.domain.fields import ContactValue, FieldDef, FieldType, RelationshipValue
 from podio_desk.domain.items import Item
@@ -28,6 +36,7 @@ from podio_desk.services.paging import PageQuery, PageSource
 from podio_desk.services.session import AccountSession
 from podio_desk.ui.column_chooser import ColumnChooser
 from podio_desk.ui.filter_bar import FilterBar
+from podio_desk.ui.filters.grouping import Grouping
 from podio_desk.ui.filters.summary import QuerySummary
 from podio_desk.ui.offline_banner import OfflineBanner
 from podio_desk.ui.table import ItemTableModel, ItemTableView, TableRow, TaskSpawner
@@ -110,6 +119,19 @@ class AppBrowser(QWidget):
         layout.addLayout(title_row)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.view, 1)
+        self.group_note = QLabel(self)
+        self.group_view = QTreeView(self)
+        self.group_view.setObjectName("groupView")
+        self.grouping = Grouping(
+            self.group_view,
+            self.view,
+            self.totals,
+            self.group_note,
+            self._runner.run,
+            lambda item: self.item_activated.emit(item.app_id or 0, item.item_id),
+        )
+        layout.addWidget(self.group_note)
+        layout.addWidget(self.group_view, 1)
         layout.addWidget(self.totals)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -129,6 +151,7 @@ class AppBrowser(QWidget):
         self.filter_bar.search_changed.connect(self._on_search)
         self.filter_bar.view_selected.connect(self._on_view)
         self.filter_bar.columns_requested.connect(self.choose_columns)
+        self.filter_bar.group_by_changed.connect(self._group_by)
         self.filter_bar.candidates = self._candidates
         self.filter_bar.reference_search = self._search_references
         self.filter_bar.spawn = self._runner.run
@@ -228,6 +251,7 @@ class AppBrowser(QWidget):
         self._base_sort = (layout.sort_by, layout.sort_desc)
         self.title.setText(app.name)
         self.summary.app_opened()
+        self.grouping.set_field(None)
         self.filter_bar.set_app(app)
         self.filter_bar.setEnabled(True)
         self.new_item_button.setEnabled(True)
@@ -316,6 +340,7 @@ class AppBrowser(QWidget):
         filtered = query is not None and bool(query.filters or query.search)
         if query is not None and self.workspace is not None and self.app is not None:
             self.summary.on_total(self.workspace, self.app, query, total)
+            self.grouping.refresh(self.workspace, query, self.model.columns)
         else:
             self.filter_bar.set_count(total, filtered=filtered)
         if query is not None and not filtered:
@@ -369,6 +394,12 @@ class AppBrowser(QWidget):
             return [(contact.profile_id, contact.name) for contact in contacts]
         related = await workspace.editing.find_related(fdef, text, limit=50)
         return [(entry.item_id, entry.title) for entry in related]
+
+    def _group_by(self, fdef: FieldDef | None) -> None:
+        self.grouping.set_field(fdef)
+        query = self._query()
+        if fdef is not None and query is not None and self.workspace is not None:
+            self.grouping.refresh(self.workspace, query, self.model.columns)
 
     def _request_new_item(self) -> None:
         if self.app is not None:

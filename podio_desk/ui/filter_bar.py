@@ -203,9 +203,11 @@ class FilterBar(QWidget):
         search_changed(str): the search text, after a short pause in typing.
         view_selected(object): a Podio `View`, or None for "All items".
         columns_requested(): the user wants the column chooser.
+        group_by_changed(object): the category `FieldDef` to group by, or None.
     """
 
     filters_changed = Signal(dict)
+    group_by_changed = Signal(object)
     search_changed = Signal(str)
     view_selected = Signal(object)
     columns_requested = Signal()
@@ -259,6 +261,14 @@ class FilterBar(QWidget):
         self.filter_menu = QMenu(self.filter_button)
         self.filter_menu.aboutToShow.connect(self._fill_filter_menu)
         self.filter_button.setMenu(self.filter_menu)
+        self.group_button = QToolButton(self)
+        self.group_button.setObjectName("groupButton")
+        self.group_button.setText("Group")
+        self.group_button.setToolTip("Group the items by a category")
+        self.group_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.group_menu = QMenu(self.group_button)
+        self.group_menu.aboutToShow.connect(self._fill_group_menu)
+        self.group_button.setMenu(self.group_menu)
         self.count_label = QLabel(self)
         self.count_label.setObjectName("countLabel")
         self.mode_label = QLabel(self)
@@ -274,6 +284,7 @@ class FilterBar(QWidget):
         layout.addWidget(self.view_combo)
         layout.addWidget(self.search)
         layout.addWidget(self.filter_button)
+        layout.addWidget(self.group_button)
         layout.addWidget(self.count_label, 2)
         layout.addWidget(self.mode_label, 1)
         layout.addWidget(self.columns_button)
@@ -304,6 +315,12 @@ class FilterBar(QWidget):
         self.view_combo.setCurrentIndex(0)
         self.view_combo.blockSignals(False)
         self._show_chips()
+        self.group_button.setText("Group")
+
+    def set_group_by(self, fdef: FieldDef | None) -> None:
+        """Group by a category field (None: no grouping) and announce it."""
+        self.group_button.setText(f"Group: {fdef.label}" if fdef is not None else "Group")
+        self.group_by_changed.emit(fdef)
 
     def set_views(self, views: Sequence[View]) -> None:
         current = self.view_combo.currentData()
@@ -412,6 +429,20 @@ class FilterBar(QWidget):
         if self._filters:
             menu.addSeparator()
             menu.addAction("Clear all filters", lambda: self.set_filters({}, announce=True))
+
+    def _fill_group_menu(self) -> None:
+        menu = self.group_menu
+        menu.clear()
+        menu.addAction("No grouping", lambda: self.set_group_by(None))
+        fields = [
+            fdef
+            for fdef in (self._app.active_fields if self._app is not None else ())
+            if fdef.field_type is FieldType.CATEGORY
+        ]
+        if fields:
+            menu.addSeparator()
+        for fdef in fields:
+            menu.addAction(fdef.label, functools.partial(self.set_group_by, fdef))
 
     def _add_options(self, menu: QMenu, fdef: FieldDef) -> None:
         key = str(fdef.field_id)

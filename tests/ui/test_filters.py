@@ -301,3 +301,55 @@ def test_relationship_filter_finds_values_not_loaded_and_offers_no_value(
     assert 0 < empty < 600
     unset = model.item_at(0).values.get(customer.field_id)
     assert unset is None or not unset.item_ids
+
+
+@pytest.mark.slow
+def test_grouping_by_a_category_shows_groups_with_counts_and_their_items(
+    qtbot, desk, sandbox_factory
+):
+    from PySide6.QtTest import QAbstractItemModelTester
+
+    sandbox = sandbox_factory(items=400)
+    sign_in(desk, sandbox)
+    controller = desk.controller
+    browser = controller.browser
+    open_app(qtbot, desk, "Tickets")
+    task = controller.sync_current_app()
+    assert task is not None
+    qtbot.waitUntil(task.done, timeout=60000)
+    assert task.exception() is None
+    app = browser.app
+    assert app is not None
+    status = next(f for f in app.active_fields if f.external_id == "status")
+    grouping = browser.grouping
+    before = grouping.refreshes
+    browser.filter_bar.set_group_by(status)
+    qtbot.waitUntil(lambda: grouping.refreshes > before, timeout=10000)
+    assert browser.group_view.isVisible()
+    assert not browser.view.isVisible()
+    model = grouping.model
+    assert model is not None
+    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    labels = model.group_labels()
+    names = {o["id"]: o["text"] for o in status.settings["options"]}
+    counts = [int(label.rsplit("(", 1)[1].rstrip(")").replace(",", "")) for label in labels]
+    assert sum(counts) == 400
+    assert counts == sorted(counts, reverse=True)
+    first = model.index(0, 0)
+    group_name = labels[0].rsplit(" (", 1)[0]
+    browser.group_view.expand(first)
+    qtbot.waitUntil(lambda: model.rowCount(first) == min(counts[0], 200), timeout=10000)
+    option = next(key for key, text in names.items() if text == group_name)
+    for row in range(model.rowCount(first)):
+        item = model.item_at(model.index(row, 0, first))
+        assert item is not None
+        assert option in item.values[status.field_id].ids
+    # A filter regroups what it leaves.
+    before = grouping.refreshes
+    with qtbot.waitSignal(browser.model.total_changed, timeout=10000):
+        browser.filter_bar.set_filter(str(status.field_id), [option])
+    qtbot.waitUntil(lambda: grouping.refreshes > before, timeout=10000)
+    assert grouping.model is not None
+    assert grouping.model.group_labels() == [f"{group_name} ({counts[0]:,})"]
+    browser.filter_bar.set_group_by(None)
+    assert browser.view.isVisible()
