@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -39,6 +38,7 @@ from podio_desk.domain.fields import FieldDef, FieldType
 from podio_desk.domain.user_input import parse_range_bound
 from podio_desk.domain.workspace import App, View
 from podio_desk.ui.filters.date_range import DateRangeDialog
+from podio_desk.ui.filters.elided_label import ElidedLabel
 from podio_desk.ui.filters.flow_layout import FlowArea
 from podio_desk.ui.filters.reference_picker import (
     EMPTY_LABEL,
@@ -269,15 +269,15 @@ class FilterBar(QWidget):
         self.group_menu = QMenu(self.group_button)
         self.group_menu.aboutToShow.connect(self._fill_group_menu)
         self.group_button.setMenu(self.group_menu)
-        self.count_label = QLabel(self)
+        # Long texts end in "…", never a reason for the window to grow; the tooltip has all.
+        self.count_label = ElidedLabel(self)
         self.count_label.setObjectName("countLabel")
-        self.mode_label = QLabel(self)
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.mode_label = ElidedLabel(self)
         self.mode_label.setObjectName("sortMode")
         self.mode_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        for label in (self.count_label, self.mode_label):
-            # Long texts are cut, never a reason for the window to grow; the tooltip has all.
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # The status bar says who sorts and filters; here it would only take the count's room.
+        self.mode_label.hide()
         self.columns_button = QToolButton(self)
         self.columns_button.setText("Columns…")
         self.columns_button.clicked.connect(self.columns_requested)
@@ -285,8 +285,9 @@ class FilterBar(QWidget):
         layout.addWidget(self.search)
         layout.addWidget(self.filter_button)
         layout.addWidget(self.group_button)
-        layout.addWidget(self.count_label, 2)
-        layout.addWidget(self.mode_label, 1)
+        layout.addStretch(1)
+        layout.addWidget(self.count_label)
+        layout.addWidget(self.mode_label)
         layout.addWidget(self.columns_button)
         self.chip_area = FlowArea(self)
         self.chip_area.setObjectName("filterChips")
@@ -375,12 +376,12 @@ class FilterBar(QWidget):
                 shown, filtered=filtered, searched=searched, cached=cached, app_total=app_total
             )
         self.count_label.setText(text)
-        self.count_label.setToolTip(text)
 
     def set_mode(self, text: str, tooltip: str = "") -> None:
         """Who sorts and filters: "Sorted by Podio" or "Sorted in the local cache"."""
         self.mode_label.setText(text)
-        self.mode_label.setToolTip(f"{text}. {tooltip}" if tooltip else text)
+        if tooltip:
+            self.mode_label.setToolTip(f"{text}. {tooltip}")
 
     def filterable_fields(self) -> list[FieldDef]:
         if self._app is None:

@@ -32,8 +32,10 @@ def format_figure(fdef: FieldDef, value: float, locale: QLocale) -> str:
         minutes, secs = divmod(rest, 60)
         sign = "-" if seconds < 0 else ""
         return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
-    text = locale.toString(value, "f", 2)
-    if text.endswith(locale.decimalPoint() + "00"):
+    # Cents matter in small figures; in large sums they only push the digits out of sight.
+    decimals = 2 if abs(value) < 100_000 else 0
+    text = locale.toString(value, "f", decimals)
+    if decimals and text.endswith(locale.decimalPoint() + "00"):
         text = text[:-3]
     if kind is FieldType.MONEY:
         currencies = [
@@ -49,7 +51,8 @@ def describe_total(fdef: FieldDef, total: FieldTotal, locale: QLocale) -> tuple[
     if total.count == 0 or total.average is None:
         return "Σ —", f"{fdef.label}: no item here has a number"
     line_sum = f"Σ {format_figure(fdef, total.total, locale)}"
-    line_avg = f"⌀ {format_figure(fdef, total.average, locale)}  ({total.count:,})"
+    line_avg = f"⌀ {format_figure(fdef, total.average, locale)}"
+    line_count = f"n {total.count:,}"
     tip = (
         f"{fdef.label}: sum {format_figure(fdef, total.total, locale)}, average "
         f"{format_figure(fdef, total.average, locale)} over the {total.count:,} items "
@@ -58,7 +61,7 @@ def describe_total(fdef: FieldDef, total: FieldTotal, locale: QLocale) -> tuple[
     currencies = fdef.settings.get("allowed_currencies") or []
     if fdef.field_type is FieldType.MONEY and len(currencies) != 1:
         tip += " (amounts are added whatever their currency)"
-    return f"{line_sum}\n{line_avg}", tip
+    return f"{line_sum}\n{line_avg}\n{line_count}", tip
 
 
 def describe_scope(totals: ColumnTotals) -> tuple[str, str]:
@@ -66,10 +69,14 @@ def describe_scope(totals: ColumnTotals) -> tuple[str, str]:
     if totals.partial:
         of = f" of {totals.app_total:,}" if totals.app_total is not None else ""
         return (
-            f"Partial: {totals.matched:,} items\nin the {totals.cached:,} cached{of}",
+            f"Partial: {totals.matched:,} items\nin the {totals.cached:,} cached{of}\n"
+            "(sync for all)",
             "Totals of the cached items only: sync the app for totals over all of it.",
         )
-    return f"Totals of {totals.matched:,}\nitems", "Totals over every item of the filter."
+    return (
+        f"Totals of {totals.matched:,}\nitems: sum,\naverage, count",
+        "Totals over every item of the filter.",
+    )
 
 
 class TotalsFooter(QWidget):
@@ -92,7 +99,7 @@ class TotalsFooter(QWidget):
         view.horizontalScrollBar().valueChanged.connect(lambda _value: self.update())
 
     def sizeHint(self) -> QSize:
-        return QSize(100, self.fontMetrics().lineSpacing() * 2 + 2 * _PADDING)
+        return QSize(100, self.fontMetrics().lineSpacing() * 3 + 2 * _PADDING)
 
     def clear(self) -> None:
         self.totals = None

@@ -237,11 +237,11 @@ def test_search_names_what_it_searched_and_totals_are_partial_until_synced(
     efforts = [i.values[effort.field_id].seconds for i in items if effort.field_id in i.values]
     keys = [column.key for column in model.columns]
     footer = browser.totals
-    assert footer.text_for(0) == f"Totals of {matching:,}\nitems"
+    assert footer.text_for(0) == f"Totals of {matching:,}\nitems: sum,\naverage, count"
     amount_text = footer.text_for(keys.index(str(amount.field_id)))
     expected_sum = format_figure(amount, float(sum(amounts)), QLocale())
     assert amount_text.startswith(f"Σ {expected_sum}"), amount_text
-    assert f"({len(amounts):,})" in amount_text
+    assert amount_text.endswith(f"\nn {len(amounts):,}")
     effort_text = footer.text_for(keys.index(str(effort.field_id)))
     hours, rest = divmod(sum(efforts), 3600)
     assert effort_text.startswith(f"Σ {hours}:{rest // 60:02d}:{rest % 60:02d}"), effort_text

@@ -21,7 +21,7 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QTreeView, QWidget
+from PySide6.QtWidgets import QLabel, QTableView, QTreeView, QWidget
 
 from podio_desk.domain.fields import FieldDef, FieldType
 from podio_desk.domain.items import Item
@@ -218,7 +218,7 @@ class Grouping:
     def __init__(
         self,
         tree: QTreeView,
-        table: QWidget,
+        table: QTableView,
         footer: QWidget,
         note: QLabel,
         spawn: Spawn,
@@ -231,6 +231,7 @@ class Grouping:
         self._spawn = spawn
         self.field: FieldDef | None = None
         self.model: GroupTreeModel | None = None
+        self._shown: tuple[object, ...] | None = None
         self.refreshes = 0
         tree.setUniformRowHeights(True)
         tree.setAlternatingRowColors(True)
@@ -241,6 +242,7 @@ class Grouping:
 
     def set_field(self, fdef: FieldDef | None) -> None:
         self.field = fdef
+        self._shown = None
         grouped = fdef is not None
         self._tree.setVisible(grouped)
         self._table.setVisible(not grouped)
@@ -272,6 +274,10 @@ class Grouping:
         full = await session.queries.has_full_copy(query.app_id)
         if not shiboken6.isValid(self._tree) or self.field is not fdef:
             return
+        shown = (query, fdef.field_id, tuple(counts))
+        if shown == self._shown and self.model is not None:
+            return  # the same groups (a reload): keep what the user expanded
+        self._shown = shown
         model = GroupTreeModel(columns, self._spawn, self._tree)
 
         async def load(value: int | None, offset: int, limit: int) -> list[Item]:
@@ -281,6 +287,14 @@ class Grouping:
         old = self.model
         self._tree.setModel(model)
         self.model = model
+        header = self._table.horizontalHeader()
+        for column in range(model.columnCount()):
+            # The table's widths (the first column also holds the tree's indentation).
+            extra = self._tree.indentation() if column == 0 else 0
+            self._tree.setColumnWidth(column, header.sectionSize(column) + extra)
+        for row in range(model.rowCount()):
+            # A group's row is one line across the columns: its name and count.
+            self._tree.setFirstColumnSpanned(row, QModelIndex(), True)
         if old is not None:
             old.deleteLater()
         self._note.setText(
