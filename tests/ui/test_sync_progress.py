@@ -85,7 +85,7 @@ def desk(qtbot, qloop, profile: Profile) -> Iterator[Desk]:
 
 @pytest.mark.slow
 def test_one_click_cancels_a_running_sync_and_says_what_was_kept(qtbot, desk, sandbox_factory):
-    sandbox = sandbox_factory(items=3000)
+    sandbox = sandbox_factory(items=5000)
     sign_in(desk, sandbox)
     controller = desk.controller
     open_app(qtbot, desk, "Tickets")
