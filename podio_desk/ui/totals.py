@@ -66,6 +66,11 @@ def describe_total(fdef: FieldDef, total: FieldTotal, locale: QLocale) -> tuple[
 
 def describe_scope(totals: ColumnTotals) -> tuple[str, str]:
     """The first column's cell: what the figures cover."""
+    if totals.cached == 0:
+        return (
+            "No totals yet:\nnothing of this app\nis in the local copy",
+            "Totals are counted in the local copy: sync the app to see them.",
+        )
     if totals.partial:
         of = f" of {totals.app_total:,}" if totals.app_total is not None else ""
         return (
