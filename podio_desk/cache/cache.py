@@ -169,6 +169,15 @@ class ItemStore:
     async def search(self, app_id: int, text: str, limit: int = 100) -> list[int]:
         return list(await self._db.read(lambda c: q.search_ids(c, app_id, text, limit)))
 
+    async def aggregate(
+        self, query: q.ItemQuery, field_ids: Sequence[int]
+    ) -> tuple[int, list[q.FieldTotal]]:
+        """Matching items, and count/sum/average per numeric field (one SQL aggregate)."""
+        return await self._db.read(lambda c: q.aggregate_fields(c, query, field_ids))
+
+    async def group_counts(self, query: q.ItemQuery, field_id: int) -> list[tuple[int | None, int]]:
+        return await self._db.read(lambda c: q.group_counts(c, query, field_id))
+
 
 class Cache:
     """One account's cache file: workspace, sync state, and `items` (an ItemStore)."""

@@ -353,3 +353,98 @@ def search_ids(
         (expression, app_id, limit),
     )
     return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class FieldTotal:
+    """The numbers of one field over a query's items: how many hold a number, their sum and
+    their average (None when none does)."""
+
+    field_id: int
+    count: int
+    total: float
+    average: float | None
+
+
+def aggregate_fields(
+    connection: sqlite3.Connection, query: ItemQuery, field_ids: Sequence[int]
+) -> tuple[int, list[FieldTotal]]:
+    """How many items match `query`, and count, sum and average of each field's numeric sort
+    keys over them: one SQL aggregate, no item is loaded. Text sort keys (a calculation that
+    yields text or a date) are not numbers and are left out of the count."""
+    where = _where(query)
+    matched = count_items(connection, query)
+    if not field_ids:
+        return matched, []
+    if _is_unfiltered(query):
+        return matched, [_field_total(connection, query.app_id, fid) for fid in field_ids]
+    marks = ",".join("?" * len(field_ids))
+    rows = connection.execute(
+        f"SELECT v.field_id, count(v.sort_key), total(v.sort_key), avg(v.sort_key) "
+        f"FROM {where.source} JOIN item_values AS v ON v.item_id = i.item_id "
+        f"AND v.field_id IN ({marks}) AND typeof(v.sort_key) IN ('integer', 'real') "
+        f"WHERE {where.sql()} GROUP BY v.field_id",
+        [*where.source_params, *field_ids, *where.params],
+    ).fetchall()
+    found = {
+        int(row[0]): FieldTotal(int(row[0]), int(row[1]), float(row[2]), row[3]) for row in rows
+    }
+    return matched, [found.get(fid, FieldTotal(fid, 0, 0.0, None)) for fid in field_ids]
+
+
+# The app's deleted items, to leave out of a scan that walks one field's index instead of
+# the app's items (a field id belongs to one app: Podio's ids are global).
+_DELETED = "SELECT item_id FROM items WHERE app_id = ? AND deleted = 1"
+
+
+def _field_total(connection: sqlite3.Connection, app_id: int, field_id: int) -> FieldTotal:
+    # Numbers sort before text in SQLite, so `sort_key < ''` is the index range of numbers.
+    row = connection.execute(
+        "SELECT count(sort_key), total(sort_key), avg(sort_key) FROM item_values "
+        f"WHERE field_id = ? AND sort_key < '' AND item_id NOT IN ({_DELETED})",
+        (field_id, app_id),
+    ).fetchone()
+    return FieldTotal(field_id, int(row[0]), float(row[1]), row[2])
+
+
+def group_counts(
+    connection: sqlite3.Connection, query: ItemQuery, field_id: int
+) -> list[tuple[int | None, int]]:
+    """Items matching `query` per referenced id of one field (category option, related item,
+    contact), most first; None counts the items without a value. An item with two options
+    counts in both groups."""
+    if _is_unfiltered(query):
+        return _group_counts_of_app(connection, query.app_id, field_id)
+    where = _where(query)
+    rows = connection.execute(
+        f"SELECT r.ref_id, count(*) FROM {where.source} "
+        "LEFT JOIN item_refs AS r ON r.item_id = i.item_id AND r.field_id = ? "
+        f"WHERE {where.sql()} GROUP BY r.ref_id ORDER BY count(*) DESC, r.ref_id",
+        [*where.source_params, field_id, *where.params],
+    ).fetchall()
+    return [(None if row[0] is None else int(row[0]), int(row[1])) for row in rows]
+
+
+def _group_counts_of_app(
+    connection: sqlite3.Connection, app_id: int, field_id: int
+) -> list[tuple[int | None, int]]:
+    """`group_counts` of the whole app: one walk of the field's refs, no item visited."""
+    counts = [
+        (int(row[0]), int(row[1]))
+        for row in connection.execute(
+            "SELECT ref_id, count(*) FROM item_refs "
+            f"WHERE field_id = ? AND item_id NOT IN ({_DELETED}) GROUP BY ref_id",
+            (field_id, app_id),
+        )
+    ]
+    with_value = connection.execute(
+        "SELECT count(DISTINCT item_id) FROM item_refs "
+        f"WHERE field_id = ? AND item_id NOT IN ({_DELETED})",
+        (field_id, app_id),
+    ).fetchone()[0]
+    empty = total_items(connection, app_id) - int(with_value)
+    found: list[tuple[int | None, int]] = list(counts)
+    if empty > 0:
+        found.append((None, empty))
+    found.sort(key=lambda pair: (-pair[1], pair[0] is None, pair[0] or 0))
+    return found

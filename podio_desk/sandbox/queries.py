@@ -311,11 +311,17 @@ class FilterAndSort(Rendering):
 
             return in_options
         if kind in ("app", "contact"):
-            ids = set(self._id_list(wanted, key))
+            # `null` in the list matches "no value", as for categories: docs/podio-api.md
+            # (Filter keys) records this as our reading, UNCONFIRMED for these types.
+            entries = self._as_list(wanted, key)
+            empty_too = None in entries
+            ids = set(self._id_list([e for e in entries if e is not None], key))
 
             def any_of(item: Item) -> bool:
                 stored = item.values.get(field_id)
-                return stored is not None and not ids.isdisjoint(stored)
+                if not stored:
+                    return empty_too
+                return not ids.isdisjoint(stored)
 
             return any_of
         if kind in v.NUMERIC_TYPES:

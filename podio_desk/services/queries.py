@@ -16,12 +16,13 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.query import (
     BuiltinSort,
+    FieldTotal,
     IdsFilter,
     ItemQuery,
     QueryError,
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "CachedRows",
+    "ColumnTotals",
+    "FieldTotal",
     "IdsFilter",
     "ItemDetails",
     "ItemQuery",
@@ -54,6 +57,10 @@ _BUILTIN_SORTS: dict[str, BuiltinSort] = {
     "last_edit_on": "last_edit_on",
 }
 _ID_FILTER_TYPES = {FieldType.CATEGORY, FieldType.APP, FieldType.CONTACT}
+# The field types whose column the table totals (count, sum, average).
+TOTAL_TYPES = frozenset(
+    {FieldType.NUMBER, FieldType.MONEY, FieldType.DURATION, FieldType.CALCULATION}
+)
 _RANGE_FILTER_TYPES = {
     FieldType.NUMBER,
     FieldType.MONEY,
@@ -84,6 +91,21 @@ class CachedRows:
     filtered: int  # the rows matching the query
     app: App | None
     rows: list[CachedItem]
+
+
+@dataclass(frozen=True)
+class ColumnTotals:
+    """Totals of the table's number-like columns over the items of one query, from the cache.
+
+    `matched` items of the cache match the query; `cached` items of the app are in the cache,
+    of `app_total` in Podio (None when not known). `partial` says the cache does not hold the
+    whole app, so the totals cover only the cached part."""
+
+    matched: int
+    cached: int
+    app_total: int | None
+    partial: bool
+    fields: tuple[FieldTotal, ...]
 
 
 class QueryService:
@@ -149,6 +171,54 @@ class QueryService:
 
     async def count(self, query: ItemQuery) -> int:
         return await self._cache.items.count(query)
+
+    async def cached_count(self, app_id: int) -> int:
+        """Live items of the app in the cache (what a search looks through)."""
+        return await self._cache.items.count(ItemQuery(app_id=app_id))
+
+    async def totals(
+        self, query: PageQuery, field_ids: Sequence[int], app_total: int | None = None
+    ) -> ColumnTotals:
+        """Count, sum and average of each field over the cached items matching the table's
+        query (the filters and search; a saved view's filters are the query's own). One SQL
+        aggregate on the cache's reader thread; raises QueryError when the cache cannot
+        evaluate the query."""
+        item_query = await self.query_from_podio(
+            query.app_id,
+            filters=[(key, _thaw(value)) for key, value in query.filters],
+            search=query.search,
+        )
+        matched, fields = await self._cache.items.aggregate(item_query, field_ids)
+        cached = await self.cached_count(query.app_id)
+        full = await self.has_full_copy(query.app_id)
+        partial = not full or (app_total is not None and cached < app_total)
+        return ColumnTotals(matched, cached, app_total, partial, tuple(fields))
+
+    async def group_counts(self, query: PageQuery, field_id: int) -> list[tuple[int | None, int]]:
+        """The cached items matching the table's query per value of one category (or
+        relationship, contact) field, most first; None counts the items without a value."""
+        item_query = await self._grouping_query(query)
+        return await self._cache.items.group_counts(item_query, field_id)
+
+    async def group_page(
+        self, query: PageQuery, field_id: int, value: int | None, offset: int, limit: int
+    ) -> list[Item]:
+        """The cached items of one group (the query plus `field_id` = `value`, None: no
+        value), in the query's order; parsed on the cache's reader thread."""
+        item_query = await self._grouping_query(query)
+        condition = IdsFilter(field_id, () if value is None else (value,), value is None)
+        item_query = replace(item_query, filters=(*item_query.filters, condition))
+        page = await self.page(item_query, offset, limit)
+        return list(page.items)
+
+    async def _grouping_query(self, query: PageQuery) -> ItemQuery:
+        return await self.query_from_podio(
+            query.app_id,
+            sort_by=query.sort_by,
+            sort_desc=query.sort_desc,
+            filters=[(key, _thaw(value)) for key, value in query.filters],
+            search=query.search,
+        )
 
     async def search(self, app_id: int, text: str, limit: int = 50) -> list[Item]:
         """Best matches first (titles, text values, category texts, names, comments)."""
@@ -335,7 +405,9 @@ def _condition(app: App | None, key: str, value: object) -> IdsFilter | RangeFil
                 ids.append(int(str(entry)))
             except ValueError:
                 raise QueryError(f"{entry!r} is not an id for {fdef.label!r}") from None
-        include_empty = kind is FieldType.CATEGORY and None in entries
+        # `null` in the list matches "no value": Podio's rule for categories, our choice for
+        # relationships and contacts too (docs/podio-api.md, Filter keys).
+        include_empty = None in entries
         return IdsFilter(fdef.field_id, tuple(ids), include_empty)
     if kind in _RANGE_FILTER_TYPES:
         if not isinstance(value, Mapping):

@@ -19,18 +19,29 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from podio_desk.domain.fields import ContactValue, FieldDef, RelationshipValue
+from podio_desk.domain.fields import ContactValue, FieldDef, FieldType, RelationshipValue
 from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App, View
 from podio_desk.services.paging import PageQuery, PageSource
 from podio_desk.services.session import AccountSession
 from podio_desk.ui.column_chooser import ColumnChooser
 from podio_desk.ui.filter_bar import FilterBar
+from podio_desk.ui.filters.grouping import Grouping
+from podio_desk.ui.filters.summary import QuerySummary
 from podio_desk.ui.offline_banner import OfflineBanner
 from podio_desk.ui.table import ItemTableModel, ItemTableView, TableRow, TaskSpawner
 from podio_desk.ui.table.columns import columns_for_app, default_width
+from podio_desk.ui.totals import TotalsFooter
 from podio_desk.ui.view_state import TableLayout, ViewState
 
 log = logging.getLogger(__name__)
@@ -97,10 +108,31 @@ class AppBrowser(QWidget):
             PageSource(cache=None, api=None), runner=runner, parent=self
         )
         self.view.setModel(self.model)
+        self.totals = TotalsFooter(self.view, self)
+        self.summary = QuerySummary(
+            self.filter_bar,
+            self.totals,
+            self._runner.run,
+            lambda: [column.key for column in self.model.columns],
+        )
         layout.addWidget(self.banner)
         layout.addLayout(title_row)
         layout.addWidget(self.filter_bar)
         layout.addWidget(self.view, 1)
+        self.group_note = QLabel(self)
+        self.group_view = QTreeView(self)
+        self.group_view.setObjectName("groupView")
+        self.grouping = Grouping(
+            self.group_view,
+            self.view,
+            self.totals,
+            self.group_note,
+            self._runner.run,
+            lambda item: self.item_activated.emit(item.app_id or 0, item.item_id),
+        )
+        layout.addWidget(self.group_note)
+        layout.addWidget(self.group_view, 1)
+        layout.addWidget(self.totals)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_LAYOUT_DELAY_MS)
@@ -119,7 +151,10 @@ class AppBrowser(QWidget):
         self.filter_bar.search_changed.connect(self._on_search)
         self.filter_bar.view_selected.connect(self._on_view)
         self.filter_bar.columns_requested.connect(self.choose_columns)
+        self.filter_bar.group_by_changed.connect(self._group_by)
         self.filter_bar.candidates = self._candidates
+        self.filter_bar.reference_search = self._search_references
+        self.filter_bar.spawn = self._runner.run
         self.filter_bar.view_combo.about_to_show.connect(self.load_views)
         self._views_loaded_for: int | None = None
         self.filter_bar.setEnabled(False)
@@ -191,6 +226,11 @@ class AppBrowser(QWidget):
         dialog.accepted.connect(apply)
         dialog.open()
 
+    def context(self) -> tuple[str | None, str | None]:
+        """The app shown and its account's name, for the window title."""
+        app, workspace = self.app, self.workspace
+        return (app.name if app else None, workspace.label if workspace else None)
+
     def mode_text(self) -> str:
         return self.filter_bar.mode_label.text()
 
@@ -210,6 +250,8 @@ class AppBrowser(QWidget):
         self._layout_state = layout
         self._base_sort = (layout.sort_by, layout.sort_desc)
         self.title.setText(app.name)
+        self.summary.app_opened()
+        self.grouping.set_field(None)
         self.filter_bar.set_app(app)
         self.filter_bar.setEnabled(True)
         self.new_item_button.setEnabled(True)
@@ -296,7 +338,11 @@ class AppBrowser(QWidget):
     def _on_total(self, total: int) -> None:
         query = self._query()
         filtered = query is not None and bool(query.filters or query.search)
-        self.filter_bar.set_count(total, filtered=filtered)
+        if query is not None and self.workspace is not None and self.app is not None:
+            self.summary.on_total(self.workspace, self.app, query, total)
+            self.grouping.refresh(self.workspace, query, self.model.columns)
+        else:
+            self.filter_bar.set_count(total, filtered=filtered)
         if query is not None and not filtered:
             self.app_opened.emit(query.app_id)
             self.app_total_known.emit(query.app_id, total)
@@ -337,6 +383,23 @@ class AppBrowser(QWidget):
                 for contact in value.contacts:
                     seen.setdefault(contact.profile_id, contact.name)
         return sorted(seen.items(), key=lambda pair: pair[1].lower())
+
+    async def _search_references(self, fdef: FieldDef, text: str) -> list[tuple[int, str]]:
+        """Every value a relationship or contact filter can take: the cache and Podio."""
+        workspace, app = self.workspace, self.app
+        if workspace is None or app is None:
+            return []
+        if fdef.field_type is FieldType.CONTACT:
+            contacts = await workspace.editing.find_contacts(app, fdef, text, limit=50)
+            return [(contact.profile_id, contact.name) for contact in contacts]
+        related = await workspace.editing.find_related(fdef, text, limit=50)
+        return [(entry.item_id, entry.title) for entry in related]
+
+    def _group_by(self, fdef: FieldDef | None) -> None:
+        self.grouping.set_field(fdef)
+        query = self._query()
+        if fdef is not None and query is not None and self.workspace is not None:
+            self.grouping.refresh(self.workspace, query, self.model.columns)
 
     def _request_new_item(self) -> None:
         if self.app is not None:

@@ -80,6 +80,7 @@ from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.status_bar import StatusIndicators
 from podio_desk.ui.table import InlineSaver, TaskSpawner
+from podio_desk.ui.theme import Tone, set_tone
 from podio_desk.ui.view_state import ViewState
 from podio_desk.ui.workspace_tree import WorkspaceTreeModel, WorkspaceTreeView
 
@@ -151,12 +152,14 @@ class DeskController(QObject):
         self.tree.setMinimumWidth(240)
         self.browser = AppBrowser(runner, ViewState(settings))
         self.indicators = StatusIndicators()
+        self.indicators.jobs.cancelled.connect(lambda _name, kept: self.show_message(kept, 0))
         self._install()
         self.tree.app_selected.connect(self._on_app_selected)
         self.browser.item_activated.connect(self._on_item_activated)
         self.browser.new_item_requested.connect(lambda _app_id: self.new_item())
         self.browser.message.connect(self.show_message)
         self.browser.app_opened.connect(self.app_shown)
+        self.browser.app_opened.connect(self._name_window)
         self.browser.mode_changed.connect(self.indicators.set_data_source)
         self.browser.app_total_known.connect(self._on_app_total)
         self.browser.banner.retry_requested.connect(self._retry_now)
@@ -341,7 +344,7 @@ class DeskController(QObject):
         label = QLabel("\u26a0 Sign-ins kept in memory only", status_bar)
         label.setObjectName("secrets-warning")
         label.setToolTip(warning)
-        label.setStyleSheet("QLabel { color: #8a5a00; }")
+        set_tone(label, Tone.WARNING)
         status_bar.addPermanentWidget(label)
         self.secrets_warning_label = label
 
@@ -764,6 +767,11 @@ class DeskController(QObject):
 
     # ------------------------------------------------------------------ slots
 
+    def _name_window(self, _app_id: int) -> None:
+        set_document = getattr(self.window, "set_document", None)
+        if callable(set_document):
+            set_document(*self.browser.context())
+
     def show_message(self, text: str, timeout_ms: int = MESSAGE_MS) -> None:
         status_bar = self.window.statusBar()
         if status_bar is not None:
@@ -815,11 +823,17 @@ class DeskController(QObject):
         elif isinstance(event, SyncProgress):
             jobs = self.indicators.jobs
             name = _sync_job_name(key, event.app_id)
-            jobs.progress(name, event.done, event.total, eta=event.eta_seconds)
+            holder = f"process {event.holder}" if event.holder else "another Podio Desk"
+            waiting_for = f"{holder} to finish syncing it" if event.phase == "waiting" else None
+            jobs.progress(
+                name, event.done, event.total, eta=event.eta_seconds, waiting_for=waiting_for
+            )
             if event.phase == "waiting":
                 who = f"process {event.holder}" if event.holder else "another Podio Desk"
                 self.show_message(f"This app is already being synced by {who}; waiting for it.")
         elif isinstance(event, RateLimitWaiting | RateLimitResumed):
+            until = event.until if isinstance(event, RateLimitWaiting) else None
+            self.indicators.jobs.set_rate_wait(f"sync:{key}:", until)  # its syncs wait too
             if self.browser.workspace is session:
                 waiting = isinstance(event, RateLimitWaiting)
                 self.browser.model.set_waiting("Podio's rate limit" if waiting else None)

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from podio_desk.ui.theme import Tone, set_tone
+
 DEFAULT_API_URL = "https://api.podio.com"
 MODES = ("browser", "password", "app", "gateway")
 # Podio's own budgets (calls an hour, general and heavy): the gateway default.
@@ -151,7 +153,7 @@ class LoginDialog(QDialog):
         self.error.setObjectName("loginError")
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error.setStyleSheet("QLabel { color: #b02a20; }")
+        set_tone(self.error, Tone.ERROR)
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(self)
         self.sign_in_button = self.buttons.addButton(
@@ -232,12 +234,12 @@ class LoginDialog(QDialog):
         for widget in (self.demo_button, self.tabs, self.sign_in_button):
             widget.setEnabled(not busy)
         if busy:
-            self.error.setStyleSheet("QLabel { color: #444444; }")
+            set_tone(self.error, None)
             self.error.setText(text or "Signing in…")
 
     def show_error(self, message: str) -> None:
         self.set_busy(False)
-        self.error.setStyleSheet("QLabel { color: #b02a20; }")
+        set_tone(self.error, Tone.ERROR)
         self.error.setText(message)
 
     def finish(self) -> None:

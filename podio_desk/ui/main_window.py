@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from podio_desk import APP_NAME, __version__
+from podio_desk.ui.theme import apply_dark_mode
 
 if TYPE_CHECKING:
     from PySide6.QtCore import Qt
@@ -38,10 +39,15 @@ DEFAULT_SIZE = (1200, 760)
 _GEOMETRY_KEY = "main_window/geometry"
 _STATE_KEY = "main_window/state"
 
+_DARK_MODE_KEY = "appearance/dark_mode"
+
+# What is built, nothing more.
 ABOUT_TEXT = (
     f"<h3>{APP_NAME} {__version__}</h3>"
-    "<p>A desktop client for Podio: every organization, space and app in one tree, "
-    "fast item tables, typed editing and an offline cache.</p>"
+    "<p>A desktop client for Podio. Your organizations, spaces and apps in one tree; an "
+    "app's items in a table you can sort, filter and search, with column totals; items "
+    "edited in a form or in place, every save checked against the revision it was read "
+    "at; apps synced into a local copy that stays readable offline.</p>"
     "<p>Podio is a trademark of its owner; this application is not affiliated with it.</p>"
 )
 
@@ -111,6 +117,16 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
 
+        self.dark_mode_action = QAction("&Dark mode", self)
+        self.dark_mode_action.setObjectName("dark_mode_action")
+        self.dark_mode_action.setCheckable(True)
+        self.dark_mode_action.setChecked(self._dark_mode_wanted())
+        self.dark_mode_action.toggled.connect(self.set_dark_mode)
+        self.view_menu.addAction(self.dark_mode_action)
+        self.view_menu.addSeparator()
+        if self.dark_mode_action.isChecked():
+            apply_dark_mode(True)
+
         self.about_action = QAction(f"&About {APP_NAME}", self)
         self.about_action.setObjectName("about_action")
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -122,6 +138,28 @@ class MainWindow(QMainWindow):
         if not self._restore_layout():
             self._center_on_screen()
         self.status_bar.show_message("Ready", 0)
+
+    def set_document(self, app_name: str | None, account: str | None) -> None:
+        """Name the app shown and its account in the title ("Tickets — Acme — Podio Desk")."""
+        parts = [part for part in (app_name, account) if part]
+        self.setWindowTitle(" — ".join([*parts, APP_NAME]))
+
+    def set_dark_mode(self, dark: bool) -> None:
+        """View > Dark mode: switch now and remember the choice."""
+        apply_dark_mode(dark)
+        if self.dark_mode_action.isChecked() != dark:
+            self.dark_mode_action.setChecked(dark)
+        if self._settings is not None:
+            self._settings.setValue(_DARK_MODE_KEY, dark)
+
+    def _dark_mode_wanted(self) -> bool:
+        """The remembered choice; without one, the system's colour scheme."""
+        saved = self._settings.value(_DARK_MODE_KEY) if self._settings is not None else None
+        if saved is not None:
+            return str(saved).lower() in ("true", "1")
+        from PySide6.QtCore import Qt
+
+        return QApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
     def central_widget(self) -> QWidget:
         """The widget currently shown in the central area."""

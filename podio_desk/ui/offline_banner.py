@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from PySide6.QtCore import QLocale, Qt, QTime, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from podio_desk.ui.theme import set_warning_panel
+
 
 def _local(moment: datetime) -> str:
     local = moment.astimezone()
@@ -29,9 +31,7 @@ class OfflineBanner(QFrame):
         super().__init__(parent)
         self.setObjectName("offlineBanner")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet(
-            "#offlineBanner { background: #fff4ce; border: 1px solid #e0c060; border-radius: 3px; }"
-        )
+        set_warning_panel(self)  # a warning shade with readable text, light or dark
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QLocale, QRectF, QSize, Qt, QTime, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -34,6 +34,7 @@ from podio_desk.services.connectivity import (
     RateLimitWaiting,
     StatusEvent,
 )
+from podio_desk.ui.theme import Tone, set_tone
 
 REPAINT_MS = 150
 GREEN = QColor("#3a9d4a")
@@ -109,8 +110,9 @@ class RateGauge(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = QRectF(self.rect()).adjusted(1, 2, -1, -2)
-        painter.setPen(QColor("#bdbdbd"))
-        painter.setBrush(QColor("#f2f2f2"))
+        palette = self.palette()
+        painter.setPen(palette.color(QPalette.ColorRole.Mid))
+        painter.setBrush(palette.color(QPalette.ColorRole.Base))
         painter.drawRoundedRect(rect, 4, 4)
         fraction = self.budget.fraction_left if self.budget is not None else None
         if fraction is not None and fraction > 0:
@@ -120,7 +122,7 @@ class RateGauge(QWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRoundedRect(filled, 4, 4)
-        painter.setPen(QColor("#202020"))
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
         painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), self.text())
         painter.end()
 
@@ -150,15 +152,36 @@ class _Job:
     total: int | None = None
     started: float = field(default_factory=time.monotonic)
     on_cancel: Callable[[], None] | None = None
-    eta: float | None = None
+    eta: float | None = None  # the job's own estimate, as last reported
+    # The time left as shown, and when: while items arrive it only counts down (a new
+    # estimate replaces it only when lower), so it never grows as the work advances.
+    shown_eta: float | None = None
+    shown_at: float = 0.0
+    waiting_for: str | None = None  # "another process (pid 123)", while the job waits
 
-    def eta_seconds(self, now: float) -> float | None:
+    def estimate(self, now: float) -> float | None:
         if self.eta is not None:
             return self.eta
         if self.total is None or self.done <= 0 or self.done >= self.total:
             return None
         rate = self.done / max(0.001, now - self.started)
         return (self.total - self.done) / rate if rate > 0 else None
+
+    def advance(self, done: int, total: int | None, eta: float | None, now: float) -> None:
+        moved = done > self.done
+        self.done, self.total, self.eta = done, total, eta
+        fresh = self.estimate(now)
+        if fresh is None:
+            self.shown_eta = None
+            return
+        left = self.eta_seconds(now)
+        if left is None or left <= 0 or not moved or fresh < left:
+            self.shown_eta, self.shown_at = fresh, now
+
+    def eta_seconds(self, now: float) -> float | None:
+        if self.shown_eta is None:
+            return None
+        return max(0.0, self.shown_eta - (now - self.shown_at))
 
 
 def format_wait(seconds: int) -> str:
@@ -186,33 +209,54 @@ def format_eta(seconds: float | None) -> str:
 WIDEST_USUAL_PROGRESS = "999,999/999,999 · 59 min 59 s left"
 # The style's frame and chunk margins around the text.
 PROGRESS_TEXT_PADDING = 24
+# Longer job labels are cut (the tooltip has them whole): they never widen the window.
+LABEL_MAX_WIDTH = 360
 
 
 class JobsWidget(QWidget):
-    """The running jobs: the newest one's label, a progress bar with ETA, a cancel button."""
+    """The running jobs: the newest one's label, a progress bar with ETA, a cancel button.
+
+    It sits at the right end of the status bar (a permanent widget, so a status message
+    never hides it), the cancel button last: the button stays where the pointer is while
+    progress arrives. The label says what a job waits for (Podio's rate limit, another
+    process).
+
+    Signals:
+        cancel_requested(name): the user cancelled a job.
+        cancelled(name, text): the same, with a sentence saying what was kept.
+    """
 
     cancel_requested = Signal(str)
+    cancelled = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("jobs")
         self._jobs: dict[str, _Job] = {}
+        self._rate_waits: dict[str, datetime] = {}  # job-name prefix -> end of a 420 wait
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         self.label = QLabel(self)
+        self.label.setObjectName("jobLabel")
+        self.label.setMaximumWidth(LABEL_MAX_WIDTH)
         self.bar = QProgressBar(self)
         self.bar.setMaximumHeight(16)
         self.bar.setTextVisible(True)
         self._fit_bar_to(WIDEST_USUAL_PROGRESS)
         self.cancel_button = QToolButton(self)
+        self.cancel_button.setObjectName("jobCancel")
         self.cancel_button.setText("✕")
-        self.cancel_button.setToolTip("Cancel")
+        self.cancel_button.setToolTip("Cancel (what is synced so far stays in the local copy)")
         self.cancel_button.setAutoRaise(True)
         self.cancel_button.clicked.connect(self._cancel_current)
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
         layout.addWidget(self.cancel_button)
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self.refresh)
         self.setVisible(False)
 
     def start(self, name: str, label: str, on_cancel: Callable[[], None] | None = None) -> None:
@@ -220,13 +264,30 @@ class JobsWidget(QWidget):
         self.refresh()
 
     def progress(
-        self, name: str, done: int, total: int | None, *, eta: float | None = None
+        self,
+        name: str,
+        done: int,
+        total: int | None,
+        *,
+        eta: float | None = None,
+        waiting_for: str | None = None,
     ) -> None:
-        """`eta`: the job's own estimate in seconds (it knows the rate budget); else ours."""
+        """`eta`: the job's own estimate in seconds (it knows the rate budget); else ours.
+        `waiting_for`: what the job waits for before it can go on, if anything."""
         job = self._jobs.get(name)
         if job is None:
             return
-        job.done, job.total, job.eta = done, total, eta
+        job.advance(done, total, eta, time.monotonic())
+        job.waiting_for = waiting_for
+        self.refresh()
+
+    def set_rate_wait(self, prefix: str, until: datetime | None) -> None:
+        """Jobs whose name starts with `prefix` wait for Podio's rate limit until `until`
+        (None: they go on)."""
+        if until is None:
+            self._rate_waits.pop(prefix, None)
+        else:
+            self._rate_waits[prefix] = until
         self.refresh()
 
     def finish(self, name: str) -> None:
@@ -239,17 +300,30 @@ class JobsWidget(QWidget):
     def current_text(self) -> str:
         return f"{self.label.text()} {self.bar.format() if self.bar.isVisible() else ''}".strip()
 
+    def waiting_text(self, job: _Job) -> str | None:
+        for prefix, until in self._rate_waits.items():
+            if job.name.startswith(prefix):
+                left = max(0, int((until - self.now()).total_seconds() + 0.999))
+                return f"waiting for Podio's rate limit, {format_wait(left)}"
+        if job.waiting_for:
+            return f"waiting for {job.waiting_for}"
+        return None
+
     def refresh(self) -> None:
         if not self._jobs:
+            self._tick.stop()
             self.setVisible(False)
             return
         job = list(self._jobs.values())[-1]
         more = f" (+{len(self._jobs) - 1} more)" if len(self._jobs) > 1 else ""
-        self.label.setText(f"{job.label}{more}")
+        waiting = self.waiting_text(job)
+        text = f"{job.label}{more}" + (f": {waiting}" if waiting else "")
+        self.label.setText(text)
+        self.label.setToolTip(text)
         if job.total:
             self.bar.setRange(0, job.total)
             self.bar.setValue(min(job.done, job.total))
-            eta = format_eta(job.eta_seconds(time.monotonic()))
+            eta = "" if waiting else format_eta(job.eta_seconds(time.monotonic()))
             self.bar.setFormat(f"{job.done:,}/{job.total:,}" + (f" · {eta}" if eta else ""))
             self._fit_bar_to(self.bar.text())
             self.bar.setToolTip(f"{job.label}: {job.done:,} of {job.total:,}. {eta}")
@@ -258,6 +332,8 @@ class JobsWidget(QWidget):
             self.bar.setFormat("")
         self.cancel_button.setVisible(job.on_cancel is not None)
         self.setVisible(True)
+        if not self._tick.isActive():
+            self._tick.start()  # the countdowns move between progress reports
 
     def _fit_bar_to(self, text: str) -> None:
         """Widen the bar to show `text` whole; it never narrows while jobs run, so progress
@@ -270,9 +346,22 @@ class JobsWidget(QWidget):
         if not self._jobs:
             return
         job = list(self._jobs.values())[-1]
+        kept = describe_kept(job.label, job.done, job.total)
         if job.on_cancel is not None:
             job.on_cancel()
+        self.finish(job.name)
         self.cancel_requested.emit(job.name)
+        self.cancelled.emit(job.name, kept)
+
+
+def describe_kept(label: str, done: int, total: int | None) -> str:
+    """What a cancelled sync leaves: each page is stored with its place, so the items
+    handled so far stay and the next sync goes on from there."""
+    what = f"{done:,} of {total:,} items" if total else f"{done:,} items"
+    return (
+        f"{label} cancelled: {what} handled so far are kept in the local copy; "
+        "the next sync goes on from there."
+    )
 
 
 class StatusIndicators(QWidget):
@@ -294,7 +383,8 @@ class StatusIndicators(QWidget):
         self.source_label.setObjectName("dataSource")
         self.wait_label = QLabel(self)
         self.wait_label.setObjectName("rateWait")
-        self.wait_label.setStyleSheet("QLabel { color: #b02a20; font-weight: bold; }")
+        set_tone(self.wait_label, Tone.ERROR)
+        self.wait_label.setStyleSheet("QLabel { font-weight: bold; }")
         self.wait_label.setVisible(False)
         self.online_label = QLabel(self)
         self.online_label.setObjectName("onlineState")
@@ -319,8 +409,10 @@ class StatusIndicators(QWidget):
         self._show_online()
 
     def install(self, status_bar: QStatusBar) -> None:
-        status_bar.addWidget(self.jobs)
         status_bar.addPermanentWidget(self)
+        # Rightmost and permanent: status messages never hide it, and its cancel button
+        # does not move while the indicators on its left change.
+        status_bar.addPermanentWidget(self.jobs)
 
     # ------------------------------------------------------------------ public
 
@@ -391,12 +483,14 @@ class StatusIndicators(QWidget):
     def _show_online(self) -> None:
         if self._online:
             self.online_label.setText("● Online")
-            self.online_label.setStyleSheet("QLabel { color: #2e7d32; }")
+            set_tone(self.online_label, Tone.OK)
+            self.online_label.setStyleSheet("")
             self.online_label.setToolTip("Podio answers; changes go out at once.")
         else:
             since = f" since {local_time(self._offline_since)}" if self._offline_since else ""
             self.online_label.setText(f"● Offline{since}")
-            self.online_label.setStyleSheet("QLabel { color: #b02a20; font-weight: bold; }")
+            set_tone(self.online_label, Tone.ERROR)
+            self.online_label.setStyleSheet("QLabel { font-weight: bold; }")
             self.online_label.setToolTip(
                 "Podio cannot be reached. You are working from the local cache; "
                 "Podio Desk reconnects by itself."

@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QStyle, QTreeView, QWidget
 
 from podio_desk.services.workspace import AppEntry, OrgEntry, SpaceEntry, WorkspaceService
@@ -34,7 +34,6 @@ from podio_desk.services.workspace import AppEntry, OrgEntry, SpaceEntry, Worksp
 log = logging.getLogger(__name__)
 
 OFFLINE_BADGE = "offline"
-MUTED = QColor("#777777")
 
 
 class NodeKind(enum.Enum):
@@ -271,7 +270,7 @@ class WorkspaceTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.ForegroundRole and (
             node.kind is NodeKind.MESSAGE or node.offline
         ):
-            return QBrush(MUTED)
+            return QGuiApplication.palette().brush(QPalette.ColorRole.PlaceholderText)
         if role == Qt.ItemDataRole.FontRole and node.kind is NodeKind.ACCOUNT:
             font = QFont()
             font.setBold(True)

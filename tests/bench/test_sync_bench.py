@@ -31,7 +31,8 @@ from podio_desk.api.client import PodioClient
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.query import ItemQuery, find_page
 from podio_desk.sandbox import Sandbox, SandboxConfig
-from podio_desk.services.queries import QueryService
+from podio_desk.services.paging import PageQuery
+from podio_desk.services.queries import TOTAL_TYPES, QueryService
 from podio_desk.services.sync import PAGE_SIZE, PodioSyncApi, SyncResult
 from podio_desk.services.sync_process import SyncJob, sync_in_child_process
 
@@ -289,3 +290,27 @@ def test_cache_size(bench: Bench, bench_results: Any) -> None:
     )
     bench_results["cache_db_mb"] = size / 1_000_000
     bench_results["cache_bytes_per_item"] = size / N
+
+
+def test_column_totals_and_groups(bench: Bench, bench_results: Any, app_like_gc: None) -> None:
+    """The table's totals footer and group counts over the whole app: SQL aggregates on the
+    cache's reader thread, timed as the window runs them (one per new query)."""
+    queries = QueryService(bench.cache)
+    app = bench.run(queries.app(bench.app_id))
+    assert app is not None
+    totalled = [f.field_id for f in app.active_fields if f.field_type in TOTAL_TYPES]
+    status = next(f for f in app.active_fields if f.external_id == "status")
+    query = PageQuery(app_id=bench.app_id)
+    bench.run(queries.totals(query, totalled))  # the reader's page cache, warmed
+    timings, groups = [], []
+    for _ in range(5):
+        started = time.perf_counter()
+        totals = bench.run(queries.totals(query, totalled))
+        timings.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        counts = bench.run(queries.group_counts(query, status.field_id))
+        groups.append(time.perf_counter() - started)
+    assert totals.matched == N - 10
+    assert sum(count for _value, count in counts) == N - 10
+    bench_results["totals_100k_median_ms"] = _ms(statistics.median(timings))
+    bench_results["group_counts_100k_median_ms"] = _ms(statistics.median(groups))

@@ -28,7 +28,7 @@ from podio_desk.ui.table import (
     RowState,
     TableRow,
 )
-from podio_desk.ui.table.model import PLACEHOLDER_BACKGROUND
+from podio_desk.ui.theme import table_brushes
 
 pytestmark = pytest.mark.gui
 
@@ -367,8 +367,9 @@ def test_view_paints_placeholders_then_cells_selection_and_alternate_rows(qtbot,
     assert visible is not None
     first = visible[0]
     image = view.viewport().grab().toImage()
-    assert _pixel(image, view, first, 0) == PLACEHOLDER_BACKGROUND  # not loaded yet
-    assert _pixel(image, view, first, 1) == PLACEHOLDER_BACKGROUND
+    placeholder_background = table_brushes.refresh().placeholder_background.color()
+    assert _pixel(image, view, first, 0) == placeholder_background  # not loaded yet
+    assert _pixel(image, view, first, 1) == placeholder_background
     gate.set()
     qtbot.waitUntil(lambda: model.is_row_loaded(first) and not model.is_loading, timeout=5000)
     view.selectRow(first + 1)
@@ -376,7 +377,7 @@ def test_view_paints_placeholders_then_cells_selection_and_alternate_rows(qtbot,
     image = view.viewport().grab().toImage()
     palette = view.palette()
     group = QPalette.ColorGroup.Active if view.isActiveWindow() else QPalette.ColorGroup.Inactive
-    assert _pixel(image, view, first, 1) != PLACEHOLDER_BACKGROUND
+    assert _pixel(image, view, first, 1) != placeholder_background
     assert _pixel(image, view, first + 1, 1) == palette.color(group, QPalette.ColorRole.Highlight)
     odd = first + 2 if (first + 2) % 2 else first + 3
     assert _pixel(image, view, odd, 1) == palette.color(group, QPalette.ColorRole.AlternateBase)

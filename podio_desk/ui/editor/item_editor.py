@@ -51,6 +51,7 @@ from podio_desk.ui.editor.conflict import ConflictView
 from podio_desk.ui.editor.context import EditorContext, TaskRunnerLike
 from podio_desk.ui.editor.fields import ERROR_COLOR, FieldEditor, create_editor
 from podio_desk.ui.editor.panes import SidePanes
+from podio_desk.ui.theme import banner_background
 
 
 class EditorState(enum.Enum):
@@ -229,9 +230,8 @@ class ItemEditor(QWidget):
         self.state_changed.emit(state.value)
 
     def _say(self, text: str, *, kind: str = "info", copy: bool = False) -> None:
-        colors = {"info": "#e8f0fe", "ok": "#e6f4ea", "error": "#fce8e6", "warn": "#fef7e0"}
         self.banner.setStyleSheet(
-            f"QFrame {{ background: {colors.get(kind, colors['info'])}; border-radius: 4px; }}"
+            f"QFrame {{ background: {banner_background(kind)}; border-radius: 4px; }}"
         )
         self.banner_text.setText(text)
         self.copy_json_button.setVisible(copy)

@@ -32,7 +32,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QFont
 
 from podio_desk.services.paging import NotAvailableOfflineError, PageQuery, PageSource
 from podio_desk.ui.table.cells import (
@@ -44,6 +44,7 @@ from podio_desk.ui.table.cells import (
     TableRow,
     render_row,
 )
+from podio_desk.ui.theme import table_brushes
 
 T = TypeVar("T")
 
@@ -51,10 +52,6 @@ LOADING_TEXT = "loading…"
 OFFLINE_TEXT = "not in the local cache (offline)"
 FAILED_TEXT = "could not load these rows"
 DELETED_TOOLTIP = "Deleted in Podio"
-PLACEHOLDER_BACKGROUND = QColor("#f3e9f2")
-FAILED_BACKGROUND = QColor("#f6e3e0")
-PLACEHOLDER_FOREGROUND = QColor("#8a7f89")
-LINK_COLOR = QColor("#1a5fb4")
 # Rows asked for by `data()` are requested together, this many ms after the first.
 FLUSH_DELAY_MS = 15
 
@@ -130,10 +127,7 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._opening_task: asyncio.Task[Any] | None = None
         self._struck_font = QFont()
         self._struck_font.setStrikeOut(True)
-        self._placeholder_background = QBrush(PLACEHOLDER_BACKGROUND)
-        self._failed_background = QBrush(FAILED_BACKGROUND)
-        self._placeholder_foreground = QBrush(PLACEHOLDER_FOREGROUND)
-        self._link_foreground = QBrush(LINK_COLOR)
+        self._brushes = table_brushes.refresh()  # light or dark shades, see ui/theme.py
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_DELAY_MS)
@@ -425,8 +419,8 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             return cell.text
         if role == _FOREGROUND:
             if removed:
-                return self._placeholder_foreground
-            return self._link_foreground if cell.link else None
+                return self._brushes.placeholder_foreground
+            return self._brushes.link_foreground if cell.link else None
         if role == _ALIGNMENT:
             return _RIGHT if cell.align_right else None
         if role == _FONT:
@@ -550,9 +544,11 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
                 return FAILED_TEXT if self._source.online else OFFLINE_TEXT
             return self._loading_text
         if role == _BACKGROUND:
-            return self._failed_background if failed else self._placeholder_background
+            return (
+                self._brushes.failed_background if failed else self._brushes.placeholder_background
+            )
         if role == _FOREGROUND:
-            return self._placeholder_foreground
+            return self._brushes.placeholder_foreground
         if role == Roles.ROW_STATE:
             return RowState.FAILED if failed else RowState.LOADING
         if role == Roles.CELL:

@@ -11,7 +11,8 @@ from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import EMPTY, FieldDef, FieldValue, parse_user_text
 from podio_desk.ui.editor.context import EditorContext
 
-ERROR_COLOR = "#c01c28"
+# A red that reads on the light and on the dark palette (ui/theme.py).
+ERROR_COLOR = "#d93a30"
 
 
 def _fit_list(widget: QListWidget, rows: int, most: int = 4) -> None:
