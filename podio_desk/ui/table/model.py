@@ -152,6 +152,11 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         return self._source
 
     @property
+    def runner(self) -> TaskSpawner:
+        """The task runner the model loads with (the table's copy uses it too)."""
+        return self._runner
+
+    @property
     def query(self) -> PageQuery | None:
         return self._source.query
 
