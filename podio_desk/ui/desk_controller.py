@@ -51,15 +51,9 @@ from podio_desk.services.connectivity import (
 )
 from podio_desk.services.demo import Demo, forget_demo_accounts, is_demo_account, start_demo
 from podio_desk.services.editing import (
-    Conflicted,
-    Deleted,
     EditEvent,
-    Failed,
-    Invalid,
     ItemRemoved,
     ItemSaved,
-    NothingToSave,
-    Rejected,
     Saved,
 )
 from podio_desk.services.link_handler import is_xdg_desktop
@@ -154,6 +148,7 @@ class DeskController(QObject):
         self.tree.app_selected.connect(self._on_app_selected)
         self.browser.item_activated.connect(self._on_item_activated)
         self.browser.new_item_requested.connect(lambda _app_id: self.new_item())
+        self.browser.navigate_requested.connect(self._on_navigate)
         self.browser.message.connect(self.show_message)
         self.browser.app_opened.connect(self.app_shown)
         self.browser.mode_changed.connect(self.indicators.set_data_source)
@@ -525,22 +520,18 @@ class DeskController(QObject):
         splitter.setSizes([EDITOR_FORM_HEIGHT, EDITOR_SIDE_HEIGHT])
 
     def _on_inline_saved(self, session: AccountSession, outcome: object) -> None:
+        # What did not land is said by the table, which opens the cell again with it.
         if isinstance(outcome, Saved):
             self.show_message(f"Saved \u201c{outcome.item.title}\u201d.")
-        elif isinstance(outcome, NothingToSave):
+
+    def _on_navigate(self, app_id: int, item_id: int) -> None:
+        """A related item opened from the table, or Back: its app, and the item."""
+        session = self.browser.workspace
+        if session is None:
             return
-        elif isinstance(outcome, Conflicted):
-            item_id = outcome.conflict.base.item_id
-            self.show_message(
-                "Not saved: someone changed this item meanwhile. It is open in the editor: "
-                "make the change there."
-            )
-            self.open_item(session, None, item_id)
-        elif isinstance(outcome, Invalid):
-            text = "; ".join(issue.message for issue in outcome.issues)
-            self.show_message(f"Not saved: {text}")
-        elif isinstance(outcome, Rejected | Failed | Deleted):
-            self.show_message(f"Not saved: {outcome.message}")
+        self.open_app(session.key, app_id)
+        if item_id:
+            self.open_item(session, app_id, item_id)
 
     def _on_edit_event(self, session: AccountSession, event: EditEvent) -> None:
         self._refresh_open_editor(session, event)
