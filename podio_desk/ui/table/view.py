@@ -318,8 +318,12 @@ class ItemTableView(QTableView):
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
         self.copy_progress = dialog
-        cancelled = asyncio.Event()
-        dialog.canceled.connect(cancelled.set)
+        cancelled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        def cancel() -> None:
+            if not cancelled.done():
+                cancelled.set_result(None)
+
+        dialog.canceled.connect(cancel)
         dialog.show()
         try:
             for done, page in enumerate(pages):
@@ -330,13 +334,12 @@ class ItemTableView(QTableView):
                         break
                     source.request_pages([page], page)
                     waiting = asyncio.ensure_future(source.wait_idle())
-                    stop = asyncio.ensure_future(cancelled.wait())
-                    try:
-                        await asyncio.wait({waiting, stop}, return_when=asyncio.FIRST_COMPLETED)
-                    finally:
+                    await asyncio.wait({waiting, cancelled}, return_when=asyncio.FIRST_COMPLETED)
+                    if not waiting.done():
                         waiting.cancel()
-                        stop.cancel()
-                    if cancelled.is_set():
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await waiting
+                    if cancelled.done():
                         self._tell("Copy cancelled: nothing was copied.")
                         return ""
                     if source.has_failed(wanted[0]) and attempt == 2:
@@ -353,6 +356,8 @@ class ItemTableView(QTableView):
             dialog.setValue(len(pages))
             return self._copy_loaded(rows, collected)
         finally:
+            if not cancelled.done():
+                cancelled.cancel()
             dialog.close()
             dialog.deleteLater()
             self.copy_progress = None
