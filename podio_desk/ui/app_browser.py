@@ -22,6 +22,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequen
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QToolButton,
     QVBoxLayout,
@@ -423,9 +424,15 @@ class AppBrowser(QWidget):
     # ------------------------------------------------------------------ menus
 
     def _header_menu(self, where: QPoint, section: int) -> None:
+        menu = self.header_menu_for(section, where)
+        if menu is not None:
+            menu.popup(where)
+
+    def header_menu_for(self, section: int, where: QPoint) -> QMenu | None:
+        """The header menu of a column (`where`: the global position it opens at)."""
         columns = self.model.columns
         if not 0 <= section < len(columns):
-            return
+            return None
         column = columns[section]
         header = self.view.horizontalHeader()
         sortable = column.sort_by is not None
@@ -447,13 +454,18 @@ class AppBrowser(QWidget):
             filter=(lambda: self.filter_bar.filter_menu.popup(where)) if filterable else None,
             choose_columns=self.choose_columns,
         )
-        menu = header_menu(actions, self)
-        menu.popup(where)
+        return header_menu(actions, self)
 
     def _row_menu(self, where: QPoint, index: QModelIndex) -> None:
+        menu = self.row_menu_for(index)
+        if menu is not None:
+            menu.popup(where)
+
+    def row_menu_for(self, index: QModelIndex) -> QMenu | None:
+        """The menu of a loaded row, for the cell at `index`."""
         item = self.model.item_at(index.row())
         if item is None:
-            return
+            return None
         cell = index.data(Roles.CELL)
         link = item.link
         filter_by = self._filter_by_value(index)
@@ -474,8 +486,7 @@ class AppBrowser(QWidget):
                 else None
             ),
         )
-        menu = row_menu(actions, self)
-        menu.popup(where)
+        return row_menu(actions, self)
 
     def _field_of(self, column: int) -> FieldDef | None:
         app = self.app

@@ -30,11 +30,13 @@ from PySide6.QtCore import QObject, QPersistentModelIndex, QSettings, Qt, QUrl, 
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFrame,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QStatusBar,
 )
 
@@ -464,6 +466,8 @@ class DeskController(QObject):
         if dock is None:
             dock = ItemEditorDock(session.editing, self.runner, self.window)
             dock.setObjectName(f"item-editor-dock-{len(self.editor_docks)}")
+            # Shaped before it is docked: a dock wider than the room left widens the window.
+            self._stack_editor_panes(dock)
             add_dock = getattr(self.window, "add_dock", None)
             if callable(add_dock):
                 add_dock(dock, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -511,8 +515,19 @@ class DeskController(QObject):
         history, tasks) go below the form: side by side, a dock beside the table leaves the
         form too narrow for a date range or a money value with its currency."""
         width = max(EDITOR_DOCK_MIN_WIDTH, int(self.window.width() * EDITOR_DOCK_SHARE))
-        dock.setMinimumWidth(EDITOR_DOCK_MIN_WIDTH)
         self.window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+
+    def _stack_editor_panes(self, dock: ItemEditorDock) -> None:
+        dock.setMinimumWidth(EDITOR_DOCK_MIN_WIDTH)
+        # The editor's button row is wider than the dock's least width: it scrolls sideways
+        # in a narrow dock instead of making the window wider.
+        room = QScrollArea(dock)
+        room.setObjectName("editorDockScroll")
+        room.setFrameShape(QFrame.Shape.NoFrame)
+        room.setWidgetResizable(True)
+        room.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        room.setWidget(dock.editor)
+        dock.setWidget(room)
         splitter = dock.editor.splitter
         splitter.setOrientation(Qt.Orientation.Vertical)
         splitter.setStretchFactor(0, 3)

@@ -33,6 +33,8 @@ QT_LOG_NOISE = [
     r"This plugin does not support propagateSizeHints\(\)",
     # offscreen platform plugin: a tooltip (an inline edit refused) raises its window.
     r"This plugin does not support raise\(\)",
+    # offscreen platform plugin: a popup (a context menu) grabs the keyboard.
+    r"This plugin does not support grabbing the keyboard",
 ]
 
 

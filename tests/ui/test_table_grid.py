@@ -258,6 +258,7 @@ def test_copying_rows_not_loaded_loads_them_first_with_a_progress_dialog(qtbot, 
     assert lines[0] == "Title\tAmount\tDone\tKind"
     assert lines[1501].startswith("Item 1500\t")
     assert all(line.split("\t")[0] for line in lines)  # never an empty row
+    qtbot.waitUntil(lambda: not model.source.busy, timeout=5000)
 
 
 def test_a_cancelled_copy_copies_nothing(qtbot, model, reader):

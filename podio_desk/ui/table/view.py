@@ -319,6 +319,7 @@ class ItemTableView(QTableView):
         dialog.setAutoReset(False)
         self.copy_progress = dialog
         cancelled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
         def cancel() -> None:
             if not cancelled.done():
                 cancelled.set_result(None)
