@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QPushButton
 
 from podio_desk.domain.fields import EMPTY, FieldDef
@@ -280,3 +280,19 @@ def test_a_cancelled_copy_copies_nothing(qtbot, model, reader):
     qtbot.waitUntil(lambda: not model.source.busy, timeout=5000)
     assert QGuiApplication.clipboard().text() == "before"
     assert any("nothing was copied" in message for message in messages)
+
+
+def test_placeholder_and_link_colours_follow_a_dark_palette(qtbot, model):
+    from podio_desk.ui.table.model import DARK_PLACEHOLDER_BACKGROUND, PLACEHOLDER_BACKGROUND
+
+    view = shown_view(qtbot, model, 700, 300)
+    far = model.index(2400, 0)
+    assert model.data(far, Qt.ItemDataRole.BackgroundRole).color() == PLACEHOLDER_BACKGROUND
+    dark = QPalette(view.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e6e6e6"))
+    view.setPalette(dark)
+    background = model.data(far, Qt.ItemDataRole.BackgroundRole).color()
+    assert background == DARK_PLACEHOLDER_BACKGROUND
+    text = model.data(far, Qt.ItemDataRole.ForegroundRole).color()
+    assert abs(text.lightness() - background.lightness()) > 100  # readable

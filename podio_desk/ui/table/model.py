@@ -32,7 +32,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QPalette
 
 from podio_desk.services.paging import NotAvailableOfflineError, PageQuery, PageSource
 from podio_desk.ui.table.cells import (
@@ -55,6 +55,11 @@ PLACEHOLDER_BACKGROUND = QColor("#f3e9f2")
 FAILED_BACKGROUND = QColor("#f6e3e0")
 PLACEHOLDER_FOREGROUND = QColor("#8a7f89")
 LINK_COLOR = QColor("#1a5fb4")
+# The same roles on a dark palette (a dark desktop theme or the app's dark mode).
+DARK_PLACEHOLDER_BACKGROUND = QColor("#3a3140")
+DARK_FAILED_BACKGROUND = QColor("#4a2f2b")
+DARK_PLACEHOLDER_FOREGROUND = QColor("#b3a8b2")
+DARK_LINK_COLOR = QColor("#8cb8ff")
 # Rows asked for by `data()` are requested together, this many ms after the first.
 FLUSH_DELAY_MS = 15
 
@@ -171,6 +176,20 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
     @property
     def origin(self) -> str:
         return self._origin
+
+    def use_palette(self, palette: QPalette) -> None:
+        """Placeholder and link colours that read well on this palette (light or dark)."""
+        dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
+        self._placeholder_background = QBrush(
+            DARK_PLACEHOLDER_BACKGROUND if dark else PLACEHOLDER_BACKGROUND
+        )
+        self._failed_background = QBrush(DARK_FAILED_BACKGROUND if dark else FAILED_BACKGROUND)
+        self._placeholder_foreground = QBrush(
+            DARK_PLACEHOLDER_FOREGROUND if dark else PLACEHOLDER_FOREGROUND
+        )
+        self._link_foreground = QBrush(DARK_LINK_COLOR if dark else LINK_COLOR)
+        if self._rows:
+            self._emit_rows_changed(0, self._rows - 1)
 
     def show_query(self, query: PageQuery, columns: Sequence[Column[T]] | None = None) -> None:
         """Show `query` (a new app, sort, filter or search): one reset, then the first page."""

@@ -142,6 +142,7 @@ class ItemTableView(QTableView):
         if self._model is not None:
             self._model.modelReset.connect(self._sync_sort_indicator)
             self._model.total_changed.connect(self._request_visible_rows)
+            self._model.use_palette(self.palette())
         self.frozen.attach(model)
         self.selectionModel().currentChanged.connect(self._repaint_current)
 
@@ -536,6 +537,13 @@ class ItemTableView(QTableView):
             event.accept()
             return True
         return super().event(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Reimplements QWidget.changeEvent: a new palette (dark mode) recolours the rows."""
+        super().changeEvent(event)
+        model = getattr(self, "_model", None)
+        if event.type() == QEvent.Type.PaletteChange and model is not None:
+            model.use_palette(self.palette())
 
     def resizeEvent(self, event: Any) -> None:
         """Reimplements QAbstractItemView.resizeEvent: more rows may be visible now."""
