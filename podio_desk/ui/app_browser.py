@@ -149,6 +149,10 @@ class AppBrowser(QWidget):
         header.sectionResized.connect(lambda *_: self._save_timer.start())
         header.sectionMoved.connect(lambda *_: self._save_timer.start())
         self.view.horizontalScrollBar().valueChanged.connect(lambda *_: self._save_timer.start())
+        # The remembered horizontal position waits for the columns' scroll range.
+        self._restore_scroll_x: int | None = None
+        self.view.horizontalScrollBar().rangeChanged.connect(lambda *_: self._apply_scroll_x())
+        self.view.horizontalScrollBar().actionTriggered.connect(self._forget_scroll_x)
         self.view.header_menu_requested.connect(self._header_menu)
         self.view.row_menu_requested.connect(self._row_menu)
         self.view.related_activated.connect(self.open_related)
@@ -267,8 +271,8 @@ class AppBrowser(QWidget):
             [default_width(c) for c in columns],
         )
         self.view.set_frozen_count(layout.frozen)
-        # The scroll range is known once the view has laid out the columns.
-        QTimer.singleShot(0, lambda: self.view.horizontalScrollBar().setValue(layout.scroll_x))
+        self._restore_scroll_x = layout.scroll_x
+        self._apply_scroll_x()
         self._views_loaded_for = None
         self._show_mode()
 
@@ -398,9 +402,23 @@ class AppBrowser(QWidget):
         keys = [c.key for c in self.model.columns]
         layout = self._view_state.capture(self.view.horizontalHeader(), keys, self._layout_state)
         layout.frozen = self.view.frozen_count()
-        layout.scroll_x = self.view.horizontalScrollBar().value()
+        waiting = self._restore_scroll_x
+        layout.scroll_x = (
+            waiting if waiting is not None else self.view.horizontalScrollBar().value()
+        )
         self._layout_state = layout
         self._view_state.save_layout(self.app.app_id, layout)
+
+    def _forget_scroll_x(self, *_args: object) -> None:
+        """The user scrolled: their position wins over the remembered one."""
+        self._restore_scroll_x = None
+
+    def _apply_scroll_x(self) -> None:
+        wanted = self._restore_scroll_x
+        bar = self.view.horizontalScrollBar()
+        if wanted is not None and bar.maximum() >= wanted:
+            self._restore_scroll_x = None
+            bar.setValue(wanted)
 
     # ------------------------------------------------------------------ navigation
 

@@ -181,6 +181,19 @@ def test_the_row_menu_and_a_delete_checked_against_the_revision(qtbot, desk, san
     for wanted in ("Open", "Open in Podio", "Copy link", "Copy", "Paste", "Duplicate", "Delete…"):
         assert wanted in labels
     assert view.currentIndex().row() == row + 1
+    # On a category cell: filter the table by its value.
+    state = field(desk.controller, "state")
+    state_menu = browser.row_menu_for(model.index(row, column_of(desk.controller, state)))
+    assert state_menu is not None
+    by_value = next(a for a in state_menu.actions() if a.text().startswith("Filter: State is"))
+    with qtbot.waitSignal(model.modelReset, timeout=5000):
+        by_value.trigger()
+    assert browser.filter_bar.filters == {str(state.field_id): [2]}
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and model.is_row_loaded(0), timeout=10000)
+    browser.filter_bar.set_filters({}, announce=True)
+    qtbot.waitUntil(
+        lambda: model.rowCount() > row + 1 and model.is_row_loaded(row + 1), timeout=10000
+    )
     monkeypatch.setattr(
         QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Yes
     )
