@@ -13,12 +13,14 @@ place are listed, and nothing is sent for them.
 
 from __future__ import annotations
 
+import atexit
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QMimeData
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHeaderView
 
 from podio_desk.domain.errors import DomainError
@@ -64,10 +66,34 @@ def copy_payload(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> tuple
 
 
 def mime_data(tsv: str, table_html: str) -> QMimeData:
+    _clear_before_exit_on_headless_platforms()
     data = QMimeData()
     data.setText(tsv)
     data.setHtml(table_html)
     return data
+
+
+_exit_hook_installed = False
+
+
+def _clear_before_exit_on_headless_platforms() -> None:
+    """The offscreen and minimal platforms keep the clipboard's data until after Python has
+    shut down, and deleting a QMimeData made in Python then crashes the process; there, the
+    clipboard is emptied before Python exits. Desktop platforms hand the clipboard to the
+    desktop's clipboard manager when the application object goes; it is left alone there."""
+    global _exit_hook_installed
+    if _exit_hook_installed:
+        return
+    _exit_hook_installed = True
+
+    def clear() -> None:
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication) and app.platformName() in ("offscreen", "minimal"):
+            board = QGuiApplication.clipboard()
+            if board is not None:
+                board.clear()
+
+    atexit.register(clear)
 
 
 def parse_tsv(text: str) -> list[list[str]]:

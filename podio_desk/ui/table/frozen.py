@@ -59,9 +59,9 @@ class FrozenColumns(QTableView):
         table.verticalScrollBar().valueChanged.connect(self.verticalScrollBar().setValue)
         self.verticalScrollBar().valueChanged.connect(table.verticalScrollBar().setValue)
         table_header = table.horizontalHeader()
-        table_header.sectionResized.connect(lambda *_: self.sync())
-        table_header.sectionMoved.connect(lambda *_: self.sync())
-        table_header.sectionCountChanged.connect(lambda *_: self.sync())
+        table_header.sectionResized.connect(self._on_columns_inserted)
+        table_header.sectionMoved.connect(self._on_columns_inserted)
+        table_header.sectionCountChanged.connect(self._on_columns_inserted)
         table_header.geometriesChanged.connect(self.place)
 
     # ------------------------------------------------------------------ public
@@ -71,8 +71,9 @@ class FrozenColumns(QTableView):
         self.setModel(model)
         self.setSelectionModel(self.table.selectionModel())
         if isinstance(model, QAbstractItemModel):
+            # Bound methods: Qt drops these connections when this view is deleted.
             model.modelReset.connect(self.sync)
-            model.columnsInserted.connect(lambda *_: self.sync())
+            model.columnsInserted.connect(self._on_columns_inserted)
         self.sync()
 
     def frozen_columns(self) -> list[int]:
@@ -154,6 +155,10 @@ class FrozenColumns(QTableView):
         super().closeEditor(editor, hint)
 
     # ------------------------------------------------------------------ slots
+
+    def _on_columns_inserted(self, *_args: object) -> None:
+        """Columns were added, moved or resized in the table: follow them."""
+        self.sync()
 
     def _on_own_section_resized(self, logical: int, _old: int, size: int) -> None:
         """The title is resized here (the table's header lies under this one)."""
