@@ -17,19 +17,31 @@ from datetime import datetime
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
+    QMessageBox,
     QToolButton,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
-from podio_desk.domain.fields import ContactValue, FieldDef, FieldType, RelationshipValue
+from podio_desk.domain.fields import (
+    CategoryValue,
+    ContactValue,
+    DateValue,
+    FieldDef,
+    FieldType,
+    MoneyValue,
+    NumberValue,
+    ProgressValue,
+    RelationshipValue,
+    is_empty,
+)
 from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App, View
 from podio_desk.services.paging import PageQuery, PageSource
@@ -40,7 +52,9 @@ from podio_desk.ui.filters.grouping import Grouping
 from podio_desk.ui.filters.summary import QuerySummary
 from podio_desk.ui.offline_banner import OfflineBanner
 from podio_desk.ui.table import ItemTableModel, ItemTableView, TableRow, TaskSpawner
+from podio_desk.ui.table.cells import Cell, Roles
 from podio_desk.ui.table.columns import columns_for_app, default_width
+from podio_desk.ui.table.menus import HeaderActions, RowActions, header_menu, row_menu
 from podio_desk.ui.totals import TotalsFooter
 from podio_desk.ui.view_state import TableLayout, ViewState
 
@@ -62,6 +76,8 @@ class AppBrowser(QWidget):
         mode_changed(str): who sorts and filters now ("Sorted and filtered by Podio", …).
         app_total_known(app_id, total): the number of items in the app (unfiltered).
         new_item_requested(app_id): the "New item" button was pressed.
+        navigate_requested(app_id, item_id): show this app and open this item (0: none):
+            a related item opened from the table, or Back.
     """
 
     item_activated = Signal(int, int)
@@ -70,6 +86,7 @@ class AppBrowser(QWidget):
     mode_changed = Signal(str)
     app_total_known = Signal(int, int)
     new_item_requested = Signal(int)
+    navigate_requested = Signal(int, int)
 
     def __init__(
         self, runner: TaskSpawner, view_state: ViewState, parent: QWidget | None = None
@@ -98,8 +115,24 @@ class AppBrowser(QWidget):
         self.new_item_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.new_item_button.setEnabled(False)
         self.new_item_button.clicked.connect(self._request_new_item)
+        # Back to the app (and item) shown before a related item was opened here.
+        self.history: list[tuple[int, int]] = []
+        self.back_action = QAction("Back", self)
+        self.back_action.setObjectName("backAction")
+        self.back_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Back))
+        self.back_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.back_action.setToolTip("Back to the app and item shown before (Alt+Left)")
+        self.back_action.setEnabled(False)
+        self.back_action.triggered.connect(self.go_back)
+        self.addAction(self.back_action)
+        self.back_button = QToolButton(self)
+        self.back_button.setObjectName("backButton")
+        self.back_button.setDefaultAction(self.back_action)
+        self.back_button.setArrowType(Qt.ArrowType.LeftArrow)
+        self.back_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         title_row = QHBoxLayout()
         title_row.setContentsMargins(0, 0, 4, 0)
+        title_row.addWidget(self.back_button)
         title_row.addWidget(self.title, 1)
         title_row.addWidget(self.new_item_button)
         self.filter_bar = FilterBar(self)
@@ -140,8 +173,15 @@ class AppBrowser(QWidget):
         header = self.view.horizontalHeader()
         header.sectionResized.connect(lambda *_: self._save_timer.start())
         header.sectionMoved.connect(lambda *_: self._save_timer.start())
-        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header.customContextMenuRequested.connect(self._header_menu)
+        self.view.horizontalScrollBar().valueChanged.connect(lambda *_: self._save_timer.start())
+        # The remembered horizontal position waits for the columns' scroll range.
+        self._restore_scroll_x: int | None = None
+        self.view.horizontalScrollBar().rangeChanged.connect(lambda *_: self._apply_scroll_x())
+        self.view.horizontalScrollBar().actionTriggered.connect(self._forget_scroll_x)
+        self.view.header_menu_requested.connect(self._header_menu)
+        self.view.row_menu_requested.connect(self._row_menu)
+        self.view.related_activated.connect(self.open_related)
+        self.view.message.connect(self.message)
         self.view.item_activated.connect(self.item_activated)
         self.model.total_changed.connect(self._on_total)
         self.model.origin_changed.connect(lambda _origin: self._show_mode())
@@ -265,6 +305,9 @@ class AppBrowser(QWidget):
             layout,
             [default_width(c) for c in columns],
         )
+        self.view.set_frozen_count(layout.frozen)
+        self._restore_scroll_x = layout.scroll_x
+        self._apply_scroll_x()
         self._views_loaded_for = None
         self._show_mode()
 
@@ -414,10 +457,231 @@ class AppBrowser(QWidget):
             return
         keys = [c.key for c in self.model.columns]
         layout = self._view_state.capture(self.view.horizontalHeader(), keys, self._layout_state)
+        layout.frozen = self.view.frozen_count()
+        waiting = self._restore_scroll_x
+        layout.scroll_x = (
+            waiting if waiting is not None else self.view.horizontalScrollBar().value()
+        )
         self._layout_state = layout
         self._view_state.save_layout(self.app.app_id, layout)
 
-    def _header_menu(self, point: QPoint) -> None:
-        menu = QMenu(self)
-        menu.addAction("Choose columns…", self.choose_columns)
-        menu.popup(self.view.horizontalHeader().mapToGlobal(point))
+    def _forget_scroll_x(self, *_args: object) -> None:
+        """The user scrolled: their position wins over the remembered one."""
+        self._restore_scroll_x = None
+
+    def _apply_scroll_x(self) -> None:
+        wanted = self._restore_scroll_x
+        bar = self.view.horizontalScrollBar()
+        if wanted is not None and bar.maximum() >= wanted:
+            self._restore_scroll_x = None
+            bar.setValue(wanted)
+
+    # ------------------------------------------------------------------ navigation
+
+    def open_related(self, app_id: int, item_id: int) -> None:
+        """Show a related item's app and open the item; Back returns here."""
+        if self.app is None:
+            return
+        current = self.view.currentIndex()
+        shown = self.model.item_id_at(current.row()) if current.isValid() else None
+        self.history.append((self.app.app_id, shown or 0))
+        self.back_action.setEnabled(True)
+        self.navigate_requested.emit(app_id, item_id)
+
+    def go_back(self) -> None:
+        if not self.history:
+            return
+        app_id, item_id = self.history.pop()
+        self.back_action.setEnabled(bool(self.history))
+        self.navigate_requested.emit(app_id, item_id)
+
+    # ------------------------------------------------------------------ menus
+
+    def _header_menu(self, where: QPoint, section: int) -> None:
+        menu = self.header_menu_for(section, where)
+        if menu is not None:
+            menu.popup(where)
+
+    def header_menu_for(self, section: int, where: QPoint) -> QMenu | None:
+        """The header menu of a column (`where`: the global position it opens at)."""
+        columns = self.model.columns
+        if not 0 <= section < len(columns):
+            return None
+        column = columns[section]
+        header = self.view.horizontalHeader()
+        sortable = column.sort_by is not None
+        frozen = self.view.frozen.frozen_columns()
+        if section in frozen and len(frozen) > 1:
+            freeze_label, count = "Unfreeze columns after the title", 1
+        elif section in frozen:
+            freeze_label, count = "Unfreeze the title", 0
+        else:
+            freeze_label, count = "Freeze columns up to here", header.visualIndex(section) + 1
+        fdef = self._field_of(section)
+        filterable = fdef is not None and fdef in self.filter_bar.filterable_fields()
+        actions = HeaderActions(
+            sort_ascending=(lambda: self.view.sort_by(section, False)) if sortable else None,
+            sort_descending=(lambda: self.view.sort_by(section, True)) if sortable else None,
+            hide=(lambda: self._hide_column(section)) if section != 0 else None,
+            freeze=lambda: self._freeze(count),
+            freeze_label=freeze_label,
+            filter=(lambda: self.filter_bar.filter_menu.popup(where)) if filterable else None,
+            choose_columns=self.choose_columns,
+        )
+        return header_menu(actions, self)
+
+    def _row_menu(self, where: QPoint, index: QModelIndex) -> None:
+        menu = self.row_menu_for(index)
+        if menu is not None:
+            menu.popup(where)
+
+    def row_menu_for(self, index: QModelIndex) -> QMenu | None:
+        """The menu of a loaded row, for the cell at `index`."""
+        item = self.model.item_at(index.row())
+        if item is None:
+            return None
+        cell = index.data(Roles.CELL)
+        link = item.link
+        filter_by = self._filter_by_value(index)
+        editable = self.view.cell_delegate.commit is not None
+        actions = RowActions(
+            open_item=lambda: self.view.activate(index),
+            open_in_podio=(lambda: QDesktopServices.openUrl(QUrl(link))) if link else None,
+            copy_link=(lambda: self._copy_link(link)) if link else None,
+            copy=self.view.copy_selection,
+            paste=self.view.paste if editable else None,
+            duplicate=(lambda: self.duplicate(item)) if self.workspace is not None else None,
+            delete=(lambda: self.confirm_delete(item)) if self.workspace is not None else None,
+            filter_by_value=filter_by[1] if filter_by is not None else None,
+            filter_label=filter_by[0] if filter_by is not None else "Filter by this value",
+            open_related=(
+                (lambda: self.view.open_related(index))
+                if isinstance(cell, Cell) and cell.related is not None
+                else None
+            ),
+        )
+        return row_menu(actions, self)
+
+    def _field_of(self, column: int) -> FieldDef | None:
+        app = self.app
+        columns = self.model.columns
+        if app is None or not 0 <= column < len(columns):
+            return None
+        if column == 0:
+            return app.title_field
+        return next((f for f in app.active_fields if str(f.field_id) == columns[column].key), None)
+
+    def _filter_by_value(self, index: QModelIndex) -> tuple[str, Any] | None:
+        """("Filter by …", action) for the cell's value, in Podio's filter grammar."""
+        fdef = self._field_of(index.column())
+        item = self.model.item_at(index.row())
+        if fdef is None or item is None:
+            return None
+        value = item.values.get(fdef.field_id)
+        if value is None or is_empty(value):
+            return None
+        key = str(fdef.field_id)
+        text = str(index.data() or "")
+        wanted: Any = None
+        if isinstance(value, CategoryValue):
+            wanted = [option.id for option in value.options]
+        elif isinstance(value, RelationshipValue):
+            wanted = list(value.item_ids)
+        elif isinstance(value, ContactValue):
+            wanted = [contact.profile_id for contact in value.contacts]
+        elif isinstance(value, NumberValue):
+            wanted = {"from": float(value.value), "to": float(value.value)}
+        elif isinstance(value, MoneyValue):
+            wanted = {"from": float(value.amount), "to": float(value.amount)}
+        elif isinstance(value, ProgressValue):
+            wanted = {"from": value.percent, "to": value.percent}
+        elif isinstance(value, DateValue):
+            day = value.start.date().isoformat()
+            wanted = {"from": day, "to": day}
+        if wanted is not None and fdef in self.filter_bar.filterable_fields():
+            return (
+                f"Filter: {fdef.label} is “{_short(text)}”",
+                lambda: self.filter_bar.set_filter(key, wanted),
+            )
+        if fdef.field_type is FieldType.TEXT:
+            # Podio filters no text field: the search finds the value instead.
+            return (
+                f"Search for “{_short(text)}”",
+                lambda: self.filter_bar.search.setText(text),
+            )
+        return None
+
+    def _hide_column(self, section: int) -> None:
+        self.view.setColumnHidden(section, True)
+        self._save_layout()
+
+    def _freeze(self, count: int) -> None:
+        self.view.set_frozen_count(count)
+        self._save_layout()
+
+    def _copy_link(self, link: str) -> None:
+        board = QGuiApplication.clipboard()
+        if board is not None:
+            board.setText(link)
+            self.message.emit("Link copied.")
+
+    def duplicate(self, item: Item) -> asyncio.Task[Any] | None:
+        workspace, app = self.workspace, self.app
+        if workspace is None or app is None:
+            return None
+        return self._runner.run(f"browser:duplicate:{item.item_id}", self._duplicate(item))
+
+    async def _duplicate(self, item: Item) -> None:
+        workspace, app = self.workspace, self.app
+        if workspace is None or app is None:
+            return
+        outcome = await workspace.editing.duplicate(app, item)
+        copy = getattr(outcome, "item", None)
+        if copy is not None:
+            self.message.emit(f"Duplicated as “{copy.title}”.")
+        else:
+            self.message.emit(f"Not duplicated: {getattr(outcome, 'message', outcome)}")
+
+    def confirm_delete(self, item: Item) -> asyncio.Task[Any] | None:
+        """Ask, then delete the row's item if nobody changed it since it was shown."""
+        answer = QMessageBox.question(
+            self,
+            "Delete item",
+            f"Delete “{item.title or item.item_id}” in Podio? This cannot be undone here.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return None
+        return self.delete(item)
+
+    def delete(self, item: Item) -> asyncio.Task[Any] | None:
+        if self.workspace is None:
+            return None
+        return self._runner.run(f"browser:delete:{item.item_id}", self._delete(item))
+
+    async def _delete(self, item: Item) -> None:
+        """Podio's delete takes no revision: the item is read first, and a newer revision
+        than the row's is shown instead of deleted (someone changed it meanwhile)."""
+        workspace = self.workspace
+        if workspace is None:
+            return
+        try:
+            _app, current = await workspace.editing.load(item.item_id, item.app_id)
+            if current.revision != item.revision:
+                self.model.replace_item(dataclasses.replace(current, raw={}))
+                self.message.emit(
+                    f"Not deleted: “{current.title}” was changed by someone since it "
+                    "was shown (the row now shows their version). Delete again if you still "
+                    "want to."
+                )
+                return
+            await workspace.editing.delete(current)
+        except Exception as exc:
+            self.message.emit(f"Not deleted: {getattr(exc, 'user_message', exc)}")
+            return
+        self.message.emit(f"Deleted “{item.title}”.")
+
+
+def _short(text: str, most: int = 30) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"

@@ -30,11 +30,13 @@ from PySide6.QtCore import QObject, QPersistentModelIndex, QSettings, Qt, QUrl, 
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFrame,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QStatusBar,
 )
 
@@ -51,15 +53,9 @@ from podio_desk.services.connectivity import (
 )
 from podio_desk.services.demo import Demo, forget_demo_accounts, is_demo_account, start_demo
 from podio_desk.services.editing import (
-    Conflicted,
-    Deleted,
     EditEvent,
-    Failed,
-    Invalid,
     ItemRemoved,
     ItemSaved,
-    NothingToSave,
-    Rejected,
     Saved,
 )
 from podio_desk.services.link_handler import is_xdg_desktop
@@ -157,6 +153,7 @@ class DeskController(QObject):
         self.tree.app_selected.connect(self._on_app_selected)
         self.browser.item_activated.connect(self._on_item_activated)
         self.browser.new_item_requested.connect(lambda _app_id: self.new_item())
+        self.browser.navigate_requested.connect(self._on_navigate)
         self.browser.message.connect(self.show_message)
         self.browser.app_opened.connect(self.app_shown)
         self.browser.app_opened.connect(self._name_window)
@@ -481,6 +478,8 @@ class DeskController(QObject):
         if dock is None:
             dock = ItemEditorDock(session.editing, self.runner, self.window)
             dock.setObjectName(f"item-editor-dock-{len(self.editor_docks)}")
+            # Shaped before it is docked: a dock wider than the room left widens the window.
+            self._stack_editor_panes(dock)
             add_dock = getattr(self.window, "add_dock", None)
             if callable(add_dock):
                 add_dock(dock, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -528,8 +527,19 @@ class DeskController(QObject):
         history, tasks) go below the form: side by side, a dock beside the table leaves the
         form too narrow for a date range or a money value with its currency."""
         width = max(EDITOR_DOCK_MIN_WIDTH, int(self.window.width() * EDITOR_DOCK_SHARE))
-        dock.setMinimumWidth(EDITOR_DOCK_MIN_WIDTH)
         self.window.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+
+    def _stack_editor_panes(self, dock: ItemEditorDock) -> None:
+        dock.setMinimumWidth(EDITOR_DOCK_MIN_WIDTH)
+        # The editor's button row is wider than the dock's least width: it scrolls sideways
+        # in a narrow dock instead of making the window wider.
+        room = QScrollArea(dock)
+        room.setObjectName("editorDockScroll")
+        room.setFrameShape(QFrame.Shape.NoFrame)
+        room.setWidgetResizable(True)
+        room.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        room.setWidget(dock.editor)
+        dock.setWidget(room)
         splitter = dock.editor.splitter
         splitter.setOrientation(Qt.Orientation.Vertical)
         splitter.setStretchFactor(0, 3)
@@ -537,22 +547,18 @@ class DeskController(QObject):
         splitter.setSizes([EDITOR_FORM_HEIGHT, EDITOR_SIDE_HEIGHT])
 
     def _on_inline_saved(self, session: AccountSession, outcome: object) -> None:
+        # What did not land is said by the table, which opens the cell again with it.
         if isinstance(outcome, Saved):
             self.show_message(f"Saved \u201c{outcome.item.title}\u201d.")
-        elif isinstance(outcome, NothingToSave):
+
+    def _on_navigate(self, app_id: int, item_id: int) -> None:
+        """A related item opened from the table, or Back: its app, and the item."""
+        session = self.browser.workspace
+        if session is None:
             return
-        elif isinstance(outcome, Conflicted):
-            item_id = outcome.conflict.base.item_id
-            self.show_message(
-                "Not saved: someone changed this item meanwhile. It is open in the editor: "
-                "make the change there."
-            )
-            self.open_item(session, None, item_id)
-        elif isinstance(outcome, Invalid):
-            text = "; ".join(issue.message for issue in outcome.issues)
-            self.show_message(f"Not saved: {text}")
-        elif isinstance(outcome, Rejected | Failed | Deleted):
-            self.show_message(f"Not saved: {outcome.message}")
+        self.open_app(session.key, app_id)
+        if item_id:
+            self.open_item(session, app_id, item_id)
 
     def _on_edit_event(self, session: AccountSession, event: EditEvent) -> None:
         self._refresh_open_editor(session, event)

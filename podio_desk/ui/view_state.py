@@ -25,6 +25,9 @@ class TableLayout:
     widths: dict[str, int] = field(default_factory=dict)
     sort_by: str | None = None
     sort_desc: bool = False
+    # Leading columns frozen (the title) and the horizontal scroll position, per app.
+    frozen: int = 1
+    scroll_x: int = 0
 
     def to_json(self) -> str:
         return json.dumps(
@@ -34,6 +37,8 @@ class TableLayout:
                 "widths": self.widths,
                 "sort_by": self.sort_by,
                 "sort_desc": self.sort_desc,
+                "frozen": self.frozen,
+                "scroll_x": self.scroll_x,
             }
         )
 
@@ -50,6 +55,8 @@ class TableLayout:
             return cls()
         widths = data.get("widths")
         sort_by = data.get("sort_by")
+        frozen = data.get("frozen", 1)
+        scroll_x = data.get("scroll_x", 0)
         return cls(
             order=[str(key) for key in data.get("order", []) if isinstance(key, (str, int))],
             hidden=[str(key) for key in data.get("hidden", []) if isinstance(key, (str, int))],
@@ -60,6 +67,8 @@ class TableLayout:
             },
             sort_by=str(sort_by) if isinstance(sort_by, (str, int)) else None,
             sort_desc=bool(data.get("sort_desc", False)),
+            frozen=frozen if isinstance(frozen, int) and 0 <= frozen <= 50 else 1,
+            scroll_x=scroll_x if isinstance(scroll_x, int) and scroll_x >= 0 else 0,
         )
 
 
@@ -90,6 +99,8 @@ class ViewState:
             },
             sort_by=layout.sort_by,
             sort_desc=layout.sort_desc,
+            frozen=layout.frozen,
+            scroll_x=layout.scroll_x,
         )
 
     @staticmethod

@@ -116,10 +116,10 @@ def test_open_from_the_table_save_in_the_dock_updates_the_row_without_a_reload(
     model.modelReset.connect(lambda: resets.append(True))
     filters_before = filter_calls(sandbox)
 
-    # Enter on the row opens the item in the editor dock.
+    # Ctrl+Enter on the row opens the item in the editor dock (Enter edits the cell).
     view.setFocus()
     view.setCurrentIndex(model.index(row, column))
-    qtbot.keyClick(view, Qt.Key.Key_Return)
+    qtbot.keyClick(view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     dock = controller.editor_docks[controller.browser.workspace.key]
     assert isinstance(dock, ItemEditorDock)
     assert dock.isVisible()

@@ -49,6 +49,8 @@ class Cell:
     progress: int | None = None
     link: str | None = None
     align_right: bool = False
+    # A relationship cell's first related item (app_id, item_id): Ctrl+click opens it here.
+    related: tuple[int, int] | None = None
 
 
 EMPTY_CELL = Cell()

@@ -177,7 +177,15 @@ def _field_renderer(fdef: FieldDef, locale: QLocale) -> Callable[[Item], Cell]:
             return Cell(text, align_right=True, tooltip=f"{value.amount} {value.currency}")
         if isinstance(value, RelationshipValue):
             link = next((related.link for related in value.items if related.link), None)
-            return Cell(text, tooltip=text, link=link)
+            target = next(
+                (
+                    (related.app_id, related.item_id)
+                    for related in value.items
+                    if related.app_id is not None
+                ),
+                None,
+            )
+            return Cell(text, tooltip=text, link=link, related=target)
         if isinstance(value, ContactValue):
             link = next((contact.link for contact in value.contacts if contact.link), None)
             return Cell(text, tooltip=text, link=link)

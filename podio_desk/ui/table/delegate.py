@@ -5,21 +5,29 @@ alignment, font, tooltip), so the style draws selection, the focus frame, the in
 window's palette and right-to-left layouts. Category cells add a coloured chip and progress
 cells a bar, drawn inside the background, selection and focus frame the style drew.
 
-Editing in place (F2, a double-click on an editable cell) uses the item form's field editors
-(`ui.editor.fields.create_editor`) with the same validation; a valid, changed value goes to
-`commit` (an `InlineSaver`, which saves it through `EditingService` with the item's revision).
-The delegate never writes into the model: the saved item comes back through the service's
-events and replaces its row.
+The current cell gets a frame of its own over what the style drew (the Fusion style draws
+none after a mouse click, and none on a selected row): two pixels in the palette's highlight
+colour, or its highlighted-text colour on a selected row, so it shows in light and dark.
+
+Editing in place (F2, Enter, typing, a double-click on an editable cell) uses the item form's
+field editors (`ui.editor.fields.create_editor`) with the same validation; a valid, changed
+value goes to `commit` (an `InlineSaver`, which saves it through `EditingService` with the
+item's revision). In an open editor Enter saves and moves down, Tab / Shift+Tab save and move
+right / left, Esc cancels; none of these keys reaches the table (so Enter never also opens the
+item). The delegate never writes into the model: the saved item comes back through the
+service's events and replaces its row.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -28,12 +36,15 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QApplication,
+    QPlainTextEdit,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTextEdit,
     QToolTip,
     QWidget,
 )
@@ -42,7 +53,15 @@ from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import FieldDef, FieldValue, validate
 from podio_desk.domain.items import Item, ItemChange
 from podio_desk.domain.workspace import App
-from podio_desk.services.editing import EditingService, SaveOutcome
+from podio_desk.services.editing import (
+    Conflicted,
+    Deleted,
+    EditingService,
+    Invalid,
+    NothingToSave,
+    Saved,
+    SaveOutcome,
+)
 from podio_desk.ui.editor.context import EditorContext, TaskRunnerLike
 from podio_desk.ui.editor.fields import FieldEditor, create_editor
 from podio_desk.ui.table.cells import Cell, Roles
@@ -60,6 +79,8 @@ PICTURE_CACHE_SIZE = 2000
 CHIP_PADDING = 6
 # The widest an in-place editor grows beyond its cell.
 EDITOR_MAX_WIDTH = 420
+# The current cell's frame, in pixels.
+CURRENT_FRAME_WIDTH = 2
 _LEADING = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
@@ -75,9 +96,12 @@ class CellDelegate(QStyledItemDelegate):
 
     Signals:
         refused(str): a value typed in place was not valid; nothing was committed.
+        edit_finished(str): an editor was closed by a key after a valid value: "down"
+            (Enter), "right" (Tab), "left" (Shift+Tab) or "" (Esc): where the cursor goes.
     """
 
     refused = Signal(str)
+    edit_finished = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -85,11 +109,53 @@ class CellDelegate(QStyledItemDelegate):
         self.commit: Commit | None = None
         self.last_error = ""
         self._pictures: dict[tuple[object, ...], QPixmap] = {}
+        # Which cell is current, for its frame: set by the view that owns the current index.
+        self.current_cell: Callable[[], QModelIndex] | None = None
+        # Values to show instead of the model's when an editor opens (a failed save's value).
+        self._prefill: dict[QPersistentModelIndex, FieldValue] = {}
+        self._editors: list[QWidget] = []
+
+    def prefill(self, index: QPersistentModelIndex, value: FieldValue) -> None:
+        """The next editor opened on `index` shows `value` (what was typed) on top of the
+        model's current value, so Enter saves it again and Esc drops it."""
+        self._prefill[index] = value
 
     # ------------------------------------------------------------------ painting
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        """Reimplements QStyledItemDelegate.paint: the stock path, plus chips and bars."""
+        """Reimplements QStyledItemDelegate.paint: the stock path, plus chips, bars and the
+        current cell's frame."""
+        self._paint_cell(painter, option, index)
+        current = self.current_cell() if self.current_cell is not None else QModelIndex()
+        if (
+            current.isValid()
+            and current.row() == index.row()
+            and current.column() == index.column()
+        ):
+            self._paint_current_frame(painter, option)
+
+    def _paint_current_frame(self, painter: QPainter, option: QStyleOptionViewItem) -> None:
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        group = (
+            QPalette.ColorGroup.Active
+            if option.state & QStyle.StateFlag.State_Active
+            else QPalette.ColorGroup.Inactive
+        )
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Highlight
+        pen = QPen(option.palette.color(group, role))
+        pen.setWidth(CURRENT_FRAME_WIDTH)
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        half = CURRENT_FRAME_WIDTH // 2
+        rect = QRect(option.rect).adjusted(half, half, -half, -half)
+        painter.save()
+        try:
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect)
+        finally:
+            painter.restore()
+
+    def _paint_cell(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         model = index.model()
         cell: object
         if isinstance(model, ItemTableModel):
@@ -190,13 +256,79 @@ class CellDelegate(QStyledItemDelegate):
         )
         if focusable is not None:
             editor.setFocusProxy(focusable)
+        # Enter, Tab and Esc are handled here for every input of the editor (see eventFilter).
+        for child in editor.findChildren(QWidget):
+            child.installEventFilter(self)
+        self._editors.append(editor)
+        editor.destroyed.connect(lambda *_: self._forget_editor(editor))
         return editor
+
+    def _forget_editor(self, editor: QWidget) -> None:
+        self._editors = [known for known in self._editors if known is not editor]
+
+    def _editor_of(self, widget: QObject) -> QWidget | None:
+        candidate: QObject | None = widget
+        while candidate is not None:
+            for editor in self._editors:
+                if candidate is editor:
+                    return editor
+            candidate = candidate.parent()
+        return None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Reimplements QAbstractItemDelegate.eventFilter: Enter saves and moves down, Tab /
+        Shift+Tab save and move sideways, Esc cancels; the keys go no further (the table
+        would open the item on Enter). Ctrl+Enter saves in a multi-line text box, where
+        Enter is a line break."""
+        editor = self._editor_of(watched)
+        # Qt's own filter knows editors only, not their inputs (it would close an input).
+        if editor is None or (editor is not watched and event.type() != QEvent.Type.KeyPress):
+            return editor is None and super().eventFilter(watched, event)
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return super().eventFilter(watched, event)
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            multi_line = isinstance(watched, QPlainTextEdit | QTextEdit)
+            if multi_line and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                return False
+            self.finish(editor, "down")
+            return True
+        if key == Qt.Key.Key_Tab:
+            self.finish(editor, "right")
+            return True
+        if key == Qt.Key.Key_Backtab:
+            self.finish(editor, "left")
+            return True
+        if key == Qt.Key.Key_Escape:
+            self.cancel(editor)
+            return True
+        return editor is watched and super().eventFilter(watched, event)
+
+    def finish(self, editor: QWidget, move: str = "") -> bool:
+        """Commit `editor`'s value and close it (then the cursor moves by `move`); a refused
+        value keeps the editor open with the message. True when the editor closed."""
+        self.commitData.emit(editor)
+        if self.last_error:
+            return False
+        self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+        self.edit_finished.emit(move)
+        return True
+
+    def cancel(self, editor: QWidget) -> None:
+        """Close `editor` without saving what it holds."""
+        self.last_error = ""
+        self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.RevertModelCache)
+        self.edit_finished.emit("")
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
         """Reimplements QStyledItemDelegate.setEditorData."""
         found = _field_value(index)
         if isinstance(editor, FieldEditor) and found is not None:
             editor.set_value(found[1])
+            typed = self._prefill.pop(QPersistentModelIndex(index), None)
+            if typed is not None:
+                editor.set_value(typed)
+                editor.rebase(found[1])
             return
         super().setEditorData(editor, index)
 
@@ -235,6 +367,37 @@ class CellDelegate(QStyledItemDelegate):
         self.refused.emit(message)
 
 
+@dataclass(frozen=True)
+class InlineNotSaved:
+    """An in-place edit that did not reach Podio: what was typed, where, and why.
+
+    `current` is Podio's version of the item when the save met someone else's change (read
+    once, by the save itself), for the row to show."""
+
+    index: QPersistentModelIndex
+    fdef: FieldDef
+    value: FieldValue
+    message: str
+    current: Item | None = None
+
+
+def not_saved_message(outcome: SaveOutcome) -> str | None:
+    """What to tell the user when an in-place save did not land (None: it did)."""
+    keep = "Your value is still in the cell: press Enter to try again or Esc to drop it."
+    if isinstance(outcome, Saved | NothingToSave):
+        return None
+    if isinstance(outcome, Conflicted):
+        return (
+            "Not saved: someone changed this item meanwhile; the row now shows their version. "
+            "Press Enter to save your value over it, or Esc to keep theirs."
+        )
+    if isinstance(outcome, Invalid):
+        return "Not saved: " + "; ".join(issue.message for issue in outcome.issues) + ". " + keep
+    if isinstance(outcome, Deleted):
+        return f"Not saved: {outcome.message}"
+    return f"Not saved: {outcome.message} {keep}"
+
+
 class InlineSaver(QObject):
     """A `CellDelegate.commit` that saves one field with the item's revision.
 
@@ -244,9 +407,12 @@ class InlineSaver(QObject):
 
     Signals:
         saved(object): the `SaveOutcome` of one inline edit.
+        not_saved(object): an `InlineNotSaved`: the edit did not land (409, offline, 5xx,
+            400); the table opens the cell again with the typed value.
     """
 
     saved = Signal(object)
+    not_saved = Signal(object)
 
     def __init__(
         self,
@@ -268,9 +434,35 @@ class InlineSaver(QObject):
         app, item = found
         change = ItemChange(values={fdef.field_id: value})
         self.task = self.runner.run(
-            f"inline-save:{item.item_id}:{fdef.field_id}", self._save(app, item, change)
+            f"inline-save:{item.item_id}:{fdef.field_id}",
+            self._save(app, item, change, index, fdef, value),
         )
 
-    async def _save(self, app: App, item: Item, change: ItemChange) -> None:
+    def save_values(self, index: QPersistentModelIndex, values: dict[FieldDef, FieldValue]) -> None:
+        """Save several fields of one row in one revision-checked save (a paste)."""
+        found = self.item_at(index)
+        if found is None or not values:
+            return
+        app, item = found
+        change = ItemChange(values={fdef.field_id: value for fdef, value in values.items()})
+        fdef, value = next(iter(values.items()))
+        self.task = self.runner.run(
+            f"inline-save:{item.item_id}:paste",
+            self._save(app, item, change, index, fdef, value),
+        )
+
+    async def _save(
+        self,
+        app: App,
+        item: Item,
+        change: ItemChange,
+        index: QPersistentModelIndex,
+        fdef: FieldDef,
+        value: FieldValue,
+    ) -> None:
         outcome: SaveOutcome = await self.service.save(app, item, change)
         self.saved.emit(outcome)
+        message = not_saved_message(outcome)
+        if message is not None and not isinstance(outcome, Deleted):
+            current = outcome.conflict.current if isinstance(outcome, Conflicted) else None
+            self.not_saved.emit(InlineNotSaved(index, fdef, value, message, current))

@@ -32,7 +32,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPalette
 
 from podio_desk.services.paging import NotAvailableOfflineError, PageQuery, PageSource
 from podio_desk.ui.table.cells import (
@@ -44,7 +44,7 @@ from podio_desk.ui.table.cells import (
     TableRow,
     render_row,
 )
-from podio_desk.ui.theme import table_brushes
+from podio_desk.ui.theme import is_dark, table_brushes
 
 T = TypeVar("T")
 
@@ -146,6 +146,11 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         return self._source
 
     @property
+    def runner(self) -> TaskSpawner:
+        """The task runner the model loads with (the table's copy uses it too)."""
+        return self._runner
+
+    @property
     def query(self) -> PageQuery | None:
         return self._source.query
 
@@ -160,6 +165,12 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
     @property
     def origin(self) -> str:
         return self._origin
+
+    def use_palette(self, palette: QPalette) -> None:
+        """Placeholder and link colours that read well on this palette (light or dark)."""
+        self._brushes = table_brushes.refresh(is_dark(palette))
+        if self._rows:
+            self._emit_rows_changed(0, self._rows - 1)
 
     def show_query(self, query: PageQuery, columns: Sequence[Column[T]] | None = None) -> None:
         """Show `query` (a new app, sort, filter or search): one reset, then the first page."""

@@ -1,0 +1,300 @@
+"""The table in the real window against the sandbox over HTTP: in-place edits from the
+keyboard, failed in-place saves, paste, the row and header menus, related items and Back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QMenu, QMessageBox
+
+from podio_desk.services.profile import Profile
+from tests.plugins.desk import Desk, open_desk
+from tests.ui.test_integration import column_of, field, row_of, sandbox_values, writes
+from tests.ui.test_main_window import open_app, sign_in
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+
+@pytest.fixture
+def desk(qtbot: Any, qloop: Any, profile: Profile) -> Iterator[Desk]:
+    with open_desk(profile) as opened:
+        yield opened
+
+
+def showcase(qtbot: Any, desk: Desk, sandbox: Any) -> tuple[Any, Any, int, int]:
+    """The Showcase app open; (model, view, richest item id, its row)."""
+    sign_in(desk, sandbox)
+    open_app(qtbot, desk, "Showcase")
+    controller = desk.controller
+    item_id = int(sandbox.info["richest_item_id"])
+    row = row_of(qtbot, controller, item_id)
+    view = controller.browser.view
+    # The sign-in dialog of the first start may still be up: the keyboard is the window's.
+    for widget in QApplication.topLevelWidgets():
+        if widget is not desk.window and widget.isVisible() and not isinstance(widget, QMenu):
+            widget.close()
+    desk.window.activateWindow()
+    qtbot.waitUntil(desk.window.isActiveWindow, timeout=3000)
+    view.setFocus()
+    return controller.browser.model, view, item_id, row
+
+
+def type_into_cell(qtbot: Any, view: Any, index: QModelIndex, text: str) -> QLineEdit:
+    view.setCurrentIndex(index)
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: view.editing_view() is not None, timeout=3000)
+    line = QApplication.focusWidget()
+    assert isinstance(line, QLineEdit)  # the keyboard focus is in the editor
+    line.selectAll()
+    qtbot.keyClicks(line, text)
+    return line
+
+
+def docks_shown(desk: Desk) -> list[Any]:
+    return [dock for dock in desk.controller.editor_docks.values() if dock.isVisible()]
+
+
+def status(desk: Desk) -> str:
+    return desk.window.statusBar().currentMessage()
+
+
+def test_f2_takes_typed_keys_and_enter_saves_moves_down_without_opening_the_item(
+    qtbot, desk, sandbox
+):
+    model, view, item_id, row = showcase(qtbot, desk, sandbox)
+    quantity = field(desk.controller, "quantity")
+    column = column_of(desk.controller, quantity)
+    width = desk.window.width()
+    line = type_into_cell(qtbot, view, model.index(row, column), "42")
+    assert line.text() == "42"
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: sandbox_values(sandbox, item_id, quantity) == ["42"], timeout=10000)
+    qtbot.waitUntil(lambda: "42" in str(model.index(row, column).data()), timeout=5000)
+    assert (view.currentIndex().row(), view.currentIndex().column()) == (row + 1, column)
+    assert view.state() != QAbstractItemView.State.EditingState
+    assert docks_shown(desk) == []  # Enter saved; it did not also open the item
+    # Ctrl+Enter opens it; the window keeps its width when the dock appears.
+    qtbot.keyClick(view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(docks_shown(desk)), timeout=10000)
+    assert desk.window.width() == width
+
+
+def test_a_failed_in_place_save_keeps_the_typed_value_and_says_what_to_do(qtbot, desk, sandbox):
+    model, view, item_id, row = showcase(qtbot, desk, sandbox)
+    quantity = field(desk.controller, "quantity")
+    index = model.index(row, column_of(desk.controller, quantity))
+    before = sandbox_values(sandbox, item_id, quantity)
+    sandbox.control.set_error_rate(1.0, statuses=(503,))
+    line = type_into_cell(qtbot, view, index, "31")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: status(desk).startswith("Not saved"), timeout=20000)
+    assert "Enter" in status(desk)  # what to do: try again, or Esc
+    # The cell is open again with what was typed.
+    qtbot.waitUntil(lambda: view.editing_view() is not None, timeout=5000)
+    assert view.has_pending_inline_edit()
+    reopened = QApplication.focusWidget()
+    assert isinstance(reopened, QLineEdit)
+    assert reopened.text() == "31"
+    assert sandbox_values(sandbox, item_id, quantity) == before
+    sandbox.control.reset_faults()
+    qtbot.keyClick(reopened, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: sandbox_values(sandbox, item_id, quantity) == ["31"], timeout=10000)
+
+
+def test_an_in_place_save_meeting_another_edit_shows_theirs_keeps_mine_read_once(
+    qtbot, desk, sandbox
+):
+    model, view, item_id, row = showcase(qtbot, desk, sandbox)
+    quantity = field(desk.controller, "quantity")
+    index = model.index(row, column_of(desk.controller, quantity))
+    sandbox.edit_as_other(item_id, {"title": "Their title"})
+    sandbox.control.reset_log()
+    line = type_into_cell(qtbot, view, index, "64")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: model.index(row, 0).data() == "Their title", timeout=10000)
+    qtbot.waitUntil(lambda: view.editing_view() is not None, timeout=5000)
+    reopened = QApplication.focusWidget()
+    assert isinstance(reopened, QLineEdit)
+    assert reopened.text() == "64"
+    assert "someone changed" in status(desk)
+    reads = [
+        entry
+        for entry in sandbox.control.requests()
+        if entry.method == "GET" and entry.path == f"/item/{item_id}"
+    ]
+    assert len(reads) == 1  # their version was read once
+    assert docks_shown(desk) == []
+    qtbot.keyClick(reopened, Qt.Key.Key_Return)  # mine, on top of theirs
+    qtbot.waitUntil(lambda: sandbox_values(sandbox, item_id, quantity) == ["64"], timeout=10000)
+    qtbot.waitUntil(lambda: "64" in str(index.data()), timeout=5000)
+    assert model.index(row, 0).data() == "Their title"  # theirs kept too
+
+
+def test_paste_of_a_block_validates_each_cell_and_asks_before_saving_rows(
+    qtbot, desk, sandbox, monkeypatch
+):
+    model, view, _item_id, row = showcase(qtbot, desk, sandbox)
+    quantity = field(desk.controller, "quantity")
+    column = column_of(desk.controller, quantity)
+    ids = [model.item_id_at(row + offset) for offset in range(3)]
+    asked: list[str] = []
+
+    def answer(parent: Any, title: str, text: str, *args: Any) -> QMessageBox.StandardButton:
+        asked.append(text)
+        return QMessageBox.StandardButton.Save
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    third_before = sandbox_values(sandbox, ids[2], quantity)
+    QGuiApplication.clipboard().setText("5.25\n6.75\ntwelve\n")
+    view.setCurrentIndex(model.index(row, column))
+    sandbox.control.reset_log()
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert len(asked) == 1
+    assert "Save 2 changed cells in 2 items" in asked[0]
+    assert "\u201ctwelve\u201d" in asked[0]  # listed as not pasted, with the reason
+    qtbot.waitUntil(lambda: sandbox_values(sandbox, ids[0], quantity) == ["5.25"], timeout=10000)
+    qtbot.waitUntil(lambda: sandbox_values(sandbox, ids[1], quantity) == ["6.75"], timeout=10000)
+    assert sandbox_values(sandbox, ids[2], quantity) == third_before
+    assert not any(str(ids[2]) in write for write in writes(sandbox))
+
+
+def texts(menu: QMenu) -> list[str]:
+    return [action.text() for action in menu.actions() if action.text()]
+
+
+def test_the_row_menu_and_a_delete_checked_against_the_revision(qtbot, desk, sandbox, monkeypatch):
+    model, view, _item_id, row = showcase(qtbot, desk, sandbox)
+    target = model.item_id_at(row + 1)
+    index = model.index(row + 1, 0)
+    point = view.visualRect(model.index(row + 1, 2)).center()
+    menus: list[QMenu | None] = []
+    browser = desk.controller.browser
+    view.row_menu_requested.connect(lambda _where, at: menus.append(browser.row_menu_for(at)))
+    view.customContextMenuRequested.emit(point)  # a right-click
+    menu = menus[0]
+    assert menu is not None
+    labels = texts(menu)
+    for wanted in ("Open", "Open in Podio", "Copy link", "Copy", "Paste", "Duplicate", "Delete…"):
+        assert wanted in labels
+    assert view.currentIndex().row() == row + 1
+    # On a category cell: filter the table by its value.
+    state = field(desk.controller, "state")
+    state_menu = browser.row_menu_for(model.index(row, column_of(desk.controller, state)))
+    assert state_menu is not None
+    by_value = next(a for a in state_menu.actions() if a.text().startswith("Filter: State is"))
+    with qtbot.waitSignal(model.modelReset, timeout=5000):
+        by_value.trigger()
+    assert browser.filter_bar.filters == {str(state.field_id): [2]}
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and model.is_row_loaded(0), timeout=10000)
+    browser.filter_bar.set_filters({}, announce=True)
+    qtbot.waitUntil(
+        lambda: model.rowCount() > row + 1 and model.is_row_loaded(row + 1), timeout=10000
+    )
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Yes
+    )
+    sandbox.edit_as_other(target, {"title": "Changed meanwhile"})
+    item = model.item_at(index.row())
+    task = desk.controller.browser.confirm_delete(item)
+    assert task is not None
+    qtbot.waitUntil(task.done, timeout=10000)
+    assert target in sandbox.state.items
+    assert not sandbox.state.items[target].deleted
+    assert "Not deleted" in status(desk)
+    assert model.index(row + 1, 0).data() == "Changed meanwhile"  # the row shows theirs
+    task = desk.controller.browser.confirm_delete(model.item_at(index.row()))
+    assert task is not None
+    qtbot.waitUntil(task.done, timeout=10000)
+    qtbot.waitUntil(lambda: model.is_removed(row + 1), timeout=5000)
+
+
+def test_the_header_menu_sorts_hides_and_freezes(qtbot, desk, sandbox):
+    model, view, _item_id, _row = showcase(qtbot, desk, sandbox)
+    quantity = field(desk.controller, "quantity")
+    column = column_of(desk.controller, quantity)
+    header = view.horizontalHeader()
+    browser = desk.controller.browser
+    menus: list[QMenu | None] = []
+    view.header_menu_requested.connect(
+        lambda where, section: menus.append(browser.header_menu_for(section, where))
+    )
+    header.customContextMenuRequested.emit(QPoint(header.sectionViewportPosition(column) + 5, 5))
+    menu = menus[-1]
+    assert menu is not None
+    labels = texts(menu)
+    for wanted in (
+        "Sort ascending",
+        "Sort descending",
+        "Filter…",
+        "Hide column",
+        "Freeze columns up to here",
+        "Choose columns…",
+    ):
+        assert wanted in labels
+    freeze = next(a for a in menu.actions() if a.text() == "Freeze columns up to here")
+    freeze.trigger()
+    assert view.frozen.frozen_columns()[-1] == column
+    # The frozen columns' header now lies over it: its menu is the same.
+    frozen_header = view.frozen.horizontalHeader()
+    frozen_header.customContextMenuRequested.emit(
+        QPoint(frozen_header.sectionViewportPosition(column) + 5, 5)
+    )
+    menu = menus[-1]
+    assert menu is not None
+    assert "Unfreeze columns after the title" in texts(menu)
+    with qtbot.waitSignal(model.modelReset, timeout=5000):
+        next(a for a in menu.actions() if a.text() == "Sort descending").trigger()
+    assert model.sort_column() == (column, True)
+
+
+def test_widths_survive_a_filter_and_the_horizontal_position_is_per_app(qtbot, desk, sandbox):
+    model, view, _item_id, _row = showcase(qtbot, desk, sandbox)
+    browser = desk.controller.browser
+    header = view.horizontalHeader()
+    header.resizeSection(2, 377)
+    state = field(desk.controller, "state")
+    with qtbot.waitSignal(model.modelReset, timeout=5000):
+        browser.filter_bar.set_filter(str(state.field_id), [2])
+    assert header.sectionSize(2) == 377
+    qtbot.waitUntil(lambda: view.horizontalScrollBar().maximum() > 300, timeout=5000)
+    view.horizontalScrollBar().setValue(250)
+    showcase_id = browser.app.app_id
+    open_app(qtbot, desk, "Tickets")
+    assert view.horizontalScrollBar().value() != 250 or browser.app.app_id != showcase_id
+    open_app(qtbot, desk, "Showcase")
+    qtbot.waitUntil(lambda: view.horizontalScrollBar().value() == 250, timeout=5000)
+    assert header.sectionSize(2) == 377
+
+
+def test_a_related_item_opens_in_the_app_and_back_returns(qtbot, desk, sandbox):
+    model, view, item_id, row = showcase(qtbot, desk, sandbox)
+    browser = desk.controller.browser
+    showcase_id = browser.app.app_id
+    related = field(desk.controller, "related")
+    index = model.index(row, column_of(desk.controller, related))
+    target = sandbox.state.items[item_id]
+    assert index.data()
+    view.scrollTo(index)
+    with qtbot.waitSignal(desk.controller.app_shown, timeout=15000):
+        qtbot.mouseClick(
+            view.viewport(),
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.ControlModifier,
+            view.visualRect(index).center(),
+        )
+    assert browser.app.app_id != showcase_id
+    qtbot.waitUntil(lambda: bool(docks_shown(desk)), timeout=10000)
+    dock = docks_shown(desk)[0]
+    qtbot.waitUntil(lambda: dock.editor.item is not None, timeout=10000)
+    assert dock.editor.item.app_id == browser.app.app_id
+    assert target is not None
+    assert browser.back_action.isEnabled()
+    with qtbot.waitSignal(desk.controller.app_shown, timeout=15000):
+        browser.back_action.trigger()
+    assert browser.app.app_id == showcase_id
+    qtbot.waitUntil(lambda: dock.editor.item and dock.editor.item.item_id == item_id, timeout=10000)
+    assert not browser.back_action.isEnabled()
