@@ -567,26 +567,32 @@ class BulkPlanner:
         key = selection.key.strip()
         if not table:
             raise BulkPlanError("the file has no rows")
-        if key not in table[0]:
-            columns = ", ".join(repr(name) for name in table[0])
-            raise BulkPlanError(f"the file has no column {key!r} to match items by ({columns})")
         keyed: dict[str, list[int]] = {}
         items: dict[int, Item]
         by_id = key.casefold() in ("item_id", "id", "item id")
-        if by_id:
+        fdef = None
+        if not by_id:
+            try:
+                fdef = resolve_field(app, key)
+            except BulkSpecError as error:
+                raise BulkPlanError(str(error)) from error
+        # The column: named like the key, or like the field's external id or label.
+        names = [key] if fdef is None else [key, fdef.external_id, fdef.label]
+        by_name = {name.strip().casefold(): name for name in table[0]}
+        column = next((by_name[n.casefold()] for n in names if n.casefold() in by_name), None)
+        if column is None:
+            columns = ", ".join(repr(name) for name in table[0])
+            raise BulkPlanError(f"the file has no column {key!r} to match items by ({columns})")
+        if fdef is None:
             wanted: list[int] = []
             for row in table:
-                text = row.get(key, "").strip()
+                text = row.get(column, "").strip()
                 if text.isdigit():
                     wanted.append(int(text))
             items = await self._items(app, list(dict.fromkeys(wanted)), calls)
             for item_id in items:
                 keyed[str(item_id)] = [item_id]
         else:
-            try:
-                fdef = resolve_field(app, key)
-            except BulkSpecError as error:
-                raise BulkPlanError(str(error)) from error
             every = await self._all_items(app, calls)
             items = {item.item_id: item for item in every}
             for item in every:
@@ -596,7 +602,7 @@ class BulkPlanner:
         plans: list[ItemPlan] = []
         seen: set[int] = set()
         for number, row in enumerate(table, start=1):
-            text = row.get(key, "").strip()
+            text = row.get(column, "").strip()
             matches = keyed.get(text if by_id else text.casefold(), [])
             if len(matches) > 1:
                 why = f"{len(matches)} items have {key} {text!r}; it must be unique"
