@@ -313,9 +313,14 @@ class BulkService:
                 )  # fmt: skip
                 continue
             if entry.op == "create":
+                # Deleted only if still as created (the revision read right after creating).
+                unknown = entry.result_revision is None
                 entries.append(
-                    NewEntry("delete", entry.item_id, base_revision=None,
-                             summary={"title": title, "changes": []})
+                    NewEntry("delete", entry.item_id, base_revision=entry.result_revision,
+                             summary={"title": title, "changes": []},
+                             state="skipped" if unknown else "pending",
+                             error="its revision after creation is unknown; delete it by hand"
+                             if unknown else None)
                 )  # fmt: skip
                 continue
             changes = [FieldChange.from_json(c) for c in entry.summary.get("changes") or []]

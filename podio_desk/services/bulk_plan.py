@@ -129,10 +129,11 @@ class BulkPlan:
 
     @property
     def api_calls(self) -> int:
-        """Requests the job will send: one per changed or created item, two per delete (the
-        revision is read first, Podio's delete having no revision check)."""
+        """Requests the job will send: one per changed item; two per delete (the revision is
+        read first, Podio's delete having no revision check) and per created item (its
+        revision is read back, for an undo to check)."""
         counts = self.counts
-        return counts.changed + counts.creates + 2 * counts.deletes
+        return counts.changed + 2 * counts.creates + 2 * counts.deletes
 
     @property
     def eta_seconds(self) -> float:

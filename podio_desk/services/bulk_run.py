@@ -476,7 +476,17 @@ class BulkRunner:
         except PodioError as error:
             await self._journal.finish(job.id, entry.seq, "failed", error=error.user_message)
             return "failed"
-        await self._journal.finish(job.id, entry.seq, "done", result_revision=1, item_id=item_id)
+        # The new item's revision, for an undo to check it is still as created.
+        revision: int | None = None
+        try:
+            created = await self._client.item_basic(item_id, app=app, priority=Priority.USER_JOB)
+            revision = created.revision
+            await self._store(created)
+        except PodioError as error:
+            log.info("bulk job %s: created item %s not read back: %s", job.id, item_id, error)
+        await self._journal.finish(
+            job.id, entry.seq, "done", result_revision=revision, item_id=item_id
+        )
         return "done"
 
     # -------------------------------------------------------------- the cache

@@ -363,6 +363,12 @@ def test_csv_upsert_by_a_unique_field_creates_only_when_asked_and_writes_a_log(
             assert header[:4] == ("job", "item_id", "title", "field")
             assert len(data) == 5
 
+            # Undo puts the amounts back and deletes the item the job created.
+            undo = await session.bulk.run(await session.bulk.undo(job_id))
+            assert (undo.counts.done, undo.counts.skipped) == (4, 0)
+            assert sandbox.state.items[created[0]].deleted
+            assert value(sandbox, ids[0], "title") == [titles[0]]
+
     asyncio.run(scenario())
 
 
