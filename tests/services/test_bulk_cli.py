@@ -92,3 +92,93 @@ def test_plan_run_status_undo_by_filter(
             restored[item_id][1] == priority
             and Decimal(str(restored[item_id][2][0])) == Decimal(str(amount[0]))
         )
+
+
+def test_a_view_selects_all_its_items_from_podio_or_from_the_synced_cache(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "p"
+    assert main(add_args(sandbox, profile)) == 0
+    app_id = sandbox.app_id("Tickets")
+    status = next(
+        f.field_id for f in sandbox.state.apps[app_id].fields if f.external_id == "status"
+    )
+    open_tickets = sorted(
+        i for i in sandbox.state.app_items[app_id] if sandbox.state.items[i].values[status][0] < 4
+    )
+    args = ["bulk", "plan", "--profile", str(profile), "--app", str(app_id), "--view", "502",
+            "--set", "priority=Low", "--json"]  # fmt: skip
+    capsys.readouterr()
+    from_podio = cli_json(capsys, *args, "-o", str(tmp_path / "a.json"))
+    assert from_podio["read_calls"] >= 1
+    assert main(["sync", "--profile", str(profile), "--app", str(app_id)]) == 0
+    capsys.readouterr()
+    sandbox.control.reset_log()
+    from_cache = cli_json(capsys, *args, "-o", str(tmp_path / "b.json"))
+    assert [r.path for r in sandbox.control.requests()] == [f"/view/app/{app_id}/"]
+    for name in ("a.json", "b.json"):
+        items = json.loads((tmp_path / name).read_text())["items"]
+        assert sorted(item["item_id"] for item in items) == open_tickets
+    assert from_podio["planned"] == from_cache["planned"] == len(open_tickets)
+
+
+def test_links_from_a_file_and_a_plan_edited_by_hand(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "p"
+    assert main(add_args(sandbox, profile)) == 0
+    app_id = sandbox.app_id("Tickets")
+    ids = list(sandbox.state.app_items[app_id])[:3]
+    links = tmp_path / "links.txt"
+    links.write_text(
+        "\n".join(
+            [str(ids[0]), *(sandbox.state.item_link(sandbox.state.items[i]) for i in ids[1:])]
+        )
+    )
+    plan_path = tmp_path / "plan.json"
+    cli_json(
+        capsys, "bulk", "plan", "--profile", str(profile), "--app", str(app_id),
+        "--ids", str(links), "--set", "amount=5", "-o", str(plan_path), "--json",
+    )  # fmt: skip
+    plan = json.loads(plan_path.read_text())
+    assert [item["item_id"] for item in plan["items"]] == ids
+    del plan["items"][2]  # leave the third item out
+    plan["items"][1]["changes"][0]["fix"] = "6.25"  # and type the second's value again
+    plan_path.write_text(json.dumps(plan))
+    amount = next(
+        f.field_id for f in sandbox.state.apps[app_id].fields if f.external_id == "amount"
+    )
+    third = sandbox.state.items[ids[2]].values[amount]
+    ran = cli_json(capsys, "bulk", "run", str(plan_path), "--profile", str(profile), "--json")
+    assert (ran["state"], ran["changed"]) == ("done", 2)
+    assert Decimal(str(sandbox.state.items[ids[0]].values[amount][0])) == 5
+    assert Decimal(str(sandbox.state.items[ids[1]].values[amount][0])) == Decimal("6.25")
+    assert sandbox.state.items[ids[2]].values[amount] == third
+
+    log = tmp_path / "log.csv"
+    assert main(["bulk", "log", str(ran["job_id"]), "--profile", str(profile), "-o", str(log)]) == 0
+    assert "6.25" in log.read_text(encoding="utf-8-sig")
+
+
+def test_errors_are_one_line(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "p"
+    assert main(add_args(sandbox, profile)) == 0
+    app_id = str(sandbox.app_id("Tickets"))
+    capsys.readouterr()
+    cases = [
+        (["--set", "nope=1"], 'has no field "nope"'),
+        (["--set", "amount"], "takes FIELD=VALUE"),
+        (["--set", "title=x", "--delete"], "cannot be combined"),
+    ]
+    for extra, text in cases:
+        code = main(["bulk", "plan", "--profile", str(profile), "--app", app_id,
+                     "--filter", "{}", *extra, "-o", str(tmp_path / "x.json")])  # fmt: skip
+        err = capsys.readouterr().err.strip()
+        assert code == 1
+        assert err.startswith("podio-desk bulk plan: error: ")
+        assert text in err
+        assert len(err.splitlines()) == 1
+    assert main(["bulk", "status", "99", "--profile", str(profile)]) == 1
+    assert "there is no job 99" in capsys.readouterr().err
