@@ -47,7 +47,6 @@ from podio_desk.cache.cache import Cache
 from podio_desk.cache.index import item_record
 from podio_desk.cache.journal import EntryCounts, JobState, Journal, JournalEntry, JournalJob
 from podio_desk.domain.bulk import Budget, FieldChange, estimate_seconds
-from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import parse_values
 from podio_desk.domain.items import Item, ItemChange
 from podio_desk.domain.workspace import App
@@ -211,6 +210,7 @@ class BulkRunner:
         self._app_definition = app_definition
         self._emit = emit
         self._concurrency = concurrency
+        self._calls = 0
 
     async def run(self, job_id: int, control: JobControl | None = None) -> JobReport:
         """Run (or resume) a job until it is done, paused, cancelled or Podio is unreachable."""
@@ -228,7 +228,7 @@ class BulkRunner:
 
     async def _run_locked(self, job: JournalJob, control: JobControl) -> JobReport:
         started = time.monotonic()
-        calls_before = self._client.scheduler.requests_sent
+        calls_before = self._calls
         if job.state in ("done", "cancelled"):
             counts = await self._journal.counts(job.id)
             return JobReport(job.id, job.kind, job.state, counts, 0, 0.0)
@@ -301,12 +301,18 @@ class BulkRunner:
             state = "done" if counts.open == 0 else "paused"
         await self._journal.set_job_state(job.id, state)  # type: ignore[arg-type]
         counts = await self._journal.counts(job.id)
-        calls = self._client.scheduler.requests_sent - calls_before
+        calls = self._calls - calls_before
         await self._add_calls(job, calls)
         await progress.refresh()
         progress.emit(state, force=True)
         self._emit(BulkJobEnded(job.id, job.kind, state, counts, reason))
         return JobReport(job.id, job.kind, state, counts, calls, time.monotonic() - started, reason)
+
+    def _api(self) -> PodioClient:
+        """The client, counting the request about to be made (the job's own API calls: the
+        window's browsing meanwhile is not the job's)."""
+        self._calls += 1
+        return self._client
 
     async def _open_sent(self, job_id: int) -> bool:
         return bool(await self._journal.entries(job_id, states=("sent",), limit=1))
@@ -348,7 +354,7 @@ class BulkRunner:
             if not await self._journal.mark_sent(job.id, entry.seq):
                 return "skipped"  # dropped or cancelled meanwhile
             try:
-                revision = await self._client.update_item(
+                revision = await self._api().update_item(
                     entry.item_id,
                     fields,
                     revision=entry.base_revision,
@@ -385,7 +391,7 @@ class BulkRunner:
         was not (the revision did not move), so it may be sent again."""
         assert entry.item_id is not None
         try:
-            current = await self._client.item_basic(
+            current = await self._api().item_basic(
                 entry.item_id, app=app, priority=Priority.USER_JOB
             )
         except (Gone, NotFound):
@@ -418,7 +424,7 @@ class BulkRunner:
     ) -> Outcome:
         assert entry.item_id is not None
         try:
-            current = await self._client.item_basic(entry.item_id, priority=Priority.USER_JOB)
+            current = await self._api().item_basic(entry.item_id, priority=Priority.USER_JOB)
         except (Gone, NotFound):
             # Gone already: deleted by this job before a crash, or by someone else.
             state: Literal["done", "skipped"] = "done" if entry.state == "sent" else "skipped"
@@ -432,7 +438,7 @@ class BulkRunner:
         if not await self._journal.mark_sent(job.id, entry.seq):
             return "skipped"
         try:
-            await self._client.delete_item(
+            await self._api().delete_item(
                 entry.item_id, silent=silent, hook=hook, priority=Priority.USER_JOB
             )
         except (Gone, NotFound):
@@ -459,7 +465,7 @@ class BulkRunner:
         if job.app_id is None or not await self._journal.mark_sent(job.id, entry.seq):
             return "skipped"
         try:
-            item_id = await self._client.create_item(
+            item_id = await self._api().create_item(
                 job.app_id,
                 dict(entry.payload.get("fields") or {}),
                 tags=entry.payload.get("tags"),
@@ -479,7 +485,7 @@ class BulkRunner:
         # The new item's revision, for an undo to check it is still as created.
         revision: int | None = None
         try:
-            created = await self._client.item_basic(item_id, app=app, priority=Priority.USER_JOB)
+            created = await self._api().item_basic(item_id, app=app, priority=Priority.USER_JOB)
             revision = created.revision
             await self._store(created)
         except PodioError as error:
@@ -518,7 +524,7 @@ class BulkRunner:
             if isinstance(current, dict):
                 raw["current_revision"] = {**current, "revision": revision}
             await self._cache.items.upsert([item_record(raw, row.app_id)])
-        except (DomainError, ValueError, KeyError):
+        except Exception:  # the cache is a copy; the next sync corrects it
             log.exception("could not keep item %s in the cache after a bulk write", entry.item_id)
 
     async def _store(self, item: Item) -> None:
