@@ -62,6 +62,7 @@ def test_plan_run_status_undo_by_filter(
     ran = cli_json(capsys, "bulk", "run", str(plan_path), "--profile", str(profile), "--json")
     assert ran["state"] == "done"
     assert (ran["planned"], ran["changed"], ran["failed"], ran["conflicts"]) == (60, 60, 0, 0)
+    assert ran["api_calls"] == 60  # the plan's reads (none) and the run's writes
     writes = [r for r in sandbox.control.requests() if r.rate_class is not None]
     assert [r.method for r in writes] == ["PUT"] * 60  # one call per changed item, no GET
     assert all("silent=true" in r.query.lower() or "silent=1" in r.query for r in writes)
