@@ -336,7 +336,8 @@ def plan_item(
     """What `operations` do to `item`: per field old → new, validated as the editor does."""
     base = ItemPlan(item.item_id, item.title, item.revision, "change", row=row_number)
     if any(op.kind == "delete" for op in operations):
-        if item_is_read_only(item) and "delete" not in (item.raw.get("rights") or []):
+        rights = item.raw.get("rights")
+        if isinstance(rights, list) and rights and "delete" not in rights:
             return replace(base, status="read_only", issues=("you may not delete this item",))
         return replace(base, status="delete")
     if item_is_read_only(item):
@@ -441,6 +442,8 @@ def _apply_value(
             )
         if op.argument not in row:
             raise BulkSpecError(f"the file has no column {op.argument!r}")
+        if not row[op.argument].strip():
+            return old  # an empty cell leaves the field as it is (--clear empties it)
         return _from_text(fdef, row[op.argument])
     if op.kind == "copy":
         source = resolve_field(app, op.argument)

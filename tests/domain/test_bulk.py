@@ -179,10 +179,14 @@ def test_rows_from_a_file_and_new_items() -> None:
     untitled = plan_new_item(APP, [parse_operation("column", "amount=Sum")], row, 6)
     assert untitled.status == "invalid"  # the required title is missing
     assert plan_item(APP, _item(), [parse_operation("column", "amount=Nope")], row).issues
+    blank = plan_item(APP, _item(), ops, {"Deal": "", "Sum": " "}, 7)
+    assert blank.status == "noop"  # empty cells leave the fields as they are
 
 
 def test_delete_and_a_fix_typed_into_an_edited_plan() -> None:
     assert plan(("delete", "")).status == "delete"
+    assert plan(("delete", ""), item=_item(rights=["view", "update"])).status == "read_only"
+    assert plan(("delete", ""), item=_item(rights=["view", "delete"])).status == "delete"
     change = only(plan(("set", "amount=1")))
     fixed = fix_change(APP, change, "2.25")
     assert (fixed.new_text, fixed.new_input, fixed.issue) == ("2.25", "2.25", None)
