@@ -759,7 +759,7 @@ def describe_cost(calls: int, budget: Budget) -> str:
     """ "742 calls, about 48 minutes at 1 000/h" """
     limit = budget.limit or DEFAULT_HOURLY_LIMIT
     seconds = estimate_seconds(calls, budget)
-    return f"{_count(calls)} calls, about {describe_duration(seconds)} at {_count(limit)}/h"
+    return f"{_calls(calls)}, about {describe_duration(seconds)} at {_count(limit)}/h"
 
 
 def describe_duration(seconds: float) -> str:
@@ -773,6 +773,10 @@ def describe_duration(seconds: float) -> str:
 
 def _count(number: int) -> str:
     return f"{number:,}".replace(",", " ")
+
+
+def _calls(number: int) -> str:
+    return "1 call" if number == 1 else f"{_count(number)} calls"
 
 
 def workflow_warning(silent: bool, hook: bool, writes: int) -> str | None:

@@ -166,7 +166,7 @@ class BulkPlan:
             + (f", {counts.creates} to create" if counts.creates else "")
             + (f", {counts.missing} not found" if counts.missing else ""),
             f"Cost: {self.cost()}"
-            + (f" ({self.read_calls} calls to prepare)" if self.read_calls else ""),
+            + (f" (and {self.read_calls} to prepare it)" if self.read_calls else ""),
         ]
         lines.extend(f"Warning: {warning}" for warning in self.warnings)
         return "\n".join(lines)
