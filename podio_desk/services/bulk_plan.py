@@ -395,12 +395,11 @@ class BulkPlanner:
         else:
             ids = await self._select_ids(app, selection, calls)
             found = await self._items(app, ids, calls, refresh=selection.refresh)
-            items = [
-                plan_item(app, found[item_id], operations)
-                if item_id in found
-                else ItemPlan(item_id, "", None, "missing", issues=("not found in Podio",))
-                for item_id in ids
-            ]
+            items = []
+            for start in range(0, len(ids), CACHE_CHUNK):
+                # Off the loop's thread, a chunk at a time: the window stays responsive.
+                chunk = ids[start : start + CACHE_CHUNK]
+                items.extend(await asyncio.to_thread(_plan_items, app, chunk, found, operations))
         plan = BulkPlan(
             app_id=app.app_id,
             app_name=app.name,
@@ -526,11 +525,16 @@ class BulkPlanner:
         found: dict[int, Item] = {}
         for start in range(0, 0 if refresh else len(ids), CACHE_CHUNK):
             chunk = ids[start : start + CACHE_CHUNK]
-            rows = await self._cache.items.get_many_as(chunk, lambda row: row)
-            for row in rows:
-                if row.deleted or row.app_id != app.app_id:
-                    continue
-                found[row.item_id] = item_from_row(row, app)
+            # Parsed on the cache's reader thread, not on the loop's.
+            parsed = await self._cache.items.get_many_as(
+                chunk,
+                lambda row: (
+                    None if row.deleted or row.app_id != app.app_id else item_from_row(row, app)
+                ),
+            )
+            for item in parsed:
+                if item is not None:
+                    found[item.item_id] = item
         missing = [item_id for item_id in ids if item_id not in found]
         fetched: list[Item] = []
         for item_id in missing:
@@ -600,32 +604,62 @@ class BulkPlanner:
                 text = display_text(fdef, item.value(fdef.field_id)).strip().casefold()
                 if text:
                     keyed.setdefault(text, []).append(item.item_id)
-        plans: list[ItemPlan] = []
-        seen: set[int] = set()
-        for number, row in enumerate(table, start=1):
-            text = row.get(column, "").strip()
-            matches = keyed.get(text if by_id else text.casefold(), [])
-            if len(matches) > 1:
-                why = f"{len(matches)} items have {key} {text!r}; it must be unique"
-                plans.append(ItemPlan(None, text, None, "invalid", row=number, issues=(why,)))
-                continue
-            if not matches:
-                if selection.create_missing and not by_id:
-                    plans.append(plan_new_item(app, operations, row, number))
-                else:
-                    why = "no item matches" + ("" if by_id else " (use --create to create one)")
-                    plans.append(ItemPlan(None, text, None, "missing", row=number, issues=(why,)))
-                continue
-            item_id = matches[0]
-            if item_id in seen:
-                plans.append(
-                    ItemPlan(item_id, text, None, "invalid", row=number,
-                             issues=("the item is matched by an earlier row too",))
-                )  # fmt: skip
-                continue
-            seen.add(item_id)
-            plans.append(plan_item(app, items[item_id], operations, row, number))
-        return plans
+        # Matching and previewing every row: off the loop's thread.
+        return await asyncio.to_thread(
+            _match_rows, app, table, column, key, by_id, keyed, items, operations,
+            selection.create_missing,
+        )  # fmt: skip
+
+
+def _match_rows(
+    app: App,
+    table: Sequence[Mapping[str, str]],
+    column: str,
+    key: str,
+    by_id: bool,
+    keyed: Mapping[str, list[int]],
+    items: Mapping[int, Item],
+    operations: Sequence[Operation],
+    create_missing: bool,
+) -> list[ItemPlan]:
+    """One preview per row of the file: its item's, a new item's, or why neither."""
+    plans: list[ItemPlan] = []
+    seen: set[int] = set()
+    for number, row in enumerate(table, start=1):
+        text = row.get(column, "").strip()
+        matches = keyed.get(text if by_id else text.casefold(), [])
+        if len(matches) > 1:
+            why = f"{len(matches)} items have {key} {text!r}; it must be unique"
+            plans.append(ItemPlan(None, text, None, "invalid", row=number, issues=(why,)))
+            continue
+        if not matches:
+            if create_missing and not by_id:
+                plans.append(plan_new_item(app, operations, row, number))
+            else:
+                why = "no item matches" + ("" if by_id else " (use --create to create one)")
+                plans.append(ItemPlan(None, text, None, "missing", row=number, issues=(why,)))
+            continue
+        item_id = matches[0]
+        if item_id in seen:
+            plans.append(
+                ItemPlan(item_id, text, None, "invalid", row=number,
+                         issues=("the item is matched by an earlier row too",))
+            )  # fmt: skip
+            continue
+        seen.add(item_id)
+        plans.append(plan_item(app, items[item_id], operations, row, number))
+    return plans
+
+
+def _plan_items(
+    app: App, ids: Sequence[int], found: Mapping[int, Item], operations: Sequence[Operation]
+) -> list[ItemPlan]:
+    return [
+        plan_item(app, found[item_id], operations)
+        if item_id in found
+        else ItemPlan(item_id, "", None, "missing", issues=("not found in Podio",))
+        for item_id in ids
+    ]
 
 
 @dataclass
