@@ -46,7 +46,7 @@ from podio_desk.domain.bulk import (
     resolve_field,
     workflow_warning,
 )
-from podio_desk.domain.fields import display_text
+from podio_desk.domain.fields import FieldDef, display_text
 from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLinkError, parse_podio_link
 from podio_desk.domain.workspace import App
@@ -600,15 +600,22 @@ class BulkPlanner:
         else:
             every = await self._all_items(app, calls)
             items = {item.item_id: item for item in every}
-            for item in every:
-                text = display_text(fdef, item.value(fdef.field_id)).strip().casefold()
-                if text:
-                    keyed.setdefault(text, []).append(item.item_id)
+            keyed = await asyncio.to_thread(_keyed_by, fdef, every)
         # Matching and previewing every row: off the loop's thread.
         return await asyncio.to_thread(
             _match_rows, app, table, column, key, by_id, keyed, items, operations,
             selection.create_missing,
         )  # fmt: skip
+
+
+def _keyed_by(fdef: FieldDef, items: Iterable[Item]) -> dict[str, list[int]]:
+    """Item ids by the field's text as shown (case-folded), as a file's rows name them."""
+    keyed: dict[str, list[int]] = {}
+    for item in items:
+        text = display_text(fdef, item.value(fdef.field_id)).strip().casefold()
+        if text:
+            keyed.setdefault(text, []).append(item.item_id)
+    return keyed
 
 
 def _match_rows(
