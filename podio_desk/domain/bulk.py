@@ -663,6 +663,24 @@ def fix_change(app: App, change: FieldChange, text: str) -> FieldChange:
     )
 
 
+def with_fixes(app: App, item: ItemPlan, fixes: Mapping[int, str]) -> ItemPlan:
+    """`item` with some of its field changes typed again (field id → text; 0 for the tags)
+    and its status worked out anew: what the preview's "fix this value" does."""
+    changes = tuple(
+        fix_change(app, change, fixes[change.field_id]) if change.field_id in fixes else change
+        for change in item.changes
+    )
+    issues = tuple(change.issue for change in changes if change.issue is not None)
+    status: ItemStatus
+    if issues:
+        status = "invalid"
+    elif item.status in ("create", "delete"):
+        status = item.status
+    else:
+        status = "change" if any(change.changed for change in changes) else "noop"
+    return replace(item, changes=changes, issues=issues, status=status)
+
+
 # ------------------------------------------------------------------ sums and estimates
 
 
@@ -814,5 +832,6 @@ __all__ = [
     "plan_item",
     "plan_new_item",
     "resolve_field",
+    "with_fixes",
     "workflow_warning",
 ]

@@ -32,7 +32,6 @@ from podio_desk.cache.query import ItemQuery
 from podio_desk.domain.bulk import (
     Budget,
     BulkSpecError,
-    FieldChange,
     ItemPlan,
     Operation,
     PlanCounts,
@@ -40,10 +39,10 @@ from podio_desk.domain.bulk import (
     count_plan,
     describe_cost,
     estimate_seconds,
-    fix_change,
     plan_item,
     plan_new_item,
     resolve_field,
+    with_fixes,
     workflow_warning,
 )
 from podio_desk.domain.fields import FieldDef, display_text
@@ -240,21 +239,12 @@ def apply_fixes(app: App, data: Mapping[str, Any], plan: BulkPlan) -> BulkPlan:
     items = []
     raw_items = list(data.get("items") or [])
     for raw, item in zip(raw_items, plan.items, strict=True):
-        fixes = [c.get("fix") if isinstance(c, Mapping) else None for c in raw.get("changes") or []]
-        if not any(isinstance(f, str) for f in fixes):
-            items.append(item)
-            continue
-        changes: list[FieldChange] = []
-        for change, fix in zip(item.changes, fixes, strict=False):
-            changes.append(fix_change(app, change, fix) if isinstance(fix, str) else change)
-        issues = tuple(c.issue for c in changes if c.issue is not None)
-        if issues:
-            status = "invalid"
-        elif item.status in ("create", "delete"):
-            status = item.status
-        else:
-            status = "change" if any(c.changed for c in changes) else "noop"
-        items.append(replace(item, changes=tuple(changes), issues=issues, status=status))  # type: ignore[arg-type]
+        fixes = {
+            int(change.get("field_id", 0)): change["fix"]
+            for change in raw.get("changes") or []
+            if isinstance(change, Mapping) and isinstance(change.get("fix"), str)
+        }
+        items.append(with_fixes(app, item, fixes) if fixes else item)
     return replace(plan, items=items)
 
 
