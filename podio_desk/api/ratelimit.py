@@ -260,6 +260,9 @@ class RateLimitScheduler:
         self._closed = False
         self.max_rate_limit_waits = max_rate_limit_waits
         self._budget = {RateClass.GENERAL: budget[0], RateClass.HEAVY: budget[1]}
+        # Requests sent through `run` (a request resent after a 420 counts again): what a
+        # job reports as the API calls it used.
+        self.requests_sent = 0
 
     # ------------------------------------------------------------ public
 
@@ -312,6 +315,7 @@ class RateLimitScheduler:
         waits = 0
         while True:
             await self._wait_granted(ticket)
+            self.requests_sent += 1
             try:
                 result = await call()
             except RateLimited as exc:

@@ -22,9 +22,12 @@ from podio_desk.api.events import EventHub
 from podio_desk.api.ratelimit import Priority
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.db import CacheCorruptError as CacheCorruptError
+from podio_desk.cache.journal import Journal
 from podio_desk.domain.links import PodioLink
 from podio_desk.domain.workspace import App, View
 from podio_desk.services.accounts import Account, AccountService
+from podio_desk.services.bulk import BulkService
+from podio_desk.services.bulk_run import BulkEvent
 from podio_desk.services.connectivity import (
     ConnectivityMonitor,
     ConnectivityState,
@@ -50,7 +53,7 @@ T = TypeVar("T")
 
 
 # Everything a session tells the window, on its one hub.
-SessionEvent: TypeAlias = StatusEvent | EditEvent | SyncProgress
+SessionEvent: TypeAlias = StatusEvent | EditEvent | SyncProgress | BulkEvent
 
 
 class AccountSession:
@@ -89,6 +92,13 @@ class AccountSession:
         self.tasks = self.editing.task_service  # Podio tasks and hooks (services/tasks.py)
         self._definitions: dict[int, App] = {}
         self._links = LinkResolver(client, cache, self.queries, self.call)
+        # Bulk jobs; their journal (<profile>/journal/<key>.sqlite3, beside the cache) opens
+        # on first use.
+        journal_dir = cache.path.parent.parent / "journal"
+        self.bulk = BulkService(
+            client, cache, self.queries, self.app_definition, self._links,
+            lambda: Journal.open(journal_dir, key), self.events.emit, account=key,
+        )  # fmt: skip
 
     @classmethod
     async def open(
@@ -101,6 +111,7 @@ class AccountSession:
     async def aclose(self) -> None:
         """Stop the reconnect loop and close the cache (the client belongs to the accounts)."""
         await self._connectivity.aclose()
+        await self.bulk.aclose()
         await self.api_pages.aclose()
         self._executor.shutdown(wait=False, cancel_futures=True)
         await self.cache.aclose()
