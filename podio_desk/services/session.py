@@ -33,6 +33,7 @@ from podio_desk.services.connectivity import (
     is_offline_error,
 )
 from podio_desk.services.editing import EditEvent, EditingService
+from podio_desk.services.export import ExportProgress, ExportService
 from podio_desk.services.links import LinkResolver, LinkTarget
 from podio_desk.services.page_readers import ApiPages, CachePages
 from podio_desk.services.queries import QueryService
@@ -50,7 +51,7 @@ T = TypeVar("T")
 
 
 # Everything a session tells the window, on its one hub.
-SessionEvent: TypeAlias = StatusEvent | EditEvent | SyncProgress
+SessionEvent: TypeAlias = StatusEvent | EditEvent | SyncProgress | ExportProgress
 
 
 class AccountSession:
@@ -88,6 +89,16 @@ class AccountSession:
         self.editing.events.subscribe(self.events.emit)
         self._definitions: dict[int, App] = {}
         self._links = LinkResolver(client, cache, self.queries, self.call)
+        # Exports parse and write on the same worker thread as the table's pages.
+        self.exports = ExportService(
+            client,
+            cache,
+            self.queries,
+            self._executor,
+            call=self.call,
+            is_syncing=lambda app_id: self.syncing[app_id] > 0,
+            online=lambda: self.online,
+        )
 
     @classmethod
     async def open(
