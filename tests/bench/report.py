@@ -40,6 +40,11 @@ GOALS: dict[str, tuple[str, float]] = {
     "rss_mb_100k": ("<", 300),
     "sync_full_calls_ratio": ("<=", 1.02),  # within 2 % of ceil(N / 500) calls
     "sync_idle_calls": ("==", 1),
+    # Issue 17: export from the cache of a synced 100 000-item app.
+    "export_100k_csv_ratio": ("<=", 1.5),
+    "export_100k_xlsx_ratio": ("<=", 1.5),
+    "export_api_calls": ("==", 0),
+    "export_rss_peak_mb": ("<", 300),
 }
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
