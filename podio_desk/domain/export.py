@@ -9,9 +9,10 @@ dates in ISO form, money as an amount column and a currency column.
 
 Choices (see docs/podio-api.md, "Export"):
 
-* A date field's raw values are Podio's local values (the Podio user's time zone), the form
-  Podio takes back; its display text is the same local value. Created and last edit are
-  Podio's UTC moments: raw in UTC, display in the time zone given (the machine's).
+* A timed date field is shown as the table shows it: Podio's UTC moment in the time zone
+  given (the machine's); its raw values are Podio's local values (the Podio user's time
+  zone), the form Podio takes back. Created and last edit are Podio's UTC moments: raw in
+  UTC, display in the time zone given.
 * Several ids or entries in one raw cell are joined with "; ", one id stays a number.
 """
 
@@ -20,12 +21,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from podio_desk.domain.fields import (
+    EN_DASH,
     CalculationValue,
     CategoryValue,
     ContactValue,
@@ -118,7 +120,7 @@ def export_columns(
             fdef = app.field(int(key))
             if fdef is None:
                 continue
-            columns.append(_field_column(fdef))
+            columns.append(_field_column(fdef, tz))
             if raw:
                 columns.extend(_raw_field_columns(fdef))
     return columns
@@ -213,13 +215,19 @@ def _field_value(item: Item, field_id: int) -> FieldValue | None:
     return value
 
 
-def _field_column(fdef: FieldDef) -> ExportColumn:
+def _field_column(fdef: FieldDef, tz: tzinfo) -> ExportColumn:
     """Display text; in XLSX a single number or a single date is stored as one."""
     field_id = fdef.field_id
 
     def text(item: Item) -> str:
         value = _field_value(item, field_id)
-        return "" if value is None else display_text(fdef, value)
+        if value is None:
+            return ""
+        if isinstance(value, DateValue):
+            return _date_text(value, tz)
+        if isinstance(value, CalculationValue) and value.date is not None:
+            return _date_text(value.date, tz)
+        return display_text(fdef, value)
 
     def typed(item: Item) -> CellValue:
         value = _field_value(item, field_id)
@@ -232,8 +240,8 @@ def _field_column(fdef: FieldDef) -> ExportColumn:
         if isinstance(value, CalculationValue) and value.number is not None:
             return value.number
         if isinstance(value, DateValue) and value.end_date is None:
-            return _date_cell(value)
-        return display_text(fdef, value)
+            return _shown_moment(value.start_date, value.start_time, value.start_utc, tz)
+        return text(item)
 
     return ExportColumn(fdef.label, str(field_id), text, typed)
 
@@ -270,6 +278,32 @@ def _money_amount(value: FieldValue) -> CellValue:
 
 def _money_currency(value: FieldValue) -> CellValue:
     return value.currency if isinstance(value, MoneyValue) else None
+
+
+def _shown_moment(day: date, at: time | None, utc: datetime | None, tz: tzinfo) -> date | datetime:
+    """What the table shows of one end of a date: the day alone for an all-day value, else
+    Podio's UTC moment in `tz` (Podio's local value when it sent no UTC one)."""
+    if at is None:
+        return day
+    if utc is not None:
+        return _aware(utc).astimezone(tz).replace(tzinfo=None)
+    return datetime.combine(day, at)
+
+
+def _moment_text(moment: date | datetime) -> str:
+    if isinstance(moment, datetime):
+        return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
+    return moment.isoformat()
+
+
+def _date_text(value: DateValue, tz: tzinfo) -> str:
+    start = _shown_moment(value.start_date, value.start_time, value.start_utc, tz)
+    if value.end_date is None:
+        return _moment_text(start)
+    end = _shown_moment(value.end_date, value.end_time or value.start_time, value.end_utc, tz)
+    if end == start:
+        return _moment_text(start)
+    return f"{_moment_text(start)} {EN_DASH} {_moment_text(end)}"
 
 
 def _date_cell(value: DateValue) -> date | datetime:

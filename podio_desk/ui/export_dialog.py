@@ -163,6 +163,7 @@ class ExportDialog(QDialog):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
+        self.progress.hide()  # until an export starts
         self.status = QLabel("", self)
         self.status.setObjectName("exportStatus")
         self.status.setWordWrap(True)
@@ -264,6 +265,7 @@ class ExportDialog(QDialog):
         self.rows_written = None
         self.progress.setRange(0, 0)  # busy until the total is known
         self.progress.setFormat("")
+        self.progress.show()
         self.status.setText("Starting…")
         name = f"export:{self._session.key}:{self._app.app_id}"
         self._task = self._runner.run(name, self._run(request))
@@ -296,6 +298,7 @@ class ExportDialog(QDialog):
         if self.rows_written is None:
             self.progress.setRange(0, 1)
             self.progress.setValue(0)
+            self.progress.setFormat("")
         self._task = None
         self._update_buttons()
 
