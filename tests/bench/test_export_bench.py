@@ -10,7 +10,9 @@ process of its own, so its peak RSS is the export's alone (not pytest's, not the
 Figures: export_100k_csv_s, export_100k_xlsx_s, their baselines export_100k_csv_baseline_s and
 export_100k_xlsx_baseline_s, the ratios export_100k_csv_ratio and export_100k_xlsx_ratio
 (goal <= 1.5), export_api_calls (0) and export_rss_peak_mb (< 300, the larger of the two);
-as context, export_100k_read_parse_s: reading and parsing the items from the cache alone.
+as context, export_100k_read_parse_s: reading and parsing the items from the cache alone, and
+at the end of each export its resident memory split into allocated (rss_anon) and the cache
+file's pages SQLite maps (rss_file).
 Knob: PODIO_DESK_BENCH_ITEMS (default 100 000).
 """
 
@@ -69,6 +71,18 @@ EXPORT_PROCESS = textwrap.dedent(
 
     info, cache_dir, app_id, fmt, out = json.loads(sys.argv[1])
 
+
+    def memory_now():
+        # Of the resident memory, what the process allocated and what maps files (SQLite
+        # maps the cache file: those pages are the file's, shared and reclaimable).
+        found = {}
+        with open("/proc/self/status") as status:
+            for line in status:
+                name, _, value = line.partition(":")
+                if name in ("RssAnon", "RssFile"):
+                    found[name] = int(value.split()[0]) / 1024
+        return {"rss_anon_mb": found.get("RssAnon", 0.0), "rss_file_mb": found.get("RssFile", 0.0)}
+
     async def main():
         client = PodioClient(
             ClientCredentials(info["client_id"], info["client_secret"]), base_url=info["url"]
@@ -89,6 +103,7 @@ EXPORT_PROCESS = textwrap.dedent(
             "rows": result.rows,
             "api_calls": result.api_calls,
             "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            **memory_now(),
         }
         if fmt == "csv":
             # The floor under any export from the cache: reading and parsing every item
@@ -216,6 +231,8 @@ def test_export_100k_from_the_cache_next_to_its_baseline(synced, fmt, bench_resu
     bench_results[f"export_100k_{fmt}_baseline_s"] = baseline["seconds"]
     bench_results[f"export_100k_{fmt}_ratio"] = exported["seconds"] / baseline["seconds"]
     bench_results[f"export_100k_{fmt}_rss_peak_mb"] = exported["rss_peak_mb"]
+    bench_results[f"export_100k_{fmt}_rss_anon_mb"] = exported["rss_anon_mb"]
+    bench_results[f"export_100k_{fmt}_rss_file_mb"] = exported["rss_file_mb"]
     _seen["calls"] = max(_seen.get("calls", 0), calls, exported["api_calls"])
     _seen["rss"] = max(_seen.get("rss", 0), exported["rss_peak_mb"])
     bench_results["export_api_calls"] = _seen["calls"]
