@@ -24,7 +24,6 @@ import csv
 import itertools
 import logging
 import os
-import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
@@ -42,7 +41,6 @@ from podio_desk.cache.index import record_from_item
 from podio_desk.cache.query import QueryError
 from podio_desk.cache.records import CachedItem
 from podio_desk.domain.export import (
-    CellValue,
     ExportColumn,
     ExportFormat,
     export_columns,
@@ -52,6 +50,7 @@ from podio_desk.domain.export import (
 )
 from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App, View
+from podio_desk.services.export_xlsx import XlsxProcess, XlsxWriterError
 from podio_desk.services.paging import PageQuery
 from podio_desk.services.queries import QueryService, item_from_row
 
@@ -143,55 +142,22 @@ class CsvSink:
         self._file.close()
 
 
-# Characters XML 1.0 cannot carry; openpyxl refuses them.
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
 class XlsxSink:
-    """One sheet in openpyxl's write-only mode: numbers as numbers, dates as dates."""
+    """One sheet, written by openpyxl's write-only workbook in a child process
+    (`services/export_xlsx.py`): numbers as numbers, dates as dates."""
 
     def __init__(self, path: Path, columns: Sequence[ExportColumn], sheet: str) -> None:
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-
-        self._path = path
-        self._workbook = Workbook(write_only=True)
-        title = _SHEET_NAME_FORBIDDEN.sub(" ", sheet).strip()[:31] or "Items"
-        self._sheet = self._workbook.create_sheet(title)
-        self._cell = WriteOnlyCell
-        self._sheet.append(headers(columns))
+        self._writer = XlsxProcess(path, headers(columns), sheet)
 
     def write(self, columns: Sequence[ExportColumn], items: Sequence[Item]) -> int:
-        append = self._sheet.append
-        for item in items:
-            append(self._cells(value_row(columns, item)))
+        self._writer.send_rows([value_row(columns, item) for item in items])
         return len(items)
 
-    def _cells(self, row: list[CellValue]) -> list[Any]:
-        for position, value in enumerate(row):
-            if isinstance(value, str) and value:
-                if _ILLEGAL_XML.search(value):
-                    value = row[position] = _ILLEGAL_XML.sub("", value)
-                if value.startswith("="):
-                    # Text, never a formula: the cell keeps what the item says.
-                    cell = self._cell(self._sheet, value=value)
-                    cell.data_type = "s"
-                    row[position] = cell
-        return row
-
     def finish(self) -> None:
-        self._workbook.save(self._path)
+        self._writer.finish()
 
     def discard(self) -> None:
-        writer = getattr(self._sheet, "_writer", None)
-        if writer is None:
-            return
-        try:
-            self._sheet.close()  # ends openpyxl's row stream, which writes to the file
-            writer.cleanup()  # and removes openpyxl's temporary file of the sheet
-        except (OSError, ValueError, KeyError):
-            log.debug("could not remove the export's temporary sheet file", exc_info=True)
+        self._writer.discard()
 
 
 def part_path(path: Path) -> Path:
@@ -269,9 +235,12 @@ class ExportService:
         if not columns:
             raise ExportError("there is no column to export")
         temporary = part_path(request.path)
-        sink: _Sink = await self._on_worker(
-            _open_sink, request.format, temporary, columns, app.name
-        )
+        try:
+            sink: _Sink = await self._on_worker(
+                _open_sink, request.format, temporary, columns, app.name
+            )
+        except XlsxWriterError as error:
+            raise ExportError(f"the XLSX file could not be written: {error}") from error
         finished = False
         try:
             report(0, None, "reading")
@@ -289,6 +258,8 @@ class ExportService:
                 )
             await self._on_worker(_finish, sink, temporary, request.path)
             finished = True
+        except XlsxWriterError as error:
+            raise ExportError(f"the XLSX file could not be written: {error}") from error
         finally:
             if not finished:
                 await asyncio.shield(self._on_worker_quietly(_discard, sink, temporary))

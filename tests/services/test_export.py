@@ -29,7 +29,7 @@ from podio_desk.services.export import ExportProgress, ExportRequest, ExportResu
 from podio_desk.services.paging import PageQuery
 from podio_desk.services.queries import item_from_row
 from podio_desk.services.session import AccountSession
-from tests.services.test_workspace import close, open_session
+from tests.services.test_workspace import close, eventually, open_session
 
 
 def api_requests(sandbox: Any) -> int:
@@ -234,6 +234,7 @@ def test_cancel_removes_the_partial_file_and_keeps_an_existing_one(
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setenv("TMPDIR", str(scratch))  # the XLSX writer's process
 
     async def scenario() -> None:
         session = await open_session(sandbox, tmp_path)
@@ -250,8 +251,8 @@ def test_cancel_removes_the_partial_file_and_keeps_an_existing_one(
             await started.wait()
             if fmt is ExportFormat.CSV:
                 assert part_path(target).exists()
-            else:
-                assert list(scratch.iterdir())
+            else:  # the writer process has its sheet's temporary file
+                assert await eventually(lambda: bool(list(scratch.iterdir())), equals=True)
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
