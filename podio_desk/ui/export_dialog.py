@@ -353,6 +353,8 @@ def open_export_dialog(
     keys = [column.key for column in browser.model.columns]
     selection = browser.view.selectionModel()
     rows = sorted({index.row() for index in selection.selectedRows()})
+    if len(rows) == browser.model.rowCount():
+        rows = []  # all of them: the rows shown, including those not loaded yet
     selected = [item_id for row in rows if (item_id := browser.model.item_id_at(row)) is not None]
     dialog = ExportDialog(
         session,

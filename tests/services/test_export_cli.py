@@ -70,3 +70,31 @@ def test_export_with_a_filter_and_a_bad_filter(
     assert main([*argv, "--filter", "[1]"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("podio-desk export: error: --filter takes a JSON object")
+
+
+def test_export_of_a_saved_view_costs_one_call_on_a_synced_app(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "p"
+    assert main(add_args(sandbox, profile)) == 0
+    tickets = sandbox.app_id("Tickets")
+    assert main(["sync", "--profile", str(profile), "--app", str(tickets)]) == 0
+    capsys.readouterr()
+    app = sandbox.state.apps[tickets]
+    status = next(f for f in app.fields if f.external_id == "status")
+    open_ids = {
+        item_id
+        for item_id in sandbox.state.app_items[tickets]
+        if set(sandbox.state.items[item_id].values.get(status.field_id) or []) & {1, 2, 3}
+    }
+    before = calls(sandbox)
+    out = tmp_path / "open.csv"
+    argv = ["export", "--profile", str(profile), "--app", str(tickets), "--view", "502"]
+    assert main([*argv, "-o", str(out), "--raw", "--json"]) == 0
+    outcome = json.loads(capsys.readouterr().out)
+    assert outcome["api_calls"] == calls(sandbox) - before == 1  # the view's definition
+    assert outcome["source"] == "cache"
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert {int(row[1]) for row in rows[1:]} == open_ids
+    assert outcome["rows"] == len(open_ids) > 0
