@@ -69,7 +69,7 @@ def test_export_of_the_visible_columns_and_of_a_selection(qtbot, desk, sandbox_f
         lambda _key, event: progress.append(event) if isinstance(event, ExportProgress) else None
     )
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.rows_written is not None, timeout=20000)
+    qtbot.waitUntil(lambda: dialog.rows_written is not None, timeout=60000)
     assert dialog.status.text() == f"700 rows written to {tmp_path / 'shown.csv'}."
     assert dialog.close_button.isVisible()
     assert progress[-1].phase == "done"
@@ -93,7 +93,7 @@ def test_export_of_the_visible_columns_and_of_a_selection(qtbot, desk, sandbox_f
     dialog.path_edit.setText(str(tmp_path / "selected.xlsx"))
     dialog.raw_box.setChecked(True)
     dialog.start()
-    qtbot.waitUntil(lambda: dialog.rows_written is not None, timeout=20000)
+    qtbot.waitUntil(lambda: dialog.rows_written is not None, timeout=60000)
     book = openpyxl.load_workbook(tmp_path / "selected.xlsx", read_only=True)
     sheet = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
     book.close()
@@ -118,10 +118,10 @@ def test_cancel_removes_the_partial_file(qtbot, desk, sandbox_factory, tmp_path)
         )
     )
     dialog.start()
-    qtbot.waitUntil(lambda: any(done > 0 for done in written), timeout=20000)
+    qtbot.waitUntil(lambda: any(done > 0 for done in written), timeout=60000)
     assert dialog.running
     dialog.cancel_button.click()
-    qtbot.waitUntil(lambda: not dialog.running, timeout=20000)
+    qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
     assert dialog.status.text() == "Cancelled; no file was written."
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("all.csv")]
     assert dialog.export_button.isEnabled()
