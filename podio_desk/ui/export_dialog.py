@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -101,6 +102,8 @@ class ExportDialog(QDialog):
         self._task: asyncio.Task[Any] | None = None
         self._export_id = 0
         self.rows_written: int | None = None
+        # A file the user agreed to replace (the file chooser asks, or the question below).
+        self._replace_ok: Path | None = None
         self._directory = directory if directory is not None else Path(QDir.homePath())
 
         self.format_box = QComboBox(self)
@@ -234,6 +237,8 @@ class ExportDialog(QDialog):
             path = Path(chosen)
             if path.suffix.lower() != f".{self.export_format.value}":
                 path = path.with_name(path.name + f".{self.export_format.value}")
+            else:
+                self._replace_ok = path  # the chooser asked before replacing it
             self.path_edit.setText(str(path))
 
     def _update_buttons(self) -> None:
@@ -260,6 +265,10 @@ class ExportDialog(QDialog):
         """Start the export (the Export button)."""
         if self.running or not self.path_edit.text().strip():
             return None
+        path = Path(self.path_edit.text().strip()).expanduser()
+        if path.exists() and path != self._replace_ok:
+            self._ask_to_replace(path)
+            return None
         self._export_id = next(_EXPORT_IDS)
         request = self.request()
         self.rows_written = None
@@ -271,6 +280,25 @@ class ExportDialog(QDialog):
         self._task = self._runner.run(name, self._run(request))
         self._update_buttons()
         return self._task
+
+    def _ask_to_replace(self, path: Path) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Replace the file?",
+            f"{path.name} already exists in {path.parent}. Replace it with this export?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("exportReplaceQuestion")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def answered(button: object) -> None:
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes:  # type: ignore[arg-type]
+                self._replace_ok = path
+                self.start()
+
+        box.buttonClicked.connect(answered)
+        box.open()
 
     async def _run(self, request: ExportRequest) -> None:
         try:

@@ -12,6 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QMessageBox
 
 from podio_desk.domain.export import ExportFormat
 from podio_desk.services.export import ExportProgress
@@ -126,3 +127,28 @@ def test_cancel_removes_the_partial_file(qtbot, desk, sandbox_factory, tmp_path)
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("all.csv")]
     assert dialog.export_button.isEnabled()
     dialog.reject()
+
+
+def test_an_existing_file_is_replaced_only_when_the_user_agrees(qtbot, desk, sandbox, tmp_path):
+    sign_in(desk, sandbox)
+    open_app(qtbot, desk, "Tickets")
+    target = tmp_path / "tickets.csv"
+    target.write_text("keep me")
+    dialog = open_dialog(desk)
+    dialog.path_edit.setText(str(target))
+    assert dialog.start() is None
+    question = dialog.findChild(QMessageBox, "exportReplaceQuestion")
+    assert question is not None
+    qtbot.waitUntil(question.isVisible, timeout=5000)
+    question.button(QMessageBox.StandardButton.No).click()
+    assert target.read_text() == "keep me"
+    assert not dialog.running
+
+    assert dialog.start() is None
+    question = next(
+        box for box in dialog.findChildren(QMessageBox, "exportReplaceQuestion") if box.isVisible()
+    )
+    question.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: dialog.rows_written is not None, timeout=60000)
+    assert len(read_csv(target)) == 61
+    dialog.close_button.click()
