@@ -13,6 +13,8 @@ Choices (see docs/podio-api.md, "Export"):
   given (the machine's); its raw values are Podio's local values (the Podio user's time
   zone), the form Podio takes back. Created and last edit are Podio's UTC moments: raw in
   UTC, display in the time zone given.
+* Dates read "YYYY-MM-DD HH:MM" whatever the locale the table shows them in: a file is
+  read by programs and by people in other countries.
 * Several ids or entries in one raw cell are joined with "; ", one id stays a number.
 """
 
