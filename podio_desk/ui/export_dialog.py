@@ -20,6 +20,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QDir, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -312,6 +313,8 @@ class ExportDialog(QDialog):
         except Exception as error:
             self._finished(f"Not exported: {error}")
             raise
+        if not shiboken6.isValid(self):
+            return
         self.rows_written = result.rows
         calls = "" if not result.api_calls else f", {result.api_calls:,} API calls"
         self.progress.setRange(0, max(1, result.rows))
@@ -322,6 +325,8 @@ class ExportDialog(QDialog):
         self.close_button.setFocus()
 
     def _finished(self, text: str) -> None:
+        if not shiboken6.isValid(self):
+            return  # closed meanwhile (Escape, the window's close button)
         self.status.setText(text)
         if self.rows_written is None:
             self.progress.setRange(0, 1)

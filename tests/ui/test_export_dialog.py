@@ -152,3 +152,23 @@ def test_an_existing_file_is_replaced_only_when_the_user_agrees(qtbot, desk, san
     qtbot.waitUntil(lambda: dialog.rows_written is not None, timeout=60000)
     assert len(read_csv(target)) == 61
     dialog.close_button.click()
+
+
+def test_closing_the_dialog_stops_the_export_and_removes_the_file(
+    qtbot, desk, sandbox_factory, tmp_path
+):
+    sandbox = sandbox_factory(items=3000)
+    sign_in(desk, sandbox)
+    tickets = open_app(qtbot, desk, "Tickets")
+    run_async(desk.controller.sessions[next(iter(desk.controller.sessions))].sync_app(tickets), 60)
+    dialog = open_dialog(desk)
+    target = tmp_path / "all.xlsx"
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData(ExportFormat.XLSX))
+    dialog.path_edit.setText(str(target))
+    dialog.scope_app.setChecked(True)
+    task = dialog.start()
+    assert task is not None
+    dialog.reject()  # Escape
+    qtbot.waitUntil(task.done, timeout=60000)
+    assert task.cancelled()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("all.xlsx")]
