@@ -5,7 +5,7 @@ last edit; keys as in the table's layout). Each column gives a cell as display t
 the table shows) and as a typed value: the XLSX file stores numbers as numbers and dates as
 dates, the CSV file the text. With `raw=True` every column is followed by its raw values:
 ids (item, category options, related items, contacts, files, embeds), numbers as numbers,
-dates in ISO form, money as an amount column and a currency column.
+dates in ISO form, money as an amount column and a currency column, links as addresses.
 
 Choices (see docs/podio-api.md, "Export"):
 
@@ -355,7 +355,8 @@ def _raw_value(value: FieldValue) -> CellValue:
     elif isinstance(value, FileListValue):
         result = _ids([file.file_id for file in value.files])
     elif isinstance(value, EmbedValue):
-        result = _ids([embed.embed_id for embed in value.embeds])
+        # A link's raw value is its address (Podio's embed id means nothing outside it).
+        result = _joined([embed.url or embed.resolved_url for embed in value.embeds])
     elif isinstance(value, (EmailValue, PhoneValue)):
         result = _joined([entry.value for entry in value.entries])
     elif isinstance(value, LocationValue):

@@ -325,3 +325,26 @@ def test_export_columns_follow_the_keys_given_and_text_is_never_a_formula(tmp_pa
     sink.finish()
     rows = read_xlsx(path)
     assert rows == [["N", "Title"], [1500.5, "=1+1"]]
+
+
+def test_raw_values_of_links_files_contacts_and_html(sandbox, tmp_path):
+    companies = sandbox.app_id("Companies")
+
+    async def scenario() -> list[list[str]]:
+        session = await open_session(sandbox, tmp_path)
+        try:
+            await session.sync_app(companies)
+            target = tmp_path / "companies.csv"
+            await session.exports.export(
+                ExportRequest(PageQuery(app_id=companies), target, raw=True)
+            )
+            return read_csv(target)
+        finally:
+            await close(session)
+
+    rows = asyncio.run(scenario())
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["Website (raw)"].startswith("http")  # a link's address, not Podio's embed id
+    assert first["Logo (raw)"].isdigit()  # the file id
+    assert first["Notes"] == "Acme Robotics is a key account since 2015."
+    assert first["Notes (raw)"].startswith("<p>")  # the HTML as Podio keeps it
