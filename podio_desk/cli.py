@@ -103,6 +103,11 @@ def _add_headless_commands(subparsers: argparse._SubParsersAction[argparse.Argum
     sync.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
     sync.set_defaults(handler=_run_sync)
 
+    # `export`: CSV or XLSX from the cache (podio_desk/cli_export.py, light to import).
+    from podio_desk.cli_export import add_parser as add_export_parser
+
+    add_export_parser(subparsers)
+
 
 def _run_sync(args: argparse.Namespace) -> int:
     from podio_desk.cli_sync import run_sync

@@ -36,6 +36,7 @@ from podio_desk.services.connectivity import (
     is_offline_error,
 )
 from podio_desk.services.editing import EditEvent, EditingService
+from podio_desk.services.export import ExportProgress, ExportService
 from podio_desk.services.links import LinkResolver, LinkTarget
 from podio_desk.services.page_readers import ApiPages, CachePages
 from podio_desk.services.queries import QueryService
@@ -53,7 +54,7 @@ T = TypeVar("T")
 
 
 # Everything a session tells the window, on its one hub.
-SessionEvent: TypeAlias = StatusEvent | EditEvent | SyncProgress | BulkEvent
+SessionEvent: TypeAlias = StatusEvent | EditEvent | SyncProgress | BulkEvent | ExportProgress
 
 
 class AccountSession:
@@ -99,6 +100,16 @@ class AccountSession:
             client, cache, self.queries, self.app_definition, self._links,
             lambda: Journal.open(journal_dir, key), self.events.emit, account=key,
         )  # fmt: skip
+        # Exports parse and write on the same worker thread as the table's pages.
+        self.exports = ExportService(
+            client,
+            cache,
+            self.queries,
+            self._executor,
+            call=self.call,
+            is_syncing=lambda app_id: self.syncing[app_id] > 0,
+            online=lambda: self.online,
+        )
 
     @classmethod
     async def open(

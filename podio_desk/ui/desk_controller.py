@@ -71,6 +71,7 @@ from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
 from podio_desk.ui.app_tasks import AppPanels
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
+from podio_desk.ui.export_dialog import ExportDialog, open_export_dialog
 from podio_desk.ui.link_registration import LinkRegistration
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.service_events import ServiceEvents
@@ -605,6 +606,12 @@ class DeskController(QObject):
         jobs.start(name, f"Syncing {app.name}", on_cancel=lambda: self.runner_cancel(name))
         return self.runner.run(name, self._sync(session, app.app_id, app.name, name, full))
 
+    def export_current_app(self) -> ExportDialog | None:
+        dialog = open_export_dialog(self.browser, self.runner, self.service_events, self.window)
+        if dialog is None:
+            self.show_message("Open an app first, then export it.")
+        return dialog
+
     def runner_cancel(self, name: str) -> None:
         cancel = getattr(self.runner, "cancel", None)
         if callable(cancel):
@@ -700,6 +707,14 @@ class DeskController(QObject):
         open_link.setStatusTip("Open the app or item of a Podio web address")
         open_link.triggered.connect(self.ask_for_link)
         actions.insert(1, open_link)
+        export = QAction("&Export…", window)
+        export.setObjectName("exportAction")
+        export.setShortcut(QKeySequence("Ctrl+E"))
+        export.setStatusTip("Export the app shown to a CSV or Excel file")
+        export.triggered.connect(lambda: self.export_current_app())
+        actions.append(export)
+        self.export_action = export
+        self.browser.view.addAction(export)  # for the table's context menu
         refresh = QAction("Re&load workspaces", window)
         refresh.setObjectName("refreshTreeAction")
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)

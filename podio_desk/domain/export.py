@@ -1,0 +1,379 @@
+"""What an export writes: its columns, and for each item one cell per column.
+
+The columns follow the table: the visible columns in screen order (title, fields, created,
+last edit; keys as in the table's layout). Each column gives a cell as display text (what
+the table shows) and as a typed value: the XLSX file stores numbers as numbers and dates as
+dates, the CSV file the text. With `raw=True` every column is followed by its raw values:
+ids (item, category options, related items, contacts, files, embeds), numbers as numbers,
+dates in ISO form, money as an amount column and a currency column, links as addresses.
+
+Choices (see docs/podio-api.md, "Export"):
+
+* A timed date field is shown as the table shows it: Podio's UTC moment in the time zone
+  given (the machine's); its raw values are Podio's local values (the Podio user's time
+  zone), the form Podio takes back. Created and last edit are Podio's UTC moments: raw in
+  UTC, display in the time zone given.
+* Dates read "YYYY-MM-DD HH:MM" whatever the locale the table shows them in: a file is
+  read by programs and by people in other countries.
+* Several ids or entries in one raw cell are joined with "; ", one id stays a number.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, tzinfo
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from podio_desk.domain.fields import (
+    EN_DASH,
+    CalculationValue,
+    CategoryValue,
+    ContactValue,
+    DateValue,
+    DurationValue,
+    EmailValue,
+    EmbedValue,
+    FieldDef,
+    FieldType,
+    FieldValue,
+    FileListValue,
+    LocationValue,
+    MoneyValue,
+    NumberValue,
+    PhoneValue,
+    ProgressValue,
+    RawValue,
+    RelationshipValue,
+    TextValue,
+    display_text,
+    is_empty,
+    plain_decimal,
+)
+from podio_desk.domain.items import Item
+from podio_desk.domain.workspace import App
+
+CellValue = str | int | Decimal | date | datetime | None
+
+TITLE = "title"
+CREATED_ON = "created_on"
+LAST_EDIT_ON = "last_edit_on"
+# Separators hold no value; the table shows no column for them either.
+_HIDDEN_TYPES = frozenset({FieldType.SEPARATOR})
+JOIN = "; "
+
+
+class ExportFormat(Enum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """One column of the file. `text` gives the CSV cell, `value` the XLSX cell."""
+
+    header: str
+    key: str  # the table column it belongs to
+    text: Callable[[Item], str]
+    value: Callable[[Item], CellValue]
+    raw: bool = False
+
+
+def table_column_keys(app: App) -> list[str]:
+    """The table's columns of `app` in their default order: title, the active fields in
+    Podio's order (separators and the title field left out), created, last edit."""
+    title_field = app.title_field
+    keys = [TITLE]
+    for fdef in app.active_fields:
+        if fdef.field_type in _HIDDEN_TYPES or fdef == title_field:
+            continue
+        keys.append(str(fdef.field_id))
+    return [*keys, CREATED_ON, LAST_EDIT_ON]
+
+
+def export_columns(
+    app: App,
+    keys: Sequence[str] | None = None,
+    *,
+    raw: bool = False,
+    tz: tzinfo = UTC,
+) -> list[ExportColumn]:
+    """The columns for `keys` (table column keys in screen order; default: all of the
+    table's), unknown keys left out; with `raw`, each followed by its raw-value columns.
+    Created and last edit are shown in `tz`."""
+    known = table_column_keys(app)
+    chosen = [key for key in (known if keys is None else keys) if key in known]
+    columns: list[ExportColumn] = []
+    for key in dict.fromkeys(chosen):
+        if key == TITLE:
+            columns.append(ExportColumn("Title", key, _title, _title))
+            if raw:
+                columns.append(_raw_column("Item ID", key, _item_id))
+        elif key in (CREATED_ON, LAST_EDIT_ON):
+            label = "Created" if key == CREATED_ON else "Last edit"
+            moment = _created_on if key == CREATED_ON else _last_edit_on
+            columns.append(_moment_column(label, key, moment, tz))
+            if raw:
+                columns.append(_raw_column(f"{label} (UTC)", key, _utc(moment)))
+        else:
+            fdef = app.field(int(key))
+            if fdef is None:
+                continue
+            columns.append(_field_column(fdef, tz))
+            if raw:
+                columns.extend(_raw_field_columns(fdef))
+    return columns
+
+
+def csv_text(value: CellValue) -> str:
+    """A typed cell as CSV text: numbers in plain notation, dates in ISO form."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Decimal):
+        return plain_decimal(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ") if value.tzinfo is None else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def headers(columns: Sequence[ExportColumn]) -> list[str]:
+    return [column.header for column in columns]
+
+
+def text_row(columns: Sequence[ExportColumn], item: Item) -> list[str]:
+    return [column.text(item) for column in columns]
+
+
+def value_row(columns: Sequence[ExportColumn], item: Item) -> list[CellValue]:
+    return [column.value(item) for column in columns]
+
+
+# ---------------------------------------------------------------------- built-in columns
+
+
+def _title(item: Item) -> str:
+    return item.title
+
+
+def _item_id(item: Item) -> CellValue:
+    return item.item_id
+
+
+def _created_on(item: Item) -> datetime | None:
+    return item.created_on
+
+
+def _last_edit_on(item: Item) -> datetime | None:
+    return item.last_edit_on
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _utc(read: Callable[[Item], datetime | None]) -> Callable[[Item], CellValue]:
+    def value(item: Item) -> CellValue:
+        moment = read(item)
+        # Spreadsheets have no time zones: a naive moment, the header says UTC.
+        return None if moment is None else _aware(moment).astimezone(UTC).replace(tzinfo=None)
+
+    return value
+
+
+def _moment_column(
+    label: str, key: str, read: Callable[[Item], datetime | None], tz: tzinfo
+) -> ExportColumn:
+    def value(item: Item) -> CellValue:
+        moment = read(item)
+        if moment is None:
+            return None
+        return _aware(moment).astimezone(tz).replace(tzinfo=None, microsecond=0)
+
+    def text(item: Item) -> str:
+        local = value(item)
+        return local.strftime("%Y-%m-%d %H:%M") if isinstance(local, datetime) else ""
+
+    return ExportColumn(label, key, text, value)
+
+
+def _raw_column(header: str, key: str, value: Callable[[Item], CellValue]) -> ExportColumn:
+    return ExportColumn(header, key, lambda item: csv_text(value(item)), value, raw=True)
+
+
+# ---------------------------------------------------------------------- field columns
+
+
+def _field_value(item: Item, field_id: int) -> FieldValue | None:
+    value = item.values.get(field_id)
+    if value is None or is_empty(value):
+        return None
+    return value
+
+
+def _field_column(fdef: FieldDef, tz: tzinfo) -> ExportColumn:
+    """Display text; in XLSX a single number or a single date is stored as one."""
+    field_id = fdef.field_id
+
+    def text(item: Item) -> str:
+        value = _field_value(item, field_id)
+        if value is None:
+            return ""
+        if isinstance(value, DateValue):
+            return _date_text(value, tz)
+        if isinstance(value, CalculationValue) and value.date is not None:
+            return _date_text(value.date, tz)
+        return display_text(fdef, value)
+
+    def typed(item: Item) -> CellValue:
+        value = _field_value(item, field_id)
+        if value is None:
+            return None
+        if isinstance(value, NumberValue):
+            return value.value
+        if isinstance(value, ProgressValue):
+            return value.percent
+        if isinstance(value, CalculationValue) and value.number is not None:
+            return value.number
+        if isinstance(value, DateValue) and value.end_date is None:
+            return _shown_moment(value.start_date, value.start_time, value.start_utc, tz)
+        return text(item)
+
+    return ExportColumn(fdef.label, str(field_id), text, typed)
+
+
+def _raw_field_columns(fdef: FieldDef) -> list[ExportColumn]:
+    field_id = fdef.field_id
+    key = str(field_id)
+    label = fdef.label
+
+    def read(convert: Callable[[FieldValue], CellValue]) -> Callable[[Item], CellValue]:
+        def value(item: Item) -> CellValue:
+            found = _field_value(item, field_id)
+            return None if found is None else convert(found)
+
+        return value
+
+    kind = fdef.field_type
+    if kind is FieldType.MONEY:
+        return [
+            _raw_column(f"{label} (amount)", key, read(_money_amount)),
+            _raw_column(f"{label} (currency)", key, read(_money_currency)),
+        ]
+    if kind is FieldType.DATE:
+        return [
+            _raw_column(f"{label} (start)", key, read(_date_start)),
+            _raw_column(f"{label} (end)", key, read(_date_end)),
+        ]
+    return [_raw_column(f"{label} (raw)", key, read(_raw_value))]
+
+
+def _money_amount(value: FieldValue) -> CellValue:
+    return value.amount if isinstance(value, MoneyValue) else None
+
+
+def _money_currency(value: FieldValue) -> CellValue:
+    return value.currency if isinstance(value, MoneyValue) else None
+
+
+def _shown_moment(day: date, at: time | None, utc: datetime | None, tz: tzinfo) -> date | datetime:
+    """What the table shows of one end of a date: the day alone for an all-day value, else
+    Podio's UTC moment in `tz` (Podio's local value when it sent no UTC one)."""
+    if at is None:
+        return day
+    if utc is not None:
+        return _aware(utc).astimezone(tz).replace(tzinfo=None)
+    return datetime.combine(day, at)
+
+
+def _moment_text(moment: date | datetime) -> str:
+    if isinstance(moment, datetime):
+        return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
+    return moment.isoformat()
+
+
+def _date_text(value: DateValue, tz: tzinfo) -> str:
+    start = _shown_moment(value.start_date, value.start_time, value.start_utc, tz)
+    if value.end_date is None:
+        return _moment_text(start)
+    end = _shown_moment(value.end_date, value.end_time or value.start_time, value.end_utc, tz)
+    if end == start:
+        return _moment_text(start)
+    return f"{_moment_text(start)} {EN_DASH} {_moment_text(end)}"
+
+
+def _date_cell(value: DateValue) -> date | datetime:
+    return value.start if value.start_time is not None else value.start_date
+
+
+def _date_start(value: FieldValue) -> CellValue:
+    return _date_cell(value) if isinstance(value, DateValue) else None
+
+
+def _date_end(value: FieldValue) -> CellValue:
+    if not isinstance(value, DateValue) or value.end_date is None:
+        return None
+    return value.end if value.start_time is not None else value.end_date
+
+
+def _ids(ids: Sequence[int]) -> CellValue:
+    if not ids:
+        return None
+    if len(ids) == 1:
+        return ids[0]
+    return JOIN.join(str(one) for one in ids)
+
+
+def _joined(texts: Sequence[str | None]) -> CellValue:
+    present = [text for text in texts if text]
+    return JOIN.join(present) if present else None
+
+
+def _raw_value(value: FieldValue) -> CellValue:
+    """The raw value of one field (see the module docstring)."""
+    result: CellValue
+    if isinstance(value, TextValue):
+        result = value.text
+    elif isinstance(value, NumberValue):
+        result = value.value
+    elif isinstance(value, ProgressValue):
+        result = value.percent
+    elif isinstance(value, DurationValue):
+        result = value.seconds
+    elif isinstance(value, CategoryValue):
+        result = _ids([option.id for option in value.options])
+    elif isinstance(value, RelationshipValue):
+        result = _ids([related.item_id for related in value.items])
+    elif isinstance(value, ContactValue):
+        result = _ids([contact.profile_id for contact in value.contacts])
+    elif isinstance(value, FileListValue):
+        result = _ids([file.file_id for file in value.files])
+    elif isinstance(value, EmbedValue):
+        # A link's raw value is its address (Podio's embed id means nothing outside it).
+        result = _joined([embed.url or embed.resolved_url for embed in value.embeds])
+    elif isinstance(value, (EmailValue, PhoneValue)):
+        result = _joined([entry.value for entry in value.entries])
+    elif isinstance(value, LocationValue):
+        result = _joined([place.formatted or place.value for place in value.places])
+    elif isinstance(value, CalculationValue):
+        if value.number is not None:
+            result = value.number
+        elif value.date is not None:
+            result = _date_cell(value.date)
+        else:
+            result = value.text
+    elif isinstance(value, RawValue):
+        result = _json_text(list(value.values))
+    else:
+        result = None
+    return result
+
+
+def _json_text(values: Any) -> str:
+    return json.dumps(values, ensure_ascii=False, default=str, separators=(",", ":"))

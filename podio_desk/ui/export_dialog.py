@@ -1,0 +1,405 @@
+"""The Export dialog: the app shown in the table to a CSV or XLSX file.
+
+The user picks the format, what to export (the rows of the current view and filter, the
+selected rows, or the whole app), whether to add raw values, and the file. The export runs as
+a named task (`export:<account>:<app_id>`) of the task runner; the reading, parsing and writing
+happen on the account's worker thread (`services/export.py`), and its progress comes back as
+`ExportProgress` events on the session's hub, through the window's `ServiceEvents` bridge.
+Cancel stops it and the partial file is removed; at the end the dialog says how many rows
+were written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QDir, Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from podio_desk.domain.export import ExportFormat
+from podio_desk.domain.workspace import App
+from podio_desk.services.export import ExportError, ExportProgress, ExportRequest
+from podio_desk.services.paging import PageQuery
+from podio_desk.services.session import AccountSession
+from podio_desk.ui.app_browser import AppBrowser
+from podio_desk.ui.service_events import ServiceEvents
+from podio_desk.ui.table import TaskSpawner
+
+log = logging.getLogger(__name__)
+
+_EXPORT_IDS = itertools.count(1)
+SCOPE_SHOWN = "shown"
+SCOPE_SELECTED = "selected"
+SCOPE_APP = "app"
+_FILTERS = {
+    ExportFormat.CSV: "CSV files (*.csv)",
+    ExportFormat.XLSX: "Excel workbooks (*.xlsx)",
+}
+
+
+def _local_zone() -> tzinfo:
+    zone = datetime.now().astimezone().tzinfo
+    return zone if zone is not None else UTC
+
+
+def safe_file_name(name: str) -> str:
+    kept = "".join(ch if ch.isalnum() or ch in " -_." else "_" for ch in name).strip(" .")
+    return kept or "export"
+
+
+class ExportDialog(QDialog):
+    """See the module docstring. `columns` are the table's visible column keys in screen
+    order; `selected` the item ids of the selected rows, in table order."""
+
+    def __init__(
+        self,
+        session: AccountSession,
+        app: App,
+        query: PageQuery,
+        *,
+        columns: Sequence[str],
+        selected: Sequence[int],
+        shown_rows: int | None,
+        runner: TaskSpawner,
+        events: ServiceEvents,
+        directory: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("exportDialog")
+        self.setWindowTitle(f"Export {app.name}")
+        self._session = session
+        self._app = app
+        self._query = query
+        self._columns = tuple(columns)
+        self._selected = tuple(selected)
+        self._runner = runner
+        self._events = events
+        self._task: asyncio.Task[Any] | None = None
+        self._export_id = 0
+        self.rows_written: int | None = None
+        # A file the user agreed to replace (the file chooser asks, or the question below).
+        self._replace_ok: Path | None = None
+        self._directory = directory if directory is not None else Path(QDir.homePath())
+
+        self.format_box = QComboBox(self)
+        self.format_box.setObjectName("exportFormat")
+        self.format_box.addItem("CSV (comma-separated text)", ExportFormat.CSV)
+        self.format_box.addItem("Excel workbook (XLSX)", ExportFormat.XLSX)
+        self.format_box.currentIndexChanged.connect(self._format_changed)
+
+        filtered = bool(query.filters or query.search)
+        count = "" if shown_rows is None else f" ({shown_rows:,} rows)"
+        self.scope_shown = QRadioButton(
+            ("The current view and filter" if filtered else "The rows shown") + count, self
+        )
+        self.scope_selected = QRadioButton(f"The selected rows ({len(self._selected):,})", self)
+        self.scope_app = QRadioButton("The whole app", self)
+        self.scope_selected.setEnabled(bool(self._selected))
+        self._scopes = QButtonGroup(self)
+        for button, key in (
+            (self.scope_shown, SCOPE_SHOWN),
+            (self.scope_selected, SCOPE_SELECTED),
+            (self.scope_app, SCOPE_APP),
+        ):
+            button.setProperty("scope", key)
+            self._scopes.addButton(button)
+        (self.scope_selected if len(self._selected) > 1 else self.scope_shown).setChecked(True)
+        scope_box = QVBoxLayout()
+        scope_box.setSpacing(2)
+        for button in (self.scope_shown, self.scope_selected, self.scope_app):
+            scope_box.addWidget(button)
+
+        self.raw_box = QCheckBox(
+            "Add raw values: ids, ISO dates, plain numbers, money as amount and currency", self
+        )
+        self.raw_box.setObjectName("exportRaw")
+        self.columns_note = QLabel(
+            f"Columns as in the table: {len(self._columns)} visible, in their order.", self
+        )
+        self.columns_note.setEnabled(False)
+
+        self.path_edit = QLineEdit(self)
+        self.path_edit.setObjectName("exportPath")
+        self.path_edit.setText(str(self._directory / f"{safe_file_name(app.name)}.csv"))
+        self.path_edit.textChanged.connect(self._update_buttons)
+        self.choose_button = QPushButton("Choose…", self)
+        self.choose_button.clicked.connect(self._choose_file)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(self.choose_button)
+
+        form = QFormLayout()
+        form.addRow("Format:", self.format_box)
+        form.addRow("Export:", scope_box)
+        form.addRow("", self.raw_box)
+        form.addRow("", self.columns_note)
+        form.addRow("File:", path_row)
+
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("exportProgress")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("")
+        self.progress.hide()  # until an export starts
+        self.status = QLabel("", self)
+        self.status.setObjectName("exportStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.buttons = QDialogButtonBox(self)
+        self.export_button = self.buttons.addButton(
+            "Export", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.export_button.setObjectName("exportStart")
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.close_button.hide()
+        self.export_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self._cancel_or_close)
+        self.close_button.clicked.connect(self.accept)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(560)
+        self._events.received.connect(self._on_event)
+        self._listening = True
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ choices
+
+    @property
+    def export_format(self) -> ExportFormat:
+        chosen = self.format_box.currentData()
+        return chosen if isinstance(chosen, ExportFormat) else ExportFormat.CSV
+
+    def scope(self) -> str:
+        checked = self._scopes.checkedButton()
+        return str(checked.property("scope")) if checked is not None else SCOPE_SHOWN
+
+    def request(self) -> ExportRequest:
+        scope = self.scope()
+        query = self._query
+        item_ids: tuple[int, ...] | None = None
+        if scope == SCOPE_APP:
+            query = replace(query, filters=(), search="", view_id=None)
+        elif scope == SCOPE_SELECTED:
+            item_ids = self._selected
+        return ExportRequest(
+            query,
+            Path(self.path_edit.text().strip()).expanduser(),
+            format=self.export_format,
+            item_ids=item_ids,
+            columns=self._columns or None,
+            raw=self.raw_box.isChecked(),
+            tz=_local_zone(),
+            export_id=self._export_id,
+        )
+
+    def _format_changed(self) -> None:
+        text = self.path_edit.text().strip()
+        if text:
+            self.path_edit.setText(str(Path(text).with_suffix(f".{self.export_format.value}")))
+
+    def _choose_file(self) -> None:
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self, "Export to", self.path_edit.text(), _FILTERS[self.export_format]
+        )
+        if chosen:
+            path = Path(chosen)
+            if path.suffix.lower() != f".{self.export_format.value}":
+                path = path.with_name(path.name + f".{self.export_format.value}")
+            else:
+                self._replace_ok = path  # the chooser asked before replacing it
+            self.path_edit.setText(str(path))
+
+    def _update_buttons(self) -> None:
+        running = self.running
+        self.export_button.setEnabled(not running and bool(self.path_edit.text().strip()))
+        for widget in (
+            self.format_box,
+            self.scope_shown,
+            self.scope_app,
+            self.raw_box,
+            self.path_edit,
+            self.choose_button,
+        ):
+            widget.setEnabled(not running)
+        self.scope_selected.setEnabled(not running and bool(self._selected))
+
+    # ------------------------------------------------------------------ running
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> asyncio.Task[Any] | None:
+        """Start the export (the Export button)."""
+        if self.running or not self.path_edit.text().strip():
+            return None
+        path = Path(self.path_edit.text().strip()).expanduser()
+        if path.exists() and path != self._replace_ok:
+            self._ask_to_replace(path)
+            return None
+        self._export_id = next(_EXPORT_IDS)
+        request = self.request()
+        self.rows_written = None
+        self.progress.setRange(0, 0)  # busy until the total is known
+        self.progress.setFormat("")
+        self.progress.show()
+        self.status.setText("Starting…")
+        name = f"export:{self._session.key}:{self._app.app_id}"
+        self._task = self._runner.run(name, self._run(request))
+        self._update_buttons()
+        return self._task
+
+    def _ask_to_replace(self, path: Path) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Replace the file?",
+            f"{path.name} already exists in {path.parent}. Replace it with this export?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setObjectName("exportReplaceQuestion")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def answered(button: object) -> None:
+            if box.standardButton(button) == QMessageBox.StandardButton.Yes:  # type: ignore[arg-type]
+                self._replace_ok = path
+                self.start()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+
+    async def _run(self, request: ExportRequest) -> None:
+        try:
+            result = await self._session.exports.export(request, self._session.events.emit)
+        except asyncio.CancelledError:
+            self._finished("Cancelled; no file was written.")
+            raise
+        except (ExportError, OSError) as error:
+            self._finished(f"Not exported: {error}")
+            return
+        except Exception as error:
+            self._finished(f"Not exported: {error}")
+            raise
+        if not shiboken6.isValid(self):
+            return
+        self.rows_written = result.rows
+        calls = "" if not result.api_calls else f", {result.api_calls:,} API calls"
+        self.progress.setRange(0, max(1, result.rows))
+        self.progress.setValue(max(1, result.rows))
+        self._finished(f"{result.rows:,} rows written to {result.path}{calls}.")
+        self.cancel_button.hide()
+        self.close_button.show()
+        self.close_button.setFocus()
+
+    def _finished(self, text: str) -> None:
+        if not shiboken6.isValid(self):
+            return  # closed meanwhile (Escape, the window's close button)
+        self.status.setText(text)
+        if self.rows_written is None:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.progress.setFormat("")
+        self._task = None
+        self._update_buttons()
+
+    def _on_event(self, _key: str, event: object) -> None:
+        if not isinstance(event, ExportProgress) or event.export_id != self._export_id:
+            return
+        if event.total is None:
+            self.progress.setRange(0, 0)
+        else:
+            self.progress.setRange(0, max(1, event.total))
+            self.progress.setValue(min(event.done, max(1, event.total)))
+            self.progress.setFormat(f"{event.done:,} / {event.total:,}")
+        if event.phase == "fetching":
+            self.status.setText(f"Fetching from Podio… {event.api_calls:,} API calls so far")
+        elif event.phase == "reading":
+            self.status.setText("Writing rows from the local cache…")
+
+    def _cancel_or_close(self) -> None:
+        if self.running:
+            assert self._task is not None
+            self._task.cancel()
+            self.status.setText("Cancelling…")
+            return
+        self.reject()
+
+    def reject(self) -> None:
+        if self.running and self._task is not None:
+            self._task.cancel()
+        super().reject()
+
+    def done(self, result: int) -> None:
+        if self._listening:
+            self._listening = False
+            self._events.received.disconnect(self._on_event)
+        super().done(result)
+
+
+def visible_column_keys(keys: Sequence[str], header: Any) -> list[str]:
+    """The keys of the header's visible sections in screen order."""
+    logical = [n for n in range(len(keys)) if not header.isSectionHidden(n)]
+    return [keys[n] for n in sorted(logical, key=header.visualIndex)]
+
+
+def open_export_dialog(
+    browser: AppBrowser, runner: TaskSpawner, events: ServiceEvents, parent: QWidget | None
+) -> ExportDialog | None:
+    """The Export dialog for the app shown in `browser` (None when no app is shown): its
+    query, visible columns in screen order and selected rows."""
+    session, app, query = browser.workspace, browser.app, browser.model.query
+    if session is None or app is None or query is None:
+        return None
+    keys = [column.key for column in browser.model.columns]
+    selection = browser.view.selectionModel()
+    rows = sorted({index.row() for index in selection.selectedRows()})
+    if len(rows) == browser.model.rowCount():
+        rows = []  # all of them: the rows shown, including those not loaded yet
+    selected = [item_id for row in rows if (item_id := browser.model.item_id_at(row)) is not None]
+    dialog = ExportDialog(
+        session,
+        app,
+        query,
+        columns=visible_column_keys(keys, browser.view.horizontalHeader()),
+        selected=selected,
+        shown_rows=browser.model.rowCount(),
+        runner=runner,
+        events=events,
+        parent=parent,
+    )
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog

@@ -1,0 +1,113 @@
+"""The cells of an export (domain/export.py), pure: display text, typed values, raw columns."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from podio_desk.domain.export import (
+    csv_text,
+    export_columns,
+    table_column_keys,
+    text_row,
+    value_row,
+)
+from podio_desk.domain.items import Item
+from podio_desk.domain.workspace import App
+
+
+def _field(field_id: int, kind: str, label: str, delta: int, **settings: Any) -> dict[str, Any]:
+    return {
+        "field_id": field_id,
+        "external_id": label.lower(),
+        "type": kind,
+        "label": label,
+        "config": {"label": label, "settings": settings, "delta": delta},
+    }
+
+
+APP = App.from_api(
+    {
+        "app_id": 7,
+        "config": {"name": "Deals"},
+        "fields": [
+            _field(1, "text", "Title", 0),
+            _field(2, "money", "Value", 1, allowed_currencies=["EUR"]),
+            _field(3, "date", "When", 2),
+            _field(4, "category", "Tags", 3, multiple=True, options=[
+                {"id": 11, "text": "a", "status": "active", "color": "DCEBD8"},
+                {"id": 12, "text": "b", "status": "active", "color": "DCEBD8"},
+            ]),
+            _field(5, "separator", "Sep", 4),
+            _field(6, "number", "Big", 5),
+        ],
+    }
+)  # fmt: skip
+
+
+def item(**values: list[dict[str, Any]]) -> Item:
+    fields = [
+        {"field_id": f.field_id, "external_id": f.external_id, "type": f.type, "label": f.label,
+         "values": values[f.external_id]}
+        for f in APP.fields
+        if f.external_id in values
+    ]  # fmt: skip
+    return Item.from_api(
+        {
+            "item_id": 99,
+            "app_item_id": 3,
+            "title": "Deal",
+            "revision": 2,
+            "created_on": "2025-03-01 10:00:00",
+            "current_revision": {"created_on": "2025-03-02 11:30:00"},
+            "fields": fields,
+        },
+        APP,
+    )
+
+
+def test_columns_follow_the_table_and_raw_adds_amount_currency_and_date_ends() -> None:
+    assert table_column_keys(APP) == ["title", "2", "3", "4", "6", "created_on", "last_edit_on"]
+    columns = export_columns(APP, ["4", "title", "2", "3", "last_edit_on"], raw=True)
+    assert [c.header for c in columns] == [
+        "Tags", "Tags (raw)", "Title", "Item ID", "Value", "Value (amount)", "Value (currency)",
+        "When", "When (start)", "When (end)", "Last edit", "Last edit (UTC)",
+    ]  # fmt: skip
+
+
+def test_cells_as_text_and_as_typed_values() -> None:
+    deal = item(
+        value=[{"value": "1500.50", "currency": "EUR"}],
+        when=[{"start": "2025-03-05 09:00:00", "start_utc": "2025-03-05 08:00:00",
+               "end": "2025-03-06 09:00:00", "end_utc": "2025-03-06 08:00:00"}],
+        tags=[{"value": {"id": 11, "text": "a"}}, {"value": {"id": 12, "text": "b"}}],
+        big=[{"value": "1E+3"}],
+    )  # fmt: skip
+    plus_two = timezone(timedelta(hours=2))
+    columns = export_columns(APP, raw=True, tz=plus_two)
+    text = dict(zip([c.header for c in columns], text_row(columns, deal), strict=True))
+    typed = dict(zip([c.header for c in columns], value_row(columns, deal), strict=True))
+    assert text["Value (amount)"] == "1500.50"
+    assert typed["Value (amount)"] == Decimal("1500.50")
+    assert text["Value (currency)"] == "EUR"
+    # Shown in the machine's zone from Podio's UTC moment; raw: Podio's local value.
+    assert text["When"] == "2025-03-05 10:00 \u2013 2025-03-06 10:00"
+    assert text["When (start)"] == "2025-03-05 09:00:00"
+    assert typed["When (end)"] == datetime(2025, 3, 6, 9, 0)
+    assert text["Tags (raw)"] == "11; 12"
+    assert text["Big (raw)"] == "1000"
+    assert typed["Big"] == Decimal("1E+3")
+    assert text["Created"] == "2025-03-01 12:00"
+    assert typed["Created (UTC)"] == datetime(2025, 3, 1, 10, 0)
+    assert text["Last edit (UTC)"] == "2025-03-02 11:30:00"
+    assert typed["Item ID"] == 99
+
+
+def test_empty_values_are_empty_cells() -> None:
+    columns = export_columns(APP, raw=True, tz=UTC)
+    blank = item()
+    assert text_row(columns, blank)[4:10] == [""] * 6
+    assert value_row(columns, blank)[4:10] == [None] * 6
+    assert csv_text(date(2025, 1, 2)) == "2025-01-02"
+    assert csv_text(None) == ""
