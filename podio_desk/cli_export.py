@@ -131,7 +131,7 @@ async def _export(args: argparse.Namespace, out: TextIO, progress_stream: TextIO
 
     from podio_desk.cache.cache import Cache
     from podio_desk.cache.db import CacheCorruptError
-    from podio_desk.cli_sync import NO_PERSISTENT_KEYRING, CommandError, _pick_account
+    from podio_desk.cli_sync import NO_PERSISTENT_KEYRING, CommandError, pick_account
     from podio_desk.secrets import SecretStore
     from podio_desk.services.accounts import AccountService
     from podio_desk.services.export import ExportError, ExportRequest, ExportService
@@ -149,7 +149,7 @@ async def _export(args: argparse.Namespace, out: TextIO, progress_stream: TextIO
     accounts = AccountService(profile.root, secrets)
     progress = _ProgressLines(progress_stream)
     try:
-        account = _pick_account(await accounts.load(), args.account)
+        account = pick_account(await accounts.load(), args.account)
         if not await accounts.restore(account.key):
             raise CommandError(
                 f"{account.name!r} is not signed in; sign in from the window, or remove and "

@@ -60,7 +60,7 @@ def write_table(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]
     count = 0
     temporary = path.with_name(path.name + ".tmp")
     if path.suffix.lower() == ".xlsx":
-        import openpyxl  # type: ignore[import-untyped]  # only when a workbook is written
+        import openpyxl  # only when a workbook is written
 
         workbook = openpyxl.Workbook(write_only=True)
         sheet = workbook.create_sheet("Podio Desk")

@@ -297,7 +297,7 @@ def read_table(path: Path) -> tuple[Mapping[str, str], ...]:
 
 
 def _read_xlsx(path: Path) -> tuple[Mapping[str, str], ...]:
-    import openpyxl  # type: ignore[import-untyped]  # only when a spreadsheet is read
+    import openpyxl  # only when a spreadsheet is read
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)

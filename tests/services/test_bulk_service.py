@@ -356,7 +356,7 @@ def test_csv_upsert_by_a_unique_field_creates_only_when_asked_and_writes_a_log(
 
             xlsx = tmp_path / "log.xlsx"
             await session.bulk.write_log(job_id, xlsx)
-            import openpyxl  # type: ignore[import-untyped]
+            import openpyxl
 
             sheet = openpyxl.load_workbook(xlsx, read_only=True).worksheets[0]
             header, *data = list(sheet.iter_rows(values_only=True))
