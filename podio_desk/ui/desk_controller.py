@@ -74,6 +74,7 @@ from podio_desk.services.sync import SyncProgress
 from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
+from podio_desk.ui.editor.unsaved import UnsavedChangesGuard
 from podio_desk.ui.link_registration import LinkRegistration
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.service_events import ServiceEvents
@@ -132,6 +133,9 @@ class DeskController(QObject):
         self.item_opener: ItemOpener | None = None
         self.editor_docks: dict[str, ItemEditorDock] = {}
         self.inline_savers: dict[str, InlineSaver] = {}
+        # Asked before closing, quitting, switching app or signing out with unsaved edits.
+        self.unsaved = UnsavedChangesGuard(runner, window)
+        setattr(window, "close_guard", self.unsaved.maybe_keep_changes)  # noqa: B010
         self._login: LoginDialog | None = None
         self.secrets_warning_label: QLabel | None = None
         self._watched: str | None = None
@@ -193,6 +197,8 @@ class DeskController(QObject):
 
     async def aclose(self) -> None:
         """Close everything this controller opened, while the loop still runs."""
+        # Shutting down was decided (asked first when the window closed): nothing asks again.
+        self.unsaved.clear()
         self.service_events.forget_all()
         await self.browser.aclose()
         for session in list(self.sessions.values()):
@@ -249,6 +255,7 @@ class DeskController(QObject):
         self.inline_savers.pop(key, None)
         dock = self.editor_docks.pop(key, None)
         if dock is not None:
+            self.unsaved.unregister(dock.editor)
             dock.close()
             dock.deleteLater()
         if session is not None:
@@ -346,6 +353,8 @@ class DeskController(QObject):
     def open_app(self, account_key: str, app_id: int) -> asyncio.Task[Any] | None:
         session = self.sessions.get(account_key)
         if session is None:
+            return None
+        if not self.unsaved.maybe_keep_changes(lambda: self.open_app(account_key, app_id)):
             return None
         if self._watched != account_key:
             self._watch(session)
@@ -476,6 +485,7 @@ class DeskController(QObject):
                 self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self._size_editor_dock(dock)
             self.editor_docks[session.key] = dock
+            self.unsaved.register(dock.editor)
         return dock
 
     def open_item(
@@ -742,8 +752,14 @@ class DeskController(QObject):
             "Remove account",
             f"Remove {account.name}? Its sign-in is deleted from the keyring; Podio is unchanged.",
         )
-        if answer == QMessageBox.StandardButton.Yes:
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+
+        def remove() -> None:
             self.runner.run(f"remove:{account.key}", self.remove_account(account.key))
+
+        if self.unsaved.maybe_keep_changes(remove):
+            remove()
 
     # ------------------------------------------------------------------ slots
 

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -51,6 +59,10 @@ from podio_desk.ui.editor.conflict import ConflictView
 from podio_desk.ui.editor.context import EditorContext, TaskRunnerLike
 from podio_desk.ui.editor.fields import ERROR_COLOR, FieldEditor, create_editor
 from podio_desk.ui.editor.panes import SidePanes
+from podio_desk.ui.editor.unsaved import keep_changes
+
+# Put before the title while the form holds unsaved changes.
+MODIFIED_MARK = "\u2022 "
 
 
 class EditorState(enum.Enum):
@@ -91,12 +103,14 @@ class ItemEditor(QWidget):
         item_deleted(int): the item was deleted (by us, or found deleted on save).
         open_requested(object, int): a linked item should be opened (app id or None, item id).
         state_changed(str): an `EditorState` value.
+        modified_changed(bool): the form now holds (or no longer holds) unsaved values.
     """
 
     item_saved = Signal(object)
     item_deleted = Signal(int)
     open_requested = Signal(object, int)
     state_changed = Signal(str)
+    modified_changed = Signal(bool)
 
     def __init__(
         self,
@@ -120,6 +134,8 @@ class ItemEditor(QWidget):
         self.unsaved_json = ""
         self.conflict: ItemConflict | None = None
         self.task: asyncio.Task[Any] | None = None
+        self.title_text = "No item open"
+        self.modified = False
         self._setup_ui()
 
     # ------------------------------------------------------------ building
@@ -166,6 +182,15 @@ class ItemEditor(QWidget):
         layout.addLayout(bar)
         save_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
         save_shortcut.activated.connect(self.save)
+        self.reload_action = QAction("Reload", self)
+        self.reload_action.setObjectName("reload_item_action")
+        self.reload_action.setToolTip("Read this item again from Podio (F5)")
+        self.reload_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.reload_action.triggered.connect(self.reload)
+        self.reload_button = QPushButton("Reload", self)
+        self.reload_button.setToolTip(self.reload_action.toolTip())
+        self.reload_button.clicked.connect(self.reload_action.trigger)
+        bar.insertWidget(5, self.reload_button)
 
         self.banner = QFrame(self)
         banner_layout = QHBoxLayout(self.banner)
@@ -211,6 +236,25 @@ class ItemEditor(QWidget):
         self.tags.hide()
         self._set_state(EditorState.EMPTY)
 
+    def event(self, event: QEvent) -> bool:
+        # F5 inside the editor reloads the item; the window's F5 (reload workspaces) must
+        # not also claim it, so the key is taken here before shortcuts are matched.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_F5
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_F5 and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.reload_action.trigger()
+            return
+        super().keyPressEvent(event)
+
     def _set_state(self, state: EditorState) -> None:
         self.state = state
         has_item = self.app is not None
@@ -220,8 +264,11 @@ class ItemEditor(QWidget):
             EditorState.DELETED,
             EditorState.CONFLICT,
         )
-        self.save_button.setEnabled(editable)
-        self.discard_button.setEnabled(editable)
+        self._editable = editable
+        self._refresh_modified()
+        self.reload_button.setEnabled(
+            self.item is not None and state not in (EditorState.LOADING, EditorState.SAVING)
+        )
         self.new_button.setEnabled(has_item and state is not EditorState.SAVING)
         exists = self.item is not None and state is not EditorState.DELETED
         self.duplicate_button.setEnabled(exists and editable)
@@ -284,11 +331,13 @@ class ItemEditor(QWidget):
             row = _FieldRow(fdef, editor, label, error)
             self.rows[fdef.field_id] = row
             editor.changed.connect(lambda row=row: self._check_row(row))
+            editor.changed.connect(self._refresh_modified)
             row_index += 2
         self.tags.deleteLater()
         self.tags = QLineEdit(self.form)
         self.tags.setPlaceholderText("tag, another tag")
         self.tags.textChanged.connect(self._on_any_change)
+        self.tags.textChanged.connect(self._refresh_modified)
         tags_label = QLabel("Item tags", self.form)
         tags_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.grid.addWidget(tags_label, row_index, 0)
@@ -303,7 +352,7 @@ class ItemEditor(QWidget):
 
         With unsaved changes the user is asked first; None when they chose to stay.
         """
-        if not self.confirm_leave():
+        if not self.confirm_leave(lambda: self.open_item(app_id, item_id)):
             return None
         self._set_state(EditorState.LOADING)
         self._say("Loading…")
@@ -335,7 +384,7 @@ class ItemEditor(QWidget):
         self.tags.setText(", ".join(item.tags) if item is not None else "")
         self.tags.blockSignals(False)
         if item is not None:
-            self.title.setText(item.title or f"Item #{item.item_id}")
+            self.title_text = item.title or f"Item #{item.item_id}"
             number = f"#{item.app_item_id} · " if item.app_item_id is not None else ""
             odd = " · \u26a0 could not be read fully" if item.problems else ""
             self.subtitle.setText(f"{app.name} · {number}revision {item.revision}{odd}")
@@ -343,7 +392,7 @@ class ItemEditor(QWidget):
             self.side.show_item(app, item)
             self.side.setEnabled(True)
         else:
-            self.title.setText(f"New {app.item_name or 'item'}")
+            self.title_text = f"New {app.item_name or 'item'}"
             self.subtitle.setText(app.name)
             self.subtitle.setToolTip("")
             self.side.clear()
@@ -353,24 +402,70 @@ class ItemEditor(QWidget):
         self._say("")
         self._set_state(EditorState.READY)
 
-    def confirm_leave(self) -> bool:
-        """True when nothing unsaved would be lost, or the user agrees to drop it."""
+    def confirm_leave(self, then: Callable[[], object] | None = None) -> bool:
+        """True when nothing unsaved would be lost, or the user chose to discard it.
+
+        Save / Discard / Cancel: on Save this answers False and `then` runs once saved."""
+        description = self.unsaved_description()
+        if description is None:
+            return True
+        return keep_changes([(self, description)], self.runner, self, then)
+
+    # ------------------------------------------------------------ unsaved work
+
+    def is_modified(self) -> bool:
+        """Whether the form holds values not saved yet (without marking anything red)."""
         if self.app is None or self.state in (EditorState.DELETED, EditorState.EMPTY):
+            return False
+        if self.state is EditorState.CONFLICT:
             return True
-        if self.state is not EditorState.CONFLICT and not self.has_changes():
+        if any(row.editor.is_modified() for row in self.rows.values()):
             return True
+        current_tags = self.item.tags if self.item is not None else ()
+        return _tags_from_text(self.tags.text()) != current_tags
+
+    def _refresh_modified(self) -> None:
+        was = self.modified
+        self.modified = self.is_modified()
+        editable = getattr(self, "_editable", False)
+        self.save_button.setEnabled(editable and self.modified)
+        self.discard_button.setEnabled(editable and self.modified)
+        self.title.setText((MODIFIED_MARK if self.modified else "") + self.title_text)
+        if was != self.modified:
+            self.modified_changed.emit(self.modified)
+
+    def unsaved_description(self) -> str | None:
+        if not self.is_modified():
+            return None
         name = self.item.title if self.item is not None else "the new item"
-        answer = QMessageBox.question(
-            self,
-            "Unsaved changes",
-            f'Your changes to "{name}" are not saved. Drop them?',
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Discard
+        return f'Your changes to "{name}"'
+
+    def save_unsaved(self) -> Awaitable[bool] | None:
+        if self.state is EditorState.CONFLICT:
+            self._say(
+                "Resolve the conflict below first: choose what to keep, then save.", kind="warn"
+            )
+            return None
+        task = self.save()
+        if task is None:
+            return None
+        return self._saved_after(task)
+
+    async def _saved_after(self, task: asyncio.Task[Any]) -> bool:
+        await asyncio.wait([task])
+        return self.state is EditorState.SAVED
+
+    def discard_unsaved(self) -> None:
+        self.discard()
+
+    def reload(self) -> asyncio.Task[Any] | None:
+        """Read the item again from Podio (asks first when the form holds changes)."""
+        if self.item is None or self.app is None:
+            return None
+        return self.open_item(self.app.app_id, self.item.item_id)
 
     def new_item(self, app_id: int) -> asyncio.Task[Any] | None:
-        if not self.confirm_leave():
+        if not self.confirm_leave(lambda: self.new_item(app_id)):
             return None
         self.task = self.runner.run(f"{self.context.task_prefix}:load", self._new(app_id))
         return self.task
@@ -586,7 +681,11 @@ class ItemEditor(QWidget):
     # ------------------------------------------------------------ other actions
 
     def discard(self) -> None:
-        if self.app is not None:
+        if self.app is None:
+            return
+        if self.state is EditorState.CONFLICT and self.conflict is not None:
+            self.show_item(self.app, self.conflict.current)
+        else:
             self.show_item(self.app, self.item)
 
     def duplicate(self) -> asyncio.Task[Any] | None:
@@ -723,9 +822,16 @@ class ItemEditorDialog(QDialog):
         layout.addWidget(self.editor)
         self.editor.open_requested.connect(self.open_item)
         self.editor.state_changed.connect(self._retitle)
+        self.editor.modified_changed.connect(self._retitle)
 
-    def _retitle(self, _state: str) -> None:
+    def _retitle(self, _state: object) -> None:
         self.setWindowTitle(self.editor.title.text())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.editor.confirm_leave(self.close):
+            event.accept()
+        else:
+            event.ignore()
 
     def open_item(self, app_id: int | None, item_id: int) -> asyncio.Task[Any] | None:
         return self.editor.open_item(app_id, item_id)
