@@ -27,6 +27,11 @@ def desk(qtbot: Any, qloop: Any, profile: Profile) -> Iterator[Desk]:
         yield opened
 
 
+def title_editor(editor: ItemEditor) -> Any:
+    """The title's editor widget (typed loosely: the test pokes its line edit)."""
+    return editor.editor_by_external_id("title")
+
+
 def edit_an_item(qtbot: Any, desk: Desk, sandbox: Any) -> ItemEditor:
     sign_in(desk, sandbox)
     # The sign-in dialog shown at start is modal: close it, as signing in from it would.
@@ -42,7 +47,7 @@ def edit_an_item(qtbot: Any, desk: Desk, sandbox: Any) -> ItemEditor:
     qtbot.waitUntil(
         lambda: editor.state is EditorState.READY and editor.item is not None, timeout=10_000
     )
-    editor.editor_by_external_id("title").set_text("Typed, not saved")
+    title_editor(editor).set_text("Typed, not saved")
     assert editor.title.text().startswith(MODIFIED_MARK)
     return editor
 
@@ -57,13 +62,13 @@ def test_quit_with_unsaved_changes_asks(qtbot, desk, sandbox):
     asked = answer_when_asked(Button.Cancel)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
-    title = editor.editor_by_external_id("title").line
+    title = title_editor(editor).line
     title.setFocus()
     qtbot.keyClick(title, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert asked == ['Your changes to "The richest item" is not saved.']
     assert window.isVisible()
     assert quits == []
-    assert editor.editor_by_external_id("title").line.text() == "Typed, not saved"
+    assert title_editor(editor).line.text() == "Typed, not saved"
 
     # Save: saved first, then the window closes.
     answer_when_asked(Button.Save)
@@ -92,4 +97,4 @@ def test_switching_app_with_unsaved_changes_asks(qtbot, desk, sandbox):
     assert controller.open_app(session.key, other_app) is None
     assert asked
     assert controller.browser.app is shown
-    assert editor.editor_by_external_id("title").line.text() == "Typed, not saved"
+    assert title_editor(editor).line.text() == "Typed, not saved"
