@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from podio_desk.domain.conflicts import Choice, ItemConflict
+from podio_desk.domain.conflicts import Choice, ItemConflict, build_conflict
 from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import EMPTY, FieldDef, FieldType, FieldValue, display_text, validate
 from podio_desk.domain.items import Item, ItemChange
@@ -219,6 +219,7 @@ class ItemEditor(QWidget):
         self.side = SidePanes(self.context, self)
         self.side.history.outcome.connect(self._on_history_outcome)
         self.side.files.item_changed.connect(self._on_files_changed)
+        self.side.files.not_removed.connect(self._on_file_not_removed)
         self.splitter.addWidget(self.scroll_area)
         self.splitter.addWidget(self.side)
         self.scroll_area.setMinimumWidth(420)
@@ -771,6 +772,28 @@ class ItemEditor(QWidget):
             self.show_item(self.app, outcome.item)
             self._say(f"Revision undone; now at revision {outcome.item.revision}.", kind="ok")
             self.item_saved.emit(outcome.item)
+
+    def _on_file_not_removed(self, outcome: object) -> None:
+        """A file removal met someone else's change: the conflict view shows it, with
+        what the form holds, so resolving it saves both (or the item was deleted)."""
+        if self.app is None:
+            return
+        if isinstance(outcome, Conflicted):
+            found = outcome.conflict
+            change, _problems = self.collect()
+            conflict = build_conflict(
+                self.app,
+                found.base,
+                found.current,
+                change,
+                None,
+                found.their_revisions,
+                file_ids=found.file_ids,
+            )
+            self.last_outcome = outcome
+            self.show_conflict(conflict)
+        elif isinstance(outcome, Deleted):
+            self._handle(outcome, ItemChange())
 
     def _on_files_changed(self, item: object) -> None:
         if isinstance(item, Item) and self.app is not None:

@@ -162,6 +162,8 @@ class FilesPane(_Pane):
     """Files attached to the item (not those in file fields): add, download, remove."""
 
     item_changed = Signal(object)
+    # A removal that met someone else's change (Conflicted) or a deleted item (Deleted).
+    not_removed = Signal(object)
 
     def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -250,13 +252,19 @@ class FilesPane(_Pane):
     async def _detach(self, info: FileInfo) -> None:
         assert self.item is not None
         assert self.context.service is not None
-        try:
-            self.item = await self.context.service.detach(self.item, info.file_id)
-        except Exception as exc:  # shown in the pane
-            self.say(f"{info.name} was not removed: {_message_failure(exc)}", error=True)
-            return
-        self.refresh()
-        self.item_changed.emit(self.item)
+        self.say(f"Removing {info.name}…")
+        outcome = await self.context.service.detach(self.item, info.file_id)
+        if isinstance(outcome, Saved):
+            self.item = outcome.item
+            self.refresh()
+            self.item_changed.emit(self.item)
+        elif isinstance(outcome, Failed):
+            self.say(f"{info.name} was not removed: {outcome.message}", error=True)
+        else:
+            # Someone else changed the item (their files are kept), or it was deleted:
+            # the editor shows it.
+            self.say(f"{info.name} was not removed yet: see above.", error=True)
+            self.not_removed.emit(outcome)
 
 
 def diff_text(diffs: tuple[RevisionDiff, ...]) -> str:
