@@ -148,6 +148,9 @@ class ItemEditor(QWidget):
         self.title.setWordWrap(True)
         self.subtitle = QLabel(self)
         self.subtitle.setStyleSheet("color: palette(mid);")
+        # Titles and names come from Podio: shown as written, never read as markup.
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
 
@@ -197,6 +200,7 @@ class ItemEditor(QWidget):
         banner_layout.setContentsMargins(8, 4, 8, 4)
         self.banner_text = QLabel(self.banner)
         self.banner_text.setWordWrap(True)
+        self.banner_text.setTextFormat(Qt.TextFormat.PlainText)
         self.banner_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_json_button = QPushButton("Copy as JSON", self.banner)
         self.copy_json_button.clicked.connect(self.copy_unsaved_json)
@@ -205,6 +209,12 @@ class ItemEditor(QWidget):
         banner_layout.addWidget(self.banner_text, 1)
         banner_layout.addWidget(self.copy_json_button)
         banner_layout.addWidget(self.copy_text_button)
+        # The banner's place is kept while it is hidden, so the form never jumps when a
+        # message appears or goes.
+        policy = self.banner.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.banner.setSizePolicy(policy)
+        self.banner.setMinimumHeight(self.banner.sizeHint().height())
         self.banner.hide()
         layout.addWidget(self.banner)
 
@@ -277,7 +287,13 @@ class ItemEditor(QWidget):
         self.state_changed.emit(state.value)
 
     def _say(self, text: str, *, kind: str = "info", copy: bool = False) -> None:
-        colors = {"info": "#e8f0fe", "ok": "#e6f4ea", "error": "#fce8e6", "warn": "#fef7e0"}
+        # Tints over the palette's own background, so the text stays readable in dark mode.
+        colors = {
+            "info": "rgba(66, 133, 244, 0.18)",
+            "ok": "rgba(52, 168, 83, 0.22)",
+            "error": "rgba(234, 67, 53, 0.22)",
+            "warn": "rgba(251, 188, 4, 0.28)",
+        }
         self.banner.setStyleSheet(
             f"QFrame {{ background: {colors.get(kind, colors['info'])}; border-radius: 4px; }}"
         )
@@ -313,6 +329,7 @@ class ItemEditor(QWidget):
                 continue
             text = fdef.label + (" *" if fdef.required else "")
             label = QLabel(text, self.form)
+            label.setTextFormat(Qt.TextFormat.PlainText)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             label.setContentsMargins(0, 4, 0, 0)
             description = fdef.config.get("description")

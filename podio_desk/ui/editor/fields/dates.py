@@ -139,9 +139,14 @@ class DateEditor(FieldEditor):
             if value.end_time is not None:
                 self.end_time.setTime(_qtime(value.end_time))
         else:
+            # Nothing of the previous item's date stays behind in the hidden editors.
             self.has_date.setChecked(False)
             self.all_day.setChecked(self.time_mode == "disabled")
             self.has_end.setChecked(False)
+            for day in (self.start_date, self.end_date):
+                day.setDate(QDate.currentDate())
+            for moment in (self.start_time, self.end_time):
+                moment.setTime(QTime(0, 0))
         self.zone.setText(_zone_label(value) if self._time_allowed() else "")
         self._update_visibility()
         self._shown = self._state()
