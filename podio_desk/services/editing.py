@@ -175,6 +175,7 @@ class EditingService:
         self.cache = cache
         self.events: EventHub[EditEvent] = EventHub()
         self._apps: dict[int, App] = {}
+        self._time_zone: str | None = None
 
     # ------------------------------------------------------------ reading
 
@@ -182,6 +183,17 @@ class EditingService:
         if refresh or app_id not in self._apps:
             self._apps[app_id] = await self.client.app(app_id)
         return self._apps[app_id]
+
+    async def user_time_zone(self) -> str | None:
+        """The Podio user's time zone (`GET /user/`), in which Podio's local date values
+        are given and read; None when Podio cannot be asked (offline) or names none."""
+        if self._time_zone is None:
+            try:
+                self._time_zone = await self.client.user_timezone() or ""
+            except PodioError as exc:
+                log.info("Could not read the user's time zone: %s", exc)
+                return None
+        return self._time_zone or None
 
     async def load(self, item_id: int, app_id: int | None = None) -> tuple[App, Item]:
         """The item and its app's full field definitions (every field, also empty ones)."""

@@ -80,6 +80,7 @@ from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.status_bar import StatusIndicators
 from podio_desk.ui.table import InlineSaver, TaskSpawner
+from podio_desk.ui.time_zone import TimeZoneSetting
 from podio_desk.ui.view_state import ViewState
 from podio_desk.ui.workspace_tree import WorkspaceTreeModel, WorkspaceTreeView
 
@@ -135,6 +136,9 @@ class DeskController(QObject):
         self.inline_savers: dict[str, InlineSaver] = {}
         # Asked before closing, quitting, switching app or signing out with unsaved edits.
         self.unsaved = UnsavedChangesGuard(runner, window)
+        # The one time zone rule of the table and the editors (ui/time_zone.py).
+        self.time_zone = TimeZoneSetting(settings, self)
+        self.time_zone.changed.connect(self._on_time_rule_changed)
         setattr(window, "close_guard", self.unsaved.maybe_keep_changes)  # noqa: B010
         self._login: LoginDialog | None = None
         self.secrets_warning_label: QLabel | None = None
@@ -199,6 +203,7 @@ class DeskController(QObject):
         """Close everything this controller opened, while the loop still runs."""
         # Shutting down was decided (asked first when the window closed): nothing asks again.
         self.unsaved.clear()
+        self.time_zone.reset()
         self.service_events.forget_all()
         await self.browser.aclose()
         for session in list(self.sessions.values()):
@@ -347,6 +352,17 @@ class DeskController(QObject):
         """The status indicators follow this account (the one whose app is shown)."""
         self._watched = session.key
         self.indicators.show_state(session.connectivity())
+        self.runner.run(
+            f"time-zone:{session.key}",
+            self.time_zone.learn_podio_zone(session.key, session.editing.user_time_zone),
+        )
+
+    def _on_time_rule_changed(self) -> None:
+        """Dates are shown in another zone now: the table's rows are rendered again."""
+        if self.browser.model.query is not None:
+            self.browser.model.refresh_rows()
+        for dock in self.editor_docks.values():
+            dock.editor.time_rule_changed()
 
     # ------------------------------------------------------------------ the table
 
@@ -486,6 +502,7 @@ class DeskController(QObject):
             self._size_editor_dock(dock)
             self.editor_docks[session.key] = dock
             self.unsaved.register(dock.editor)
+            dock.editor.set_time_zone_setting(self.time_zone)
         return dock
 
     def open_item(

@@ -60,6 +60,7 @@ from podio_desk.ui.editor.context import EditorContext, TaskRunnerLike
 from podio_desk.ui.editor.fields import ERROR_COLOR, FieldEditor, create_editor
 from podio_desk.ui.editor.panes import SidePanes
 from podio_desk.ui.editor.unsaved import keep_changes
+from podio_desk.ui.time_zone import TimeZoneSetting, current_rule
 
 # Put before the title while the form holds unsaved changes.
 MODIFIED_MARK = "\u2022 "
@@ -243,6 +244,21 @@ class ItemEditor(QWidget):
         self.pages.addWidget(self.splitter)
         self.pages.addWidget(self.conflict_view)
         layout.addWidget(self.pages, 1)
+        # The one time zone rule, stated where dates are typed (ui/time_zone.py).
+        zone_row = QHBoxLayout()
+        self.zone_rule = QLabel(self)
+        self.zone_rule.setObjectName("time-zone-rule")
+        self.zone_rule.setTextFormat(Qt.TextFormat.PlainText)
+        self.zone_rule.setStyleSheet("color: palette(mid);")
+        self.machine_zone_box = QCheckBox(self)
+        self.machine_zone_box.setObjectName("use-machine-time-zone")
+        self.machine_zone_box.toggled.connect(self._on_machine_zone_toggled)
+        self.machine_zone_box.hide()
+        zone_row.addWidget(self.zone_rule, 1)
+        zone_row.addWidget(self.machine_zone_box)
+        layout.addLayout(zone_row)
+        self.time_zone_setting: TimeZoneSetting | None = None
+        self._show_time_rule()
         self.tags = QLineEdit(self)
         self.tags.hide()
         self._set_state(EditorState.EMPTY)
@@ -265,6 +281,37 @@ class ItemEditor(QWidget):
             self.reload_action.trigger()
             return
         super().keyPressEvent(event)
+
+    def set_time_zone_setting(self, setting: TimeZoneSetting) -> None:
+        """Offer the choice of zone (the setting the window keeps)."""
+        self.time_zone_setting = setting
+        self._show_time_rule()
+
+    def _show_time_rule(self) -> None:
+        rule = current_rule()
+        self.zone_rule.setText(rule.describe())
+        setting = self.time_zone_setting
+        self.machine_zone_box.setVisible(setting is not None)
+        self.machine_zone_box.blockSignals(True)
+        self.machine_zone_box.setChecked(rule.use_machine)
+        self.machine_zone_box.blockSignals(False)
+        self.machine_zone_box.setText(
+            f"Use this computer's time zone ({rule.machine_zone_name or 'local time'})"
+        )
+
+    def _on_machine_zone_toggled(self, on: bool) -> None:
+        if self.time_zone_setting is not None:
+            self.time_zone_setting.set_use_machine(on)
+
+    def time_rule_changed(self) -> None:
+        """The zone changed: an untouched item is shown again in it; a form holding typed
+        dates keeps the zone they were typed in until it is saved or discarded."""
+        self._show_time_rule()
+        settled = self.state in (EditorState.READY, EditorState.SAVED)
+        if self.app is not None and settled and not self.is_modified():
+            message = self.message
+            self.show_item(self.app, self.item)
+            self._say(message)
 
     def _set_state(self, state: EditorState) -> None:
         self.state = state
