@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from podio_desk.services.profile import Profile
 from podio_desk.ui.editor.item_editor import MODIFIED_MARK, EditorState, ItemEditor
 from tests.plugins.desk import Desk, open_desk
-from tests.ui.editor.test_editor_unsaved import answer_when_asked
+from tests.ui.editor.test_editor_unsaved import answer_when_asked, wait_answered
 from tests.ui.test_main_window import open_app, sign_in
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
@@ -65,7 +65,8 @@ def test_quit_with_unsaved_changes_asks(qtbot, desk, sandbox):
     title = title_editor(editor).line
     title.setFocus()
     qtbot.keyClick(title, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
-    assert asked == ['Your changes to "The richest item" is not saved.']
+    wait_answered(qtbot, asked)
+    assert asked == ['Your changes to "The richest item" are not saved.']
     assert window.isVisible()
     assert quits == []
     assert title_editor(editor).line.text() == "Typed, not saved"
@@ -95,6 +96,6 @@ def test_switching_app_with_unsaved_changes_asks(qtbot, desk, sandbox):
         if app_id != shown.app_id
     )
     assert controller.open_app(session.key, other_app) is None
-    assert asked
+    wait_answered(qtbot, asked)
     assert controller.browser.app is shown
     assert title_editor(editor).line.text() == "Typed, not saved"

@@ -503,7 +503,7 @@ class ItemEditor(QWidget):
         if not self.is_modified():
             return None
         name = self.item.title if self.item is not None else "the new item"
-        return f'Your changes to "{name}"'
+        return f'Your changes to "{name}" are not saved.'
 
     def save_unsaved(self) -> Awaitable[bool] | None:
         if self.state is EditorState.CONFLICT:

@@ -4,10 +4,11 @@ Whatever can hold typed but unsaved values (the item editor, a cell being edited
 registers an `UnsavedWork` with the window's `UnsavedChangesGuard`. Before the window closes,
 quits, switches item or app, or signs out, the caller asks `maybe_keep_changes(then)`:
 
-- nothing unsaved anywhere, or the user chose Discard: True, go ahead now;
-- Cancel: False, stay;
-- Save: False for now; the saves run, and `then()` is called once every one succeeded. A
-  save that fails keeps everything on screen (the holder says why) and `then` never runs.
+- nothing unsaved anywhere: True, go ahead now;
+- otherwise False, and the question is shown (never blocking: no nested event loop):
+  Cancel stays; Discard drops the changes and calls `then()`; Save runs the saves and calls
+  `then()` once every one succeeded. A save that fails keeps everything on screen (the
+  holder says why) and `then` never runs.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from podio_desk.ui.editor.context import TaskRunnerLike
@@ -24,7 +26,7 @@ class UnsavedWork(Protocol):
     """Something holding values the user typed and has not saved."""
 
     def unsaved_description(self) -> str | None:
-        """What is unsaved, for the question ("your changes to "Acme""), or None."""
+        """What is unsaved, as a sentence for the question, or None."""
         ...
 
     def save_unsaved(self) -> Awaitable[bool] | None:
@@ -37,12 +39,28 @@ class UnsavedWork(Protocol):
         ...
 
 
-def ask_save_discard_cancel(parent: QWidget | None, text: str) -> QMessageBox.StandardButton:
-    """The one question, as a standard message box (Save is the default, Esc cancels)."""
+# The question on screen, if any: one at a time, whoever asks.
+_open_box: list[QMessageBox] = []
+
+
+def ask_save_discard_cancel(
+    parent: QWidget | None, text: str, answered: Callable[[QMessageBox.StandardButton], None]
+) -> QMessageBox | None:
+    """The one question, as a standard message box (Save is the default, Esc cancels).
+
+    Shown with `open()`, never `exec()`: a nested event loop would run the app's asyncio
+    tasks inside whichever task asked. `answered` gets the button; None when a question is
+    already on screen (brought to the front instead).
+    """
+    if _open_box:
+        _open_box[0].raise_()
+        _open_box[0].activateWindow()
+        return None
     box = QMessageBox(parent)
     box.setObjectName("unsaved-changes-box")
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle("Unsaved changes")
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(text)
     box.setInformativeText("Save them first, discard them, or cancel and keep editing?")
     box.setStandardButtons(
@@ -52,9 +70,18 @@ def ask_save_discard_cancel(parent: QWidget | None, text: str) -> QMessageBox.St
     )
     box.setDefaultButton(QMessageBox.StandardButton.Save)
     box.setEscapeButton(QMessageBox.StandardButton.Cancel)
-    answer = box.exec()
-    box.deleteLater()
-    return QMessageBox.StandardButton(answer)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def finished() -> None:
+        _open_box.clear()
+        # NoButton (closed without a click) counts as Cancel.
+        button = box.standardButton(box.clickedButton())
+        answered(button or QMessageBox.StandardButton.Cancel)
+
+    box.finished.connect(finished)
+    _open_box.append(box)
+    box.open()
+    return box
 
 
 class UnsavedChangesGuard:
@@ -96,18 +123,23 @@ def keep_changes(
     parent: QWidget | None,
     then: Callable[[], object] | None = None,
 ) -> bool:
+    """True when nothing is unsaved. Otherwise asks (without waiting) and answers False;
+    Discard drops the changes and runs `then`, Save saves and then runs `then`."""
     if not unsaved:
         return True
-    names = "; ".join(description for _holder, description in unsaved)
-    answer = ask_save_discard_cancel(
-        parent, f"{names} {'is' if len(unsaved) == 1 else 'are'} not saved."
-    )
-    if answer == QMessageBox.StandardButton.Discard:
-        for holder, _description in unsaved:
-            holder.discard_unsaved()
-        return True
-    if answer == QMessageBox.StandardButton.Save:
-        runner.run("unsaved:save", _save_then([holder for holder, _ in unsaved], then))
+    holders = [holder for holder, _description in unsaved]
+
+    def answered(button: QMessageBox.StandardButton) -> None:
+        if button == QMessageBox.StandardButton.Discard:
+            for holder in holders:
+                holder.discard_unsaved()
+            if then is not None:
+                then()
+        elif button == QMessageBox.StandardButton.Save:
+            runner.run("unsaved:save", _save_then(holders, then))
+
+    text = "\n".join(description for _holder, description in unsaved)
+    ask_save_discard_cancel(parent, text, answered)
     return False
 
 

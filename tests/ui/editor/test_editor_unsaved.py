@@ -4,6 +4,7 @@ asks Save / Discard / Cancel (a real message box, answered by clicking its butto
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -37,6 +38,12 @@ def answer_when_asked(button: Button, *, then: Callable[[], None] | None = None)
     return asked
 
 
+def wait_answered(qtbot: Any, asked: list[str]) -> None:
+    """Until the question was asked and answered (it never blocks the caller)."""
+    qtbot.waitUntil(lambda: bool(asked), timeout=5000)
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None, timeout=5000)
+
+
 def other_item_id(env: EditorEnv) -> int:
     item = env.fetch()
     assert item.app_id is not None
@@ -66,6 +73,7 @@ def test_switching_item_cancel_keeps_the_edit(env: EditorEnv) -> None:
     env.field("title").set_text("Unsaved")
     asked = answer_when_asked(Button.Cancel)
     assert env.editor.open_item(None, other_item_id(env)) is None
+    wait_answered(env.qtbot, asked)
     assert asked
     assert "The richest item" in asked[0]
     assert env.field("title").line.text() == "Unsaved"
@@ -76,8 +84,17 @@ def test_switching_item_discard_opens_the_other(env: EditorEnv) -> None:
     env.open()
     env.field("title").set_text("Unsaved")
     other = other_item_id(env)
-    answer_when_asked(Button.Discard)
-    env.wait(env.editor.open_item(None, other))
+    asked = answer_when_asked(Button.Discard)
+    assert env.editor.open_item(None, other) is None
+    wait_answered(env.qtbot, asked)
+    env.qtbot.waitUntil(
+        lambda: (
+            env.editor.item is not None
+            and env.editor.item.item_id == other
+            and env.editor.state is EditorState.READY
+        ),
+        timeout=10_000,
+    )
     assert env.editor.item is not None
     assert env.editor.item.item_id == other
     assert env.fetch().title == "The richest item"
@@ -124,6 +141,7 @@ def test_reload_rereads_the_item(env: EditorEnv) -> None:
     env.qtbot.waitUntil(lambda: line.text() == "Renamed elsewhere", timeout=10_000)
     # With changes in the form, reloading asks first.
     line.setText("Mine")
-    answer_when_asked(Button.Cancel)
+    asked = answer_when_asked(Button.Cancel)
     assert env.editor.reload() is None
+    wait_answered(env.qtbot, asked)
     assert line.text() == "Mine"
