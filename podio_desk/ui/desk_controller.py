@@ -78,6 +78,7 @@ from podio_desk.ui.editor.unsaved import UnsavedChangesGuard
 from podio_desk.ui.link_registration import LinkRegistration
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.service_events import ServiceEvents
+from podio_desk.ui.sign_in_again import SignInAgain
 from podio_desk.ui.status_bar import StatusIndicators
 from podio_desk.ui.table import InlineSaver, TaskSpawner
 from podio_desk.ui.time_zone import TimeZoneSetting
@@ -139,6 +140,8 @@ class DeskController(QObject):
         # The one time zone rule of the table and the editors (ui/time_zone.py).
         self.time_zone = TimeZoneSetting(settings, self)
         self.time_zone.changed.connect(self._on_time_rule_changed)
+        # A revoked sign-in asks again, pre-filled; nothing on screen is closed.
+        self.sign_in_again = SignInAgain(accounts, runner, window)
         setattr(window, "close_guard", self.unsaved.maybe_keep_changes)  # noqa: B010
         self._login: LoginDialog | None = None
         self.secrets_warning_label: QLabel | None = None
@@ -204,6 +207,7 @@ class DeskController(QObject):
         # Shutting down was decided (asked first when the window closed): nothing asks again.
         self.unsaved.clear()
         self.time_zone.reset()
+        self.sign_in_again.close()
         self.service_events.forget_all()
         await self.browser.aclose()
         for session in list(self.sessions.values()):
