@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
-from podio_desk.api.auth import AuthMode, SessionState
 from podio_desk.services.accounts import AccountError, AccountService, AccountStateChanged
 from podio_desk.ui.editor.context import TaskRunnerLike
 from podio_desk.ui.login_dialog import MODES, LoginDialog, SignInRequest
@@ -44,7 +43,8 @@ class SignInAgain(QObject):
         self.dialogs.clear()
 
     def _on_account_state(self, event: AccountStateChanged) -> None:
-        if event.state is SessionState.SIGN_IN_REQUIRED:
+        # SessionState.SIGN_IN_REQUIRED (the UI does not import the api layer).
+        if event.state.value == "sign_in_required":
             self.ask(event.key, event.message)
 
     def ask(self, key: str, reason: str = "") -> LoginDialog | None:
@@ -70,9 +70,9 @@ class SignInAgain(QObject):
         dialog.username.setText(account.username or "")
         if account.app_id is not None:
             dialog.app_id.setText(str(account.app_id))
-        mode = {AuthMode.BROWSER: "browser", AuthMode.PASSWORD: "password"}.get(
-            account.auth_mode, "app"
-        )
+        mode = account.auth_mode.value  # "browser", "password" or "app", as MODES
+        if mode not in MODES:
+            mode = "password"
         dialog.tabs.setCurrentIndex(MODES.index(mode))
         for index in range(dialog.tabs.count()):
             dialog.tabs.setTabEnabled(index, index == MODES.index(mode))
