@@ -73,6 +73,7 @@ from podio_desk.services.session import (
 from podio_desk.services.sync import SyncProgress
 from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
+from podio_desk.ui.editor.in_place import InPlaceEdit
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
 from podio_desk.ui.editor.unsaved import UnsavedChangesGuard
 from podio_desk.ui.link_registration import LinkRegistration
@@ -160,6 +161,8 @@ class DeskController(QObject):
         self.tree_dock.setWidget(self.tree)
         self.tree.setMinimumWidth(240)
         self.browser = AppBrowser(runner, ViewState(settings))
+        # A cell being edited in place counts as unsaved work too.
+        self.unsaved.register(InPlaceEdit(self.browser.view, self._shown_inline_saver))
         self.indicators = StatusIndicators()
         self._install()
         self.tree.app_selected.connect(self._on_app_selected)
@@ -360,6 +363,10 @@ class DeskController(QObject):
             f"time-zone:{session.key}",
             self.time_zone.learn_podio_zone(session.key, session.editing.user_time_zone),
         )
+
+    def _shown_inline_saver(self) -> InlineSaver | None:
+        session = self.browser.workspace
+        return self.inline_savers.get(session.key) if session is not None else None
 
     def _on_time_rule_changed(self) -> None:
         """Dates are shown in another zone now: the table's rows are rendered again."""

@@ -14,6 +14,13 @@ from podio_desk.services.profile import Profile
 from podio_desk.ui.editor.item_editor import MODIFIED_MARK, EditorState, ItemEditor
 from tests.plugins.desk import Desk, open_desk
 from tests.ui.editor.test_editor_unsaved import answer_when_asked, wait_answered
+from tests.ui.test_integration import (
+    column_of,
+    field,
+    row_of,
+    sandbox_values,
+    start_inline_edit,
+)
 from tests.ui.test_main_window import open_app, sign_in
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
@@ -99,3 +106,35 @@ def test_switching_app_with_unsaved_changes_asks(qtbot, desk, sandbox):
     wait_answered(qtbot, asked)
     assert controller.browser.app is shown
     assert title_editor(editor).line.text() == "Typed, not saved"
+
+
+def test_quit_with_an_in_place_edit_asks_and_saves_it_first(qtbot, desk, sandbox):
+    sign_in(desk, sandbox)
+    dialog = QApplication.activeModalWidget()
+    if isinstance(dialog, QDialog):
+        dialog.reject()
+    open_app(qtbot, desk, "Showcase")
+    controller = desk.controller
+    item_id = int(sandbox.info["richest_item_id"])
+    row = row_of(qtbot, controller, item_id)
+    quantity = field(controller, "quantity")
+    index = controller.browser.model.index(row, column_of(controller, quantity))
+    editor = start_inline_edit(qtbot, desk, index)
+    line = editor.line  # type: ignore[attr-defined]
+    line.setText("77")
+    window = desk.window
+    quits: list[bool] = []
+    window.close_requested.connect(lambda: quits.append(True))
+
+    asked = answer_when_asked(Button.Cancel)
+    window.quit_action.trigger()
+    wait_answered(qtbot, asked)
+    assert asked == ['The value typed into the table\'s "Quantity" cell is not saved.']
+    assert window.isVisible()
+    assert line.text() == "77"
+    assert sandbox_values(sandbox, item_id, quantity) != ["77"]
+
+    answer_when_asked(Button.Save)
+    window.quit_action.trigger()
+    qtbot.waitUntil(lambda: quits == [True], timeout=10_000)
+    assert sandbox_values(sandbox, item_id, quantity) == ["77"]
