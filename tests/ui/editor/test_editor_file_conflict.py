@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from podio_desk.domain.conflicts import FILES_KEY
+from podio_desk.domain.conflicts import FILES_KEY, TAGS_KEY
 from podio_desk.ui.editor.conflict import MINE
 from podio_desk.ui.editor.item_editor import EditorState
 from tests.ui.editor.conftest import EditorEnv, run_async
@@ -128,3 +128,26 @@ def test_keep_mine_in_a_file_conflict_removes_theirs_too(env: EditorEnv, monkeyp
     final = {info.file_id for info in env.fetch().files}
     assert theirs not in final
     assert removed not in final
+
+
+def test_tags_changed_on_both_sides_are_listed_and_can_be_combined(env: EditorEnv) -> None:
+    env.open()
+    before = env.fetch()
+    env.editor.tags.setText(", ".join((*before.tags, "mine")))
+    as_other(
+        env,
+        "PUT",
+        f"/item/{env.item_id}",
+        {"tags": [*before.tags, "theirs"], "revision": before.revision},
+    )
+    task = env.editor.save()
+    env.wait(task)
+    assert env.editor.state is EditorState.CONFLICT, env.editor.message
+    view = env.editor.conflict_view
+    row = view.list_rows[TAGS_KEY]
+    assert "theirs" in row.entry.theirs
+    assert row.both_button.isChecked()
+    assert "Tags" in [label.text() for label in view.findChildren(QLabel)]
+    with env.qtbot.waitSignal(env.editor.item_saved, timeout=10_000):
+        view.submit()
+    assert {"mine", "theirs"} <= set(env.fetch().tags)
