@@ -78,8 +78,13 @@ def test_a_message_does_not_move_the_form(env: EditorEnv) -> None:
     env.editor.save()  # refused: the title is required
     assert env.editor.state is EditorState.INVALID
     assert env.editor.message
-    env.qtbot.wait(0)  # one pass of layout
-    assert env.editor.pages.mapTo(env.editor, env.editor.pages.rect().topLeft()).y() == top
+    banner, pages = env.editor.banner, env.editor.pages
+    # Laid out: the banner sits above the form.
+    env.qtbot.waitUntil(
+        lambda: banner.isVisible() and 0 < banner.geometry().bottom() < pages.geometry().top(),
+        timeout=3000,
+    )
+    assert pages.mapTo(env.editor, pages.rect().topLeft()).y() == top
 
 
 def test_titles_and_messages_are_plain_text(env: EditorEnv) -> None:

@@ -21,7 +21,7 @@ Button = QMessageBox.StandardButton
 def answer_when_asked(button: Button, *, then: Callable[[], None] | None = None) -> list[str]:
     """Click `button` in the unsaved-changes box once it is shown; returns its text."""
     asked: list[str] = []
-    tries = [400]
+    tries = [1000]
 
     def poke() -> None:
         box = QApplication.activeModalWidget()
