@@ -511,14 +511,20 @@ class ItemEditor(QWidget):
                 "Resolve the conflict below first: choose what to keep, then save.", kind="warn"
             )
             return None
+        if self.state is EditorState.SAVING and self.task is not None and not self.task.done():
+            # A save already on its way (the question came while it ran): its outcome.
+            return self._saved_after(self.task)
+        if not self.is_modified():
+            return self._saved_after(None)  # saved meanwhile
         task = self.save()
         if task is None:
             return None
         return self._saved_after(task)
 
-    async def _saved_after(self, task: asyncio.Task[Any]) -> bool:
-        await asyncio.wait([task])
-        return self.state is EditorState.SAVED
+    async def _saved_after(self, task: asyncio.Task[Any] | None) -> bool:
+        if task is not None:
+            await asyncio.wait([task])
+        return not self.is_modified() and self.state is not EditorState.CONFLICT
 
     def discard_unsaved(self) -> None:
         self.discard()

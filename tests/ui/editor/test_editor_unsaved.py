@@ -145,3 +145,27 @@ def test_reload_rereads_the_item(env: EditorEnv) -> None:
     assert env.editor.reload() is None
     wait_answered(env.qtbot, asked)
     assert line.text() == "Mine"
+
+
+def test_save_chosen_while_a_save_runs_waits_for_it(env: EditorEnv) -> None:
+    env.open()
+    env.field("title").set_text("Saved while asked")
+    other = other_item_id(env)
+    saving = env.editor.save()
+    assert saving is not None
+    assert env.editor.state is EditorState.SAVING
+    # The question comes while the save is on its way; Save waits for that save.
+    asked = answer_when_asked(Button.Save)
+    assert env.editor.open_item(None, other) is None
+    wait_answered(env.qtbot, asked)
+    env.qtbot.waitUntil(
+        lambda: (
+            env.editor.item is not None
+            and env.editor.item.item_id == other
+            and env.editor.state is EditorState.READY
+        ),
+        timeout=10_000,
+    )
+    assert env.fetch().title == "Saved while asked"
+    puts = [w for w in env.writes() if w == f"PUT /item/{env.item_id}"]
+    assert len(puts) == 1
