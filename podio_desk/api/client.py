@@ -328,6 +328,13 @@ class PodioClient:
         data = await self._json("GET", f"/app/space/{space_id}/", priority=priority, params=params)
         return _parse("app list", lambda: tuple(App.from_api(entry) for entry in data))
 
+    async def user_timezone(self, *, priority: Priority = Priority.INTERACTIVE) -> str | None:
+        """``GET /user/``: the signed-in user's time zone ("Europe/Copenhagen"), the zone
+        Podio's local date values are in; None when the answer names none."""
+        data = await self._json("GET", "/user/", priority=priority)
+        zone = data.get("timezone") if isinstance(data, dict) else None
+        return zone if isinstance(zone, str) and zone else None
+
     async def app(self, app_id: int, *, priority: Priority = Priority.INTERACTIVE) -> App:
         data = await self._json("GET", f"/app/{app_id}", priority=priority)
         return _parse("app", lambda: App.from_api(data))

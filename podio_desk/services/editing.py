@@ -176,6 +176,7 @@ class EditingService:
         self._apps: dict[int, App] = {}
         # Podio tasks of items (services/tasks.py); the editor's tasks pane uses it.
         self.task_service = TaskService(client)
+        self._time_zone: str | None = None
 
     # ------------------------------------------------------------ reading
 
@@ -183,6 +184,17 @@ class EditingService:
         if refresh or app_id not in self._apps:
             self._apps[app_id] = await self.client.app(app_id)
         return self._apps[app_id]
+
+    async def user_time_zone(self) -> str | None:
+        """The Podio user's time zone (`GET /user/`), in which Podio's local date values
+        are given and read; None when Podio cannot be asked (offline) or names none."""
+        if self._time_zone is None:
+            try:
+                self._time_zone = await self.client.user_timezone() or ""
+            except PodioError as exc:
+                log.info("Could not read the user's time zone: %s", exc)
+                return None
+        return self._time_zone or None
 
     async def load(self, item_id: int, app_id: int | None = None) -> tuple[App, Item]:
         """The item and its app's full field definitions (every field, also empty ones)."""
@@ -277,6 +289,11 @@ class EditingService:
         Another edit in between gives a new `Conflicted` — never a silent overwrite.
         """
         change = conflict.resolve(choices, default=default)
+        file_ids = conflict.resolve_files(choices, default=default)
+        if file_ids is not None:
+            return await self._write_with_files(
+                app, conflict.current, change, file_ids, silent=silent, hook=hook
+            )
         if not change.values and change.tags is None:
             await self._store(conflict.current)
             self.events.emit(ItemSaved(conflict.current))
@@ -505,16 +522,96 @@ class EditingService:
         return item.files
 
     async def attach(self, item: Item, filename: str, content: bytes, mimetype: str) -> Item:
-        """Upload a file and attach it to the item; returns the item re-read."""
+        """Upload a file and attach it to the item; returns the item re-read.
+
+        `POST /file/{id}/attach` adds one file and sends no list, so it cannot drop a file
+        someone else attached meanwhile: it needs no revision (docs/podio-api.md, "Files").
+        """
         info = await self.client.upload_file(filename, content, mimetype=mimetype)
         await self.client.attach_file(info.file_id, "item", item.item_id)
         return await self._reread(item)
 
-    async def detach(self, item: Item, file_id: int) -> Item:
-        """Remove a file from the item (Podio replaces the whole `file_ids` list)."""
-        keep = [info.file_id for info in item.files if info.file_id != file_id]
-        await self.client.update_item(item.item_id, None, file_ids=keep)
-        return await self._reread(item)
+    async def detach(self, item: Item, file_id: int) -> SaveOutcome:
+        """Remove a file from the item without losing anyone else's.
+
+        Podio replaces the whole `file_ids` list, so the list is built from `item` and sent
+        with `item.revision` (a newer item is a 409, then a conflict). Whether attaching a
+        file moves an item's revision is not documented, so the item is read first and a
+        file list that differs from `item`'s is a conflict too.
+        """
+        app = await self.app(item.app_id) if item.app_id is not None else None
+        keep = tuple(info.file_id for info in item.files if info.file_id != file_id)
+        try:
+            current = await self.client.item(item.item_id, app=app)
+        except (Gone, NotFound) as exc:
+            return await self._files_gone(app, item, exc)
+        except PodioError as exc:
+            return Failed(exc.user_message)
+        if app is not None and (
+            current.revision != item.revision
+            or tuple(info.file_id for info in current.files)
+            != tuple(info.file_id for info in item.files)
+        ):
+            await self._store(current)
+            return Conflicted(
+                build_conflict(app, item, current, ItemChange(), None, (), file_ids=keep)
+            )
+        if app is None:
+            return Failed(f"Item {item.item_id} names no app; nothing was removed.")
+        return await self._write_with_files(app, item, ItemChange(), keep)
+
+    async def _write_with_files(
+        self,
+        app: App,
+        base: Item,
+        change: ItemChange,
+        file_ids: Sequence[int],
+        *,
+        silent: bool = False,
+        hook: bool = True,
+    ) -> SaveOutcome:
+        """One revision-checked `PUT` of changed fields, tags and the attached files list."""
+        try:
+            body = change.to_update_body(app) if change.values else {}
+        except DomainError as exc:
+            return Invalid((ValidationIssue(0, "", str(exc)),))
+        try:
+            await self.client.update_item(
+                base.item_id,
+                body.get("fields"),
+                revision=base.revision,
+                tags=change.tags,
+                file_ids=file_ids,
+                silent=silent,
+                hook=hook,
+            )
+        except Conflict:
+            try:
+                current = await self.client.item(base.item_id, app=app)
+            except PodioError as exc:
+                return Failed(
+                    "Someone else changed this item, and reading their version failed: "
+                    + exc.user_message
+                )
+            await self._store(current)
+            return Conflicted(
+                build_conflict(app, base, current, change, None, (), file_ids=tuple(file_ids))
+            )
+        except (Gone, NotFound) as exc:
+            return await self._deleted(app, base, change, exc)
+        except BadRequest as exc:
+            return Rejected(exc.user_message, problems_from_bad_request(app, exc))
+        except PodioError as exc:
+            return Failed(exc.user_message)
+        try:
+            return Saved(await self._reread(base), tuple(change.values))
+        except PodioError as exc:
+            return Failed(f"Saved, but the item could not be read again: {exc.user_message}")
+
+    async def _files_gone(self, app: App | None, item: Item, exc: PodioError) -> SaveOutcome:
+        if app is None:
+            return Failed(exc.user_message)
+        return await self._deleted(app, item, ItemChange(), exc)
 
     # ------------------------------------------------------------ comments, revisions
     # (an item's tasks: `task_service`, services/tasks.py)

@@ -70,14 +70,18 @@ from podio_desk.services.sync import SyncProgress
 from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
 from podio_desk.ui.app_tasks import AppPanels
+from podio_desk.ui.editor.in_place import InPlaceEdit
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
+from podio_desk.ui.editor.unsaved import UnsavedChangesGuard
 from podio_desk.ui.export_dialog import ExportDialog, open_export_dialog
 from podio_desk.ui.link_registration import LinkRegistration
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.service_events import ServiceEvents
+from podio_desk.ui.sign_in_again import SignInAgain
 from podio_desk.ui.status_bar import StatusIndicators
 from podio_desk.ui.table import InlineSaver, TaskSpawner
 from podio_desk.ui.theme import Tone, set_tone
+from podio_desk.ui.time_zone import TimeZoneSetting
 from podio_desk.ui.view_state import ViewState
 from podio_desk.ui.workspace_tree import WorkspaceTreeModel, WorkspaceTreeView
 
@@ -131,6 +135,14 @@ class DeskController(QObject):
         self.item_opener: ItemOpener | None = None
         self.editor_docks: dict[str, ItemEditorDock] = {}
         self.inline_savers: dict[str, InlineSaver] = {}
+        # Asked before closing, quitting, switching app or signing out with unsaved edits.
+        self.unsaved = UnsavedChangesGuard(runner, window)
+        # The one time zone rule of the table and the editors (ui/time_zone.py).
+        self.time_zone = TimeZoneSetting(settings, self)
+        self.time_zone.changed.connect(self._on_time_rule_changed)
+        # A revoked sign-in asks again, pre-filled; nothing on screen is closed.
+        self.sign_in_again = SignInAgain(accounts, runner, window)
+        setattr(window, "close_guard", self.unsaved.maybe_keep_changes)  # noqa: B010
         self._login: LoginDialog | None = None
         self.secrets_warning_label: QLabel | None = None
         self._watched: str | None = None
@@ -148,6 +160,8 @@ class DeskController(QObject):
         self.tree_dock.setWidget(self.tree)
         self.tree.setMinimumWidth(240)
         self.browser = AppBrowser(runner, ViewState(settings))
+        # A cell being edited in place counts as unsaved work too.
+        self.unsaved.register(InPlaceEdit(self.browser.view, self._shown_inline_saver))
         self.indicators = StatusIndicators()
         self.indicators.jobs.cancelled.connect(lambda _name, kept: self.show_message(kept, 0))
         self._install()
@@ -195,6 +209,10 @@ class DeskController(QObject):
 
     async def aclose(self) -> None:
         """Close everything this controller opened, while the loop still runs."""
+        # Shutting down was decided (asked first when the window closed): nothing asks again.
+        self.unsaved.clear()
+        self.time_zone.reset()
+        self.sign_in_again.close()
         self.service_events.forget_all()
         await self.browser.aclose()
         for session in list(self.sessions.values()):
@@ -259,6 +277,7 @@ class DeskController(QObject):
         self.inline_savers.pop(key, None)
         dock = self.editor_docks.pop(key, None)
         if dock is not None:
+            self.unsaved.unregister(dock.editor)
             dock.close()
             dock.deleteLater()
         if session is not None:
@@ -350,12 +369,29 @@ class DeskController(QObject):
         """The status indicators follow this account (the one whose app is shown)."""
         self._watched = session.key
         self.indicators.show_state(session.connectivity())
+        self.runner.run(
+            f"time-zone:{session.key}",
+            self.time_zone.learn_podio_zone(session.key, session.editing.user_time_zone),
+        )
+
+    def _shown_inline_saver(self) -> InlineSaver | None:
+        session = self.browser.workspace
+        return self.inline_savers.get(session.key) if session is not None else None
+
+    def _on_time_rule_changed(self) -> None:
+        """Dates are shown in another zone now: the table's rows are rendered again."""
+        if self.browser.model.query is not None:
+            self.browser.model.refresh_rows()
+        for dock in self.editor_docks.values():
+            dock.editor.time_rule_changed()
 
     # ------------------------------------------------------------------ the table
 
     def open_app(self, account_key: str, app_id: int) -> asyncio.Task[Any] | None:
         session = self.sessions.get(account_key)
         if session is None:
+            return None
+        if not self.unsaved.maybe_keep_changes(lambda: self.open_app(account_key, app_id)):
             return None
         if self._watched != account_key:
             self._watch(session)
@@ -488,6 +524,8 @@ class DeskController(QObject):
                 self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self._size_editor_dock(dock)
             self.editor_docks[session.key] = dock
+            self.unsaved.register(dock.editor)
+            dock.editor.set_time_zone_setting(self.time_zone)
         return dock
 
     def open_item(
@@ -783,8 +821,14 @@ class DeskController(QObject):
             "Remove account",
             f"Remove {account.name}? Its sign-in is deleted from the keyring; Podio is unchanged.",
         )
-        if answer == QMessageBox.StandardButton.Yes:
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+
+        def remove() -> None:
             self.runner.run(f"remove:{account.key}", self.remove_account(account.key))
+
+        if self.unsaved.maybe_keep_changes(remove):
+            remove()
 
     # ------------------------------------------------------------------ slots
 

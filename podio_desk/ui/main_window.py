@@ -7,6 +7,7 @@ of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, Signal
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
+        self.close_guard: Callable[[Callable[[], object]], bool] | None = None
         self.setObjectName("main_window")
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(QApplication.windowIcon())
@@ -112,10 +114,14 @@ class MainWindow(QMainWindow):
 
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setObjectName("quit_action")
-        self.quit_action.setShortcuts(QKeySequence.StandardKey.Quit)
+        # Some platforms (no desktop theme) bind nothing to the standard Quit key.
+        self.quit_action.setShortcuts(
+            QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [QKeySequence("Ctrl+Q")]
+        )
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
         self.file_menu.addAction(self.quit_action)
+        self.addAction(self.quit_action)  # works with a hidden or native menu bar too
 
         self.dark_mode_action = QAction("&Dark mode", self)
         self.dark_mode_action.setObjectName("dark_mode_action")
@@ -238,6 +244,11 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Unsaved edits are asked about first (ui/editor/unsaved.py); on Save the window
+        # closes once they are saved, and stays open if saving fails.
+        if self.close_guard is not None and not self.close_guard(self.close):
+            event.ignore()
+            return
         self.save_layout()
         event.accept()
         self.close_requested.emit()

@@ -20,17 +20,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from podio_desk.domain.conflicts import Choice, FieldConflict, ItemConflict
+from podio_desk.domain.conflicts import (
+    Choice,
+    FieldConflict,
+    ItemConflict,
+    ListConflict,
+    can_combine,
+)
 from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import FieldValue, display_text, validate
 from podio_desk.ui.editor.context import EditorContext
 from podio_desk.ui.editor.fields import ERROR_COLOR, FieldEditor, create_editor
 
-MINE, THEIRS, EDIT = 0, 1, 2
+MINE, THEIRS, EDIT, BOTH = 0, 1, 2, 3
 
 
 def _value_label(text: str, *, strong: bool = False) -> QLabel:
     label = QLabel(text or "—")
+    # Values are shown as typed: a "<b>" in plain text is text, never markup.
+    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setMinimumWidth(140)
@@ -48,10 +56,15 @@ class _ConflictRow:
         self.mine_button = QRadioButton("Keep mine", parent)
         self.theirs_button = QRadioButton("Take theirs", parent)
         self.edit_button = QRadioButton("Edit", parent)
-        for index, button in enumerate((self.mine_button, self.theirs_button, self.edit_button)):
+        self.both_button = QRadioButton("Keep both", parent)
+        self.both_button.setToolTip("Their entries, plus those you added, minus those you removed")
+        self.combinable = can_combine(entry.field, entry)
+        buttons = (self.mine_button, self.theirs_button, self.edit_button, self.both_button)
+        for index, button in enumerate(buttons):
             self.group.addButton(button, index)
             # Fields only they changed offer no choice: their value stays.
             button.setVisible(entry.mine_changed)
+        self.both_button.setVisible(entry.mine_changed and self.combinable)
         self.editor: FieldEditor | None = None
         self.error = QLabel(parent)
         self.error.setStyleSheet(f"color: {ERROR_COLOR};")
@@ -74,7 +87,38 @@ class _ConflictRow:
             return "theirs"
         if checked == EDIT and self.editor is not None:
             return self.editor.value()
+        if checked == BOTH:
+            return "both"
         return "mine"
+
+    @property
+    def buttons(self) -> tuple[QRadioButton, ...]:
+        both = (self.both_button,) if self.combinable else ()
+        return (self.mine_button, self.theirs_button, *both, self.edit_button)
+
+
+class _ListRow:
+    """The item's tags or attached files in the conflict grid (Keep mine / theirs / both)."""
+
+    def __init__(self, entry: ListConflict, parent: QWidget) -> None:
+        self.entry = entry
+        self.group = QButtonGroup(parent)
+        self.mine_button = QRadioButton("Keep mine", parent)
+        self.theirs_button = QRadioButton("Take theirs", parent)
+        self.both_button = QRadioButton("Keep both", parent)
+        self.both_button.setToolTip("Theirs, plus what you added, minus what you removed")
+        self.buttons = (self.mine_button, self.theirs_button, self.both_button)
+        for index, button in zip((MINE, THEIRS, BOTH), self.buttons, strict=True):
+            self.group.addButton(button, index)
+        if entry.mine_changed:
+            # Keeping both loses nobody's work, so it is the starting choice.
+            (self.both_button if entry.theirs_changed else self.mine_button).setChecked(True)
+
+    def choice(self) -> Choice | None:
+        if not self.entry.mine_changed:
+            return None
+        checked = self.group.checkedId()
+        return "theirs" if checked == THEIRS else "both" if checked == BOTH else "mine"
 
 
 class ConflictView(QWidget):
@@ -93,6 +137,7 @@ class ConflictView(QWidget):
         self.context = context
         self.conflict: ItemConflict | None = None
         self.rows: dict[int, _ConflictRow] = {}
+        self.list_rows: dict[int, _ListRow] = {}
         layout = QVBoxLayout(self)
         self.heading = QLabel(self)
         self.heading.setWordWrap(True)
@@ -134,6 +179,7 @@ class ConflictView(QWidget):
     def show_conflict(self, conflict: ItemConflict) -> None:
         self.conflict = conflict
         self.rows = {}
+        self.list_rows = {}
         self.message.hide()
         who = ""
         last = conflict.their_revisions[-1] if conflict.their_revisions else None
@@ -151,7 +197,8 @@ class ConflictView(QWidget):
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(8)
         for column, title in enumerate(("Field", "Before", "Yours", "Theirs now", "Use")):
-            header = QLabel(f"<b>{title}</b>", body)
+            header = QLabel(title, body)
+            header.setStyleSheet("font-weight: 600;")
             grid.addWidget(header, 0, column)
         row_index = 1
         for entry in conflict.fields:
@@ -181,6 +228,8 @@ class ConflictView(QWidget):
                 for button in (row.mine_button, row.theirs_button, row.edit_button):
                     button.setParent(choices)
                     choice_layout.addWidget(button)
+                row.both_button.setParent(choices)
+                choice_layout.insertWidget(2, row.both_button)
                 grid.addWidget(choices, row_index, 4, Qt.AlignmentFlag.AlignTop)
                 if row.editor is not None:
                     row_index += 1
@@ -192,20 +241,68 @@ class ConflictView(QWidget):
                 kept.setStyleSheet("color: palette(mid);")
                 grid.addWidget(kept, row_index, 4, Qt.AlignmentFlag.AlignTop)
             row_index += 1
+        for list_entry in conflict.lists:
+            row_index = self._add_list_row(grid, body, list_entry, row_index)
         grid.setRowStretch(row_index, 1)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
         grid.setColumnStretch(3, 1)
         self.scroll_area.setWidget(body)
 
+    def _add_list_row(
+        self, grid: QGridLayout, body: QWidget, entry: ListConflict, row_index: int
+    ) -> int:
+        top = Qt.AlignmentFlag.AlignTop
+        name = QLabel(entry.label, body)
+        clashes = entry.mine_changed and entry.theirs_changed
+        name.setStyleSheet("font-weight: 600;" if clashes else "")
+        grid.addWidget(name, row_index, 0, top)
+        grid.addWidget(_value_label(entry.text(entry.base)), row_index, 1, top)
+        mine_text = entry.text(entry.mine) if entry.mine is not None else "(not changed)"
+        grid.addWidget(_value_label(mine_text, strong=entry.mine_changed), row_index, 2, top)
+        theirs_text = entry.text(entry.theirs)
+        if not entry.theirs_changed:
+            theirs_text += "  (unchanged)" if theirs_text else "(unchanged)"
+        grid.addWidget(_value_label(theirs_text, strong=entry.theirs_changed), row_index, 3, top)
+        row = _ListRow(entry, body)
+        self.list_rows[entry.key] = row
+        if entry.mine_changed:
+            choices = QWidget(body)
+            choice_layout = QVBoxLayout(choices)
+            choice_layout.setContentsMargins(0, 0, 0, 0)
+            choice_layout.setSpacing(0)
+            for button in row.buttons:
+                button.setParent(choices)
+                button.setVisible(entry.theirs_changed or button is not row.both_button)
+                choice_layout.addWidget(button)
+            grid.addWidget(choices, row_index, 4, top)
+        else:
+            kept = QLabel("Their change stays", body)
+            kept.setStyleSheet("color: palette(mid);")
+            grid.addWidget(kept, row_index, 4, top)
+        return row_index + 1
+
     def choose_all(self, which: int) -> None:
         for row in self.rows.values():
             if row.entry.mine_changed:
                 (row.mine_button if which == MINE else row.theirs_button).setChecked(True)
+        for list_row in self.list_rows.values():
+            if list_row.entry.mine_changed:
+                button = list_row.mine_button if which == MINE else list_row.theirs_button
+                button.setChecked(True)
 
     def choose(self, field_id: int, which: int) -> None:
+        """Pick MINE, THEIRS, EDIT or BOTH for a field (or TAGS_KEY / FILES_KEY)."""
+        if field_id in self.list_rows:
+            list_row = self.list_rows[field_id]
+            buttons = {MINE: list_row.mine_button, THEIRS: list_row.theirs_button}
+            buttons[BOTH] = list_row.both_button
+            buttons[which].setChecked(True)
+            return
         row = self.rows[field_id]
-        (row.mine_button, row.theirs_button, row.edit_button)[which].setChecked(True)
+        (row.mine_button, row.theirs_button, row.edit_button, row.both_button)[which].setChecked(
+            True
+        )
 
     def choices(self) -> dict[int, Choice] | None:
         """The user's choices, or None (with messages shown) if an edited value is invalid."""
@@ -230,6 +327,10 @@ class ConflictView(QWidget):
                     bad = True
                     continue
             chosen[field_id] = choice
+        for key, list_row in self.list_rows.items():
+            list_choice = list_row.choice()
+            if list_choice is not None:
+                chosen[key] = list_choice
         if bad:
             self.message.setText("Fix the values marked in red first; nothing was saved.")
             self.message.show()

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -31,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from podio_desk.domain.conflicts import Choice, ItemConflict
+from podio_desk.domain.conflicts import Choice, ItemConflict, build_conflict
 from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import EMPTY, FieldDef, FieldType, FieldValue, display_text, validate
 from podio_desk.domain.items import Item, ItemChange
@@ -51,7 +59,12 @@ from podio_desk.ui.editor.conflict import ConflictView
 from podio_desk.ui.editor.context import EditorContext, TaskRunnerLike
 from podio_desk.ui.editor.fields import ERROR_COLOR, FieldEditor, create_editor
 from podio_desk.ui.editor.panes import SidePanes
+from podio_desk.ui.editor.unsaved import keep_changes
 from podio_desk.ui.theme import banner_background
+from podio_desk.ui.time_zone import TimeZoneSetting, current_rule
+
+# Put before the title while the form holds unsaved changes.
+MODIFIED_MARK = "\u2022 "
 
 
 class EditorState(enum.Enum):
@@ -92,12 +105,14 @@ class ItemEditor(QWidget):
         item_deleted(int): the item was deleted (by us, or found deleted on save).
         open_requested(object, int): a linked item should be opened (app id or None, item id).
         state_changed(str): an `EditorState` value.
+        modified_changed(bool): the form now holds (or no longer holds) unsaved values.
     """
 
     item_saved = Signal(object)
     item_deleted = Signal(int)
     open_requested = Signal(object, int)
     state_changed = Signal(str)
+    modified_changed = Signal(bool)
 
     def __init__(
         self,
@@ -121,6 +136,8 @@ class ItemEditor(QWidget):
         self.unsaved_json = ""
         self.conflict: ItemConflict | None = None
         self.task: asyncio.Task[Any] | None = None
+        self.title_text = "No item open"
+        self.modified = False
         self._setup_ui()
 
     # ------------------------------------------------------------ building
@@ -133,6 +150,9 @@ class ItemEditor(QWidget):
         self.title.setWordWrap(True)
         self.subtitle = QLabel(self)
         self.subtitle.setStyleSheet("color: palette(mid);")
+        # Titles and names come from Podio: shown as written, never read as markup.
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.subtitle.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
 
@@ -167,12 +187,22 @@ class ItemEditor(QWidget):
         layout.addLayout(bar)
         save_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
         save_shortcut.activated.connect(self.save)
+        self.reload_action = QAction("Reload", self)
+        self.reload_action.setObjectName("reload_item_action")
+        self.reload_action.setToolTip("Read this item again from Podio (F5)")
+        self.reload_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.reload_action.triggered.connect(self.reload)
+        self.reload_button = QPushButton("Reload", self)
+        self.reload_button.setToolTip(self.reload_action.toolTip())
+        self.reload_button.clicked.connect(self.reload_action.trigger)
+        bar.insertWidget(5, self.reload_button)
 
         self.banner = QFrame(self)
         banner_layout = QHBoxLayout(self.banner)
         banner_layout.setContentsMargins(8, 4, 8, 4)
         self.banner_text = QLabel(self.banner)
         self.banner_text.setWordWrap(True)
+        self.banner_text.setTextFormat(Qt.TextFormat.PlainText)
         self.banner_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_json_button = QPushButton("Copy as JSON", self.banner)
         self.copy_json_button.clicked.connect(self.copy_unsaved_json)
@@ -181,6 +211,12 @@ class ItemEditor(QWidget):
         banner_layout.addWidget(self.banner_text, 1)
         banner_layout.addWidget(self.copy_json_button)
         banner_layout.addWidget(self.copy_text_button)
+        # The banner's place is kept while it is hidden, so the form never jumps when a
+        # message appears or goes.
+        policy = self.banner.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.banner.setSizePolicy(policy)
+        self.banner.setMinimumHeight(self.banner.sizeHint().height())
         self.banner.hide()
         layout.addWidget(self.banner)
 
@@ -195,6 +231,7 @@ class ItemEditor(QWidget):
         self.side = SidePanes(self.context, self)
         self.side.history.outcome.connect(self._on_history_outcome)
         self.side.files.item_changed.connect(self._on_files_changed)
+        self.side.files.not_removed.connect(self._on_file_not_removed)
         self.splitter.addWidget(self.scroll_area)
         self.splitter.addWidget(self.side)
         self.scroll_area.setMinimumWidth(420)
@@ -208,9 +245,74 @@ class ItemEditor(QWidget):
         self.pages.addWidget(self.splitter)
         self.pages.addWidget(self.conflict_view)
         layout.addWidget(self.pages, 1)
+        # The one time zone rule, stated where dates are typed (ui/time_zone.py).
+        zone_row = QHBoxLayout()
+        self.zone_rule = QLabel(self)
+        self.zone_rule.setObjectName("time-zone-rule")
+        self.zone_rule.setTextFormat(Qt.TextFormat.PlainText)
+        self.zone_rule.setStyleSheet("color: palette(mid);")
+        self.machine_zone_box = QCheckBox(self)
+        self.machine_zone_box.setObjectName("use-machine-time-zone")
+        self.machine_zone_box.toggled.connect(self._on_machine_zone_toggled)
+        self.machine_zone_box.hide()
+        zone_row.addWidget(self.zone_rule, 1)
+        zone_row.addWidget(self.machine_zone_box)
+        layout.addLayout(zone_row)
+        self.time_zone_setting: TimeZoneSetting | None = None
+        self._show_time_rule()
         self.tags = QLineEdit(self)
         self.tags.hide()
         self._set_state(EditorState.EMPTY)
+
+    def event(self, event: QEvent) -> bool:
+        # F5 inside the editor reloads the item; the window's F5 (reload workspaces) must
+        # not also claim it, so the key is taken here before shortcuts are matched.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_F5
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_F5 and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.reload_action.trigger()
+            return
+        super().keyPressEvent(event)
+
+    def set_time_zone_setting(self, setting: TimeZoneSetting) -> None:
+        """Offer the choice of zone (the setting the window keeps)."""
+        self.time_zone_setting = setting
+        self._show_time_rule()
+
+    def _show_time_rule(self) -> None:
+        rule = current_rule()
+        self.zone_rule.setText(rule.describe())
+        setting = self.time_zone_setting
+        self.machine_zone_box.setVisible(setting is not None)
+        self.machine_zone_box.blockSignals(True)
+        self.machine_zone_box.setChecked(rule.use_machine)
+        self.machine_zone_box.blockSignals(False)
+        self.machine_zone_box.setText(
+            f"Use this computer's time zone ({rule.machine_zone_name or 'local time'})"
+        )
+
+    def _on_machine_zone_toggled(self, on: bool) -> None:
+        if self.time_zone_setting is not None:
+            self.time_zone_setting.set_use_machine(on)
+
+    def time_rule_changed(self) -> None:
+        """The zone changed: an untouched item is shown again in it; a form holding typed
+        dates keeps the zone they were typed in until it is saved or discarded."""
+        self._show_time_rule()
+        settled = self.state in (EditorState.READY, EditorState.SAVED)
+        if self.app is not None and settled and not self.is_modified():
+            message = self.message
+            self.show_item(self.app, self.item)
+            self._say(message)
 
     def _set_state(self, state: EditorState) -> None:
         self.state = state
@@ -221,8 +323,11 @@ class ItemEditor(QWidget):
             EditorState.DELETED,
             EditorState.CONFLICT,
         )
-        self.save_button.setEnabled(editable)
-        self.discard_button.setEnabled(editable)
+        self._editable = editable
+        self._refresh_modified()
+        self.reload_button.setEnabled(
+            self.item is not None and state not in (EditorState.LOADING, EditorState.SAVING)
+        )
         self.new_button.setEnabled(has_item and state is not EditorState.SAVING)
         exists = self.item is not None and state is not EditorState.DELETED
         self.duplicate_button.setEnabled(exists and editable)
@@ -265,6 +370,7 @@ class ItemEditor(QWidget):
                 continue
             text = fdef.label + (" *" if fdef.required else "")
             label = QLabel(text, self.form)
+            label.setTextFormat(Qt.TextFormat.PlainText)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             label.setContentsMargins(0, 4, 0, 0)
             description = fdef.config.get("description")
@@ -284,11 +390,13 @@ class ItemEditor(QWidget):
             row = _FieldRow(fdef, editor, label, error)
             self.rows[fdef.field_id] = row
             editor.changed.connect(lambda row=row: self._check_row(row))
+            editor.changed.connect(self._refresh_modified)
             row_index += 2
         self.tags.deleteLater()
         self.tags = QLineEdit(self.form)
         self.tags.setPlaceholderText("tag, another tag")
         self.tags.textChanged.connect(self._on_any_change)
+        self.tags.textChanged.connect(self._refresh_modified)
         tags_label = QLabel("Item tags", self.form)
         tags_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.grid.addWidget(tags_label, row_index, 0)
@@ -303,7 +411,7 @@ class ItemEditor(QWidget):
 
         With unsaved changes the user is asked first; None when they chose to stay.
         """
-        if not self.confirm_leave():
+        if not self.confirm_leave(lambda: self.open_item(app_id, item_id)):
             return None
         self._set_state(EditorState.LOADING)
         self._say("Loading…")
@@ -335,7 +443,7 @@ class ItemEditor(QWidget):
         self.tags.setText(", ".join(item.tags) if item is not None else "")
         self.tags.blockSignals(False)
         if item is not None:
-            self.title.setText(item.title or f"Item #{item.item_id}")
+            self.title_text = item.title or f"Item #{item.item_id}"
             number = f"#{item.app_item_id} · " if item.app_item_id is not None else ""
             odd = " · \u26a0 could not be read fully" if item.problems else ""
             self.subtitle.setText(f"{app.name} · {number}revision {item.revision}{odd}")
@@ -343,7 +451,7 @@ class ItemEditor(QWidget):
             self.side.show_item(app, item)
             self.side.setEnabled(True)
         else:
-            self.title.setText(f"New {app.item_name or 'item'}")
+            self.title_text = f"New {app.item_name or 'item'}"
             self.subtitle.setText(app.name)
             self.subtitle.setToolTip("")
             self.side.clear()
@@ -353,24 +461,76 @@ class ItemEditor(QWidget):
         self._say("")
         self._set_state(EditorState.READY)
 
-    def confirm_leave(self) -> bool:
-        """True when nothing unsaved would be lost, or the user agrees to drop it."""
+    def confirm_leave(self, then: Callable[[], object] | None = None) -> bool:
+        """True when nothing unsaved would be lost, or the user chose to discard it.
+
+        Save / Discard / Cancel: on Save this answers False and `then` runs once saved."""
+        description = self.unsaved_description()
+        if description is None:
+            return True
+        return keep_changes([(self, description)], self.runner, self, then)
+
+    # ------------------------------------------------------------ unsaved work
+
+    def is_modified(self) -> bool:
+        """Whether the form holds values not saved yet (without marking anything red)."""
         if self.app is None or self.state in (EditorState.DELETED, EditorState.EMPTY):
+            return False
+        if self.state is EditorState.CONFLICT:
             return True
-        if self.state is not EditorState.CONFLICT and not self.has_changes():
+        if any(row.editor.is_modified() for row in self.rows.values()):
             return True
+        current_tags = self.item.tags if self.item is not None else ()
+        return _tags_from_text(self.tags.text()) != current_tags
+
+    def _refresh_modified(self) -> None:
+        was = self.modified
+        self.modified = self.is_modified()
+        editable = getattr(self, "_editable", False)
+        self.save_button.setEnabled(editable and self.modified)
+        self.discard_button.setEnabled(editable and self.modified)
+        self.title.setText((MODIFIED_MARK if self.modified else "") + self.title_text)
+        if was != self.modified:
+            self.modified_changed.emit(self.modified)
+
+    def unsaved_description(self) -> str | None:
+        if not self.is_modified():
+            return None
         name = self.item.title if self.item is not None else "the new item"
-        answer = QMessageBox.question(
-            self,
-            "Unsaved changes",
-            f'Your changes to "{name}" are not saved. Drop them?',
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Discard
+        return f'Your changes to "{name}" are not saved.'
+
+    def save_unsaved(self) -> Awaitable[bool] | None:
+        if self.state is EditorState.CONFLICT:
+            self._say(
+                "Resolve the conflict below first: choose what to keep, then save.", kind="warn"
+            )
+            return None
+        if self.state is EditorState.SAVING and self.task is not None and not self.task.done():
+            # A save already on its way (the question came while it ran): its outcome.
+            return self._saved_after(self.task)
+        if not self.is_modified():
+            return self._saved_after(None)  # saved meanwhile
+        task = self.save()
+        if task is None:
+            return None
+        return self._saved_after(task)
+
+    async def _saved_after(self, task: asyncio.Task[Any] | None) -> bool:
+        if task is not None:
+            await asyncio.wait([task])
+        return not self.is_modified() and self.state is not EditorState.CONFLICT
+
+    def discard_unsaved(self) -> None:
+        self.discard()
+
+    def reload(self) -> asyncio.Task[Any] | None:
+        """Read the item again from Podio (asks first when the form holds changes)."""
+        if self.item is None or self.app is None:
+            return None
+        return self.open_item(self.app.app_id, self.item.item_id)
 
     def new_item(self, app_id: int) -> asyncio.Task[Any] | None:
-        if not self.confirm_leave():
+        if not self.confirm_leave(lambda: self.new_item(app_id)):
             return None
         self.task = self.runner.run(f"{self.context.task_prefix}:load", self._new(app_id))
         return self.task
@@ -586,7 +746,11 @@ class ItemEditor(QWidget):
     # ------------------------------------------------------------ other actions
 
     def discard(self) -> None:
-        if self.app is not None:
+        if self.app is None:
+            return
+        if self.state is EditorState.CONFLICT and self.conflict is not None:
+            self.show_item(self.app, self.conflict.current)
+        else:
             self.show_item(self.app, self.item)
 
     def duplicate(self) -> asyncio.Task[Any] | None:
@@ -673,6 +837,28 @@ class ItemEditor(QWidget):
             self._say(f"Revision undone; now at revision {outcome.item.revision}.", kind="ok")
             self.item_saved.emit(outcome.item)
 
+    def _on_file_not_removed(self, outcome: object) -> None:
+        """A file removal met someone else's change: the conflict view shows it, with
+        what the form holds, so resolving it saves both (or the item was deleted)."""
+        if self.app is None:
+            return
+        if isinstance(outcome, Conflicted):
+            found = outcome.conflict
+            change, _problems = self.collect()
+            conflict = build_conflict(
+                self.app,
+                found.base,
+                found.current,
+                change,
+                None,
+                found.their_revisions,
+                file_ids=found.file_ids,
+            )
+            self.last_outcome = outcome
+            self.show_conflict(conflict)
+        elif isinstance(outcome, Deleted):
+            self._handle(outcome, ItemChange())
+
     def _on_files_changed(self, item: object) -> None:
         if isinstance(item, Item) and self.app is not None:
             self.item = item
@@ -723,9 +909,16 @@ class ItemEditorDialog(QDialog):
         layout.addWidget(self.editor)
         self.editor.open_requested.connect(self.open_item)
         self.editor.state_changed.connect(self._retitle)
+        self.editor.modified_changed.connect(self._retitle)
 
-    def _retitle(self, _state: str) -> None:
+    def _retitle(self, _state: object) -> None:
         self.setWindowTitle(self.editor.title.text())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.editor.confirm_leave(self.close):
+            event.accept()
+        else:
+            event.ignore()
 
     def open_item(self, app_id: int | None, item_id: int) -> asyncio.Task[Any] | None:
         return self.editor.open_item(app_id, item_id)

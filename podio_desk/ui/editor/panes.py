@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import mimetypes
 from datetime import date, time
 from pathlib import Path
@@ -109,6 +110,14 @@ class CommentsPane(_Pane):
         self.layout_.addLayout(row)
         self.layout_.addWidget(self.status)
         self.comments: tuple[Comment, ...] = ()
+        self._adding = False
+
+    def show_item(self, app: App, item: Item) -> None:
+        # A comment typed for one item never ends up on another.
+        if self.item is None or self.item.item_id != item.item_id:
+            self.input.clear()
+            self.say("")
+        super().show_item(app, item)
 
     def refresh(self) -> None:
         if self.item is not None and self.context.service is not None:
@@ -126,12 +135,11 @@ class CommentsPane(_Pane):
         self.comments = comments
         parts = []
         for comment in comments:
-            who = comment.created_by.name if comment.created_by else ""
-            text = (
-                strip_html(comment.rich_value or comment.value)
-                if comment.rich_value
-                else comment.value
-            )
+            who = html.escape(comment.created_by.name) if comment.created_by else ""
+            # `value` is the text as it was written; `rich_value` is Podio's HTML rendering
+            # of it, used only when there is no `value` (docs/podio-api.md, "Comments and
+            # tasks"): a "<b>" someone typed is shown as typed.
+            text = comment.value or strip_html(comment.rich_value or "")
             escaped = (
                 text.replace("&", "&amp;")
                 .replace("<", "&lt;")
@@ -150,21 +158,23 @@ class CommentsPane(_Pane):
         if not text.strip():
             self.say("Write something first; empty comments are not sent.", error=True)
             return
-        if self.item is None or self.context.service is None:
+        if self.item is None or self.context.service is None or self._adding:
             return
         self._run("comment-add", self._add(text))
 
     async def _add(self, text: str) -> None:
         assert self.item is not None
         assert self.context.service is not None
-        self.add_button.setEnabled(False)
+        # Not disabling the button: that would move the keyboard focus away from it.
+        self._adding = True
+        self.say("Adding the comment…")
         try:
             comments = await self.context.service.add_comment(self.item.item_id, text)
         except Exception as exc:  # shown in the pane, the text stays in the box
             self.say(f"The comment was not added: {_message_failure(exc)}", error=True)
             return
         finally:
-            self.add_button.setEnabled(True)
+            self._adding = False
         self.input.clear()
         self._show(comments)
 
@@ -173,6 +183,8 @@ class FilesPane(_Pane):
     """Files attached to the item (not those in file fields): add, download, remove."""
 
     item_changed = Signal(object)
+    # A removal that met someone else's change (Conflicted) or a deleted item (Deleted).
+    not_removed = Signal(object)
 
     def __init__(self, context: EditorContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -261,13 +273,19 @@ class FilesPane(_Pane):
     async def _detach(self, info: FileInfo) -> None:
         assert self.item is not None
         assert self.context.service is not None
-        try:
-            self.item = await self.context.service.detach(self.item, info.file_id)
-        except Exception as exc:  # shown in the pane
-            self.say(f"{info.name} was not removed: {_message_failure(exc)}", error=True)
-            return
-        self.refresh()
-        self.item_changed.emit(self.item)
+        self.say(f"Removing {info.name}…")
+        outcome = await self.context.service.detach(self.item, info.file_id)
+        if isinstance(outcome, Saved):
+            self.item = outcome.item
+            self.refresh()
+            self.item_changed.emit(self.item)
+        elif isinstance(outcome, Failed):
+            self.say(f"{info.name} was not removed: {outcome.message}", error=True)
+        else:
+            # Someone else changed the item (their files are kept), or it was deleted:
+            # the editor shows it.
+            self.say(f"{info.name} was not removed yet: see above.", error=True)
+            self.not_removed.emit(outcome)
 
 
 def diff_text(diffs: tuple[RevisionDiff, ...]) -> str:

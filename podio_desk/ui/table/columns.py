@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime, QTimeZone
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime
 
 from podio_desk.domain.fields import (
     EMPTY,
@@ -32,6 +32,7 @@ from podio_desk.domain.fields import (
 from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import SORTABLE_TYPES, App
 from podio_desk.ui.table.cells import Cell, Column
+from podio_desk.ui.time_zone import current_rule
 
 RIGHT_ALIGNED = frozenset(
     {
@@ -201,17 +202,23 @@ def _field_renderer(fdef: FieldDef, locale: QLocale) -> Callable[[Item], Cell]:
 
 
 def format_date_value(value: DateValue, locale: QLocale) -> str:
-    """A date field in the user's locale; timed values in the machine's time zone.
-
-    Podio's local `start` is in the *Podio user's* time zone; the UTC variant converted to this
-    computer's zone is what the person at the screen expects, so it wins when present. A range
-    reads "start \u2013 end" (an en dash).
-    """
-    start = _local_text(value.start_utc, value.start, value.has_time, locale)
-    if value.end is None or value.end == value.start:
+    """A date field in the user's locale, its times in the zone of the one time rule
+    (ui/time_zone.py): the Podio user's zone, or this computer's if the user chose it —
+    the same as the editor and the in-place editor show. A range reads "start \u2013 end"
+    (an en dash)."""
+    shown = current_rule().shown(value)
+    start = _wall_text(shown.start, shown.has_time, locale)
+    if shown.end is None or shown.end == shown.start:
         return start
-    end = _local_text(value.end_utc, value.end, value.has_time, locale)
+    end = _wall_text(shown.end, shown.has_time, locale)
     return f"{start}{RANGE_DASH}{end}"
+
+
+def _wall_text(moment: datetime, has_time: bool, locale: QLocale) -> str:
+    day = QDate(moment.year, moment.month, moment.day)
+    if not has_time:
+        return _format_day(day, locale)
+    return _format_moment(QDateTime(day, QTime(moment.hour, moment.minute, moment.second)), locale)
 
 
 def has_sensible_format(locale: QLocale) -> bool:
@@ -238,24 +245,8 @@ def _format_moment(moment: QDateTime, locale: QLocale) -> str:
     return moment.toString("yyyy-MM-dd HH:mm")
 
 
-def _local_text(utc: datetime | None, naive: datetime, has_time: bool, locale: QLocale) -> str:
-    if not has_time:
-        return _format_day(QDate(naive.year, naive.month, naive.day), locale)
-    if utc is not None:
-        moment = utc if utc.tzinfo is not None else utc.replace(tzinfo=UTC)
-        qt_moment = QDateTime.fromSecsSinceEpoch(
-            int(moment.timestamp()), QTimeZone.systemTimeZone()
-        )
-        return _format_moment(qt_moment, locale)
-    wall = QDateTime(
-        QDate(naive.year, naive.month, naive.day), QTime(naive.hour, naive.minute, naive.second)
-    )
-    return _format_moment(wall, locale)
-
-
 def _moment_cell(moment: datetime | None, locale: QLocale) -> Cell:
     if moment is None:
         return Cell("")
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    qt_moment = QDateTime.fromSecsSinceEpoch(int(aware.timestamp()), QTimeZone.systemTimeZone())
-    return Cell(_format_moment(qt_moment, locale))
+    return Cell(_wall_text(current_rule().wall_time(aware), True, locale))

@@ -16,6 +16,7 @@ from podio_desk.ui.editor.fields import FieldEditor, NumberEditor
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDialog, ItemEditorDock
 from podio_desk.ui.table import CellDelegate, InlineSaver, Roles
 from tests.ui.editor.conftest import EditorEnv, run_async
+from tests.ui.editor.test_editor_unsaved import answer_when_asked, wait_answered
 
 pytestmark = pytest.mark.gui
 
@@ -215,10 +216,12 @@ def test_inline_edit_refuses_invalid_values(env: EditorEnv) -> None:
 def test_leaving_unsaved_changes_asks_first(env: EditorEnv, monkeypatch: Any) -> None:
     env.open()
     env.field("title").set_text("Unsaved")
-    answers = [QMessageBox.StandardButton.Cancel]
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: answers.pop(0))
+    asked = answer_when_asked(QMessageBox.StandardButton.Cancel)
     assert env.editor.open_item(None, env.item_id) is None
+    wait_answered(env.qtbot, asked)
     assert env.field("title").line.text() == "Unsaved"
-    answers.append(QMessageBox.StandardButton.Discard)
-    env.wait(env.editor.open_item(None, env.item_id))
+    asked = answer_when_asked(QMessageBox.StandardButton.Discard)
+    assert env.editor.open_item(None, env.item_id) is None
+    wait_answered(env.qtbot, asked)
+    env.wait(env.editor.task)
     assert env.field("title").line.text() == "The richest item"

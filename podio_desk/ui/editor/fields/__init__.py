@@ -9,7 +9,8 @@ opening and saving an item never rewrites a value (rounded numbers, Podio's HTML
 
 The modules: `base` (FieldEditor and shared layout helpers), one module per family of field
 types (`text`, `numeric`, `dates`, `categories`, `references`, `entries`, `locations`,
-`files`, `read_only`) and `registry` (which editor a field gets: `create_editor`).
+`files`, `read_only`), `registry` (which editor a field gets: `create_editor`) and
+`wheel` (the mouse wheel changes only the focused field: `guard_wheel`).
 """
 
 from podio_desk.ui.editor.fields.base import ERROR_COLOR, FieldEditor
@@ -28,6 +29,7 @@ from podio_desk.ui.editor.fields.read_only import ReadOnlyView, SeparatorHeading
 from podio_desk.ui.editor.fields.references import ContactEditor, RelationshipEditor
 from podio_desk.ui.editor.fields.registry import create_editor, editor_class_for, editor_is_empty
 from podio_desk.ui.editor.fields.text import PlainTextEditor, RichTextEditor
+from podio_desk.ui.editor.fields.wheel import guard_wheel
 
 __all__ = [
     "ERROR_COLOR",
@@ -51,4 +53,5 @@ __all__ = [
     "create_editor",
     "editor_class_for",
     "editor_is_empty",
+    "guard_wheel",
 ]

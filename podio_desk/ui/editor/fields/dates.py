@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from PySide6.QtCore import QDate, QTime, QTimeZone
+from PySide6.QtCore import QDate, QTime
 from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QLabel, QTimeEdit, QWidget
 
 from podio_desk.domain.fields import EMPTY, DateValue, FieldDef, FieldValue
+from podio_desk.domain.time_rule import TimeRule
 from podio_desk.ui.editor.context import EditorContext
 from podio_desk.ui.editor.fields.base import FieldEditor, _settings_text, _vbox
+from podio_desk.ui.time_zone import current_rule
 
 
 def _qdate(day: date) -> QDate:
@@ -29,29 +31,15 @@ def _pytime(moment: QTime) -> time:
     return time(moment.hour(), moment.minute(), moment.second())
 
 
-def _zone_label(value: FieldValue) -> str:
-    """The time zone Podio's local values are in: from a value's UTC variant, else the system."""
-    if (
-        isinstance(value, DateValue)
-        and value.start_utc is not None
-        and value.start_time is not None
-    ):
-        local = datetime.combine(value.start_date, value.start_time)
-        offset = local - value.start_utc.replace(tzinfo=None)
-        minutes = round(offset.total_seconds() / 60)
-        sign = "+" if minutes >= 0 else "-"
-        hours, rest = divmod(abs(minutes), 60)
-        return f"Times in your Podio time zone (UTC{sign}{hours:02d}:{rest:02d})"
-    zone = QTimeZone.systemTimeZone()
-    name = zone.displayName(QTimeZone.TimeType.GenericTime, QTimeZone.NameType.OffsetName)
-    return f"Times in your time zone ({name or 'local time'})"
-
-
 class DateEditor(FieldEditor):
-    """Start and optional end, with or without time, as the field's `time`/`end` settings say."""
+    """Start and optional end, with or without time, as the field's `time`/`end` settings say.
+
+    Times are shown and typed in the zone of the time rule (ui/time_zone.py) in force when
+    the value was shown; what is read back is converted to Podio's local form."""
 
     def __init__(self, fdef: FieldDef, context: EditorContext, parent: QWidget | None = None):
         super().__init__(fdef, context, parent)
+        self.rule: TimeRule = current_rule()
         self.time_mode = _settings_text(fdef, "time", "enabled")
         self.end_mode = _settings_text(fdef, "end", "enabled")
         layout = _vbox(self)
@@ -127,7 +115,9 @@ class DateEditor(FieldEditor):
         self.end_time.setEnabled(on and ending and timed)
 
     def _show(self, value: FieldValue) -> None:
+        self.rule = current_rule()
         if isinstance(value, DateValue):
+            value = self.rule.shown(value)
             self.has_date.setChecked(True)
             self.start_date.setDate(_qdate(value.start_date))
             self.all_day.setChecked(value.start_time is None)
@@ -139,10 +129,15 @@ class DateEditor(FieldEditor):
             if value.end_time is not None:
                 self.end_time.setTime(_qtime(value.end_time))
         else:
+            # Nothing of the previous item's date stays behind in the hidden editors.
             self.has_date.setChecked(False)
             self.all_day.setChecked(self.time_mode == "disabled")
             self.has_end.setChecked(False)
-        self.zone.setText(_zone_label(value) if self._time_allowed() else "")
+            for day in (self.start_date, self.end_date):
+                day.setDate(QDate.currentDate())
+            for moment in (self.start_time, self.end_time):
+                moment.setTime(QTime(0, 0))
+        self.zone.setText(self.rule.describe() if self._time_allowed() else "")
         self._update_visibility()
         self._shown = self._state()
 
@@ -167,7 +162,8 @@ class DateEditor(FieldEditor):
         start_time = _pytime(self.start_time.time()) if timed else None
         end_date = _pydate(self.end_date.date()) if ending else None
         end_time = _pytime(self.end_time.time()) if ending and timed else None
-        return DateValue(_pydate(self.start_date.date()), start_time, end_date, end_time)
+        typed = DateValue(_pydate(self.start_date.date()), start_time, end_date, end_time)
+        return self.rule.entered(typed)
 
     def set_range(self, start: datetime | date, end: datetime | date | None = None) -> None:
         """Set the shown value as a user would (for the table delegate and tests)."""

@@ -23,6 +23,7 @@ from podio_desk.domain.fields import (
 )
 from podio_desk.ui.editor.context import EditorContext
 from podio_desk.ui.editor.fields.base import FieldEditor, _settings_list, _vbox
+from podio_desk.ui.editor.fields.wheel import guard_wheel
 
 _EMAIL_TYPES = ("work", "home", "other")
 _PHONE_TYPES = ("mobile", "work", "home", "main", "work_fax", "private_fax", "other")
@@ -53,6 +54,7 @@ class TypedListEditor(FieldEditor):
     def add_row(self, kind: str | None = None, text: str = "") -> tuple[QComboBox, QLineEdit]:
         holder = QWidget(self)
         combo = QComboBox(holder)
+        guard_wheel(combo)
         combo.addItems(self.types)
         if kind is not None:
             if combo.findText(kind) < 0:

@@ -77,7 +77,10 @@ class MoneyEditor(FieldEditor):
                 self.currency.addItem(value.currency)
             self.currency.setCurrentText(value.currency)
         else:
+            # An empty value starts from the field's first currency, never from the one
+            # the previous item showed.
             self.amount.setText("")
+            self.currency.setCurrentIndex(0)
         self._shown = (self.amount.text(), self.currency.currentText())
 
     def _read(self) -> FieldValue:

@@ -22,6 +22,7 @@ from podio_desk.ui.editor.fields.numeric import (
 from podio_desk.ui.editor.fields.read_only import ReadOnlyView, SeparatorHeading
 from podio_desk.ui.editor.fields.references import ContactEditor, RelationshipEditor
 from podio_desk.ui.editor.fields.text import PlainTextEditor, RichTextEditor
+from podio_desk.ui.editor.fields.wheel import guard_wheel
 
 
 def editor_class_for(fdef: FieldDef) -> type[FieldEditor]:
@@ -56,7 +57,9 @@ def editor_class_for(fdef: FieldDef) -> type[FieldEditor]:
 def create_editor(
     fdef: FieldDef, context: EditorContext, parent: QWidget | None = None
 ) -> FieldEditor:
-    return editor_class_for(fdef)(fdef, context, parent)
+    editor = editor_class_for(fdef)(fdef, context, parent)
+    guard_wheel(editor)
+    return editor
 
 
 def editor_is_empty(editor: FieldEditor) -> bool:

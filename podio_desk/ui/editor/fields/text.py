@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextListFormat
+from PySide6.QtCore import Qt
+from PySide6.QtGui import (
+    QFont,
+    QKeySequence,
+    QPalette,
+    QShortcut,
+    QTextCharFormat,
+    QTextListFormat,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSizePolicy,
@@ -131,6 +140,23 @@ class RichTextEditor(FieldEditor):
         self.link_url.hide()
         self.link_url.returnPressed.connect(self._apply_link)
         layout.addWidget(self.link_url)
+        self.link_problem = QLabel(self)
+        self.link_problem.setObjectName("link-problem")
+        self.link_problem.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.link_problem.setWordWrap(True)
+        self.link_problem.hide()
+        layout.addWidget(self.link_problem)
+        # Ctrl+B/I/U in the text itself (the platform's keys when it names them).
+        for keys, fallback, action in (
+            (QKeySequence.StandardKey.Bold, "Ctrl+B", self._bold),
+            (QKeySequence.StandardKey.Italic, "Ctrl+I", self._italic),
+            (QKeySequence.StandardKey.Underline, "Ctrl+U", self._underline),
+        ):
+            bindings = QKeySequence.keyBindings(keys)
+            sequence = bindings[0] if bindings else QKeySequence(fallback)
+            shortcut = QShortcut(sequence, self.rich)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(action)
         self._touched = False
         self.rich.textChanged.connect(self._on_edit)
         self.source.textChanged.connect(self._on_edit)
@@ -221,13 +247,16 @@ class RichTextEditor(FieldEditor):
         if problem:
             self.link_url.setToolTip(problem)
             self.link_url.setStyleSheet(f"border: 1px solid {ERROR_COLOR};")
+            self.link_problem.setText(f"Not linked: {problem}")
+            self.link_problem.show()
             return
         self.link_url.setStyleSheet("")
+        self.link_problem.hide()
         fmt = QTextCharFormat()
         fmt.setAnchor(True)
         fmt.setAnchorHref(url)
         fmt.setFontUnderline(True)
-        fmt.setForeground(QColor("#1a5fb4"))
+        fmt.setForeground(self.palette().color(QPalette.ColorRole.Link))
         self._merge(fmt)
         self.link_url.clear()
         self.link_url.hide()

@@ -1,0 +1,42 @@
+"""What was written is what is shown: comments keep literal <…> text and line breaks, the
+comment box clears when another item opens, adding a comment leaves the focus in place."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.ui.editor.conftest import EditorEnv
+from tests.ui.editor.test_editor_unsaved import other_item_id
+
+pytestmark = pytest.mark.gui
+
+
+def test_a_comment_keeps_literal_markup_and_line_breaks(env: EditorEnv) -> None:
+    env.open()
+    env.editor.show()
+    pane = env.editor.side.comments
+    env.qtbot.waitUntil(lambda: pane.task is not None and pane.task.done(), timeout=10_000)
+    written = "Use <b>bold</b> & <script>x</script>\nsecond line"
+    pane.input.setPlainText(written)
+    before = len(pane.comments)
+    pane.add_button.setFocus()
+    env.qtbot.waitUntil(pane.add_button.hasFocus, timeout=3000)
+    env.qtbot.mouseClick(pane.add_button, Qt.MouseButton.LeftButton)
+    env.qtbot.waitUntil(lambda: len(pane.comments) == before + 1, timeout=10_000)
+    shown = pane.list.toPlainText()
+    assert "Use <b>bold</b> & <script>x</script>" in shown
+    assert "second line" in shown
+    lines = shown.splitlines()
+    assert lines.index("second line") == lines.index("Use <b>bold</b> & <script>x</script>") + 1
+    assert pane.input.toPlainText() == ""
+    # The focus stayed on the button that was pressed.
+    assert pane.add_button.hasFocus()
+
+
+def test_the_comment_box_clears_when_another_item_opens(env: EditorEnv) -> None:
+    env.open()
+    pane = env.editor.side.comments
+    pane.input.setPlainText("meant for the richest item")
+    env.open(other_item_id(env))
+    assert pane.input.toPlainText() == ""
