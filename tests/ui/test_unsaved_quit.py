@@ -162,7 +162,7 @@ def test_an_in_place_edit_in_a_frozen_column_counts_as_unsaved(qtbot, desk, sand
     qtbot.keyClick(view.frozen, Qt.Key.Key_F2)
     qtbot.waitUntil(lambda: view.editing_view() is view.frozen, timeout=3000)
     editor = view.frozen.indexWidget(index)
-    editor.line.setText("78")  # type: ignore[union-attr]
+    editor.line.setText("78")
     window = desk.window
 
     asked = answer_when_asked(Button.Cancel)
