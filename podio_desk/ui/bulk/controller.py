@@ -11,6 +11,7 @@ and ends arrive as session events (`BulkProgress`, `BulkJobEnded`) through `Serv
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -125,7 +126,7 @@ class BulkController(QObject):
         return self.desk.runner.run(f"bulk:jobs:{session.key}", self._refresh(session))
 
     async def _refresh(self, session: AccountSession) -> None:
-        jobs = await session.bulk.jobs()
+        jobs = [self._as_controlled(job) for job in await session.bulk.jobs()]
         for job in jobs:
             if job.app_id is not None and job.app_id not in self.panel.model.app_names:
                 journal_job = await session.bulk.job(job.job_id)
@@ -133,6 +134,13 @@ class BulkController(QObject):
                 if name:
                     self.panel.model.app_names[job.app_id] = name
         self.panel.set_jobs(jobs, set(self.running))
+
+    def _as_controlled(self, job: JobStatus) -> JobStatus:
+        """A job paused here before its run began is marked running in the journal."""
+        here = self.running.get(job.job_id)
+        if here is not None and here[1].paused and job.state == "running":
+            return dataclasses.replace(job, state="paused")
+        return job
 
     # ------------------------------------------------------------------ choosing and preview
 
@@ -221,6 +229,12 @@ class BulkController(QObject):
         if not shown or app is None or app.app_id != preview.plan().app_id:
             model.set_pending({})
             return
+        # The title field is shown in the table's "title" column (ui/table/columns.py).
+        title_id = app.title_field.field_id if app.title_field is not None else None
+
+        def column_key(field_id: int) -> str:
+            return "title" if field_id == title_id else str(field_id)
+
         pending: dict[int, dict[str, tuple[str | None, str]]] = {}
         for item in preview.plan().items:
             if item.item_id is None:
@@ -231,7 +245,7 @@ class BulkController(QObject):
             if item.status != "change":
                 continue
             pending[item.item_id] = {
-                str(change.field_id): (
+                column_key(change.field_id): (
                     change.new_text,
                     f"Pending: {change.label} {change.old_text!r} → {change.new_text!r}",
                 )
@@ -454,6 +468,10 @@ class BulkController(QObject):
 
     def _on_event(self, key: str, event: object) -> None:
         if isinstance(event, BulkProgress):
+            here = self.running.get(event.job_id)
+            if here is not None and here[1].paused and event.state == "running":
+                # Paused before the run began: its first event still says running.
+                event = dataclasses.replace(event, state="paused", eta_seconds=None)
             name = job_task_name(key, event.job_id)
             jobs = self.desk.indicators.jobs
             jobs.progress(name, event.finished, event.total, eta=event.eta_seconds)

@@ -9,7 +9,7 @@ The rows come from the journal (`BulkService.jobs()`), and a running job's row f
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -49,10 +49,19 @@ class JobsModel(QAbstractTableModel):
         self._eta: dict[int, float | None] = {}
         self._waiting: dict[int, str | None] = {}
         self.app_names: dict[int, str] = {}
+        self._live: dict[int, BulkProgress] = {}
 
-    def set_jobs(self, jobs: Sequence[JobStatus]) -> None:
+    def set_jobs(self, jobs: Sequence[JobStatus], running_here: Collection[int] = ()) -> None:
+        """The jobs as the journal holds them; those running here keep the state of their
+        last event (the journal read may have started before it)."""
+        self._live = {job_id: p for job_id, p in self._live.items() if job_id in running_here}
         self.beginResetModel()
-        self._jobs = sorted(jobs, key=lambda job: job.job_id, reverse=True)
+        self._jobs = sorted(
+            (_with(job, self._live[job.job_id]) if job.job_id in self._live else job
+             for job in jobs),
+            key=lambda job: job.job_id,
+            reverse=True,
+        )  # fmt: skip
         self.endResetModel()
 
     def job_at(self, row: int) -> JobStatus | None:
@@ -65,17 +74,10 @@ class JobsModel(QAbstractTableModel):
         row = self.row_of(event.job_id)
         self._eta[event.job_id] = event.eta_seconds if event.state == "running" else None
         self._waiting[event.job_id] = event.waiting
+        self._live[event.job_id] = event
         if row is None:
             return
-        self._jobs[row] = replace(
-            self._jobs[row],
-            state=event.state,
-            changed=event.done,
-            failed=event.failed,
-            conflicts=event.conflicts,
-            skipped=event.skipped,
-            pending=event.pending,
-        )
+        self._jobs[row] = _with(self._jobs[row], event)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -126,6 +128,18 @@ class JobsModel(QAbstractTableModel):
             format_eta(self._eta.get(job.job_id)) if job.state == "running" else job.updated[:16],
         )
         return values[index.column()] if 0 <= index.column() < len(values) else None
+
+
+def _with(job: JobStatus, event: BulkProgress) -> JobStatus:
+    return replace(
+        job,
+        state=event.state,
+        changed=event.done,
+        failed=event.failed,
+        conflicts=event.conflicts,
+        skipped=event.skipped,
+        pending=event.pending,
+    )
 
 
 class JobsPanel(QDockWidget):
@@ -186,7 +200,7 @@ class JobsPanel(QDockWidget):
     def set_jobs(self, jobs: Sequence[JobStatus], running_here: set[int]) -> None:
         chosen = self.current_job()
         self._running_here = set(running_here)
-        self.model.set_jobs(jobs)
+        self.model.set_jobs(jobs, self._running_here)
         row = self.model.row_of(chosen.job_id) if chosen is not None else None
         self.table.selectRow(row if row is not None else 0)
         self._enable()

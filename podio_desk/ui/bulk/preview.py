@@ -62,7 +62,7 @@ STATUS_TINT = {
 TINT_TEXT = QColor("#202020")
 ARROW = " → "
 # Columns before the fields: item id, title, status.
-FIXED_COLUMNS = ("Item", "Title", "Status")
+FIXED_COLUMNS = ("Item", "Item title", "Status")
 
 
 def refreshed_status(item: ItemPlan, changes: Sequence[FieldChange]) -> ItemPlan:
