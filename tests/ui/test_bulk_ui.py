@@ -241,3 +241,44 @@ def test_a_paused_job_resumes_from_the_panel_and_finishes(
     assert ended.args == [job_id, "done"]
     assert all(title(sandbox, i) == "Later" for i in sandbox.state.app_items[app_id])
     assert desk.controller.indicators.jobs.names() == []
+
+
+def test_items_from_a_csv_file_take_a_column_and_a_filter_takes_every_matching_item(
+    qtbot: Any, desk: Desk, sandbox_factory: Any, tmp_path: Path
+) -> None:
+    sandbox = sandbox_factory(items=40)
+    bulk, _session = opened_tickets(qtbot, desk, sandbox)
+    ids = list(sandbox.state.app_items[sandbox.app_id("Tickets")])[:3]
+    path = tmp_path / "rows.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["item_id", "New subject"])
+        writer.writerows([[item_id, f"From file {n}"] for n, item_id in enumerate(ids)])
+    dialog = bulk.open_change_dialog()
+    assert dialog is not None
+    dialog.rows[0].set("column", "title", "New subject")
+    assert not dialog.validate()  # a column needs a file
+    assert "file" in dialog.status.text()
+    dialog.path.setText(str(path))
+    assert dialog.from_file.isChecked()
+    assert dialog.validate()
+    with qtbot.waitSignal(bulk.preview_shown, timeout=15000):
+        dialog.ask_preview()
+    preview = bulk.preview
+    assert preview is not None
+    column = column_of_title(preview)
+    texts = [str(preview.model.data(preview.model.index(r, column))) for r in range(3)]
+    assert [text.split("→ ")[-1] for text in texts] == ["From file 0", "From file 1", "From file 2"]
+    preview.reject()
+    # The table's current filter (none here): every item of the app, not only loaded rows.
+    dialog = bulk.open_change_dialog()
+    assert dialog is not None
+    assert "All 40 items" in dialog.from_filter.text()
+    dialog.from_filter.setChecked(True)
+    dialog.rows[0].set("clear", "due")
+    with qtbot.waitSignal(bulk.preview_shown, timeout=15000):
+        dialog.ask_preview()
+    preview = bulk.preview
+    assert preview is not None
+    assert preview.model.rowCount() == 40
+    preview.reject()

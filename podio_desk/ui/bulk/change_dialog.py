@@ -50,6 +50,7 @@ from podio_desk.domain.bulk import (
 )
 from podio_desk.domain.workspace import App
 from podio_desk.services.bulk_plan import BulkOptions
+from podio_desk.ui.bulk.preview import in_window_words
 
 # Operation kinds as the user reads them, with what the argument box expects.
 OPERATION_LABELS: tuple[tuple[str, str, str], ...] = (
@@ -361,6 +362,8 @@ class BulkChangeDialog(QDialog):
             source_problem = "A value from a file column needs the items from a file."
         options = self.options()
         warning = workflow_warning(options.silent, options.hook, 1)
+        if warning:
+            warning = in_window_words(warning.replace("for each of the 1 items", "for each item"))
         self.options_warning.setText(
             f"⚠ {warning[0].upper()}{warning[1:]}." if warning else "No notifications, no hooks."
         )

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
@@ -33,13 +33,17 @@ from podio_desk.services.bulk_plan import (
 from podio_desk.services.bulk_run import BulkJobEnded, BulkProgress, BulkRunError, JobControl
 from podio_desk.services.session import AccountSession
 from podio_desk.ui.bulk.change_dialog import BulkChangeDialog, ItemChoice
-from podio_desk.ui.bulk.jobs_panel import JobsPanel
+from podio_desk.ui.bulk.jobs_panel import JobsPanel, interrupted_state
 from podio_desk.ui.bulk.preview import PreviewDialog
 
 if TYPE_CHECKING:
     from podio_desk.ui.desk_controller import DeskController
 
 log = logging.getLogger(__name__)
+
+
+# The jobs panel's height when it first opens (a few jobs and its buttons).
+PANEL_HEIGHT = 190
 
 
 def job_task_name(key: str, job_id: int) -> str:
@@ -72,9 +76,8 @@ class BulkController(QObject):
         # Jobs running in this window: job id → (account key, control).
         self.running: dict[int, tuple[str, JobControl]] = {}
         self._labels: dict[int, str] = {}
+        self._panel_sized = False
         add_dock = getattr(self.window, "add_dock", None)
-        from PySide6.QtCore import Qt
-
         if callable(add_dock):
             add_dock(self.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         else:
@@ -115,6 +118,9 @@ class BulkController(QObject):
         return self.desk.sessions.get(key)
 
     def show_panel(self) -> None:
+        if not self.panel.isVisible() and not self._panel_sized:
+            self._panel_sized = True
+            self.window.resizeDocks([self.panel], [PANEL_HEIGHT], Qt.Orientation.Vertical)
         self.panel.show()
         self.panel.raise_()
         self.refresh_jobs()
@@ -283,6 +289,8 @@ class BulkController(QObject):
         control = JobControl()
         self.running[job_id] = (session.key, control)
         self._labels[job_id] = label
+        # A lasting message ("Ready") would be drawn over the job's progress.
+        self.window.statusBar().clearMessage()
         self.desk.indicators.jobs.start(name, label, on_cancel=lambda: self.pause(job_id))
         self.panel.set_running_here(set(self.running))
         self.show_panel()
@@ -399,7 +407,7 @@ class BulkController(QObject):
             "\n".join(
                 f"Job {s.job_id} ({'undo' if s.kind == 'undo' else 'change'}): "
                 f"{s.changed + s.failed + s.conflicts + s.skipped:,} of {s.planned:,} done, "
-                f"{s.pending:,} to go ({s.state})"
+                f"{s.pending:,} to go ({interrupted_state(s)})"
                 for _session, s in found
             )
         )

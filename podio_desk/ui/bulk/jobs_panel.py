@@ -40,6 +40,12 @@ def elsewhere(job: JobStatus) -> bool:
     return job.running_in is not None and job.running_in != os.getpid()
 
 
+def interrupted_state(job: JobStatus) -> str:
+    """A job the journal says is running while no process holds it was interrupted (a
+    crash, kill -9, a closed window)."""
+    return "interrupted" if job.state == "running" else job.state
+
+
 class JobsModel(QAbstractTableModel):
     """One row per job, newest first."""
 
@@ -50,10 +56,12 @@ class JobsModel(QAbstractTableModel):
         self._waiting: dict[int, str | None] = {}
         self.app_names: dict[int, str] = {}
         self._live: dict[int, BulkProgress] = {}
+        self.running_here: set[int] = set()
 
     def set_jobs(self, jobs: Sequence[JobStatus], running_here: Collection[int] = ()) -> None:
         """The jobs as the journal holds them; those running here keep the state of their
         last event (the journal read may have started before it)."""
+        self.running_here = set(running_here)
         self._live = {job_id: p for job_id, p in self._live.items() if job_id in running_here}
         self.beginResetModel()
         self._jobs = sorted(
@@ -109,10 +117,10 @@ class JobsModel(QAbstractTableModel):
             return None
         waiting = self._waiting.get(job.job_id)
         state = job.state
-        if elsewhere(job) and state != "running":
+        if elsewhere(job):
             state = f"running in process {job.running_in}"
-        elif job.resumable and state != "running":
-            state = f"{state} (can resume)"
+        elif job.resumable and job.job_id not in self.running_here:
+            state = f"{interrupted_state(job)} (can resume)"
         if waiting and job.state == "running":
             state = f"running, {waiting}"
         values = (
@@ -207,6 +215,7 @@ class JobsPanel(QDockWidget):
 
     def set_running_here(self, running_here: set[int]) -> None:
         self._running_here = set(running_here)
+        self.model.running_here = set(running_here)
         self._enable()
 
     def select_job(self, job_id: int) -> None:

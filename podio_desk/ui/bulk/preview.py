@@ -62,7 +62,7 @@ STATUS_TINT = {
 TINT_TEXT = QColor("#202020")
 ARROW = " → "
 # Columns before the fields: item id, title, status.
-FIXED_COLUMNS = ("Item", "Item title", "Status")
+FIXED_COLUMNS = ("Item", "Item title", "Action")
 
 
 def refreshed_status(item: ItemPlan, changes: Sequence[FieldChange]) -> ItemPlan:
@@ -78,6 +78,19 @@ def refreshed_status(item: ItemPlan, changes: Sequence[FieldChange]) -> ItemPlan
     else:
         status = "change" if any(c.changed for c in changes) else "noop"
     return replace(item, changes=tuple(changes), issues=issues, status=status)  # type: ignore[arg-type]
+
+
+# The engine's warnings name the command line's options; the window names its own.
+_OPTION_WORDS = {
+    "--no-hook": '"No webhooks or workflow automations"',
+    "--silent": '"Silent"',
+}
+
+
+def in_window_words(text: str) -> str:
+    for option, words in _OPTION_WORDS.items():
+        text = text.replace(option, words)
+    return text
 
 
 class PreviewModel(QAbstractTableModel):
@@ -342,6 +355,7 @@ class PreviewDialog(QDialog):
         workflow = workflow_warning(plan.options.silent, plan.options.hook, counts.writes)
         if workflow and workflow not in warnings:
             warnings.append(workflow)
+        warnings = [in_window_words(warning) for warning in warnings]
         if counts.deletes:
             warnings.append("Podio cannot restore deleted items: export them first.")
         self.warning.setText("\n".join(f"⚠ {w}" for w in warnings))
