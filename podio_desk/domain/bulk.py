@@ -663,6 +663,24 @@ def fix_change(app: App, change: FieldChange, text: str) -> FieldChange:
     )
 
 
+def with_fixes(app: App, item: ItemPlan, fixes: Mapping[int, str]) -> ItemPlan:
+    """`item` with some of its field changes typed again (field id → text; 0 for the tags)
+    and its status worked out anew: what the preview's "fix this value" does."""
+    changes = tuple(
+        fix_change(app, change, fixes[change.field_id]) if change.field_id in fixes else change
+        for change in item.changes
+    )
+    issues = tuple(change.issue for change in changes if change.issue is not None)
+    status: ItemStatus
+    if issues:
+        status = "invalid"
+    elif item.status in ("create", "delete"):
+        status = item.status
+    else:
+        status = "change" if any(change.changed for change in changes) else "noop"
+    return replace(item, changes=changes, issues=issues, status=status)
+
+
 # ------------------------------------------------------------------ sums and estimates
 
 
@@ -759,7 +777,7 @@ def describe_cost(calls: int, budget: Budget) -> str:
     """ "742 calls, about 48 minutes at 1 000/h" """
     limit = budget.limit or DEFAULT_HOURLY_LIMIT
     seconds = estimate_seconds(calls, budget)
-    return f"{_count(calls)} calls, about {describe_duration(seconds)} at {_count(limit)}/h"
+    return f"{_calls(calls)}, about {describe_duration(seconds)} at {_count(limit)}/h"
 
 
 def describe_duration(seconds: float) -> str:
@@ -773,6 +791,10 @@ def describe_duration(seconds: float) -> str:
 
 def _count(number: int) -> str:
     return f"{number:,}".replace(",", " ")
+
+
+def _calls(number: int) -> str:
+    return "1 call" if number == 1 else f"{_count(number)} calls"
 
 
 def workflow_warning(silent: bool, hook: bool, writes: int) -> str | None:
@@ -810,5 +832,6 @@ __all__ = [
     "plan_item",
     "plan_new_item",
     "resolve_field",
+    "with_fixes",
     "workflow_warning",
 ]

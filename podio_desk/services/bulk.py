@@ -179,12 +179,15 @@ class BulkService:
         """Journal the plan as a new job (state planned), or find the job already made from
         this very plan (same fingerprint) and return its id: running a plan twice resumes."""
         journal = await self.journal()
-        fingerprint = plan.fingerprint()
+        # Hashing and building the entries of a large plan takes a moment: not on the loop.
+        fingerprint = await asyncio.to_thread(plan.fingerprint)
         for job in await journal.jobs(kind="bulk", app_id=plan.app_id):
             if job.options.get("fingerprint") == fingerprint:
                 return job.id
         app = await self._app_definition(plan.app_id)
-        entries = [_entry(item) for item in plan.items if item.status != "noop"]
+        entries = await asyncio.to_thread(
+            lambda: [_entry(item) for item in plan.items if item.status != "noop"]
+        )
         options = {
             **plan.options.as_json(),
             "fingerprint": fingerprint,

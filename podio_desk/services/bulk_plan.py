@@ -32,7 +32,6 @@ from podio_desk.cache.query import ItemQuery
 from podio_desk.domain.bulk import (
     Budget,
     BulkSpecError,
-    FieldChange,
     ItemPlan,
     Operation,
     PlanCounts,
@@ -40,13 +39,13 @@ from podio_desk.domain.bulk import (
     count_plan,
     describe_cost,
     estimate_seconds,
-    fix_change,
     plan_item,
     plan_new_item,
     resolve_field,
+    with_fixes,
     workflow_warning,
 )
-from podio_desk.domain.fields import display_text
+from podio_desk.domain.fields import FieldDef, display_text
 from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLinkError, parse_podio_link
 from podio_desk.domain.workspace import App
@@ -166,7 +165,7 @@ class BulkPlan:
             + (f", {counts.creates} to create" if counts.creates else "")
             + (f", {counts.missing} not found" if counts.missing else ""),
             f"Cost: {self.cost()}"
-            + (f" ({self.read_calls} calls to prepare)" if self.read_calls else ""),
+            + (f" (and {self.read_calls} to prepare it)" if self.read_calls else ""),
         ]
         lines.extend(f"Warning: {warning}" for warning in self.warnings)
         return "\n".join(lines)
@@ -240,21 +239,12 @@ def apply_fixes(app: App, data: Mapping[str, Any], plan: BulkPlan) -> BulkPlan:
     items = []
     raw_items = list(data.get("items") or [])
     for raw, item in zip(raw_items, plan.items, strict=True):
-        fixes = [c.get("fix") if isinstance(c, Mapping) else None for c in raw.get("changes") or []]
-        if not any(isinstance(f, str) for f in fixes):
-            items.append(item)
-            continue
-        changes: list[FieldChange] = []
-        for change, fix in zip(item.changes, fixes, strict=False):
-            changes.append(fix_change(app, change, fix) if isinstance(fix, str) else change)
-        issues = tuple(c.issue for c in changes if c.issue is not None)
-        if issues:
-            status = "invalid"
-        elif item.status in ("create", "delete"):
-            status = item.status
-        else:
-            status = "change" if any(c.changed for c in changes) else "noop"
-        items.append(replace(item, changes=tuple(changes), issues=issues, status=status))  # type: ignore[arg-type]
+        fixes = {
+            int(change.get("field_id", 0)): change["fix"]
+            for change in raw.get("changes") or []
+            if isinstance(change, Mapping) and isinstance(change.get("fix"), str)
+        }
+        items.append(with_fixes(app, item, fixes) if fixes else item)
     return replace(plan, items=items)
 
 
@@ -395,12 +385,11 @@ class BulkPlanner:
         else:
             ids = await self._select_ids(app, selection, calls)
             found = await self._items(app, ids, calls, refresh=selection.refresh)
-            items = [
-                plan_item(app, found[item_id], operations)
-                if item_id in found
-                else ItemPlan(item_id, "", None, "missing", issues=("not found in Podio",))
-                for item_id in ids
-            ]
+            items = []
+            for start in range(0, len(ids), CACHE_CHUNK):
+                # Off the loop's thread, a chunk at a time: the window stays responsive.
+                chunk = ids[start : start + CACHE_CHUNK]
+                items.extend(await asyncio.to_thread(_plan_items, app, chunk, found, operations))
         plan = BulkPlan(
             app_id=app.app_id,
             app_name=app.name,
@@ -526,11 +515,16 @@ class BulkPlanner:
         found: dict[int, Item] = {}
         for start in range(0, 0 if refresh else len(ids), CACHE_CHUNK):
             chunk = ids[start : start + CACHE_CHUNK]
-            rows = await self._cache.items.get_many_as(chunk, lambda row: row)
-            for row in rows:
-                if row.deleted or row.app_id != app.app_id:
-                    continue
-                found[row.item_id] = item_from_row(row, app)
+            # Parsed on the cache's reader thread, not on the loop's.
+            parsed = await self._cache.items.get_many_as(
+                chunk,
+                lambda row: (
+                    None if row.deleted or row.app_id != app.app_id else item_from_row(row, app)
+                ),
+            )
+            for item in parsed:
+                if item is not None:
+                    found[item.item_id] = item
         missing = [item_id for item_id in ids if item_id not in found]
         fetched: list[Item] = []
         for item_id in missing:
@@ -596,36 +590,73 @@ class BulkPlanner:
         else:
             every = await self._all_items(app, calls)
             items = {item.item_id: item for item in every}
-            for item in every:
-                text = display_text(fdef, item.value(fdef.field_id)).strip().casefold()
-                if text:
-                    keyed.setdefault(text, []).append(item.item_id)
-        plans: list[ItemPlan] = []
-        seen: set[int] = set()
-        for number, row in enumerate(table, start=1):
-            text = row.get(column, "").strip()
-            matches = keyed.get(text if by_id else text.casefold(), [])
-            if len(matches) > 1:
-                why = f"{len(matches)} items have {key} {text!r}; it must be unique"
-                plans.append(ItemPlan(None, text, None, "invalid", row=number, issues=(why,)))
-                continue
-            if not matches:
-                if selection.create_missing and not by_id:
-                    plans.append(plan_new_item(app, operations, row, number))
-                else:
-                    why = "no item matches" + ("" if by_id else " (use --create to create one)")
-                    plans.append(ItemPlan(None, text, None, "missing", row=number, issues=(why,)))
-                continue
-            item_id = matches[0]
-            if item_id in seen:
-                plans.append(
-                    ItemPlan(item_id, text, None, "invalid", row=number,
-                             issues=("the item is matched by an earlier row too",))
-                )  # fmt: skip
-                continue
-            seen.add(item_id)
-            plans.append(plan_item(app, items[item_id], operations, row, number))
-        return plans
+            keyed = await asyncio.to_thread(_keyed_by, fdef, every)
+        # Matching and previewing every row: off the loop's thread.
+        return await asyncio.to_thread(
+            _match_rows, app, table, column, key, by_id, keyed, items, operations,
+            selection.create_missing,
+        )  # fmt: skip
+
+
+def _keyed_by(fdef: FieldDef, items: Iterable[Item]) -> dict[str, list[int]]:
+    """Item ids by the field's text as shown (case-folded), as a file's rows name them."""
+    keyed: dict[str, list[int]] = {}
+    for item in items:
+        text = display_text(fdef, item.value(fdef.field_id)).strip().casefold()
+        if text:
+            keyed.setdefault(text, []).append(item.item_id)
+    return keyed
+
+
+def _match_rows(
+    app: App,
+    table: Sequence[Mapping[str, str]],
+    column: str,
+    key: str,
+    by_id: bool,
+    keyed: Mapping[str, list[int]],
+    items: Mapping[int, Item],
+    operations: Sequence[Operation],
+    create_missing: bool,
+) -> list[ItemPlan]:
+    """One preview per row of the file: its item's, a new item's, or why neither."""
+    plans: list[ItemPlan] = []
+    seen: set[int] = set()
+    for number, row in enumerate(table, start=1):
+        text = row.get(column, "").strip()
+        matches = keyed.get(text if by_id else text.casefold(), [])
+        if len(matches) > 1:
+            why = f"{len(matches)} items have {key} {text!r}; it must be unique"
+            plans.append(ItemPlan(None, text, None, "invalid", row=number, issues=(why,)))
+            continue
+        if not matches:
+            if create_missing and not by_id:
+                plans.append(plan_new_item(app, operations, row, number))
+            else:
+                why = "no item matches" + ("" if by_id else " (use --create to create one)")
+                plans.append(ItemPlan(None, text, None, "missing", row=number, issues=(why,)))
+            continue
+        item_id = matches[0]
+        if item_id in seen:
+            plans.append(
+                ItemPlan(item_id, text, None, "invalid", row=number,
+                         issues=("the item is matched by an earlier row too",))
+            )  # fmt: skip
+            continue
+        seen.add(item_id)
+        plans.append(plan_item(app, items[item_id], operations, row, number))
+    return plans
+
+
+def _plan_items(
+    app: App, ids: Sequence[int], found: Mapping[int, Item], operations: Sequence[Operation]
+) -> list[ItemPlan]:
+    return [
+        plan_item(app, found[item_id], operations)
+        if item_id in found
+        else ItemPlan(item_id, "", None, "missing", issues=("not found in Podio",))
+        for item_id in ids
+    ]
 
 
 @dataclass

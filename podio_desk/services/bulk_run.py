@@ -211,6 +211,8 @@ class BulkRunner:
         self._emit = emit
         self._concurrency = concurrency
         self._calls = 0
+        self._calls_recorded = 0
+        self._recording = asyncio.Lock()
 
     async def run(self, job_id: int, control: JobControl | None = None) -> JobReport:
         """Run (or resume) a job until it is done, paused, cancelled or Podio is unreachable."""
@@ -272,6 +274,8 @@ class BulkRunner:
                     return
                 progress.count(outcome)
                 progress.emit("paused" if control.paused else "running")
+                # Counted as it goes, so a killed run's calls are in the job's count too.
+                await self._record_calls(job)
 
         forget = control.on_change(note_control)
         try:
@@ -302,7 +306,7 @@ class BulkRunner:
         await self._journal.set_job_state(job.id, state)  # type: ignore[arg-type]
         counts = await self._journal.counts(job.id)
         calls = self._calls - calls_before
-        await self._add_calls(job, calls)
+        await self._record_calls(job)
         await progress.refresh()
         progress.emit(state, force=True)
         self._emit(BulkJobEnded(job.id, job.kind, state, counts, reason))
@@ -317,11 +321,18 @@ class BulkRunner:
     async def _open_sent(self, job_id: int) -> bool:
         return bool(await self._journal.entries(job_id, states=("sent",), limit=1))
 
-    async def _add_calls(self, job: JournalJob, calls: int) -> None:
-        fresh = await self._journal.job(job.id)
-        options = dict(fresh.options if fresh else job.options)
-        options["api_calls"] = int(options.get("api_calls", 0)) + calls
-        await self._journal.update_job(job.id, options=options)
+    async def _record_calls(self, job: JournalJob) -> None:
+        """Add the calls made since last time to the job's count in the journal (as it goes,
+        so a killed run's calls are counted too)."""
+        async with self._recording:  # one read-modify-write of the options at a time
+            calls = self._calls - self._calls_recorded
+            if not calls:
+                return
+            self._calls_recorded = self._calls
+            fresh = await self._journal.job(job.id)
+            options = dict(fresh.options if fresh else job.options)
+            options["api_calls"] = int(options.get("api_calls", 0)) + calls
+            await self._journal.update_job(job.id, options=options)
 
     # -------------------------------------------------------------- one entry
 

@@ -23,6 +23,7 @@ from podio_desk.domain.bulk import (
     parse_shift,
     plan_item,
     plan_new_item,
+    with_fixes,
 )
 from podio_desk.domain.fields import FieldDef
 from podio_desk.domain.items import Item
@@ -191,6 +192,11 @@ def test_delete_and_a_fix_typed_into_an_edited_plan() -> None:
     fixed = fix_change(APP, change, "2.25")
     assert (fixed.new_text, fixed.new_input, fixed.issue) == ("2.25", "2.25", None)
     assert fix_change(APP, change, "two").issue
+    item = plan(("set", "amount=1"))
+    assert with_fixes(APP, item, {11: "10.5"}).status == "noop"  # back to the old value
+    broken = with_fixes(APP, item, {11: "ten"})
+    assert broken.status == "invalid"
+    assert broken.issues
 
 
 def test_plans_round_trip_and_count() -> None:
