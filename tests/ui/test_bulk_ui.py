@@ -282,3 +282,43 @@ def test_items_from_a_csv_file_take_a_column_and_a_filter_takes_every_matching_i
     assert preview is not None
     assert preview.model.rowCount() == 40
     preview.reject()
+
+
+def test_a_conflict_is_listed_and_retried_from_the_panel_as_a_new_job(
+    qtbot: Any, desk: Desk, sandbox_factory: Any
+) -> None:
+    sandbox = sandbox_factory(items=20)
+    bulk, session = opened_tickets(qtbot, desk, sandbox)
+    app_id = sandbox.app_id("Tickets")
+    ids = list(sandbox.state.app_items[app_id])[:5]
+    plan = run_async(
+        session.bulk.plan(
+            app_id, Selection(item_ids=tuple(ids)), [parse_operation("set", "title=Ours")]
+        )
+    )
+    # Someone else edits one item between the preview and the run.
+    theirs = {"fields": {str(field_id(sandbox, "title")): "Theirs"}}
+    as_other(sandbox, "PUT", f"/item/{ids[1]}", theirs)
+    with qtbot.waitSignal(bulk.job_ended, timeout=30000) as ended:
+        job_id = run_async(bulk.start(session, plan))
+    assert ended.args == [job_id, "done"]
+    assert title(sandbox, ids[1]) == "Theirs"  # never overwritten
+    panel = bulk.panel
+    qtbot.waitUntil(lambda: panel.model.row_of(job_id) is not None, timeout=10000)
+    panel.select_job(job_id)
+    row = panel.model.row_of(job_id)
+    assert row is not None
+    assert panel.model.data(panel.model.index(row, 6)) == "1"  # conflicts
+    assert panel.buttons["retry"].isEnabled()
+    with qtbot.waitSignal(bulk.preview_shown, timeout=15000) as shown:
+        panel.buttons["retry"].click()
+    preview: PreviewDialog = shown.args[0]
+    assert preview.model.rowCount() == 1
+    assert preview.model.item_at(0) is not None
+    assert preview.model.item_at(0).item_id == ids[1]  # type: ignore[union-attr]
+    with qtbot.waitSignal(bulk.job_ended, timeout=30000) as ended:
+        preview.start_button.click()
+    retry_id, state = ended.args
+    assert (retry_id != job_id, state) == (True, "done")
+    assert title(sandbox, ids[1]) == "Ours"
+    assert run_async(session.bulk.status(retry_id)).parent_job_id == job_id

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from podio_desk.domain.bulk import Operation
@@ -356,6 +356,10 @@ class BulkController(QObject):
         self.desk.show_message(f"The result log of job {job_id} ({rows:,} rows) is in {path}.")
         return rows
 
+    async def _write_and_open_log(self, session: AccountSession, job_id: int, path: str) -> None:
+        await self.write_log(session, job_id, Path(path))
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
     async def show_undo_summary(self, session: AccountSession, undo_id: int) -> QMessageBox:
         status = await session.bulk.status(undo_id)
         skipped = await session.bulk.skipped_items(undo_id)
@@ -455,7 +459,7 @@ class BulkController(QObject):
                 self.window, "Result log", f"bulk-job-{job_id}.xlsx", "XLSX (*.xlsx);;CSV (*.csv)"
             )
             if path:
-                runner.run(f"bulk:log:{job_id}", self.write_log(session, job_id, Path(path)))
+                runner.run(f"bulk:log:{job_id}", self._write_and_open_log(session, job_id, path))
 
     async def _guarded(self, pending: Any) -> Any:
         try:
