@@ -70,6 +70,7 @@ from podio_desk.services.sync import SyncProgress
 from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
 from podio_desk.ui.app_tasks import AppPanels
+from podio_desk.ui.bulk.controller import BulkController
 from podio_desk.ui.editor.in_place import InPlaceEdit
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
 from podio_desk.ui.editor.unsaved import UnsavedChangesGuard
@@ -179,6 +180,7 @@ class DeskController(QObject):
             lambda message: self.show_message(f"Not saved: {message}")
         )
         self.tree_model.load_failed.connect(self.show_message)
+        self.bulk = BulkController(self)
 
     # ------------------------------------------------------------------ start and stop
 
@@ -206,6 +208,8 @@ class DeskController(QObject):
         self.ready.emit()
         if not self.accounts.list():
             self.show_login(first_run=True)
+        else:
+            self.runner.run("bulk:resume-offer", self.bulk.offer_resume())
 
     async def aclose(self) -> None:
         """Close everything this controller opened, while the loop still runs."""

@@ -71,7 +71,7 @@ def test_the_window_runs_and_quitting_cancels_tasks_then_closes_clients_on_a_liv
     assert window.windowTitle() == APP_NAME
     assert isinstance(window.statusBar(), StatusBar)
     assert window.status_bar is window.statusBar()
-    assert menu_titles(desk) == ["File", "View", "Help"]
+    assert menu_titles(desk) == ["File", "View", "Bulk", "Help"]
     assert window.quit_action in window.file_menu.actions()
     assert window.about_action in window.help_menu.actions()
     assert not QApplication.windowIcon().isNull()

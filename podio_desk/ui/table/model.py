@@ -32,7 +32,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QBrush, QColor, QFont, QPalette
 
 from podio_desk.services.paging import NotAvailableOfflineError, PageQuery, PageSource
 from podio_desk.ui.table.cells import (
@@ -52,6 +52,10 @@ LOADING_TEXT = "loading…"
 OFFLINE_TEXT = "not in the local cache (offline)"
 FAILED_TEXT = "could not load these rows"
 DELETED_TOOLTIP = "Deleted in Podio"
+# Cells a bulk change will write (its preview shown as pending changes): a background and a
+# text colour chosen together, so they read the same on light and dark palettes.
+PENDING_BACKGROUND = QColor("#fff1b8")
+PENDING_FOREGROUND = QColor("#202020")
 # Rows asked for by `data()` are requested together, this many ms after the first.
 FLUSH_DELAY_MS = 15
 
@@ -66,6 +70,7 @@ _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
 _ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _FONT = int(Qt.ItemDataRole.FontRole)
+_PENDING_ROLES = frozenset((_DISPLAY, _BACKGROUND, _FOREGROUND, _TOOLTIP, int(Roles.CELL)))
 
 
 class TaskSpawner(Protocol):
@@ -124,6 +129,10 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._origin = ""
         self._loading_text = LOADING_TEXT
         self._removed: set[int] = set()
+        # item id → column key ("*": the whole row) → (new text, tooltip): see set_pending.
+        self._pending: dict[int, dict[str, tuple[str | None, str]]] = {}
+        self._pending_background = QBrush(PENDING_BACKGROUND)
+        self._pending_foreground = QBrush(PENDING_FOREGROUND)
         self._opening_task: asyncio.Task[Any] | None = None
         self._struck_font = QFont()
         self._struck_font.setStrikeOut(True)
@@ -279,6 +288,27 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             self._emit_rows_changed(row, row)
         return rows
 
+    def set_pending(self, pending: dict[int, dict[str, tuple[str | None, str]]]) -> None:
+        """Show values a bulk change will write as tinted cells carrying the new text (nothing
+        is sent; `{}` clears them). Per item id, per column key: (new text, tooltip)."""
+        if not pending and not self._pending:
+            return
+        self._pending = pending
+        if self._rows and self._columns:
+            last = self.index(self._rows - 1, len(self._columns) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+
+    def pending_at(self, row: int, column: int) -> tuple[str | None, str] | None:
+        """(new text, tooltip) of a cell a bulk change will write, else None; the text is
+        None when the whole row is marked (an item to delete keeps its values)."""
+        loaded = self._source.peek(row)
+        if loaded is None or not self._pending or not (0 <= column < len(self._columns)):
+            return None
+        marks = self._pending.get(self._item_id_of(loaded.item))
+        if not marks:
+            return None
+        return marks.get(self._columns[column].key) or marks.get("*")
+
     def is_removed(self, row: int) -> bool:
         item_id = self.item_id_at(row)
         return item_id is not None and item_id in self._removed
@@ -426,6 +456,10 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             return self._placeholder_data(row, column, role)
         cell = loaded.cells[column]
         removed = bool(self._removed) and self._item_id_of(loaded.item) in self._removed
+        if self._pending and role in _PENDING_ROLES:
+            pending = self.pending_at(row, column)
+            if pending is not None:
+                return self._pending_value(cell, pending, role)
         if role == _DISPLAY:
             return cell.text
         if role == _FOREGROUND:
@@ -453,6 +487,19 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         if role == Roles.FIELD_VALUE:
             return self.edit_value(row, column)
         return None
+
+    def _pending_value(self, cell: Cell, pending: tuple[str | None, str], role: int) -> Any:
+        text, tooltip = pending
+        if role == _BACKGROUND:
+            return self._pending_background
+        if role == _FOREGROUND:
+            return self._pending_foreground
+        if role == _TOOLTIP:
+            return tooltip
+        shown = cell.text if text is None else text
+        if role == _DISPLAY:
+            return shown
+        return replace(cell, text=shown, color=None, progress=None, link=None)
 
     # ------------------------------------------------------------------ loading
 
