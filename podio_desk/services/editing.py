@@ -12,6 +12,10 @@ Everything here is plain asyncio (no Qt). The item editor in `ui/editor/` builds
 6. on 400 points at the field Podio names, when it names one.
 
 The outcome is a value (`SaveOutcome`), never an exception, so the editor can show it.
+
+Reading works offline: when Podio cannot be reached (or answers 5xx), an item, its app, and its
+comments, files, revisions and tasks come from the cache as they were last read, and
+`seen_offline(item_id)` says when that was. Every list read from Podio is kept for that.
 """
 
 from __future__ import annotations
@@ -20,13 +24,21 @@ import dataclasses
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, Protocol, TypeAlias
+from datetime import date, datetime
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from podio_desk.api.client import PodioClient, ReferenceCandidate
-from podio_desk.api.errors import BadRequest, Conflict, Gone, NotFound, PodioError
+from podio_desk.api.errors import (
+    BadRequest,
+    Conflict,
+    Gone,
+    NotFound,
+    PodioError,
+    ServerError,
+    Unavailable,
+)
 from podio_desk.api.events import EventHub
 from podio_desk.cache.index import item_record
 from podio_desk.domain.changes import (
@@ -57,9 +69,13 @@ from podio_desk.domain.items import (
     RevisionDiff,
     Task,
 )
+from podio_desk.domain.timestamps import format_podio_datetime, podio_datetime_or_none
 from podio_desk.domain.workspace import App
+from podio_desk.services.connectivity import is_offline_error
+from podio_desk.services.queries import ItemDetails
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 # ---------------------------------------------------------------- events
@@ -160,6 +176,45 @@ class ItemCacheWriter(Protocol):
     async def get_many(self, item_ids: Sequence[int]) -> list[Any]: ...
 
 
+class CachedReads(Protocol):
+    """What reading offline needs from the cache (`services.queries.QueryService` fits)."""
+
+    async def app(self, app_id: int) -> App | None: ...
+
+    async def item(self, item_id: int) -> ItemDetails | None: ...
+
+
+class SeenListsLike(Protocol):
+    entries: list[dict[str, Any]]
+    seen_at: str
+
+
+class ItemListStore(Protocol):
+    """Where lists read from Podio are kept (`cache.ItemStore` fits)."""
+
+    async def save_lists(
+        self,
+        item_id: int,
+        lists: Mapping[str, Sequence[Mapping[str, Any]]],
+        seen_at: str | None = None,
+    ) -> None: ...
+
+    async def lists(self, item_id: int) -> Mapping[str, Any]: ...
+
+
+class NotCachedError(Exception):
+    """Podio cannot be reached and the cache has never held what was asked for."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.user_message = message
+
+
+def cache_may_answer(error: BaseException) -> bool:
+    """No answer, or Podio failing (5xx): what the cache last saw beats nothing."""
+    return is_offline_error(error) or isinstance(error, ServerError | Unavailable)
+
+
 # ---------------------------------------------------------------- the service
 
 
@@ -170,21 +225,68 @@ class EditingService:
     `ItemSaved`/`ItemRemoved` for the item table, which refreshes the row from `item`.
     """
 
-    def __init__(self, client: PodioClient, cache: ItemCacheWriter | None = None) -> None:
+    def __init__(
+        self,
+        client: PodioClient,
+        cache: ItemCacheWriter | None = None,
+        *,
+        cached: CachedReads | None = None,
+        lists: ItemListStore | None = None,
+        is_online: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.client = client
         self.cache = cache
         self.events: EventHub[EditEvent] = EventHub()
         self._apps: dict[int, App] = {}
+        self._cached = cached
+        self._lists = lists
+        self._is_online = is_online
+        # Items last shown from the cache: item id -> when Podio last sent what is shown.
+        self._seen_offline: dict[int, datetime | None] = {}
 
     # ------------------------------------------------------------ reading
 
     async def app(self, app_id: int, *, refresh: bool = False) -> App:
         if refresh or app_id not in self._apps:
-            self._apps[app_id] = await self.client.app(app_id)
+            self._apps[app_id] = await self._podio_or_cache(
+                lambda: self.client.app(app_id),
+                lambda: self._cached_app(app_id),
+                "This app's fields are not in the local cache",
+            )
         return self._apps[app_id]
 
     async def load(self, item_id: int, app_id: int | None = None) -> tuple[App, Item]:
-        """The item and its app's full field definitions (every field, also empty ones)."""
+        """The item and its app's full field definitions (every field, also empty ones).
+
+        Offline (or on a 5xx) the cached copy, if there is one; `seen_offline` then says
+        when Podio last sent it."""
+        self._seen_offline.pop(item_id, None)
+        return await self._podio_or_cache(
+            lambda: self._load_from_podio(item_id, app_id),
+            lambda: self._load_from_cache(item_id),
+            "This item is not in the local cache",
+        )
+
+    def seen_offline(self, item_id: int) -> datetime | None:
+        """When the item now shown was last read from Podio, if it was shown from the cache
+        (None: read from Podio just now, or the time is unknown)."""
+        return self._seen_offline.get(item_id)
+
+    def shown_from_cache(self, item_id: int) -> bool:
+        return item_id in self._seen_offline
+
+    def offline_note(self, item_id: int) -> str:
+        """What the editor says over an item shown from the cache ("" when read from Podio)."""
+        if item_id not in self._seen_offline:
+            return ""
+        seen = self._seen_offline[item_id]
+        when = "" if seen is None else f" on {seen.astimezone():%Y-%m-%d %H:%M}"
+        return (
+            f"Podio cannot be reached: shown from the local cache, as last read{when} "
+            "(comments, files, history and tasks too)."
+        )
+
+    async def _load_from_podio(self, item_id: int, app_id: int | None) -> tuple[App, Item]:
         if app_id is None:
             probe = await self.client.item(item_id)
             if probe.app_id is None:
@@ -193,7 +295,75 @@ class EditingService:
         app = await self.app(app_id)
         item = await self.client.item(item_id, app=app)
         await self._store(item)
+        # GET /item carries the comments and the files: kept for opening offline.
+        seen = {kind: item.raw[kind] for kind in ("comments", "files") if kind in item.raw}
+        await self._keep_lists(item_id, seen)
         return app, item
+
+    async def _load_from_cache(self, item_id: int) -> tuple[App, Item] | None:
+        if self._cached is None:
+            return None
+        details = await self._cached.item(item_id)
+        if details is None or details.item.app_id is None:
+            return None
+        app = await self._cached_app(details.item.app_id)
+        if app is None:
+            return None
+        item = details.item
+        if details.files and "files" not in item.raw:
+            # Synced from a filter page (no files in it): the files list kept beside it.
+            files = [dict(info.raw) for info in details.files]
+            item = dataclasses.replace(item, raw={**item.raw, "files": files})
+        self._seen_offline[item_id] = podio_datetime_or_none(details.synced_at)
+        return app, item
+
+    async def _cached_app(self, app_id: int) -> App | None:
+        if self._cached is None:
+            return None
+        app = await self._cached.app(app_id)
+        return app if app is not None and app.fields else None
+
+    async def _podio_or_cache(
+        self,
+        from_podio: Callable[[], Awaitable[T]],
+        from_cache: Callable[[], Awaitable[T | None]],
+        not_cached: str,
+    ) -> T:
+        """Podio's answer; the cache's when Podio cannot answer (offline: without asking)."""
+        if self._is_online() or self._cached is None:
+            try:
+                return await from_podio()
+            except Exception as error:
+                if self._cached is None or not cache_may_answer(error):
+                    raise
+                found = await from_cache()
+                if found is None:
+                    raise
+                log.info("Podio could not answer (%s); shown from the cache", error)
+                return found
+        found = await from_cache()
+        if found is None:
+            raise NotCachedError(f"{not_cached}, and Podio cannot be reached.")
+        return found
+
+    async def _keep_lists(self, item_id: int, lists: Mapping[str, Any]) -> None:
+        valid = {
+            kind: [entry for entry in entries if isinstance(entry, Mapping)]
+            for kind, entries in lists.items()
+            if isinstance(entries, list)
+        }
+        if self._lists is None or not valid:
+            return
+        try:
+            await self._lists.save_lists(item_id, valid)
+        except Exception:  # the cache is a copy; failing to keep it must not fail the read
+            log.exception("Could not keep the lists of item %s in the cache", item_id)
+
+    async def _seen_list(self, item_id: int, kind: str) -> list[dict[str, Any]] | None:
+        if self._lists is None:
+            return None
+        found = (await self._lists.lists(item_id)).get(kind)
+        return None if found is None else list(found.entries)
 
     # ------------------------------------------------------------ saving
 
@@ -518,7 +688,23 @@ class EditingService:
     # ------------------------------------------------------------ comments, revisions, tasks
 
     async def comments(self, item_id: int) -> tuple[Comment, ...]:
-        return await self.client.comments(item_id)
+        """Podio's comments (kept); offline, as last seen."""
+
+        async def from_podio() -> tuple[Comment, ...]:
+            comments = await self.client.comments(item_id)
+            await self._keep_lists(item_id, {"comments": [dict(c.raw) for c in comments]})
+            return comments
+
+        async def from_cache() -> tuple[Comment, ...] | None:
+            entries = await self._seen_list(item_id, "comments")
+            if entries is None and self._cached is not None:
+                details = await self._cached.item(item_id)
+                return None if details is None else details.comments
+            return None if entries is None else _parse_all(Comment.from_api, entries)
+
+        return await self._podio_or_cache(
+            from_podio, from_cache, "This item's comments were never read"
+        )
 
     async def add_comment(self, item_id: int, text: str) -> tuple[Comment, ...]:
         if not text.strip():
@@ -527,7 +713,21 @@ class EditingService:
         return await self.client.comments(item_id)
 
     async def revisions(self, item_id: int) -> tuple[Revision, ...]:
-        return tuple(sorted(await self.client.revisions(item_id), key=lambda r: -r.revision))
+        """The item's history, newest first (kept); offline, as last seen."""
+
+        async def from_podio() -> tuple[Revision, ...]:
+            revisions = await self.client.revisions(item_id)
+            await self._keep_lists(item_id, {"revisions": [_revision_json(r) for r in revisions]})
+            return revisions
+
+        async def from_cache() -> tuple[Revision, ...] | None:
+            entries = await self._seen_list(item_id, "revisions")
+            return None if entries is None else _parse_all(Revision.from_api, entries)
+
+        found = await self._podio_or_cache(
+            from_podio, from_cache, "This item's history was never read"
+        )
+        return tuple(sorted(found, key=lambda r: -r.revision))
 
     async def revision_diff(self, item_id: int, revision: int) -> tuple[RevisionDiff, ...]:
         """What `revision` changed (the diff from the one before it)."""
@@ -554,7 +754,20 @@ class EditingService:
         return Saved(reverted)
 
     async def tasks(self, item_id: int) -> tuple[Task, ...]:
-        return await self.client.item_tasks(item_id)
+        """The item's tasks (kept); offline, as last seen."""
+
+        async def from_podio() -> tuple[Task, ...]:
+            tasks = await self.client.item_tasks(item_id)
+            await self._keep_lists(item_id, {"tasks": [dict(t.raw) for t in tasks]})
+            return tasks
+
+        async def from_cache() -> tuple[Task, ...] | None:
+            entries = await self._seen_list(item_id, "tasks")
+            return None if entries is None else _parse_all(Task.from_api, entries)
+
+        return await self._podio_or_cache(
+            from_podio, from_cache, "This item's tasks were never read"
+        )
 
     async def add_task(
         self,
@@ -601,6 +814,33 @@ class EditingService:
 
 
 # ---------------------------------------------------------------- pure helpers
+
+
+def _parse_all(build: Callable[[object], T], entries: Sequence[object]) -> tuple[T, ...]:
+    parsed = []
+    for entry in entries:
+        try:
+            parsed.append(build(entry))
+        except DomainError as error:
+            log.warning("Skipped an unreadable cached entry: %s", error)
+    return tuple(parsed)
+
+
+def _revision_json(revision: Revision) -> dict[str, Any]:
+    """A revision as Podio's JSON, enough for `Revision.from_api` to read it back."""
+    actor = revision.created_by
+    return {
+        "revision": revision.revision,
+        "item_revision_id": revision.item_revision_id,
+        "created_on": None
+        if revision.created_on is None
+        else format_podio_datetime(revision.created_on),
+        "created_by": None
+        if actor is None
+        else {"type": actor.type, "id": actor.id, "name": actor.name},
+        "type": revision.type,
+        "app_revision": revision.app_revision,
+    }
 
 
 def _related(candidate: ReferenceCandidate) -> RelatedItem:

@@ -172,6 +172,8 @@ class PageSource(Generic[T]):
         self.last_origin: Origin | None = None
         self._shape: Shape[T] = cast(Shape[T], _same)
         self._memory: OrderedDict[int, Sequence[T]] = OrderedDict()
+        # Whether Podio answered a page of this generation (see `_fits_shown_rows`).
+        self._api_answered = False
         self._queue: list[int] = []
         self._loading: int | None = None
         self._failed: dict[int, float] = {}
@@ -192,6 +194,7 @@ class PageSource(Generic[T]):
         self._shape = shape if shape is not None else cast(Shape[T], _same)
         self.total = None
         self.last_origin = None
+        self._api_answered = False
         self._forget_all()
         self._queue.clear()
         self._failed.clear()
@@ -203,6 +206,13 @@ class PageSource(Generic[T]):
         if online != self.online:
             self.online = online
             self._failed.clear()
+
+    def failed_pages(self) -> list[int]:
+        return sorted(self._failed)
+
+    def retry_failed(self) -> None:
+        """Failed pages may be asked for again at once (the user pressed F5)."""
+        self._failed.clear()
 
     async def open(self) -> int:
         """Load the first page of the current query and return the total row count."""
@@ -403,7 +413,7 @@ class PageSource(Generic[T]):
         if self._cache is not None:
             self.stats.cache_reads += 1
             page = await self._cache.read_page(query, offset, self.page_size, self._shape)
-            if page is not None:
+            if page is not None and self._fits_shown_rows(page):
                 self.last_origin = "cache"
                 return dataclasses.replace(page, offset=offset, origin="cache")
         if self._api is None or not self.online:
@@ -415,7 +425,18 @@ class PageSource(Generic[T]):
         self.last_origin = "api"
         return dataclasses.replace(page, offset=offset, origin="api")
 
+    def _fits_shown_rows(self, page: Page[T]) -> bool:
+        """A cache page may join rows Podio sent for this query only when it counts the same
+        rows: a partly cached app (offline) numbers its rows differently, and mixing the two
+        would show some items twice and others never. Such rows stay "not in the local
+        cache" until the query is opened again (then all of it comes from the cache)."""
+        if self.total is None or page.total == self.total:
+            return True
+        return not self._api_answered
+
     def _store(self, index: int, page: Page[T]) -> None:
+        if page.origin == "api":
+            self._api_answered = True
         self._memory[index] = page.items
         self._memory.move_to_end(index)
         while len(self._memory) > self._memory_limit:

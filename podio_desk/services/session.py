@@ -72,6 +72,7 @@ class AccountSession:
         self.syncing: Counter[int] = Counter()
         self._connectivity = ConnectivityMonitor(self._probe)
         self._connectivity.watch_scheduler(client.scheduler.events)
+        self._connectivity.watch_attempts(client.transport.reachability)
         self._connectivity.events.subscribe(self._on_status)
         self._tree_backend = AccountTreeBackend(client, cache, self.queries, self._connectivity)
         self.tree = WorkspaceService(self._tree_backend)
@@ -84,7 +85,13 @@ class AccountSession:
             call=self.call,
             is_syncing=lambda app_id: self.syncing[app_id] > 0,
         )
-        self.editing = EditingService(client, cache.items)
+        self.editing = EditingService(
+            client,
+            cache.items,
+            cached=self.queries,
+            lists=cache.items,
+            is_online=lambda: self._connectivity.online,
+        )
         self.editing.events.subscribe(self.events.emit)
         self._definitions: dict[int, App] = {}
         self._links = LinkResolver(client, cache, self.queries, self.call)
@@ -152,6 +159,9 @@ class AccountSession:
         if cached is not None and cached.fields:
             self._definitions[app_id] = cached
             return cached
+        if cached is not None and not self.online:
+            # Never opened (no fields cached): its title column, until Podio answers again.
+            return cached
         try:
             app = await self.call(self.client.app(app_id, priority=Priority.INTERACTIVE))
         except Exception:
@@ -190,6 +200,13 @@ class AccountSession:
         return await self._tree_backend.app_entry(app_id)
 
     # ------------------------------------------------------------------ sync
+
+    async def sync_with_details(self, app_id: int) -> bool:
+        """The app's option "with comments and files" (its sync reads those lists too)."""
+        return await self.cache.items.sync_with_details(app_id)
+
+    async def set_sync_with_details(self, app_id: int, on: bool) -> None:
+        await self.cache.items.set_sync_with_details(app_id, on)
 
     async def sync_app(self, app_id: int, *, full: bool = False) -> SyncResult:
         """Sync one app into the cache in a child process (its parsing and writing never

@@ -677,7 +677,7 @@ class DeskController(QObject):
         refresh = QAction("Re&load workspaces", window)
         refresh.setObjectName("refreshTreeAction")
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
-        refresh.triggered.connect(lambda: self.tree_model.refresh())
+        refresh.triggered.connect(self._refresh)
         actions.append(refresh)
         self.link_registration = LinkRegistration(window, self.runner)
         self.link_registration.changed.connect(lambda text: self.show_message(text, 0))
@@ -826,6 +826,14 @@ class DeskController(QObject):
         entry = self.tree_model.app_entry(app_id)
         if entry is not None and entry.item_count != total:
             self.tree_model.update_app(dataclasses.replace(entry, item_count=total))
+
+    def _refresh(self) -> None:
+        """F5: the tree from Podio again; failed rows again; offline, ask Podio now."""
+        self.tree_model.refresh()
+        self.browser.retry()
+        session = self.browser.workspace
+        if session is not None and not session.online:
+            self._retry_now()
 
     def _retry_now(self) -> None:
         session = self.browser.workspace

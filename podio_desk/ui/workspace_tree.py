@@ -81,6 +81,16 @@ class TaskSpawner(Protocol):
     def run(self, name: str, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]: ...
 
 
+def app_count_text(app: AppEntry) -> str:
+    """The count after an app's name: Podio's as last counted; without one, what the cache
+    holds, marked as such (so an app with cached rows never reads "(0)")."""
+    if app.item_count is not None and (app.item_count or not app.cached_count):
+        return f"{app.item_count:,}"
+    if app.cached_count:
+        return f"{app.cached_count:,} cached"
+    return ""
+
+
 def sync_age(synced_at: datetime | None, now: datetime | None = None) -> str:
     """'synced 5 min ago' style text; '' when never synced."""
     if synced_at is None:
@@ -502,8 +512,9 @@ class WorkspaceTreeModel(QAbstractItemModel):
     def _display(self, node: Node) -> str:
         if node.kind is NodeKind.ACCOUNT and node.offline:
             return f"{node.label}  [{OFFLINE_BADGE}]"
-        if node.kind is NodeKind.APP and node.app is not None and node.app.item_count is not None:
-            return f"{node.label}  ({node.app.item_count:,})"
+        if node.kind is NodeKind.APP and node.app is not None:
+            count = app_count_text(node.app)
+            return f"{node.label}  ({count})" if count else node.label
         return node.label
 
     def _tooltip(self, node: Node) -> str | None:
@@ -512,7 +523,11 @@ class WorkspaceTreeModel(QAbstractItemModel):
         if node.kind is NodeKind.APP and node.app is not None:
             parts = [node.app.name]
             if node.app.item_count is not None:
-                parts.append(f"{node.app.item_count:,} items")
+                parts.append(f"{node.app.item_count:,} items in Podio when last counted")
+            if node.app.cached_count and not node.app.fully_synced:
+                parts.append(f"{node.app.cached_count:,} of them in the local cache")
+            elif not node.app.cached_count:
+                parts.append("nothing of it in the local cache yet")
             age = sync_age(node.app.synced_at, self.now())
             parts.append(age or "not synced yet")
             if node.app.fully_synced:

@@ -320,6 +320,9 @@ class ItemEditor(QWidget):
             self._set_state(EditorState.FAILED if self.app is None else EditorState.READY)
             return
         self.show_item(app, item)
+        note = self.service.offline_note(item.item_id)
+        if note:
+            self._say(note, kind="warn")
 
     def show_item(self, app: App, item: Item | None) -> None:
         """Show `item` of `app` (None: a new, empty item)."""

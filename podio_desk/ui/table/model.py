@@ -34,7 +34,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from podio_desk.services.paging import NotAvailableOfflineError, PageQuery, PageSource
+from podio_desk.services.paging import (
+    RETRY_FAILED_AFTER,
+    NotAvailableOfflineError,
+    PageQuery,
+    PageSource,
+)
 from podio_desk.ui.table.cells import (
     EMPTY_CELL,
     Cell,
@@ -138,6 +143,11 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_DELAY_MS)
         self._flush_timer.timeout.connect(self._flush_requests)
+        # A failed page is asked for again by itself (its rows on screen ask once more).
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setSingleShot(True)
+        self._retry_timer.setInterval(int(RETRY_FAILED_AFTER * 1000) + 100)
+        self._retry_timer.timeout.connect(self._ask_failed_again)
         self._wire(source)
 
     def _wire(self, source: PageSource[TableRow[T]]) -> None:
@@ -309,6 +319,8 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         """Stop every load (the table is going away or the app closes)."""
         if shiboken6.isValid(self._flush_timer):
             self._flush_timer.stop()
+        if shiboken6.isValid(self._retry_timer):
+            self._retry_timer.stop()
         self._source.cancel()
         task, self._opening_task = self._opening_task, None
         if task is not None and not task.done():
@@ -497,6 +509,23 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             self._emit_rows_changed(first, last)
         self._set_loading(self._busy())
         self.load_failed.emit(_failure_text(error))
+        self._retry_timer.start()
+
+    def retry_failed(self) -> None:
+        """Ask for the failed rows on screen now (F5), not after the pause."""
+        pages = self._source.failed_pages()
+        self._source.retry_failed()
+        self._ask_again(pages)
+
+    def _ask_failed_again(self) -> None:
+        self._ask_again(self._source.failed_pages())
+
+    def _ask_again(self, pages: Sequence[int]) -> None:
+        size = self._source.page_size
+        for index in pages:
+            first, last = index * size, min(self._rows, (index + 1) * size) - 1
+            if last >= first:
+                self._emit_rows_changed(first, last)
 
     def _resize_rows(self, total: int) -> None:
         if total > self._rows:

@@ -1,0 +1,111 @@
+"""Everything opens offline, and the offline status tells the truth: the real window against
+the sandbox over HTTP, with the sandbox dropping every connection (drop rate 1.0)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from podio_desk.services.profile import Profile
+from podio_desk.ui.editor.item_editor import EditorState
+from podio_desk.ui.table import Roles, RowState
+from tests.plugins.desk import Desk, open_desk
+from tests.ui.test_main_window import find_app, open_app, sign_in
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+TICKETS = 60  # the sandbox fixture's Tickets items
+
+
+@pytest.fixture
+def desk(qtbot: Any, qloop: Any, profile: Profile) -> Iterator[Desk]:
+    with open_desk(profile) as opened:
+        yield opened
+
+
+def open_in_editor(qtbot: Any, desk: Desk, app_id: int, item_id: int) -> Any:
+    controller = desk.controller
+    session = controller.browser.workspace
+    assert session is not None
+    controller.open_item(session, app_id, item_id)
+    editor = controller.editor_docks[session.key].editor
+    qtbot.waitUntil(
+        lambda: (
+            editor.state is EditorState.READY
+            and editor.item is not None
+            and editor.item.item_id == item_id
+        ),
+        timeout=15000,
+    )
+    side = editor.side
+    for pane in (side.comments, side.history, side.tasks):
+        qtbot.waitUntil(lambda pane=pane: pane.task is not None and pane.task.done(), timeout=15000)
+    return editor
+
+
+def pane_texts(editor: Any) -> dict[str, Any]:
+    side = editor.side
+    return {
+        "comments": [c.comment_id for c in side.comments.comments],
+        "files": [side.files.list.item(i).text() for i in range(side.files.list.count())],
+        "revisions": [r.revision for r in side.history.revisions],
+        "tasks": [t.task_id for t in side.tasks.tasks],
+    }
+
+
+def tree_text(desk: Desk, qtbot: Any, name: str) -> str:
+    return str(desk.controller.tree_model.data(find_app(qtbot, desk, name)))
+
+
+def test_a_synced_app_and_its_items_open_offline_as_last_seen(qtbot, desk, sandbox):
+    sign_in(desk, sandbox)
+    controller = desk.controller
+    browser = controller.browser
+    model = browser.model
+    app_id = open_app(qtbot, desk, "Showcase")
+    task = controller.sync_current_app()
+    assert task is not None
+    qtbot.waitUntil(task.done, timeout=30000)
+    assert task.exception() is None
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and model.source.is_loaded(0), timeout=10000)
+    total = model.rowCount()
+    item_id = int(sandbox.info["richest_item_id"])
+    online = pane_texts(open_in_editor(qtbot, desk, app_id, item_id))
+    assert online["comments"]
+    assert online["files"]
+    assert online["revisions"]
+    counted = tree_text(desk, qtbot, "Showcase")
+    assert counted.endswith(f"({total:,})")
+
+    # The network goes away; the first request without an answer says so at once.
+    session = browser.workspace
+    assert session is not None
+    sandbox.control.set_drop_rate(1.0)
+    controller.tree_model.refresh()
+    qtbot.waitUntil(lambda: not session.online, timeout=10000)
+    qtbot.waitUntil(browser.banner.isVisible, timeout=5000)
+    assert controller.indicators.online_text().startswith("● Offline")
+    # The rows stay, the tree keeps Podio's count.
+    assert model.rowCount() == total
+    assert model.data(model.index(0, 0), Roles.ROW_STATE) is RowState.LOADED
+    assert tree_text(desk, qtbot, "Showcase") == counted
+
+    # The item opens from the cache, with its side panes as last seen, and says so.
+    editor = open_in_editor(qtbot, desk, app_id, item_id)
+    assert "shown from the local cache, as last read on" in editor.message
+    assert pane_texts(editor) == online
+
+    # An app never opened says plainly that nothing of it is cached.
+    open_app(qtbot, desk, "Tickets")
+    qtbot.waitUntil(lambda: "Nothing of Tickets is in the local cache" in browser.banner.text())
+    assert model.rowCount() == 0
+
+    # Podio answers again: back online by itself, the banner goes, Tickets is read from Podio.
+    sandbox.control.set_drop_rate(0.0)
+    qtbot.waitUntil(lambda: session.online, timeout=20000)
+    qtbot.waitUntil(lambda: not browser.banner.isVisible(), timeout=5000)
+    assert controller.indicators.online_text().startswith("● Online")
+    qtbot.waitUntil(lambda: model.rowCount() == TICKETS, timeout=15000)
+    qtbot.waitUntil(lambda: tree_text(desk, qtbot, "Tickets").endswith(f"({model.rowCount():,})"))
