@@ -39,6 +39,11 @@ class Profile:
         return self.root / "cache"
 
     @property
+    def journal_dir(self) -> Path:
+        """Writes waiting to go (bulk jobs, the outbox): beside the cache, never inside it."""
+        return self.root / "journal"
+
+    @property
     def logs_dir(self) -> Path:
         return self.root / "logs"
 
