@@ -38,6 +38,7 @@ from podio_desk.api.errors import (
     PodioError,
     ServerError,
     Unavailable,
+    WriteOutcomeUnknown,
 )
 from podio_desk.api.events import EventHub
 from podio_desk.cache.index import item_record
@@ -158,7 +159,54 @@ class Failed:
     message: str
 
 
-SaveOutcome: TypeAlias = Saved | NothingToSave | Invalid | Rejected | Conflicted | Deleted | Failed
+@dataclass(frozen=True)
+class Queued:
+    """Podio cannot be reached: the change waits in the outbox and is sent by itself later.
+    `item` shows it applied (None for a new item: it has no id until Podio makes it)."""
+
+    item: Item | None
+    seq: int
+    message: str
+
+
+SaveOutcome: TypeAlias = (
+    Queued | Saved | NothingToSave | Invalid | Rejected | Conflicted | Deleted | Failed
+)
+
+
+class OutboxQueue(Protocol):
+    """Where writes go while Podio cannot be reached (`services.outbox.Outbox` fits)."""
+
+    async def queue_update(
+        self, app: App, base: Item, change: ItemChange, revision: int
+    ) -> int: ...
+
+    async def queue_create(self, app: App, change: ItemChange) -> int: ...
+
+    async def queue_comment(self, item_id: int, text: str, title: str = "") -> int: ...
+
+    async def queue_task(
+        self,
+        item_id: int,
+        action: str,
+        *,
+        text: str = "",
+        due_date: date | None = None,
+        task_id: int | None = None,
+        title: str = "",
+    ) -> int: ...
+
+    async def pending_comments(self, item_id: int) -> tuple[Comment, ...]: ...
+
+    async def pending_tasks(self, item_id: int, tasks: Sequence[Task]) -> tuple[Task, ...]: ...
+
+    async def pending_item(self, item: Item, app: App | None = None) -> Item: ...
+
+
+QUEUED_MESSAGE = (
+    "Podio cannot be reached: the change waits in the outbox and is sent by itself when "
+    "Podio answers again."
+)
 
 
 # ---------------------------------------------------------------- the cache, as this module sees it
@@ -243,6 +291,8 @@ class EditingService:
         self._is_online = is_online
         # Items last shown from the cache: item id -> when Podio last sent what is shown.
         self._seen_offline: dict[int, datetime | None] = {}
+        # Offline writes go here when set (the session sets the account's outbox).
+        self.outbox: OutboxQueue | None = None
 
     # ------------------------------------------------------------ reading
 
@@ -261,11 +311,12 @@ class EditingService:
         Offline (or on a 5xx) the cached copy, if there is one; `seen_offline` then says
         when Podio last sent it."""
         self._seen_offline.pop(item_id, None)
-        return await self._podio_or_cache(
+        app, item = await self._podio_or_cache(
             lambda: self._load_from_podio(item_id, app_id),
             lambda: self._load_from_cache(item_id),
             "This item is not in the local cache",
         )
+        return app, item
 
     def seen_offline(self, item_id: int) -> datetime | None:
         """When the item now shown was last read from Podio, if it was shown from the cache
@@ -389,6 +440,8 @@ class EditingService:
         except DomainError as exc:
             return Invalid((ValidationIssue(0, "", str(exc)),))
         expected = base.revision if revision is None else revision
+        if self.outbox is not None and not self._is_online():
+            return await self._queue_update(app, base, change, expected)
 
         def landed(current: Item) -> bool:
             """After a dropped connection: does Podio hold exactly what we sent?"""
@@ -413,6 +466,9 @@ class EditingService:
         except BadRequest as exc:
             return Rejected(exc.user_message, problems_from_bad_request(app, exc))
         except PodioError as exc:
+            if self.outbox is not None and is_offline_error(exc):
+                # Not sent, or not known to have arrived: the outbox re-checks before sending.
+                return await self._queue_update(app, base, change, expected)
             return Failed(exc.user_message)
         try:
             item = await self.client.item(base.item_id, app=app)
@@ -430,6 +486,16 @@ class EditingService:
         await self._store(item)
         self.events.emit(ItemSaved(item))
         return Saved(item, tuple(change.values))
+
+    async def _queue_update(
+        self, app: App, base: Item, change: ItemChange, revision: int
+    ) -> SaveOutcome:
+        assert self.outbox is not None
+        seq = await self.outbox.queue_update(app, base, change, revision)
+        shown = base.with_change(change, app)
+        await self._store(shown, keep_revision=True)
+        self.events.emit(ItemSaved(shown))
+        return Queued(shown, seq, QUEUED_MESSAGE)
 
     async def resolve(
         self,
@@ -501,6 +567,8 @@ class EditingService:
         issues = [*change.validate(app), *missing_required(app, change)]
         if issues:
             return Invalid(tuple(issues))
+        if self.outbox is not None and not self._is_online():
+            return await self._queue_create(app, change)
         try:
             body = change.to_update_body(app)
             item_id = await self.client.create_item(
@@ -511,11 +579,21 @@ class EditingService:
             return Rejected(exc.user_message, problems_from_bad_request(app, exc))
         except DomainError as exc:
             return Invalid((ValidationIssue(0, "", str(exc)),))
+        except WriteOutcomeUnknown as exc:
+            # It may exist already: queued again it would be made twice (no external_id).
+            return Failed(exc.user_message)
         except PodioError as exc:
+            if self.outbox is not None and is_offline_error(exc):
+                return await self._queue_create(app, change)
             return Failed(exc.user_message)
         await self._store(item)
         self.events.emit(ItemSaved(item, created=True))
         return Saved(item, tuple(change.values))
+
+    async def _queue_create(self, app: App, change: ItemChange) -> SaveOutcome:
+        assert self.outbox is not None
+        seq = await self.outbox.queue_create(app, change)
+        return Queued(None, seq, QUEUED_MESSAGE)
 
     async def duplicate(
         self, app: App, item: Item, *, silent: bool = False, hook: bool = True
@@ -702,15 +780,30 @@ class EditingService:
                 return None if details is None else details.comments
             return None if entries is None else _parse_all(Comment.from_api, entries)
 
-        return await self._podio_or_cache(
+        found = await self._podio_or_cache(
             from_podio, from_cache, "This item's comments were never read"
         )
+        if self.outbox is not None:
+            found = found + await self.outbox.pending_comments(item_id)
+        return found
 
     async def add_comment(self, item_id: int, text: str) -> tuple[Comment, ...]:
+        """Add a comment; offline (or when it cannot be sent) it waits in the outbox and is
+        shown after the others as waiting."""
         if not text.strip():
             raise DomainError("A comment cannot be empty")
-        await self.client.add_comment(item_id, text)
-        return await self.client.comments(item_id)
+        if self.outbox is not None and not self._is_online():
+            await self.outbox.queue_comment(item_id, text)
+            return await self.comments(item_id)
+        try:
+            await self.client.add_comment(item_id, text)
+        except PodioError as exc:
+            if self.outbox is None or not is_offline_error(exc):
+                raise
+            if isinstance(exc, WriteOutcomeUnknown):
+                raise  # it may have arrived: not queued, so never posted twice
+            await self.outbox.queue_comment(item_id, text)
+        return await self.comments(item_id)
 
     async def revisions(self, item_id: int) -> tuple[Revision, ...]:
         """The item's history, newest first (kept); offline, as last seen."""
@@ -765,9 +858,12 @@ class EditingService:
             entries = await self._seen_list(item_id, "tasks")
             return None if entries is None else _parse_all(Task.from_api, entries)
 
-        return await self._podio_or_cache(
+        found = await self._podio_or_cache(
             from_podio, from_cache, "This item's tasks were never read"
         )
+        if self.outbox is not None:
+            found = await self.outbox.pending_tasks(item_id, found)
+        return found
 
     async def add_task(
         self,
@@ -780,20 +876,39 @@ class EditingService:
         """Create a task on the item; returns the item's tasks as Podio has them now."""
         if not text.strip():
             raise DomainError("A task needs a text; empty tasks are not sent")
-        await self.client.create_item_task(
-            item_id, text.strip(), due_date=due_date, description=description or None
-        )
-        return await self.client.item_tasks(item_id)
+        if self.outbox is not None and not self._is_online():
+            await self.outbox.queue_task(item_id, "create", text=text.strip(), due_date=due_date)
+            return await self.tasks(item_id)
+        try:
+            await self.client.create_item_task(
+                item_id, text.strip(), due_date=due_date, description=description or None
+            )
+        except PodioError as exc:
+            if self.outbox is None or not is_offline_error(exc):
+                raise
+            if isinstance(exc, WriteOutcomeUnknown):
+                raise
+            await self.outbox.queue_task(item_id, "create", text=text.strip(), due_date=due_date)
+        return await self.tasks(item_id)
 
     async def set_task_completed(
         self, item_id: int, task_id: int, completed: bool
     ) -> tuple[Task, ...]:
         """Complete (or reopen) a task of the item; returns the item's tasks afterwards."""
-        if completed:
-            await self.client.complete_task(task_id)
-        else:
-            await self.client.incomplete_task(task_id)
-        return await self.client.item_tasks(item_id)
+        action = "complete" if completed else "incomplete"
+        if self.outbox is not None and not self._is_online():
+            await self.outbox.queue_task(item_id, action, task_id=task_id)
+            return await self.tasks(item_id)
+        try:
+            if completed:
+                await self.client.complete_task(task_id)
+            else:
+                await self.client.incomplete_task(task_id)
+        except PodioError as exc:
+            if self.outbox is None or not is_offline_error(exc):
+                raise
+            await self.outbox.queue_task(item_id, action, task_id=task_id)
+        return await self.tasks(item_id)
 
     # ------------------------------------------------------------ helpers
 
@@ -804,7 +919,9 @@ class EditingService:
         self.events.emit(ItemSaved(fresh))
         return fresh
 
-    async def _store(self, item: Item) -> None:
+    async def _store(self, item: Item, *, keep_revision: bool = False) -> None:
+        """Write the item to the cache. `keep_revision`: a change waiting in the outbox,
+        shown on the cached row; the revision stays the one it was made against."""
         if self.cache is None or item.app_id is None:
             return
         try:

@@ -22,6 +22,9 @@ from podio_desk.api.events import EventHub
 from podio_desk.api.ratelimit import Priority
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.db import CacheCorruptError as CacheCorruptError
+from podio_desk.cache.index import item_record
+from podio_desk.cache.journal import Journal
+from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLink
 from podio_desk.domain.workspace import App, View
 from podio_desk.services.accounts import Account, AccountService
@@ -32,8 +35,9 @@ from podio_desk.services.connectivity import (
     StatusEvent,
     is_offline_error,
 )
-from podio_desk.services.editing import EditEvent, EditingService
+from podio_desk.services.editing import EditEvent, EditingService, ItemSaved
 from podio_desk.services.links import LinkResolver, LinkTarget
+from podio_desk.services.outbox import Outbox, OutboxEvent, OutboxSent
 from podio_desk.services.page_readers import ApiPages, CachePages
 from podio_desk.services.queries import QueryService
 from podio_desk.services.sync import PodioSyncApi, SyncProgress, SyncResult, app_record
@@ -50,13 +54,20 @@ T = TypeVar("T")
 
 
 # Everything a session tells the window, on its one hub.
-SessionEvent: TypeAlias = StatusEvent | EditEvent | SyncProgress
+SessionEvent: TypeAlias = StatusEvent | EditEvent | SyncProgress | OutboxEvent
 
 
 class AccountSession:
     """See the module docstring. `key` is the account's key, `label` its name."""
 
-    def __init__(self, key: str, label: str, client: PodioClient, cache: Cache) -> None:
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        client: PodioClient,
+        cache: Cache,
+        journal: Journal | None = None,
+    ) -> None:
         self.key = key
         self.label = label
         # For the services below (the page readers use them); the window never does.
@@ -93,19 +104,60 @@ class AccountSession:
             is_online=lambda: self._connectivity.online,
         )
         self.editing.events.subscribe(self.events.emit)
+        # Writes made while Podio cannot be reached wait here (the account's journal).
+        self.journal = journal
+        self.outbox: Outbox | None = None
+        if journal is not None:
+            self.outbox = Outbox(journal, client, self.app_definition, store_item=self._keep_item)
+            self.outbox.events.subscribe(self._on_outbox)
+            self.editing.outbox = self.outbox
         self._definitions: dict[int, App] = {}
         self._links = LinkResolver(client, cache, self.queries, self.call)
 
     @classmethod
     async def open(
-        cls, key: str, label: str, client: PodioClient, cache_dir: Path
+        cls,
+        key: str,
+        label: str,
+        client: PodioClient,
+        cache_dir: Path,
+        journal_dir: Path | None = None,
     ) -> AccountSession:
-        """Open the account's cache (created on first use) and build its services."""
+        """Open the account's cache (created on first use) and its journal (the outbox;
+        `<profile>/journal`, beside the cache) and build its services."""
         cache = await Cache.open(cache_dir, key)
-        return cls(key, label, client, cache)
+        try:
+            journal = await Journal.open(journal_dir or cache_dir.parent / "journal", key)
+        except BaseException:
+            await cache.aclose()
+            raise
+        return cls(key, label, client, cache, journal)
+
+    def start_outbox(self) -> None:
+        """Send what waits in the outbox (after a restart; also on every reconnect)."""
+        if self.outbox is not None and self.online:
+            self.outbox.start_replay()
+
+    async def _keep_item(self, item: Item) -> None:
+        if item.app_id is None:
+            return
+        try:
+            await self.cache.items.upsert([item_record(item.raw, item.app_id)])
+        except Exception:  # the cache is a copy; the outbox's news must still reach the UI
+            log.exception("Could not write item %s to the cache", item.item_id)
+
+    def _on_outbox(self, event: OutboxEvent) -> None:
+        self.events.emit(event)
+        if isinstance(event, OutboxSent) and event.item is not None:
+            # The row and an open editor show the item as Podio now has it.
+            self.events.emit(ItemSaved(event.item))
 
     async def aclose(self) -> None:
         """Stop the reconnect loop and close the cache (the client belongs to the accounts)."""
+        if self.outbox is not None:
+            await self.outbox.aclose()
+        if self.journal is not None:
+            await self.journal.aclose()
         await self._connectivity.aclose()
         await self.api_pages.aclose()
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -147,6 +199,8 @@ class AccountSession:
             # Offline the table shows whatever the cache holds, even for partly synced apps.
             self.queries.allow_partial = not event.online
         self.events.emit(event)
+        if isinstance(event, OnlineChanged) and event.online:
+            self.start_outbox()
 
     # ------------------------------------------------------------------ apps
 

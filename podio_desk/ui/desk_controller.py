@@ -59,6 +59,7 @@ from podio_desk.services.editing import (
     ItemRemoved,
     ItemSaved,
     NothingToSave,
+    Queued,
     Rejected,
     Saved,
 )
@@ -525,7 +526,9 @@ class DeskController(QObject):
         splitter.setSizes([EDITOR_FORM_HEIGHT, EDITOR_SIDE_HEIGHT])
 
     def _on_inline_saved(self, session: AccountSession, outcome: object) -> None:
-        if isinstance(outcome, Saved):
+        if isinstance(outcome, Queued):
+            self.show_message(outcome.message)
+        elif isinstance(outcome, Saved):
             self.show_message(f"Saved \u201c{outcome.item.title}\u201d.")
         elif isinstance(outcome, NothingToSave):
             return

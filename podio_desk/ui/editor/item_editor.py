@@ -43,6 +43,7 @@ from podio_desk.services.editing import (
     Failed,
     Invalid,
     NothingToSave,
+    Queued,
     Rejected,
     Saved,
     SaveOutcome,
@@ -488,7 +489,14 @@ class ItemEditor(QWidget):
     def _handle(self, outcome: SaveOutcome, change: ItemChange) -> None:
         assert self.app is not None
         self.last_outcome = outcome
-        if isinstance(outcome, Saved):
+        if isinstance(outcome, Queued):
+            # Kept in the outbox: the form shows the change (a new item: an empty form).
+            self.show_item(self.app, outcome.item)
+            self._say(outcome.message, kind="warn")
+            self._set_state(EditorState.SAVED)
+            if outcome.item is not None:
+                self.item_saved.emit(outcome.item)
+        elif isinstance(outcome, Saved):
             self.show_item(self.app, outcome.item)
             self._say(f"Saved (revision {outcome.item.revision}).", kind="ok")
             self._set_state(EditorState.SAVED)
