@@ -73,6 +73,7 @@ from podio_desk.domain.items import (
 from podio_desk.domain.timestamps import format_podio_datetime, podio_datetime_or_none
 from podio_desk.domain.workspace import App
 from podio_desk.services.connectivity import is_offline_error
+from podio_desk.services.outbox import with_change as shown_with_change
 from podio_desk.services.queries import ItemDetails
 
 log = logging.getLogger(__name__)
@@ -492,7 +493,7 @@ class EditingService:
     ) -> SaveOutcome:
         assert self.outbox is not None
         seq = await self.outbox.queue_update(app, base, change, revision)
-        shown = base.with_change(change, app)
+        shown = shown_with_change(app, base, change)
         await self._store(shown, keep_revision=True)
         self.events.emit(ItemSaved(shown))
         return Queued(shown, seq, QUEUED_MESSAGE)

@@ -248,12 +248,12 @@ class Outbox:
 
     async def pending_item(self, item: Item, app: App | None = None) -> Item:
         """`item` with its waiting changes applied (what the editor and the grid show)."""
+        if app is None:
+            return item
         for entry in await self.waiting_for_item(item.item_id):
-            if entry.op != "update":
-                continue
-            change = self._change(app, entry) if app is not None else None
+            change = self._change(app, entry) if entry.op == "update" else None
             if change is not None:
-                item = item.with_change(change, app)
+                item = with_change(app, item, change)
         return item
 
     async def pending_comments(self, item_id: int) -> tuple[Comment, ...]:
@@ -517,8 +517,7 @@ class Outbox:
             await self._failed(job_id, entry, error.user_message)
             return True
         base = Item.from_api(entry.payload["base"], app)
-        item = base.with_change(change, app)
-        item = _with_revision(item, outcome.revision)
+        item = _with_revision(with_change(app, base, change), outcome.revision)
         if self._store_item is not None:
             await self._store_item(item)
         await self._done(job_id, entry, outcome.revision, item)
@@ -645,6 +644,17 @@ class Outbox:
                 await self._done(job_id, entry, None)
             return arrived
         return False
+
+
+def with_change(app: App, base: Item, change: ItemChange) -> Item:
+    """`base` as it reads once `change` is saved, its title too (Podio takes the title
+    from the app's title field; until Podio answers, we do the same)."""
+    item = base.with_change(change, app)
+    fdef = app.title_field
+    if fdef is not None and fdef.field_id in change.values:
+        title = display_text(fdef, change.values[fdef.field_id])
+        item = dataclasses.replace(item, title=title, raw={**item.raw, "title": title})
+    return item
 
 
 def _with_revision(item: Item, revision: int | None) -> Item:

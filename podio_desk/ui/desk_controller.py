@@ -65,6 +65,7 @@ from podio_desk.services.editing import (
 )
 from podio_desk.services.link_handler import is_xdg_desktop
 from podio_desk.services.links import LinkNotOpenedError, LinkTarget
+from podio_desk.services.outbox import OutboxChanged
 from podio_desk.services.session import (
     AccountSession,
     CacheCorruptError,
@@ -77,6 +78,7 @@ from podio_desk.ui.app_browser import AppBrowser
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
 from podio_desk.ui.link_registration import LinkRegistration
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
+from podio_desk.ui.outbox_panel import install_outbox, start_outbox
 from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.status_bar import StatusIndicators
 from podio_desk.ui.table import InlineSaver, TaskSpawner
@@ -164,6 +166,7 @@ class DeskController(QObject):
             lambda message: self.show_message(f"Not saved: {message}")
         )
         self.tree_model.load_failed.connect(self.show_message)
+        self.outbox = install_outbox(self)
 
     # ------------------------------------------------------------------ start and stop
 
@@ -279,6 +282,7 @@ class DeskController(QObject):
         self.service_events.listen(account.key, session.events)
         if self._watched is None:
             self._watch(session)
+        start_outbox(self.runner, session)
         return session
 
     def _offer_rebuild(self, account: Account, error: CacheCorruptError) -> QMessageBox:
@@ -341,6 +345,7 @@ class DeskController(QObject):
         """The status indicators follow this account (the one whose app is shown)."""
         self._watched = session.key
         self.indicators.show_state(session.connectivity())
+        self.outbox.watch(session)
 
     # ------------------------------------------------------------------ the table
 
@@ -811,6 +816,8 @@ class DeskController(QObject):
                 self.browser.model.set_waiting("Podio's rate limit" if waiting else None)
         elif isinstance(event, OnlineChanged):
             self._on_online_changed(session, event)
+        elif isinstance(event, OutboxChanged):
+            self.outbox.on_event(session, event, key == self._watched)
 
     def _on_online_changed(self, session: AccountSession, event: OnlineChanged) -> None:
         since: datetime | None = None if event.online else event.since

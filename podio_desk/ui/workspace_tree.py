@@ -66,6 +66,8 @@ class Node:
     account_key: str = ""
     app: AppEntry | None = None
     offline: bool = False
+    # Accounts: writes waiting in the outbox, and conflicts there.
+    outbox: tuple[int, int] = (0, 0)
 
     def row(self) -> int:
         if self.parent is None:
@@ -198,6 +200,13 @@ class WorkspaceTreeModel(QAbstractItemModel):
             node.offline = offline
             self._changed(node)
             self.offline_changed.emit(account_key, offline)
+
+    def set_outbox(self, account_key: str, waiting: int, conflicts: int) -> None:
+        """The outbox badge of an account: writes waiting, conflicts to look at."""
+        node = self._by_key.get(account_key)
+        if node is not None and node.outbox != (waiting, conflicts):
+            node.outbox = (waiting, conflicts)
+            self._changed(node)
 
     def is_loading(self) -> bool:
         return any(node.loaded is False for node in self._by_key.values())
@@ -510,8 +519,14 @@ class WorkspaceTreeModel(QAbstractItemModel):
         return current
 
     def _display(self, node: Node) -> str:
-        if node.kind is NodeKind.ACCOUNT and node.offline:
-            return f"{node.label}  [{OFFLINE_BADGE}]"
+        if node.kind is NodeKind.ACCOUNT:
+            badges = [OFFLINE_BADGE] if node.offline else []
+            waiting, conflicts = node.outbox
+            if waiting:
+                badges.append(f"{waiting} waiting")
+            if conflicts:
+                badges.append(f"{conflicts} conflict{'s' if conflicts != 1 else ''}")
+            return f"{node.label}  [{', '.join(badges)}]" if badges else node.label
         if node.kind is NodeKind.APP and node.app is not None:
             count = app_count_text(node.app)
             return f"{node.label}  ({count})" if count else node.label

@@ -56,6 +56,9 @@ LOADING_TEXT = "loading…"
 OFFLINE_TEXT = "not in the local cache (offline)"
 FAILED_TEXT = "could not load these rows"
 DELETED_TOOLTIP = "Deleted in Podio"
+PENDING_TOOLTIP = "A change to this item waits in the outbox: sent when Podio answers again"
+# Translucent, so it reads on light and dark palettes alike.
+PENDING_BACKGROUND = QColor(230, 170, 30, 60)
 PLACEHOLDER_BACKGROUND = QColor("#f3e9f2")
 FAILED_BACKGROUND = QColor("#f6e3e0")
 PLACEHOLDER_FOREGROUND = QColor("#8a7f89")
@@ -132,6 +135,9 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._origin = ""
         self._loading_text = LOADING_TEXT
         self._removed: set[int] = set()
+        # Items with writes waiting in the outbox: their rows are marked.
+        self._pending: frozenset[int] = frozenset()
+        self._pending_background = QBrush(PENDING_BACKGROUND)
         self._opening_task: asyncio.Task[Any] | None = None
         self._struck_font = QFont()
         self._struck_font.setStrikeOut(True)
@@ -309,6 +315,24 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             if self._rows:
                 self._emit_rows_changed(0, self._rows - 1)
 
+    def set_pending(self, item_ids: frozenset[int]) -> None:
+        """Mark the rows of these items: changes to them wait in the outbox."""
+        if item_ids == self._pending:
+            return
+        changed = item_ids ^ self._pending
+        self._pending = item_ids
+        for row in self._source.loaded_rows_where(
+            lambda loaded: self._item_id_of(loaded.item) in changed
+        ):
+            self._emit_rows_changed(row, row)
+
+    def is_pending(self, row: int) -> bool:
+        loaded = self._source.peek(row)
+        return loaded is not None and self._is_pending(loaded)
+
+    def _is_pending(self, loaded: TableRow[T]) -> bool:
+        return bool(self._pending) and self._item_id_of(loaded.item) in self._pending
+
     def set_online(self, online: bool) -> None:
         self._source.set_online(online)
         if self._rows:
@@ -445,9 +469,13 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             return self._struck_font if removed else None
         if role == Roles.CELL:
             return replace(cell, color=None, progress=None) if removed else cell
+        if role == _BACKGROUND:
+            return self._pending_background if self._is_pending(loaded) else None
         if role == _TOOLTIP:
             if removed:
                 return DELETED_TOOLTIP
+            if self._is_pending(loaded):
+                return f"{cell.tooltip or cell.text}\n{PENDING_TOOLTIP}"
             if cell.link:
                 return f"{cell.tooltip or cell.text}\nCtrl+click opens {cell.link}"
             return cell.tooltip
