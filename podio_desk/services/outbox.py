@@ -81,7 +81,15 @@ class OutboxSent:
     item: Item | None = None
 
 
-OutboxEvent: TypeAlias = OutboxChanged | OutboxSent
+@dataclass(frozen=True)
+class OutboxShows:
+    """The cached row of an item changed because of the outbox (a waiting change dropped,
+    or a conflict: Podio's version replaces ours there); `item` is what to show now."""
+
+    item: Item
+
+
+OutboxEvent: TypeAlias = OutboxChanged | OutboxSent | OutboxShows
 
 
 @dataclass(frozen=True)
@@ -373,7 +381,7 @@ class Outbox:
         app = await self._app_of(int(entry.payload["app_id"]))
         base = Item.from_api(entry.payload["base"], app)
         await self._store_item(base)
-        self.events.emit(OutboxSent(entry.seq, "restored", entry.item_id, base.revision, base))
+        self.events.emit(OutboxShows(base))
 
     async def _failed(self, job_id: int, entry: JournalEntry, error: str) -> None:
         await self.journal.finish(job_id, entry.seq, "failed", error=error)
@@ -532,6 +540,7 @@ class Outbox:
         self._conflicts[entry.seq] = self._build_conflict(app, entry, current)
         if self._store_item is not None:
             await self._store_item(current)
+        self.events.emit(OutboxShows(current))
         await self.journal.finish(
             job_id,
             entry.seq,
@@ -704,5 +713,6 @@ __all__ = [
     "OutboxError",
     "OutboxEvent",
     "OutboxSent",
+    "OutboxShows",
     "PendingWrite",
 ]

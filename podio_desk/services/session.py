@@ -37,7 +37,7 @@ from podio_desk.services.connectivity import (
 )
 from podio_desk.services.editing import EditEvent, EditingService, ItemSaved
 from podio_desk.services.links import LinkResolver, LinkTarget
-from podio_desk.services.outbox import Outbox, OutboxEvent, OutboxSent
+from podio_desk.services.outbox import Outbox, OutboxEvent, OutboxSent, OutboxShows
 from podio_desk.services.page_readers import ApiPages, CachePages
 from podio_desk.services.queries import QueryService
 from podio_desk.services.sync import PodioSyncApi, SyncProgress, SyncResult, app_record
@@ -150,6 +150,8 @@ class AccountSession:
         self.events.emit(event)
         if isinstance(event, OutboxSent) and event.item is not None:
             # The row and an open editor show the item as Podio now has it.
+            self.events.emit(ItemSaved(event.item))
+        elif isinstance(event, OutboxShows):
             self.events.emit(ItemSaved(event.item))
 
     async def aclose(self) -> None:

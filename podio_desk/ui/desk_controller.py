@@ -65,7 +65,7 @@ from podio_desk.services.editing import (
 )
 from podio_desk.services.link_handler import is_xdg_desktop
 from podio_desk.services.links import LinkNotOpenedError, LinkTarget
-from podio_desk.services.outbox import OutboxChanged
+from podio_desk.services.outbox import OutboxChanged, OutboxSent
 from podio_desk.services.session import (
     AccountSession,
     CacheCorruptError,
@@ -579,7 +579,7 @@ class DeskController(QObject):
             or editor.app is None
             or shown.item_id != event.item.item_id
             or shown.revision >= event.item.revision
-            or editor.state is not EditorState.READY
+            or editor.state not in (EditorState.READY, EditorState.SAVED)
             or editor.has_changes()
         ):
             return
@@ -818,6 +818,8 @@ class DeskController(QObject):
             self._on_online_changed(session, event)
         elif isinstance(event, OutboxChanged):
             self.outbox.on_event(session, event, key == self._watched)
+        elif isinstance(event, OutboxSent):
+            self.outbox.on_sent(session, event)
 
     def _on_online_changed(self, session: AccountSession, event: OnlineChanged) -> None:
         since: datetime | None = None if event.online else event.since

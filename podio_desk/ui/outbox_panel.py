@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from podio_desk.services.outbox import OutboxChanged, PendingWrite
+from podio_desk.services.outbox import OutboxChanged, OutboxSent, PendingWrite
 from podio_desk.services.session import AccountSession
 
 STATE_TEXT = {
@@ -167,14 +167,18 @@ class OutboxPanel(QDialog):
         self.model.set_writes(writes)
         waiting = sum(1 for w in writes if w.state in ("pending", "sent"))
         conflicts = sum(1 for w in writes if w.state == "conflict")
-        online = "are sent now" if session.online else "are sent when Podio answers again"
-        self.summary.setText(
-            f"{waiting} change{'s' if waiting != 1 else ''} waiting ({online}); "
-            f"{conflicts} conflict{'s' if conflicts != 1 else ''}: someone else changed "
-            "the item meanwhile, nothing was overwritten."
-            if writes
-            else "Nothing waits: every change has reached Podio."
-        )
+        parts = []
+        if waiting:
+            when = "being sent" if session.online else "sent when Podio answers again"
+            parts.append(f"{waiting} change{'s' if waiting != 1 else ''} waiting ({when}).")
+        else:
+            parts.append("Nothing waits to be sent.")
+        if conflicts:
+            parts.append(
+                f"{conflicts} conflict{'s' if conflicts != 1 else ''}: someone else changed "
+                "the item meanwhile; nothing was overwritten. Resolve shows both versions."
+            )
+        self.summary.setText(" ".join(parts))
         self._enable()
 
     def selected(self) -> PendingWrite | None:
@@ -271,6 +275,7 @@ class OutboxPresenter:
         self._set_badge = set_badge
         self._set_rows = set_rows
         self.panel = panel
+        self.refresh_panes: Callable[[AccountSession, int], None] = lambda session, item_id: None
         self.last: dict[str, OutboxChanged] = {}
 
     def on_event(self, session: AccountSession, event: OutboxChanged, shown: bool) -> None:
@@ -281,6 +286,11 @@ class OutboxPresenter:
             self._set_rows(session, event.item_ids)
         if self.panel.isVisible() and self.panel.session is session:
             self.panel.refresh()
+
+    def on_sent(self, session: AccountSession, event: OutboxSent) -> None:
+        """A comment or task change arrived: an editor showing its item reads them again."""
+        if event.item_id is not None and event.op in ("comment", "task"):
+            self.refresh_panes(session, event.item_id)
 
     def watch(self, session: AccountSession) -> None:
         """The account now shown: its counts in the status bar."""
@@ -349,6 +359,14 @@ def install_outbox(controller: Any) -> OutboxPresenter:
         if session is not None:
             panel.show_session(session)
 
+    def refresh_panes(session: AccountSession, item_id: int) -> None:
+        dock = controller.editor_docks.get(session.key)
+        shown = None if dock is None else dock.editor.item
+        if dock is not None and shown is not None and shown.item_id == item_id:
+            dock.editor.side.comments.refresh()
+            dock.editor.side.tasks.refresh()
+
+    presenter.refresh_panes = refresh_panes
     controller.indicators.outbox_button.clicked.connect(open_panel)
     return presenter
 

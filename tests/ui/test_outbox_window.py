@@ -85,6 +85,9 @@ def test_offline_edits_wait_in_the_outbox_then_arrive_and_a_conflict_is_listed(
     assert subject(sandbox, ids[2]) == "Offline edit 2"
     assert subject(sandbox, ids[1]) == "Their subject"
     assert not model.is_pending(row)
+    # The conflicting row shows Podio's version again, not our change that did not go.
+    conflicted = next(r for r in range(model.rowCount()) if model.item_id_at(r) == ids[1])
+    qtbot.waitUntil(lambda: model.item_at(conflicted).title == "Their subject", timeout=5000)
 
     panel = controller.outbox.panel
     indicators.outbox_button.click()
