@@ -73,6 +73,7 @@ from podio_desk.domain.items import (
 from podio_desk.domain.timestamps import format_podio_datetime, podio_datetime_or_none
 from podio_desk.domain.workspace import App
 from podio_desk.services.connectivity import is_offline_error
+from podio_desk.services.file_cache import FileCache
 from podio_desk.services.outbox import with_change as shown_with_change
 from podio_desk.services.queries import ItemDetails
 
@@ -294,6 +295,8 @@ class EditingService:
         self._seen_offline: dict[int, datetime | None] = {}
         # Offline writes go here when set (the session sets the account's outbox).
         self.outbox: OutboxQueue | None = None
+        # File contents once downloaded (the session sets the account's folder).
+        self.files: FileCache | None = None
 
     # ------------------------------------------------------------ reading
 
@@ -743,7 +746,19 @@ class EditingService:
         )
 
     async def download(self, file_id: int) -> bytes:
-        return await self.client.download_file(file_id)
+        """A file's bytes: kept after the first download (size-capped), so it opens offline."""
+        if self.files is not None:
+            kept = await self.files.get(file_id)
+            if kept is not None:
+                return kept
+            if not self._is_online():
+                raise NotCachedError(
+                    "This file was never opened here, and Podio cannot be reached."
+                )
+        content = await self.client.download_file(file_id)
+        if self.files is not None:
+            await self.files.put(file_id, content)
+        return content
 
     async def create_embed(self, url: str) -> EmbedRef:
         embed = await self.client.create_embed(url)

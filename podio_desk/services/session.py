@@ -36,6 +36,7 @@ from podio_desk.services.connectivity import (
     is_offline_error,
 )
 from podio_desk.services.editing import EditEvent, EditingService, ItemSaved
+from podio_desk.services.file_cache import FileCache
 from podio_desk.services.links import LinkResolver, LinkTarget
 from podio_desk.services.outbox import Outbox, OutboxEvent, OutboxSent, OutboxShows
 from podio_desk.services.page_readers import ApiPages, CachePages
@@ -111,6 +112,8 @@ class AccountSession:
             self.outbox = Outbox(journal, client, self.app_definition, store_item=self._keep_item)
             self.outbox.events.subscribe(self._on_outbox)
             self.editing.outbox = self.outbox
+        # File contents opened once open again offline: <profile>/files/<account>.
+        self.editing.files = FileCache(cache.path.parent.parent / "files" / key)
         self._definitions: dict[int, App] = {}
         self._links = LinkResolver(client, cache, self.queries, self.call)
 

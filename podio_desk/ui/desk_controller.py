@@ -81,6 +81,7 @@ from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.outbox_panel import install_outbox, start_outbox
 from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.status_bar import StatusIndicators
+from podio_desk.ui.sync_options import SyncDetailsAction
 from podio_desk.ui.table import InlineSaver, TaskSpawner
 from podio_desk.ui.view_state import ViewState
 from podio_desk.ui.workspace_tree import WorkspaceTreeModel, WorkspaceTreeView
@@ -669,6 +670,16 @@ class DeskController(QObject):
         sync.setShortcut(QKeySequence("Ctrl+R"))
         sync.triggered.connect(lambda: self.sync_current_app())
         actions.append(sync)
+        self.sync_details_action = SyncDetailsAction(
+            self.runner,
+            lambda: (
+                self.browser.workspace,
+                self.browser.app.app_id if self.browser.app is not None else None,
+            ),
+            window,
+        )
+        self.app_shown.connect(lambda _app_id: self.sync_details_action.follow())
+        actions.append(self.sync_details_action)
         new_item = QAction("&New item", window)
         new_item.setObjectName("newItemAction")
         new_item.setShortcut(QKeySequence.StandardKey.New)

@@ -12,6 +12,7 @@ from podio_desk.services.profile import Profile
 from podio_desk.ui.editor.item_editor import EditorState
 from podio_desk.ui.table import Roles, RowState
 from tests.plugins.desk import Desk, open_desk
+from tests.plugins.qt import run_async
 from tests.ui.test_main_window import find_app, open_app, sign_in
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
@@ -65,6 +66,15 @@ def test_a_synced_app_and_its_items_open_offline_as_last_seen(qtbot, desk, sandb
     browser = controller.browser
     model = browser.model
     app_id = open_app(qtbot, desk, "Showcase")
+    # Synced with comments and files (the per-app option in the File menu).
+    action = controller.sync_details_action
+    qtbot.waitUntil(action.isEnabled, timeout=5000)
+    assert not action.isChecked()
+    action.trigger()
+    assert action.isChecked()
+    workspace = browser.workspace
+    assert workspace is not None
+    qtbot.waitUntil(lambda: run_async(workspace.sync_with_details(app_id)), timeout=5000)
     task = controller.sync_current_app()
     assert task is not None
     qtbot.waitUntil(task.done, timeout=30000)
