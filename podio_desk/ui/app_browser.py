@@ -174,10 +174,10 @@ class AppBrowser(QWidget):
         self._show_mode()
 
     def reload(self) -> None:
-        """Show the current query again (after a sync): placeholders, then fresh rows."""
-        query = self.model.query
-        if query is not None:
-            self.model.show_query(query)
+        """Read the current query again (after a sync, a new item, a reconnect): the rows
+        on screen stay until fresh ones arrive, even through a 420 wait."""
+        if self.model.query is not None:
+            self.model.refresh()
 
     def item_saved(self, item: Item) -> None:
         """An item was saved elsewhere (the editor): show the new values in its row."""

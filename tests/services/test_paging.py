@@ -236,3 +236,27 @@ def test_a_partial_cache_never_joins_rows_podio_sent():
     assert source.row(5) is not None
     assert (first, row_150) == (0, 450)
     assert source.total == 334
+
+
+def test_refresh_keeps_the_rows_shown_until_fresh_ones_arrive():
+    api = ListReader(list(range(1000)))
+    source: PageSource[int] = PageSource(cache=None, api=api, page_size=100)
+
+    async def scenario() -> tuple[int | None, int | None, int | None]:
+        source.reset(PageQuery(app_id=1))
+        await source.open()
+        source.request_rows(100, 250)
+        await source.wait_idle()
+        api.rows = [n + 10_000 for n in range(1000)]  # changed on the server meanwhile
+        source.refresh()
+        during = source.row(150)  # still shown while the query is read again
+        await source.open()
+        source.request_pages(source.stale_pages(), 0)
+        await source.wait_idle()
+        return during, source.row(150), source.row(5)
+
+    during, after, first = run(scenario())
+    assert during == 150
+    assert after == 10_150
+    assert first == 10_005
+    assert source.stale_pages() == []

@@ -119,3 +119,23 @@ def test_a_synced_app_and_its_items_open_offline_as_last_seen(qtbot, desk, sandb
     assert controller.indicators.online_text().startswith("● Online")
     qtbot.waitUntil(lambda: model.rowCount() == TICKETS, timeout=15000)
     qtbot.waitUntil(lambda: tree_text(desk, qtbot, "Tickets").endswith(f"({model.rowCount():,})"))
+
+
+def test_a_rate_limit_wait_never_blanks_the_rows_shown(qtbot, desk, sandbox):
+    sign_in(desk, sandbox)
+    controller = desk.controller
+    browser = controller.browser
+    model = browser.model
+    open_app(qtbot, desk, "Tickets")
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and model.source.is_loaded(0), timeout=10000)
+    shown = model.item_at(0).title
+    sandbox.control.start_rate_limit_storm(1, wait_seconds=2)
+    browser.reload()  # what a finished sync or a new item does
+    qtbot.waitUntil(lambda: controller.indicators.wait_text() != "", timeout=10000)
+    # Waiting for Podio's rate limit: the rows stay as they were.
+    assert model.rowCount() == TICKETS
+    assert model.data(model.index(0, 0), Roles.ROW_STATE) is RowState.LOADED
+    assert model.item_at(0).title == shown
+    qtbot.waitUntil(lambda: controller.indicators.wait_text() == "", timeout=15000)
+    qtbot.waitUntil(lambda: not model.is_loading, timeout=10000)
+    assert model.data(model.index(0, 0), Roles.ROW_STATE) is RowState.LOADED
