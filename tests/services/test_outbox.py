@@ -228,3 +228,60 @@ def test_kill_9_while_writes_wait_loses_none_and_sends_none_twice(
     titles = sorted(subject(sandbox, i) for i in made())
     assert titles == ["Kill 0", "Kill 1", "Kill 2"]  # all there, none twice
     assert done == 3
+
+
+def test_a_waiting_change_can_be_discarded_or_taken_back_to_edit(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async def scenario() -> dict[str, Any]:
+        client = await signed_in(sandbox)
+        session = await AccountSession.open("acct", "Sandbox", client, tmp_path / "cache")
+        try:
+            app_id = sandbox.app_id("Tickets")
+            await session.sync_app(app_id)
+            first, second = sorted(sandbox.state.live_items(app_id))[:2]
+            sandbox.control.set_drop_rate(1.0)
+            await session.probe()
+            app = await session.app_definition(app_id)
+            title = next(f for f in app.fields if f.external_id == "title")
+            _, item = await session.editing.load(first, app_id)
+            original = item.title
+            await session.editing.save(app, item, ItemChange({title.field_id: TextValue("Gone")}))
+            _, other = await session.editing.load(second, app_id)
+            await session.editing.save(
+                app, other, ItemChange({title.field_id: TextValue("To edit")})
+            )
+            _, shown = await session.editing.load(first, app_id)
+            assert session.outbox is not None
+            listed = await session.outbox.listed()
+            assert await session.outbox.discard(listed[0].seq)
+            _, after_discard = await session.editing.load(first, app_id)
+            taken = await session.outbox.take_back(listed[1].seq)
+            remaining = await session.outbox.listed()
+            sandbox.control.set_drop_rate(0.0)
+            await wait_for(lambda: session.online)
+            await session.outbox.start_replay()
+            return {
+                "original": original,
+                "shown": shown.title,
+                "after_discard": after_discard.title,
+                "taken": taken,
+                "remaining": remaining,
+                "first": first,
+                "second": second,
+                "title_id": title.field_id,
+            }
+        finally:
+            await session.aclose()
+            await client.aclose()
+
+    found = asyncio.run(scenario())
+    assert found["shown"] == "Gone"  # the waiting change showed on the cached item
+    assert found["after_discard"] == found["original"]  # discarded: as it was again
+    _, base, change = found["taken"]
+    assert base.item_id == found["second"]
+    assert change.values[found["title_id"]] == TextValue("To edit")
+    assert found["remaining"] == []
+    # Neither was sent.
+    assert subject(sandbox, found["first"]) == found["original"]
+    assert subject(sandbox, found["second"]) != "To edit"

@@ -139,3 +139,21 @@ def test_a_rate_limit_wait_never_blanks_the_rows_shown(qtbot, desk, sandbox):
     qtbot.waitUntil(lambda: controller.indicators.wait_text() == "", timeout=15000)
     qtbot.waitUntil(lambda: not model.is_loading, timeout=10000)
     assert model.data(model.index(0, 0), Roles.ROW_STATE) is RowState.LOADED
+
+
+def test_a_5xx_leaves_the_rows_says_what_failed_and_heals_by_itself(qtbot, desk, sandbox_factory):
+    sandbox = sandbox_factory(items=1200)
+    sign_in(desk, sandbox)
+    controller = desk.controller
+    model = controller.browser.model
+    open_app(qtbot, desk, "Tickets")
+    qtbot.waitUntil(lambda: model.rowCount() == 1200 and model.source.is_loaded(0), timeout=10000)
+    sandbox.control.set_error_rate(1.0, (503,))
+    controller.browser.view.scrollToBottom()
+    qtbot.waitUntil(lambda: model.source.has_failed(1199), timeout=30000)
+    assert model.data(model.index(1199, 0)) == "could not load these rows"
+    assert "unavailable" in desk.window.statusBar().currentMessage()
+    assert model.source.is_loaded(0)  # what was shown stays
+    sandbox.control.set_error_rate(0.0)  # Podio answers again: no click needed
+    qtbot.waitUntil(lambda: model.source.is_loaded(1199), timeout=30000)
+    assert model.data(model.index(1199, 0), Roles.ROW_STATE) is RowState.LOADED
