@@ -204,6 +204,8 @@ class OutboxQueue(Protocol):
 
     async def pending_item(self, item: Item, app: App | None = None) -> Item: ...
 
+    async def has_waiting(self, item_id: int) -> bool: ...
+
 
 QUEUED_MESSAGE = (
     "Podio cannot be reached: the change waits in the outbox and is sent by itself when "
@@ -293,6 +295,8 @@ class EditingService:
         self._is_online = is_online
         # Items last shown from the cache: item id -> when Podio last sent what is shown.
         self._seen_offline: dict[int, datetime | None] = {}
+        # Items last loaded with a change waiting in the outbox.
+        self._waiting: set[int] = set()
         # Offline writes go here when set (the session sets the account's outbox).
         self.outbox: OutboxQueue | None = None
         # File contents once downloaded (the session sets the account's folder).
@@ -320,6 +324,11 @@ class EditingService:
             lambda: self._load_from_cache(item_id),
             "This item is not in the local cache",
         )
+        self._waiting.discard(item_id)
+        if self.outbox is not None and await self.outbox.has_waiting(item_id):
+            self._waiting.add(item_id)
+            # Podio's copy does not have it yet: show the item as it will be.
+            item = await self.outbox.pending_item(item, app)
         return app, item
 
     def seen_offline(self, item_id: int) -> datetime | None:
@@ -331,14 +340,20 @@ class EditingService:
         return item_id in self._seen_offline
 
     def offline_note(self, item_id: int) -> str:
-        """What the editor says over an item shown from the cache ("" when read from Podio)."""
+        """What the editor says over an item shown from the cache, or with a change waiting
+        in the outbox ("" when read from Podio with nothing waiting)."""
+        waiting = (
+            " A change to it waits in the outbox (shown here) and is sent when Podio answers."
+            if item_id in self._waiting
+            else ""
+        )
         if item_id not in self._seen_offline:
-            return ""
+            return waiting.strip()
         seen = self._seen_offline[item_id]
         when = "" if seen is None else f" on {seen.astimezone():%Y-%m-%d %H:%M}"
         return (
             f"Podio cannot be reached: shown from the local cache, as last read{when} "
-            "(comments, files, history and tasks too)."
+            "(comments, files, history and tasks too)." + waiting
         )
 
     async def _load_from_podio(self, item_id: int, app_id: int | None) -> tuple[App, Item]:

@@ -57,6 +57,10 @@ def test_offline_edits_wait_in_the_outbox_then_arrive_and_a_conflict_is_listed(
         qtbot.waitUntil(saving.done, timeout=10000)
         assert isinstance(editor.last_outcome, Queued)
         assert "waits in the outbox" in editor.message
+    # Opened again, an item says its change waits (and shows it).
+    editor = open_in_editor(qtbot, desk, app_id, ids[2])
+    assert "waits in the outbox" in editor.message
+    assert editor.editor_by_external_id("title")._current_text() == "Offline edit 2"
     comments = editor.side.comments
     comments.input.setPlainText("Written offline")
     comments.add()
