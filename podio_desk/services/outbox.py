@@ -146,12 +146,6 @@ class Outbox:
         self.calls = 0  # API calls made by replays (the benchmark's figure)
         self._sent_grace = sent_grace
 
-    @classmethod
-    async def open(cls, journal: Journal, client: PodioClient, app_of: Any, **kw: Any) -> Outbox:
-        outbox = cls(journal, client, app_of, **kw)
-        await outbox._find_job()
-        return outbox
-
     async def _find_job(self) -> int:
         if self._job_id is None:
             jobs = await self.journal.jobs(kind="outbox", states=("planned", "running", "paused"))

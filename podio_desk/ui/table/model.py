@@ -152,7 +152,10 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         # A failed page is asked for again by itself (its rows on screen ask once more).
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
-        self._retry_timer.setInterval(int(RETRY_FAILED_AFTER * 1000) + 100)
+        # Precise and with a margin: fired before the page source's pause is over, the ask
+        # would be refused and not repeated.
+        self._retry_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._retry_timer.setInterval(int(RETRY_FAILED_AFTER * 1000) + 500)
         self._retry_timer.timeout.connect(self._ask_failed_again)
         self._wire(source)
 
