@@ -243,6 +243,9 @@ class RateLimitScheduler:
         self._timer: asyncio.Task[None] | None = None
         self._timer_target: float | None = None
         self._closed = False
+        # Requests sent through `run` (a request resent after a 420 counts again): what a
+        # job reports as the API calls it used.
+        self.requests_sent = 0
 
     # ------------------------------------------------------------ public
 
@@ -280,6 +283,7 @@ class RateLimitScheduler:
         self._emit_queue()
         while True:
             await self._wait_granted(ticket)
+            self.requests_sent += 1
             try:
                 result = await call()
             except RateLimited as exc:

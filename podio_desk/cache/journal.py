@@ -349,15 +349,18 @@ def _set_entry(
     result_revision: int | None = None,
     error: str | None = None,
     count_attempt: bool = False,
+    item_id: int | None = None,
 ) -> bool:
     if state not in ENTRY_STATES:
         raise JournalError(f"{state!r} is not an entry state")
     sql = (
         "UPDATE entries SET state = ?, updated = ?,"
         " result_revision = COALESCE(?, result_revision), error = ?,"
-        " attempts = attempts + ? WHERE job_id = ? AND seq = ?"
+        " attempts = attempts + ?, item_id = COALESCE(?, item_id) WHERE job_id = ? AND seq = ?"
     )
-    params: list[Any] = [state, now, result_revision, error, int(count_attempt), job_id, seq]
+    params: list[Any] = [
+        state, now, result_revision, error, int(count_attempt), item_id, job_id, seq,
+    ]  # fmt: skip
     if expect is not None:
         sql += f" AND state IN ({', '.join('?' for _ in expect)})"
         params.extend(expect)
@@ -601,10 +604,12 @@ class Journal:
         *,
         result_revision: int | None = None,
         error: str | None = None,
+        item_id: int | None = None,
     ) -> bool:
-        """Record the outcome of an entry: done (with the revision Podio gave it), failed,
-        conflict or skipped (with why); or back to pending (a request that certainly never
-        arrived, to send later). False if the entry had already ended."""
+        """Record the outcome of an entry: done (with the revision Podio gave it, and for a
+        create the new item's id), failed, conflict or skipped (with why); or back to pending
+        (a request that certainly never arrived, to send later). False if the entry had
+        already ended."""
         now = podio_now()
         return await self._write(
             lambda c: _set_entry(
@@ -616,6 +621,7 @@ class Journal:
                 expect=("pending", "sent"),
                 result_revision=result_revision,
                 error=error,
+                item_id=item_id,
             )
         )
 

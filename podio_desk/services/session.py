@@ -28,6 +28,8 @@ from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLink
 from podio_desk.domain.workspace import App, View
 from podio_desk.services.accounts import Account, AccountService
+from podio_desk.services.bulk import BulkService
+from podio_desk.services.bulk_run import BulkEvent
 from podio_desk.services.connectivity import (
     ConnectivityMonitor,
     ConnectivityState,
@@ -55,7 +57,7 @@ T = TypeVar("T")
 
 
 # Everything a session tells the window, on its one hub.
-SessionEvent: TypeAlias = StatusEvent | EditEvent | SyncProgress | OutboxEvent
+SessionEvent: TypeAlias = StatusEvent | EditEvent | SyncProgress | OutboxEvent | BulkEvent
 
 
 class AccountSession:
@@ -116,6 +118,13 @@ class AccountSession:
         self.editing.files = FileCache(cache.path.parent.parent / "files" / key)
         self._definitions: dict[int, App] = {}
         self._links = LinkResolver(client, cache, self.queries, self.call)
+        # Bulk jobs; their journal (<profile>/journal/<key>.sqlite3, beside the cache) opens
+        # on first use.
+        journal_dir = cache.path.parent.parent / "journal"
+        self.bulk = BulkService(
+            client, cache, self.queries, self.app_definition, self._links,
+            lambda: Journal.open(journal_dir, key), self.events.emit, account=key,
+        )  # fmt: skip
 
     @classmethod
     async def open(
@@ -164,6 +173,7 @@ class AccountSession:
         if self.journal is not None:
             await self.journal.aclose()
         await self._connectivity.aclose()
+        await self.bulk.aclose()
         await self.api_pages.aclose()
         self._executor.shutdown(wait=False, cancel_futures=True)
         await self.cache.aclose()

@@ -42,6 +42,14 @@ GOALS: dict[str, tuple[str, float]] = {
     "sync_idle_calls": ("==", 1),
     # Issue 17: the outbox sends each waiting write with one call (plus one read a conflict).
     "outbox_replay_calls_per_edit": ("==", 1.0),
+    # Issue 16, bulk edit (tests/bench/test_bulk_bench.py).
+    "bulk_calls_per_changed_item": ("<=", 1.0),
+    "bulk_lost": ("==", 0),
+    "bulk_applied_twice": ("==", 0),
+    "bulk_items_wrong": ("==", 0),
+    "bulk_requests_during_420_wait": ("==", 0),
+    "bulk_undo_restored": ("==", 1.0),
+    "bulk_ui_p99_lateness_ms": ("<", 8),  # measured with the window (the bulk GUI's bench)
 }
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {

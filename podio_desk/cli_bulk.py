@@ -1,0 +1,516 @@
+"""Headless bulk edit: `podio-desk bulk plan | run | status | undo | retry | log | jobs | cancel`.
+
+    podio-desk bulk plan --app 34 --filter '{"status": [1]}' --set status=Closed -o plan.json
+    podio-desk bulk run plan.json          # prints the job id; run it again to resume
+    podio-desk bulk status 3 --json
+    podio-desk bulk undo 3
+
+Every command prints one line on failure and exits non-zero; `--json` prints one JSON object
+with the counts planned, changed, unchanged, failed, conflicts and api_calls. The syntax of
+the changes is in the README, "Bulk edit".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from podio_desk.api.errors import PodioError
+from podio_desk.cache.db import CacheBusyError, CacheOpenError
+from podio_desk.cache.journal import JournalError
+from podio_desk.cache.schema import CacheVersionError
+from podio_desk.domain.bulk import BulkSpecError, Operation, describe_duration, parse_operation
+from podio_desk.secrets import SecretStore
+from podio_desk.services.accounts import AccountError, AccountService
+from podio_desk.services.bulk_plan import (
+    BulkOptions,
+    BulkPlan,
+    BulkPlanError,
+    Selection,
+    apply_fixes,
+    read_plan_file,
+    read_table,
+    write_plan_file,
+)
+from podio_desk.services.bulk_run import BulkEvent, BulkProgress, BulkRunError, JobReport
+from podio_desk.services.logsetup import setup_logging, teardown_logging
+from podio_desk.services.profile import ProfileError, resolve_profile
+from podio_desk.services.session import AccountSession, open_session
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+# (flag, operation kind, metavar, help)
+_OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("--set", "set", "FIELD=VALUE", "set the field, the value typed as in the editor"),
+    ("--clear", "clear", "FIELD", "empty the field"),
+    ("--add", "add", "FIELD=VALUE", "add category options, related item ids, contact ids "
+     "or tags (comma-separated)"),
+    ("--remove", "remove", "FIELD=VALUE", "remove them"),
+    ("--replace", "replace", "FIELD=OLD/NEW", "replace text in a text field"),
+    ("--shift", "shift", "FIELD=+3d", "move a date by days (d), weeks (w), hours (h), minutes (m)"),
+    ("--increment", "increment", "FIELD=N", "add N to a number, money, progress or duration"),
+    ("--copy", "copy", "FIELD=OTHER", "set the field from another field of the item"),
+    ("--from-column", "column", "FIELD=COLUMN", "set the field from a column of the --csv file"),
+)  # fmt: skip
+
+
+class CommandError(Exception):
+    """A problem to report as one line."""
+
+
+class _Operation(argparse.Action):
+    """Keeps the changes in the order given on the command line."""
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        operations = list(getattr(namespace, "operations", None) or [])
+        operations.append((self.kind, "" if values is None else str(values)))
+        namespace.operations = operations
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `bulk` and its actions on the main parser's subcommands."""
+    profile_help = "profile directory (overrides the one given before the command)"
+    bulk = subparsers.add_parser(
+        "bulk",
+        help="change many items at once: plan, run, status, undo",
+        description="Change many items safely: plan (a preview saved as JSON), run it as a "
+        "journaled, paced job that resumes after any interruption, undo it.",
+    )
+    actions = bulk.add_subparsers(dest="bulk_command", metavar="ACTION")
+    actions.required = True
+
+    def common(action: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
+        action.add_argument("--account", metavar="NAME", help="the account (needed if several)")
+        action.add_argument(
+            "--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help
+        )
+        if json_flag:
+            action.add_argument("--json", action="store_true", help="print one JSON object")
+
+    plan = actions.add_parser(
+        "plan",
+        help="preview a change and save it as a plan",
+        description="Preview a change of many items and save it as PLAN.json; nothing is "
+        "written to Podio. FIELD is a field's external id or label; `tags` names the tags.",
+    )
+    plan.add_argument("--app", type=int, required=True, metavar="APP_ID")
+    which = plan.add_mutually_exclusive_group(required=True)
+    which.add_argument("--filter", metavar="JSON", help="the items matching Podio filters")
+    which.add_argument("--view", type=int, metavar="VIEW_ID", help="the items of a saved view")
+    which.add_argument(
+        "--ids", metavar="FILE", help="item ids or Podio item links, one a line ('-': stdin)"
+    )
+    which.add_argument("--csv", metavar="FILE", help="rows of a CSV or XLSX file")
+    plan.add_argument(
+        "--key", metavar="FIELD", default="item_id",
+        help="with --csv: the column matching rows to items, item_id or a unique field",
+    )  # fmt: skip
+    plan.add_argument(
+        "--create", action="store_true", help="with --csv --key FIELD: rows no item matches "
+        "create one"
+    )  # fmt: skip
+    for flag, kind, metavar, text in _OPERATIONS:
+        plan.add_argument(flag, action=_Operation, kind=kind, metavar=metavar, help=text)
+    plan.add_argument(
+        "--delete", action=_Operation, kind="delete", nargs=0, help="delete the items"
+    )
+    plan.add_argument("--silent", action="store_true", help="no notifications to followers")
+    plan.add_argument("--no-hook", action="store_true", help="no webhooks or workflow automations")
+    plan.add_argument(
+        "--export", metavar="FILE", help="with --delete: first save the items to CSV or XLSX"
+    )
+    plan.add_argument("-o", "--output", metavar="PLAN.json", required=True)
+    common(plan)
+    plan.set_defaults(handler=_handler(_plan), operations=[])
+
+    run = actions.add_parser(
+        "run",
+        help="run a plan (prints the job id); the same command resumes it",
+        description="Run a plan as a journaled job. Run the same command again after an "
+        "interruption (Ctrl+C, a crash, no connection) and it continues where it stopped.",
+    )
+    run.add_argument("plan", metavar="PLAN.json")
+    run.add_argument("--log", metavar="FILE", help="write the result log (CSV or XLSX)")
+    common(run)
+    run.set_defaults(handler=_handler(_run_plan))
+
+    status = actions.add_parser("status", help="where a job stands")
+    status.add_argument("job", type=int, metavar="JOB")
+    common(status)
+    status.set_defaults(handler=_handler(_status))
+
+    undo = actions.add_parser(
+        "undo",
+        help="restore what a job changed (resumable, like run)",
+        description="Restore the old values of every item a job changed. Items edited by "
+        "someone else since are left alone and listed. Deleted items cannot come back.",
+    )
+    undo.add_argument("job", type=int, metavar="JOB")
+    undo.add_argument("--log", metavar="FILE", help="write the undo's result log")
+    common(undo)
+    undo.set_defaults(handler=_handler(_undo))
+
+    retry = actions.add_parser(
+        "retry", help="plan the same change again for a job's failed and conflicted items"
+    )
+    retry.add_argument("job", type=int, metavar="JOB")
+    retry.add_argument("-o", "--output", metavar="PLAN.json", required=True)
+    common(retry)
+    retry.set_defaults(handler=_handler(_retry))
+
+    log = actions.add_parser("log", help="write a job's result log (CSV or XLSX)")
+    log.add_argument("job", type=int, metavar="JOB")
+    log.add_argument("-o", "--output", metavar="FILE", required=True)
+    common(log, json_flag=False)
+    log.set_defaults(handler=_handler(_log))
+
+    jobs = actions.add_parser("jobs", help="list the account's bulk jobs")
+    common(jobs)
+    jobs.set_defaults(handler=_handler(_jobs))
+
+    cancel = actions.add_parser("cancel", help="cancel a job that is not running")
+    cancel.add_argument("job", type=int, metavar="JOB")
+    common(cancel)
+    cancel.set_defaults(handler=_handler(_cancel))
+
+
+# ------------------------------------------------------------------ plumbing
+
+
+Command = Callable[[argparse.Namespace, AccountSession, TextIO, TextIO], Coroutine[Any, Any, int]]
+
+
+def _handler(command: Command) -> Callable[[argparse.Namespace], int]:
+    def handle(args: argparse.Namespace) -> int:
+        return run_bulk(args, command)
+
+    return handle
+
+
+def run_bulk(
+    args: argparse.Namespace,
+    command: Command,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    name = f"bulk {args.bulk_command}"
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        return asyncio.run(_logged(args, command, out, err))
+    except KeyboardInterrupt:
+        print(
+            f"podio-desk {name}: interrupted; the job is kept in the journal and the same "
+            "command continues it",
+            file=err,
+        )
+        return EXIT_INTERRUPTED
+    except (
+        CommandError,
+        AccountError,
+        ProfileError,
+        CacheOpenError,
+        CacheBusyError,
+        CacheVersionError,
+        JournalError,
+        BulkPlanError,
+        BulkRunError,
+        BulkSpecError,
+        PodioError,
+        OSError,
+    ) as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"podio-desk {name}: error: {message}", file=err)
+        return EXIT_ERROR
+
+
+async def _logged(args: argparse.Namespace, command: Command, out: TextIO, err: TextIO) -> int:
+    profile = resolve_profile(getattr(args, "profile", None)).ensure_exists()
+    handlers = setup_logging(profile.logs_dir, getattr(args, "verbose", 0) or 0)
+    try:
+        async with _session(args) as session:
+            return await command(args, session, out, err)
+    finally:
+        teardown_logging(handlers)
+
+
+@contextlib.asynccontextmanager
+async def _session(args: argparse.Namespace) -> AsyncIterator[AccountSession]:
+    profile = resolve_profile(getattr(args, "profile", None)).ensure_exists()
+    accounts = AccountService(profile.root, SecretStore())
+    try:
+        known = await accounts.load()
+        if not known:
+            raise CommandError("there is no account yet; add one with `podio-desk account add`")
+        account = _pick(known, args.account)
+        if not await accounts.restore(account.key):
+            raise CommandError(
+                f"{account.name!r} is not signed in; sign in from the window, or remove and "
+                "add the account again"
+            )
+        session = await open_session(accounts, account, profile.cache_dir)
+        try:
+            yield session
+        finally:
+            await session.aclose()
+    finally:
+        await accounts.aclose()
+
+
+def _pick(accounts: Sequence[Any], wanted: str | None) -> Any:
+    if wanted is None:
+        if len(accounts) == 1:
+            return accounts[0]
+        names = ", ".join(repr(a.name) for a in accounts)
+        raise CommandError(f"there are several accounts ({names}); choose one with --account")
+    for account in accounts:
+        if wanted.casefold() in (account.name.casefold(), account.key):
+            return account
+    names = ", ".join(repr(a.name) for a in accounts)
+    raise CommandError(f"there is no account named {wanted!r} (accounts: {names})")
+
+
+def _emit_json(out: TextIO, data: dict[str, Any]) -> None:
+    print(json.dumps(data, ensure_ascii=False, sort_keys=True), file=out, flush=True)
+
+
+# ------------------------------------------------------------------ plan
+
+
+def _selection(args: argparse.Namespace) -> Selection:
+    if args.filter is not None:
+        try:
+            filters = json.loads(args.filter)
+        except ValueError as error:
+            raise CommandError(f"--filter is not valid JSON: {error}") from error
+        if not isinstance(filters, dict):
+            raise CommandError('--filter takes a JSON object such as {"status": [1]}')
+        return Selection(filters=filters)
+    if args.view is not None:
+        return Selection(view_id=args.view)
+    if args.ids is not None:
+        text = sys.stdin.read() if args.ids == "-" else Path(args.ids).read_text(encoding="utf-8")
+        lines = tuple(word for line in text.splitlines() for word in line.replace(",", " ").split())
+        if not lines:
+            raise CommandError(f"{args.ids} names no item")
+        return Selection(links=lines)
+    table = read_table(Path(args.csv))
+    return Selection(table=table, key=args.key, create_missing=args.create)
+
+
+def _operations(args: argparse.Namespace) -> list[Operation]:
+    return [parse_operation(kind, text) for kind, text in args.operations]
+
+
+def _plan_json(plan: BulkPlan, path: Path | None = None) -> dict[str, Any]:
+    data = {
+        **plan.summary(),
+        "failed": 0,
+        "conflicts": 0,
+        "plan": str(path) if path is not None else None,
+    }
+    return data
+
+
+async def _plan(args: argparse.Namespace, session: AccountSession, out: TextIO, err: TextIO) -> int:
+    if args.export and not any(kind == "delete" for kind, _ in args.operations):
+        raise CommandError("--export goes with --delete")
+    selection = await asyncio.to_thread(_selection, args)
+    options = BulkOptions(silent=args.silent, hook=not args.no_hook)
+    plan = await session.bulk.plan(args.app, selection, _operations(args), options)
+    if args.export:
+        exported = await session.bulk.export_deleted(plan, Path(args.export))
+        plan.warnings.append(f"the {exported} items to delete were saved to {args.export}")
+    output = Path(args.output)
+    await asyncio.to_thread(write_plan_file, plan, output)
+    if args.json:
+        _emit_json(out, _plan_json(plan, output))
+    else:
+        print(plan.summary_text(), file=out)
+        print(f"Plan saved to {output}; run it with `podio-desk bulk run {output}`.", file=out)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ run, undo
+
+
+class _ProgressLines:
+    """A job's progress on stderr: redrawn in place on a terminal, a line every few seconds
+    on a pipe."""
+
+    def __init__(self, stream: TextIO, interval: float = 5.0) -> None:
+        self._stream = stream
+        self._tty = stream.isatty()
+        self._interval = interval
+        self._last = -math.inf
+
+    def __call__(self, event: BulkEvent) -> None:
+        if not isinstance(event, BulkProgress):
+            return
+        eta = (
+            ""
+            if event.eta_seconds is None
+            else f", about {describe_duration(event.eta_seconds)} left"
+        )
+        if event.pending == 0:
+            eta = ""
+        text = (
+            f"job {event.job_id}: {event.state} {event.finished}/{event.total} "
+            f"({event.done} done, {event.failed} failed, {event.conflicts} conflicts)"
+            f"{eta}" + (f"; {event.waiting}" if event.waiting else "")
+        )
+        if self._tty:
+            self._stream.write("\r\x1b[2K" + text)
+            self._stream.flush()
+            return
+        now = time.monotonic()
+        if now - self._last >= self._interval or event.pending == 0:
+            self._last = now
+            print(text, file=self._stream, flush=True)
+
+    def end(self) -> None:
+        if self._tty:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+async def _run_job(
+    session: AccountSession, job_id: int, args: argparse.Namespace, out: TextIO, err: TextIO
+) -> JobReport:
+    progress = _ProgressLines(err)
+    unsubscribe = session.events.subscribe(progress)  # type: ignore[arg-type]
+    try:
+        return await session.bulk.run(job_id)
+    finally:
+        unsubscribe()
+        progress.end()
+
+
+async def _finish(
+    args: argparse.Namespace,
+    session: AccountSession,
+    report: JobReport,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    status = await session.bulk.status(report.job_id)
+    if getattr(args, "log", None):
+        await session.bulk.write_log(report.job_id, Path(args.log))
+    if args.json:
+        _emit_json(
+            out, {**status.as_json(), "reason": report.reason, "run_api_calls": report.api_calls}
+        )
+    else:
+        print(status.text(), file=out)
+        for item_id, title, why in await session.bulk.skipped_items(report.job_id):
+            if report.kind == "undo":
+                print(f"  skipped {item_id} {title!r}: {why}", file=out)
+    if report.state == "paused" and report.reason:
+        print(
+            f"podio-desk bulk: job {report.job_id} stopped: {report.reason}; run the same "
+            "command again to continue",
+            file=err,
+        )
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+async def _run_plan(
+    args: argparse.Namespace, session: AccountSession, out: TextIO, err: TextIO
+) -> int:
+    plan, data = await asyncio.to_thread(read_plan_file, Path(args.plan))
+    app = await session.app_definition(plan.app_id)
+    plan = apply_fixes(app, data, plan)
+    if plan.account and plan.account != session.key:
+        raise CommandError(f"the plan was made for another account ({plan.account})")
+    job_id = await session.bulk.start(plan)
+    if not args.json:
+        print(f"Job {job_id}", file=out, flush=True)
+    report = await _run_job(session, job_id, args, out, err)
+    return await _finish(args, session, report, out, err)
+
+
+async def _undo(args: argparse.Namespace, session: AccountSession, out: TextIO, err: TextIO) -> int:
+    job_id = await session.bulk.undo(args.job)
+    if not args.json:
+        print(f"Undo job {job_id} (of job {args.job})", file=out, flush=True)
+    report = await _run_job(session, job_id, args, out, err)
+    return await _finish(args, session, report, out, err)
+
+
+# ------------------------------------------------------------------ the others
+
+
+async def _status(
+    args: argparse.Namespace, session: AccountSession, out: TextIO, err: TextIO
+) -> int:
+    status = await session.bulk.status(args.job)
+    if args.json:
+        _emit_json(out, status.as_json())
+    else:
+        print(status.text(), file=out)
+    return EXIT_OK
+
+
+async def _retry(
+    args: argparse.Namespace, session: AccountSession, out: TextIO, err: TextIO
+) -> int:
+    plan = await session.bulk.retry_plan(args.job)
+    output = Path(args.output)
+    await asyncio.to_thread(write_plan_file, plan, output)
+    if args.json:
+        _emit_json(out, _plan_json(plan, output))
+    else:
+        print(plan.summary_text(), file=out)
+        print(f"Plan saved to {output}; run it with `podio-desk bulk run {output}`.", file=out)
+    return EXIT_OK
+
+
+async def _log(args: argparse.Namespace, session: AccountSession, out: TextIO, err: TextIO) -> int:
+    rows = await session.bulk.write_log(args.job, Path(args.output))
+    print(f"Wrote {rows} rows to {args.output}.", file=out)
+    return EXIT_OK
+
+
+async def _jobs(args: argparse.Namespace, session: AccountSession, out: TextIO, err: TextIO) -> int:
+    statuses = await session.bulk.jobs()
+    if args.json:
+        _emit_json(out, {"jobs": [status.as_json() for status in statuses]})
+    else:
+        for status in statuses:
+            print(status.text(), file=out)
+        if not statuses:
+            print("No bulk jobs yet.", file=out)
+    return EXIT_OK
+
+
+async def _cancel(
+    args: argparse.Namespace, session: AccountSession, out: TextIO, err: TextIO
+) -> int:
+    await session.bulk.cancel(args.job)
+    status = await session.bulk.status(args.job)
+    if args.json:
+        _emit_json(out, status.as_json())
+    else:
+        print(status.text(), file=out)
+    return EXIT_OK

@@ -1,0 +1,641 @@
+"""Bulk edit, step two: run a planned job from the journal, paced, resumable, never twice.
+
+`BulkRunner.run(job_id)` sends the job's entries in order, a few at a time, at
+`Priority.USER_JOB` through the account's rate scheduler (browsing and saving go first; a
+420 pauses the whole queue until Podio's wait is over). For each entry:
+
+1. the journal marks it `sent` (committed before the request leaves);
+2. one `PUT /item/{id}` carries the changed fields and the revision read when planned;
+3. the answer becomes `done` (with the new revision), `conflict` (409: someone else changed
+   the item since the preview; nothing is overwritten), or `failed` (deleted, refused);
+4. when the answer is lost (no connection, a 5xx), or an entry is found `sent` after a crash,
+   the item is re-read first: unchanged revision → send again; our values at a newer
+   revision → done; anything else → conflict. A write is never applied twice.
+
+Deletes read the revision first (Podio's delete has no revision check) and delete only an
+item still at the planned revision. Pause, resume and cancel go through `JobControl`. A job
+is run by one process at a time (an OS lock per job, dropped with its process, `kill -9`
+included), so after a crash the next `run` continues from the journal. See
+docs/architecture.md, "Bulk edit".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeAlias
+
+from podio_desk.api.client import PodioClient, values_match
+from podio_desk.api.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Gone,
+    NotFound,
+    Offline,
+    PodioError,
+    ServerError,
+    Unavailable,
+)
+from podio_desk.api.ratelimit import Priority, RateClass
+from podio_desk.cache.cache import Cache
+from podio_desk.cache.index import item_record
+from podio_desk.cache.journal import EntryCounts, JobState, Journal, JournalEntry, JournalJob
+from podio_desk.domain.bulk import Budget, FieldChange, estimate_seconds
+from podio_desk.domain.fields import parse_values
+from podio_desk.domain.items import Item, ItemChange
+from podio_desk.domain.workspace import App
+from podio_desk.services.file_lock import FileLock, lock_holder
+
+log = logging.getLogger(__name__)
+
+# Writes in flight at once for one job: the scheduler keeps one more slot for interactive work.
+JOB_CONCURRENCY = 3
+PROGRESS_INTERVAL = 0.25
+# Sends of one write whose failures provably left the item unchanged, before giving up.
+MAX_ATTEMPTS = 5
+
+CONFLICT_MESSAGE = "conflict: changed by someone else since the preview"
+UNDO_EDITED_MESSAGE = "edited by someone else since the job; left as it is"
+
+
+class BulkRunError(Exception):
+    """The job cannot run; the message says why in one sentence."""
+
+
+class JobBusyError(BulkRunError):
+    """Another process runs this job now."""
+
+    def __init__(self, job_id: int, holder: int | None) -> None:
+        self.holder = holder
+        who = f"process {holder}" if holder is not None else "another process"
+        super().__init__(f"job {job_id} is being run by {who}")
+
+
+# ------------------------------------------------------------------ events (the session's hub)
+
+
+@dataclass(frozen=True)
+class BulkProgress:
+    """Where a job stands; emitted while it runs (a few times a second at most) and at its
+    state changes. `waiting` says why nothing moves (Podio's rate limit), else None."""
+
+    job_id: int
+    kind: str
+    app_id: int | None
+    state: str
+    total: int
+    done: int
+    failed: int
+    conflicts: int
+    skipped: int
+    pending: int
+    eta_seconds: float | None
+    waiting: str | None = None
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed + self.conflicts + self.skipped
+
+
+@dataclass(frozen=True)
+class BulkJobEnded:
+    """A run ended: `state` is done, paused (paused, or offline) or cancelled."""
+
+    job_id: int
+    kind: str
+    state: str
+    counts: EntryCounts
+    reason: str = ""
+
+
+BulkEvent: TypeAlias = BulkProgress | BulkJobEnded
+
+
+# ------------------------------------------------------------------ control
+
+
+class JobControl:
+    """Pause, resume and cancel one running job (from the UI, a signal handler, a test).
+    Writes in flight finish; no new one starts while paused."""
+
+    def __init__(self) -> None:
+        self._running = asyncio.Event()
+        self._running.set()
+        self.cancelled = False
+        self._listeners: list[Callable[[], None]] = []
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def pause(self) -> None:
+        self._running.clear()
+        self._changed()
+
+    def resume(self) -> None:
+        self._running.set()
+        self._changed()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self._running.set()
+        self._changed()
+
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    async def wait_running(self) -> None:
+        await self._running.wait()
+
+
+@dataclass(frozen=True)
+class JobReport:
+    job_id: int
+    kind: str
+    state: str
+    counts: EntryCounts
+    api_calls: int
+    seconds: float
+    reason: str = ""
+
+
+Outcome = Literal["done", "failed", "conflict", "skipped", "unknown"]
+
+
+class _InterruptedError(Exception):
+    """Podio cannot be reached: the job stops, its entries stay as they are."""
+
+
+def job_lock_path(journal: Journal, job_id: int) -> Path:
+    return journal.path.with_name(f"{journal.path.stem}-job-{job_id}.lock")
+
+
+def job_holder(journal: Journal, job_id: int) -> int | None:
+    """The process running the job now, if any (its lock is held)."""
+    path = job_lock_path(journal, job_id)
+    probe = FileLock(path)
+    if probe.try_acquire():
+        probe.release()
+        return None
+    return lock_holder(path) or -1
+
+
+class BulkRunner:
+    """Runs jobs of one account's journal (see the module docstring)."""
+
+    def __init__(
+        self,
+        client: PodioClient,
+        cache: Cache | None,
+        journal: Journal,
+        app_definition: Callable[[int], Awaitable[App]],
+        emit: Callable[[BulkEvent], None] = lambda event: None,
+        *,
+        concurrency: int = JOB_CONCURRENCY,
+    ) -> None:
+        self._client = client
+        self._cache = cache
+        self._journal = journal
+        self._app_definition = app_definition
+        self._emit = emit
+        self._concurrency = concurrency
+        self._calls = 0
+        self._calls_recorded = 0
+        self._recording = asyncio.Lock()
+
+    async def run(self, job_id: int, control: JobControl | None = None) -> JobReport:
+        """Run (or resume) a job until it is done, paused, cancelled or Podio is unreachable."""
+        control = control or JobControl()
+        job = await self._journal.job(job_id)
+        if job is None:
+            raise BulkRunError(f"there is no job {job_id}")
+        lock = FileLock(job_lock_path(self._journal, job_id))
+        if not await asyncio.to_thread(lock.try_acquire):
+            raise JobBusyError(job_id, lock_holder(lock.path))
+        try:
+            return await self._run_locked(job, control)
+        finally:
+            await asyncio.to_thread(lock.release)
+
+    async def _run_locked(self, job: JournalJob, control: JobControl) -> JobReport:
+        started = time.monotonic()
+        calls_before = self._calls
+        if job.state in ("done", "cancelled"):
+            counts = await self._journal.counts(job.id)
+            return JobReport(job.id, job.kind, job.state, counts, 0, 0.0)
+        await self._journal.set_job_state(job.id, "running", owner_pid=os.getpid())
+        app = await self._app_definition(job.app_id) if job.app_id is not None else None
+        silent = bool(job.options.get("silent", False))
+        hook = bool(job.options.get("hook", True))
+        progress = _Progress(job, self._journal, self._emit, self.budget, self.waiting)
+        await progress.refresh()
+        progress.emit("running", force=True)
+        entries = await self._journal.entries(job.id, states=("pending", "sent"))
+        queue: asyncio.Queue[JournalEntry] = asyncio.Queue()
+        for entry in entries:
+            queue.put_nowait(entry)
+        interrupted: list[str] = []
+        notes: set[asyncio.Task[Any]] = set()
+
+        def note_control() -> None:
+            # The journal and the UI learn of a pause at once, while writes in flight finish.
+            state: JobState = "paused" if control.paused else "running"
+            task = asyncio.ensure_future(
+                self._journal.set_job_state(job.id, state, owner_pid=os.getpid())
+            )
+            notes.add(task)
+            task.add_done_callback(notes.discard)
+            progress.emit(state, force=True)
+
+        async def worker() -> None:
+            while not interrupted:
+                await control.wait_running()
+                if control.cancelled or interrupted:
+                    return
+                try:
+                    entry = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                try:
+                    outcome = await self._one(job, app, entry, silent=silent, hook=hook)
+                except _InterruptedError as error:
+                    interrupted.append(str(error))
+                    return
+                progress.count(outcome)
+                progress.emit("paused" if control.paused else "running")
+                # Counted as it goes, so a killed run's calls are in the job's count too.
+                await self._record_calls(job)
+
+        forget = control.on_change(note_control)
+        try:
+            workers = [asyncio.create_task(worker()) for _ in range(self._concurrency)]
+            try:
+                await asyncio.gather(*workers)
+            except BaseException:
+                for task in workers:
+                    task.cancel()
+                await asyncio.gather(*workers, return_exceptions=True)
+                # Cancelled (window closed, Ctrl+C): the journal keeps where it stood.
+                await asyncio.shield(self._journal.set_job_state(job.id, "paused"))
+                raise
+        finally:
+            forget()
+            if notes:
+                await asyncio.gather(*notes, return_exceptions=True)
+        reason = ""
+        if control.cancelled:
+            await self._journal.skip_pending(job.id, "cancelled")
+            state = "cancelled" if not await self._open_sent(job.id) else "paused"
+            reason = "cancelled"
+        elif interrupted:
+            state, reason = "paused", interrupted[0]
+        else:
+            counts = await self._journal.counts(job.id)
+            state = "done" if counts.open == 0 else "paused"
+        await self._journal.set_job_state(job.id, state)  # type: ignore[arg-type]
+        counts = await self._journal.counts(job.id)
+        calls = self._calls - calls_before
+        await self._record_calls(job)
+        await progress.refresh()
+        progress.emit(state, force=True)
+        self._emit(BulkJobEnded(job.id, job.kind, state, counts, reason))
+        return JobReport(job.id, job.kind, state, counts, calls, time.monotonic() - started, reason)
+
+    def _api(self) -> PodioClient:
+        """The client, counting the request about to be made (the job's own API calls: the
+        window's browsing meanwhile is not the job's)."""
+        self._calls += 1
+        return self._client
+
+    async def _open_sent(self, job_id: int) -> bool:
+        return bool(await self._journal.entries(job_id, states=("sent",), limit=1))
+
+    async def _record_calls(self, job: JournalJob) -> None:
+        """Add the calls made since last time to the job's count in the journal (as it goes,
+        so a killed run's calls are counted too)."""
+        async with self._recording:  # one read-modify-write of the options at a time
+            calls = self._calls - self._calls_recorded
+            if not calls:
+                return
+            self._calls_recorded = self._calls
+            fresh = await self._journal.job(job.id)
+            options = dict(fresh.options if fresh else job.options)
+            options["api_calls"] = int(options.get("api_calls", 0)) + calls
+            await self._journal.update_job(job.id, options=options)
+
+    # -------------------------------------------------------------- one entry
+
+    async def _one(
+        self, job: JournalJob, app: App | None, entry: JournalEntry, *, silent: bool, hook: bool
+    ) -> Outcome:
+        if entry.op == "update":
+            return await self._update(job, app, entry, silent=silent, hook=hook)
+        if entry.op == "delete":
+            return await self._delete(job, entry, silent=silent, hook=hook)
+        if entry.op == "create":
+            return await self._create(job, app, entry, silent=silent, hook=hook)
+        await self._journal.finish(
+            job.id, entry.seq, "failed", error=f"unknown operation {entry.op}"
+        )
+        return "failed"
+
+    async def _update(
+        self, job: JournalJob, app: App | None, entry: JournalEntry, *, silent: bool, hook: bool
+    ) -> Outcome:
+        assert entry.item_id is not None
+        fields: dict[str, Any] = dict(entry.payload.get("fields") or {})
+        tags = entry.payload.get("tags")
+        if entry.state == "sent":
+            # Sent before a crash or a lost answer: find out before sending anything again.
+            verdict = await self._confirm(job, app, entry)
+            if verdict != "unknown":
+                return verdict
+        for _attempt in range(MAX_ATTEMPTS):
+            if not await self._journal.mark_sent(job.id, entry.seq):
+                return "skipped"  # dropped or cancelled meanwhile
+            try:
+                revision = await self._api().update_item(
+                    entry.item_id,
+                    fields,
+                    revision=entry.base_revision,
+                    tags=tags,
+                    silent=silent,
+                    hook=hook,
+                    priority=Priority.USER_JOB,
+                )
+            except Conflict:
+                return await self._conflict(job, entry)
+            except (Gone, NotFound):
+                await self._journal.finish(job.id, entry.seq, "failed", error="deleted in Podio")
+                return "failed"
+            except (BadRequest, Forbidden) as error:
+                await self._journal.finish(job.id, entry.seq, "failed", error=error.user_message)
+                return "failed"
+            except (Offline, ServerError, Unavailable) as error:
+                # The answer is lost or says nothing: re-read before any retry.
+                log.info("bulk job %s item %s: %s; checking", job.id, entry.item_id, error)
+                verdict = await self._confirm(job, app, entry)
+                if verdict != "unknown":
+                    return verdict
+                continue
+            await self._journal.finish(job.id, entry.seq, "done", result_revision=revision)
+            await self._keep_in_cache(app, entry, revision)
+            return "done"
+        await self._journal.finish(
+            job.id, entry.seq, "failed", error="Podio failed every attempt; retry later"
+        )
+        return "failed"
+
+    async def _confirm(self, job: JournalJob, app: App | None, entry: JournalEntry) -> Outcome:
+        """After a lost answer: was the entry's write applied? "unknown" means it certainly
+        was not (the revision did not move), so it may be sent again."""
+        assert entry.item_id is not None
+        try:
+            current = await self._api().item_basic(
+                entry.item_id, app=app, priority=Priority.USER_JOB
+            )
+        except (Gone, NotFound):
+            await self._journal.finish(job.id, entry.seq, "failed", error="deleted in Podio")
+            return "failed"
+        except (Offline, ServerError, Unavailable) as error:
+            raise _InterruptedError(f"Podio cannot be reached ({error.user_message})") from error
+        base = entry.base_revision
+        if base is None or current.revision == base:
+            return "unknown"
+        fields = dict(entry.payload.get("fields") or {})
+        tags = entry.payload.get("tags")
+        ours = values_match(current, fields) and (tags is None or list(current.tags) == tags)
+        if current.revision > base and ours:
+            await self._journal.finish(job.id, entry.seq, "done", result_revision=current.revision)
+            await self._store(current)
+            return "done"
+        await self._store(current)
+        return await self._conflict(job, entry)
+
+    async def _conflict(self, job: JournalJob, entry: JournalEntry) -> Outcome:
+        if job.kind == "undo":
+            await self._journal.finish(job.id, entry.seq, "skipped", error=UNDO_EDITED_MESSAGE)
+            return "skipped"
+        await self._journal.finish(job.id, entry.seq, "conflict", error=CONFLICT_MESSAGE)
+        return "conflict"
+
+    async def _delete(
+        self, job: JournalJob, entry: JournalEntry, *, silent: bool, hook: bool
+    ) -> Outcome:
+        assert entry.item_id is not None
+        try:
+            current = await self._api().item_basic(entry.item_id, priority=Priority.USER_JOB)
+        except (Gone, NotFound):
+            # Gone already: deleted by this job before a crash, or by someone else.
+            state: Literal["done", "skipped"] = "done" if entry.state == "sent" else "skipped"
+            await self._journal.finish(job.id, entry.seq, state, error="already deleted")
+            await self._forget(entry.item_id)
+            return state
+        except (Offline, ServerError, Unavailable) as error:
+            raise _InterruptedError(f"Podio cannot be reached ({error.user_message})") from error
+        if entry.base_revision is not None and current.revision != entry.base_revision:
+            return await self._conflict(job, entry)
+        if not await self._journal.mark_sent(job.id, entry.seq):
+            return "skipped"
+        try:
+            await self._api().delete_item(
+                entry.item_id, silent=silent, hook=hook, priority=Priority.USER_JOB
+            )
+        except (Gone, NotFound):
+            pass
+        except (Offline, ServerError, Unavailable) as error:
+            raise _InterruptedError(f"Podio cannot be reached ({error.user_message})") from error
+        except PodioError as error:
+            await self._journal.finish(job.id, entry.seq, "failed", error=error.user_message)
+            return "failed"
+        await self._journal.finish(job.id, entry.seq, "done")
+        await self._forget(entry.item_id)
+        return "done"
+
+    async def _create(
+        self, job: JournalJob, app: App | None, entry: JournalEntry, *, silent: bool, hook: bool
+    ) -> Outcome:
+        if entry.state == "sent":
+            # Podio gives a create no key to look it up by: it may or may not exist now.
+            await self._journal.finish(
+                job.id, entry.seq, "failed",
+                error="the answer to creating this item was lost; check Podio before retrying",
+            )  # fmt: skip
+            return "failed"
+        if job.app_id is None or not await self._journal.mark_sent(job.id, entry.seq):
+            return "skipped"
+        try:
+            item_id = await self._api().create_item(
+                job.app_id,
+                dict(entry.payload.get("fields") or {}),
+                tags=entry.payload.get("tags"),
+                silent=silent,
+                hook=hook,
+                priority=Priority.USER_JOB,
+            )
+        except (Offline, ServerError, Unavailable) as error:
+            await self._journal.finish(
+                job.id, entry.seq, "failed",
+                error=f"no answer from Podio ({error.user_message}); check Podio before retrying",
+            )  # fmt: skip
+            return "failed"
+        except PodioError as error:
+            await self._journal.finish(job.id, entry.seq, "failed", error=error.user_message)
+            return "failed"
+        # The new item's revision, for an undo to check it is still as created.
+        revision: int | None = None
+        try:
+            created = await self._api().item_basic(item_id, app=app, priority=Priority.USER_JOB)
+            revision = created.revision
+            await self._store(created)
+        except PodioError as error:
+            log.info("bulk job %s: created item %s not read back: %s", job.id, item_id, error)
+        await self._journal.finish(
+            job.id, entry.seq, "done", result_revision=revision, item_id=item_id
+        )
+        return "done"
+
+    # -------------------------------------------------------------- the cache
+
+    async def _keep_in_cache(self, app: App | None, entry: JournalEntry, revision: int) -> None:
+        """The cached copy as the write left it, without reading the item again (a bulk job
+        costs one call per item); the next sync compares revisions anyway."""
+        if self._cache is None or app is None or entry.item_id is None:
+            return
+        try:
+            row = await self._cache.items.get(entry.item_id)
+            if row is None or row.deleted:
+                return
+            item = Item.from_api(row.raw, app, app_id=row.app_id)
+            values = {}
+            tags: tuple[str, ...] | None = None
+            for raw_change in entry.summary.get("changes") or []:
+                change = FieldChange.from_json(raw_change)
+                if change.field_id == 0:
+                    tags = tuple(change.new_input or ())
+                    continue
+                fdef = app.field(change.field_id)
+                if fdef is not None and change.new_values is not None:
+                    values[fdef.field_id] = parse_values(fdef, change.new_values)
+            updated = item.with_change(ItemChange(values=values, tags=tags), app)
+            raw = dict(updated.raw)
+            raw["revision"] = revision
+            current = raw.get("current_revision")
+            if isinstance(current, dict):
+                raw["current_revision"] = {**current, "revision": revision}
+            await self._cache.items.upsert([item_record(raw, row.app_id)])
+        except Exception:  # the cache is a copy; the next sync corrects it
+            log.exception("could not keep item %s in the cache after a bulk write", entry.item_id)
+
+    async def _store(self, item: Item) -> None:
+        if self._cache is None or item.app_id is None:
+            return
+        try:
+            await self._cache.items.upsert([item_record(item.raw, item.app_id)])
+        except Exception:  # the cache is a copy; failing to keep it must not stop the job
+            log.exception("could not cache item %s", item.item_id)
+
+    async def _forget(self, item_id: int) -> None:
+        if self._cache is not None:
+            await self._cache.items.mark_deleted([item_id])
+
+    # -------------------------------------------------------------- progress
+
+    def budget(self) -> Budget:
+        scheduler = self._client.scheduler
+        state = scheduler.state(RateClass.GENERAL)
+        end = state.window_end(3600.0)
+        left = None if end is None else max(0.0, end - time.monotonic())
+        return Budget(state.limit, state.remaining, left)
+
+    def waiting(self) -> str | None:
+        until = self._client.scheduler.paused_until
+        if until is None:
+            return None
+        seconds = until - time.monotonic()
+        return (
+            f"waiting for Podio's rate limit ({max(0, round(seconds))} s)" if seconds > 0 else None
+        )
+
+
+class _Progress:
+    """Counts of one run, kept in memory between journal reads, and their events."""
+
+    def __init__(
+        self,
+        job: JournalJob,
+        journal: Journal,
+        emit: Callable[[BulkEvent], None],
+        budget: Callable[[], Budget],
+        waiting: Callable[[], str | None],
+    ) -> None:
+        self._job = job
+        self._journal = journal
+        self._emit = emit
+        self._budget = budget
+        self._waiting = waiting
+        self._counts = EntryCounts()
+        self._last = -1e9
+        self._started = time.monotonic()
+        self._finished_here = 0
+
+    async def refresh(self) -> None:
+        self._counts = await self._journal.counts(self._job.id)
+
+    def count(self, outcome: Outcome) -> None:
+        if outcome == "unknown":
+            return
+        values = self._counts.as_dict()
+        values["conflict" if outcome == "conflict" else outcome] += 1
+        if values["pending"] > 0:
+            values["pending"] -= 1
+        elif values["sent"] > 0:
+            values["sent"] -= 1
+        self._counts = EntryCounts(**values)
+        self._finished_here += 1
+
+    def eta(self) -> float:
+        """The slower of two guesses: the scheduler's pace for what is left, and this run's
+        own speed so far."""
+        left = self._counts.open
+        if not left:
+            return 0.0
+        guess = estimate_seconds(left, self._budget())
+        if self._finished_here >= 5:
+            elapsed = time.monotonic() - self._started
+            guess = max(guess, left * elapsed / self._finished_here)
+        return guess
+
+    def emit(self, state: str, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < PROGRESS_INTERVAL:
+            return
+        self._last = now
+        c = self._counts
+        self._emit(
+            BulkProgress(
+                job_id=self._job.id,
+                kind=self._job.kind,
+                app_id=self._job.app_id,
+                state=state,
+                total=c.total,
+                done=c.done,
+                failed=c.failed,
+                conflicts=c.conflict,
+                skipped=c.skipped,
+                pending=c.open,
+                eta_seconds=self.eta(),
+                waiting=self._waiting(),
+            )
+        )
