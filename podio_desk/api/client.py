@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -363,6 +364,21 @@ class PodioClient:
         params = {"mark_as_viewed": mark_as_viewed}
         data = await self._json("GET", f"/item/{item_id}", priority=priority, params=params)
         return _parse("item", lambda: read_item(data, app))
+
+    async def item_by_external_id(
+        self,
+        app_id: int,
+        external_id: str,
+        *,
+        app: App | None = None,
+        priority: Priority = Priority.INTERACTIVE,
+    ) -> Item:
+        """``GET /item/app/{app_id}/external_id/{external_id}``: the item with that id."""
+        quoted = urllib.parse.quote(external_id, safe="")
+        data = await self._json(
+            "GET", f"/item/app/{app_id}/external_id/{quoted}", priority=priority
+        )
+        return _parse("item", lambda: Item.from_api(data, app))
 
     async def item_by_app_item_id(
         self,
@@ -720,6 +736,7 @@ class PodioClient:
         text: str,
         *,
         file_ids: Iterable[int] | None = None,
+        external_id: str | None = None,
         silent: bool = False,
         hook: bool = True,
         priority: Priority = Priority.INTERACTIVE,
@@ -728,6 +745,8 @@ class PodioClient:
         body: dict[str, Any] = {"value": text}
         if file_ids is not None:
             body["file_ids"] = list(file_ids)
+        if external_id is not None:
+            body["external_id"] = external_id
         data = await self._json(
             "POST", f"/comment/item/{item_id}/", priority=priority, json=body,
             params=_write_flags(silent, hook),

@@ -163,6 +163,9 @@ class Transport:
         # The server's clock: the `Date` of the latest answer that had a usable one, and
         # `time.monotonic()` when it arrived.
         self._server_date: tuple[datetime, float] | None = None
+        # Told of every attempt's fate (True: the server answered, with anything; False: no
+        # answer), before any retry: the online indicator must not wait for a read's retries.
+        self.reachability: list[Callable[[bool], None]] = []
 
     @property
     def base_url(self) -> str:
@@ -251,6 +254,13 @@ class Transport:
             raise UnexpectedResponse(method="POST", path=path) from exc
 
     # ------------------------------------------------------------------ internals
+
+    def _tell_reachability(self, answered: bool) -> None:
+        for listener in self.reachability:
+            try:
+                listener(answered)
+            except Exception:  # a listener's bug must not break the request
+                log.exception("Reachability listener failed")
 
     async def _with_retries(
         self,
@@ -367,12 +377,14 @@ class Transport:
             else:
                 what = redact_text(f"{type(exc).__name__}: {exc}")
             log.info("%s %s failed after %.2f s: %s", method, path, elapsed, what)
+            self._tell_reachability(False)
             if not idempotent and not isinstance(exc, _NOT_SENT):
                 raise WriteOutcomeUnknown(method=method, path=path) from exc
             raise Offline(method=method, path=path) from exc
 
         status = http_response.status_code
         elapsed = time.monotonic() - started
+        self._tell_reachability(True)
         limit = _int_header(http_response.headers, "X-Rate-Limit-Limit")
         remaining = _int_header(http_response.headers, "X-Rate-Limit-Remaining")
         if authenticated and limit is not None:

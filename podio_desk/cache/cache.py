@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from podio_desk.cache import item_lists, store
 from podio_desk.cache import query as q
-from podio_desk.cache import store
 from podio_desk.cache.db import CacheDatabase, cache_path, set_aside
 from podio_desk.cache.records import (
     AppRecord,
@@ -95,7 +95,43 @@ class ItemStore:
 
         await self._db.write(work)
 
+    async def save_lists(
+        self,
+        item_id: int,
+        lists: Mapping[str, Sequence[Mapping[str, Any]]],
+        seen_at: str | None = None,
+    ) -> None:
+        """Keep an item's comments, files, revisions and/or tasks as just read from Podio."""
+        when = seen_at or utc_now()
+        await self._db.write(lambda c: item_lists.save_lists(c, item_id, lists, when))
+
+    async def save_many_lists(
+        self, lists: Mapping[int, Mapping[str, Sequence[Mapping[str, Any]]]]
+    ) -> None:
+        """`save_lists` for several items in one transaction (a sync step)."""
+        when = utc_now()
+
+        def work(connection: sqlite3.Connection) -> None:
+            for item_id, per_kind in lists.items():
+                item_lists.save_lists(connection, item_id, per_kind, when)
+
+        await self._db.write(work)
+
     # -------------------------------------------------------------- reads
+
+    async def set_sync_with_details(self, app_id: int, on: bool) -> None:
+        await self._db.write(lambda c: item_lists.set_sync_with_details(c, app_id, on))
+
+    async def sync_with_details(self, app_id: int) -> bool:
+        """Whether the app's sync also reads comments and files lists."""
+        return await self._db.read(lambda c: item_lists.sync_with_details(c, app_id))
+
+    async def items_needing_details(self, app_id: int) -> list[int]:
+        return await self._db.read(lambda c: item_lists.items_needing_details(c, app_id))
+
+    async def lists(self, item_id: int) -> dict[str, item_lists.SeenList]:
+        """An item's lists as last read (kinds never read are missing)."""
+        return await self._db.read(lambda c: item_lists.load_lists(c, item_id))
 
     async def get(self, item_id: int) -> CachedItem | None:
         return await self._db.read(lambda c: store.load_item(c, item_id))
@@ -114,6 +150,10 @@ class ItemStore:
 
     async def live_count(self, app_id: int) -> int:
         return await self._db.read(lambda c: store.live_count(c, app_id))
+
+    async def live_counts(self, app_ids: Sequence[int]) -> dict[int, int]:
+        """app_id -> live items cached (apps with none are left out); one read job."""
+        return await self._db.read(lambda c: store.live_counts(c, app_ids))
 
     async def revisions(self, app_id: int) -> dict[int, int]:
         return await self._db.read(lambda c: store.item_revisions(c, app_id))

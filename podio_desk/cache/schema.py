@@ -14,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from podio_desk.cache.item_lists import CREATE_ITEM_LISTS
 from podio_desk.cache.records import decode_raw, encode_raw
 from podio_desk.domain.redaction import json_without_secrets, may_hold_secrets, strip_secrets
 
 SCHEMA_MAJOR = 1
-SCHEMA_MINOR = 2
+SCHEMA_MINOR = 3
 SCHEMA_VERSION = SCHEMA_MAJOR * 1000 + SCHEMA_MINOR
 
 
@@ -242,10 +243,14 @@ def _drop_suspect_dictionaries(connection: sqlite3.Connection) -> None:
         connection.execute("DELETE FROM raw_dicts WHERE dict_id = ?", (dict_id,))
 
 
+# 1.3: what an item's side panes showed when last read (see cache/item_lists.py).
+_V1_3 = (CREATE_ITEM_LISTS,)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(version=1000, statements=_V1_0),
     Migration(version=1001, statements=(), rewrite=strip_stored_secrets),
     Migration(version=1002, statements=(), rewrite=add_problems_column),
+    Migration(version=1003, statements=_V1_3),
 )
 
 

@@ -37,9 +37,12 @@ def _chunks(values: Sequence[int], size: int = _CHUNK) -> Iterable[Sequence[int]
         yield values[start : start + size]
 
 
-def _json(value: Any) -> str:
+def json_for_cache(value: Any) -> str:
     """Podio's JSON as stored: without secrets (an app's token, tokens in links)."""
     return json_without_secrets(value)
+
+
+_json = json_for_cache
 
 
 def title_key(title: str) -> str:
@@ -321,6 +324,14 @@ def live_count(connection: sqlite3.Connection, app_id: int) -> int:
         "SELECT count(*) FROM items WHERE app_id = ? AND deleted = 0", (app_id,)
     ).fetchone()
     return int(row[0])
+
+
+def live_counts(connection: sqlite3.Connection, app_ids: Sequence[int]) -> dict[int, int]:
+    """app_id -> live items cached, for these apps (missing: none cached)."""
+    counts: dict[int, int] = {}
+    for app_id in app_ids:
+        counts[app_id] = live_count(connection, app_id)
+    return {app_id: count for app_id, count in counts.items() if count}
 
 
 def item_revisions(connection: sqlite3.Connection, app_id: int) -> dict[int, int]:

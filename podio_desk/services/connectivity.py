@@ -2,9 +2,11 @@
 
 `ConnectivityMonitor` turns the api scheduler's events (budget per class, queue length, 420
 waits) into `StatusEvent`s the status bar can show, with wall-clock times. It also keeps the
-online/offline state: any request that fails for lack of an answer (`report_offline`) switches
-to offline; from then on a probe runs with growing pauses (1, 2, 4 … 30 s) until the server
-answers again, and the monitor announces that it is back online.
+online/offline state: the first request attempt that gets no answer switches to offline (the
+transport tells of every attempt, so a read's retries are not waited for), as does any request
+that fails for lack of an answer (`report_offline`); from then on a probe runs with growing
+pauses (1, 2, 4 … 30 s) until the server answers again, and the monitor announces that it is
+back online. Any answer, to any request, also means online.
 """
 
 from __future__ import annotations
@@ -135,6 +137,19 @@ class ConnectivityMonitor:
         """Follow a RateLimitScheduler's events (its `.events` hub)."""
         self._unsubscribe.append(hub.subscribe(self._on_scheduler_event))
 
+    def watch_attempts(self, listeners: list[Callable[[bool], None]]) -> None:
+        """Follow every request attempt (the transport's `reachability` list): the first one
+        without an answer switches to offline, before the request's own retries end."""
+
+        def on_attempt(answered: bool) -> None:
+            if answered:
+                self.report_success()
+            else:
+                self.report_offline("no answer from Podio")
+
+        listeners.append(on_attempt)
+        self._unsubscribe.append(lambda: listeners.remove(on_attempt))
+
     def set_probe(self, probe: Callable[[], Awaitable[Any]] | None) -> None:
         self._probe = probe
 
@@ -225,11 +240,13 @@ class ConnectivityMonitor:
             except Exception as error:
                 if not is_offline_error(error):
                     # The server answered (with an error): it is reachable.
-                    self._set_online(True, f"Podio answered ({type(error).__name__})")
+                    if not self.online:
+                        self._set_online(True, f"Podio answered ({type(error).__name__})")
                     return
                 delay = min(self._max_delay, delay * 2)
                 continue
-            self._set_online(True, "reconnected")
+            if not self.online:  # the attempt's own report may have said so already
+                self._set_online(True, "reconnected")
             return
 
     def _wall(self, monotonic_moment: float | None) -> datetime | None:

@@ -12,6 +12,10 @@ Everything here is plain asyncio (no Qt). The item editor in `ui/editor/` builds
 6. on 400 points at the field Podio names, when it names one.
 
 The outcome is a value (`SaveOutcome`), never an exception, so the editor can show it.
+
+Reading works offline: when Podio cannot be reached (or answers 5xx), an item, its app, and its
+comments, files, revisions and tasks come from the cache as they were last read, and
+`seen_offline(item_id)` says when that was. Every list read from Podio is kept for that.
 """
 
 from __future__ import annotations
@@ -20,12 +24,22 @@ import dataclasses
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias
+from datetime import date, datetime
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from podio_desk.api.client import PodioClient, ReferenceCandidate
-from podio_desk.api.errors import BadRequest, Conflict, Gone, NotFound, PodioError
+from podio_desk.api.errors import (
+    BadRequest,
+    Conflict,
+    Gone,
+    NotFound,
+    PodioError,
+    ServerError,
+    Unavailable,
+    WriteOutcomeUnknown,
+)
 from podio_desk.api.events import EventHub
 from podio_desk.cache.index import item_record
 from podio_desk.domain.changes import (
@@ -54,11 +68,19 @@ from podio_desk.domain.items import (
     ItemChange,
     Revision,
     RevisionDiff,
+    Task,
 )
+from podio_desk.domain.tasks import TaskDraft
+from podio_desk.domain.timestamps import format_podio_datetime, podio_datetime_or_none
 from podio_desk.domain.workspace import App
+from podio_desk.services.connectivity import is_offline_error
+from podio_desk.services.file_cache import FileCache
+from podio_desk.services.outbox import with_change as shown_with_change
+from podio_desk.services.queries import ItemDetails
 from podio_desk.services.tasks import TaskService
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 # ---------------------------------------------------------------- events
@@ -141,7 +163,57 @@ class Failed:
     message: str
 
 
-SaveOutcome: TypeAlias = Saved | NothingToSave | Invalid | Rejected | Conflicted | Deleted | Failed
+@dataclass(frozen=True)
+class Queued:
+    """Podio cannot be reached: the change waits in the outbox and is sent by itself later.
+    `item` shows it applied (None for a new item: it has no id until Podio makes it)."""
+
+    item: Item | None
+    seq: int
+    message: str
+
+
+SaveOutcome: TypeAlias = (
+    Queued | Saved | NothingToSave | Invalid | Rejected | Conflicted | Deleted | Failed
+)
+
+
+class OutboxQueue(Protocol):
+    """Where writes go while Podio cannot be reached (`services.outbox.Outbox` fits)."""
+
+    async def queue_update(
+        self, app: App, base: Item, change: ItemChange, revision: int
+    ) -> int: ...
+
+    async def queue_create(self, app: App, change: ItemChange) -> int: ...
+
+    async def queue_comment(self, item_id: int, text: str, title: str = "") -> int: ...
+
+    async def queue_task(
+        self,
+        item_id: int,
+        action: str,
+        *,
+        text: str = "",
+        due_date: date | None = None,
+        task_id: int | None = None,
+        title: str = "",
+        body: Mapping[str, Any] | None = None,
+    ) -> int: ...
+
+    async def pending_comments(self, item_id: int) -> tuple[Comment, ...]: ...
+
+    async def pending_tasks(self, item_id: int, tasks: Sequence[Task]) -> tuple[Task, ...]: ...
+
+    async def pending_item(self, item: Item, app: App | None = None) -> Item: ...
+
+    async def has_waiting(self, item_id: int) -> bool: ...
+
+
+QUEUED_MESSAGE = (
+    "Podio cannot be reached: the change waits in the outbox and is sent by itself when "
+    "Podio answers again."
+)
 
 
 # ---------------------------------------------------------------- the cache, as this module sees it
@@ -159,6 +231,45 @@ class ItemCacheWriter(Protocol):
     async def get_many(self, item_ids: Sequence[int]) -> list[Any]: ...
 
 
+class CachedReads(Protocol):
+    """What reading offline needs from the cache (`services.queries.QueryService` fits)."""
+
+    async def app(self, app_id: int) -> App | None: ...
+
+    async def item(self, item_id: int) -> ItemDetails | None: ...
+
+
+class SeenListsLike(Protocol):
+    entries: list[dict[str, Any]]
+    seen_at: str
+
+
+class ItemListStore(Protocol):
+    """Where lists read from Podio are kept (`cache.ItemStore` fits)."""
+
+    async def save_lists(
+        self,
+        item_id: int,
+        lists: Mapping[str, Sequence[Mapping[str, Any]]],
+        seen_at: str | None = None,
+    ) -> None: ...
+
+    async def lists(self, item_id: int) -> Mapping[str, Any]: ...
+
+
+class NotCachedError(Exception):
+    """Podio cannot be reached and the cache has never held what was asked for."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.user_message = message
+
+
+def cache_may_answer(error: BaseException) -> bool:
+    """No answer, or Podio failing (5xx): what the cache last saw beats nothing."""
+    return is_offline_error(error) or isinstance(error, ServerError | Unavailable)
+
+
 # ---------------------------------------------------------------- the service
 
 
@@ -169,20 +280,44 @@ class EditingService:
     `ItemSaved`/`ItemRemoved` for the item table, which refreshes the row from `item`.
     """
 
-    def __init__(self, client: PodioClient, cache: ItemCacheWriter | None = None) -> None:
+    def __init__(
+        self,
+        client: PodioClient,
+        cache: ItemCacheWriter | None = None,
+        *,
+        cached: CachedReads | None = None,
+        lists: ItemListStore | None = None,
+        is_online: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.client = client
         self.cache = cache
         self.events: EventHub[EditEvent] = EventHub()
         self._apps: dict[int, App] = {}
-        # Podio tasks of items (services/tasks.py); the editor's tasks pane uses it.
+        # Podio tasks of items (services/tasks.py); the editor's tasks pane uses it, and
+        # `tasks`, `add_task` and `set_task_completed` below add the cache and the outbox.
         self.task_service = TaskService(client)
         self._time_zone: str | None = None
+        self._cached = cached
+        self._lists = lists
+        self._is_online = is_online
+        # Items last shown from the cache: item id -> when Podio last sent what is shown.
+        self._seen_offline: dict[int, datetime | None] = {}
+        # Items last loaded with a change waiting in the outbox.
+        self._waiting: set[int] = set()
+        # Offline writes go here when set (the session sets the account's outbox).
+        self.outbox: OutboxQueue | None = None
+        # File contents once downloaded (the session sets the account's folder).
+        self.files: FileCache | None = None
 
     # ------------------------------------------------------------ reading
 
     async def app(self, app_id: int, *, refresh: bool = False) -> App:
         if refresh or app_id not in self._apps:
-            self._apps[app_id] = await self.client.app(app_id)
+            self._apps[app_id] = await self._podio_or_cache(
+                lambda: self.client.app(app_id),
+                lambda: self._cached_app(app_id),
+                "This app's fields are not in the local cache",
+            )
         return self._apps[app_id]
 
     async def user_time_zone(self) -> str | None:
@@ -197,7 +332,49 @@ class EditingService:
         return self._time_zone or None
 
     async def load(self, item_id: int, app_id: int | None = None) -> tuple[App, Item]:
-        """The item and its app's full field definitions (every field, also empty ones)."""
+        """The item and its app's full field definitions (every field, also empty ones).
+
+        Offline (or on a 5xx) the cached copy, if there is one; `seen_offline` then says
+        when Podio last sent it."""
+        self._seen_offline.pop(item_id, None)
+        app, item = await self._podio_or_cache(
+            lambda: self._load_from_podio(item_id, app_id),
+            lambda: self._load_from_cache(item_id),
+            "This item is not in the local cache",
+        )
+        self._waiting.discard(item_id)
+        if self.outbox is not None and await self.outbox.has_waiting(item_id):
+            self._waiting.add(item_id)
+            # Podio's copy does not have it yet: show the item as it will be.
+            item = await self.outbox.pending_item(item, app)
+        return app, item
+
+    def seen_offline(self, item_id: int) -> datetime | None:
+        """When the item now shown was last read from Podio, if it was shown from the cache
+        (None: read from Podio just now, or the time is unknown)."""
+        return self._seen_offline.get(item_id)
+
+    def shown_from_cache(self, item_id: int) -> bool:
+        return item_id in self._seen_offline
+
+    def offline_note(self, item_id: int) -> str:
+        """What the editor says over an item shown from the cache, or with a change waiting
+        in the outbox ("" when read from Podio with nothing waiting)."""
+        waiting = (
+            " A change to it waits in the outbox (shown here) and is sent when Podio answers."
+            if item_id in self._waiting
+            else ""
+        )
+        if item_id not in self._seen_offline:
+            return waiting.strip()
+        seen = self._seen_offline[item_id]
+        when = "" if seen is None else f" on {seen.astimezone():%Y-%m-%d %H:%M}"
+        return (
+            f"Podio cannot be reached: shown from the local cache, as last read{when} "
+            "(comments, files, history and tasks too)." + waiting
+        )
+
+    async def _load_from_podio(self, item_id: int, app_id: int | None) -> tuple[App, Item]:
         if app_id is None:
             probe = await self.client.item(item_id)
             if probe.app_id is None:
@@ -206,7 +383,75 @@ class EditingService:
         app = await self.app(app_id)
         item = await self.client.item(item_id, app=app)
         await self._store(item)
+        # GET /item carries the comments and the files: kept for opening offline.
+        seen = {kind: item.raw[kind] for kind in ("comments", "files") if kind in item.raw}
+        await self._keep_lists(item_id, seen)
         return app, item
+
+    async def _load_from_cache(self, item_id: int) -> tuple[App, Item] | None:
+        if self._cached is None:
+            return None
+        details = await self._cached.item(item_id)
+        if details is None or details.item.app_id is None:
+            return None
+        app = await self._cached_app(details.item.app_id)
+        if app is None:
+            return None
+        item = details.item
+        if details.files and "files" not in item.raw:
+            # Synced from a filter page (no files in it): the files list kept beside it.
+            files = [dict(info.raw) for info in details.files]
+            item = dataclasses.replace(item, raw={**item.raw, "files": files})
+        self._seen_offline[item_id] = podio_datetime_or_none(details.synced_at)
+        return app, item
+
+    async def _cached_app(self, app_id: int) -> App | None:
+        if self._cached is None:
+            return None
+        app = await self._cached.app(app_id)
+        return app if app is not None and app.fields else None
+
+    async def _podio_or_cache(
+        self,
+        from_podio: Callable[[], Awaitable[T]],
+        from_cache: Callable[[], Awaitable[T | None]],
+        not_cached: str,
+    ) -> T:
+        """Podio's answer; the cache's when Podio cannot answer (offline: without asking)."""
+        if self._is_online() or self._cached is None:
+            try:
+                return await from_podio()
+            except Exception as error:
+                if self._cached is None or not cache_may_answer(error):
+                    raise
+                found = await from_cache()
+                if found is None:
+                    raise
+                log.info("Podio could not answer (%s); shown from the cache", error)
+                return found
+        found = await from_cache()
+        if found is None:
+            raise NotCachedError(f"{not_cached}, and Podio cannot be reached.")
+        return found
+
+    async def _keep_lists(self, item_id: int, lists: Mapping[str, Any]) -> None:
+        valid = {
+            kind: [entry for entry in entries if isinstance(entry, Mapping)]
+            for kind, entries in lists.items()
+            if isinstance(entries, list)
+        }
+        if self._lists is None or not valid:
+            return
+        try:
+            await self._lists.save_lists(item_id, valid)
+        except Exception:  # the cache is a copy; failing to keep it must not fail the read
+            log.exception("Could not keep the lists of item %s in the cache", item_id)
+
+    async def _seen_list(self, item_id: int, kind: str) -> list[dict[str, Any]] | None:
+        if self._lists is None:
+            return None
+        found = (await self._lists.lists(item_id)).get(kind)
+        return None if found is None else list(found.entries)
 
     # ------------------------------------------------------------ saving
 
@@ -232,6 +477,8 @@ class EditingService:
         except DomainError as exc:
             return Invalid((ValidationIssue(0, "", str(exc)),))
         expected = base.revision if revision is None else revision
+        if self.outbox is not None and not self._is_online():
+            return await self._queue_update(app, base, change, expected)
 
         def landed(current: Item) -> bool:
             """After a dropped connection: does Podio hold exactly what we sent?"""
@@ -256,6 +503,9 @@ class EditingService:
         except BadRequest as exc:
             return Rejected(exc.user_message, problems_from_bad_request(app, exc))
         except PodioError as exc:
+            if self.outbox is not None and is_offline_error(exc):
+                # Not sent, or not known to have arrived: the outbox re-checks before sending.
+                return await self._queue_update(app, base, change, expected)
             return Failed(exc.user_message)
         try:
             item = await self.client.item(base.item_id, app=app)
@@ -273,6 +523,16 @@ class EditingService:
         await self._store(item)
         self.events.emit(ItemSaved(item))
         return Saved(item, tuple(change.values))
+
+    async def _queue_update(
+        self, app: App, base: Item, change: ItemChange, revision: int
+    ) -> SaveOutcome:
+        assert self.outbox is not None
+        seq = await self.outbox.queue_update(app, base, change, revision)
+        shown = shown_with_change(app, base, change)
+        await self._store(shown, keep_revision=True)
+        self.events.emit(ItemSaved(shown))
+        return Queued(shown, seq, QUEUED_MESSAGE)
 
     async def resolve(
         self,
@@ -349,6 +609,8 @@ class EditingService:
         issues = [*change.validate(app), *missing_required(app, change)]
         if issues:
             return Invalid(tuple(issues))
+        if self.outbox is not None and not self._is_online():
+            return await self._queue_create(app, change)
         try:
             body = change.to_update_body(app)
             item_id = await self.client.create_item(
@@ -359,11 +621,21 @@ class EditingService:
             return Rejected(exc.user_message, problems_from_bad_request(app, exc))
         except DomainError as exc:
             return Invalid((ValidationIssue(0, "", str(exc)),))
+        except WriteOutcomeUnknown as exc:
+            # It may exist already: queued again it would be made twice (no external_id).
+            return Failed(exc.user_message)
         except PodioError as exc:
+            if self.outbox is not None and is_offline_error(exc):
+                return await self._queue_create(app, change)
             return Failed(exc.user_message)
         await self._store(item)
         self.events.emit(ItemSaved(item, created=True))
         return Saved(item, tuple(change.values))
+
+    async def _queue_create(self, app: App, change: ItemChange) -> SaveOutcome:
+        assert self.outbox is not None
+        seq = await self.outbox.queue_create(app, change)
+        return Queued(None, seq, QUEUED_MESSAGE)
 
     async def duplicate(
         self, app: App, item: Item, *, silent: bool = False, hook: bool = True
@@ -512,7 +784,19 @@ class EditingService:
         )
 
     async def download(self, file_id: int) -> bytes:
-        return await self.client.download_file(file_id)
+        """A file's bytes: kept after the first download (size-capped), so it opens offline."""
+        if self.files is not None:
+            kept = await self.files.get(file_id)
+            if kept is not None:
+                return kept
+            if not self._is_online():
+                raise NotCachedError(
+                    "This file was never opened here, and Podio cannot be reached."
+                )
+        content = await self.client.download_file(file_id)
+        if self.files is not None:
+            await self.files.put(file_id, content)
+        return content
 
     async def create_embed(self, url: str) -> EmbedRef:
         embed = await self.client.create_embed(url)
@@ -617,16 +901,61 @@ class EditingService:
     # (an item's tasks: `task_service`, services/tasks.py)
 
     async def comments(self, item_id: int) -> tuple[Comment, ...]:
-        return await self.client.comments(item_id)
+        """Podio's comments (kept); offline, as last seen."""
+
+        async def from_podio() -> tuple[Comment, ...]:
+            comments = await self.client.comments(item_id)
+            await self._keep_lists(item_id, {"comments": [dict(c.raw) for c in comments]})
+            return comments
+
+        async def from_cache() -> tuple[Comment, ...] | None:
+            entries = await self._seen_list(item_id, "comments")
+            if entries is None and self._cached is not None:
+                details = await self._cached.item(item_id)
+                return None if details is None else details.comments
+            return None if entries is None else _parse_all(Comment.from_api, entries)
+
+        found = await self._podio_or_cache(
+            from_podio, from_cache, "This item's comments were never read"
+        )
+        if self.outbox is not None:
+            found = found + await self.outbox.pending_comments(item_id)
+        return found
 
     async def add_comment(self, item_id: int, text: str) -> tuple[Comment, ...]:
+        """Add a comment; offline (or when it cannot be sent) it waits in the outbox and is
+        shown after the others as waiting."""
         if not text.strip():
             raise DomainError("A comment cannot be empty")
-        await self.client.add_comment(item_id, text)
-        return await self.client.comments(item_id)
+        if self.outbox is not None and not self._is_online():
+            await self.outbox.queue_comment(item_id, text)
+            return await self.comments(item_id)
+        try:
+            await self.client.add_comment(item_id, text)
+        except PodioError as exc:
+            if self.outbox is None or not is_offline_error(exc):
+                raise
+            if isinstance(exc, WriteOutcomeUnknown):
+                raise  # it may have arrived: not queued, so never posted twice
+            await self.outbox.queue_comment(item_id, text)
+        return await self.comments(item_id)
 
     async def revisions(self, item_id: int) -> tuple[Revision, ...]:
-        return tuple(sorted(await self.client.revisions(item_id), key=lambda r: -r.revision))
+        """The item's history, newest first (kept); offline, as last seen."""
+
+        async def from_podio() -> tuple[Revision, ...]:
+            revisions = await self.client.revisions(item_id)
+            await self._keep_lists(item_id, {"revisions": [_revision_json(r) for r in revisions]})
+            return revisions
+
+        async def from_cache() -> tuple[Revision, ...] | None:
+            entries = await self._seen_list(item_id, "revisions")
+            return None if entries is None else _parse_all(Revision.from_api, entries)
+
+        found = await self._podio_or_cache(
+            from_podio, from_cache, "This item's history was never read"
+        )
+        return tuple(sorted(found, key=lambda r: -r.revision))
 
     async def revision_diff(self, item_id: int, revision: int) -> tuple[RevisionDiff, ...]:
         """What `revision` changed (the diff from the one before it)."""
@@ -652,6 +981,78 @@ class EditingService:
         self.events.emit(ItemSaved(reverted))
         return Saved(reverted)
 
+    async def tasks(self, item_id: int) -> tuple[Task, ...]:
+        """The item's tasks (kept); offline, as last seen."""
+
+        async def from_podio() -> tuple[Task, ...]:
+            tasks = await self.client.item_tasks(item_id)
+            await self._keep_lists(item_id, {"tasks": [dict(t.raw) for t in tasks]})
+            return tasks
+
+        async def from_cache() -> tuple[Task, ...] | None:
+            entries = await self._seen_list(item_id, "tasks")
+            return None if entries is None else _parse_all(Task.from_api, entries)
+
+        found = await self._podio_or_cache(
+            from_podio, from_cache, "This item's tasks were never read"
+        )
+        if self.outbox is not None:
+            found = await self.outbox.pending_tasks(item_id, found)
+        return found
+
+    async def add_task(self, item_id: int, draft: TaskDraft) -> tuple[Task, ...]:
+        """Create a task on the item; returns the item's tasks as Podio has them now. Offline
+        (or when the request meets a network error) it waits in the outbox."""
+        checked = draft.checked()
+        if self.outbox is not None and not self._is_online():
+            await self._queue_task(item_id, checked)
+            return await self._tasks_with_waiting(item_id)
+        try:
+            await self.task_service.add(item_id, checked)
+        except PodioError as exc:
+            if self.outbox is None or not is_offline_error(exc):
+                raise
+            if isinstance(exc, WriteOutcomeUnknown):
+                raise
+            await self._queue_task(item_id, checked)
+            return await self._tasks_with_waiting(item_id)
+        return await self.tasks(item_id)
+
+    async def _queue_task(self, item_id: int, draft: TaskDraft) -> None:
+        assert self.outbox is not None
+        await self.outbox.queue_task(
+            item_id, "create", text=draft.text, due_date=draft.due_date, body=draft.body()
+        )
+
+    async def _tasks_with_waiting(self, item_id: int) -> tuple[Task, ...]:
+        """The item's tasks after a task change was queued: as last seen, or (never read)
+        only what waits in the outbox."""
+        try:
+            return await self.tasks(item_id)
+        except NotCachedError:
+            assert self.outbox is not None
+            return await self.outbox.pending_tasks(item_id, ())
+
+    async def set_task_completed(
+        self, item_id: int, task_id: int, completed: bool
+    ) -> tuple[Task, ...]:
+        """Complete (or reopen) a task of the item; returns the item's tasks afterwards."""
+        action = "complete" if completed else "incomplete"
+        if self.outbox is not None and not self._is_online():
+            await self.outbox.queue_task(item_id, action, task_id=task_id)
+            return await self._tasks_with_waiting(item_id)
+        try:
+            if completed:
+                await self.client.complete_task(task_id)
+            else:
+                await self.client.incomplete_task(task_id)
+        except PodioError as exc:
+            if self.outbox is None or not is_offline_error(exc):
+                raise
+            await self.outbox.queue_task(item_id, action, task_id=task_id)
+            return await self._tasks_with_waiting(item_id)
+        return await self.tasks(item_id)
+
     # ------------------------------------------------------------ helpers
 
     async def _reread(self, item: Item) -> Item:
@@ -661,7 +1062,9 @@ class EditingService:
         self.events.emit(ItemSaved(fresh))
         return fresh
 
-    async def _store(self, item: Item) -> None:
+    async def _store(self, item: Item, *, keep_revision: bool = False) -> None:
+        """Write the item to the cache. `keep_revision`: a change waiting in the outbox,
+        shown on the cached row; the revision stays the one it was made against."""
         if self.cache is None or item.app_id is None:
             return
         try:
@@ -671,6 +1074,33 @@ class EditingService:
 
 
 # ---------------------------------------------------------------- pure helpers
+
+
+def _parse_all(build: Callable[[object], T], entries: Sequence[object]) -> tuple[T, ...]:
+    parsed = []
+    for entry in entries:
+        try:
+            parsed.append(build(entry))
+        except DomainError as error:
+            log.warning("Skipped an unreadable cached entry: %s", error)
+    return tuple(parsed)
+
+
+def _revision_json(revision: Revision) -> dict[str, Any]:
+    """A revision as Podio's JSON, enough for `Revision.from_api` to read it back."""
+    actor = revision.created_by
+    return {
+        "revision": revision.revision,
+        "item_revision_id": revision.item_revision_id,
+        "created_on": None
+        if revision.created_on is None
+        else format_podio_datetime(revision.created_on),
+        "created_by": None
+        if actor is None
+        else {"type": actor.type, "id": actor.id, "name": actor.name},
+        "type": revision.type,
+        "app_revision": revision.app_revision,
+    }
 
 
 def _related(candidate: ReferenceCandidate) -> RelatedItem:

@@ -172,6 +172,10 @@ class PageSource(Generic[T]):
         self.last_origin: Origin | None = None
         self._shape: Shape[T] = cast(Shape[T], _same)
         self._memory: OrderedDict[int, Sequence[T]] = OrderedDict()
+        # Whether Podio answered a page of this generation (see `_fits_shown_rows`).
+        self._api_answered = False
+        # Pages still shown from before `refresh`: read again, shown until then.
+        self._stale: set[int] = set()
         self._queue: list[int] = []
         self._loading: int | None = None
         self._failed: dict[int, float] = {}
@@ -192,6 +196,8 @@ class PageSource(Generic[T]):
         self._shape = shape if shape is not None else cast(Shape[T], _same)
         self.total = None
         self.last_origin = None
+        self._api_answered = False
+        self._stale.clear()
         self._forget_all()
         self._queue.clear()
         self._failed.clear()
@@ -203,6 +209,29 @@ class PageSource(Generic[T]):
         if online != self.online:
             self.online = online
             self._failed.clear()
+
+    def refresh(self) -> int:
+        """Read the current query again (after a sync, a new item), keeping the pages in
+        memory on screen until their fresh copies arrive: a slow answer, or a 420 wait, never
+        blanks rows that were shown. New generation."""
+        self.generation += 1
+        self._stale = set(self._memory)
+        self._api_answered = False
+        self._queue.clear()
+        self._failed.clear()
+        self._cancel_pump()
+        return self.generation
+
+    def stale_pages(self) -> list[int]:
+        """Pages shown from before `refresh`, not yet read again."""
+        return sorted(self._stale)
+
+    def failed_pages(self) -> list[int]:
+        return sorted(self._failed)
+
+    def retry_failed(self) -> None:
+        """Failed pages may be asked for again at once (the user pressed F5)."""
+        self._failed.clear()
 
     async def open(self) -> int:
         """Load the first page of the current query and return the total row count."""
@@ -292,7 +321,7 @@ class PageSource(Generic[T]):
             index
             for index in pages
             if index >= 0
-            and index not in self._memory
+            and (index not in self._memory or index in self._stale)
             and index != self._loading
             and now - self._failed.get(index, -RETRY_FAILED_AFTER) >= RETRY_FAILED_AFTER
         ]
@@ -364,7 +393,7 @@ class PageSource(Generic[T]):
         query = self._require_query()
         while self._queue and generation == self.generation:
             index = self._queue.pop(0)
-            if index in self._memory:
+            if index in self._memory and index not in self._stale:
                 continue
             self._loading = index
             try:
@@ -396,14 +425,14 @@ class PageSource(Generic[T]):
     async def _load(self, query: PageQuery, offset: int) -> Page[T]:
         index = offset // self.page_size
         items = self._memory.get(index)
-        if items is not None and self.total is not None:
+        if items is not None and self.total is not None and index not in self._stale:
             self.stats.memory_hits += 1
             self.last_origin = "memory"
             return Page(offset, self.total, items, "memory")
         if self._cache is not None:
             self.stats.cache_reads += 1
             page = await self._cache.read_page(query, offset, self.page_size, self._shape)
-            if page is not None:
+            if page is not None and self._fits_shown_rows(page):
                 self.last_origin = "cache"
                 return dataclasses.replace(page, offset=offset, origin="cache")
         if self._api is None or not self.online:
@@ -415,7 +444,19 @@ class PageSource(Generic[T]):
         self.last_origin = "api"
         return dataclasses.replace(page, offset=offset, origin="api")
 
+    def _fits_shown_rows(self, page: Page[T]) -> bool:
+        """A cache page may join rows Podio sent for this query only when it counts the same
+        rows: a partly cached app (offline) numbers its rows differently, and mixing the two
+        would show some items twice and others never. Such rows stay "not in the local
+        cache" until the query is opened again (then all of it comes from the cache)."""
+        if self.total is None or page.total == self.total:
+            return True
+        return not self._api_answered
+
     def _store(self, index: int, page: Page[T]) -> None:
+        self._stale.discard(index)
+        if page.origin == "api":
+            self._api_answered = True
         self._memory[index] = page.items
         self._memory.move_to_end(index)
         while len(self._memory) > self._memory_limit:

@@ -22,7 +22,9 @@ from podio_desk.api.events import EventHub
 from podio_desk.api.ratelimit import Priority
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.db import CacheCorruptError as CacheCorruptError
+from podio_desk.cache.index import item_record
 from podio_desk.cache.journal import Journal
+from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLink
 from podio_desk.domain.workspace import App, View
 from podio_desk.services.accounts import Account, AccountService
@@ -35,9 +37,11 @@ from podio_desk.services.connectivity import (
     StatusEvent,
     is_offline_error,
 )
-from podio_desk.services.editing import EditEvent, EditingService
+from podio_desk.services.editing import EditEvent, EditingService, ItemSaved
 from podio_desk.services.export import ExportProgress, ExportService
+from podio_desk.services.file_cache import FileCache
 from podio_desk.services.links import LinkResolver, LinkTarget
+from podio_desk.services.outbox import Outbox, OutboxEvent, OutboxSent, OutboxShows
 from podio_desk.services.page_readers import ApiPages, CachePages
 from podio_desk.services.queries import QueryService
 from podio_desk.services.sync import PodioSyncApi, SyncProgress, SyncResult, app_record
@@ -54,13 +58,22 @@ T = TypeVar("T")
 
 
 # Everything a session tells the window, on its one hub.
-SessionEvent: TypeAlias = StatusEvent | EditEvent | SyncProgress | BulkEvent | ExportProgress
+SessionEvent: TypeAlias = (
+    StatusEvent | EditEvent | SyncProgress | OutboxEvent | BulkEvent | ExportProgress
+)
 
 
 class AccountSession:
     """See the module docstring. `key` is the account's key, `label` its name."""
 
-    def __init__(self, key: str, label: str, client: PodioClient, cache: Cache) -> None:
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        client: PodioClient,
+        cache: Cache,
+        journal: Journal | None = None,
+    ) -> None:
         self.key = key
         self.label = label
         # For the services below (the page readers use them); the window never does.
@@ -76,6 +89,7 @@ class AccountSession:
         self.syncing: Counter[int] = Counter()
         self._connectivity = ConnectivityMonitor(self._probe)
         self._connectivity.watch_scheduler(client.scheduler.events)
+        self._connectivity.watch_attempts(client.transport.reachability)
         self._connectivity.events.subscribe(self._on_status)
         self._tree_backend = AccountTreeBackend(client, cache, self.queries, self._connectivity)
         self.tree = WorkspaceService(self._tree_backend)
@@ -88,9 +102,24 @@ class AccountSession:
             call=self.call,
             is_syncing=lambda app_id: self.syncing[app_id] > 0,
         )
-        self.editing = EditingService(client, cache.items)
+        self.editing = EditingService(
+            client,
+            cache.items,
+            cached=self.queries,
+            lists=cache.items,
+            is_online=lambda: self._connectivity.online,
+        )
         self.editing.events.subscribe(self.events.emit)
         self.tasks = self.editing.task_service  # Podio tasks and hooks (services/tasks.py)
+        # Writes made while Podio cannot be reached wait here (the account's journal).
+        self.journal = journal
+        self.outbox: Outbox | None = None
+        if journal is not None:
+            self.outbox = Outbox(journal, client, self.app_definition, store_item=self._keep_item)
+            self.outbox.events.subscribe(self._on_outbox)
+            self.editing.outbox = self.outbox
+        # File contents opened once open again offline: <profile>/files/<account>.
+        self.editing.files = FileCache(cache.path.parent.parent / "files" / key)
         self._definitions: dict[int, App] = {}
         self._links = LinkResolver(client, cache, self.queries, self.call)
         # Bulk jobs; their journal (<profile>/journal/<key>.sqlite3, beside the cache) opens
@@ -113,14 +142,50 @@ class AccountSession:
 
     @classmethod
     async def open(
-        cls, key: str, label: str, client: PodioClient, cache_dir: Path
+        cls,
+        key: str,
+        label: str,
+        client: PodioClient,
+        cache_dir: Path,
+        journal_dir: Path | None = None,
     ) -> AccountSession:
-        """Open the account's cache (created on first use) and build its services."""
+        """Open the account's cache (created on first use) and its journal (the outbox;
+        `<profile>/journal`, beside the cache) and build its services."""
         cache = await Cache.open(cache_dir, key)
-        return cls(key, label, client, cache)
+        try:
+            journal = await Journal.open(journal_dir or cache_dir.parent / "journal", key)
+        except BaseException:
+            await cache.aclose()
+            raise
+        return cls(key, label, client, cache, journal)
+
+    def start_outbox(self) -> None:
+        """Send what waits in the outbox (after a restart; also on every reconnect)."""
+        if self.outbox is not None and self.online:
+            self.outbox.start_replay()
+
+    async def _keep_item(self, item: Item) -> None:
+        if item.app_id is None:
+            return
+        try:
+            await self.cache.items.upsert([item_record(item.raw, item.app_id)])
+        except Exception:  # the cache is a copy; the outbox's news must still reach the UI
+            log.exception("Could not write item %s to the cache", item.item_id)
+
+    def _on_outbox(self, event: OutboxEvent) -> None:
+        self.events.emit(event)
+        if isinstance(event, OutboxSent) and event.item is not None:
+            # The row and an open editor show the item as Podio now has it.
+            self.events.emit(ItemSaved(event.item))
+        elif isinstance(event, OutboxShows):
+            self.events.emit(ItemSaved(event.item))
 
     async def aclose(self) -> None:
         """Stop the reconnect loop and close the cache (the client belongs to the accounts)."""
+        if self.outbox is not None:
+            await self.outbox.aclose()
+        if self.journal is not None:
+            await self.journal.aclose()
         await self._connectivity.aclose()
         await self.bulk.aclose()
         await self.api_pages.aclose()
@@ -163,6 +228,8 @@ class AccountSession:
             # Offline the table shows whatever the cache holds, even for partly synced apps.
             self.queries.allow_partial = not event.online
         self.events.emit(event)
+        if isinstance(event, OnlineChanged) and event.online:
+            self.start_outbox()
 
     # ------------------------------------------------------------------ apps
 
@@ -174,6 +241,9 @@ class AccountSession:
         cached = await self.queries.app(app_id)
         if cached is not None and cached.fields:
             self._definitions[app_id] = cached
+            return cached
+        if cached is not None and not self.online:
+            # Never opened (no fields cached): its title column, until Podio answers again.
             return cached
         try:
             app = await self.call(self.client.app(app_id, priority=Priority.INTERACTIVE))
@@ -213,6 +283,13 @@ class AccountSession:
         return await self._tree_backend.app_entry(app_id)
 
     # ------------------------------------------------------------------ sync
+
+    async def sync_with_details(self, app_id: int) -> bool:
+        """The app's option "with comments and files" (its sync reads those lists too)."""
+        return await self.cache.items.sync_with_details(app_id)
+
+    async def set_sync_with_details(self, app_id: int, on: bool) -> None:
+        await self.cache.items.set_sync_with_details(app_id, on)
 
     async def sync_app(self, app_id: int, *, full: bool = False) -> SyncResult:
         """Sync one app into the cache in a child process (its parsing and writing never

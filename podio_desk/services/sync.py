@@ -62,8 +62,6 @@ from podio_desk.api.filter_response import parse_filter_response
 from podio_desk.api.ratelimit import PacingPolicy, Priority, RateClass, RateState
 from podio_desk.cache.cache import Cache, utc_now
 from podio_desk.cache.index import (
-    comment_records,
-    file_records,
     record_from_item,
     workspace_records,
 )
@@ -87,7 +85,8 @@ FUTURE_MARGIN = timedelta(minutes=5)
 
 SyncMode = Literal["full", "incremental"]
 # "waiting": another process syncs this app; this sync starts when it is done.
-Phase = Literal["waiting", "definition", "full", "incremental", "deletions", "done"]
+# "details": comments and files lists of the items that have them (the per-app option).
+Phase = Literal["waiting", "definition", "full", "incremental", "deletions", "details", "done"]
 
 
 # ------------------------------------------------------------------ what the service needs
@@ -165,6 +164,8 @@ class SyncResult:
     unreadable: int = 0
     # Entries of Podio's answers left out: no usable item_id, or an item repeated in a page.
     skipped: int = 0
+    # Items whose comments and files lists were read ("with comments and files").
+    details: int = 0
 
     def note_problems(self, items: Sequence[Item]) -> None:
         for item in items:
@@ -412,10 +413,12 @@ class SyncService:
         if item.app_id is None:
             raise SyncError(f"Podio did not say which app item {item_id} belongs to")
         await self._cache.items.upsert([record_from_item(item, item.app_id)])
-        await self._cache.items.save_details(
+        await self._cache.items.save_lists(
             item_id,
-            comments=comment_records(item_id, _raw_list(item.raw.get("comments"))),
-            files=file_records(item_id, _raw_list(item.raw.get("files"))),
+            {
+                "comments": _raw_list(item.raw.get("comments")),
+                "files": _raw_list(item.raw.get("files")),
+            },
         )
         return item
 
@@ -432,8 +435,42 @@ class SyncService:
         pass — resuming an interrupted one where it stopped."""
         state = await self._cache.sync_state(app_id)
         if full or not state.has_full_copy or state.full_running:
-            return await self.full_sync(app_id, restart=full, on_progress=on_progress)
-        return await self.incremental_sync(app_id, on_progress=on_progress)
+            result = await self.full_sync(app_id, restart=full, on_progress=on_progress)
+        else:
+            result = await self.incremental_sync(app_id, on_progress=on_progress)
+        if await self._cache.items.sync_with_details(app_id):
+            await self.sync_details(app_id, result, on_progress)
+        return result
+
+    async def sync_details(
+        self, app_id: int, result: SyncResult, on_progress: ProgressCallback | None = None
+    ) -> None:
+        """Comments and files lists of the items that have them and whose lists are missing
+        or out of date: one GET /item each (it carries both); a stop keeps what was read."""
+        started = self._clock()
+        calls_before = self._calls
+        wanted = await self._cache.items.items_needing_details(app_id)
+        for done, item_id in enumerate(wanted, start=1):
+            try:
+                await self.fetch_item(item_id)
+            except SyncError as error:
+                log.warning("app %s: item %s: %s", app_id, item_id, error)
+            result.details += 1
+            if on_progress is not None:
+                on_progress(
+                    SyncProgress(
+                        app_id,
+                        "details",
+                        done,
+                        len(wanted),
+                        self._calls - calls_before,
+                        self._eta(len(wanted) - done),
+                    )
+                )
+        result.calls += self._calls - calls_before
+        result.seconds += self._clock() - started
+        if on_progress is not None and wanted:
+            on_progress(SyncProgress(app_id, "done", len(wanted), len(wanted), result.calls, 0.0))
 
     async def full_sync(
         self,

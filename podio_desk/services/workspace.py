@@ -52,8 +52,11 @@ class AppEntry:
     name: str
     item_name: str = ""
     icon: str | None = None
-    # Items in the app as far as we know (from the cache or the last count), None if unknown.
+    # Items in the app as Podio last counted them (a sync, or a page of the whole app read
+    # from Podio), None if never counted.
     item_count: int | None = None
+    # Items of the app in the local cache (whatever their count on Podio).
+    cached_count: int = 0
     # When the cached copy of the app's items was last brought up to date (UTC), if ever.
     synced_at: datetime | None = None
     fully_synced: bool = False
@@ -181,6 +184,7 @@ class AccountTreeBackend:
 
     async def _app_entries(self, apps: Sequence[App], space_id: int) -> list[AppEntry]:
         states = {state.app_id: state for state in await self._cache.sync_states()}
+        cached_counts = await self._cache.items.live_counts([app.app_id for app in apps])
         entries = []
         for app in sorted(apps, key=lambda app: (app.name.casefold(), app.app_id)):
             state = states.get(app.app_id)
@@ -197,6 +201,7 @@ class AccountTreeBackend:
                     item_name=app.item_name,
                     icon=app.icon,
                     item_count=count,
+                    cached_count=cached_counts.get(app.app_id, 0),
                     synced_at=synced,
                     fully_synced=state is not None and state.has_full_copy,
                 )

@@ -223,6 +223,23 @@ class AppBrowser(QWidget):
             self.model.set_online(online)
             self.banner.set_offline(None if online else since)
             self._show_mode()
+            if online:
+                self._after_reconnect(workspace)
+
+    def _after_reconnect(self, workspace: AccountSession) -> None:
+        """Back online: what was shown from a partial cache is read from Podio again (its
+        rows and count), an app opened without its fields is opened again."""
+        app = self.app
+        if app is None:
+            return
+        if not app.fields:
+            self.open_app(workspace, app.app_id)
+        elif self.model.origin == "cache" and not self._fully_synced:
+            self.reload()
+
+    def retry(self) -> None:
+        """F5: rows that failed to load are asked for again now."""
+        self.model.retry_failed()
 
     def set_synced_at(self, synced_at: datetime | None) -> None:
         self.banner.set_synced_at(synced_at)
@@ -232,10 +249,10 @@ class AppBrowser(QWidget):
         self._show_mode()
 
     def reload(self) -> None:
-        """Show the current query again (after a sync): placeholders, then fresh rows."""
-        query = self.model.query
-        if query is not None:
-            self.model.show_query(query)
+        """Read the current query again (after a sync, a new item, a reconnect): the rows
+        on screen stay until fresh ones arrive, even through a 420 wait."""
+        if self.model.query is not None:
+            self.model.refresh()
 
     def item_saved(self, item: Item) -> None:
         """An item was saved elsewhere (the editor): show the new values in its row."""
@@ -296,6 +313,7 @@ class AppBrowser(QWidget):
         self.filter_bar.setEnabled(True)
         self.new_item_button.setEnabled(True)
         self.banner.set_offline(None if workspace.online else workspace.offline_since)
+        self.banner.set_cached_rows(None)
         query = PageQuery(app_id=app_id, sort_by=layout.sort_by, sort_desc=layout.sort_desc)
         self.model.show_query(query, columns_for_app(app))
         columns = self.model.columns
@@ -386,9 +404,16 @@ class AppBrowser(QWidget):
             self.grouping.refresh(self.workspace, query, self.model.columns)
         else:
             self.filter_bar.set_count(total, filtered=filtered)
+        if query is not None and not filtered and self.app is not None:
+            cached = self.model.origin == "cache"
+            self.banner.set_cached_rows(
+                self.app.name if cached else None, total, complete=self._fully_synced
+            )
         if query is not None and not filtered:
             self.app_opened.emit(query.app_id)
-            self.app_total_known.emit(query.app_id, total)
+            # Only Podio's count (or a full copy's) is the app's; a partial cache counts less.
+            if self.model.origin == "server" or self._fully_synced:
+                self.app_total_known.emit(query.app_id, total)
 
     def _show_mode(self) -> None:
         workspace = self.workspace

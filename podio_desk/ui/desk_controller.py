@@ -56,10 +56,12 @@ from podio_desk.services.editing import (
     EditEvent,
     ItemRemoved,
     ItemSaved,
+    Queued,
     Saved,
 )
 from podio_desk.services.link_handler import is_xdg_desktop
 from podio_desk.services.links import LinkNotOpenedError, LinkTarget
+from podio_desk.services.outbox import OutboxChanged, OutboxSent
 from podio_desk.services.session import (
     AccountSession,
     CacheCorruptError,
@@ -77,9 +79,11 @@ from podio_desk.ui.editor.unsaved import UnsavedChangesGuard
 from podio_desk.ui.export_dialog import ExportDialog, open_export_dialog
 from podio_desk.ui.link_registration import LinkRegistration
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
+from podio_desk.ui.outbox_panel import install_outbox, start_outbox
 from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.sign_in_again import SignInAgain
 from podio_desk.ui.status_bar import StatusIndicators
+from podio_desk.ui.sync_options import SyncDetailsAction
 from podio_desk.ui.table import InlineSaver, TaskSpawner
 from podio_desk.ui.theme import Tone, set_tone
 from podio_desk.ui.time_zone import TimeZoneSetting
@@ -181,6 +185,7 @@ class DeskController(QObject):
         )
         self.tree_model.load_failed.connect(self.show_message)
         self.bulk = BulkController(self)
+        self.outbox = install_outbox(self)
 
     # ------------------------------------------------------------------ start and stop
 
@@ -311,6 +316,7 @@ class DeskController(QObject):
         self.service_events.listen(account.key, session.events)
         if self._watched is None:
             self._watch(session)
+        start_outbox(self.runner, session)
         return session
 
     def _offer_rebuild(self, account: Account, error: CacheCorruptError) -> QMessageBox:
@@ -373,6 +379,7 @@ class DeskController(QObject):
         """The status indicators follow this account (the one whose app is shown)."""
         self._watched = session.key
         self.indicators.show_state(session.connectivity())
+        self.outbox.watch(session)
         self.runner.run(
             f"time-zone:{session.key}",
             self.time_zone.learn_podio_zone(session.key, session.editing.user_time_zone),
@@ -591,7 +598,9 @@ class DeskController(QObject):
 
     def _on_inline_saved(self, session: AccountSession, outcome: object) -> None:
         # What did not land is said by the table, which opens the cell again with it.
-        if isinstance(outcome, Saved):
+        if isinstance(outcome, Queued):
+            self.show_message(outcome.message)
+        elif isinstance(outcome, Saved):
             self.show_message(f"Saved \u201c{outcome.item.title}\u201d.")
 
     def _on_navigate(self, app_id: int, item_id: int) -> None:
@@ -632,7 +641,7 @@ class DeskController(QObject):
             or editor.app is None
             or shown.item_id != event.item.item_id
             or shown.revision >= event.item.revision
-            or editor.state is not EditorState.READY
+            or editor.state not in (EditorState.READY, EditorState.SAVED)
             or editor.has_changes()
         ):
             return
@@ -736,6 +745,16 @@ class DeskController(QObject):
             self.show_message,
         )
         actions.extend(self.app_panels.actions)
+        self.sync_details_action = SyncDetailsAction(
+            self.runner,
+            lambda: (
+                self.browser.workspace,
+                self.browser.app.app_id if self.browser.app is not None else None,
+            ),
+            window,
+        )
+        self.app_shown.connect(lambda _app_id: self.sync_details_action.follow())
+        actions.append(self.sync_details_action)
         new_item = QAction("&New item", window)
         new_item.setObjectName("newItemAction")
         new_item.setShortcut(QKeySequence.StandardKey.New)
@@ -760,7 +779,7 @@ class DeskController(QObject):
         refresh = QAction("Re&load workspaces", window)
         refresh.setObjectName("refreshTreeAction")
         refresh.setShortcut(QKeySequence.StandardKey.Refresh)
-        refresh.triggered.connect(lambda: self.tree_model.refresh())
+        refresh.triggered.connect(self._refresh)
         actions.append(refresh)
         self.link_registration = LinkRegistration(window, self.runner)
         self.link_registration.changed.connect(lambda text: self.show_message(text, 0))
@@ -908,6 +927,10 @@ class DeskController(QObject):
                 self.browser.model.set_waiting("Podio's rate limit" if waiting else None)
         elif isinstance(event, OnlineChanged):
             self._on_online_changed(session, event)
+        elif isinstance(event, OutboxChanged):
+            self.outbox.on_event(session, event, key == self._watched)
+        elif isinstance(event, OutboxSent):
+            self.outbox.on_sent(session, event)
 
     def _on_online_changed(self, session: AccountSession, event: OnlineChanged) -> None:
         since: datetime | None = None if event.online else event.since
@@ -926,6 +949,14 @@ class DeskController(QObject):
         entry = self.tree_model.app_entry(app_id)
         if entry is not None and entry.item_count != total:
             self.tree_model.update_app(dataclasses.replace(entry, item_count=total))
+
+    def _refresh(self) -> None:
+        """F5: the tree from Podio again; failed rows again; offline, ask Podio now."""
+        self.tree_model.refresh()
+        self.browser.retry()
+        session = self.browser.workspace
+        if session is not None and not session.online:
+            self._retry_now()
 
     def _retry_now(self) -> None:
         session = self.browser.workspace

@@ -44,6 +44,7 @@ class OfflineBanner(QFrame):
         layout.addWidget(self.retry_button)
         self._since: datetime | None = None
         self._synced_at: datetime | None = None
+        self._app: tuple[str, int, bool] | None = None
         self._ticker = QTimer(self)
         self._ticker.setInterval(30_000)
         self._ticker.timeout.connect(self._update_text)
@@ -66,6 +67,12 @@ class OfflineBanner(QFrame):
         if self._since is not None:
             self._update_text()
 
+    def set_cached_rows(self, app_name: str | None, count: int = 0, complete: bool = False) -> None:
+        """How much of the shown app the cache holds (None: say nothing about it)."""
+        self._app = None if app_name is None else (app_name, count, complete)
+        if self._since is not None:
+            self._update_text()
+
     def text(self) -> str:
         return self.label.text()
 
@@ -78,5 +85,21 @@ class OfflineBanner(QFrame):
         self.label.setText(
             f"Offline since {_local(self._since)}: Podio cannot be reached. You are browsing "
             f"the local cache; the data is {age} old (as of {_local(stale_since)}). "
-            "Podio Desk reconnects by itself."
+            "Podio Desk reconnects by itself." + self._app_text()
         )
+
+    def _app_text(self) -> str:
+        if self._app is None:
+            return ""
+        name, count, complete = self._app
+        if count == 0:
+            return (
+                f"\nNothing of {name} is in the local cache: its items show once Podio can be "
+                "reached (sync it then to have it offline)."
+            )
+        if not complete:
+            return (
+                f"\nOnly the {count:,} items of {name} seen before are in the local cache, "
+                "not the whole app."
+            )
+        return ""

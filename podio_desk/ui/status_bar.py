@@ -388,8 +388,14 @@ class StatusIndicators(QWidget):
         self.wait_label.setVisible(False)
         self.online_label = QLabel(self)
         self.online_label.setObjectName("onlineState")
+        # Writes waiting in the outbox (hidden when none): a click opens the outbox.
+        self.outbox_button = QToolButton(self)
+        self.outbox_button.setObjectName("outboxButton")
+        self.outbox_button.setAutoRaise(True)
+        self.outbox_button.setVisible(False)
         self.gauges = {name: RateGauge(name, self) for name in ("general", "heavy")}
         self._layout = layout
+        layout.addWidget(self.outbox_button)
         layout.addWidget(self.source_label)
         layout.addWidget(self.wait_label)
         for gauge in self.gauges.values():
@@ -424,6 +430,25 @@ class StatusIndicators(QWidget):
             gauge.set_queue(state.queue)
         self._set_online(state.online, state.offline_since)
         self._set_waiting(state.waiting)
+
+    def set_outbox(self, waiting: int, conflicts: int, failed: int = 0) -> None:
+        """How many writes wait to be sent, and how many need the user."""
+        parts = []
+        if waiting:
+            parts.append(f"{waiting} waiting")
+        if conflicts:
+            parts.append(f"{conflicts} conflict{'s' if conflicts != 1 else ''}")
+        if failed:
+            parts.append(f"{failed} refused")
+        self.outbox_button.setText("Outbox: " + ", ".join(parts) if parts else "")
+        self.outbox_button.setToolTip(
+            "Changes made while Podio could not be reached; they are sent by themselves "
+            "when it answers. Click to see them."
+        )
+        self.outbox_button.setVisible(bool(parts))
+
+    def outbox_text(self) -> str:
+        return self.outbox_button.text() if self.outbox_button.isVisible() else ""
 
     def set_data_source(self, text: str) -> None:
         """Where the table's rows come from and who sorts them ("sorted by Podio", …)."""

@@ -65,6 +65,8 @@ class Node:
     account_key: str = ""
     app: AppEntry | None = None
     offline: bool = False
+    # Accounts: writes waiting in the outbox, and conflicts there.
+    outbox: tuple[int, int] = (0, 0)
 
     def row(self) -> int:
         if self.parent is None:
@@ -78,6 +80,16 @@ class Node:
 
 class TaskSpawner(Protocol):
     def run(self, name: str, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]: ...
+
+
+def app_count_text(app: AppEntry) -> str:
+    """The count after an app's name: Podio's as last counted; without one, what the cache
+    holds, marked as such (so an app with cached rows never reads "(0)")."""
+    if app.item_count is not None and (app.item_count or not app.cached_count):
+        return f"{app.item_count:,}"
+    if app.cached_count:
+        return f"{app.cached_count:,} cached"
+    return ""
 
 
 def sync_age(synced_at: datetime | None, now: datetime | None = None) -> str:
@@ -187,6 +199,13 @@ class WorkspaceTreeModel(QAbstractItemModel):
             node.offline = offline
             self._changed(node)
             self.offline_changed.emit(account_key, offline)
+
+    def set_outbox(self, account_key: str, waiting: int, conflicts: int) -> None:
+        """The outbox badge of an account: writes waiting, conflicts to look at."""
+        node = self._by_key.get(account_key)
+        if node is not None and node.outbox != (waiting, conflicts):
+            node.outbox = (waiting, conflicts)
+            self._changed(node)
 
     def is_loading(self) -> bool:
         return any(node.loaded is False for node in self._by_key.values())
@@ -499,10 +518,17 @@ class WorkspaceTreeModel(QAbstractItemModel):
         return current
 
     def _display(self, node: Node) -> str:
-        if node.kind is NodeKind.ACCOUNT and node.offline:
-            return f"{node.label}  [{OFFLINE_BADGE}]"
-        if node.kind is NodeKind.APP and node.app is not None and node.app.item_count is not None:
-            return f"{node.label}  ({node.app.item_count:,})"
+        if node.kind is NodeKind.ACCOUNT:
+            badges = [OFFLINE_BADGE] if node.offline else []
+            waiting, conflicts = node.outbox
+            if waiting:
+                badges.append(f"{waiting} waiting")
+            if conflicts:
+                badges.append(f"{conflicts} conflict{'s' if conflicts != 1 else ''}")
+            return f"{node.label}  [{', '.join(badges)}]" if badges else node.label
+        if node.kind is NodeKind.APP and node.app is not None:
+            count = app_count_text(node.app)
+            return f"{node.label}  ({count})" if count else node.label
         return node.label
 
     def _tooltip(self, node: Node) -> str | None:
@@ -511,7 +537,11 @@ class WorkspaceTreeModel(QAbstractItemModel):
         if node.kind is NodeKind.APP and node.app is not None:
             parts = [node.app.name]
             if node.app.item_count is not None:
-                parts.append(f"{node.app.item_count:,} items")
+                parts.append(f"{node.app.item_count:,} items in Podio when last counted")
+            if node.app.cached_count and not node.app.fully_synced:
+                parts.append(f"{node.app.cached_count:,} of them in the local cache")
+            elif not node.app.cached_count:
+                parts.append("nothing of it in the local cache yet")
             age = sync_age(node.app.synced_at, self.now())
             parts.append(age or "not synced yet")
             if node.app.fully_synced:

@@ -203,3 +203,60 @@ def test_filters_are_frozen_and_hashable():
 def test_page_size_is_capped():
     with pytest.raises(ValueError, match="page_size"):
         PageSource(cache=None, api=None, page_size=501)
+
+
+def test_a_partial_cache_never_joins_rows_podio_sent():
+    """Offline in the middle of an app Podio was paging, the cache (holding fewer items,
+    numbered differently) must not fill the gaps: some items would show twice. Opened again,
+    the query is the cache's alone."""
+    api = ListReader(list(range(1000)))
+    cache = ListReader(list(range(0, 1000, 3)))  # a third of the app, seen earlier
+    cache.answers = False  # not a full copy: the cache does not answer while online
+    source: PageSource[int] = PageSource(cache=cache, api=api, page_size=100)
+    errors: list[BaseException] = []
+    source.on_error = lambda gen, index, error: errors.append(error)
+
+    async def scenario() -> list[int | None]:
+        source.reset(PageQuery(app_id=1))
+        await source.open()
+        source.set_online(False)
+        cache.answers = True  # offline, a partial cache answers what it can
+        source.request_rows(150, 160)
+        await source.wait_idle()
+        gap = [source.row(row) for row in (150, 160)]
+        source.reset(PageQuery(app_id=1))
+        await source.open()
+        source.request_rows(150, 160)
+        await source.wait_idle()
+        return gap + [source.row(row) for row in (0, 150)]
+
+    gap_150, gap_160, first, row_150 = run(scenario())
+    assert (gap_150, gap_160) == (None, None)
+    assert isinstance(errors[0], NotAvailableOfflineError)
+    assert source.row(5) is not None
+    assert (first, row_150) == (0, 450)
+    assert source.total == 334
+
+
+def test_refresh_keeps_the_rows_shown_until_fresh_ones_arrive():
+    api = ListReader(list(range(1000)))
+    source: PageSource[int] = PageSource(cache=None, api=api, page_size=100)
+
+    async def scenario() -> tuple[int | None, int | None, int | None]:
+        source.reset(PageQuery(app_id=1))
+        await source.open()
+        source.request_rows(100, 250)
+        await source.wait_idle()
+        api.rows = [n + 10_000 for n in range(1000)]  # changed on the server meanwhile
+        source.refresh()
+        during = source.row(150)  # still shown while the query is read again
+        await source.open()
+        source.request_pages(source.stale_pages(), 0)
+        await source.wait_idle()
+        return during, source.row(150), source.row(5)
+
+    during, after, first = run(scenario())
+    assert during == 150
+    assert after == 10_150
+    assert first == 10_005
+    assert source.stale_pages() == []

@@ -51,6 +51,7 @@ from podio_desk.services.editing import (
     Failed,
     Invalid,
     NothingToSave,
+    Queued,
     Rejected,
     Saved,
     SaveOutcome,
@@ -428,6 +429,9 @@ class ItemEditor(QWidget):
             self._set_state(EditorState.FAILED if self.app is None else EditorState.READY)
             return
         self.show_item(app, item)
+        note = self.service.offline_note(item.item_id)
+        if note:
+            self._say(note, kind="warn")
 
     def show_item(self, app: App, item: Item | None) -> None:
         """Show `item` of `app` (None: a new, empty item)."""
@@ -645,7 +649,14 @@ class ItemEditor(QWidget):
     def _handle(self, outcome: SaveOutcome, change: ItemChange) -> None:
         assert self.app is not None
         self.last_outcome = outcome
-        if isinstance(outcome, Saved):
+        if isinstance(outcome, Queued):
+            # Kept in the outbox: the form shows the change (a new item: an empty form).
+            self.show_item(self.app, outcome.item)
+            self._say(outcome.message, kind="warn")
+            self._set_state(EditorState.SAVED)
+            if outcome.item is not None:
+                self.item_saved.emit(outcome.item)
+        elif isinstance(outcome, Saved):
             self.show_item(self.app, outcome.item)
             self._say(f"Saved (revision {outcome.item.revision}).", kind="ok")
             self._set_state(EditorState.SAVED)

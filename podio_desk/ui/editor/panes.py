@@ -502,7 +502,7 @@ class TasksPane(_Pane):
         assert self.item is not None
         assert self.context.service is not None
         try:
-            tasks = await self.context.service.task_service.item_tasks(self.item.item_id)
+            tasks = await self.context.service.tasks(self.item.item_id)
         except Exception as exc:  # shown in the pane
             self.say(f"Tasks could not be loaded: {_message_failure(exc)}", error=True)
             return
@@ -666,8 +666,8 @@ class TasksPane(_Pane):
         service = self.context.service.task_service
         item_id = self.item.item_id
         try:
-            if task_id is None:
-                tasks = await service.add(item_id, draft)
+            if task_id is None:  # offline, it waits in the outbox
+                tasks = await self.context.service.add_task(item_id, draft)
             else:
                 tasks = await service.update(item_id, task_id, draft)
         except Exception as exc:  # shown in the pane; what was typed stays in the form
@@ -728,9 +728,7 @@ class TasksPane(_Pane):
         assert self.context.service is not None
         item_id = self.item.item_id
         try:
-            tasks = await self.context.service.task_service.set_completed(
-                item_id, task_id, completed
-            )
+            tasks = await self.context.service.set_task_completed(item_id, task_id, completed)
         except Exception as exc:  # shown in the pane; the box goes back to what Podio has
             what = "completed" if completed else "reopened"
             self.say(f"The task was not {what}: {_message_failure(exc)}", error=True)

@@ -34,7 +34,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QPalette
 
-from podio_desk.services.paging import NotAvailableOfflineError, PageQuery, PageSource
+from podio_desk.services.paging import (
+    RETRY_FAILED_AFTER,
+    NotAvailableOfflineError,
+    PageQuery,
+    PageSource,
+)
 from podio_desk.ui.table.cells import (
     EMPTY_CELL,
     Cell,
@@ -56,6 +61,9 @@ DELETED_TOOLTIP = "Deleted in Podio"
 # text colour chosen together, so they read the same on light and dark palettes.
 PENDING_BACKGROUND = QColor("#fff1b8")
 PENDING_FOREGROUND = QColor("#202020")
+OUTBOX_TOOLTIP = "A change to this item waits in the outbox: sent when Podio answers again"
+# Translucent, so it reads on light and dark palettes alike.
+OUTBOX_BACKGROUND = QColor(230, 170, 30, 60)
 # Rows asked for by `data()` are requested together, this many ms after the first.
 FLUSH_DELAY_MS = 15
 
@@ -133,6 +141,9 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._pending: dict[int, dict[str, tuple[str | None, str]]] = {}
         self._pending_background = QBrush(PENDING_BACKGROUND)
         self._pending_foreground = QBrush(PENDING_FOREGROUND)
+        # Items with writes waiting in the outbox: their rows are marked.
+        self._outbox_pending: frozenset[int] = frozenset()
+        self._outbox_background = QBrush(OUTBOX_BACKGROUND)
         self._opening_task: asyncio.Task[Any] | None = None
         self._struck_font = QFont()
         self._struck_font.setStrikeOut(True)
@@ -141,6 +152,14 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_DELAY_MS)
         self._flush_timer.timeout.connect(self._flush_requests)
+        # A failed page is asked for again by itself (its rows on screen ask once more).
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setSingleShot(True)
+        # Precise and with a margin: fired before the page source's pause is over, the ask
+        # would be refused and not repeated.
+        self._retry_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._retry_timer.setInterval(int(RETRY_FAILED_AFTER * 1000) + 500)
+        self._retry_timer.timeout.connect(self._ask_failed_again)
         self._wire(source)
 
     def _wire(self, source: PageSource[TableRow[T]]) -> None:
@@ -198,6 +217,39 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         self._opening_task = self._runner.run(
             f"items:{query.app_id}", self._open(self._source.generation)
         )
+
+    def refresh(self) -> None:
+        """Read the query again without a reset: the rows on screen stay until their fresh
+        copies arrive (a 420 wait never blanks them)."""
+        query = self._source.query
+        if query is None:
+            return
+        generation = self._source.refresh()
+        self._set_loading(True)
+        self._opening_task = self._runner.run(f"items:{query.app_id}", self._reopen(generation))
+
+    async def _reopen(self, generation: int) -> None:
+        try:
+            total = await self._source.open()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            if generation == self._source.generation:
+                self._set_loading(False)
+                self.load_failed.emit(_failure_text(error))
+            return
+        if generation != self._source.generation:
+            return
+        self._set_origin()
+        self._resize_rows(total)
+        stale = self._source.stale_pages()
+        if stale:
+            # The other pages still shown are read again, nearest to where the user looked.
+            focus = self._last_wanted if self._last_wanted is not None else 0
+            self._source.request_pages(stale, self._source.page_of(focus))
+        if self._rows:
+            self._emit_rows_changed(0, min(self._rows, self._source.page_size) - 1)
+        self._set_loading(self._source.busy)  # this task is ending: only the pages count
 
     def set_source(self, source: PageSource[TableRow[T]]) -> None:
         """Read from another source (another account); shows nothing until `show_query`."""
@@ -334,6 +386,24 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             if self._rows:
                 self._emit_rows_changed(0, self._rows - 1)
 
+    def set_outbox_pending(self, item_ids: frozenset[int]) -> None:
+        """Mark the rows of these items: changes to them wait in the outbox."""
+        if item_ids == self._outbox_pending:
+            return
+        changed = item_ids ^ self._outbox_pending
+        self._outbox_pending = item_ids
+        for row in self._source.loaded_rows_where(
+            lambda loaded: self._item_id_of(loaded.item) in changed
+        ):
+            self._emit_rows_changed(row, row)
+
+    def is_outbox_pending(self, row: int) -> bool:
+        loaded = self._source.peek(row)
+        return loaded is not None and self._is_outbox_pending(loaded)
+
+    def _is_outbox_pending(self, loaded: TableRow[T]) -> bool:
+        return bool(self._outbox_pending) and self._item_id_of(loaded.item) in self._outbox_pending
+
     def set_online(self, online: bool) -> None:
         self._source.set_online(online)
         if self._rows:
@@ -344,6 +414,8 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
         """Stop every load (the table is going away or the app closes)."""
         if shiboken6.isValid(self._flush_timer):
             self._flush_timer.stop()
+        if shiboken6.isValid(self._retry_timer):
+            self._retry_timer.stop()
         self._source.cancel()
         task, self._opening_task = self._opening_task, None
         if task is not None and not task.done():
@@ -472,9 +544,13 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             return self._struck_font if removed else None
         if role == Roles.CELL:
             return replace(cell, color=None, progress=None) if removed else cell
+        if role == _BACKGROUND:
+            return self._outbox_background if self._is_outbox_pending(loaded) else None
         if role == _TOOLTIP:
             if removed:
                 return DELETED_TOOLTIP
+            if self._is_outbox_pending(loaded):
+                return f"{cell.tooltip or cell.text}\n{OUTBOX_TOOLTIP}"
             if cell.link:
                 return f"{cell.tooltip or cell.text}\nCtrl+click opens {cell.link}"
             return cell.tooltip
@@ -549,6 +625,23 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             self._emit_rows_changed(first, last)
         self._set_loading(self._busy())
         self.load_failed.emit(_failure_text(error))
+        self._retry_timer.start()
+
+    def retry_failed(self) -> None:
+        """Ask for the failed rows on screen now (F5), not after the pause."""
+        pages = self._source.failed_pages()
+        self._source.retry_failed()
+        self._ask_again(pages)
+
+    def _ask_failed_again(self) -> None:
+        self._ask_again(self._source.failed_pages())
+
+    def _ask_again(self, pages: Sequence[int]) -> None:
+        size = self._source.page_size
+        for index in pages:
+            first, last = index * size, min(self._rows, (index + 1) * size) - 1
+            if last >= first:
+                self._emit_rows_changed(first, last)
 
     def _resize_rows(self, total: int) -> None:
         if total > self._rows:
