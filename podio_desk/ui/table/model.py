@@ -226,30 +226,9 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             return
         generation = self._source.refresh()
         self._set_loading(True)
-        self._opening_task = self._runner.run(f"items:{query.app_id}", self._reopen(generation))
-
-    async def _reopen(self, generation: int) -> None:
-        try:
-            total = await self._source.open()
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            if generation == self._source.generation:
-                self._set_loading(False)
-                self.load_failed.emit(_failure_text(error))
-            return
-        if generation != self._source.generation:
-            return
-        self._set_origin()
-        self._resize_rows(total)
-        stale = self._source.stale_pages()
-        if stale:
-            # The other pages still shown are read again, nearest to where the user looked.
-            focus = self._last_wanted if self._last_wanted is not None else 0
-            self._source.request_pages(stale, self._source.page_of(focus))
-        if self._rows:
-            self._emit_rows_changed(0, min(self._rows, self._source.page_size) - 1)
-        self._set_loading(self._source.busy)  # this task is ending: only the pages count
+        self._opening_task = self._runner.run(
+            f"items:{query.app_id}", self._open(generation, refreshing=True)
+        )
 
     def set_source(self, source: PageSource[TableRow[T]]) -> None:
         """Read from another source (another account); shows nothing until `show_query`."""
@@ -579,7 +558,9 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
 
     # ------------------------------------------------------------------ loading
 
-    async def _open(self, generation: int) -> None:
+    async def _open(self, generation: int, *, refreshing: bool = False) -> None:
+        """Open the query's first page; `refreshing`: the rows on screen stay, and the pages
+        still shown are read again."""
         try:
             total = await self._source.open()
         except asyncio.CancelledError:
@@ -593,6 +574,16 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             return
         self._set_origin()
         self._resize_rows(total)
+        if refreshing:
+            stale = self._source.stale_pages()
+            if stale:
+                # Nearest to where the user looked first.
+                focus = self._last_wanted if self._last_wanted is not None else 0
+                self._source.request_pages(stale, self._source.page_of(focus))
+            if self._rows:
+                self._emit_rows_changed(0, min(self._rows, self._source.page_size) - 1)
+            self._set_loading(self._source.busy)  # this task is ending: only the pages count
+            return
         self._set_loading(self._busy())
         if self._wanted_rows:
             self._flush_timer.start()
