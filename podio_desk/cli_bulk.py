@@ -19,7 +19,7 @@ import json
 import math
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,6 +27,7 @@ from podio_desk.api.errors import PodioError
 from podio_desk.cache.db import CacheBusyError, CacheOpenError
 from podio_desk.cache.journal import JournalError
 from podio_desk.cache.schema import CacheVersionError
+from podio_desk.cli_sync import CommandError, pick_account
 from podio_desk.domain.bulk import BulkSpecError, Operation, describe_duration, parse_operation
 from podio_desk.secrets import SecretStore
 from podio_desk.services.accounts import AccountError, AccountService
@@ -62,10 +63,6 @@ _OPERATIONS: tuple[tuple[str, str, str, str], ...] = (
     ("--copy", "copy", "FIELD=OTHER", "set the field from another field of the item"),
     ("--from-column", "column", "FIELD=COLUMN", "set the field from a column of the --csv file"),
 )  # fmt: skip
-
-
-class CommandError(Exception):
-    """A problem to report as one line."""
 
 
 class _Operation(argparse.Action):
@@ -260,13 +257,11 @@ async def _session(args: argparse.Namespace) -> AsyncIterator[AccountSession]:
     accounts = AccountService(profile.root, SecretStore())
     try:
         known = await accounts.load()
-        if not known:
-            raise CommandError("there is no account yet; add one with `podio-desk account add`")
-        account = _pick(known, args.account)
+        account = pick_account(known, args.account)
         if not await accounts.restore(account.key):
             raise CommandError(
-                f"{account.name!r} is not signed in; sign in from the window, or remove and "
-                "add the account again"
+                f"{account.name!r} is not signed in; sign in again with "
+                f"`podio-desk account login {account.name}` or from the window"
             )
         session = await open_session(accounts, account, profile.cache_dir)
         try:
@@ -275,19 +270,6 @@ async def _session(args: argparse.Namespace) -> AsyncIterator[AccountSession]:
             await session.aclose()
     finally:
         await accounts.aclose()
-
-
-def _pick(accounts: Sequence[Any], wanted: str | None) -> Any:
-    if wanted is None:
-        if len(accounts) == 1:
-            return accounts[0]
-        names = ", ".join(repr(a.name) for a in accounts)
-        raise CommandError(f"there are several accounts ({names}); choose one with --account")
-    for account in accounts:
-        if wanted.casefold() in (account.name.casefold(), account.key):
-            return account
-    names = ", ".join(repr(a.name) for a in accounts)
-    raise CommandError(f"there is no account named {wanted!r} (accounts: {names})")
 
 
 def _emit_json(out: TextIO, data: dict[str, Any]) -> None:
