@@ -294,7 +294,7 @@ async def _secret(given: str | None, option: str, prompt: str) -> str:
     if given == "-":
         if sys.stdin is None or sys.stdin.closed:
             raise CommandError(f"{option} -: standard input is closed")
-        text = (await asyncio.to_thread(sys.stdin.readline)).strip()
+        text = str(await asyncio.to_thread(sys.stdin.readline)).strip()
         if not text:
             raise CommandError(f"{option} -: nothing on standard input")
         return text
