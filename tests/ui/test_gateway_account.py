@@ -4,8 +4,11 @@ against the sandbox's gateway mode over HTTP."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
 
 from podio_desk.sandbox import Sandbox
 from podio_desk.sandbox.gateway import GatewayConfig
@@ -36,7 +39,10 @@ def test_the_dialog_asks_a_gateway_for_its_key_headers_and_rate_limit(qtbot) -> 
         dialog.sign_in_button.click()
     assert "API key" in dialog.error.text()
     dialog.api_key.setText(KEY)
-    dialog.gateway_headers.setPlainText(f"{HEADER[0]}: {HEADER[1]}\n\n")
+    name_edit, value_edit = dialog.gateway_headers.rows()[0]
+    name_edit.setText(HEADER[0])
+    value_edit.setText(HEADER[1])
+    dialog.gateway_headers.add_row()  # an empty row is left out
     dialog.rate_general.setValue(250)
     dialog.rate_heavy.setValue(250)
     with qtbot.waitSignal(dialog.sign_in_requested) as blocker:
@@ -95,5 +101,45 @@ def test_a_refused_key_is_said_in_the_dialog_and_leaves_no_account(
     dialog.sign_in_requested.emit(gateway_request(sandbox, key="not-the-key"))
     qtbot.waitUntil(lambda: "gateway refused" in dialog.error.text(), timeout=10_000)
     assert "sign in" not in dialog.error.text().lower().replace("could not sign in", "")
+    assert desk.controller.accounts.list() == []
+    dialog.reject()
+
+
+@pytest.mark.parametrize("typed", ["X-A=b", "X-A: b", "X-A:b"])
+def test_a_whole_header_typed_as_its_name_is_split(qtbot, typed: str) -> None:
+    dialog = LoginDialog(first_run=False)
+    qtbot.addWidget(dialog)
+    dialog.tabs.setCurrentIndex(MODES.index("gateway"))
+    name_edit, value_edit = dialog.gateway_headers.rows()[0]
+    qtbot.keyClicks(name_edit, typed)
+    assert dialog.request().headers == (("X-A", "b"),)
+    qtbot.keyClick(name_edit, Qt.Key.Key_Return)
+    assert (name_edit.text(), value_edit.text()) == ("X-A", "b")
+    assert dialog.request().headers == (("X-A", "b"),)
+
+
+def test_header_values_are_masked(qtbot) -> None:
+    dialog = LoginDialog(first_run=False)
+    qtbot.addWidget(dialog)
+    dialog.gateway_headers.add_row(*HEADER)
+    for _, value_edit in dialog.gateway_headers.rows():
+        assert value_edit.echoMode() is QLineEdit.EchoMode.Password
+    assert HEADER[1] not in value_edit.displayText()
+
+
+@pytest.mark.gui
+def test_a_gateway_address_without_its_prefix_says_so_in_the_dialog(
+    qtbot, desk: Desk, sandbox_factory
+) -> None:
+    sandbox: Sandbox = sandbox_factory(
+        gateway=GatewayConfig(api_key=KEY, required_headers=dict([HEADER]))
+    )
+    run_async(desk.controller.start())
+    dialog = desk.controller.show_login()
+    request = gateway_request(sandbox)
+    dialog.sign_in_requested.emit(replace(request, api_url=sandbox.url))
+    qtbot.waitUntil(lambda: "answered 404" in dialog.error.text(), timeout=10_000)
+    assert "path prefix" in dialog.error.text()
+    assert "could not find this object" not in dialog.error.text()
     assert desk.controller.accounts.list() == []
     dialog.reject()
