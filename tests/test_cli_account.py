@@ -262,3 +262,15 @@ def test_a_bad_header_says_the_expected_form(gateway: Sandbox, tmp_path: Path, c
     args[args.index(f"{HEADER[0]}={HEADER[1]}")] = "X A=b"
     assert main(args) == 1
     assert "write each header as Name: value (or Name=value)" in capsys.readouterr().err
+
+
+def test_a_sync_through_a_gateway_waits_for_the_gateways_limit(
+    gateway: Sandbox, tmp_path: Path, capsys
+) -> None:
+    profile = tmp_path / "p"
+    assert main(gateway_add(gateway, profile)) == 0
+    gateway.control.start_rate_limit_storm(count=1, wait_seconds=1)
+    assert main(["sync", "--profile", str(profile), "--app", str(gateway.app_id("Tickets"))]) == 0
+    err = capsys.readouterr().err
+    assert "waiting for the gateway's rate limit" in err
+    assert "Podio's rate limit" not in err

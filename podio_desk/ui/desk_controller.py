@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from podio_desk.api.errors import PodioError
 from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLink, PodioLinkError, parse_podio_link
+from podio_desk.domain.rate_wait import rate_limit_name
 from podio_desk.domain.workspace import App
 from podio_desk.services.accounts import Account, AccountService
 from podio_desk.services.connectivity import (
@@ -832,6 +833,9 @@ class DeskController(QObject):
         else:
             self.open_item(session, app_id, item_id)
 
+    def _is_gateway(self, key: str) -> bool:
+        return any(account.key == key and account.is_gateway for account in self.accounts.list())
+
     def _on_session_event(self, key: str, event: object) -> None:
         """Every event of every session comes here, on the UI thread (see ServiceEvents)."""
         session = self.sessions.get(key)
@@ -854,10 +858,11 @@ class DeskController(QObject):
                 self.show_message(f"This app is already being synced by {who}; waiting for it.")
         elif isinstance(event, RateLimitWaiting | RateLimitResumed):
             until = event.until if isinstance(event, RateLimitWaiting) else None
-            self.indicators.jobs.set_rate_wait(f"sync:{key}:", until)  # its syncs wait too
+            limit_name = rate_limit_name(self._is_gateway(key))
+            self.indicators.jobs.set_rate_wait(f"sync:{key}:", until, limit_name)  # syncs too
             if self.browser.workspace is session:
                 waiting = isinstance(event, RateLimitWaiting)
-                self.browser.model.set_waiting("Podio's rate limit" if waiting else None)
+                self.browser.model.set_waiting(limit_name if waiting else None)
         elif isinstance(event, OnlineChanged):
             self._on_online_changed(session, event)
 
