@@ -475,10 +475,10 @@ class TasksPane(_Pane):
 
         # Compact: the pane shares the dock's height with the form above it. Everything sits
         # in a scroll area, so a short dock scrolls the form instead of cutting it off.
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        content = QWidget(self.scroll)
+        self.form_scroll = QScrollArea(self)
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        content = QWidget(self.form_scroll)
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
         self.list.setMinimumHeight(self.list.fontMetrics().lineSpacing() * 5)
@@ -510,8 +510,8 @@ class TasksPane(_Pane):
         form.addRow(buttons)
         content_layout.addLayout(form)
         content_layout.addWidget(self.status)
-        self.scroll.setWidget(content)
-        self.layout_.addWidget(self.scroll, 1)
+        self.form_scroll.setWidget(content)
+        self.layout_.addWidget(self.form_scroll, 1)
         self.tasks: tuple[Task, ...] = ()
         # The task the form is changing; None while it adds a new one.
         self.editing_task_id: int | None = None

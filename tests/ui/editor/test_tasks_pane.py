@@ -272,10 +272,10 @@ def test_the_add_button_stays_reachable_in_a_short_dock(env: EditorEnv) -> None:
     env.qtbot.waitExposed(env.editor)
     # The pane asks for little height; a short one scrolls instead of cutting off the form.
     assert pane.minimumSizeHint().height() < 200
-    pane.scroll.ensureWidgetVisible(pane.add_button)
-    top_left = pane.add_button.mapTo(pane.scroll.viewport(), pane.add_button.rect().topLeft())
+    pane.form_scroll.ensureWidgetVisible(pane.add_button)
+    top_left = pane.add_button.mapTo(pane.form_scroll.viewport(), pane.add_button.rect().topLeft())
     assert (
-        pane.scroll.viewport()
+        pane.form_scroll.viewport()
         .rect()
         .contains(top_left.x(), top_left.y() + pane.add_button.height() - 1)
     )
