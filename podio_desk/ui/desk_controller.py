@@ -45,6 +45,7 @@ from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLink, PodioLinkError, parse_podio_link
 from podio_desk.domain.rate_wait import rate_limit_name
 from podio_desk.domain.workspace import App
+from podio_desk.services.account_data import describe_pending, pending_writes, remove_local_data
 from podio_desk.services.accounts import Account, AccountService
 from podio_desk.services.connectivity import (
     OnlineChanged,
@@ -254,7 +255,20 @@ class DeskController(QObject):
         self._show_accounts()
         return account
 
-    async def remove_account(self, key: str) -> None:
+    async def remove_account(self, key: str) -> bool:
+        """Remove the account and its local data (cache, journal); refused (False, said in
+        the status bar) while its journal holds changes not yet sent."""
+        journal_dir = self.cache_dir.parent / "journal"
+        pending = await pending_writes(journal_dir, key)
+        if pending:
+            name = self.accounts.get(key).name
+            self.show_message(
+                f"{name} was not removed: it has changes not yet sent to Podio "
+                f"({describe_pending(pending)}). Let them finish first, or remove it with "
+                "`podio-desk account remove --force`.",
+                0,
+            )
+            return False
         session = self.sessions.pop(key, None)
         self.service_events.forget(key)
         self.inline_savers.pop(key, None)
@@ -266,8 +280,13 @@ class DeskController(QObject):
             if self.browser.workspace is session:
                 self.browser.close_app()
             await session.aclose()
+        name = self.accounts.get(key).name
         await self.accounts.remove(key)
+        removed = await remove_local_data(self.cache_dir, journal_dir, key)
         self._show_accounts()
+        data = f" and its local data ({len(removed)} files)" if removed else ""
+        self.show_message(f"Removed {name}{data}.")
+        return True
 
     async def _start_demo(self) -> Account:
         if self.demo is not None:
@@ -782,7 +801,8 @@ class DeskController(QObject):
         answer = QMessageBox.question(
             self.window,
             "Remove account",
-            f"Remove {account.name}? Its sign-in is deleted from the keyring; Podio is unchanged.",
+            f"Remove {account.name}? Its sign-in is deleted from the keyring and its local "
+            "copy from this computer; Podio is unchanged.",
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.runner.run(f"remove:{account.key}", self.remove_account(account.key))

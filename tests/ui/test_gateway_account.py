@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
+from podio_desk.cache.journal import Journal, NewEntry
 from podio_desk.sandbox import Sandbox
 from podio_desk.sandbox.gateway import GatewayConfig
 from podio_desk.services.profile import Profile
@@ -143,3 +144,43 @@ def test_a_gateway_address_without_its_prefix_says_so_in_the_dialog(
     assert "could not find this object" not in dialog.error.text()
     assert desk.controller.accounts.list() == []
     dialog.reject()
+
+
+@pytest.mark.gui
+def test_removing_an_account_in_the_window_removes_its_local_data(
+    qtbot, desk: Desk, sandbox_factory, profile: Profile
+) -> None:
+    sandbox: Sandbox = sandbox_factory(
+        gateway=GatewayConfig(api_key=KEY, required_headers=dict([HEADER]))
+    )
+    controller = desk.controller
+    run_async(controller.start())
+    account = run_async(controller.sign_in(gateway_request(sandbox)))
+    assert find_app(qtbot, desk, "Tickets") is not None
+    cache_file = controller.cache_dir / f"{account.key}.sqlite3"
+    assert cache_file.exists()
+
+    async def plan_a_job() -> None:
+        journal = await Journal.open(controller.cache_dir.parent / "journal", account.key)
+        try:
+            await journal.create_job("outbox", entries=[NewEntry("update", item_id=1)])
+        finally:
+            await journal.aclose()
+
+    run_async(plan_a_job())
+    assert run_async(controller.remove_account(account.key)) is False
+    assert "outbox: 1 change not sent" in desk.window.statusBar().currentMessage()
+    assert [a.key for a in controller.accounts.list()] == [account.key]
+
+    async def finish_the_job() -> None:
+        journal = await Journal.open(controller.cache_dir.parent / "journal", account.key)
+        try:
+            await journal.set_job_state(1, "done")
+        finally:
+            await journal.aclose()
+
+    run_async(finish_the_job())
+    assert run_async(controller.remove_account(account.key)) is True
+    assert controller.accounts.list() == []
+    assert not [p for p in controller.cache_dir.iterdir() if p.name.startswith(account.key)]
+    assert not (controller.cache_dir.parent / "journal" / f"{account.key}.sqlite3").exists()
