@@ -30,13 +30,11 @@ from PySide6.QtCore import QObject, QPersistentModelIndex, QSettings, Qt, QUrl, 
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFrame,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QScrollArea,
     QStatusBar,
 )
 
@@ -77,6 +75,7 @@ from podio_desk.ui.export_dialog import ExportDialog, open_export_dialog
 from podio_desk.ui.link_registration import LinkRegistration
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.service_events import ServiceEvents
+from podio_desk.ui.sideways_room import SidewaysRoom
 from podio_desk.ui.status_bar import StatusIndicators
 from podio_desk.ui.table import InlineSaver, TaskSpawner
 from podio_desk.ui.theme import Tone, set_tone
@@ -554,12 +553,9 @@ class DeskController(QObject):
         dock.setMinimumWidth(EDITOR_DOCK_MIN_WIDTH)
         # The editor's button row is wider than the dock's least width: it scrolls sideways
         # in a narrow dock instead of making the window wider.
-        room = QScrollArea(dock)
+        room = SidewaysRoom(dock)
         room.setObjectName("editorDockScroll")
-        room.setFrameShape(QFrame.Shape.NoFrame)
-        room.setWidgetResizable(True)
-        room.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        room.setWidget(dock.editor)
+        room.set_content(dock.editor)
         dock.setWidget(room)
         splitter = dock.editor.splitter
         splitter.setOrientation(Qt.Orientation.Vertical)

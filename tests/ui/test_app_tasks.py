@@ -12,6 +12,7 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
 
 from podio_desk.domain.tasks import TaskDraft
 from podio_desk.services.profile import Profile
@@ -253,3 +254,30 @@ def test_a_hook_token_is_masked_until_shown(qtbot, desk, sandbox) -> None:
     assert "s3cr3t" not in str(dialog.model.index(0, 0).data())
     qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == secret_url
+
+
+def test_the_tasks_form_fits_in_the_editor_dock(qtbot, desk, sandbox) -> None:
+    sign_in(desk, sandbox)
+    desk.window.resize(1200, 740)
+    desk.window.show()
+    controller = desk.controller
+    app_id = open_app(qtbot, desk, "Tickets")
+    session = controller.browser.workspace
+    assert session is not None
+    item_id = run_async(session.editing.client.filter_items(app_id, limit=1)).items[0].item_id
+    controller.open_item(session, app_id, item_id)
+    dock = controller.editor_docks[session.key]
+    qtbot.waitUntil(lambda: dock.editor.state is EditorState.READY, timeout=10000)
+    pane = dock.editor.side.tasks
+    dock.editor.side.setCurrentWidget(pane)
+    room = dock.widget()
+    qtbot.waitUntil(lambda: pane.isVisible() and pane.height() > 0, timeout=5000)
+    for _ in range(3):  # the relayout the tab switch asked for
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    # The editor never runs past the dock's bottom edge; the Add button can be reached.
+    assert dock.editor.height() <= room.viewport().height()
+    pane.form_scroll.ensureWidgetVisible(pane.add_button)
+    bottom = pane.add_button.mapTo(room.viewport(), pane.add_button.rect().bottomLeft())
+    # (Sideways the room scrolls: the editor's button row is wider than a narrow dock.)
+    assert 0 <= bottom.y() < room.viewport().height()

@@ -511,6 +511,9 @@ class TasksPane(_Pane):
         content_layout.addLayout(form)
         content_layout.addWidget(self.status)
         self.form_scroll.setWidget(content)
+        # Room for the list's first rows and the task box before it scrolls: a dock's
+        # splitter must not squeeze the pane down to its tab.
+        self.form_scroll.setMinimumHeight(self.fontMetrics().lineSpacing() * 12)
         self.layout_.addWidget(self.form_scroll, 1)
         self.tasks: tuple[Task, ...] = ()
         # The task the form is changing; None while it adds a new one.
