@@ -399,8 +399,8 @@ class TimeBox(QTimeEdit):
     """A time box that takes a typed time ("14:30") wherever the cursor was put.
 
     QTimeEdit inserts a digit typed into a full section ("|09" becomes "109") and so refuses
-    it; here a digit typed at the start of a section replaces that section, and the first
-    digit typed at the end of the text after a click starts the time over."""
+    it; here a digit typed at the start of a section replaces that section, as does the first
+    digit after a click anywhere in one; after a click past the end it starts the time over."""
 
     def __init__(self, at: QTime, parent: QWidget | None = None) -> None:
         super().__init__(at, parent)
@@ -419,7 +419,7 @@ class TimeBox(QTimeEdit):
             if at >= len(text) and self._clicked:
                 self.setCurrentSectionIndex(0)
                 self.setSelectedSection(self.sectionAt(0))
-            elif at == 0 or not text[at - 1].isdigit():
+            elif self._clicked or at == 0 or not text[at - 1].isdigit():
                 self.setSelectedSection(self.currentSection())
         self._clicked = False
         super().keyPressEvent(event)
@@ -502,12 +502,13 @@ class TasksPane(_Pane):
         due.addWidget(self.due_time)
         due.addStretch(1)
         form.addRow("", due)
-        # The buttons on their own row: a narrow dock keeps them in view.
+        # The buttons on their own row, under the boxes they act on: an editor wider than
+        # its dock (which scrolls sideways) keeps them in view.
         buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.add_button)
-        form.addRow(buttons)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
         content_layout.addLayout(form)
         content_layout.addWidget(self.status)
         self.form_scroll.setWidget(content)
