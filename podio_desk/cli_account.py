@@ -61,8 +61,8 @@ def add_account_parser(
         metavar="NAME=VALUE",
         action="append",
         default=[],
-        help="a header the gateway needs on every request (repeatable); values are kept in "
-        "the keyring",
+        help="a header the gateway needs on every request, 'NAME=VALUE' or 'NAME: VALUE' "
+        "(repeatable); values are kept in the keyring",
     )
     add.add_argument(
         "--rate-limit",
@@ -78,9 +78,16 @@ def add_account_parser(
     listing.set_defaults(handler=run_account_list)
 
     remove = commands.add_parser(
-        "remove", help="remove an account and its secrets from the keyring"
+        "remove",
+        help="remove an account, its secrets and its local data",
+        description="Remove the account, its secrets from the keyring and its data on this "
+        "computer (the cache and the journal). Refused while the journal holds changes not "
+        "yet sent to Podio (bulk jobs, the outbox), unless --force.",
     )
     remove.add_argument("account", metavar="NAME", help="the account's name")
+    remove.add_argument(
+        "--force", action="store_true", help="remove even changes not yet sent to Podio"
+    )
     remove.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
     remove.set_defaults(handler=run_account_remove)
 
@@ -89,9 +96,18 @@ def add_account_parser(
         help="sign an account in again with its settings",
         description="Sign in again with the account's settings, after Podio refused its "
         "session (a revoked refresh token). Asks for the password, the app token or, for a "
-        "gateway account, a new API key; nothing is taken from the command line.",
+        "gateway account, a new API key; without a terminal, pass it on standard input with "
+        "--password -, --app-token - or --api-key -. What the server refuses is not stored.",
     )
     login.add_argument("account", metavar="NAME", help="the account's name")
+    for option, what in (
+        ("--password", "the password"),
+        ("--app-token", "the app token"),
+        ("--api-key", "the gateway's API key"),
+    ):
+        login.add_argument(
+            option, choices=["-"], default=None, help=f"'-': read {what} from standard input"
+        )
     login.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
     login.set_defaults(handler=run_account_login)
 
@@ -122,22 +138,17 @@ def run_account_add(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return _usage_error("account add", "a gateway account needs --api-url")
     if args.api_key == "-":
         args.api_key = sys.stdin.readline().strip()
-    remember_secret(args.api_key, *(text.partition("=")[2] for text in args.header))
+    remember_secret(args.api_key, *(_header_value(text) for text in args.header))
     return cli_sync.run_command("account add", args, lambda: _add_gateway(args, out or sys.stdout))
 
 
 async def _add_gateway(args: argparse.Namespace, out: TextIO) -> None:
     from podio_desk.api.address import check_api_url
     from podio_desk.cli_sync import CommandError
-    from podio_desk.services.accounts import parse_rate_limit
+    from podio_desk.services.accounts import parse_header, parse_rate_limit
 
     api_url = check_api_url(args.api_url)
-    headers: dict[str, str] = {}
-    for text in args.header:
-        name, equals, value = text.partition("=")
-        if not equals or not name.strip():
-            raise CommandError(f"--header wants NAME=VALUE, got {name.strip() or text!r}")
-        headers[name.strip()] = value
+    headers = dict(parse_header(text) for text in args.header)
     rate_limit = parse_rate_limit(args.rate_limit) if args.rate_limit else None
     async with _accounts(args) as accounts:
         existing = await accounts.load()
@@ -199,12 +210,28 @@ def run_account_remove(args: argparse.Namespace, out: TextIO | None = None) -> i
 
 
 async def _remove(args: argparse.Namespace, out: TextIO) -> None:
-    from podio_desk.cli_sync import pick_account
+    from podio_desk.cli_sync import CommandError, pick_account
+    from podio_desk.services.account_data import (
+        describe_pending,
+        pending_writes,
+        remove_local_data,
+    )
+    from podio_desk.services.profile import resolve_profile
 
+    profile = resolve_profile(getattr(args, "profile", None))
     async with _accounts(args) as accounts:
         account = pick_account(await accounts.load(), args.account)
+        pending = await pending_writes(profile.journal_dir, account.key)
+        if pending and not args.force:
+            raise CommandError(
+                f"{account.name!r} has changes not yet sent to Podio ({describe_pending(pending)})"
+                "; let them finish (podio-desk bulk), or remove the account anyway with --force"
+            )
         await accounts.remove(account.key)
-        print(f"Removed {account.name!r} and its secrets.", file=out)
+        removed = await remove_local_data(profile.cache_dir, profile.journal_dir, account.key)
+        data = f"; deleted {', '.join(str(path) for path in removed)}" if removed else ""
+        dropped = f" (dropped unsent: {describe_pending(pending)})" if pending else ""
+        print(f"Removed {account.name!r} and its secrets{data}{dropped}.", file=out)
 
 
 def run_account_login(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -214,7 +241,6 @@ def run_account_login(args: argparse.Namespace, out: TextIO | None = None) -> in
 
 
 async def _login(args: argparse.Namespace, out: TextIO) -> None:
-    import asyncio
     import webbrowser
 
     from podio_desk.api.auth import AuthMode
@@ -225,21 +251,21 @@ async def _login(args: argparse.Namespace, out: TextIO) -> None:
         account = pick_account(await accounts.load(), args.account)
         mode = account.auth_mode
         if mode is AuthMode.GATEWAY:
-            api_key = await asyncio.to_thread(getpass.getpass, f"API key for {account.name}: ")
+            api_key = await _secret(args.api_key, "--api-key", f"API key for {account.name}: ")
             remember_secret(api_key)
+            # Checked before it is stored: a refused key leaves the working one in place.
             await accounts.set_gateway_key(account.key, api_key)
-            await accounts.check_gateway(account.key)
         elif mode is AuthMode.PASSWORD:
             if not account.username:
                 raise CommandError(f"{account.name!r} has no user name; add it again")
-            password = await asyncio.to_thread(
-                getpass.getpass, f"Podio password for {account.username}: "
+            password = await _secret(
+                args.password, "--password", f"Podio password for {account.username}: "
             )
             remember_secret(password)
             await accounts.sign_in_password(account.key, password)
         elif mode is AuthMode.APP:
-            app_token = await asyncio.to_thread(
-                getpass.getpass, f"App token of app {account.app_id}: "
+            app_token = await _secret(
+                args.app_token, "--app-token", f"App token of app {account.app_id}: "
             )
             remember_secret(app_token)
             await accounts.sign_in_app(account.key, app_token)
@@ -254,6 +280,58 @@ async def _login(args: argparse.Namespace, out: TextIO) -> None:
 
 
 # ------------------------------------------------------------------ shared
+
+
+async def _secret(given: str | None, option: str, prompt: str) -> str:
+    """The secret from standard input (`option -`), else asked for on the terminal."""
+    import asyncio
+
+    from podio_desk.cli_sync import CommandError
+
+    no_terminal = CommandError(
+        f"no terminal to ask for it; pass it on standard input with {option} -"
+    )
+    if given == "-":
+        if sys.stdin is None or sys.stdin.closed:
+            raise CommandError(f"{option} -: standard input is closed")
+        text = str(await asyncio.to_thread(sys.stdin.readline)).strip()
+        if not text:
+            raise CommandError(f"{option} -: nothing on standard input")
+        return text
+    if sys.stdin is None or sys.stdin.closed:
+        raise no_terminal
+    try:
+        return await asyncio.to_thread(_ask, prompt)
+    except EOFError:
+        raise no_terminal from None
+
+
+def _ask(prompt: str) -> str:
+    # Without a terminal getpass would print a warning and the prompt, then fail on empty
+    # standard input with a traceback; an EOFError here becomes the one-line advice.
+    if not has_terminal():
+        raise EOFError
+    return getpass.getpass(prompt)
+
+
+def has_terminal() -> bool:
+    """Whether getpass can ask the user (standard input or the process's terminal)."""
+    if sys.stdin is not None and not sys.stdin.closed and sys.stdin.isatty():
+        return True
+    if sys.platform == "win32":
+        return True  # getpass reads the console itself
+    import os
+
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+    except OSError:
+        return False
+    return True
+
+
+def _header_value(text: str) -> str:
+    cuts = [index for index in (text.find(":"), text.find("=")) if index >= 0]
+    return text[min(cuts) + 1 :].strip() if cuts else ""
 
 
 def _accounts(args: argparse.Namespace) -> _AccountsOpen:

@@ -26,6 +26,7 @@ from podio_desk.api.ratelimit import RateLimitWait, SchedulerEvent
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.db import CacheBusyError, CacheCorruptError, CacheOpenError
 from podio_desk.cache.schema import CacheVersionError
+from podio_desk.domain.rate_wait import PODIO_RATE_LIMIT, rate_limit_name
 from podio_desk.domain.redaction import remember_secret
 from podio_desk.secrets import SecretStore
 from podio_desk.services.accounts import Account, AccountError, AccountService
@@ -189,6 +190,7 @@ class ProgressPrinter:
         self._interval = interval
         self._clock = clock
         self._label = ""
+        self.limit_name = PODIO_RATE_LIMIT
         self._last_line = -math.inf
         self._drawn = False
 
@@ -238,7 +240,7 @@ class ProgressPrinter:
         if not isinstance(event, RateLimitWait):
             return
         prefix = f"{self._label}: " if self._label else ""
-        text = f"{prefix}waiting for Podio's rate limit: {_duration(event.seconds)}"
+        text = f"{prefix}waiting for {self.limit_name}: {_duration(event.seconds)}"
         if self._tty:
             self._stream.write("\r\x1b[2K" + text)
             self._drawn = True
@@ -310,6 +312,7 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
                 "add the account again"
             )
         client = await accounts.client(account.key)
+        progress.limit_name = rate_limit_name(account.is_gateway)
         client.scheduler.events.subscribe(progress.rate_limit_wait)
         api = PodioSyncApi(client)
         if getattr(args, "rebuild_cache", False):

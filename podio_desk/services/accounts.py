@@ -49,6 +49,7 @@ from podio_desk.api.auth import (
     TokenChanged,
 )
 from podio_desk.api.client import ClientLearned, PodioClient, TokenEndpointLearned
+from podio_desk.api.errors import NotFound
 from podio_desk.api.events import EventHub
 from podio_desk.api.transport import DEFAULT_BASE_URL
 from podio_desk.secrets import SecretStore
@@ -182,13 +183,26 @@ _HEADER_NAME = frozenset(
 _RESERVED_HEADERS = frozenset({"authorization", "host", "content-length", "content-type"})
 
 
+HEADER_FORM_HINT = "write each header as Name: value (or Name=value)"
+
+
 def check_header_name(name: str) -> str:
     name = name.strip()
     if not name or not set(name) <= _HEADER_NAME:
-        raise AccountError(f"{name!r} is not a valid header name.")
+        raise AccountError(f"{name!r} is not a valid header name; {HEADER_FORM_HINT}.")
     if name.lower() in _RESERVED_HEADERS:
         raise AccountError(f"The header {name} is set by Podio Desk itself.")
     return name
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """``"Name: value"`` or ``"Name=value"`` -> (name, value). Neither ':' nor '=' can be
+    part of a header name, so the first of them ends the name either way."""
+    cuts = [index for index in (text.find(":"), text.find("=")) if index >= 0]
+    if not cuts:
+        raise AccountError(f"{text.strip()!r} has no value; {HEADER_FORM_HINT}.")
+    cut = min(cuts)
+    return check_header_name(text[:cut]), text[cut + 1 :].strip()
 
 
 class AccountService:
@@ -348,18 +362,26 @@ class AccountService:
         return account
 
     async def set_gateway_key(self, key: str, api_key: str) -> None:
-        """A new API key for a gateway account (the old client is closed)."""
-        if not self.get(key).is_gateway:
+        """A new API key for a gateway account, stored only once the gateway took it: a
+        refused key leaves the account exactly as it was (its working key kept)."""
+        account = self.get(key)
+        if not account.is_gateway:
             raise AccountError("Only a gateway account has an API key.")
         if not api_key.strip():
             raise AccountError("The API key is empty.")
+        trial = self._gateway_factory(
+            account, api_key.strip(), await self._gateway_headers(account)
+        )
+        try:
+            await _check_through(account, trial)
+        finally:
+            await trial.aclose()
         await self._secrets.set(key, SECRET_API_KEY, api_key.strip())
         await self._close_client(key)
 
     async def check_gateway(self, key: str) -> None:
         """One cheap call through the gateway: raises when its key or address is wrong."""
-        client = await self.client(key)
-        await client.scope()
+        await _check_through(self.get(key), await self.client(key))
 
     async def rename(self, key: str, name: str) -> Account:
         account = replace(self.get(key), name=name.strip() or self.get(key).name)
@@ -431,6 +453,9 @@ class AccountService:
                 f"The API key of {account.name!r} is not in the keyring; enter it again "
                 f"(podio-desk account login {account.name!r})."
             )
+        return self._gateway_factory(account, api_key, await self._gateway_headers(account))
+
+    async def _gateway_headers(self, account: Account) -> dict[str, str]:
         headers: dict[str, str] = {}
         if account.header_names:
             text = await self._secrets.get(account.key, SECRET_GATEWAY_HEADERS)
@@ -449,7 +474,7 @@ class AccountService:
                     f"The values of the headers {', '.join(missing)} of {account.name!r} are "
                     "not in the keyring; remove and add the account again."
                 )
-        return self._gateway_factory(account, api_key, headers)
+        return headers
 
     def session_state(self, key: str) -> SessionState:
         client = self._clients.get(key)
@@ -637,6 +662,18 @@ class AccountService:
             log.warning("accounts file was unreadable (%s); kept it as %s", exc, backup)
             return {}
         return accounts
+
+
+async def _check_through(account: Account, client: PodioClient) -> None:
+    try:
+        await client.scope()
+    except NotFound as error:
+        # A gateway address without its path prefix reaches the gateway's own 404, which
+        # would otherwise read as a missing Podio object.
+        raise AccountError(
+            f"The address {account.api_url} answered 404 (not found): check the gateway's "
+            "address and its path prefix, such as https://host/podio."
+        ) from error
 
 
 def _apply_learned(learned: dict[str, list[ClientLearned]], accounts: dict[str, Account]) -> None:

@@ -49,6 +49,7 @@ from podio_desk.cache.journal import EntryCounts, JobState, Journal, JournalEntr
 from podio_desk.domain.bulk import Budget, FieldChange, estimate_seconds
 from podio_desk.domain.fields import parse_values
 from podio_desk.domain.items import Item, ItemChange
+from podio_desk.domain.rate_wait import rate_limit_name
 from podio_desk.domain.workspace import App
 from podio_desk.services.file_lock import FileLock, lock_holder
 
@@ -576,7 +577,9 @@ class BulkRunner:
             return None
         seconds = until - time.monotonic()
         return (
-            f"waiting for Podio's rate limit ({max(0, round(seconds))} s)" if seconds > 0 else None
+            f"waiting for {rate_limit_name(self._client.is_gateway)} ({max(0, round(seconds))} s)"
+            if seconds > 0
+            else None
         )
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from podio_desk.api.client import PodioClient
 from podio_desk.api.errors import Gone, NotFound, PodioError, WriteOutcomeUnknown
+from podio_desk.api.events import EventHub
 from podio_desk.domain.items import Task
 from podio_desk.domain.tasks import Hook, TaskDraft, TaskFilter, is_overdue, task_query
 
@@ -29,6 +30,9 @@ class TaskService:
         self.client = client
         self._clock = clock
         self._me: int | None = None
+        # The id of an item whose tasks were changed here (added, changed, completed,
+        # deleted): open task lists refresh on it.
+        self.changed: EventHub[int] = EventHub()
 
     # ------------------------------------------------------------ an item's tasks
 
@@ -41,12 +45,14 @@ class TaskService:
         await self.client.create_task(
             {k: v for k, v in body.items() if v is not None}, ref=("item", item_id)
         )
+        self.changed.emit(item_id)
         return await self.client.item_tasks(item_id)
 
     async def update(self, item_id: int, task_id: int, draft: TaskDraft) -> tuple[Task, ...]:
         """Replace the task's text, description, due date and time (and responsible when
         chosen); the item's tasks afterwards."""
         await self.client.update_task(task_id, draft.checked().body())
+        self.changed.emit(item_id)
         return await self.client.item_tasks(item_id)
 
     async def delete(self, item_id: int, task_id: int) -> tuple[Task, ...]:
@@ -62,6 +68,7 @@ class TaskService:
                 pass
             else:
                 raise
+        self.changed.emit(item_id)
         return await self.client.item_tasks(item_id)
 
     async def set_completed(self, item_id: int, task_id: int, completed: bool) -> tuple[Task, ...]:
@@ -69,6 +76,7 @@ class TaskService:
             await self.client.complete_task(task_id)
         else:
             await self.client.incomplete_task(task_id)
+        self.changed.emit(item_id)
         return await self.client.item_tasks(item_id)
 
     # ------------------------------------------------------------ an app's tasks

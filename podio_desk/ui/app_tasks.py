@@ -197,6 +197,13 @@ class AppTasksDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(760, 460)
         self.load_task: asyncio.Task[Any] | None = None
+        # A task changed in the window (the editor's tasks pane) shows here without Refresh.
+        unsubscribe = service.changed.subscribe(self._on_tasks_changed)
+        self.destroyed.connect(lambda _obj=None: unsubscribe())
+
+    def _on_tasks_changed(self, _item_id: int) -> None:
+        if self.isVisible():
+            self.reload()
 
     def filters(self) -> TaskFilter:
         chosen = TaskFilter.NONE

@@ -30,20 +30,20 @@ from PySide6.QtCore import QObject, QPersistentModelIndex, QSettings, Qt, QUrl, 
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFrame,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QScrollArea,
     QStatusBar,
 )
 
 from podio_desk.api.errors import PodioError
 from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLink, PodioLinkError, parse_podio_link
+from podio_desk.domain.rate_wait import rate_limit_name
 from podio_desk.domain.workspace import App
+from podio_desk.services.account_data import describe_pending, pending_writes, remove_local_data
 from podio_desk.services.accounts import Account, AccountService
 from podio_desk.services.connectivity import (
     OnlineChanged,
@@ -81,6 +81,7 @@ from podio_desk.ui.link_registration import LinkRegistration
 from podio_desk.ui.login_dialog import LoginDialog, SignInRequest
 from podio_desk.ui.outbox_panel import install_outbox, start_outbox
 from podio_desk.ui.service_events import ServiceEvents
+from podio_desk.ui.sideways_room import SidewaysRoom
 from podio_desk.ui.sign_in_again import SignInAgain
 from podio_desk.ui.status_bar import StatusIndicators
 from podio_desk.ui.sync_options import SyncDetailsAction
@@ -280,7 +281,20 @@ class DeskController(QObject):
         self._show_accounts()
         return account
 
-    async def remove_account(self, key: str) -> None:
+    async def remove_account(self, key: str) -> bool:
+        """Remove the account and its local data (cache, journal); refused (False, said in
+        the status bar) while its journal holds changes not yet sent."""
+        journal_dir = self.cache_dir.parent / "journal"
+        pending = await pending_writes(journal_dir, key)
+        if pending:
+            name = self.accounts.get(key).name
+            self.show_message(
+                f"{name} was not removed: it has changes not yet sent to Podio "
+                f"({describe_pending(pending)}). Let them finish first, or remove it with "
+                "`podio-desk account remove --force`.",
+                0,
+            )
+            return False
         session = self.sessions.pop(key, None)
         self.service_events.forget(key)
         self.inline_savers.pop(key, None)
@@ -293,8 +307,13 @@ class DeskController(QObject):
             if self.browser.workspace is session:
                 self.browser.close_app()
             await session.aclose()
+        name = self.accounts.get(key).name
         await self.accounts.remove(key)
+        removed = await remove_local_data(self.cache_dir, journal_dir, key)
         self._show_accounts()
+        data = f" and its local data ({len(removed)} files)" if removed else ""
+        self.show_message(f"Removed {name}{data}.")
+        return True
 
     async def _start_demo(self) -> Account:
         if self.demo is not None:
@@ -583,12 +602,9 @@ class DeskController(QObject):
         dock.setMinimumWidth(EDITOR_DOCK_MIN_WIDTH)
         # The editor's button row is wider than the dock's least width: it scrolls sideways
         # in a narrow dock instead of making the window wider.
-        room = QScrollArea(dock)
+        room = SidewaysRoom(dock)
         room.setObjectName("editorDockScroll")
-        room.setFrameShape(QFrame.Shape.NoFrame)
-        room.setWidgetResizable(True)
-        room.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        room.setWidget(dock.editor)
+        room.set_content(dock.editor)
         dock.setWidget(room)
         splitter = dock.editor.splitter
         splitter.setOrientation(Qt.Orientation.Vertical)
@@ -842,7 +858,8 @@ class DeskController(QObject):
         answer = QMessageBox.question(
             self.window,
             "Remove account",
-            f"Remove {account.name}? Its sign-in is deleted from the keyring; Podio is unchanged.",
+            f"Remove {account.name}? Its sign-in is deleted from the keyring and its local "
+            "copy from this computer; Podio is unchanged.",
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
@@ -899,6 +916,9 @@ class DeskController(QObject):
         else:
             self.open_item(session, app_id, item_id)
 
+    def _is_gateway(self, key: str) -> bool:
+        return any(account.key == key and account.is_gateway for account in self.accounts.list())
+
     def _on_session_event(self, key: str, event: object) -> None:
         """Every event of every session comes here, on the UI thread (see ServiceEvents)."""
         session = self.sessions.get(key)
@@ -921,10 +941,11 @@ class DeskController(QObject):
                 self.show_message(f"This app is already being synced by {who}; waiting for it.")
         elif isinstance(event, RateLimitWaiting | RateLimitResumed):
             until = event.until if isinstance(event, RateLimitWaiting) else None
-            self.indicators.jobs.set_rate_wait(f"sync:{key}:", until)  # its syncs wait too
+            limit_name = rate_limit_name(self._is_gateway(key))
+            self.indicators.jobs.set_rate_wait(f"sync:{key}:", until, limit_name)  # syncs too
             if self.browser.workspace is session:
                 waiting = isinstance(event, RateLimitWaiting)
-                self.browser.model.set_waiting("Podio's rate limit" if waiting else None)
+                self.browser.model.set_waiting(limit_name if waiting else None)
         elif isinstance(event, OnlineChanged):
             self._on_online_changed(session, event)
         elif isinstance(event, OutboxChanged):

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QTabWidget,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from podio_desk.ui.header_fields import HEADER_FORM, HeaderFields
 from podio_desk.ui.theme import Tone, set_tone
 
 DEFAULT_API_URL = "https://api.podio.com"
@@ -62,7 +62,7 @@ class SignInRequest:
             if not self.api_key.strip():
                 return "Enter the gateway's API key."
             if any(not name for name, _ in self.headers):
-                return "Write each extra header as Name: value, one a line."
+                return f"Give each extra header a name: {HEADER_FORM}."
             return None
         if not self.client_id.strip() or not self.client_secret.strip():
             return "Enter the client id and client secret of your Podio API key."
@@ -170,12 +170,8 @@ class LoginDialog(QDialog):
         self.api_key = QLineEdit(gateway)
         self.api_key.setObjectName("gatewayApiKey")
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.gateway_headers = QPlainTextEdit(gateway)
+        self.gateway_headers = HeaderFields(gateway)
         self.gateway_headers.setObjectName("gatewayHeaders")
-        self.gateway_headers.setPlaceholderText("Maton-Connection: 0c1f…")
-        self.gateway_headers.setTabChangesFocus(True)
-        self.gateway_headers.setFixedHeight(self.fontMetrics().lineSpacing() * 3)
-        self.gateway_headers.setToolTip("One a line, Name: value")
         self.rate_general = QSpinBox(gateway)
         self.rate_heavy = QSpinBox(gateway)
         for box, value in zip(
@@ -247,13 +243,7 @@ class LoginDialog(QDialog):
         self.accept()
 
     def _headers(self) -> tuple[tuple[str, str], ...]:
-        headers = []
-        for line in self.gateway_headers.toPlainText().splitlines():
-            if not line.strip():
-                continue
-            name, _, value = line.partition(":")
-            headers.append((name.strip(), value.strip()))
-        return tuple(headers)
+        return self.gateway_headers.headers()
 
     # ------------------------------------------------------------------ slots
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from podio_desk.domain.rate_wait import PODIO_RATE_LIMIT
 from podio_desk.services.connectivity import (
     BudgetChanged,
     ConnectivityState,
@@ -233,7 +234,8 @@ class JobsWidget(QWidget):
         super().__init__(parent)
         self.setObjectName("jobs")
         self._jobs: dict[str, _Job] = {}
-        self._rate_waits: dict[str, datetime] = {}  # job-name prefix -> end of a 420 wait
+        # job-name prefix -> (end of a 420/429 wait, whose limit it is)
+        self._rate_waits: dict[str, tuple[datetime, str]] = {}
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -281,13 +283,15 @@ class JobsWidget(QWidget):
         job.waiting_for = waiting_for
         self.refresh()
 
-    def set_rate_wait(self, prefix: str, until: datetime | None) -> None:
-        """Jobs whose name starts with `prefix` wait for Podio's rate limit until `until`
-        (None: they go on)."""
+    def set_rate_wait(
+        self, prefix: str, until: datetime | None, limit_name: str = PODIO_RATE_LIMIT
+    ) -> None:
+        """Jobs whose name starts with `prefix` wait for a rate limit (`limit_name`, such as
+        "the gateway's rate limit") until `until` (None: they go on)."""
         if until is None:
             self._rate_waits.pop(prefix, None)
         else:
-            self._rate_waits[prefix] = until
+            self._rate_waits[prefix] = (until, limit_name)
         self.refresh()
 
     def finish(self, name: str) -> None:
@@ -301,10 +305,10 @@ class JobsWidget(QWidget):
         return f"{self.label.text()} {self.bar.format() if self.bar.isVisible() else ''}".strip()
 
     def waiting_text(self, job: _Job) -> str | None:
-        for prefix, until in self._rate_waits.items():
+        for prefix, (until, limit_name) in self._rate_waits.items():
             if job.name.startswith(prefix):
                 left = max(0, int((until - self.now()).total_seconds() + 0.999))
-                return f"waiting for Podio's rate limit, {format_wait(left)}"
+                return f"waiting for {limit_name}, {format_wait(left)}"
         if job.waiting_for:
             return f"waiting for {job.waiting_for}"
         return None

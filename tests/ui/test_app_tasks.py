@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
 
 from podio_desk.domain.tasks import TaskDraft
 from podio_desk.services.profile import Profile
@@ -185,3 +187,97 @@ def test_hooks_are_listed_read_only_with_the_polling_note(qtbot, qtmodeltester, 
     assert [(r.method, r.path) for r in sandbox.control.requests()] == [
         ("GET", f"/hook/app/{app_id}/")
     ]
+
+
+def test_a_task_deleted_in_the_editor_leaves_an_open_list(qtbot, desk, sandbox) -> None:
+    sign_in(desk, sandbox)
+    controller = desk.controller
+    open_app(qtbot, desk, SHOWCASE)
+    session = controller.browser.workspace
+    assert session is not None
+    item_id = int(sandbox.info["richest_item_id"])
+    for text in ("Keep me", "Delete me"):
+        tasks = run_async(session.tasks.add(item_id, TaskDraft(text)))
+    doomed = next(t for t in tasks if t.text == "Delete me")
+    dialog = controller.app_panels.show_tasks()
+    assert dialog is not None
+    _wait(qtbot, dialog.load_task)
+    assert dialog.status.text() == "2 tasks"
+    dialog.open_row(_texts(dialog).index("Delete me"))
+    dock = controller.editor_docks[session.key]
+    qtbot.waitUntil(
+        lambda: dock.editor.state is EditorState.READY and dock.editor.item is not None,
+        timeout=10000,
+    )
+    pane = dock.editor.side.tasks
+    qtbot.waitUntil(lambda: pane.task_row(doomed.task_id) >= 0, timeout=10000)
+    pane.delete(doomed.task_id)
+    qtbot.waitUntil(lambda: dialog.status.text() == "1 task", timeout=10000)
+    assert _texts(dialog) == ["Keep me"]
+
+
+def test_a_hook_token_is_masked_until_shown(qtbot, desk, sandbox) -> None:
+    sign_in(desk, sandbox)
+    app_id = open_app(qtbot, desk, SHOWCASE)
+    secret_url = "https://hooks.example.com/in?token=s3cr3t-77ab&flow=items"
+    with httpx.Client(base_url=sandbox.url) as http:
+        info = sandbox.info
+        token = http.post(
+            "/oauth/token",
+            data={
+                "grant_type": "password",
+                "username": info["username"],
+                "password": info["password"],
+                "client_id": info["client_id"],
+                "client_secret": info["client_secret"],
+            },
+        ).json()["access_token"]
+        reply = http.post(
+            f"/hook/app/{app_id}/",
+            json={"url": secret_url, "type": "item.create"},
+            headers={"Authorization": f"OAuth2 {token}"},
+        )
+        assert reply.status_code == 200
+    dialog = desk.controller.app_panels.show_hooks()
+    assert dialog is not None
+    _wait(qtbot, dialog.load_task)
+    url = dialog.model.index(0, 0)
+    for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        assert "s3cr3t" not in str(url.data(role))
+    assert str(url.data()).startswith("https://hooks.example.com/in?token=")
+    assert "flow=" in str(url.data())
+    assert not dialog.show_button.isEnabled()
+    dialog.table.selectRow(0)
+    qtbot.mouseClick(dialog.show_button, Qt.MouseButton.LeftButton)
+    assert dialog.model.index(0, 0).data() == secret_url
+    qtbot.mouseClick(dialog.show_button, Qt.MouseButton.LeftButton)
+    assert "s3cr3t" not in str(dialog.model.index(0, 0).data())
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == secret_url
+
+
+def test_the_tasks_form_fits_in_the_editor_dock(qtbot, desk, sandbox) -> None:
+    sign_in(desk, sandbox)
+    desk.window.resize(1200, 740)
+    desk.window.show()
+    controller = desk.controller
+    app_id = open_app(qtbot, desk, "Tickets")
+    session = controller.browser.workspace
+    assert session is not None
+    item_id = run_async(session.editing.client.filter_items(app_id, limit=1)).items[0].item_id
+    controller.open_item(session, app_id, item_id)
+    dock = controller.editor_docks[session.key]
+    qtbot.waitUntil(lambda: dock.editor.state is EditorState.READY, timeout=10000)
+    pane = dock.editor.side.tasks
+    dock.editor.side.setCurrentWidget(pane)
+    room = dock.widget()
+    qtbot.waitUntil(lambda: pane.isVisible() and pane.height() > 0, timeout=5000)
+    for _ in range(3):  # the relayout the tab switch asked for
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+    # The editor never runs past the dock's bottom edge; the Add button can be reached.
+    assert dock.editor.height() <= room.viewport().height()
+    pane.form_scroll.ensureWidgetVisible(pane.add_button)
+    bottom = pane.add_button.mapTo(room.viewport(), pane.add_button.rect().bottomLeft())
+    # (Sideways the room scrolls: the editor's button row is wider than a narrow dock.)
+    assert 0 <= bottom.y() < room.viewport().height()

@@ -4,9 +4,13 @@ against the sandbox's gateway mode over HTTP."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
 
+from podio_desk.cache.journal import Journal, NewEntry
 from podio_desk.sandbox import Sandbox
 from podio_desk.sandbox.gateway import GatewayConfig
 from podio_desk.services.profile import Profile
@@ -36,7 +40,10 @@ def test_the_dialog_asks_a_gateway_for_its_key_headers_and_rate_limit(qtbot) -> 
         dialog.sign_in_button.click()
     assert "API key" in dialog.error.text()
     dialog.api_key.setText(KEY)
-    dialog.gateway_headers.setPlainText(f"{HEADER[0]}: {HEADER[1]}\n\n")
+    name_edit, value_edit = dialog.gateway_headers.rows()[0]
+    name_edit.setText(HEADER[0])
+    value_edit.setText(HEADER[1])
+    dialog.gateway_headers.add_row()  # an empty row is left out
     dialog.rate_general.setValue(250)
     dialog.rate_heavy.setValue(250)
     with qtbot.waitSignal(dialog.sign_in_requested) as blocker:
@@ -97,3 +104,84 @@ def test_a_refused_key_is_said_in_the_dialog_and_leaves_no_account(
     assert "sign in" not in dialog.error.text().lower().replace("could not sign in", "")
     assert desk.controller.accounts.list() == []
     dialog.reject()
+
+
+@pytest.mark.parametrize("typed", ["X-A=b", "X-A: b", "X-A:b"])
+def test_a_whole_header_typed_as_its_name_is_split(qtbot, typed: str) -> None:
+    dialog = LoginDialog(first_run=False)
+    qtbot.addWidget(dialog)
+    dialog.tabs.setCurrentIndex(MODES.index("gateway"))
+    name_edit, value_edit = dialog.gateway_headers.rows()[0]
+    qtbot.keyClicks(name_edit, typed)
+    assert dialog.request().headers == (("X-A", "b"),)
+    qtbot.keyClick(name_edit, Qt.Key.Key_Return)
+    assert (name_edit.text(), value_edit.text()) == ("X-A", "b")
+    assert dialog.request().headers == (("X-A", "b"),)
+
+
+def test_header_values_are_masked(qtbot) -> None:
+    dialog = LoginDialog(first_run=False)
+    qtbot.addWidget(dialog)
+    dialog.gateway_headers.add_row(*HEADER)
+    for _, value_edit in dialog.gateway_headers.rows():
+        assert value_edit.echoMode() is QLineEdit.EchoMode.Password
+    assert HEADER[1] not in value_edit.displayText()
+
+
+@pytest.mark.gui
+def test_a_gateway_address_without_its_prefix_says_so_in_the_dialog(
+    qtbot, desk: Desk, sandbox_factory
+) -> None:
+    sandbox: Sandbox = sandbox_factory(
+        gateway=GatewayConfig(api_key=KEY, required_headers=dict([HEADER]))
+    )
+    run_async(desk.controller.start())
+    dialog = desk.controller.show_login()
+    request = gateway_request(sandbox)
+    dialog.sign_in_requested.emit(replace(request, api_url=sandbox.url))
+    qtbot.waitUntil(lambda: "answered 404" in dialog.error.text(), timeout=10_000)
+    assert "path prefix" in dialog.error.text()
+    assert "could not find this object" not in dialog.error.text()
+    assert desk.controller.accounts.list() == []
+    dialog.reject()
+
+
+@pytest.mark.gui
+def test_removing_an_account_in_the_window_removes_its_local_data(
+    qtbot, desk: Desk, sandbox_factory, profile: Profile
+) -> None:
+    sandbox: Sandbox = sandbox_factory(
+        gateway=GatewayConfig(api_key=KEY, required_headers=dict([HEADER]))
+    )
+    controller = desk.controller
+    run_async(controller.start())
+    account = run_async(controller.sign_in(gateway_request(sandbox)))
+    assert find_app(qtbot, desk, "Tickets") is not None
+    cache_file = controller.cache_dir / f"{account.key}.sqlite3"
+    assert cache_file.exists()
+
+    async def plan_a_job() -> int:
+        journal = await Journal.open(controller.cache_dir.parent / "journal", account.key)
+        try:
+            return await journal.create_job("bulk", entries=[NewEntry("update", item_id=1)])
+        finally:
+            await journal.aclose()
+
+    job_id = run_async(plan_a_job())
+    assert run_async(controller.remove_account(account.key)) is False
+    assert f"bulk job {job_id}: 1 change not sent" in desk.window.statusBar().currentMessage()
+    assert [a.key for a in controller.accounts.list()] == [account.key]
+
+    async def finish_the_job() -> None:
+        journal = await Journal.open(controller.cache_dir.parent / "journal", account.key)
+        try:
+            await journal.set_job_state(job_id, "done")
+        finally:
+            await journal.aclose()
+
+    run_async(finish_the_job())
+    removed = run_async(controller.remove_account(account.key))
+    assert removed is True, desk.window.statusBar().currentMessage()
+    assert controller.accounts.list() == []
+    assert not [p for p in controller.cache_dir.iterdir() if p.name.startswith(account.key)]
+    assert not (controller.cache_dir.parent / "journal" / f"{account.key}.sqlite3").exists()

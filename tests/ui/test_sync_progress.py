@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMainWindow
 
+from podio_desk.domain.rate_wait import rate_limit_name
 from podio_desk.services.profile import Profile
 from podio_desk.ui.status_bar import StatusIndicators, format_eta
 from tests.plugins.desk import Desk, open_desk
@@ -101,3 +102,14 @@ def test_one_click_cancels_a_running_sync_and_says_what_was_kept(qtbot, desk, sa
     assert "cancelled" in message
     assert "kept in the local copy" in message
     assert jobs.names() == []
+
+
+def test_a_gateway_accounts_wait_is_the_gateways(qtbot):
+    bar = StatusIndicators()
+    qtbot.addWidget(bar)
+    jobs = bar.jobs
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    jobs.now = lambda: now
+    jobs.start("sync:g:1", "Syncing Tickets", on_cancel=lambda: None)
+    jobs.set_rate_wait("sync:g:", now + timedelta(minutes=11), rate_limit_name(True))
+    assert jobs.label.text() == "Syncing Tickets: waiting for the gateway's rate limit, 11 min"

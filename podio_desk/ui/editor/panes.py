@@ -9,7 +9,8 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTime, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTime, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QTextBrowser,
     QTimeEdit,
@@ -408,6 +410,39 @@ ASSIGNEE_FIELD = FieldDef(
 )
 
 
+DEFAULT_DUE_TIME = QTime(9, 0)
+
+
+class TimeBox(QTimeEdit):
+    """A time box that takes a typed time ("14:30") wherever the cursor was put.
+
+    QTimeEdit inserts a digit typed into a full section ("|09" becomes "109") and so refuses
+    it; here a digit typed at the start of a section replaces that section, as does the first
+    digit after a click anywhere in one; after a click past the end it starts the time over."""
+
+    def __init__(self, at: QTime, parent: QWidget | None = None) -> None:
+        super().__init__(at, parent)
+        self._clicked = False
+        self.lineEdit().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.FocusIn):
+            self._clicked = True
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        line = self.lineEdit()
+        if event.text().isdigit() and not line.hasSelectedText():
+            text, at = line.text(), line.cursorPosition()
+            if at >= len(text) and self._clicked:
+                self.setCurrentSectionIndex(0)
+                self.setSelectedSection(self.sectionAt(0))
+            elif self._clicked or at == 0 or not text[at - 1].isdigit():
+                self.setSelectedSection(self.currentSection())
+        self._clicked = False
+        super().keyPressEvent(event)
+
+
 class TasksPane(_Pane):
     """Tasks on the item: tick to complete or reopen; select one to change or delete it; the
     form below adds one (or, while changing, saves it) with an assignee, a description and a
@@ -433,6 +468,8 @@ class TasksPane(_Pane):
         self.assignee = ContactEditor(ASSIGNEE_FIELD, context, self)
         self.assignee.search.setPlaceholderText("Assign to… (search people; empty: you)")
         self.assignee.changed.connect(self._on_assignee_changed)
+        # A single click (or Enter) picks the person: there is only one to choose.
+        self.assignee.results.itemClicked.connect(self.assignee.results.itemActivated)
         self.description = QPlainTextEdit(self)
         self.description.setPlaceholderText("Description (optional)")
         self.description.setTabChangesFocus(True)
@@ -444,7 +481,7 @@ class TasksPane(_Pane):
         self.due_date.setDisplayFormat("yyyy-MM-dd")
         self.time_box = QCheckBox("at", self)
         self.time_box.setToolTip("Give the task a due time too")
-        self.due_time = QTimeEdit(QTime(9, 0), self)
+        self.due_time = TimeBox(DEFAULT_DUE_TIME, self)
         self.due_time.setDisplayFormat("HH:mm")
         self.due_box.toggled.connect(self._sync_due_widgets)
         self.time_box.toggled.connect(self._sync_due_widgets)
@@ -454,7 +491,15 @@ class TasksPane(_Pane):
         self.cancel_button.clicked.connect(self.clear_form)
         self.cancel_button.hide()
 
-        # Compact: the pane shares the dock's height with the form above it.
+        # Compact: the pane shares the dock's height with the form above it. Everything sits
+        # in a scroll area, so a short dock scrolls the form instead of cutting it off.
+        self.form_scroll = QScrollArea(self)
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        content = QWidget(self.form_scroll)
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        self.list.setMinimumHeight(self.list.fontMetrics().lineSpacing() * 5)
         top = QHBoxLayout()
         top.addWidget(self.list, 1)
         actions = QVBoxLayout()
@@ -462,7 +507,7 @@ class TasksPane(_Pane):
         actions.addWidget(self.delete_button)
         actions.addStretch(1)
         top.addLayout(actions)
-        self.layout_.addLayout(top, 1)
+        content_layout.addLayout(top, 1)
         form = QFormLayout()
         form.setVerticalSpacing(4)
         form.addRow("Task", self.new_text)
@@ -474,11 +519,21 @@ class TasksPane(_Pane):
         due.addWidget(self.time_box)
         due.addWidget(self.due_time)
         due.addStretch(1)
-        due.addWidget(self.cancel_button)
-        due.addWidget(self.add_button)
         form.addRow("", due)
-        self.layout_.addLayout(form)
-        self.layout_.addWidget(self.status)
+        # The buttons on their own row, under the boxes they act on: an editor wider than
+        # its dock (which scrolls sideways) keeps them in view.
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
+        content_layout.addLayout(form)
+        content_layout.addWidget(self.status)
+        self.form_scroll.setWidget(content)
+        # Room for the list's first rows and the task box before it scrolls: a dock's
+        # splitter must not squeeze the pane down to its tab.
+        self.form_scroll.setMinimumHeight(self.fontMetrics().lineSpacing() * 12)
+        self.layout_.addWidget(self.form_scroll, 1)
         self.tasks: tuple[Task, ...] = ()
         # The task the form is changing; None while it adds a new one.
         self.editing_task_id: int | None = None
@@ -519,7 +574,10 @@ class TasksPane(_Pane):
                 due = f"  due {due_text(task)}" if due_text(task) else ""
                 responsible = task.responsible
                 who = f"  · {responsible.name}" if responsible and responsible.name else ""
-                entry = QListWidgetItem(f"{task.text}{due}{who}", self.list)
+                # The description's first line under the task (all of it in the tooltip).
+                about = (task.description or "").strip().splitlines()
+                second = f"\n    {about[0]}" if about else ""
+                entry = QListWidgetItem(f"{task.text}{due}{who}{second}", self.list)
                 entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 done = task.status == "completed"
                 entry.setCheckState(Qt.CheckState.Checked if done else Qt.CheckState.Unchecked)
@@ -571,6 +629,9 @@ class TasksPane(_Pane):
         self.assignee.results.hide()
         self.due_box.setChecked(False)
         self.time_box.setChecked(False)
+        # No date or time of the last task carried into the next one.
+        self.due_date.setDate(QDate.currentDate())
+        self.due_time.setTime(DEFAULT_DUE_TIME)
         self.add_button.setText("Add")
         self.cancel_button.hide()
 

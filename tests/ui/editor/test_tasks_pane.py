@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtCore import QDate, QPoint, Qt, QTime
 from PySide6.QtWidgets import QApplication
 
 from podio_desk.domain.tasks import due_text, responsible_user_id
@@ -72,7 +72,9 @@ def test_add_a_task_with_assignee_description_due_date_and_time(env: EditorEnv) 
     )
     assert raw["responsible"]["user_id"] == OSKAR
     entry = pane.list.item(pane.task_row(raw["task_id"]))
-    assert entry.text() == "Send the contract  due 2026-11-30 15:45  · Oskar Other"
+    assert entry.text() == (
+        "Send the contract  due 2026-11-30 15:45  · Oskar Other\n    Two copies, signed"
+    )
     # The boxes are empty again and the keyboard focus stayed in the task box.
     assert pane.new_text.text() == pane.description.toPlainText() == ""
     assert not pane.due_box.isChecked()
@@ -197,3 +199,83 @@ def test_a_due_time_without_a_date_cannot_be_set(env: EditorEnv) -> None:
     assert not pane.due_time.isEnabled()
     pane.time_box.setChecked(True)
     assert pane.due_time.isEnabled()
+
+
+# ------------------------------------------------------------------ new-user trial fixes
+
+
+def test_a_typed_time_is_taken_wherever_the_cursor_was(env: EditorEnv) -> None:
+    pane = _pane(env)
+    pane.due_box.setChecked(True)
+    pane.time_box.setChecked(True)
+    env.editor.show()
+    env.qtbot.waitExposed(env.editor)
+    line = pane.due_time.lineEdit()
+    # Clicked before the hour, between its digits, or after the minutes.
+    for cursor in (0, 1, 5):
+        pane.due_time.setTime(QTime(9, 0))
+        env.qtbot.mouseClick(line, Qt.MouseButton.LeftButton, pos=QPoint(2, line.height() // 2))
+        line.deselect()
+        line.setCursorPosition(cursor)
+        env.qtbot.keyClicks(pane.due_time, "14:30")
+        assert pane.due_time.time() == QTime(14, 30)
+    pane.new_text.setText("Call at half past two")
+    pane.add()
+    env.wait(pane.task)
+    assert _sandbox_task(env, "Call at half past two")["due_time"] == "14:30:00"
+
+
+def test_the_list_shows_the_description(env: EditorEnv) -> None:
+    pane = _pane(env)
+    pane.new_text.setText("Pack the boxes")
+    pane.description.setPlainText("Books first\nthen the rest")
+    pane.add()
+    env.wait(pane.task)
+    raw = _sandbox_task(env, "Pack the boxes")
+    shown = pane.list.item(pane.task_row(raw["task_id"])).text()
+    assert shown.splitlines()[1].strip() == "Books first"
+
+
+def test_a_new_form_carries_no_date_of_the_last_task(env: EditorEnv) -> None:
+    pane = _pane(env)
+    pane.new_text.setText("Dated")
+    pane.due_box.setChecked(True)
+    pane.due_date.setDate(QDate(2031, 5, 6))
+    pane.time_box.setChecked(True)
+    pane.due_time.setTime(QTime(17, 15))
+    pane.add()
+    env.wait(pane.task)
+    pane.due_box.setChecked(True)
+    pane.time_box.setChecked(True)
+    assert pane.due_date.date() == QDate.currentDate()
+    assert pane.due_time.time() == QTime(9, 0)
+
+
+def test_one_click_picks_the_assignee(env: EditorEnv) -> None:
+    pane = _pane(env)
+    env.editor.show()
+    env.qtbot.waitExposed(env.editor)
+    pane.assignee.search.setText("Oskar Other")
+    pane.assignee._search_now()
+    env.wait(pane.assignee.search_task)
+    results = pane.assignee.results
+    env.qtbot.waitUntil(results.isVisible)
+    where = results.visualItemRect(results.item(0)).center()
+    env.qtbot.mouseClick(results.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert pane.assignee.linked.count() == 1
+    assert pane.assignee.linked.item(0).text().startswith("Oskar Other")
+
+
+def test_the_add_button_stays_reachable_in_a_short_dock(env: EditorEnv) -> None:
+    pane = _pane(env)
+    env.editor.show()
+    env.qtbot.waitExposed(env.editor)
+    # The pane asks for little height; a short one scrolls instead of cutting off the form.
+    assert pane.minimumSizeHint().height() < 200
+    pane.form_scroll.ensureWidgetVisible(pane.add_button)
+    top_left = pane.add_button.mapTo(pane.form_scroll.viewport(), pane.add_button.rect().topLeft())
+    assert (
+        pane.form_scroll.viewport()
+        .rect()
+        .contains(top_left.x(), top_left.y() + pane.add_button.height() - 1)
+    )
