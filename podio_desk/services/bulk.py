@@ -360,7 +360,7 @@ class BulkService:
 
     async def skipped_items(self, job_id: int) -> list[tuple[int | None, str, str]]:
         """(item id, title, why) of every entry the job skipped: for an undo, the items
-        edited by someone else since, which it left alone."""
+        changed since the job (by the user or someone else), which it left alone."""
         journal = await self.journal()
         return [
             (entry.item_id, str(entry.summary.get("title", "")), entry.error or "")

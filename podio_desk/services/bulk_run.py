@@ -61,7 +61,8 @@ PROGRESS_INTERVAL = 0.25
 MAX_ATTEMPTS = 5
 
 CONFLICT_MESSAGE = "conflict: changed by someone else since the preview"
-UNDO_EDITED_MESSAGE = "edited by someone else since the job; left as it is"
+# Podio does not say who made a newer revision: it may be the user himself.
+UNDO_EDITED_MESSAGE = "changed since the job (by you or someone else); left as it is"
 
 
 class BulkRunError(Exception):

@@ -298,7 +298,9 @@ def test_undo_restores_all_but_the_items_edited_since_and_lists_them(
             assert (report.counts.done, report.counts.skipped) == (18, 2)
             skipped = await session.bulk.skipped_items(undo_id)
             assert sorted(item_id or 0 for item_id, _title, _why in skipped) == sorted(ids[:2])
-            assert all("edited by someone else" in why for _i, _t, why in skipped)
+            assert all(
+                "changed since the job (by you or someone else)" in why for _i, _t, why in skipped
+            )
             for item_id in ids[2:]:
                 amount, priority = old[item_id]
                 assert Decimal(str(value(sandbox, item_id, "amount")[0])) == Decimal(str(amount[0]))
