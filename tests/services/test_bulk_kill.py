@@ -54,6 +54,9 @@ def test_kill_9_twice_then_the_same_command_finishes_the_job(
     status = podio_desk_json("bulk", "jobs", "--profile", str(profile), "--json", env=env)
     (job,) = status["jobs"]
     assert job["resumable"]
+    assert job["state"] == "interrupted"  # the journal's "running" with nobody running it
+    text = podio_desk("bulk", "status", str(job["job_id"]), "--profile", str(profile), env=env)
+    assert ": interrupted (can resume);" in text
     out = podio_desk("bulk", "run", str(plan), "--profile", str(profile), env=env)
     assert out.splitlines()[0] == f"Job {job['job_id']}"  # the same job, resumed
     final = podio_desk_json(
