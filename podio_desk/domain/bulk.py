@@ -144,8 +144,62 @@ def resolve_field(app: App, name: str) -> FieldDef:
     raise BulkSpecError(f'"{app.name}" has no field "{name}" (fields: {known})')
 
 
+_ADDABLE = (FieldType.NUMBER, FieldType.MONEY, FieldType.PROGRESS, FieldType.DURATION)
+
+
+def validate_operation(app: App, op: Operation) -> str | None:
+    """Why `op` can never be valid for its field, whatever the item (a value that is not a
+    number, an option the field lacks, a bad duration, an operation the field's type does
+    not take), or None. What depends on the item (an empty amount has no currency) is left
+    to the plan of each item. The window calls this per line as the user types."""
+    if op.kind == "delete":
+        return None
+    try:
+        if op.field.strip().casefold() == TAGS:
+            if op.kind not in ("set", "clear", "add", "remove"):
+                return f"tags can be set, cleared, added to or removed from, not {op.kind}"
+            return None
+        fdef = resolve_field(app, op.field)
+        if fdef.is_read_only:
+            return f"{fdef.where} is read-only (Podio computes it)"
+        kind = fdef.field_type
+        if op.kind == "set":
+            _from_text(fdef, op.argument)
+        elif op.kind == "copy":
+            resolve_field(app, op.argument)
+        elif op.kind in ("add", "remove"):
+            _add_remove(fdef, op, EMPTY)
+        elif op.kind == "replace":
+            if kind is not FieldType.TEXT:
+                return f"{fdef.where}: find and replace works on text fields only"
+            if not op.argument.partition("/")[0]:
+                return "--replace needs the text to find before the /"
+        elif op.kind == "shift":
+            if kind is not FieldType.DATE:
+                return f"{fdef.where}: only dates can be shifted"
+            parse_shift(op.argument)
+        elif op.kind == "increment":
+            if kind not in _ADDABLE:
+                return (
+                    f"{fdef.where}: only number, money, progress and duration fields can be "
+                    "added to"
+                )
+            try:
+                amount = Decimal(op.argument.strip().replace(",", ""))
+            except InvalidOperation:
+                return f"{op.argument!r} is not a number to add"
+            if not amount.is_finite():
+                return f"{op.argument!r} is not a number to add"
+            if kind is FieldType.PROGRESS and amount != amount.to_integral_value():
+                return "progress moves by whole percents"
+    except (DomainError, MalformedValueError) as error:
+        return str(error)
+    return None
+
+
 def check_operations(app: App, operations: Sequence[Operation]) -> list[str]:
-    """What is wrong with the operations as a whole, before any item is looked at."""
+    """What is wrong with the operations as a whole, before any item is looked at: one
+    sentence per problem (`validate_operation` for each, then the mix of them)."""
     problems: list[str] = []
     deletes = [op for op in operations if op.kind == "delete"]
     if deletes and len(deletes) != len(operations):
@@ -155,6 +209,10 @@ def check_operations(app: App, operations: Sequence[Operation]) -> list[str]:
     seen: set[int | str] = set()
     for op in operations:
         if op.kind == "delete":
+            continue
+        problem = validate_operation(app, op)
+        if problem is not None:
+            problems.append(problem)
             continue
         try:
             if op.field.strip().casefold() == TAGS:
@@ -832,6 +890,7 @@ __all__ = [
     "plan_item",
     "plan_new_item",
     "resolve_field",
+    "validate_operation",
     "with_fixes",
     "workflow_warning",
 ]

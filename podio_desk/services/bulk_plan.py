@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -62,6 +63,15 @@ API_PAGE = 500
 
 class BulkPlanError(Exception):
     """The plan cannot be made or read; the message says why in one sentence."""
+
+
+class OperationError(BulkPlanError):
+    """Changes that can never be valid for their fields (not a number, no such option, a bad
+    duration, an operation the field's type does not take): `problems`, one sentence each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,9 @@ class BulkPlan:
     budget: Budget = field(default_factory=Budget)
     warnings: list[str] = field(default_factory=list)
     deleted_export: str | None = None
+    # Names this preview: the same plan run again is the same job, a new plan (even of the
+    # same change) a new one; a cancelled job is never sent again by running its plan.
+    plan_id: str = ""
 
     @property
     def counts(self) -> PlanCounts:
@@ -170,6 +183,19 @@ class BulkPlan:
         lines.extend(f"Warning: {warning}" for warning in self.warnings)
         return "\n".join(lines)
 
+    def invalid_lines(self, limit: int = 10) -> list[str]:
+        """Why items are invalid, the first `limit` of them with their ids, then how many
+        more there are."""
+        invalid = [item for item in self.items if item.status == "invalid"]
+        lines = [
+            f"  item {item.item_id if item.item_id is not None else f'(row {item.row})'}"
+            f" {item.title!r}: {'; '.join(item.issues)}"
+            for item in invalid[:limit]
+        ]
+        if len(invalid) > limit:
+            lines.append(f"  … and {len(invalid) - limit} more invalid items")
+        return lines
+
     def to_json(self) -> dict[str, Any]:
         return {
             "podio_desk_bulk_plan": PLAN_VERSION,
@@ -187,6 +213,7 @@ class BulkPlan:
             "read_calls": self.read_calls,
             "warnings": self.warnings,
             "deleted_export": self.deleted_export,
+            "plan_id": self.plan_id,
             "summary": self.summary(),
             "items": [item.as_json() for item in self.items],
         }
@@ -216,6 +243,7 @@ class BulkPlan:
                 ),
                 warnings=[str(w) for w in data.get("warnings") or []],
                 deleted_export=data.get("deleted_export"),
+                plan_id=str(data.get("plan_id") or ""),
             )
         except (KeyError, TypeError, ValueError, BulkSpecError) as error:
             raise BulkPlanError(f"the plan cannot be read: {error}") from error
@@ -229,6 +257,8 @@ class BulkPlan:
             "options": self.options.as_json(),
             "items": [item.as_json() for item in self.items],
         }
+        if self.plan_id:
+            content["plan_id"] = self.plan_id
         text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -375,7 +405,7 @@ class BulkPlanner:
         app = await self._app_definition(app_id)
         problems = check_operations(app, operations)
         if problems:
-            raise BulkPlanError("; ".join(problems))
+            raise OperationError(problems)
         if any(op.kind == "column" for op in operations) and selection.table is None:
             raise BulkPlanError("setting a field from a column needs --csv FILE")
         calls = _Calls()
@@ -400,6 +430,7 @@ class BulkPlanner:
             account=self._account,
             read_calls=calls.count,
             budget=self.budget(),
+            plan_id=uuid.uuid4().hex,
         )
         warning = workflow_warning(options.silent, options.hook, plan.counts.writes)
         if warning:
