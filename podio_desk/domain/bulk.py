@@ -789,11 +789,15 @@ def count_plan(items: Sequence[ItemPlan]) -> PlanCounts:
 
 @dataclass(frozen=True)
 class Budget:
-    """The account's general rate budget as last seen (None: not known yet)."""
+    """The rate budget a job's writes count against, as last seen (None: not known yet).
+    `rate_class` names it ("general" or "heavy"); `reported` is False while no answer of
+    Podio has given the limit (it is then the configured or default one)."""
 
     limit: int | None = None
     remaining: int | None = None
     seconds_left_in_window: float | None = None
+    rate_class: str = "general"
+    reported: bool = True
 
 
 DEFAULT_HOURLY_LIMIT = 1000
@@ -832,15 +836,27 @@ def estimate_seconds(calls: int, budget: Budget) -> float:
 
 
 def describe_cost(calls: int, budget: Budget) -> str:
-    """ "742 calls, about 48 minutes at 1 000/h" """
+    """ "742 calls, about 1 h 38 min (heavy budget: 250/h, 250 left now)" — the budget
+    named is the one the writes count against, so the figures can be checked."""
+    if calls <= 0:
+        return "no calls"
     limit = budget.limit or DEFAULT_HOURLY_LIMIT
     seconds = estimate_seconds(calls, budget)
-    return f"{_calls(calls)}, about {describe_duration(seconds)} at {_count(limit)}/h"
+    if budget.reported and budget.remaining is not None:
+        known = f"{_count(budget.remaining)} left now"
+    else:
+        known = "assumed: Podio has not said it yet"
+    return (
+        f"{_calls(calls)}, about {describe_duration(seconds)} "
+        f"({budget.rate_class} budget: {_count(limit)}/h, {known})"
+    )
 
 
 def describe_duration(seconds: float) -> str:
+    if seconds < 1.5:
+        return "1 second"
     if seconds < 90:
-        return f"{max(1, round(seconds))} seconds"
+        return f"{round(seconds)} seconds"
     minutes = round(seconds / 60)
     if minutes < 120:
         return f"{minutes} minutes"

@@ -17,7 +17,6 @@ import csv
 import hashlib
 import json
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,7 +25,7 @@ from typing import Any
 
 from podio_desk.api.client import PodioClient
 from podio_desk.api.errors import Gone, NotFound
-from podio_desk.api.ratelimit import Priority, RateClass
+from podio_desk.api.ratelimit import Priority
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.index import item_record
 from podio_desk.cache.query import ItemQuery
@@ -50,6 +49,7 @@ from podio_desk.domain.fields import FieldDef, display_text
 from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLinkError, parse_podio_link
 from podio_desk.domain.workspace import App
+from podio_desk.services.bulk_budget import write_budget
 from podio_desk.services.links import LinkNotOpenedError, LinkResolver
 from podio_desk.services.queries import QueryService, item_from_row
 
@@ -209,6 +209,8 @@ class BulkPlan:
                 "limit": self.budget.limit,
                 "remaining": self.budget.remaining,
                 "seconds_left_in_window": self.budget.seconds_left_in_window,
+                "rate_class": self.budget.rate_class,
+                "reported": self.budget.reported,
             },
             "read_calls": self.read_calls,
             "warnings": self.warnings,
@@ -240,6 +242,8 @@ class BulkPlan:
                     budget.get("limit"),
                     budget.get("remaining"),
                     budget.get("seconds_left_in_window"),
+                    rate_class=str(budget.get("rate_class", "general")),
+                    reported=bool(budget.get("reported", True)),
                 ),
                 warnings=[str(w) for w in data.get("warnings") or []],
                 deleted_export=data.get("deleted_export"),
@@ -386,14 +390,8 @@ class BulkPlanner:
         self._account = account
 
     def budget(self) -> Budget:
-        """The general budget as the rate scheduler knows it now."""
-        scheduler = self._client.scheduler
-        state = scheduler.state(RateClass.GENERAL)
-        left: float | None = None
-        end = state.window_end(3600.0)
-        if end is not None:
-            left = max(0.0, end - time.monotonic())
-        return Budget(state.limit, state.remaining, left)
+        """The budget the job's writes count against, as the rate scheduler knows it now."""
+        return write_budget(self._client)
 
     async def plan(
         self,

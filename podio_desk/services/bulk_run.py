@@ -42,7 +42,7 @@ from podio_desk.api.errors import (
     ServerError,
     Unavailable,
 )
-from podio_desk.api.ratelimit import Priority, RateClass
+from podio_desk.api.ratelimit import Priority
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.index import item_record
 from podio_desk.cache.journal import EntryCounts, JobState, Journal, JournalEntry, JournalJob
@@ -50,6 +50,7 @@ from podio_desk.domain.bulk import Budget, FieldChange, estimate_seconds
 from podio_desk.domain.fields import parse_values
 from podio_desk.domain.items import Item, ItemChange
 from podio_desk.domain.workspace import App
+from podio_desk.services.bulk_budget import write_budget
 from podio_desk.services.file_lock import FileLock, lock_holder
 
 log = logging.getLogger(__name__)
@@ -674,11 +675,8 @@ class BulkRunner:
     # -------------------------------------------------------------- progress
 
     def budget(self) -> Budget:
-        scheduler = self._client.scheduler
-        state = scheduler.state(RateClass.GENERAL)
-        end = state.window_end(3600.0)
-        left = None if end is None else max(0.0, end - time.monotonic())
-        return Budget(state.limit, state.remaining, left)
+        """The budget the job's writes count against, as the rate scheduler knows it now."""
+        return write_budget(self._client)
 
     def waiting(self) -> str | None:
         until = self._client.scheduler.paused_until
