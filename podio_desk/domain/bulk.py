@@ -413,6 +413,9 @@ def plan_item(
             order.append(key)
         values[key] = new
     changes = [_field_change(app, item, key, values[key]) for key in order]
+    # An empty field left empty (a date shift, a replace, a clear of nothing) is no change
+    # at all: not shown as "" → "".
+    changes = [c for c in changes if c.changed or c.issue or c.old_text or c.new_text]
     issues.extend(change.issue for change in changes if change.issue is not None)
     if issues:
         return replace(base, status="invalid", changes=tuple(changes), issues=tuple(issues))

@@ -411,9 +411,10 @@ class BulkPlanner:
         if selection.table is not None:
             items = await self._plan_table(app, selection, operations, calls)
         else:
-            ids = await self._select_ids(app, selection, calls)
+            not_found: list[ItemPlan] = []
+            ids = await self._select_ids(app, selection, calls, not_found)
             found = await self._items(app, ids, calls, refresh=selection.refresh)
-            items = []
+            items = list(not_found)
             for start in range(0, len(ids), CACHE_CHUNK):
                 # Off the loop's thread, a chunk at a time: the window stays responsive.
                 chunk = ids[start : start + CACHE_CHUNK]
@@ -442,16 +443,23 @@ class BulkPlanner:
 
     # -------------------------------------------------------------- choosing the items
 
-    async def _select_ids(self, app: App, selection: Selection, calls: _Calls) -> list[int]:
+    async def _select_ids(
+        self, app: App, selection: Selection, calls: _Calls, not_found: list[ItemPlan]
+    ) -> list[int]:
         if selection.item_ids:
             return list(dict.fromkeys(selection.item_ids))
         if selection.links:
-            return await self._ids_from_links(app, selection.links, calls)
+            return await self._ids_from_links(app, selection.links, calls, not_found)
         if selection.filters is not None or selection.view_id is not None:
             return await self._ids_matching(app, selection, calls)
         raise BulkPlanError("no items chosen (ids, links, a filter, a view or a file)")
 
-    async def _ids_from_links(self, app: App, texts: Iterable[str], calls: _Calls) -> list[int]:
+    async def _ids_from_links(
+        self, app: App, texts: Iterable[str], calls: _Calls, not_found: list[ItemPlan]
+    ) -> list[int]:
+        """The item ids the texts name. A text naming no item of the app (not a Podio
+        link, an app's link, another account's or app's item) goes to `not_found`, listed
+        in the preview as not found, and the others are planned all the same."""
         ids: list[int] = []
         for text in texts:
             text = text.strip()
@@ -460,20 +468,31 @@ class BulkPlanner:
             if text.isdigit():
                 ids.append(int(text))
                 continue
+            why: str | None = None
+            target = None
             try:
                 link = parse_podio_link(text)
             except PodioLinkError as error:
-                raise BulkPlanError(str(error)) from error
-            if not link.is_item:
-                raise BulkPlanError(f"{text} links to an app, not to an item")
-            before = _requests(self._client)
-            try:
-                target = await self._links.find(link)
-            except LinkNotOpenedError as error:
-                raise BulkPlanError(error.user_message) from error
-            calls.count += _requests(self._client) - before
-            if target is None or target.item_id is None or target.app_id != app.app_id:
-                raise BulkPlanError(f"{text} is not an item of {app.name}")
+                why = str(error)
+            else:
+                if not link.is_item:
+                    why = "links to an app, not to an item"
+                else:
+                    before = _requests(self._client)
+                    try:
+                        target = await self._links.find(link)
+                    except LinkNotOpenedError as error:
+                        why = error.user_message
+                    calls.count += _requests(self._client) - before
+            if why is None and (
+                target is None or target.item_id is None or target.app_id != app.app_id
+            ):
+                why = f"not an item of {app.name} in this account"
+            if why is not None or target is None or target.item_id is None:
+                not_found.append(
+                    ItemPlan(None, text, None, "missing", issues=(f"not found: {why}",))
+                )
+                continue
             ids.append(target.item_id)
         return list(dict.fromkeys(ids))
 
@@ -662,7 +681,7 @@ def _match_rows(
             if create_missing and not by_id:
                 plans.append(plan_new_item(app, operations, row, number))
             else:
-                why = "no item matches" + ("" if by_id else " (use --create to create one)")
+                why = "no match (skipped" + (")" if by_id else "; --create to create)")
                 plans.append(ItemPlan(None, text, None, "missing", row=number, issues=(why,)))
             continue
         item_id = matches[0]

@@ -105,12 +105,14 @@ def test_ids_and_links_fetch_only_what_the_cache_lacks_and_flag_noops_and_invali
             # Planning again reads the items it cached the first time: no call.
             sandbox.control.reset_log()
             again = await session.bulk.plan(
-                app_id, Selection(item_ids=tuple(ids)), [parse_operation("set", "amount=abc")]
+                app_id,
+                Selection(item_ids=tuple(ids)),
+                [parse_operation("increment", "progress=500")],
             )
             assert sandbox.control.requests() == []
             assert reads >= 6
             assert {item.status for item in again.items} == {"invalid"}
-            assert "amount" in again.items[0].issues[0].lower()
+            assert "progress" in again.items[0].issues[0].lower()
 
     asyncio.run(scenario())
 
