@@ -35,6 +35,7 @@ from podio_desk.services.bulk_plan import (
     BulkOptions,
     BulkPlan,
     BulkPlanError,
+    OperationError,
     Selection,
     apply_fixes,
     read_plan_file,
@@ -222,6 +223,11 @@ def run_bulk(
             file=err,
         )
         return EXIT_INTERRUPTED
+    except OperationError as error:
+        # One line per problem; nothing was written.
+        for problem in error.problems:
+            print(f"podio-desk {name}: error: {' '.join(problem.split())}", file=err)
+        return EXIT_ERROR
     except (
         CommandError,
         AccountError,
@@ -329,6 +335,10 @@ async def _plan(args: argparse.Namespace, session: AccountSession, out: TextIO, 
         _emit_json(out, _plan_json(plan, output))
     else:
         print(plan.summary_text(), file=out)
+        invalid = plan.invalid_lines()
+        if invalid:
+            print(f"{plan.counts.invalid} invalid (left out of the job):", file=out)
+            print("\n".join(invalid), file=out)
         print(f"Plan saved to {output}; run it with `podio-desk bulk run {output}`.", file=out)
     return EXIT_OK
 
@@ -428,8 +438,17 @@ async def _run_plan(
     job_id = await session.bulk.start(plan)
     if not args.json:
         print(f"Job {job_id}", file=out, flush=True)
+    was = (await session.bulk.job(job_id)).state
     report = await _run_job(session, job_id, args, out, err)
-    return await _finish(args, session, report, out, err)
+    code = await _finish(args, session, report, out, err)
+    if was == "cancelled":
+        print(
+            f"podio-desk bulk run: job {job_id} was cancelled; nothing of it is sent again. "
+            "Make a new plan (`podio-desk bulk plan ...`) for a new job.",
+            file=err,
+        )
+        return EXIT_ERROR
+    return code
 
 
 async def _undo(args: argparse.Namespace, session: AccountSession, out: TextIO, err: TextIO) -> int:
@@ -489,10 +508,13 @@ async def _jobs(args: argparse.Namespace, session: AccountSession, out: TextIO, 
 async def _cancel(
     args: argparse.Namespace, session: AccountSession, out: TextIO, err: TextIO
 ) -> int:
-    await session.bulk.cancel(args.job)
+    report = await session.bulk.cancel(args.job)
     status = await session.bulk.status(args.job)
+    reason = report.reason if report is not None else ""
     if args.json:
-        _emit_json(out, status.as_json())
+        _emit_json(out, {**status.as_json(), "reason": reason})
     else:
         print(status.text(), file=out)
+    if status.pending:
+        print(f"podio-desk bulk cancel: job {args.job} {reason}", file=err)
     return EXIT_OK

@@ -144,8 +144,62 @@ def resolve_field(app: App, name: str) -> FieldDef:
     raise BulkSpecError(f'"{app.name}" has no field "{name}" (fields: {known})')
 
 
+_ADDABLE = (FieldType.NUMBER, FieldType.MONEY, FieldType.PROGRESS, FieldType.DURATION)
+
+
+def validate_operation(app: App, op: Operation) -> str | None:
+    """Why `op` can never be valid for its field, whatever the item (a value that is not a
+    number, an option the field lacks, a bad duration, an operation the field's type does
+    not take), or None. What depends on the item (an empty amount has no currency) is left
+    to the plan of each item. The window calls this per line as the user types."""
+    if op.kind == "delete":
+        return None
+    try:
+        if op.field.strip().casefold() == TAGS:
+            if op.kind not in ("set", "clear", "add", "remove"):
+                return f"tags can be set, cleared, added to or removed from, not {op.kind}"
+            return None
+        fdef = resolve_field(app, op.field)
+        if fdef.is_read_only:
+            return f"{fdef.where} is read-only (Podio computes it)"
+        kind = fdef.field_type
+        if op.kind == "set":
+            _from_text(fdef, op.argument)
+        elif op.kind == "copy":
+            resolve_field(app, op.argument)
+        elif op.kind in ("add", "remove"):
+            _add_remove(fdef, op, EMPTY)
+        elif op.kind == "replace":
+            if kind is not FieldType.TEXT:
+                return f"{fdef.where}: find and replace works on text fields only"
+            if not op.argument.partition("/")[0]:
+                return "--replace needs the text to find before the /"
+        elif op.kind == "shift":
+            if kind is not FieldType.DATE:
+                return f"{fdef.where}: only dates can be shifted"
+            parse_shift(op.argument)
+        elif op.kind == "increment":
+            if kind not in _ADDABLE:
+                return (
+                    f"{fdef.where}: only number, money, progress and duration fields can be "
+                    "added to"
+                )
+            try:
+                amount = Decimal(op.argument.strip().replace(",", ""))
+            except InvalidOperation:
+                return f"{op.argument!r} is not a number to add"
+            if not amount.is_finite():
+                return f"{op.argument!r} is not a number to add"
+            if kind is FieldType.PROGRESS and amount != amount.to_integral_value():
+                return "progress moves by whole percents"
+    except (DomainError, MalformedValueError) as error:
+        return str(error)
+    return None
+
+
 def check_operations(app: App, operations: Sequence[Operation]) -> list[str]:
-    """What is wrong with the operations as a whole, before any item is looked at."""
+    """What is wrong with the operations as a whole, before any item is looked at: one
+    sentence per problem (`validate_operation` for each, then the mix of them)."""
     problems: list[str] = []
     deletes = [op for op in operations if op.kind == "delete"]
     if deletes and len(deletes) != len(operations):
@@ -155,6 +209,10 @@ def check_operations(app: App, operations: Sequence[Operation]) -> list[str]:
     seen: set[int | str] = set()
     for op in operations:
         if op.kind == "delete":
+            continue
+        problem = validate_operation(app, op)
+        if problem is not None:
+            problems.append(problem)
             continue
         try:
             if op.field.strip().casefold() == TAGS:
@@ -355,6 +413,9 @@ def plan_item(
             order.append(key)
         values[key] = new
     changes = [_field_change(app, item, key, values[key]) for key in order]
+    # An empty field left empty (a date shift, a replace, a clear of nothing) is no change
+    # at all: not shown as "" → "".
+    changes = [c for c in changes if c.changed or c.issue or c.old_text or c.new_text]
     issues.extend(change.issue for change in changes if change.issue is not None)
     if issues:
         return replace(base, status="invalid", changes=tuple(changes), issues=tuple(issues))
@@ -731,11 +792,15 @@ def count_plan(items: Sequence[ItemPlan]) -> PlanCounts:
 
 @dataclass(frozen=True)
 class Budget:
-    """The account's general rate budget as last seen (None: not known yet)."""
+    """The rate budget a job's writes count against, as last seen (None: not known yet).
+    `rate_class` names it ("general" or "heavy"); `reported` is False while no answer of
+    Podio has given the limit (it is then the configured or default one)."""
 
     limit: int | None = None
     remaining: int | None = None
     seconds_left_in_window: float | None = None
+    rate_class: str = "general"
+    reported: bool = True
 
 
 DEFAULT_HOURLY_LIMIT = 1000
@@ -774,15 +839,27 @@ def estimate_seconds(calls: int, budget: Budget) -> float:
 
 
 def describe_cost(calls: int, budget: Budget) -> str:
-    """ "742 calls, about 48 minutes at 1 000/h" """
+    """ "742 calls, about 1 h 38 min (heavy budget: 250/h, 250 left now)" — the budget
+    named is the one the writes count against, so the figures can be checked."""
+    if calls <= 0:
+        return "no calls"
     limit = budget.limit or DEFAULT_HOURLY_LIMIT
     seconds = estimate_seconds(calls, budget)
-    return f"{_calls(calls)}, about {describe_duration(seconds)} at {_count(limit)}/h"
+    if budget.reported and budget.remaining is not None:
+        known = f"{_count(budget.remaining)} left now"
+    else:
+        known = "assumed: Podio has not said it yet"
+    return (
+        f"{_calls(calls)}, about {describe_duration(seconds)} "
+        f"({budget.rate_class} budget: {_count(limit)}/h, {known})"
+    )
 
 
 def describe_duration(seconds: float) -> str:
+    if seconds < 1.5:
+        return "1 second"
     if seconds < 90:
-        return f"{max(1, round(seconds))} seconds"
+        return f"{round(seconds)} seconds"
     minutes = round(seconds / 60)
     if minutes < 120:
         return f"{minutes} minutes"
@@ -832,6 +909,7 @@ __all__ = [
     "plan_item",
     "plan_new_item",
     "resolve_field",
+    "validate_operation",
     "with_fixes",
     "workflow_warning",
 ]

@@ -41,6 +41,7 @@ from podio_desk.services.bulk_run import (
     BulkEvent,
     BulkRunError,
     BulkRunner,
+    JobBusyError,
     JobControl,
     JobReport,
     job_holder,
@@ -56,6 +57,8 @@ _NOT_SENT = {
     "read_only": "read-only item",
     "missing": "not found",
 }
+# A job's state in `status` when the journal says running and no process runs it.
+INTERRUPTED = "interrupted"
 DELETED_CANNOT_RETURN = "deleted items cannot be restored (Podio keeps no copy)"
 
 
@@ -104,11 +107,17 @@ class JobStatus:
 
     def text(self) -> str:
         where = f", running in process {self.running_in}" if self.running_in else ""
+        state = f"{self.state} (can resume)" if self.resumable else self.state
+        to_go = (
+            f"{self.pending} sent before the cancel, to check when Podio answers"
+            if self.state == "cancelled"
+            else f"{self.pending} to go"
+        )
         return (
-            f"Job {self.job_id} ({self.kind}, app {self.app_id}): {self.state}{where}; "
+            f"Job {self.job_id} ({self.kind}, app {self.app_id}): {state}{where}; "
             f"{self.planned} planned, {self.changed} changed, {self.unchanged} unchanged, "
             f"{self.failed} failed, {self.conflicts} conflicts, {self.skipped} skipped, "
-            f"{self.pending} to go; {self.api_calls} API calls"
+            f"{to_go}; {self.api_calls} API calls"
         )
 
 
@@ -211,10 +220,7 @@ class BulkService:
         control = control or JobControl()
         self.controls[job_id] = control
         try:
-            runner = BulkRunner(
-                self._client, self._cache, journal, self._app_definition, self._emit
-            )
-            return await runner.run(job_id, control)
+            return await self._runner(journal).run(job_id, control)
         finally:
             self.controls.pop(job_id, None)
 
@@ -230,11 +236,16 @@ class BulkService:
         counts = await journal.counts(job_id)
         holder = await asyncio.to_thread(job_holder, journal, job_id)
         planned = int(job.plan.get("planned", counts.total))
+        state = job.state
+        if state == "running" and holder is None:
+            # The journal still says running, but no process holds the job's lock: the one
+            # that ran it died (kill -9, a crash) before it could note the stop.
+            state = INTERRUPTED
         return JobStatus(
             job_id=job.id,
             kind=job.kind,
             app_id=job.app_id,
-            state=job.state,
+            state=state,
             parent_job_id=job.parent_job_id,
             planned=planned,
             changed=counts.done,
@@ -272,18 +283,29 @@ class BulkService:
         if job_id in self.controls:
             self.controls[job_id].resume()
 
-    async def cancel(self, job_id: int) -> None:
-        """Stop sending: pending entries become skipped. A job running in this process stops
-        after its writes in flight; one not running is cancelled in the journal at once."""
+    def _runner(self, journal: Journal) -> BulkRunner:
+        return BulkRunner(self._client, self._cache, journal, self._app_definition, self._emit)
+
+    async def cancel(self, job_id: int) -> JobReport | None:
+        """Cancel for good: the job becomes `cancelled` and never sends again (running its
+        plan again says so; a new plan is a new job). Pending entries are skipped; writes
+        sent but unanswered are settled by reading their items (landed → done, so undo
+        restores them; not landed → skipped). A job running in this process stops after its
+        writes in flight (its `run` returns the report; None here). One run by another
+        process is refused (`BulkRunError`): that process cancels it. Offline, the sent
+        writes stay to check, and the report's reason says so."""
         if job_id in self.controls:
             self.controls[job_id].cancel()
-            return
+            return None
         journal = await self.journal()
-        if await asyncio.to_thread(job_holder, journal, job_id) is not None:
-            raise BulkRunError(f"job {job_id} runs in another process; cancel it there")
-        await journal.skip_pending(job_id, "cancelled")
-        sent = await journal.entries(job_id, states=("sent",), limit=1)
-        await journal.set_job_state(job_id, "paused" if sent else "cancelled")
+        try:
+            return await self._runner(journal).cancel(job_id)
+        except JobBusyError as error:
+            who = f"process {error.holder}" if error.holder and error.holder > 0 else "another"
+            raise BulkRunError(
+                f"job {job_id} runs in another process ({who}); cancel it there, or stop "
+                "that process and cancel again (nothing was changed)"
+            ) from error
 
     # -------------------------------------------------------------- undo and retry
 
@@ -296,6 +318,15 @@ class BulkService:
         job = await self.job(job_id)
         if job.kind not in ("bulk", "undo"):
             raise BulkRunError(f"job {job_id} is not a bulk edit")
+        if job.state == "cancelled":
+            # Writes sent before the cancel and not yet checked: those that landed are
+            # restored too.
+            try:
+                unsettled = await self._runner(journal).settle_cancelled(job_id)
+            except JobBusyError as error:
+                raise BulkRunError(f"job {job_id} is being cancelled by another process") from error
+            if unsettled:
+                raise BulkRunError(f"job {job_id} cannot be undone yet: {unsettled}")
         for other in await journal.jobs(kind="undo", app_id=job.app_id):
             if other.parent_job_id == job_id:
                 return other.id
@@ -360,7 +391,7 @@ class BulkService:
 
     async def skipped_items(self, job_id: int) -> list[tuple[int | None, str, str]]:
         """(item id, title, why) of every entry the job skipped: for an undo, the items
-        edited by someone else since, which it left alone."""
+        changed since the job (by the user or someone else), which it left alone."""
         journal = await self.journal()
         return [
             (entry.item_id, str(entry.summary.get("title", "")), entry.error or "")

@@ -17,7 +17,7 @@ import csv
 import hashlib
 import json
 import logging
-import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing import Any
 
 from podio_desk.api.client import PodioClient
 from podio_desk.api.errors import Gone, NotFound
-from podio_desk.api.ratelimit import Priority, RateClass
+from podio_desk.api.ratelimit import Priority
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.index import item_record
 from podio_desk.cache.query import ItemQuery
@@ -49,6 +49,7 @@ from podio_desk.domain.fields import FieldDef, display_text
 from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLinkError, parse_podio_link
 from podio_desk.domain.workspace import App
+from podio_desk.services.bulk_budget import write_budget
 from podio_desk.services.links import LinkNotOpenedError, LinkResolver
 from podio_desk.services.queries import QueryService, item_from_row
 
@@ -62,6 +63,15 @@ API_PAGE = 500
 
 class BulkPlanError(Exception):
     """The plan cannot be made or read; the message says why in one sentence."""
+
+
+class OperationError(BulkPlanError):
+    """Changes that can never be valid for their fields (not a number, no such option, a bad
+    duration, an operation the field's type does not take): `problems`, one sentence each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,9 @@ class BulkPlan:
     budget: Budget = field(default_factory=Budget)
     warnings: list[str] = field(default_factory=list)
     deleted_export: str | None = None
+    # Names this preview: the same plan run again is the same job, a new plan (even of the
+    # same change) a new one; a cancelled job is never sent again by running its plan.
+    plan_id: str = ""
 
     @property
     def counts(self) -> PlanCounts:
@@ -170,6 +183,19 @@ class BulkPlan:
         lines.extend(f"Warning: {warning}" for warning in self.warnings)
         return "\n".join(lines)
 
+    def invalid_lines(self, limit: int = 10) -> list[str]:
+        """Why items are invalid, the first `limit` of them with their ids, then how many
+        more there are."""
+        invalid = [item for item in self.items if item.status == "invalid"]
+        lines = [
+            f"  item {item.item_id if item.item_id is not None else f'(row {item.row})'}"
+            f" {item.title!r}: {'; '.join(item.issues)}"
+            for item in invalid[:limit]
+        ]
+        if len(invalid) > limit:
+            lines.append(f"  … and {len(invalid) - limit} more invalid items")
+        return lines
+
     def to_json(self) -> dict[str, Any]:
         return {
             "podio_desk_bulk_plan": PLAN_VERSION,
@@ -183,10 +209,13 @@ class BulkPlan:
                 "limit": self.budget.limit,
                 "remaining": self.budget.remaining,
                 "seconds_left_in_window": self.budget.seconds_left_in_window,
+                "rate_class": self.budget.rate_class,
+                "reported": self.budget.reported,
             },
             "read_calls": self.read_calls,
             "warnings": self.warnings,
             "deleted_export": self.deleted_export,
+            "plan_id": self.plan_id,
             "summary": self.summary(),
             "items": [item.as_json() for item in self.items],
         }
@@ -213,9 +242,12 @@ class BulkPlan:
                     budget.get("limit"),
                     budget.get("remaining"),
                     budget.get("seconds_left_in_window"),
+                    rate_class=str(budget.get("rate_class", "general")),
+                    reported=bool(budget.get("reported", True)),
                 ),
                 warnings=[str(w) for w in data.get("warnings") or []],
                 deleted_export=data.get("deleted_export"),
+                plan_id=str(data.get("plan_id") or ""),
             )
         except (KeyError, TypeError, ValueError, BulkSpecError) as error:
             raise BulkPlanError(f"the plan cannot be read: {error}") from error
@@ -229,6 +261,8 @@ class BulkPlan:
             "options": self.options.as_json(),
             "items": [item.as_json() for item in self.items],
         }
+        if self.plan_id:
+            content["plan_id"] = self.plan_id
         text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -356,14 +390,8 @@ class BulkPlanner:
         self._account = account
 
     def budget(self) -> Budget:
-        """The general budget as the rate scheduler knows it now."""
-        scheduler = self._client.scheduler
-        state = scheduler.state(RateClass.GENERAL)
-        left: float | None = None
-        end = state.window_end(3600.0)
-        if end is not None:
-            left = max(0.0, end - time.monotonic())
-        return Budget(state.limit, state.remaining, left)
+        """The budget the job's writes count against, as the rate scheduler knows it now."""
+        return write_budget(self._client)
 
     async def plan(
         self,
@@ -375,7 +403,7 @@ class BulkPlanner:
         app = await self._app_definition(app_id)
         problems = check_operations(app, operations)
         if problems:
-            raise BulkPlanError("; ".join(problems))
+            raise OperationError(problems)
         if any(op.kind == "column" for op in operations) and selection.table is None:
             raise BulkPlanError("setting a field from a column needs --csv FILE")
         calls = _Calls()
@@ -383,9 +411,10 @@ class BulkPlanner:
         if selection.table is not None:
             items = await self._plan_table(app, selection, operations, calls)
         else:
-            ids = await self._select_ids(app, selection, calls)
+            not_found: list[ItemPlan] = []
+            ids = await self._select_ids(app, selection, calls, not_found)
             found = await self._items(app, ids, calls, refresh=selection.refresh)
-            items = []
+            items = list(not_found)
             for start in range(0, len(ids), CACHE_CHUNK):
                 # Off the loop's thread, a chunk at a time: the window stays responsive.
                 chunk = ids[start : start + CACHE_CHUNK]
@@ -400,6 +429,7 @@ class BulkPlanner:
             account=self._account,
             read_calls=calls.count,
             budget=self.budget(),
+            plan_id=uuid.uuid4().hex,
         )
         warning = workflow_warning(options.silent, options.hook, plan.counts.writes)
         if warning:
@@ -413,16 +443,23 @@ class BulkPlanner:
 
     # -------------------------------------------------------------- choosing the items
 
-    async def _select_ids(self, app: App, selection: Selection, calls: _Calls) -> list[int]:
+    async def _select_ids(
+        self, app: App, selection: Selection, calls: _Calls, not_found: list[ItemPlan]
+    ) -> list[int]:
         if selection.item_ids:
             return list(dict.fromkeys(selection.item_ids))
         if selection.links:
-            return await self._ids_from_links(app, selection.links, calls)
+            return await self._ids_from_links(app, selection.links, calls, not_found)
         if selection.filters is not None or selection.view_id is not None:
             return await self._ids_matching(app, selection, calls)
         raise BulkPlanError("no items chosen (ids, links, a filter, a view or a file)")
 
-    async def _ids_from_links(self, app: App, texts: Iterable[str], calls: _Calls) -> list[int]:
+    async def _ids_from_links(
+        self, app: App, texts: Iterable[str], calls: _Calls, not_found: list[ItemPlan]
+    ) -> list[int]:
+        """The item ids the texts name. A text naming no item of the app (not a Podio
+        link, an app's link, another account's or app's item) goes to `not_found`, listed
+        in the preview as not found, and the others are planned all the same."""
         ids: list[int] = []
         for text in texts:
             text = text.strip()
@@ -431,20 +468,31 @@ class BulkPlanner:
             if text.isdigit():
                 ids.append(int(text))
                 continue
+            why: str | None = None
+            target = None
             try:
                 link = parse_podio_link(text)
             except PodioLinkError as error:
-                raise BulkPlanError(str(error)) from error
-            if not link.is_item:
-                raise BulkPlanError(f"{text} links to an app, not to an item")
-            before = _requests(self._client)
-            try:
-                target = await self._links.find(link)
-            except LinkNotOpenedError as error:
-                raise BulkPlanError(error.user_message) from error
-            calls.count += _requests(self._client) - before
-            if target is None or target.item_id is None or target.app_id != app.app_id:
-                raise BulkPlanError(f"{text} is not an item of {app.name}")
+                why = str(error)
+            else:
+                if not link.is_item:
+                    why = "links to an app, not to an item"
+                else:
+                    before = _requests(self._client)
+                    try:
+                        target = await self._links.find(link)
+                    except LinkNotOpenedError as error:
+                        why = error.user_message
+                    calls.count += _requests(self._client) - before
+            if why is None and (
+                target is None or target.item_id is None or target.app_id != app.app_id
+            ):
+                why = f"not an item of {app.name} in this account"
+            if why is not None or target is None or target.item_id is None:
+                not_found.append(
+                    ItemPlan(None, text, None, "missing", issues=(f"not found: {why}",))
+                )
+                continue
             ids.append(target.item_id)
         return list(dict.fromkeys(ids))
 
@@ -633,7 +681,7 @@ def _match_rows(
             if create_missing and not by_id:
                 plans.append(plan_new_item(app, operations, row, number))
             else:
-                why = "no item matches" + ("" if by_id else " (use --create to create one)")
+                why = "no match (skipped" + (")" if by_id else "; --create to create)")
                 plans.append(ItemPlan(None, text, None, "missing", row=number, issues=(why,)))
             continue
         item_id = matches[0]

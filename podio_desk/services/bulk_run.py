@@ -42,7 +42,7 @@ from podio_desk.api.errors import (
     ServerError,
     Unavailable,
 )
-from podio_desk.api.ratelimit import Priority, RateClass
+from podio_desk.api.ratelimit import Priority
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.index import item_record
 from podio_desk.cache.journal import EntryCounts, JobState, Journal, JournalEntry, JournalJob
@@ -51,6 +51,7 @@ from podio_desk.domain.fields import parse_values
 from podio_desk.domain.items import Item, ItemChange
 from podio_desk.domain.rate_wait import rate_limit_name
 from podio_desk.domain.workspace import App
+from podio_desk.services.bulk_budget import write_budget
 from podio_desk.services.file_lock import FileLock, lock_holder
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,10 @@ PROGRESS_INTERVAL = 0.25
 MAX_ATTEMPTS = 5
 
 CONFLICT_MESSAGE = "conflict: changed by someone else since the preview"
-UNDO_EDITED_MESSAGE = "edited by someone else since the job; left as it is"
+CANCELLED_MESSAGE = "cancelled"
+CANCELLED_UNSENT_MESSAGE = "cancelled (the write sent before the cancel never reached Podio)"
+# Podio does not say who made a newer revision: it may be the user himself.
+UNDO_EDITED_MESSAGE = "changed since the job (by you or someone else); left as it is"
 
 
 class BulkRunError(Exception):
@@ -192,6 +196,14 @@ def job_holder(journal: Journal, job_id: int) -> int | None:
     return lock_holder(path) or -1
 
 
+def _unsettled(count: int, why: str) -> str:
+    writes = "1 write" if count == 1 else f"{count} writes"
+    return (
+        f"cancelled; {writes} sent before the cancel could not be checked ({why}): they are "
+        "checked when Podio answers (cancel or undo the job again)"
+    )
+
+
 class BulkRunner:
     """Runs jobs of one account's journal (see the module docstring)."""
 
@@ -225,16 +237,117 @@ class BulkRunner:
         if not await asyncio.to_thread(lock.try_acquire):
             raise JobBusyError(job_id, lock_holder(lock.path))
         try:
+            # Read again under the lock: a cancel may have come between.
+            job = await self._journal.job(job_id) or job
             return await self._run_locked(job, control)
         finally:
             await asyncio.to_thread(lock.release)
+
+    async def cancel(self, job_id: int) -> JobReport:
+        """Cancel a job no process runs now (its lock is taken for the while, so none starts):
+        the job becomes `cancelled` at once, so nothing of it is ever sent again; pending
+        entries are skipped, and every `sent` one is settled by reading its item (landed →
+        done with its revision, so an undo restores it; not landed → skipped). Offline, the
+        `sent` ones stay to be settled when Podio answers (`settle_cancelled`, which `run`,
+        `cancel` and an undo of the job call). Raises `JobBusyError` when another process
+        runs the job: that process cancels it (this one does not signal it)."""
+        job = await self._journal.job(job_id)
+        if job is None:
+            raise BulkRunError(f"there is no job {job_id}")
+        lock = FileLock(job_lock_path(self._journal, job_id))
+        if not await asyncio.to_thread(lock.try_acquire):
+            raise JobBusyError(job_id, lock_holder(lock.path))
+        try:
+            started = time.monotonic()
+            calls_before = self._calls
+            if job.state != "done":
+                await self._journal.set_job_state(job.id, "cancelled")
+                await self._journal.skip_pending(job.id, CANCELLED_MESSAGE)
+            reason = await self._settle_sent(job)
+            await self._record_calls(job)
+            state = "cancelled" if job.state != "done" else "done"
+            counts = await self._journal.counts(job.id)
+            self._emit(BulkJobEnded(job.id, job.kind, state, counts, reason or "cancelled"))
+            return JobReport(
+                job.id, job.kind, state, counts, self._calls - calls_before,
+                time.monotonic() - started, reason or "cancelled",
+            )  # fmt: skip
+        finally:
+            await asyncio.to_thread(lock.release)
+
+    async def settle_cancelled(self, job_id: int) -> str:
+        """Settle the `sent` entries a cancel left (Podio was unreachable then), holding the
+        job's lock; "" when none is left, else why some still are."""
+        lock = FileLock(job_lock_path(self._journal, job_id))
+        if not await asyncio.to_thread(lock.try_acquire):
+            raise JobBusyError(job_id, lock_holder(lock.path))
+        try:
+            job = await self._journal.job(job_id)
+            if job is None or job.state != "cancelled":
+                return ""
+            reason = await self._settle_sent(job)
+            await self._record_calls(job)
+            return reason
+        finally:
+            await asyncio.to_thread(lock.release)
+
+    async def _settle_sent(self, job: JournalJob) -> str:
+        """Find out, by reading each item, what became of the entries left `sent` (their
+        answer lost, then the job cancelled); never sends a write. "" when all are settled,
+        else why some are not (Podio cannot be reached)."""
+        entries = await self._journal.entries(job.id, states=("sent",))
+        if not entries:
+            return ""
+        app: App | None = None
+        if job.app_id is not None:
+            try:
+                app = await self._app_definition(job.app_id)
+            except PodioError as error:
+                return _unsettled(len(entries), error.user_message)
+        for done, entry in enumerate(entries):
+            try:
+                await self._settle_one(job, app, entry)
+            except _InterruptedError as error:
+                return _unsettled(len(entries) - done, str(error))
+        return ""
+
+    async def _settle_one(self, job: JournalJob, app: App | None, entry: JournalEntry) -> None:
+        if entry.op == "update" and entry.item_id is not None:
+            if await self._confirm(job, app, entry) == "unknown":
+                await self._journal.finish(
+                    job.id, entry.seq, "skipped", error=CANCELLED_UNSENT_MESSAGE
+                )
+            return
+        if entry.op == "delete" and entry.item_id is not None:
+            try:
+                await self._api().item_basic(entry.item_id, priority=Priority.USER_JOB)
+            except (Gone, NotFound):
+                await self._journal.finish(job.id, entry.seq, "done", error="already deleted")
+                await self._forget(entry.item_id)
+                return
+            except (Offline, ServerError, Unavailable) as error:
+                raise _InterruptedError(
+                    f"Podio cannot be reached ({error.user_message})"
+                ) from error
+            await self._journal.finish(job.id, entry.seq, "skipped", error=CANCELLED_UNSENT_MESSAGE)
+            return
+        # A create: Podio gives it no key to look it up by.
+        await self._journal.finish(
+            job.id, entry.seq, "failed",
+            error="the answer to creating this item was lost; check Podio before retrying",
+        )  # fmt: skip
 
     async def _run_locked(self, job: JournalJob, control: JobControl) -> JobReport:
         started = time.monotonic()
         calls_before = self._calls
         if job.state in ("done", "cancelled"):
+            # A cancelled job never sends again; what it had sent is only checked.
+            reason = await self._settle_sent(job) if job.state == "cancelled" else ""
+            await self._record_calls(job)
             counts = await self._journal.counts(job.id)
-            return JobReport(job.id, job.kind, job.state, counts, 0, 0.0)
+            return JobReport(
+                job.id, job.kind, job.state, counts, self._calls - calls_before, 0.0, reason
+            )
         await self._journal.set_job_state(job.id, "running", owner_pid=os.getpid())
         app = await self._app_definition(job.app_id) if job.app_id is not None else None
         silent = bool(job.options.get("silent", False))
@@ -296,9 +409,10 @@ class BulkRunner:
                 await asyncio.gather(*notes, return_exceptions=True)
         reason = ""
         if control.cancelled:
-            await self._journal.skip_pending(job.id, "cancelled")
-            state = "cancelled" if not await self._open_sent(job.id) else "paused"
-            reason = "cancelled"
+            await self._journal.set_job_state(job.id, "cancelled")
+            await self._journal.skip_pending(job.id, CANCELLED_MESSAGE)
+            state = "cancelled"
+            reason = await self._settle_sent(job) or "cancelled"
         elif interrupted:
             state, reason = "paused", interrupted[0]
         else:
@@ -318,9 +432,6 @@ class BulkRunner:
         window's browsing meanwhile is not the job's)."""
         self._calls += 1
         return self._client
-
-    async def _open_sent(self, job_id: int) -> bool:
-        return bool(await self._journal.entries(job_id, states=("sent",), limit=1))
 
     async def _record_calls(self, job: JournalJob) -> None:
         """Add the calls made since last time to the job's count in the journal (as it goes,
@@ -565,11 +676,8 @@ class BulkRunner:
     # -------------------------------------------------------------- progress
 
     def budget(self) -> Budget:
-        scheduler = self._client.scheduler
-        state = scheduler.state(RateClass.GENERAL)
-        end = state.window_end(3600.0)
-        left = None if end is None else max(0.0, end - time.monotonic())
-        return Budget(state.limit, state.remaining, left)
+        """The budget the job's writes count against, as the rate scheduler knows it now."""
+        return write_budget(self._client)
 
     def waiting(self) -> str | None:
         until = self._client.scheduler.paused_until

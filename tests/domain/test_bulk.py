@@ -211,7 +211,19 @@ def test_cost_at_the_budget() -> None:
     # Half the budget goes unpaced; the rest of the hour's is paced; then 950 an hour.
     assert estimate_seconds(10, fresh) < 10
     assert describe_cost(742, Budget(1000, 400, 1800)).startswith("742 calls, about ")
-    assert describe_cost(742, Budget(1000, 400, 1800)).endswith(" at 1 000/h")
+    assert describe_cost(742, Budget(1000, 400, 1800)).endswith(
+        " (general budget: 1 000/h, 400 left now)"
+    )
     slow = estimate_seconds(742, Budget(1000, 400, 1800))
     assert 45 * 60 <= slow <= 75 * 60
     assert estimate_seconds(2000, fresh) > estimate_seconds(1000, fresh) > 3600 * 0.4
+
+
+def test_the_cost_names_the_budget_the_writes_are_in_and_adds_up() -> None:
+    heavy = Budget(250, None, None, rate_class="heavy", reported=False)
+    text = describe_cost(400, heavy)
+    # 400 writes at 250 an hour cannot take minutes: more than an hour, and it says why.
+    assert estimate_seconds(400, heavy) > 3600
+    assert text.startswith("400 calls, about 102 minutes ")
+    assert text.endswith("(heavy budget: 250/h, assumed: Podio has not said it yet)")
+    assert describe_cost(0, heavy) == "no calls"

@@ -54,6 +54,9 @@ def test_kill_9_twice_then_the_same_command_finishes_the_job(
     status = podio_desk_json("bulk", "jobs", "--profile", str(profile), "--json", env=env)
     (job,) = status["jobs"]
     assert job["resumable"]
+    assert job["state"] == "interrupted"  # the journal's "running" with nobody running it
+    text = podio_desk("bulk", "status", str(job["job_id"]), "--profile", str(profile), env=env)
+    assert ": interrupted (can resume);" in text
     out = podio_desk("bulk", "run", str(plan), "--profile", str(profile), env=env)
     assert out.splitlines()[0] == f"Job {job['job_id']}"  # the same job, resumed
     final = podio_desk_json(
@@ -108,7 +111,14 @@ def test_one_process_runs_a_job_the_others_say_who_and_cancel_waits_for_it(
         child.communicate()
     settle(sandbox)
     sandbox.control.set_latency(0)
+    before = {i: sandbox.state.items[i].revision for i in sandbox.state.app_items[app_id]}
     cancelled = podio_desk_json("bulk", "cancel", "1", "--profile", str(profile), "--json", env=env)
-    assert cancelled["state"] in ("cancelled", "paused")  # paused: a write to confirm first
-    assert cancelled["pending"] <= 3
+    # Final at once: the writes the kill left sent are settled by reading, none is sent.
+    assert cancelled["state"] == "cancelled"
+    assert cancelled["pending"] == 0
     assert cancelled["skipped"] > 0
+    code, _out, err = finish(start("bulk", "run", str(plan), "--profile", str(profile), env=env))
+    assert code == 1
+    assert "job 1 was cancelled" in err
+    settle(sandbox)
+    assert before == {i: sandbox.state.items[i].revision for i in sandbox.state.app_items[app_id]}

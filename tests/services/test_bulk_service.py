@@ -105,12 +105,14 @@ def test_ids_and_links_fetch_only_what_the_cache_lacks_and_flag_noops_and_invali
             # Planning again reads the items it cached the first time: no call.
             sandbox.control.reset_log()
             again = await session.bulk.plan(
-                app_id, Selection(item_ids=tuple(ids)), [parse_operation("set", "amount=abc")]
+                app_id,
+                Selection(item_ids=tuple(ids)),
+                [parse_operation("increment", "progress=500")],
             )
             assert sandbox.control.requests() == []
             assert reads >= 6
             assert {item.status for item in again.items} == {"invalid"}
-            assert "amount" in again.items[0].issues[0].lower()
+            assert "progress" in again.items[0].issues[0].lower()
 
     asyncio.run(scenario())
 
@@ -298,7 +300,9 @@ def test_undo_restores_all_but_the_items_edited_since_and_lists_them(
             assert (report.counts.done, report.counts.skipped) == (18, 2)
             skipped = await session.bulk.skipped_items(undo_id)
             assert sorted(item_id or 0 for item_id, _title, _why in skipped) == sorted(ids[:2])
-            assert all("edited by someone else" in why for _i, _t, why in skipped)
+            assert all(
+                "changed since the job (by you or someone else)" in why for _i, _t, why in skipped
+            )
             for item_id in ids[2:]:
                 amount, priority = old[item_id]
                 assert Decimal(str(value(sandbox, item_id, "amount")[0])) == Decimal(str(amount[0]))

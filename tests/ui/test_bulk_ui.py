@@ -148,7 +148,7 @@ def test_preview_is_checked_editable_shown_pending_then_runs_and_undo_lists_edit
     box: QMessageBox = shown.args[0]
     assert "8 items restored" in box.text()
     assert str(ids[2]) in box.informativeText()
-    assert "edited by someone else" in box.informativeText()
+    assert "changed since the job (by you or someone else)" in box.informativeText()
     assert title(sandbox, ids[2]) == "Theirs"
     assert all(title(sandbox, i) != "Bulk renamed" for i in ids[3:])
     box.close()
