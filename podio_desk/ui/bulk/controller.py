@@ -167,6 +167,7 @@ class BulkController(QObject):
             selected_ids=ids,
             filters=filters,
             filtered_count=model.rowCount() if query is not None and not query.search else None,
+            search=query.search if query is not None else "",
             parent=self.window,
         )
         dialog.preview_requested.connect(
@@ -291,7 +292,12 @@ class BulkController(QObject):
         self._labels[job_id] = label
         # A lasting message ("Ready") would be drawn over the job's progress.
         self.window.statusBar().clearMessage()
-        self.desk.indicators.jobs.start(name, label, on_cancel=lambda: self.pause(job_id))
+        self.desk.indicators.jobs.start(
+            name,
+            label,
+            on_cancel=lambda: self.pause(job_id),
+            cancel_tip="Pause (resume or cancel it in the Bulk jobs panel)",
+        )
         self.panel.set_running_here(set(self.running))
         self.show_panel()
         return self.desk.runner.run(name, self._run(session, job_id, control))
