@@ -446,8 +446,8 @@ class TasksPane(_Pane):
         self.time_box.setToolTip("Give the task a due time too")
         self.due_time = QTimeEdit(QTime(9, 0), self)
         self.due_time.setDisplayFormat("HH:mm")
-        for due in (self.due_date, self.due_time):
-            guard_wheel(due)
+        for due_edit in (self.due_date, self.due_time):
+            guard_wheel(due_edit)
         self.due_box.toggled.connect(self._sync_due_widgets)
         self.time_box.toggled.connect(self._sync_due_widgets)
         self.add_button = QPushButton("Add", self)
