@@ -395,7 +395,11 @@ class DeskController(QObject):
         session = self.sessions.get(account_key)
         if session is None:
             return None
-        if not self.unsaved.maybe_keep_changes(lambda: self.open_app(account_key, app_id)):
+        if not self.unsaved.maybe_keep_changes(lambda: self._open_app_asked(account_key, app_id)):
+            # The tree shows the app still shown (Discard or Save selects the new one).
+            shown = self.browser.app
+            if shown is not None:
+                self.tree.show_app(shown.app_id)
             return None
         if self._watched != account_key:
             self._watch(session)
@@ -403,6 +407,11 @@ class DeskController(QObject):
         self.browser.set_synced_at(entry.synced_at if entry is not None else None)
         self.browser.view.set_commit(self.inline_saver(session))
         return self.browser.open_app(session, app_id)
+
+    def _open_app_asked(self, account_key: str, app_id: int) -> None:
+        """After Save or Discard: the app opens and the tree selects it (quietly)."""
+        if self.open_app(account_key, app_id) is not None:
+            self.tree.show_app(app_id)
 
     # ------------------------------------------------------------------ links
 
