@@ -94,7 +94,7 @@ DEMO_APP = "Tickets"
 ItemOpener = Callable[[AccountSession, int, int], None]
 # The editor dock's share of the window's width when it first opens, and its least width.
 EDITOR_DOCK_SHARE = 0.45
-EDITOR_DOCK_MIN_WIDTH = 420
+EDITOR_DOCK_MIN_WIDTH = 400
 # Starting heights of the dock's form and of the side panes below it (the splitter keeps the ratio).
 EDITOR_FORM_HEIGHT = 600
 EDITOR_SIDE_HEIGHT = 240
@@ -159,7 +159,7 @@ class DeskController(QObject):
         self.tree_dock = QDockWidget("Workspaces", window)
         self.tree_dock.setObjectName("workspaceDock")
         self.tree_dock.setWidget(self.tree)
-        self.tree.setMinimumWidth(240)
+        self.tree.setMinimumWidth(170)
         self.browser = AppBrowser(runner, ViewState(settings))
         # A cell being edited in place counts as unsaved work too.
         self.unsaved.register(InPlaceEdit(self.browser.view, self._shown_inline_saver))

@@ -234,7 +234,7 @@ class ItemEditor(QWidget):
         self.side.files.not_removed.connect(self._on_file_not_removed)
         self.splitter.addWidget(self.scroll_area)
         self.splitter.addWidget(self.side)
-        self.scroll_area.setMinimumWidth(420)
+        self.scroll_area.setMinimumWidth(380)
         self.side.setMinimumWidth(260)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
