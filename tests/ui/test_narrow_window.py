@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QScrollArea
 
 from podio_desk.services.profile import Profile
 from podio_desk.ui.editor.item_editor import EditorState
@@ -53,3 +53,10 @@ def test_a_1000_pixel_window_shows_tree_table_and_editor(qtbot: Any, desk: Desk,
     assert browser.width() >= 350
     assert browser.filter_bar.search.width() >= 60
     assert editor.scroll_area.viewport().width() >= 340
+    # The editor's buttons wrap and its time zone note wraps: the dock scrolls sideways
+    # only by what the tasks pane's form lacks (it is wider than the dock).
+    room = dock.widget()
+    assert isinstance(room, QScrollArea)
+    qtbot.waitUntil(lambda: editor.save_button.isVisible(), timeout=5000)
+    assert room.horizontalScrollBar().maximum() <= 80
+    assert editor.button_row.height() > editor.save_button.height()  # two lines
