@@ -365,7 +365,8 @@ class JobsWidget(QWidget):
             job.on_cancel()
         self.finish(job.name)
         self.cancel_requested.emit(job.name)
-        self.cancelled.emit(job.name, kept)
+        if job.cancel_tip == CANCEL_TIP:  # a job whose ✕ does something else says so itself
+            self.cancelled.emit(job.name, kept)
 
 
 def describe_kept(label: str, done: int, total: int | None) -> str:

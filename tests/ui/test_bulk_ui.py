@@ -184,7 +184,8 @@ def test_panel_pauses_resumes_and_cancels_a_running_job(
     # The status bar's ✕ pauses a bulk job, and says so.
     jobs_widget = desk.controller.indicators.jobs
     assert jobs_widget.cancel_button.toolTip().startswith("Pause")
-    bulk.pause(job_id)
+    jobs_widget.cancel_button.click()
+    assert "is paused" in desk.window.statusBar().currentMessage()
     panel = bulk.panel
     qtbot.waitUntil(lambda: panel.model.row_of(job_id) is not None, timeout=10000)
     panel.select_job(job_id)
