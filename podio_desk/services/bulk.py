@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,6 +172,20 @@ class BulkService:
     ) -> BulkPlan:
         """The preview (nothing is written, to Podio or to the journal)."""
         return await self.planner.plan(app_id, selection, operations, options or BulkOptions())
+
+    async def plan_each(
+        self,
+        app_id: int,
+        per_item: Mapping[int, Sequence[Operation]],
+        options: BulkOptions | None = None,
+        *,
+        selection: str = "",
+    ) -> BulkPlan:
+        """The preview of a change where each item has its own operations (a paste over
+        many rows); nothing is written."""
+        return await self.planner.plan_each(
+            app_id, per_item, options or BulkOptions(), selection=selection
+        )
 
     async def export_deleted(self, plan: BulkPlan, path: Path) -> int:
         """Write the items the plan deletes, as they are now, to CSV or XLSX first."""

@@ -441,6 +441,45 @@ class BulkPlanner:
             )
         return plan
 
+    async def plan_each(
+        self,
+        app_id: int,
+        per_item: Mapping[int, Sequence[Operation]],
+        options: BulkOptions = BulkOptions(),
+        *,
+        selection: str = "",
+    ) -> BulkPlan:
+        """A plan where each item has its own operations (a block pasted over many rows of
+        the table: each row's cells set their fields). Validated as `plan` does; the plan's
+        `operations` name the fields changed, as "column" operations, so a retry of its job
+        asks for the values again instead of setting one value everywhere."""
+        app = await self._app_definition(app_id)
+        calls = _Calls()
+        ids = list(per_item)
+        found = await self._items(app, ids, calls)
+        items = [
+            plan_item(app, found[item_id], per_item[item_id])
+            if item_id in found
+            else ItemPlan(item_id, "", None, "missing", issues=("not found in Podio",))
+            for item_id in ids
+        ]
+        fields = dict.fromkeys(op.field for ops in per_item.values() for op in ops)
+        plan = BulkPlan(
+            app_id=app.app_id,
+            app_name=app.name,
+            operations=tuple(Operation("column", name, "pasted") for name in fields),
+            options=options,
+            items=items,
+            selection=selection or f"{len(ids)} items, each with its own values",
+            account=self._account,
+            read_calls=calls.count,
+            budget=self.budget(),
+        )
+        warning = workflow_warning(options.silent, options.hook, plan.counts.writes)
+        if warning:
+            plan.warnings.append(warning)
+        return plan
+
     # -------------------------------------------------------------- choosing the items
 
     async def _select_ids(

@@ -99,7 +99,8 @@ class ColumnTotals:
 
     `matched` items of the cache match the query; `cached` items of the app are in the cache,
     of `app_total` in Podio (None when not known). `partial` says the cache does not hold the
-    whole app, so the totals cover only the cached part."""
+    whole app (fewer than `app_total` cached; that unknown, no full sync done), so the totals
+    cover only the cached part."""
 
     matched: int
     cached: int
@@ -190,8 +191,13 @@ class QueryService:
         )
         matched, fields = await self._cache.items.aggregate(item_query, field_ids)
         cached = await self.cached_count(query.app_id)
-        full = await self.has_full_copy(query.app_id)
-        partial = not full or (app_total is not None and cached < app_total)
+        # Partial when the cache holds fewer items than Podio has; with Podio's count unknown,
+        # when no full sync has finished. Every item cached by browsing counts as complete (the
+        # search count in ui/filter_bar.py `describe_count` says the same).
+        if app_total is not None:
+            partial = cached < app_total
+        else:
+            partial = not await self.has_full_copy(query.app_id)
         return ColumnTotals(matched, cached, app_total, partial, tuple(fields))
 
     async def group_counts(self, query: PageQuery, field_id: int) -> list[tuple[int | None, int]]:

@@ -99,7 +99,7 @@ DEMO_APP = "Tickets"
 ItemOpener = Callable[[AccountSession, int, int], None]
 # The editor dock's share of the window's width when it first opens, and its least width.
 EDITOR_DOCK_SHARE = 0.45
-EDITOR_DOCK_MIN_WIDTH = 420
+EDITOR_DOCK_MIN_WIDTH = 400
 # Starting heights of the dock's form and of the side panes below it (the splitter keeps the ratio).
 EDITOR_FORM_HEIGHT = 600
 EDITOR_SIDE_HEIGHT = 240
@@ -164,7 +164,7 @@ class DeskController(QObject):
         self.tree_dock = QDockWidget("Workspaces", window)
         self.tree_dock.setObjectName("workspaceDock")
         self.tree_dock.setWidget(self.tree)
-        self.tree.setMinimumWidth(240)
+        self.tree.setMinimumWidth(170)
         self.browser = AppBrowser(runner, ViewState(settings))
         # A cell being edited in place counts as unsaved work too.
         self.unsaved.register(InPlaceEdit(self.browser.view, self._shown_inline_saver))
@@ -421,7 +421,11 @@ class DeskController(QObject):
         session = self.sessions.get(account_key)
         if session is None:
             return None
-        if not self.unsaved.maybe_keep_changes(lambda: self.open_app(account_key, app_id)):
+        if not self.unsaved.maybe_keep_changes(lambda: self._open_app_asked(account_key, app_id)):
+            # The tree shows the app still shown (Discard or Save selects the new one).
+            shown = self.browser.app
+            if shown is not None:
+                self.tree.show_app(shown.app_id)
             return None
         if self._watched != account_key:
             self._watch(session)
@@ -429,6 +433,11 @@ class DeskController(QObject):
         self.browser.set_synced_at(entry.synced_at if entry is not None else None)
         self.browser.view.set_commit(self.inline_saver(session))
         return self.browser.open_app(session, app_id)
+
+    def _open_app_asked(self, account_key: str, app_id: int) -> None:
+        """After Save or Discard: the app opens and the tree selects it (quietly)."""
+        if self.open_app(account_key, app_id) is not None:
+            self.tree.show_app(app_id)
 
     # ------------------------------------------------------------------ links
 

@@ -231,7 +231,7 @@ class FilterBar(QWidget):
         self.view_combo = ViewCombo(self)
         self.view_combo.setObjectName("viewCombo")
         self.view_combo.setToolTip("Podio views of this app (loaded when you open this list)")
-        self.view_combo.setMinimumWidth(140)
+        self.view_combo.setMinimumWidth(90)
         # Wide enough for any view name, whatever is listed when it first opens.
         self.view_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -246,6 +246,7 @@ class FilterBar(QWidget):
         )
         self.search.setClearButtonEnabled(True)
         self.search.setMaximumWidth(260)
+        self.search.setMinimumWidth(64)  # a word stays readable in a narrow window
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)

@@ -145,6 +145,10 @@ class RateGauge(QWidget):
         self.setToolTip("\n".join(lines))
 
 
+# What the ✕ of a job says unless the job says otherwise (a bulk job pauses).
+CANCEL_TIP = "Cancel (what is synced so far stays in the local copy)"
+
+
 @dataclass
 class _Job:
     name: str
@@ -153,6 +157,7 @@ class _Job:
     total: int | None = None
     started: float = field(default_factory=time.monotonic)
     on_cancel: Callable[[], None] | None = None
+    cancel_tip: str = CANCEL_TIP
     eta: float | None = None  # the job's own estimate, as last reported
     # The time left as shown, and when: while items arrive it only counts down (a new
     # estimate replaces it only when lower), so it never grows as the work advances.
@@ -250,7 +255,7 @@ class JobsWidget(QWidget):
         self.cancel_button = QToolButton(self)
         self.cancel_button.setObjectName("jobCancel")
         self.cancel_button.setText("✕")
-        self.cancel_button.setToolTip("Cancel (what is synced so far stays in the local copy)")
+        self.cancel_button.setToolTip(CANCEL_TIP)
         self.cancel_button.setAutoRaise(True)
         self.cancel_button.clicked.connect(self._cancel_current)
         layout.addWidget(self.label)
@@ -261,8 +266,16 @@ class JobsWidget(QWidget):
         self._tick.timeout.connect(self.refresh)
         self.setVisible(False)
 
-    def start(self, name: str, label: str, on_cancel: Callable[[], None] | None = None) -> None:
-        self._jobs[name] = _Job(name, label, on_cancel=on_cancel)
+    def start(
+        self,
+        name: str,
+        label: str,
+        on_cancel: Callable[[], None] | None = None,
+        *,
+        cancel_tip: str = CANCEL_TIP,
+    ) -> None:
+        """`cancel_tip`: what the ✕ does for this job (its tooltip)."""
+        self._jobs[name] = _Job(name, label, on_cancel=on_cancel, cancel_tip=cancel_tip)
         self.refresh()
 
     def progress(
@@ -334,6 +347,7 @@ class JobsWidget(QWidget):
         else:
             self.bar.setRange(0, 0)
             self.bar.setFormat("")
+        self.cancel_button.setToolTip(job.cancel_tip)
         self.cancel_button.setVisible(job.on_cancel is not None)
         self.setVisible(True)
         if not self._tick.isActive():
@@ -355,7 +369,8 @@ class JobsWidget(QWidget):
             job.on_cancel()
         self.finish(job.name)
         self.cancel_requested.emit(job.name)
-        self.cancelled.emit(job.name, kept)
+        if job.cancel_tip == CANCEL_TIP:  # a job whose ✕ does something else says so itself
+            self.cancelled.emit(job.name, kept)
 
 
 def describe_kept(label: str, done: int, total: int | None) -> str:

@@ -152,6 +152,15 @@ def test_preview_is_checked_editable_shown_pending_then_runs_and_undo_lists_edit
     assert title(sandbox, ids[2]) == "Theirs"
     assert all(title(sandbox, i) != "Bulk renamed" for i in ids[3:])
     box.close()
+    # Undone once: the panel says by which job, and Undo is off for it.
+    undo_id = run_async(session.bulk.undo(job_id))
+    run_async(bulk._refresh(session))
+    panel.select_job(job_id)
+    done_row = panel.model.row_of(job_id)
+    assert done_row is not None
+    assert panel.model.data(panel.model.index(done_row, 3)) == f"done, undone by job {undo_id}"
+    assert not panel.buttons["undo"].isEnabled()
+    assert f"undone by job {undo_id}" in panel.buttons["undo"].toolTip()
     # The result log: one row per item and field, with its outcome.
     log_path = tmp_path / "log.csv"
     assert run_async(bulk.write_log(session, job_id, log_path)) > 0
@@ -172,7 +181,11 @@ def test_panel_pauses_resumes_and_cancels_a_running_job(
     )
     job_id = run_async(session.bulk.start(plan))
     bulk.run_job(session, job_id, "Test job")
-    bulk.pause(job_id)
+    # The status bar's ✕ pauses a bulk job, and says so.
+    jobs_widget = desk.controller.indicators.jobs
+    assert jobs_widget.cancel_button.toolTip().startswith("Pause")
+    jobs_widget.cancel_button.click()
+    assert "is paused" in desk.window.statusBar().currentMessage()
     panel = bulk.panel
     qtbot.waitUntil(lambda: panel.model.row_of(job_id) is not None, timeout=10000)
     panel.select_job(job_id)
@@ -322,3 +335,25 @@ def test_a_conflict_is_listed_and_retried_from_the_panel_as_a_new_job(
     assert (retry_id != job_id, state) == (True, "done")
     assert title(sandbox, ids[1]) == "Ours"
     assert run_async(session.bulk.status(retry_id)).parent_job_id == job_id
+
+
+def test_the_change_dialog_says_the_tables_search_is_not_applied(
+    qtbot: Any, desk: Desk, sandbox_factory: Any
+) -> None:
+    sandbox = sandbox_factory(items=20)
+    bulk, _session = opened_tickets(qtbot, desk, sandbox)
+    dialog = bulk.open_change_dialog()
+    assert dialog is not None
+    assert not dialog.search_note.isVisibleTo(dialog)
+    dialog.reject()
+    browser = desk.controller.browser
+    browser.filter_bar.search.setText("Ticket 1")
+    qtbot.waitUntil(
+        lambda: browser.model.query is not None and browser.model.query.search == "Ticket 1",
+        timeout=10000,
+    )
+    dialog = bulk.open_change_dialog()
+    assert dialog is not None
+    assert dialog.search_note.isVisibleTo(dialog)
+    assert "\u201cTicket 1\u201d is not applied" in dialog.search_note.text()
+    dialog.reject()

@@ -134,32 +134,57 @@ def test_an_in_place_save_meeting_another_edit_shows_theirs_keeps_mine_read_once
     assert model.index(row, 0).data() == "Their title"  # theirs kept too
 
 
-def test_paste_of_a_block_validates_each_cell_and_asks_before_saving_rows(
-    qtbot, desk, sandbox, monkeypatch
+def test_paste_over_many_rows_goes_through_the_bulk_preview_one_row_saves_in_place(
+    qtbot, desk, sandbox
 ):
     model, view, _item_id, row = showcase(qtbot, desk, sandbox)
     quantity = field(desk.controller, "quantity")
     column = column_of(desk.controller, quantity)
     ids = [model.item_id_at(row + offset) for offset in range(3)]
-    asked: list[str] = []
-
-    def answer(parent: Any, title: str, text: str, *args: Any) -> QMessageBox.StandardButton:
-        asked.append(text)
-        return QMessageBox.StandardButton.Save
-
-    monkeypatch.setattr(QMessageBox, "question", answer)
+    bulk = desk.controller.bulk
     third_before = sandbox_values(sandbox, ids[2], quantity)
     QGuiApplication.clipboard().setText("5.25\n6.75\ntwelve\n")
     view.setCurrentIndex(model.index(row, column))
     sandbox.control.reset_log()
-    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
-    assert len(asked) == 1
-    assert "Save 2 changed cells in 2 items" in asked[0]
-    assert "\u201ctwelve\u201d" in asked[0]  # listed as not pasted, with the reason
-    qtbot.waitUntil(lambda: sandbox_values(sandbox, ids[0], quantity) == ["5.25"], timeout=10000)
-    qtbot.waitUntil(lambda: sandbox_values(sandbox, ids[1], quantity) == ["6.75"], timeout=10000)
+    # Many rows: the bulk preview, one item per row with its pasted value; nothing sent yet.
+    with qtbot.waitSignal(bulk.preview_shown, timeout=15000) as shown:
+        qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    preview = shown.args[0]
+    assert preview.model.rowCount() == 2
+    assert [preview.model.item_at(r).item_id for r in range(2)] == ids[:2]
+    headers = [
+        preview.model.headerData(c, Qt.Orientation.Horizontal)
+        for c in range(preview.model.columnCount())
+    ]
+    at = headers.index(quantity.label)
+    assert str(preview.model.data(preview.model.index(0, at))).endswith("→ 5.25")
+    assert str(preview.model.data(preview.model.index(1, at))).endswith("→ 6.75")
+    assert "2 to change" in preview.summary_text()
+    assert "\u201ctwelve\u201d" in preview.warning.text()  # listed as not pasted, with why
+    assert writes(sandbox) == []
+    # Cancel: nothing is sent.
+    preview.reject()
+    assert writes(sandbox) == []
+    # Again, and start it: a journaled job writes both rows, not the refused one.
+    with qtbot.waitSignal(bulk.preview_shown, timeout=15000) as shown:
+        qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(bulk.job_ended, timeout=30000) as ended:
+        shown.args[0].start_button.click()
+    assert ended.args[1] == "done"
+    assert sandbox_values(sandbox, ids[0], quantity) == ["5.25"]
+    assert sandbox_values(sandbox, ids[1], quantity) == ["6.75"]
     assert sandbox_values(sandbox, ids[2], quantity) == third_before
     assert not any(str(ids[2]) in write for write in writes(sandbox))
+    # One row: saved in place at once, no preview.
+    qtbot.waitUntil(lambda: model.is_row_loaded(row + 2), timeout=10000)
+    previews: list[Any] = []
+    bulk.preview_shown.connect(previews.append)
+    QGuiApplication.clipboard().setText("8.5\n")
+    view.setFocus()
+    view.setCurrentIndex(model.index(row + 2, column))
+    qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: sandbox_values(sandbox, ids[2], quantity) == ["8.5"], timeout=10000)
+    assert previews == []
 
 
 def texts(menu: QMenu) -> list[str]:

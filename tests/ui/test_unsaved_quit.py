@@ -108,6 +108,42 @@ def test_switching_app_with_unsaved_changes_asks(qtbot, desk, sandbox):
     assert title_editor(editor).line.text() == "Typed, not saved"
 
 
+def test_cancelling_an_app_switch_from_the_tree_puts_the_tree_back(qtbot, desk, sandbox):
+    editor = edit_an_item(qtbot, desk, sandbox)
+    controller = desk.controller
+    tree = controller.tree
+    shown = controller.browser.app
+    assert shown is not None
+    other_app = next(
+        app_id
+        for app_id in (sandbox.app_id("Tickets"), sandbox.app_id("Showcase"))
+        if app_id != shown.app_id
+    )
+
+    def tree_app() -> int | None:
+        node = tree.tree_model().node(tree.currentIndex())
+        return node.ident if node is not None else None
+
+    assert tree_app() == shown.app_id
+    # The user picks another app in the tree, then Cancel: the tree shows the app shown.
+    asked = answer_when_asked(Button.Cancel)
+    assert tree.select_app(other_app)
+    wait_answered(qtbot, asked)
+    assert controller.browser.app is shown
+    assert tree_app() == shown.app_id
+    assert title_editor(editor).line.text() == "Typed, not saved"
+
+    # Again, Discard: the other app opens, and the tree has it selected.
+    asked = answer_when_asked(Button.Discard)
+    assert tree.select_app(other_app)
+    wait_answered(qtbot, asked)
+    qtbot.waitUntil(
+        lambda: controller.browser.app is not None and controller.browser.app.app_id == other_app,
+        timeout=10_000,
+    )
+    assert tree_app() == other_app
+
+
 def test_quit_with_an_in_place_edit_asks_and_saves_it_first(qtbot, desk, sandbox):
     sign_in(desk, sandbox)
     dialog = QApplication.activeModalWidget()

@@ -197,6 +197,7 @@ class BulkChangeDialog(QDialog):
         selected_ids: Sequence[int] = (),
         filters: dict[str, Any] | None = None,
         filtered_count: int | None = None,
+        search: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -216,6 +217,19 @@ class BulkChangeDialog(QDialog):
             if self._filters
             else f"All {count}items of the app"
         )
+        # A job selects by filter or view (`Selection`), never by the table's search: said
+        # here, so "current filter" is not read as "the rows found".
+        self.search_note = QLabel(self)
+        self.search_note.setObjectName("bulkSearchNote")
+        self.search_note.setWordWrap(True)
+        self.search_note.setIndent(24)
+        self.search_note.setText(
+            f"The table\u2019s search \u201c{search.strip()}\u201d is not applied here: every "
+            "item matching the filter is changed. To change only the rows found, select them."
+            if search.strip()
+            else ""
+        )
+        self.search_note.setVisible(bool(search.strip()))
         self.from_pasted = QRadioButton("These item ids or Podio links:")
         self.pasted = QPlainTextEdit(self)
         self.pasted.setObjectName("bulkPastedIds")
@@ -245,6 +259,7 @@ class BulkChangeDialog(QDialog):
         items_layout = QVBoxLayout(items_box)
         items_layout.addWidget(self.from_selection)
         items_layout.addWidget(self.from_filter)
+        items_layout.addWidget(self.search_note)
         items_layout.addWidget(self.from_pasted)
         items_layout.addWidget(self.pasted)
         items_layout.addWidget(self.from_file)

@@ -22,6 +22,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from podio_desk.domain.bulk import Operation
+from podio_desk.domain.fields import is_empty
 from podio_desk.services.bulk import JobStatus
 from podio_desk.services.bulk_plan import (
     BulkOptions,
@@ -35,6 +36,7 @@ from podio_desk.services.session import AccountSession
 from podio_desk.ui.bulk.change_dialog import BulkChangeDialog, ItemChoice
 from podio_desk.ui.bulk.jobs_panel import JobsPanel, interrupted_state
 from podio_desk.ui.bulk.preview import PreviewDialog
+from podio_desk.ui.table.clipboard import PastePlan, refused_lines
 
 if TYPE_CHECKING:
     from podio_desk.ui.desk_controller import DeskController
@@ -87,6 +89,7 @@ class BulkController(QObject):
         self.panel.refresh_requested.connect(self.refresh_jobs)
         self.panel.visibilityChanged.connect(lambda shown: shown and self.refresh_jobs())
         desk.service_events.received.connect(self._on_event)
+        desk.browser.view.many_rows_paste = self.preview_paste
         self.change_action = QAction("&Change many items…", self.window)
         self.change_action.setObjectName("bulkChangeAction")
         self.change_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
@@ -167,6 +170,7 @@ class BulkController(QObject):
             selected_ids=ids,
             filters=filters,
             filtered_count=model.rowCount() if query is not None and not query.search else None,
+            search=query.search if query is not None else "",
             parent=self.window,
         )
         dialog.preview_requested.connect(
@@ -177,6 +181,52 @@ class BulkController(QObject):
         self.change_dialog = dialog
         dialog.open()
         return dialog
+
+    def preview_paste(self, paste: PastePlan) -> asyncio.Task[Any] | None:
+        """A block pasted over many rows: each row's item gets its pasted values as "set"
+        operations (an emptied cell clears its field), previewed like any bulk change; the
+        user starts it as a job or cancels. Cells the paste refused are listed in the preview."""
+        browser = self.desk.browser
+        session, app = browser.workspace, browser.app
+        if session is None or app is None:
+            return None
+        per_item: dict[int, list[Operation]] = {}
+        for row, values in paste.changes.items():
+            item_id = browser.model.item_id_at(row)
+            if item_id is None:
+                continue
+            texts = paste.texts.get(row, {})
+            per_item[item_id] = [
+                Operation("clear", fdef.external_id)
+                if is_empty(value)
+                else Operation("set", fdef.external_id, texts.get(fdef, ""))
+                for fdef, value in values.items()
+            ]
+        refused = refused_lines(paste, limit=len(paste.refused))
+        return self.desk.runner.run(
+            "bulk:preview", self._preview_paste(session, app.app_id, per_item, refused)
+        )
+
+    async def _preview_paste(
+        self,
+        session: AccountSession,
+        app_id: int,
+        per_item: dict[int, list[Operation]],
+        refused: list[str],
+    ) -> PreviewDialog | None:
+        try:
+            plan = await session.bulk.plan_each(
+                app_id, per_item, selection=f"{len(per_item)} rows pasted into the table"
+            )
+        except (BulkPlanError, OSError) as error:
+            self.desk.show_message(f"Not pasted: {error}")
+            return None
+        if refused:
+            plan.warnings.append(
+                "Not pasted (nothing is sent for these): " + "; ".join(refused[:15])
+                + (f"; and {len(refused) - 15} more" if len(refused) > 15 else "")
+            )  # fmt: skip
+        return await self.show_preview(session, plan)
 
     async def selection_for(self, choice: ItemChoice) -> Selection:
         if choice.source == "selection":
@@ -291,7 +341,12 @@ class BulkController(QObject):
         self._labels[job_id] = label
         # A lasting message ("Ready") would be drawn over the job's progress.
         self.window.statusBar().clearMessage()
-        self.desk.indicators.jobs.start(name, label, on_cancel=lambda: self.pause(job_id))
+        self.desk.indicators.jobs.start(
+            name,
+            label,
+            on_cancel=lambda: self.pause(job_id),
+            cancel_tip="Pause (resume or cancel it in the Bulk jobs panel)",
+        )
         self.panel.set_running_here(set(self.running))
         self.show_panel()
         return self.desk.runner.run(name, self._run(session, job_id, control))

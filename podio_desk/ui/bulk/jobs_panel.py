@@ -72,6 +72,23 @@ class JobsModel(QAbstractTableModel):
         )  # fmt: skip
         self.endResetModel()
 
+    def undo_of(self, job_id: int) -> JobStatus | None:
+        """The undo job made for `job_id`, if any (a job is undone once; asking again
+        resumes that undo)."""
+        return next(
+            (job for job in self._jobs if job.kind == "undo" and job.parent_job_id == job_id),
+            None,
+        )
+
+    def undo_words(self, job_id: int) -> str:
+        """'undone by job N' once its undo ran, else what the undo job is doing."""
+        undo = self.undo_of(job_id)
+        if undo is None:
+            return ""
+        if undo.state == "done":
+            return f"undone by job {undo.job_id}"
+        return f"undo is job {undo.job_id} ({interrupted_state(undo)})"
+
     def job_at(self, row: int) -> JobStatus | None:
         return self._jobs[row] if 0 <= row < len(self._jobs) else None
 
@@ -123,6 +140,9 @@ class JobsModel(QAbstractTableModel):
             state = f"{interrupted_state(job)} (can resume)"
         if waiting and job.state == "running":
             state = f"running, {waiting}"
+        undone = self.undo_words(job.job_id)
+        if undone:
+            state = f"{state}, {undone}"
         values = (
             str(job.job_id),
             "undo" if job.kind == "undo" else "change",
@@ -248,7 +268,11 @@ class JobsPanel(QDockWidget):
         self.buttons["retry"].setEnabled(
             job is not None and not here and (job.failed + job.conflicts) > 0
         )
+        undone = self.model.undo_words(job.job_id) if job is not None else ""
         self.buttons["undo"].setEnabled(
-            job is not None and not here and job.kind == "bulk" and job.changed > 0
+            job is not None and not here and job.kind == "bulk" and job.changed > 0 and not undone
+        )
+        self.buttons["undo"].setToolTip(
+            f"Already {undone}" if undone.startswith("undone") else undone.capitalize()
         )
         self.buttons["log"].setEnabled(job is not None)

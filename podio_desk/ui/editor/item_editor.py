@@ -61,6 +61,7 @@ from podio_desk.ui.editor.context import EditorContext, TaskRunnerLike
 from podio_desk.ui.editor.fields import ERROR_COLOR, FieldEditor, create_editor
 from podio_desk.ui.editor.panes import SidePanes
 from podio_desk.ui.editor.unsaved import keep_changes
+from podio_desk.ui.filters.flow_layout import FlowArea
 from podio_desk.ui.theme import banner_background
 from podio_desk.ui.time_zone import TimeZoneSetting, current_rule
 
@@ -157,7 +158,6 @@ class ItemEditor(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
 
-        bar = QHBoxLayout()
         self.save_button = QPushButton("Save", self)
         self.save_button.setDefault(True)
         self.save_button.clicked.connect(self.save)
@@ -174,18 +174,20 @@ class ItemEditor(QWidget):
         self.hook_box = QCheckBox("Run webhooks", self)
         self.hook_box.setChecked(True)
         self.hook_box.setToolTip("Let this save trigger the app's webhooks")
+        # The buttons wrap onto a second line in a narrow dock instead of widening it.
+        self.button_row = FlowArea(self)
+        self.button_row.setObjectName("editorButtons")
         for widget in (
             self.save_button,
             self.discard_button,
             self.new_button,
             self.duplicate_button,
             self.delete_button,
+            self.silent_box,
+            self.hook_box,
         ):
-            bar.addWidget(widget)
-        bar.addStretch(1)
-        bar.addWidget(self.silent_box)
-        bar.addWidget(self.hook_box)
-        layout.addLayout(bar)
+            self.button_row.flow.addWidget(widget)
+        layout.addWidget(self.button_row)
         save_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
         save_shortcut.activated.connect(self.save)
         self.reload_action = QAction("Reload", self)
@@ -196,7 +198,7 @@ class ItemEditor(QWidget):
         self.reload_button = QPushButton("Reload", self)
         self.reload_button.setToolTip(self.reload_action.toolTip())
         self.reload_button.clicked.connect(self.reload_action.trigger)
-        bar.insertWidget(5, self.reload_button)
+        self.button_row.flow.insert_widget(5, self.reload_button)
 
         self.banner = QFrame(self)
         banner_layout = QHBoxLayout(self.banner)
@@ -235,7 +237,7 @@ class ItemEditor(QWidget):
         self.side.files.not_removed.connect(self._on_file_not_removed)
         self.splitter.addWidget(self.scroll_area)
         self.splitter.addWidget(self.side)
-        self.scroll_area.setMinimumWidth(420)
+        self.scroll_area.setMinimumWidth(380)
         self.side.setMinimumWidth(260)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
@@ -252,6 +254,7 @@ class ItemEditor(QWidget):
         self.zone_rule.setObjectName("time-zone-rule")
         self.zone_rule.setTextFormat(Qt.TextFormat.PlainText)
         self.zone_rule.setStyleSheet("color: palette(mid);")
+        self.zone_rule.setWordWrap(True)  # a long zone name never widens the dock
         self.machine_zone_box = QCheckBox(self)
         self.machine_zone_box.setObjectName("use-machine-time-zone")
         self.machine_zone_box.toggled.connect(self._on_machine_zone_toggled)

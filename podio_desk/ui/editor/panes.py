@@ -52,7 +52,7 @@ from podio_desk.domain.tasks import (
 from podio_desk.domain.workspace import App
 from podio_desk.services.editing import Conflicted, Deleted, Failed, Saved, SaveOutcome
 from podio_desk.ui.editor.context import EditorContext
-from podio_desk.ui.editor.fields import ERROR_COLOR
+from podio_desk.ui.editor.fields import ERROR_COLOR, guard_wheel
 from podio_desk.ui.editor.fields.references import ContactEditor
 
 
@@ -483,6 +483,8 @@ class TasksPane(_Pane):
         self.time_box.setToolTip("Give the task a due time too")
         self.due_time = TimeBox(DEFAULT_DUE_TIME, self)
         self.due_time.setDisplayFormat("HH:mm")
+        for due_edit in (self.due_date, self.due_time):
+            guard_wheel(due_edit)
         self.due_box.toggled.connect(self._sync_due_widgets)
         self.time_box.toggled.connect(self._sync_due_widgets)
         self.add_button = QPushButton("Add", self)

@@ -8,7 +8,9 @@ more are refused with a message, never copied as empty rows.
 Paste reads a tab-separated block and plans one in-place edit per cell from the current
 cell rightwards and downwards: each value is read and validated by the domain rules the
 editor uses (`parse_user_text`, `validate`); invalid cells and cells that cannot be edited in
-place are listed, and nothing is sent for them.
+place are listed, and nothing is sent for them. A block over more than one row goes to the
+bulk preview when the window has one (`ItemTableView.many_rows_paste`): a journaled, undoable
+job the user starts or cancels; one row is saved in place.
 """
 
 from __future__ import annotations
@@ -115,6 +117,8 @@ class PastePlan:
     refused: list[tuple[int, str, str, str]] = field(default_factory=list)
     # (row, column label, old text, new text) for the confirmation.
     described: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # Per row, the text pasted into each changed field (a bulk preview sets fields from it).
+    texts: dict[int, dict[FieldDef, str]] = field(default_factory=dict)
 
     @property
     def cell_count(self) -> int:
@@ -162,6 +166,7 @@ def plan_paste(
             if value == current:
                 continue
             plan.changes.setdefault(row, {})[fdef] = value
+            plan.texts.setdefault(row, {})[fdef] = text.strip()
             old = row_texts(model, row, [column]) or [""]
             plan.described.append((row, label, old[0], text.strip()))
     return plan

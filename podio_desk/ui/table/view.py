@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -112,6 +113,8 @@ class ItemTableView(QTableView):
         self.verticalScrollBar().valueChanged.connect(self._request_visible_rows)
         self._model: ItemTableModel[Any] | None = None
         self._commit: Commit | None = None
+        # A paste over more than one row goes here (the bulk preview) when set.
+        self.many_rows_paste: Callable[[clipboard.PastePlan], object] | None = None
         self.frozen = FrozenColumns(self)
         frozen_header = self.frozen.horizontalHeader()
         frozen_header.sectionClicked.connect(self._on_header_clicked)
@@ -384,6 +387,14 @@ class ItemTableView(QTableView):
         if not plan.changes:
             lines = clipboard.refused_lines(plan)
             self._tell("Nothing pasted. " + (" ".join(lines) if lines else "No value changes."))
+            return 0
+        if len(plan.changes) > PASTE_CONFIRM_ROWS and self.many_rows_paste is not None:
+            # Many at once: previewed, then run as a journaled job (undoable), or cancelled.
+            self.many_rows_paste(plan)
+            self._tell(
+                f"{plan.cell_count} cells in {len(plan.changes)} items to paste: check them "
+                "in the preview, then start the job (nothing is sent before)."
+            )
             return 0
         if len(plan.changes) > PASTE_CONFIRM_ROWS or plan.refused:
             answer = QMessageBox.question(

@@ -52,3 +52,25 @@ def test_the_wheel_over_an_unfocused_field_changes_nothing(env: EditorEnv) -> No
     turn_wheel(combo)
     assert combo.currentIndex() != before
     assert env.editor.is_modified()
+
+
+def test_the_wheel_over_the_tasks_panes_due_date_and_time_changes_nothing(env: EditorEnv) -> None:
+    env.open()
+    env.editor.show()
+    env.qtbot.waitExposed(env.editor)
+    pane = env.editor.side.tasks
+    env.editor.side.setCurrentWidget(pane)
+    pane.due_box.setChecked(True)
+    pane.time_box.setChecked(True)
+    pane.new_text.setFocus()
+    date_before, time_before = pane.due_date.date(), pane.due_time.time()
+    turn_wheel(pane.due_date)
+    turn_wheel(pane.due_time)
+    assert pane.due_date.date() == date_before
+    assert pane.due_time.time() == time_before
+
+    # With the keyboard focus, the wheel works as usual.
+    pane.due_date.setFocus()
+    env.qtbot.waitUntil(pane.due_date.hasFocus, timeout=3000)
+    turn_wheel(pane.due_date)
+    assert pane.due_date.date() != date_before

@@ -1,0 +1,62 @@
+"""A 1 000-pixel-wide window holds the tree, the table and the editor dock side by side, each
+at a usable width, in the real window against the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication, QDialog, QScrollArea
+
+from podio_desk.services.profile import Profile
+from podio_desk.ui.editor.item_editor import EditorState
+from tests.plugins.desk import Desk, open_desk
+from tests.ui.test_main_window import open_app, sign_in
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+
+@pytest.fixture
+def desk(qtbot: Any, qloop: Any, profile: Profile) -> Iterator[Desk]:
+    with open_desk(profile) as opened:
+        yield opened
+
+
+def test_a_1000_pixel_window_shows_tree_table_and_editor(qtbot: Any, desk: Desk, sandbox: Any):
+    sign_in(desk, sandbox)
+    dialog = QApplication.activeModalWidget()
+    if isinstance(dialog, QDialog):
+        dialog.reject()
+    open_app(qtbot, desk, "Tickets")
+    controller = desk.controller
+    session = controller.browser.workspace
+    assert session is not None
+    window = desk.window
+    window.resize(1000, 760)
+    model = controller.browser.model
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and model.is_row_loaded(0), timeout=10_000)
+    item_id = model.item_id_at(0)
+    assert item_id is not None
+    controller.open_item(session, None, item_id)
+    dock = controller.editor_docks[session.key]
+    editor = dock.editor
+    qtbot.waitUntil(lambda: editor.state is EditorState.READY, timeout=10_000)
+    qtbot.waitUntil(dock.isVisible, timeout=5000)
+    # The window's least width leaves room on a 1 000-pixel screen; it stays 1 000 wide.
+    assert window.minimumSizeHint().width() <= 1000
+    assert window.minimumWidth() <= 1000
+    qtbot.waitUntil(lambda: window.width() == 1000, timeout=5000)
+    # Each part keeps a usable width: the tree, the table with its filter bar, the form.
+    browser = controller.browser
+    assert controller.tree.width() >= 170
+    assert browser.width() >= 350
+    assert browser.filter_bar.search.width() >= 60
+    assert editor.scroll_area.viewport().width() >= 340
+    # The editor's buttons wrap and its time zone note wraps: the dock scrolls sideways
+    # only by what the tasks pane's form lacks (it is wider than the dock).
+    room = dock.widget()
+    assert isinstance(room, QScrollArea)
+    qtbot.waitUntil(lambda: editor.save_button.isVisible(), timeout=5000)
+    assert room.horizontalScrollBar().maximum() <= 80
+    assert editor.button_row.height() > editor.save_button.height()  # two lines
