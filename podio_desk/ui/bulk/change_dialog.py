@@ -49,6 +49,7 @@ from podio_desk.domain.workspace import App
 from podio_desk.services.bulk_plan import BulkOptions
 from podio_desk.ui.bulk.line_check import LineCheck, check_line, fields_for
 from podio_desk.ui.bulk.preview import in_window_words
+from podio_desk.ui.theme import Tone, set_tone
 
 # Operation kinds as the user reads them, with what the argument box expects.
 OPERATION_LABELS: tuple[tuple[str, str, str], ...] = (
@@ -65,8 +66,8 @@ OPERATION_LABELS: tuple[tuple[str, str, str], ...] = (
 )
 SOURCES = ("selection", "filter", "pasted", "file")
 WARNING_STYLE = "QLabel { color: #b3261e; }"
-# A warning that does not stop the preview (readable on light and dark windows).
-NOTE_STYLE = "QLabel { color: #9a6700; }"
+# Room left for the window frame when the dialog grows for another line.
+SCREEN_MARGIN = 80
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class OperationRow(QWidget):
         self.remove.setAutoRaise(True)
         self.message = QLabel(self)
         self.message.setObjectName("bulkOperationMessage")
-        self.message.setStyleSheet(WARNING_STYLE)
+        set_tone(self.message, Tone.ERROR)
         self.message.setWordWrap(True)
         # The line keeps the message's room when it has none, so the lines below never move
         # under the pointer while typing.
@@ -169,7 +170,8 @@ class OperationRow(QWidget):
 
     def show_problem(self, problem: str | None, *, warning: bool = False) -> None:
         self.message.setText(f"⚠ {problem}" if problem and warning else problem or "")
-        self.message.setStyleSheet(NOTE_STYLE if warning else WARNING_STYLE)
+        # Tones, not fixed colours: readable on light and dark windows (ui/theme.py).
+        set_tone(self.message, Tone.WARNING if warning else Tone.ERROR)
         self.message.setVisible(bool(problem))
 
     def _fill_fields(self) -> None:
@@ -330,6 +332,9 @@ class BulkChangeDialog(QDialog):
             row.show()
             layout.activate()
             needed = layout.totalSizeHint().height()
+            screen = self.screen()
+            if screen is not None:
+                needed = min(needed, screen.availableGeometry().height() - SCREEN_MARGIN)
             if needed > self.height():
                 self.resize(self.width(), needed)
 

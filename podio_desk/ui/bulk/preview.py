@@ -390,7 +390,7 @@ class PreviewDialog(QDialog):
         if workflow:
             warnings.append(workflow)
         warnings = [in_window_words(warning) for warning in warnings]
-        if counts.deletes:
+        if counts.deletes and not any("cannot restore" in w for w in warnings):
             warnings.append("Podio cannot restore deleted items: export them first.")
         self.warning.setText("\n".join(f"⚠ {w}" for w in warnings))
         self.warning.setVisible(bool(warnings))
