@@ -403,16 +403,22 @@ def plan_item(
     values: dict[int | str, Any] = {}
     order: list[int | str] = []
     issues: list[str] = []
+    failed: list[FieldChange] = []
     for op in operations:
         try:
             key, new = _apply(app, item, op, values, row)
         except (DomainError, MalformedValueError) as error:
-            issues.append(str(error))
+            refused = _refused_change(app, item, op, row, str(error))
+            if refused is None:
+                issues.append(str(error))
+            else:
+                failed.append(refused)
             continue
         if key not in values:
             order.append(key)
         values[key] = new
     changes = [_field_change(app, item, key, values[key]) for key in order]
+    changes.extend(c for c in failed if c.field_id not in set(order))
     # An empty field left empty (a date shift, a replace, a clear of nothing) is no change
     # at all: not shown as "" → "".
     changes = [c for c in changes if c.changed or c.issue or c.old_text or c.new_text]
@@ -661,6 +667,33 @@ def _increment(fdef: FieldDef, old: FieldValue, text: str) -> FieldValue:
     raise BulkSpecError(
         f"{fdef.where}: only number, money, progress and duration fields can be added to"
     )
+
+
+def _refused_change(
+    app: App, item: Item, op: Operation, row: Mapping[str, str] | None, issue: str
+) -> FieldChange | None:
+    """A field whose new value could not be read, as a change carrying the issue and the
+    text that was given (a file's cell, a typed value), so the preview shows it and lets the
+    user type another; None when the field itself is unknown or read-only."""
+    if op.kind == "delete" or op.field.strip().casefold() == TAGS:
+        return None
+    try:
+        fdef = resolve_field(app, op.field)
+    except BulkSpecError:
+        return None
+    if fdef.is_read_only:
+        return None
+    if op.kind == "column":
+        given = (row or {}).get(op.argument, "")
+    elif op.kind == "set":
+        given = op.argument
+    else:
+        given = ""
+    current = item.value(fdef.field_id)
+    if isinstance(current, RawValue):
+        return None
+    unchanged = _field_change(app, item, fdef.field_id, current)
+    return replace(unchanged, new_text=given, new_input=None, new_values=None, issue=issue)
 
 
 def _field_change(app: App, item: Item, key: int | str, new: Any) -> FieldChange:

@@ -164,6 +164,7 @@ class _Job:
     shown_eta: float | None = None
     shown_at: float = 0.0
     waiting_for: str | None = None  # "another process (pid 123)", while the job waits
+    paused: bool = False  # paused by the user: no time left is counted down
 
     def estimate(self, now: float) -> float | None:
         if self.eta is not None:
@@ -307,6 +308,14 @@ class JobsWidget(QWidget):
             self._rate_waits[prefix] = (until, limit_name)
         self.refresh()
 
+    def set_paused(self, name: str, paused: bool) -> None:
+        """The job is paused (shown as such, without a time left) or goes on."""
+        job = self._jobs.get(name)
+        if job is not None:
+            job.paused = paused
+            job.shown_eta = None
+            self.refresh()
+
     def finish(self, name: str) -> None:
         self._jobs.pop(name, None)
         self.refresh()
@@ -318,6 +327,8 @@ class JobsWidget(QWidget):
         return f"{self.label.text()} {self.bar.format() if self.bar.isVisible() else ''}".strip()
 
     def waiting_text(self, job: _Job) -> str | None:
+        if job.paused:
+            return "paused"
         for prefix, (until, limit_name) in self._rate_waits.items():
             if job.name.startswith(prefix):
                 left = max(0, int((until - self.now()).total_seconds() + 0.999))

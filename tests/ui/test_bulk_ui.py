@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from podio_desk.domain.bulk import parse_operation
 from podio_desk.services.bulk_plan import Selection
@@ -61,6 +61,16 @@ def select_rows(desk: Desk, rows: range) -> list[int]:
     for row in rows:
         view.selectionModel().select(model.index(row, 0), flags)
     return [int(model.item_id_at(row) or 0) for row in rows]
+
+
+def start_confirmed(preview: PreviewDialog) -> None:
+    """Start the job as a user does: the start button, then the confirmation's own button."""
+    preview.start_button.click()
+    box = preview.confirm_box
+    assert box is not None
+    button = box.findChild(QPushButton, "bulkConfirmStart")
+    assert button is not None
+    button.click()
 
 
 def column_of_title(preview: PreviewDialog) -> int:
@@ -124,7 +134,7 @@ def test_preview_is_checked_editable_shown_pending_then_runs_and_undo_lists_edit
     assert grid.data(grid.index(1, grid_title)) != "Bulk renamed"  # dropped
     assert not [r for r in sandbox.control.requests() if r.method == "PUT"]
     with qtbot.waitSignal(bulk.job_ended, timeout=30000) as ended:
-        preview.start_button.click()
+        start_confirmed(preview)
     job_id, state = ended.args
     assert state == "done"
     assert title(sandbox, ids[0]) == "Fixed one"
@@ -330,7 +340,7 @@ def test_a_conflict_is_listed_and_retried_from_the_panel_as_a_new_job(
     assert preview.model.item_at(0) is not None
     assert preview.model.item_at(0).item_id == ids[1]  # type: ignore[union-attr]
     with qtbot.waitSignal(bulk.job_ended, timeout=30000) as ended:
-        preview.start_button.click()
+        start_confirmed(preview)
     retry_id, state = ended.args
     assert (retry_id != job_id, state) == (True, "done")
     assert title(sandbox, ids[1]) == "Ours"

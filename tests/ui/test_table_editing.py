@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QMenu,
 
 from podio_desk.services.profile import Profile
 from tests.plugins.desk import Desk, open_desk
+from tests.ui.test_bulk_ui import start_confirmed
 from tests.ui.test_integration import column_of, field, row_of, sandbox_values, writes
 from tests.ui.test_main_window import open_app, sign_in
 
@@ -169,7 +170,7 @@ def test_paste_over_many_rows_goes_through_the_bulk_preview_one_row_saves_in_pla
     with qtbot.waitSignal(bulk.preview_shown, timeout=15000) as shown:
         qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     with qtbot.waitSignal(bulk.job_ended, timeout=30000) as ended:
-        shown.args[0].start_button.click()
+        start_confirmed(shown.args[0])
     assert ended.args[1] == "done"
     assert sandbox_values(sandbox, ids[0], quantity) == ["5.25"]
     assert sandbox_values(sandbox, ids[1], quantity) == ["6.75"]

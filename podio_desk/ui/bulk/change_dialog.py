@@ -32,25 +32,24 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from podio_desk.domain.bulk import (
-    TAGS,
     BulkSpecError,
-    FieldChange,
     Operation,
     check_operations,
-    fix_change,
     parse_operation,
-    resolve_field,
     workflow_warning,
 )
 from podio_desk.domain.workspace import App
 from podio_desk.services.bulk_plan import BulkOptions
+from podio_desk.ui.bulk.line_check import LineCheck, check_line, fields_for
 from podio_desk.ui.bulk.preview import in_window_words
+from podio_desk.ui.theme import Tone, set_tone
 
 # Operation kinds as the user reads them, with what the argument box expects.
 OPERATION_LABELS: tuple[tuple[str, str, str], ...] = (
@@ -67,6 +66,8 @@ OPERATION_LABELS: tuple[tuple[str, str, str], ...] = (
 )
 SOURCES = ("selection", "filter", "pasted", "file")
 WARNING_STYLE = "QLabel { color: #b3261e; }"
+# Room left for the window frame when the dialog grows for another line.
+SCREEN_MARGIN = 80
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,6 @@ class OperationRow(QWidget):
             self.kind.addItem(label, kind)
         self.field = QComboBox(self)
         self.field.setObjectName("bulkOperationField")
-        for fdef in app.active_fields:
-            if not fdef.is_read_only:
-                self.field.addItem(fdef.label or fdef.external_id, fdef.external_id)
-        self.field.addItem("Tags", TAGS)
         self.argument = QLineEdit(self)
         self.argument.setObjectName("bulkOperationArgument")
         self.remove = QToolButton(self)
@@ -110,8 +107,14 @@ class OperationRow(QWidget):
         self.remove.setAutoRaise(True)
         self.message = QLabel(self)
         self.message.setObjectName("bulkOperationMessage")
-        self.message.setStyleSheet(WARNING_STYLE)
+        set_tone(self.message, Tone.ERROR)
         self.message.setWordWrap(True)
+        # The line keeps the message's room when it has none, so the lines below never move
+        # under the pointer while typing.
+        policy = self.message.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.message.setSizePolicy(policy)
+        self.message.setMinimumHeight(self.message.fontMetrics().height())
         self.message.setVisible(False)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -129,6 +132,7 @@ class OperationRow(QWidget):
 
     def set(self, kind: str, field_name: str = "", argument: str = "") -> None:
         self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
+        self._fill_fields()
         if field_name:
             found = self.field.findData(field_name)
             if found < 0:
@@ -144,38 +148,48 @@ class OperationRow(QWidget):
             return parse_operation(kind, name)
         return parse_operation(kind, f"{name}={self.argument.text()}")
 
-    def problem(self) -> str | None:
-        """What is wrong with this line alone, as the editor would say it (None: fine)."""
+    def check(self) -> LineCheck:
+        """What is wrong with this line alone, in words (ui/bulk/line_check.py)."""
+        kind = str(self.kind.currentData())
+        found = check_line(
+            self._app, kind, str(self.field.currentData() or ""), self.argument.text()
+        )
+        if found.error:
+            return found
         try:
-            op = self.operation()
-        except BulkSpecError as error:
-            return str(error)
-        problems = check_operations(self._app, [op])
+            problems = check_operations(self._app, [self.operation()])
+        except BulkSpecError:
+            return LineCheck("This line is not complete.")
         if problems:
-            return "; ".join(problems)
-        if op.kind == "set" and op.field != TAGS:
-            fdef = resolve_field(self._app, op.field)
-            probe = FieldChange(fdef.field_id, fdef.external_id, fdef.label, "", "", None, None)
-            issue = fix_change(self._app, probe, op.argument).issue
-            if issue:
-                return issue
-        if op.kind in ("replace",) and "/" not in op.argument:
-            return "write the text to find and its replacement as old/new"
-        if op.kind in ("shift", "increment", "copy", "column", "add", "remove") and not (
-            op.argument.strip()
-        ):
-            return "this change needs a value"
-        return None
+            return LineCheck(in_window_words("; ".join(problems)))
+        return found
 
-    def show_problem(self, problem: str | None) -> None:
-        self.message.setText(problem or "")
+    def problem(self) -> str | None:
+        """The line's error (None: it may be previewed)."""
+        return self.check().error
+
+    def show_problem(self, problem: str | None, *, warning: bool = False) -> None:
+        self.message.setText(f"⚠ {problem}" if problem and warning else problem or "")
+        # Tones, not fixed colours: readable on light and dark windows (ui/theme.py).
+        set_tone(self.message, Tone.WARNING if warning else Tone.ERROR)
         self.message.setVisible(bool(problem))
+
+    def _fill_fields(self) -> None:
+        """Only the fields this operation applies to; the chosen one stays if it fits."""
+        current = self.field.currentData()
+        self.field.blockSignals(True)
+        self.field.clear()
+        for label, external_id in fields_for(self._app, str(self.kind.currentData())):
+            self.field.addItem(label, external_id)
+        self.field.setCurrentIndex(max(0, self.field.findData(current)))
+        self.field.blockSignals(False)
 
     def _on_kind(self) -> None:
         kind = str(self.kind.currentData())
         hint = next(h for k, _label, h in OPERATION_LABELS if k == kind)
         self.argument.setPlaceholderText(hint)
         self.argument.setVisible(bool(hint))
+        self._fill_fields()
         self.field.setVisible(kind != "delete")
         self.changed.emit()
 
@@ -234,7 +248,7 @@ class BulkChangeDialog(QDialog):
         self.pasted = QPlainTextEdit(self)
         self.pasted.setObjectName("bulkPastedIds")
         self.pasted.setPlaceholderText("One id or link per line (or separated by spaces)")
-        self.pasted.setMaximumHeight(70)
+        self.pasted.setFixedHeight(70)
         self.from_file = QRadioButton("The rows of a CSV or XLSX file:")
         self.path = QLineEdit(self)
         self.path.setObjectName("bulkFilePath")
@@ -299,10 +313,14 @@ class BulkChangeDialog(QDialog):
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.ask_preview)
         self.buttons.rejected.connect(self.reject)
+        # The item sources keep one height whichever is chosen, and lines are appended below
+        # the others: nothing moves under the pointer (the room left over goes to the end).
+        items_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.addWidget(items_box)
         layout.addWidget(change_box)
         layout.addWidget(options_box)
+        layout.addStretch(1)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self.silent.toggled.connect(lambda _c: self.validate())
@@ -323,6 +341,17 @@ class BulkChangeDialog(QDialog):
         self.rows.append(row)
         self.rows_layout.addWidget(row)
         self.validate()
+        # The dialog grows for the new line rather than squeezing the ones above it.
+        layout = self.layout()
+        if layout is not None and self.isVisible():
+            row.show()
+            layout.activate()
+            needed = layout.totalSizeHint().height()
+            screen = self.screen()
+            if screen is not None:
+                needed = min(needed, screen.availableGeometry().height() - SCREEN_MARGIN)
+            if needed > self.height():
+                self.resize(self.width(), needed)
 
     def operations(self) -> list[Operation]:
         return [row.operation() for row in self.rows]
@@ -352,16 +381,17 @@ class BulkChangeDialog(QDialog):
         fine = bool(self.rows)
         operations: list[Operation] = []
         for row in self.rows:
-            problem = row.problem()
-            row.show_problem(problem)
-            if problem:
+            found = row.check()
+            if found.error:
+                row.show_problem(found.error)
                 fine = False
             else:
+                row.show_problem(found.warning, warning=True)
                 operations.append(row.operation())
         if fine:
             together = check_operations(self.app, operations)
             if together:
-                self.rows[-1].show_problem("; ".join(together))
+                self.rows[-1].show_problem(in_window_words("; ".join(together)))
                 fine = False
         choice = self.choice()
         source_problem = None
@@ -393,6 +423,11 @@ class BulkChangeDialog(QDialog):
             return
         self.show_busy("Preparing the preview (reading what the cache lacks)…")
         self.preview_requested.emit(self.choice(), self.operations(), self.options())
+
+    def show_again(self) -> None:
+        """Back from the preview: the form as it was left, ready for another preview."""
+        self.validate()
+        self.open()
 
     def show_busy(self, text: str) -> None:
         self.status.setStyleSheet("")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 # The jobs panel's height when it first opens (a few jobs and its buttons).
 PANEL_HEIGHT = 190
+# How often the open jobs panel looks at the journal for jobs changed elsewhere.
+JOURNAL_WATCH_MS = 1000
 
 
 def job_task_name(key: str, job_id: int) -> str:
@@ -77,6 +79,8 @@ class BulkController(QObject):
         self.undo_summary: QMessageBox | None = None
         # Jobs running in this window: job id → (account key, control).
         self.running: dict[int, tuple[str, JobControl]] = {}
+        # Where the last file was saved (result log, export): the next save dialog opens there.
+        self.last_folder: Path | None = None
         self._labels: dict[int, str] = {}
         self._panel_sized = False
         add_dock = getattr(self.window, "add_dock", None)
@@ -87,12 +91,22 @@ class BulkController(QObject):
         self.panel.hide()
         self.panel.action_requested.connect(self._on_action)
         self.panel.refresh_requested.connect(self.refresh_jobs)
-        self.panel.visibilityChanged.connect(lambda shown: shown and self.refresh_jobs())
+        self.panel.visibilityChanged.connect(self._panel_shown)
+        # Jobs run or changed by another process (`podio-desk bulk run`, another window)
+        # show up without a click on Refresh: the journal's files are looked at each second.
+        self._journal_stamp: tuple[int, ...] = ()
+        self._watch = QTimer(self)
+        self._watch.setInterval(JOURNAL_WATCH_MS)
+        self._watch.timeout.connect(self._journal_changed)
         desk.service_events.received.connect(self._on_event)
         desk.browser.view.many_rows_paste = self.preview_paste
         self.change_action = QAction("&Change many items…", self.window)
         self.change_action.setObjectName("bulkChangeAction")
         self.change_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
+        # On the window itself too, so the shortcut works wherever the focus is in it (the
+        # grid, the tree, the editor), not only while the menu bar would take it.
+        self.change_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.window.addAction(self.change_action)
         self.change_action.setStatusTip(
             "Change, clear or delete many items at once, with a preview; undoable"
         )
@@ -127,6 +141,22 @@ class BulkController(QObject):
         self.panel.show()
         self.panel.raise_()
         self.refresh_jobs()
+
+    def _panel_shown(self, shown: bool) -> None:
+        if shown:
+            self._watch.start()
+            self.refresh_jobs()
+        else:
+            self._watch.stop()
+
+    def _journal_changed(self) -> None:
+        session = self.session or next(iter(self.desk.sessions.values()), None)
+        if session is None:
+            return
+        stamp = session.bulk.journal_stamp()
+        if stamp != self._journal_stamp:
+            self._journal_stamp = stamp
+            self.refresh_jobs()
 
     def refresh_jobs(self) -> asyncio.Task[Any] | None:
         session = self.session or next(iter(self.desk.sessions.values()), None)
@@ -255,14 +285,26 @@ class BulkController(QObject):
         except (BulkPlanError, OSError, ValueError) as error:
             dialog.show_error(f"No preview: {error}")
             return
-        dialog.accept()
-        await self.show_preview(session, plan)
+        # The form waits behind the preview: Back shows it again as it was typed.
+        dialog.hide()
+        await self.show_preview(session, plan, back_to=dialog)
 
     async def show_preview(
-        self, session: AccountSession, plan: BulkPlan, *, parent_job_id: int | None = None
+        self,
+        session: AccountSession,
+        plan: BulkPlan,
+        *,
+        parent_job_id: int | None = None,
+        back_to: BulkChangeDialog | None = None,
     ) -> PreviewDialog:
         app = await session.app_definition(plan.app_id)
-        preview = PreviewDialog(plan, app, self.window)
+        preview = PreviewDialog(plan, app, self.window, back=back_to is not None)
+        if back_to is not None:
+            preview.rejected.connect(back_to.show_again)
+            preview.accepted.connect(back_to.accept)
+        preview.export_then_start_requested.connect(
+            lambda edited: self._export_then_start(session, preview, edited, parent_job_id)
+        )
         preview.pending_toggled.connect(lambda shown: self.show_pending(preview, shown))
         preview.start_requested.connect(
             lambda edited: self.desk.runner.run(
@@ -310,15 +352,60 @@ class BulkController(QObject):
             }
         model.set_pending(pending)
 
+    def save_path(self, title: str, name: str, filters: str) -> Path | None:
+        """Ask where to save a file: in the last folder used, else the user's Documents
+        (never the directory the program was started from)."""
+        folder = self.last_folder
+        if folder is None:
+            documents = QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.DocumentsLocation
+            )
+            folder = Path(documents) if documents else Path.home()
+        path, _filter = QFileDialog.getSaveFileName(self.window, title, str(folder / name), filters)
+        if not path:
+            return None
+        self.last_folder = Path(path).parent
+        return Path(path)
+
     def _ask_export_deleted(self, session: AccountSession, plan: BulkPlan) -> None:
-        path, _filter = QFileDialog.getSaveFileName(
-            self.window,
-            "Export the items to delete",
-            "deleted-items.xlsx",
-            "XLSX (*.xlsx);;CSV (*.csv)",
+        path = self.save_path(
+            "Export the items to delete", "deleted-items.xlsx", "XLSX (*.xlsx);;CSV (*.csv)"
         )
-        if path:
-            self.desk.runner.run("bulk:export", self.export_deleted(session, plan, Path(path)))
+        if path is not None:
+            self.desk.runner.run("bulk:export", self.export_deleted(session, plan, path))
+
+    def _export_then_start(
+        self,
+        session: AccountSession,
+        preview: PreviewDialog,
+        plan: BulkPlan,
+        parent_job_id: int | None,
+    ) -> None:
+        path = self.save_path(
+            "Export the items to delete", "deleted-items.xlsx", "XLSX (*.xlsx);;CSV (*.csv)"
+        )
+        if path is None:
+            return  # the preview stays: nothing is deleted without the export asked for
+        preview.accept()
+        self.desk.runner.run(
+            "bulk:start", self.export_and_start(session, plan, path, parent_job_id=parent_job_id)
+        )
+
+    async def export_and_start(
+        self,
+        session: AccountSession,
+        plan: BulkPlan,
+        path: Path,
+        *,
+        parent_job_id: int | None = None,
+    ) -> int | None:
+        """Export the items to delete, then start the job; a failed export starts nothing."""
+        try:
+            await self.export_deleted(session, plan, path)
+        except OSError as error:
+            self.desk.show_message(f"Nothing was deleted: the export to {path} failed ({error}).")
+            return None
+        return await self.start(session, plan, parent_job_id=parent_job_id)
 
     async def export_deleted(self, session: AccountSession, plan: BulkPlan, path: Path) -> int:
         count = await session.bulk.export_deleted(plan, path)
@@ -372,21 +459,48 @@ class BulkController(QObject):
         if browser.workspace is session:
             browser.model.set_pending({})
             browser.reload()
+        await self._recount(session, job_id, report.counts.done)
         await self._refresh(session)
         if report.kind == "undo" and report.state == "done":
             await self.show_undo_summary(session, job_id)
         self.job_ended.emit(job_id, report.state)
 
+    async def _recount(self, session: AccountSession, job_id: int, done: int) -> None:
+        """The app's count in the tree after a job that deleted or created items."""
+        job = await session.bulk.job(job_id)
+        kinds = {str(op.get("op")) for op in job.options.get("operations") or []}
+        tree = self.desk.tree_model
+        if "delete" in kinds and job.app_id is not None:
+            entry = tree.app_entry(job.app_id)
+            if entry is not None and done:
+                counted = entry.item_count
+                tree.update_app(
+                    dataclasses.replace(
+                        entry,
+                        item_count=None if counted is None else max(0, counted - done),
+                        cached_count=max(0, entry.cached_count - done),
+                    )
+                )
+        elif "column" in kinds:
+            # Rows of a file may have created items: Podio counts them again.
+            tree.refresh(session.key)
+
     def pause(self, job_id: int) -> None:
         if job_id in self.running:
-            self.running[job_id][1].pause()
+            key, control = self.running[job_id]
+            control.pause()
+            self.desk.indicators.jobs.set_paused(job_task_name(key, job_id), True)
+            self.panel.model.show_state(job_id, "paused")
             self.desk.show_message(
                 f"Job {job_id} is paused: resume or cancel it in the Bulk jobs panel."
             )
 
     def resume(self, session: AccountSession, job_id: int) -> None:
         if job_id in self.running:
-            self.running[job_id][1].resume()
+            key, control = self.running[job_id]
+            control.resume()
+            self.desk.indicators.jobs.set_paused(job_task_name(key, job_id), False)
+            self.panel.model.show_state(job_id, "running")
         else:
             self.run_job(session, job_id, self._labels.get(job_id, f"Bulk job {job_id}"))
 
@@ -510,11 +624,13 @@ class BulkController(QObject):
                 ),
             )
         elif action == "log":
-            path, _filter = QFileDialog.getSaveFileName(
-                self.window, "Result log", f"bulk-job-{job_id}.xlsx", "XLSX (*.xlsx);;CSV (*.csv)"
+            path = self.save_path(
+                "Result log", f"bulk-job-{job_id}.xlsx", "XLSX (*.xlsx);;CSV (*.csv)"
             )
-            if path:
-                runner.run(f"bulk:log:{job_id}", self._write_and_open_log(session, job_id, path))
+            if path is not None:
+                runner.run(
+                    f"bulk:log:{job_id}", self._write_and_open_log(session, job_id, str(path))
+                )
 
     async def _guarded(self, pending: Any) -> Any:
         try:

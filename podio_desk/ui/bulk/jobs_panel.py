@@ -63,13 +63,16 @@ class JobsModel(QAbstractTableModel):
         last event (the journal read may have started before it)."""
         self.running_here = set(running_here)
         self._live = {job_id: p for job_id, p in self._live.items() if job_id in running_here}
-        self.beginResetModel()
-        self._jobs = sorted(
+        shown = sorted(
             (_with(job, self._live[job.job_id]) if job.job_id in self._live else job
              for job in jobs),
             key=lambda job: job.job_id,
             reverse=True,
         )  # fmt: skip
+        if shown == self._jobs:
+            return  # read again, nothing new: the view keeps its place
+        self.beginResetModel()
+        self._jobs = shown
         self.endResetModel()
 
     def undo_of(self, job_id: int) -> JobStatus | None:
@@ -103,6 +106,19 @@ class JobsModel(QAbstractTableModel):
         if row is None:
             return
         self._jobs[row] = _with(self._jobs[row], event)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def show_state(self, job_id: int, state: str) -> None:
+        """A state known here before the job reports it (paused while a write is on its
+        way, or before the first one)."""
+        live = self._live.get(job_id)
+        if live is not None:
+            self._live[job_id] = replace(live, state=state, eta_seconds=None)
+        self._eta[job_id] = None
+        row = self.row_of(job_id)
+        if row is None:
+            return
+        self._jobs[row] = replace(self._jobs[row], state=state)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -223,20 +239,40 @@ class JobsPanel(QDockWidget):
         self.model.modelReset.connect(self._enable)
         self.model.dataChanged.connect(lambda *_: self._enable())
         self._running_here: set[int] = set()
+        # A job just started here: its row is selected once it is listed, so Pause and
+        # Cancel act on it without a click on the row first.
+        self._follow: int | None = None
         self._enable()
 
     def set_jobs(self, jobs: Sequence[JobStatus], running_here: set[int]) -> None:
         chosen = self.current_job()
         self._running_here = set(running_here)
         self.model.set_jobs(jobs, self._running_here)
-        row = self.model.row_of(chosen.job_id) if chosen is not None else None
+        wanted = self._follow if self._follow is not None else None
+        row = self.model.row_of(wanted) if wanted is not None else None
+        if row is not None:
+            self._follow = None
+        elif chosen is not None:
+            row = self.model.row_of(chosen.job_id)
         self.table.selectRow(row if row is not None else 0)
         self._enable()
 
     def set_running_here(self, running_here: set[int]) -> None:
+        started = set(running_here) - self._running_here
         self._running_here = set(running_here)
         self.model.running_here = set(running_here)
+        if started:
+            self.follow(max(started))
         self._enable()
+
+    def follow(self, job_id: int) -> None:
+        """Select this job now if it is listed, else as soon as it is."""
+        row = self.model.row_of(job_id)
+        if row is None:
+            self._follow = job_id
+        else:
+            self._follow = None
+            self.table.selectRow(row)
 
     def select_job(self, job_id: int) -> None:
         row = self.model.row_of(job_id)

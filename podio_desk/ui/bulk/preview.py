@@ -10,6 +10,7 @@ and the buttons: drop, show as pending in the grid, start.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -21,8 +22,9 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QKeySequence
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QCheckBox,
     QDialog,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -61,8 +64,9 @@ STATUS_TINT = {
 }
 TINT_TEXT = QColor("#202020")
 ARROW = " → "
-# Columns before the fields: item id, title, status.
-FIXED_COLUMNS = ("Item", "Item title", "Action")
+# Columns before the fields: item id, title, status, why it will not be sent as planned.
+FIXED_COLUMNS = ("Item", "Item title", "Action", "Problem")
+PROBLEM_COLUMN = 3
 
 
 def refreshed_status(item: ItemPlan, changes: Sequence[FieldChange]) -> ItemPlan:
@@ -85,6 +89,14 @@ _OPTION_WORDS = {
     "--no-hook": '"No webhooks or workflow automations"',
     "--silent": '"Silent"',
 }
+
+
+def same_but_counts(one: str, other: str) -> bool:
+    """The same sentence, perhaps with other numbers in it."""
+    return _NUMBER.sub("#", one) == _NUMBER.sub("#", other)
+
+
+_NUMBER = re.compile(r"\d[\d,]*")
 
 
 def in_window_words(text: str) -> str:
@@ -210,6 +222,10 @@ class PreviewModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ToolTipRole:
                 return "\n".join(item.issues) or None
             return None
+        if column == PROBLEM_COLUMN:
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                return "; ".join(item.issues) or None
+            return None
         change = self.change_at(index.row(), column)
         if change is None:
             return None
@@ -252,13 +268,20 @@ class PreviewDialog(QDialog):
         start_requested(object): the edited `BulkPlan` to journal and run.
         pending_toggled(bool): show (or stop showing) the plan as pending cells in the grid.
         export_deleted_requested(object): the plan deletes items; export them first.
+        export_then_start_requested(object): export the items to delete, then start the job.
+
+    Nothing starts on Enter (no button is a default one): the start button asks first,
+    naming the count and the change, and a delete offers the export before it.
     """
 
     start_requested = Signal(object)
     pending_toggled = Signal(bool)
     export_deleted_requested = Signal(object)
+    export_then_start_requested = Signal(object)
 
-    def __init__(self, plan: BulkPlan, app: App, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, plan: BulkPlan, app: App, parent: QWidget | None = None, *, back: bool = False
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("bulkPreviewDialog")
         self.setWindowTitle(f"Preview: bulk change of {plan.app_name}")
@@ -284,6 +307,7 @@ class PreviewDialog(QDialog):
         self.table.setColumnWidth(0, 80)
         self.table.setColumnWidth(1, 260)
         self.table.setColumnWidth(2, 90)
+        self.table.setColumnWidth(PROBLEM_COLUMN, 220)
         for column in range(len(FIXED_COLUMNS), self.model.columnCount()):
             self.table.setColumnWidth(column, 240)
         self.drop_button = QPushButton("&Drop selected items", self)
@@ -297,13 +321,21 @@ class PreviewDialog(QDialog):
         self.export_button.setObjectName("bulkExportDeletedButton")
         self.export_button.clicked.connect(lambda: self.export_deleted_requested.emit(self.plan()))
         self.buttons = QDialogButtonBox(self)
+        # Not an accept role: the button box would make it the default button when shown.
         self.start_button = self.buttons.addButton(
-            "&Start the job", QDialogButtonBox.ButtonRole.AcceptRole
+            "&Start the job…", QDialogButtonBox.ButtonRole.ActionRole
         )
         self.start_button.setObjectName("bulkStartButton")
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._start)
+        self.back_button = self.buttons.addButton(
+            "&Back to the change" if back else "Cancel", QDialogButtonBox.ButtonRole.RejectRole
+        )
+        self.back_button.setObjectName("bulkPreviewBack")
+        self.start_button.clicked.connect(self.confirm_start)
         self.buttons.rejected.connect(self.reject)
+        for button in (self.drop_button, self.export_button, self.start_button, self.back_button):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        self.confirm_box: QMessageBox | None = None
         row = QHBoxLayout()
         row.addWidget(self.drop_button)
         row.addWidget(self.export_button)
@@ -351,18 +383,74 @@ class PreviewDialog(QDialog):
             f"<b>Cost:</b> {plan.cost()}"
             + (f" ({plan.read_calls} calls were used to prepare)" if plan.read_calls else "")
         )
-        warnings = list(plan.warnings)
         workflow = workflow_warning(plan.options.silent, plan.options.hook, counts.writes)
-        if workflow and workflow not in warnings:
+        # The plan's own workflow warning counted the items before any was dropped: the one
+        # counted now replaces it.
+        warnings = [w for w in plan.warnings if not (workflow and same_but_counts(w, workflow))]
+        if workflow:
             warnings.append(workflow)
         warnings = [in_window_words(warning) for warning in warnings]
-        if counts.deletes:
+        if counts.deletes and not any("cannot restore" in w for w in warnings):
             warnings.append("Podio cannot restore deleted items: export them first.")
         self.warning.setText("\n".join(f"⚠ {w}" for w in warnings))
         self.warning.setVisible(bool(warnings))
         self.export_button.setVisible(bool(counts.deletes))
         self.start_button.setEnabled(counts.writes > 0)
 
-    def _start(self) -> None:
-        self.start_requested.emit(self.plan())
-        self.accept()
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter commits a cell's edit (the editor takes it) and never starts the job.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def confirm_start(self) -> QMessageBox | None:
+        """Ask before anything is sent: "Change 400 items?"; a delete asks on its own and
+        offers the export first. The job starts only from an explicit click in this box."""
+        plan = self.plan()
+        counts = plan.counts
+        if counts.writes == 0:
+            return None
+        box = QMessageBox(self)
+        box.setObjectName("bulkStartConfirm")
+        box.setWindowTitle(self.windowTitle())
+        operations = "; ".join(op.describe() for op in plan.operations)
+        if counts.deletes:
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setText(f"Delete {counts.deletes:,} items of {plan.app_name}?")
+            box.setInformativeText(
+                "Podio cannot restore deleted items and Undo cannot bring them back. "
+                "Export them to a file first to keep a copy."
+            )
+            export = box.addButton("&Export them, then delete…", QMessageBox.ButtonRole.AcceptRole)
+            export.setObjectName("bulkConfirmExportThenDelete")
+            go = box.addButton(
+                f"&Delete {counts.deletes:,} items without export",
+                QMessageBox.ButtonRole.DestructiveRole,
+            )
+        else:
+            export = None
+            box.setIcon(QMessageBox.Icon.Question)
+            what = f"Change {counts.changed:,} items"
+            if counts.creates:
+                what += f" and create {counts.creates:,}"
+            box.setText(f"{what}?")
+            box.setInformativeText(f"{plan.app_name}: {operations}.\nCost: {plan.cost()}")
+            go = box.addButton(f"&{what}", QMessageBox.ButtonRole.AcceptRole)
+        go.setObjectName("bulkConfirmStart")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        # Enter in the box cancels: only a click (or its mnemonic) starts.
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+
+        def answered(button: QAbstractButton) -> None:
+            if button is go:
+                self.start_requested.emit(plan)
+                self.accept()
+            elif export is not None and button is export:
+                self.export_then_start_requested.emit(plan)
+
+        box.buttonClicked.connect(answered)
+        self.confirm_box = box
+        box.open()
+        return box
