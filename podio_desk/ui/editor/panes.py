@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import html
 import mimetypes
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -52,10 +53,15 @@ from podio_desk.services.editing import Conflicted, Deleted, Failed, Saved, Save
 from podio_desk.ui.editor.context import EditorContext
 from podio_desk.ui.editor.fields import ERROR_COLOR
 from podio_desk.ui.editor.fields.references import ContactEditor
+from podio_desk.ui.time_zone import current_rule
 
 
-def _when(moment: Any) -> str:
-    return f"{moment:%Y-%m-%d %H:%M}" if moment is not None else ""
+def _when(moment: datetime | None) -> str:
+    """A moment (comment, revision) by the window's one time rule, like the table's cells."""
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return f"{current_rule().wall_time(aware):%Y-%m-%d %H:%M}"
 
 
 def _message_failure(exc: BaseException) -> str:
@@ -97,16 +103,25 @@ class CommentsPane(_Pane):
         super().__init__(context, parent)
         self.list = QTextBrowser(self)
         self.list.setOpenExternalLinks(True)
+        self.list.setMinimumHeight(40)
         self.input = QPlainTextEdit(self)
-        self.input.setPlaceholderText("Write a comment…")
+        self.input.setPlaceholderText("Write a comment… (Ctrl+Enter adds it)")
         self.input.setMaximumHeight(80)
+        self.input.setMinimumHeight(44)
+        # Tab leaves the box, as in any form; a comment rarely needs a tab character.
+        self.input.setTabChangesFocus(True)
         self.add_button = QPushButton("Add comment", self)
+        self.add_button.setToolTip("Add the comment (Ctrl+Enter)")
         self.add_button.clicked.connect(self.add)
+        for key in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(key), self.input)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self.add)
         self.layout_.addWidget(self.list, 1)
-        self.layout_.addWidget(self.input)
+        # The button beside the box, not below it: in a short dock both stay in sight.
         row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.add_button)
+        row.addWidget(self.input, 1)
+        row.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignBottom)
         self.layout_.addLayout(row)
         self.layout_.addWidget(self.status)
         self.comments: tuple[Comment, ...] = ()
@@ -177,6 +192,8 @@ class CommentsPane(_Pane):
             self._adding = False
         self.input.clear()
         self._show(comments)
+        # Ready for the next comment: what is typed next goes into the box.
+        self.input.setFocus()
 
 
 class FilesPane(_Pane):
