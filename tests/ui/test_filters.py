@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from PySide6.QtCore import QDate, QLocale, QPoint, Qt
 from PySide6.QtWidgets import QMainWindow
 
-from podio_desk.domain.fields import FieldDef, FieldType
+from podio_desk.domain.fields import DurationValue, FieldDef, FieldType, display_text
 from podio_desk.domain.workspace import App
 from podio_desk.services.profile import Profile
 from podio_desk.ui.filter_bar import FilterBar, RangeDialog
@@ -239,12 +240,14 @@ def test_search_names_what_it_searched_and_totals_are_partial_until_synced(
     footer = browser.totals
     assert footer.text_for(0) == f"Totals of {matching:,}\nitems: sum,\naverage, count"
     amount_text = footer.text_for(keys.index(str(amount.field_id)))
-    expected_sum = format_figure(amount, float(sum(amounts)), QLocale())
+    expected_sum = format_figure(amount, float(sum(amounts)))
     assert amount_text.startswith(f"Σ {expected_sum}"), amount_text
+    # As the column shows money: separators and cents (and the currency when there is one).
+    assert re.search(r"\d,\d{3}\.\d{2}", expected_sum), expected_sum
     assert amount_text.endswith(f"\nn {len(amounts):,}")
     effort_text = footer.text_for(keys.index(str(effort.field_id)))
-    hours, rest = divmod(sum(efforts), 3600)
-    assert effort_text.startswith(f"Σ {hours}:{rest // 60:02d}:{rest % 60:02d}"), effort_text
+    # As the column shows durations (e.g. "10710h 30m"), not a clock reading.
+    assert effort_text.startswith(f"Σ {display_text(effort, DurationValue(sum(efforts)))}")
     # The footer's cell sits under its column, and follows it when the column is resized.
     column = keys.index(str(amount.field_id))
     header = browser.view.horizontalHeader()
