@@ -45,5 +45,5 @@ def test_styled_labels_follow_a_switch_to_dark(env: EditorEnv, light_again: None
     assert darkest_pixel(title) < 60  # dark text on the light background
     apply_dark_mode(True)
     # The background turns dark grey; the text must not stay near-black on it.
-    for label in (title, required[0]):
-        env.qtbot.waitUntil(lambda label=label: darkest_pixel(label) >= 40, timeout=3000)
+    env.qtbot.waitUntil(lambda: darkest_pixel(title) >= 40, timeout=3000)
+    assert darkest_pixel(required[0]) >= 40
