@@ -287,7 +287,7 @@ class DeskController(QObject):
         dock = self.editor_docks.pop(key, None)
         if dock is not None:
             self.unsaved.unregister(dock.editor)
-            dock.close()
+            dock.hide()  # not close(): that would ask about the removed account's edits
             dock.deleteLater()
         if session is not None:
             if self.browser.workspace is session:
