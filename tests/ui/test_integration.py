@@ -280,3 +280,23 @@ def test_deleting_in_the_dock_strikes_the_row_through_without_a_reload(qtbot, de
     # A deleted row is neither editable nor opened again.
     assert not model.flags(model.index(row, 1)) & Qt.ItemFlag.ItemIsEditable
     assert resets == []
+
+
+def test_the_in_place_date_editor_stays_on_its_row(qtbot, desk, sandbox):
+    sign_in(desk, sandbox)
+    controller = desk.controller
+    open_app(qtbot, desk, SHOWCASE)
+    model, view = controller.browser.model, controller.browser.view
+    row = row_of(qtbot, controller, int(sandbox.info["richest_item_id"]))
+    meeting = field(controller, "meeting")
+    index = model.index(row, column_of(controller, meeting))
+    view.scrollTo(index)
+    editor = start_inline_edit(qtbot, desk, index)
+    qtbot.waitUntil(editor.isVisible, timeout=3000)
+    cell = view.visualRect(index)
+    # One line, over its own cell: nothing lies over the row below.
+    assert editor.geometry().top() == cell.top()
+    assert editor.height() <= cell.height() + 2
+    zone_note: Any = editor
+    assert not zone_note.zone.isVisible()
+    view.cell_delegate.closeEditor.emit(editor, view.cell_delegate.EndEditHint.RevertModelCache)
