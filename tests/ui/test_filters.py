@@ -19,6 +19,8 @@ from podio_desk.services.profile import Profile
 from podio_desk.ui.filter_bar import FilterBar, RangeDialog
 from podio_desk.ui.filters.date_range import DateRangeDialog, parse_date_text
 from podio_desk.ui.filters.reference_picker import ReferencePicker
+from podio_desk.ui.table.cells import Roles
+from podio_desk.ui.table.delegate import CellDelegate
 from podio_desk.ui.totals import format_figure
 from tests.plugins.desk import Desk, open_desk
 from tests.plugins.qt import run_async
@@ -325,6 +327,12 @@ def test_grouping_by_a_category_shows_groups_with_counts_and_their_items(
     assert app is not None
     status = next(f for f in app.active_fields if f.external_id == "status")
     grouping = browser.grouping
+    # A column hidden in the table stays hidden in the groups.
+    table_keys = [column.key for column in browser.model.columns]
+    hidden = table_keys.index(
+        str(next(f for f in app.active_fields if f.external_id == "amount").field_id)
+    )
+    browser.view.setColumnHidden(hidden, True)
     before = grouping.refreshes
     browser.filter_bar.set_group_by(status)
     qtbot.waitUntil(lambda: grouping.refreshes > before, timeout=10000)
@@ -347,6 +355,15 @@ def test_grouping_by_a_category_shows_groups_with_counts_and_their_items(
         item = model.item_at(model.index(row, 0, first))
         assert item is not None
         assert option in item.values[status.field_id].ids
+    # The table's cells: the status is drawn as the table draws it (a coloured chip), by the
+    # table's delegate; the hidden column is hidden here too.
+    status_column = table_keys.index(str(status.field_id))
+    cell = model.index(0, status_column, first).data(Roles.CELL)
+    assert cell is not None
+    assert cell.color
+    assert isinstance(browser.group_view.itemDelegate(), CellDelegate)
+    assert browser.group_view.isColumnHidden(hidden)
+    assert not browser.group_view.isColumnHidden(status_column)
     # A filter regroups what it leaves.
     before = grouping.refreshes
     with qtbot.waitSignal(browser.model.total_changed, timeout=10000):
