@@ -608,7 +608,9 @@ class DeskController(QObject):
         session = self.browser.workspace
         if session is None:
             return
-        self.open_app(session.key, app_id)
+        if self.open_app(session.key, app_id) is not None:
+            # The tree's current app follows the app shown (without opening it twice).
+            self.tree.show_app(app_id)
         if item_id:
             self.open_item(session, app_id, item_id)
 
