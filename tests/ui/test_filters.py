@@ -90,6 +90,32 @@ def test_date_filter_is_typed_or_picked_from_a_calendar_that_opens_at_today(qtbo
     assert blocker.args == [{str(date_field.field_id): {"from": day, "to": day}}]
 
 
+def test_a_category_sub_menu_is_a_multi_select_with_a_way_to_close_it(qtbot):
+    app = fixture_app()
+    category = field_of(app, FieldType.CATEGORY)
+    bar = FilterBar()
+    qtbot.addWidget(bar)
+    bar.set_app(app)
+    bar.filter_menu.aboutToShow.emit()
+    sub = next(
+        action.menu()
+        for action in bar.filter_menu.actions()
+        if action.menu() is not None and action.text() == category.label
+    )
+    options = [action for action in sub.actions() if action.isCheckable()]
+    assert len(options) >= 2
+    # Ticking two options keeps both: a multi-select, so the menu stays open for more.
+    with qtbot.waitSignal(bar.filters_changed):
+        options[0].setChecked(True)
+    with qtbot.waitSignal(bar.filters_changed) as blocker:
+        options[1].setChecked(True)
+    assert len(blocker.args[0][str(category.field_id)]) == 2
+    # The obvious way to close it: a plain "Done" at the bottom (triggering it closes the menus).
+    done = sub.actions()[-1]
+    assert done.text() == "Done"
+    assert not done.isCheckable()
+
+
 def test_a_chip_is_clicked_to_edit_it_and_its_cross_removes_it(qtbot):
     app = fixture_app()
     number = field_of(app, FieldType.NUMBER)
