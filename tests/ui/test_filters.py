@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, QLocale, QPoint, Qt
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from podio_desk.domain.fields import DurationValue, FieldDef, FieldType, display_text
 from podio_desk.domain.workspace import App
@@ -98,9 +98,9 @@ def test_a_category_sub_menu_is_a_multi_select_with_a_way_to_close_it(qtbot):
     bar.set_app(app)
     bar.filter_menu.aboutToShow.emit()
     sub = next(
-        action.menu()
+        menu
         for action in bar.filter_menu.actions()
-        if action.menu() is not None and action.text() == category.label
+        if isinstance(menu := action.menu(), QMenu) and action.text() == category.label
     )
     options = [action for action in sub.actions() if action.isCheckable()]
     assert len(options) >= 2
