@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTime, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTime, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -113,19 +113,34 @@ class CommentsPane(_Pane):
         self.add_button = QPushButton("Add comment", self)
         self.add_button.setToolTip("Add the comment (Ctrl+Enter)")
         self.add_button.clicked.connect(self.add)
-        for key in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QShortcut(QKeySequence(key), self.input)
-            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-            shortcut.activated.connect(self.add)
+        # Ctrl+Enter adds the comment: taken before the window's own Ctrl+Enter (open the
+        # table's item) can claim it.
+        self.input.installEventFilter(self)
         self.layout_.addWidget(self.list, 1)
-        # The button beside the box, not below it: in a short dock both stay in sight.
+        self.layout_.addWidget(self.input)
+        # The button at the left, under the box: a dock narrower than the editor scrolls
+        # sideways, and a button at the right edge would be out of sight.
         row = QHBoxLayout()
-        row.addWidget(self.input, 1)
-        row.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignBottom)
+        row.addWidget(self.add_button)
+        row.addStretch(1)
         self.layout_.addLayout(row)
         self.layout_.addWidget(self.status)
         self.comments: tuple[Comment, ...] = ()
         self._adding = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.input
+            and isinstance(event, QKeyEvent)
+            and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            event.accept()
+            if event.type() == QEvent.Type.KeyPress:
+                self.add()
+            return True
+        return super().eventFilter(watched, event)
 
     def show_item(self, app: App, item: Item) -> None:
         # A comment typed for one item never ends up on another.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
 
 from tests.ui.editor.conftest import EditorEnv
 from tests.ui.editor.test_editor_unsaved import other_item_id
@@ -49,12 +50,20 @@ def test_ctrl_enter_adds_the_comment_and_the_focus_returns_to_the_box(env: Edito
     pane = env.editor.side.comments
     env.qtbot.waitUntil(lambda: pane.task is not None and pane.task.done(), timeout=10_000)
     before = len(pane.comments)
+    # The main window has its own Ctrl+Enter (open the table's item): the box takes it first.
+    window_action = QAction("Open item", env.editor)
+    window_action.setShortcut(QKeySequence("Ctrl+Return"))
+    window_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    env.editor.addAction(window_action)
+    opened: list[bool] = []
+    window_action.triggered.connect(lambda: opened.append(True))
     pane.input.setFocus()
     env.qtbot.waitUntil(pane.input.hasFocus, timeout=3000)
     env.qtbot.keyClicks(pane.input, "Posted by keyboard")
     env.qtbot.keyClick(pane.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     env.qtbot.waitUntil(lambda: len(pane.comments) == before + 1, timeout=10_000)
     assert pane.comments[-1].value == "Posted by keyboard"
+    assert opened == []
     assert pane.input.hasFocus()
     env.qtbot.keyClicks(pane.input, "next")
     assert pane.input.toPlainText() == "next"
