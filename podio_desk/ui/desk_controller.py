@@ -582,12 +582,12 @@ class DeskController(QObject):
     def _stack_editor_panes(self, dock: ItemEditorDock) -> None:
         dock.setMinimumWidth(EDITOR_DOCK_MIN_WIDTH)
         # The editor's button row is wider than the dock's least width: it scrolls sideways
-        # in a narrow dock instead of making the window wider.
+        # in a narrow dock instead of making the window wider; in a short dock it scrolls
+        # down too, so the comment box and its button stay within reach.
         room = QScrollArea(dock)
         room.setObjectName("editorDockScroll")
         room.setFrameShape(QFrame.Shape.NoFrame)
         room.setWidgetResizable(True)
-        room.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         room.setWidget(dock.editor)
         dock.setWidget(room)
         splitter = dock.editor.splitter

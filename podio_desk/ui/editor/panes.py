@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTime, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -205,7 +205,10 @@ class CommentsPane(_Pane):
             return
         finally:
             self._adding = False
-        self.input.clear()
+        # What was typed while the comment was on its way stays in the box.
+        typed = self.input.toPlainText()
+        self.input.setPlainText(typed[len(text) :] if typed.startswith(text) else typed)
+        self.input.moveCursor(QTextCursor.MoveOperation.End)
         self._show(comments)
         # Ready for the next comment: what is typed next goes into the box.
         self.input.setFocus()
