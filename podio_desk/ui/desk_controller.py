@@ -73,6 +73,7 @@ from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
 from podio_desk.ui.app_tasks import AppPanels
 from podio_desk.ui.bulk.controller import BulkController
+from podio_desk.ui.editor.fit_height import FitHeight
 from podio_desk.ui.editor.in_place import InPlaceEdit
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
 from podio_desk.ui.editor.unsaved import UnsavedChangesGuard
@@ -588,7 +589,7 @@ class DeskController(QObject):
         room.setObjectName("editorDockScroll")
         room.setFrameShape(QFrame.Shape.NoFrame)
         room.setWidgetResizable(True)
-        room.setWidget(dock.editor)
+        room.setWidget(FitHeight(dock.editor))
         dock.setWidget(room)
         splitter = dock.editor.splitter
         splitter.setOrientation(Qt.Orientation.Vertical)
