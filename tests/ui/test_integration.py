@@ -320,6 +320,6 @@ def test_the_comment_box_and_its_button_stay_in_sight_in_the_dock(qtbot, desk, s
     def in_sight(widget: QWidget) -> bool:
         top_left = widget.mapTo(dock, widget.rect().topLeft())
         bottom = top_left.y() + widget.height()
-        return widget.isVisible() and 0 <= top_left.y() and bottom <= dock.height()
+        return widget.isVisible() and top_left.y() >= 0 and bottom <= dock.height()
 
     qtbot.waitUntil(lambda: in_sight(pane.add_button) and in_sight(pane.input), timeout=3000)
