@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -66,6 +66,20 @@ CACHE_MODE = "Sorted and filtered in the local cache"
 OFFLINE_MODE = "Offline: rows from the local cache"
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where the user was in an app: Back returns there."""
+
+    app_id: int
+    item_id: int
+    query: PageQuery | None
+    filters: dict[str, Any]
+    search: str
+    scroll_y: int
+    row: int
+    column: int
+
+
 class AppBrowser(QWidget):
     """See the module docstring.
 
@@ -115,8 +129,12 @@ class AppBrowser(QWidget):
         self.new_item_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.new_item_button.setEnabled(False)
         self.new_item_button.clicked.connect(self._request_new_item)
-        # Back to the app (and item) shown before a related item was opened here.
-        self.history: list[tuple[int, int]] = []
+        # Back to the app (and item) shown before a related item was opened here: with its
+        # filters, search, sort, scroll position and current cell.
+        self.history: list[Place] = []
+        self._returning: Place | None = None
+        self._restore_rows: Place | None = None
+        self._restore_scroll_y: int | None = None
         self.back_action = QAction("Back", self)
         self.back_action.setObjectName("backAction")
         self.back_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Back))
@@ -177,6 +195,7 @@ class AppBrowser(QWidget):
         # The remembered horizontal position waits for the columns' scroll range.
         self._restore_scroll_x: int | None = None
         self.view.horizontalScrollBar().rangeChanged.connect(lambda *_: self._apply_scroll_x())
+        self.view.verticalScrollBar().rangeChanged.connect(self._apply_scroll_y)
         self.view.horizontalScrollBar().actionTriggered.connect(self._forget_scroll_x)
         self.view.header_menu_requested.connect(self._header_menu)
         self.view.row_menu_requested.connect(self._row_menu)
@@ -258,6 +277,10 @@ class AppBrowser(QWidget):
         """An item was saved elsewhere (the editor): show the new values in its row."""
         if self.app is not None and item.app_id in (None, self.app.app_id):
             self.model.replace_item(dataclasses.replace(item, raw={}))
+            # The saved values are in the cache by now: the totals count them.
+            query = self._query()
+            if query is not None and self.workspace is not None:
+                self.summary.on_total(self.workspace, self.app, query, self.model.rowCount())
 
     def close_app(self) -> None:
         self._save_layout()
@@ -315,6 +338,17 @@ class AppBrowser(QWidget):
         self.banner.set_offline(None if workspace.online else workspace.offline_since)
         self.banner.set_cached_rows(None)
         query = PageQuery(app_id=app_id, sort_by=layout.sort_by, sort_desc=layout.sort_desc)
+        place, self._returning = self._returning, None
+        self._restore_rows = None
+        self._restore_scroll_y = None
+        if place is not None and place.app_id == app_id and place.query is not None:
+            # Back: the app as it was left (the filter bar shows the same filters and search).
+            query = place.query
+            self.filter_bar.set_filters(place.filters)
+            self.filter_bar.search.blockSignals(True)
+            self.filter_bar.search.setText(place.search)
+            self.filter_bar.search.blockSignals(False)
+            self._restore_rows = place
         self.model.show_query(query, columns_for_app(app))
         columns = self.model.columns
         ViewState.apply(
@@ -397,6 +431,9 @@ class AppBrowser(QWidget):
         self.filter_bar.set_count(None)
 
     def _on_total(self, total: int) -> None:
+        returned = self._restore_rows is not None
+        if returned:
+            self._restore_place()
         query = self._query()
         filtered = query is not None and bool(query.filters or query.search)
         if query is not None and self.workspace is not None and self.app is not None:
@@ -409,7 +446,7 @@ class AppBrowser(QWidget):
             self.banner.set_cached_rows(
                 self.app.name if cached else None, total, complete=self._fully_synced
             )
-        if query is not None and not filtered:
+        if query is not None and (not filtered or returned):
             self.app_opened.emit(query.app_id)
             # Only Podio's count (or a full copy's) is the app's; a partial cache counts less.
             if self.model.origin == "server" or self._fully_synced:
@@ -509,16 +546,47 @@ class AppBrowser(QWidget):
             return
         current = self.view.currentIndex()
         shown = self.model.item_id_at(current.row()) if current.isValid() else None
-        self.history.append((self.app.app_id, shown or 0))
+        self.history.append(
+            Place(
+                app_id=self.app.app_id,
+                item_id=shown or 0,
+                query=self.model.query,
+                filters=self.filter_bar.filters,
+                search=self.filter_bar.search.text(),
+                scroll_y=self.view.verticalScrollBar().value(),
+                row=current.row() if current.isValid() else -1,
+                column=current.column() if current.isValid() else 0,
+            )
+        )
         self.back_action.setEnabled(True)
         self.navigate_requested.emit(app_id, item_id)
 
     def go_back(self) -> None:
         if not self.history:
             return
-        app_id, item_id = self.history.pop()
+        place = self.history.pop()
         self.back_action.setEnabled(bool(self.history))
-        self.navigate_requested.emit(app_id, item_id)
+        self._returning = place
+        self.navigate_requested.emit(place.app_id, place.item_id)
+
+    def _restore_place(self) -> None:
+        """Back: once the rows are counted, the scroll position and the current cell."""
+        place = self._restore_rows
+        if place is None or self.app is None or self.app.app_id != place.app_id:
+            return
+        self._restore_rows = None
+        if 0 <= place.row < self.model.rowCount():
+            self.view.setCurrentIndex(self.model.index(place.row, place.column))
+        self._restore_scroll_y = place.scroll_y
+        self._apply_scroll_y()
+
+    def _apply_scroll_y(self, *_range: int) -> None:
+        # The scroll bar's range grows once the view has laid out the counted rows.
+        wanted = self._restore_scroll_y
+        bar = self.view.verticalScrollBar()
+        if wanted is not None and bar.maximum() >= wanted:
+            self._restore_scroll_y = None
+            bar.setValue(wanted)
 
     # ------------------------------------------------------------------ menus
 

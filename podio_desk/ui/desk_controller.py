@@ -301,7 +301,7 @@ class DeskController(QObject):
         dock = self.editor_docks.pop(key, None)
         if dock is not None:
             self.unsaved.unregister(dock.editor)
-            dock.close()
+            dock.hide()  # not close(): that would ask about the removed account's edits
             dock.deleteLater()
         if session is not None:
             if self.browser.workspace is session:
@@ -610,7 +610,8 @@ class DeskController(QObject):
     def _stack_editor_panes(self, dock: ItemEditorDock) -> None:
         dock.setMinimumWidth(EDITOR_DOCK_MIN_WIDTH)
         # The editor's button row is wider than the dock's least width: it scrolls sideways
-        # in a narrow dock instead of making the window wider.
+        # in a narrow dock instead of making the window wider; in a short dock it scrolls
+        # down too, so the comment box and its button stay within reach.
         room = SidewaysRoom(dock)
         room.setObjectName("editorDockScroll")
         room.set_content(dock.editor)
@@ -633,7 +634,9 @@ class DeskController(QObject):
         session = self.browser.workspace
         if session is None:
             return
-        self.open_app(session.key, app_id)
+        if self.open_app(session.key, app_id) is not None:
+            # The tree's current app follows the app shown (without opening it twice).
+            self.tree.show_app(app_id)
         if item_id:
             self.open_item(session, app_id, item_id)
 

@@ -462,6 +462,12 @@ class FilterBar(QWidget):
                 lambda checked, k=key, o=option_id: self._toggle_option(k, o, checked)
             )
             menu.addAction(action)
+        # Several options may be ticked (any of them matches), so Qt keeps the menu open
+        # after a tick; "Done" (or Esc, or a click outside) closes it.
+        menu.setToolTipsVisible(True)
+        menu.addSeparator()
+        done = menu.addAction("Done")
+        done.setToolTip("Close the menu; items with any ticked option are shown")
 
     def _toggle_option(self, key: str, option_id: object, checked: bool) -> None:
         chosen = [value for value in self._filters.get(key, []) if value != option_id]

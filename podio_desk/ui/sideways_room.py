@@ -1,9 +1,11 @@
-"""A scroll area that scrolls sideways only and gives its widget exactly its own height.
+"""A scroll area that gives its widget its own height (never less than the widget's least).
 
 QScrollArea with `widgetResizable` gives a widget whose layout has height-for-width (any
 word-wrapped label) its preferred height, even with the vertical scroll bar off: a tall
-editor then ran past the dock's bottom edge, cutting off what sits there (the tasks form).
-Here the widget always has the viewport's height; what does not fit scrolls inside it."""
+editor then ran past the dock's bottom edge, cutting off what sits there (the tasks form,
+the comment box and its button). Here the widget has the viewport's height, and its panes
+scroll inside it; only a dock shorter than the editor's least height scrolls down, and one
+narrower than its least width sideways."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ class SidewaysRoom(QScrollArea):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setWidgetResizable(False)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
 
     def set_content(self, widget: QWidget) -> None:
         self.setWidget(widget)
@@ -29,7 +31,8 @@ class SidewaysRoom(QScrollArea):
         if widget is None:
             return
         room = self.viewport().size()
-        widget.resize(max(room.width(), widget.minimumSizeHint().width()), room.height())
+        least = widget.minimumSizeHint()
+        widget.resize(max(room.width(), least.width()), max(room.height(), least.height()))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from typing import ClassVar
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
@@ -152,6 +153,22 @@ def apply_dark_mode(dark: bool) -> None:
     for widget in app.allWidgets():
         if widget.property(_TONE_PROPERTY) is not None:
             _paint_tone(widget)
+    # Once the new palette has reached the widgets (posted events), those with a style sheet
+    # of their own are polished again: else they keep the palette they were polished with,
+    # dark text on dark grey.
+    QTimer.singleShot(0, _repolish_styled_widgets)
+
+
+def _repolish_styled_widgets() -> None:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    for widget in app.allWidgets():
+        if widget.styleSheet():
+            style = widget.style()
+            style.unpolish(widget)
+            style.polish(widget)
+            widget.update()
 
 
 class TableBrushes:

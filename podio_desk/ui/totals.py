@@ -12,54 +12,65 @@ table to keep in step.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from PySide6.QtCore import QEvent, QLocale, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QHelpEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QTableView, QToolTip, QWidget
 
-from podio_desk.domain.fields import FieldDef, FieldType
+from podio_desk.domain.fields import (
+    DurationValue,
+    FieldDef,
+    FieldType,
+    MoneyValue,
+    display_text,
+    format_decimal,
+)
 from podio_desk.services.queries import TOTAL_TYPES, ColumnTotals, FieldTotal
+from podio_desk.ui.table.frozen import FrozenColumns
+from podio_desk.ui.table.view import ItemTableView
 
 _PADDING = 4
 
 
-def format_figure(fdef: FieldDef, value: float, locale: QLocale) -> str:
-    """A sum or an average as the column shows its values."""
+def format_figure(fdef: FieldDef, value: float, *, average: bool = False) -> str:
+    """A sum or an average as the column shows its values: money with its currency and
+    cents, numbers with the field's decimals, durations in the field's units."""
     kind = fdef.field_type
     if kind is FieldType.DURATION:
-        seconds = round(value)
-        hours, rest = divmod(abs(seconds), 3600)
-        minutes, secs = divmod(rest, 60)
-        sign = "-" if seconds < 0 else ""
-        return f"{sign}{hours}:{minutes:02d}:{secs:02d}"
-    # Cents matter in small figures; in large sums they only push the digits out of sight.
-    decimals = 2 if abs(value) < 100_000 else 0
-    text = locale.toString(value, "f", decimals)
-    if decimals and text.endswith(locale.decimalPoint() + "00"):
-        text = text[:-3]
+        return display_text(fdef, DurationValue(round(value)))
+    number = Decimal(repr(value))
     if kind is FieldType.MONEY:
-        currencies = [
-            c for c in fdef.settings.get("allowed_currencies") or [] if isinstance(c, str)
-        ]
+        currencies = _currencies(fdef)
         if len(currencies) == 1:
-            return f"{text} {currencies[0]}"
-    return text
+            return display_text(fdef, MoneyValue(number, currencies[0]))
+        # Amounts of several currencies are added as they are; the tooltip says so.
+        return format_decimal(number, 2)
+    decimals = fdef.settings.get("decimals")
+    places = decimals if isinstance(decimals, int) and decimals >= 0 else 2
+    if average:
+        places = max(places, 2)
+    return format_decimal(number, places)
 
 
-def describe_total(fdef: FieldDef, total: FieldTotal, locale: QLocale) -> tuple[str, str]:
+def _currencies(fdef: FieldDef) -> list[str]:
+    return [c for c in fdef.settings.get("allowed_currencies") or [] if isinstance(c, str)]
+
+
+def describe_total(fdef: FieldDef, total: FieldTotal) -> tuple[str, str]:
     """(two lines for the footer cell, a tooltip)."""
     if total.count == 0 or total.average is None:
         return "Σ —", f"{fdef.label}: no item here has a number"
-    line_sum = f"Σ {format_figure(fdef, total.total, locale)}"
-    line_avg = f"⌀ {format_figure(fdef, total.average, locale)}"
+    total_text = format_figure(fdef, total.total)
+    average_text = format_figure(fdef, total.average, average=True)
+    line_sum = f"Σ {total_text}"
+    line_avg = f"⌀ {average_text}"
     line_count = f"n {total.count:,}"
     tip = (
-        f"{fdef.label}: sum {format_figure(fdef, total.total, locale)}, average "
-        f"{format_figure(fdef, total.average, locale)} over the {total.count:,} items "
-        "with a value"
+        f"{fdef.label}: sum {total_text}, average {average_text} over the "
+        f"{total.count:,} items with a value"
     )
-    currencies = fdef.settings.get("allowed_currencies") or []
-    if fdef.field_type is FieldType.MONEY and len(currencies) != 1:
+    if fdef.field_type is FieldType.MONEY and len(_currencies(fdef)) != 1:
         tip += " (amounts are added whatever their currency)"
     return f"{line_sum}\n{line_avg}\n{line_count}", tip
 
@@ -67,9 +78,11 @@ def describe_total(fdef: FieldDef, total: FieldTotal, locale: QLocale) -> tuple[
 def describe_scope(totals: ColumnTotals) -> tuple[str, str]:
     """The first column's cell: what the figures cover."""
     if totals.cached == 0:
+        # The rows may well be on screen, read from Podio: what is missing is the local copy.
         return (
-            "No totals yet:\nnothing of this app\nis in the local copy",
-            "Totals are counted in the local copy: sync the app to see them.",
+            "Totals need the\nitems in the local\ncache: sync this app",
+            "Totals are counted over the items kept on this computer; none of this app's "
+            "are kept yet. Sync the app (File ▸ Sync this app) to see them.",
         )
     if totals.partial:
         of = f" of {totals.app_total:,}" if totals.app_total is not None else ""
@@ -121,7 +134,7 @@ class TotalsFooter(QWidget):
         for column, fdef in columns:
             total = by_field.get(fdef.field_id)
             if total is not None and fdef.field_type in TOTAL_TYPES:
-                cells[column] = describe_total(fdef, total, locale)
+                cells[column] = describe_total(fdef, total)
         self._cells = cells
         self.update()
 
@@ -129,11 +142,34 @@ class TotalsFooter(QWidget):
         return self._cells.get(column, ("", ""))[0]
 
     def cell_rect(self, column: int) -> QRect:
-        """Where a column's figures are drawn, in the footer's coordinates: under the column."""
+        """Where a column's figures are drawn, in the footer's coordinates: under the column
+        as it is on screen (a frozen column where the frozen view shows it)."""
         header = self._view.horizontalHeader()
         left = self._viewport_left()
-        x = left + header.sectionViewportPosition(column)
+        frozen = self._frozen()
+        if frozen is not None and frozen.is_frozen(column):
+            x = left + frozen.horizontalHeader().sectionViewportPosition(column)
+        else:
+            x = left + header.sectionViewportPosition(column)
         return QRect(x, 0, header.sectionSize(column), self.height())
+
+    def is_shown(self, column: int) -> bool:
+        """Whether a column's figures are drawn: not for a hidden column, nor for one
+        scrolled under the frozen columns or out of sight (its figures would sit under
+        another column's header)."""
+        if column not in self._cells or self._view.horizontalHeader().isSectionHidden(column):
+            return False
+        rect = self.cell_rect(column)
+        left = self._viewport_left()
+        frozen = self._frozen()
+        if frozen is not None and frozen.is_frozen(column):
+            return True
+        start = left + (frozen.frozen_width() if frozen is not None else 0)
+        return rect.left() >= start and rect.left() < left + self._view.viewport().width()
+
+    def _frozen(self) -> FrozenColumns | None:
+        view = self._view
+        return view.frozen if isinstance(view, ItemTableView) else None
 
     def _viewport_left(self) -> int:
         """Where the table's cells begin, in the footer's coordinates (after the row
@@ -146,17 +182,14 @@ class TotalsFooter(QWidget):
         painter.setPen(palette.color(QPalette.ColorRole.Mid))
         painter.drawLine(0, 0, self.width(), 0)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        header = self._view.horizontalHeader()
         viewport = self._view.viewport()
         left = self._viewport_left()
         painter.setClipRect(QRect(left, 0, viewport.width(), self.height()))
         metrics = self.fontMetrics()
         for column, (text, _tip) in self._cells.items():
-            if header.isSectionHidden(column):
+            if not self.is_shown(column):
                 continue
             rect = self.cell_rect(column).adjusted(_PADDING, _PADDING, -_PADDING, -_PADDING)
-            if rect.right() < left or rect.left() > left + viewport.width():
-                continue
             lines = [
                 metrics.elidedText(line, Qt.TextElideMode.ElideRight, rect.width())
                 for line in text.split("\n")
@@ -168,7 +201,7 @@ class TotalsFooter(QWidget):
     def event(self, event: QEvent) -> bool:
         if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
             for column, (_text, tip) in self._cells.items():
-                if self.cell_rect(column).contains(event.pos()):
+                if self.is_shown(column) and self.cell_rect(column).contains(event.pos()):
                     QToolTip.showText(event.globalPos(), tip, self)
                     return True
             QToolTip.hideText()

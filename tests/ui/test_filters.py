@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, QLocale, QPoint, Qt
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QMenu
 
-from podio_desk.domain.fields import FieldDef, FieldType
+from podio_desk.domain.fields import DurationValue, FieldDef, FieldType, display_text
 from podio_desk.domain.workspace import App
 from podio_desk.services.profile import Profile
 from podio_desk.ui.filter_bar import FilterBar, RangeDialog
 from podio_desk.ui.filters.date_range import DateRangeDialog, parse_date_text
 from podio_desk.ui.filters.reference_picker import ReferencePicker
+from podio_desk.ui.table.cells import Roles
+from podio_desk.ui.table.delegate import CellDelegate
 from podio_desk.ui.totals import format_figure
 from tests.plugins.desk import Desk, open_desk
 from tests.plugins.qt import run_async
@@ -85,6 +88,32 @@ def test_date_filter_is_typed_or_picked_from_a_calendar_that_opens_at_today(qtbo
         dialog.accept_if_valid()
     day = picked.toString("yyyy-MM-dd")
     assert blocker.args == [{str(date_field.field_id): {"from": day, "to": day}}]
+
+
+def test_a_category_sub_menu_is_a_multi_select_with_a_way_to_close_it(qtbot):
+    app = fixture_app()
+    category = field_of(app, FieldType.CATEGORY)
+    bar = FilterBar()
+    qtbot.addWidget(bar)
+    bar.set_app(app)
+    bar.filter_menu.aboutToShow.emit()
+    sub = next(
+        menu
+        for action in bar.filter_menu.actions()
+        if isinstance(menu := action.menu(), QMenu) and action.text() == category.label
+    )
+    options = [action for action in sub.actions() if action.isCheckable()]
+    assert len(options) >= 2
+    # Ticking two options keeps both: a multi-select, so the menu stays open for more.
+    with qtbot.waitSignal(bar.filters_changed):
+        options[0].setChecked(True)
+    with qtbot.waitSignal(bar.filters_changed) as blocker:
+        options[1].setChecked(True)
+    assert len(blocker.args[0][str(category.field_id)]) == 2
+    # The obvious way to close it: a plain "Done" at the bottom (triggering it closes the menus).
+    done = sub.actions()[-1]
+    assert done.text() == "Done"
+    assert not done.isCheckable()
 
 
 def test_a_chip_is_clicked_to_edit_it_and_its_cross_removes_it(qtbot):
@@ -239,12 +268,14 @@ def test_search_names_what_it_searched_and_totals_are_partial_until_synced(
     footer = browser.totals
     assert footer.text_for(0) == f"Totals of {matching:,}\nitems: sum,\naverage, count"
     amount_text = footer.text_for(keys.index(str(amount.field_id)))
-    expected_sum = format_figure(amount, float(sum(amounts)), QLocale())
+    expected_sum = format_figure(amount, float(sum(amounts)))
     assert amount_text.startswith(f"Σ {expected_sum}"), amount_text
+    # As the column shows money: separators and cents (and the currency when there is one).
+    assert re.search(r"\d,\d{3}\.\d{2}", expected_sum), expected_sum
     assert amount_text.endswith(f"\nn {len(amounts):,}")
     effort_text = footer.text_for(keys.index(str(effort.field_id)))
-    hours, rest = divmod(sum(efforts), 3600)
-    assert effort_text.startswith(f"Σ {hours}:{rest // 60:02d}:{rest % 60:02d}"), effort_text
+    # As the column shows durations (e.g. "10710h 30m"), not a clock reading.
+    assert effort_text.startswith(f"Σ {display_text(effort, DurationValue(sum(efforts)))}")
     # The footer's cell sits under its column, and follows it when the column is resized.
     column = keys.index(str(amount.field_id))
     header = browser.view.horizontalHeader()
@@ -322,6 +353,12 @@ def test_grouping_by_a_category_shows_groups_with_counts_and_their_items(
     assert app is not None
     status = next(f for f in app.active_fields if f.external_id == "status")
     grouping = browser.grouping
+    # A column hidden in the table stays hidden in the groups.
+    table_keys = [column.key for column in browser.model.columns]
+    hidden = table_keys.index(
+        str(next(f for f in app.active_fields if f.external_id == "amount").field_id)
+    )
+    browser.view.setColumnHidden(hidden, True)
     before = grouping.refreshes
     browser.filter_bar.set_group_by(status)
     qtbot.waitUntil(lambda: grouping.refreshes > before, timeout=10000)
@@ -344,6 +381,15 @@ def test_grouping_by_a_category_shows_groups_with_counts_and_their_items(
         item = model.item_at(model.index(row, 0, first))
         assert item is not None
         assert option in item.values[status.field_id].ids
+    # The table's cells: the status is drawn as the table draws it (a coloured chip), by the
+    # table's delegate; the hidden column is hidden here too.
+    status_column = table_keys.index(str(status.field_id))
+    cell = model.index(0, status_column, first).data(Roles.CELL)
+    assert cell is not None
+    assert cell.color
+    assert isinstance(browser.group_view.itemDelegate(), CellDelegate)
+    assert browser.group_view.isColumnHidden(hidden)
+    assert not browser.group_view.isColumnHidden(status_column)
     # A filter regroups what it leaves.
     before = grouping.refreshes
     with qtbot.waitSignal(browser.model.total_changed, timeout=10000):

@@ -280,3 +280,46 @@ def test_deleting_in_the_dock_strikes_the_row_through_without_a_reload(qtbot, de
     # A deleted row is neither editable nor opened again.
     assert not model.flags(model.index(row, 1)) & Qt.ItemFlag.ItemIsEditable
     assert resets == []
+
+
+def test_the_in_place_date_editor_stays_on_its_row(qtbot, desk, sandbox):
+    sign_in(desk, sandbox)
+    controller = desk.controller
+    open_app(qtbot, desk, SHOWCASE)
+    model, view = controller.browser.model, controller.browser.view
+    row = row_of(qtbot, controller, int(sandbox.info["richest_item_id"]))
+    meeting = field(controller, "meeting")
+    index = model.index(row, column_of(controller, meeting))
+    view.scrollTo(index)
+    editor = start_inline_edit(qtbot, desk, index)
+    qtbot.waitUntil(editor.isVisible, timeout=3000)
+    cell = view.visualRect(index)
+    # One line, over its own cell: nothing lies over the row below.
+    assert editor.geometry().top() == cell.top()
+    assert editor.height() <= cell.height() + 2
+    zone_note: Any = editor
+    assert not zone_note.zone.isVisible()
+    view.cell_delegate.closeEditor.emit(editor, view.cell_delegate.EndEditHint.RevertModelCache)
+
+
+def test_the_comment_box_and_its_button_stay_in_sight_in_the_dock(qtbot, desk, sandbox):
+    sign_in(desk, sandbox)
+    controller = desk.controller
+    desk.window.resize(1400, 900)
+    open_app(qtbot, desk, SHOWCASE)
+    workspace = controller.browser.workspace
+    assert workspace is not None
+    opening = controller.open_item(workspace, None, int(sandbox.info["richest_item_id"]))
+    assert opening is not None
+    qtbot.waitUntil(opening.done, timeout=10000)
+    dock = controller.editor_docks[workspace.key]
+    pane = dock.editor.side.comments
+    pane.say("A status line long enough to wrap " * 6)  # a word-wrapped label in the pane
+    qtbot.keyClicks(pane.input, "typed")
+
+    def in_sight(widget: QWidget) -> bool:
+        top_left = widget.mapTo(dock, widget.rect().topLeft())
+        bottom = top_left.y() + widget.height()
+        return widget.isVisible() and top_left.y() >= 0 and bottom <= dock.height()
+
+    qtbot.waitUntil(lambda: in_sight(pane.add_button) and in_sight(pane.input), timeout=3000)

@@ -315,6 +315,11 @@ def test_header_click_sorts_on_the_source_and_resets_once(qtbot, model, reader):
         view.horizontalHeader().sectionClicked.emit(1)
     qtbot.waitUntil(lambda: model.rowCount() == 2500, timeout=5000)
     assert model.query.sort_desc
+    # Qt's own indicator for a descending sort (Qt draws it as an arrow pointing up), and
+    # the header's tooltip says it in the menu's words.
+    assert view.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    tip = model.headerData(1, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "sorted descending" in tip
     # A column Podio cannot sort by keeps the order (and the indicator where it was).
     view.horizontalHeader().sectionClicked.emit(3)
     assert model.query.sort_by == "amount"

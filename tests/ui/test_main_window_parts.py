@@ -35,6 +35,17 @@ def fixture_item() -> tuple[App, Item]:
     return app, Item.from_api(data, app)
 
 
+def test_the_title_column_is_headed_by_the_title_fields_label():
+    data = json.loads((FIXTURES / "get_item_225607452.json").read_text())
+    fields = [dict(entry, status="active") for entry in data["fields"]]
+    fields[0] = dict(fields[0], label="Subject")
+    app = App.from_api({"app_id": 1, "config": {"name": "Tickets"}, "fields": fields})
+    assert app.title_field is not None
+    assert app.title_field.label == "Subject"
+    # As in the form and the unsaved-changes prompt.
+    assert columns_for_app(app, QLocale.c())[0].label == "Subject"
+
+
 def test_columns_render_each_field_type():
     app, item = fixture_item()
     columns = columns_for_app(app, QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))

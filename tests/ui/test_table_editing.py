@@ -12,6 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QMenu, QMessageBox
 
 from podio_desk.services.profile import Profile
+from podio_desk.ui.workspace_tree import TreeRoles
 from tests.plugins.desk import Desk, open_desk
 from tests.ui.test_bulk_ui import start_confirmed
 from tests.ui.test_integration import column_of, field, row_of, sandbox_values, writes
@@ -324,3 +325,56 @@ def test_a_related_item_opens_in_the_app_and_back_returns(qtbot, desk, sandbox):
     assert browser.app.app_id == showcase_id
     qtbot.waitUntil(lambda: dock.editor.item and dock.editor.item.item_id == item_id, timeout=10000)
     assert not browser.back_action.isEnabled()
+
+
+def test_back_restores_the_filter_scroll_and_current_cell_and_the_tree_follows(
+    qtbot, desk, sandbox_factory
+):
+    sandbox = sandbox_factory(items=600)
+    sign_in(desk, sandbox)
+    controller = desk.controller
+    browser = controller.browser
+    tickets = open_app(qtbot, desk, "Tickets")
+    model, view = browser.model, browser.view
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and model.is_row_loaded(0), timeout=10000)
+    status = field(controller, "status")
+    option = status.settings["options"][0]["id"]
+    with qtbot.waitSignal(model.total_changed, timeout=10000):
+        browser.filter_bar.set_filter(str(status.field_id), [option])
+    filtered = model.query
+    qtbot.waitUntil(lambda: view.verticalScrollBar().maximum() > 20, timeout=10000)
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 2)
+    customer = field(controller, "customer")
+    column = column_of(controller, customer)
+
+    def visible_related_row() -> int | None:
+        first = view.rowAt(0)
+        for row in range(first, first + 10):
+            if model.is_row_loaded(row) and model.index(row, column).data():
+                return row
+        return None
+
+    qtbot.waitUntil(lambda: visible_related_row() is not None, timeout=10000)
+    row = visible_related_row()
+    assert row is not None
+    index = model.index(row, column)
+    view.setCurrentIndex(index)
+    scrolled = view.verticalScrollBar().value()
+    with qtbot.waitSignal(controller.app_shown, timeout=15000):
+        assert view.open_related(index)
+    assert browser.app is not None
+    assert browser.app.app_id != tickets
+    # The tree shows which app is shown.
+    shown = controller.tree.currentIndex()
+    assert controller.tree_model.data(shown, TreeRoles.APP_ID) == browser.app.app_id
+
+    with qtbot.waitSignal(controller.app_shown, timeout=15000):
+        browser.back_action.trigger()
+    assert browser.app.app_id == tickets
+    assert model.query == filtered
+    assert browser.filter_bar.filters == {str(status.field_id): [option]}
+    qtbot.waitUntil(lambda: view.verticalScrollBar().value() == scrolled, timeout=10000)
+    assert view.currentIndex().row() == row
+    assert view.currentIndex().column() == column
+    back_in_tree = controller.tree.currentIndex()
+    assert controller.tree_model.data(back_in_tree, TreeRoles.APP_ID) == tickets

@@ -31,6 +31,7 @@ from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import FieldValue, display_text, validate
 from podio_desk.ui.editor.context import EditorContext
 from podio_desk.ui.editor.fields import ERROR_COLOR, FieldEditor, create_editor
+from podio_desk.ui.time_zone import current_rule
 
 MINE, THEIRS, EDIT, BOTH = 0, 1, 2, 3
 
@@ -187,7 +188,9 @@ class ConflictView(QWidget):
             who = f" by {last.created_by.name}"
         when = ""
         if last is not None and last.created_on is not None:
-            when = f" on {last.created_on:%Y-%m-%d %H:%M} UTC"
+            rule = current_rule()
+            moment = rule.wall_time(last.created_on)
+            when = f" on {moment:%Y-%m-%d %H:%M} ({rule.shown_zone_name})"
         self.heading.setText(
             f'"{conflict.current.title or conflict.base.title}" was changed{who}{when} while you '
             f"were editing it (revision {conflict.base.revision} → {conflict.current.revision})."

@@ -892,6 +892,14 @@ class ItemEditorDock(QDockWidget):
         self.setWidget(self.editor)
         self.editor.open_requested.connect(self.open_item)
 
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Closing the dock (its close button) with unsaved changes asks Save / Discard / Cancel, as
+        # closing a document does; on Save it closes once saved.
+        if self.editor.confirm_leave(self.close):
+            event.accept()
+        else:
+            event.ignore()
+
     def open_item(self, app_id: int | None, item_id: int) -> asyncio.Task[Any] | None:
         self.show()
         if self.parent() is not None:  # bring a tabbed dock to the front

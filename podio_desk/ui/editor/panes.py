@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import html
 import mimetypes
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTime, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -54,10 +54,15 @@ from podio_desk.services.editing import Conflicted, Deleted, Failed, Saved, Save
 from podio_desk.ui.editor.context import EditorContext
 from podio_desk.ui.editor.fields import ERROR_COLOR, guard_wheel
 from podio_desk.ui.editor.fields.references import ContactEditor
+from podio_desk.ui.time_zone import current_rule
 
 
-def _when(moment: Any) -> str:
-    return f"{moment:%Y-%m-%d %H:%M}" if moment is not None else ""
+def _when(moment: datetime | None) -> str:
+    """A moment (comment, revision) by the window's one time rule, like the table's cells."""
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return f"{current_rule().wall_time(aware):%Y-%m-%d %H:%M}"
 
 
 def _message_failure(exc: BaseException) -> str:
@@ -99,20 +104,44 @@ class CommentsPane(_Pane):
         super().__init__(context, parent)
         self.list = QTextBrowser(self)
         self.list.setOpenExternalLinks(True)
+        self.list.setMinimumHeight(40)
         self.input = QPlainTextEdit(self)
-        self.input.setPlaceholderText("Write a comment…")
+        self.input.setPlaceholderText("Write a comment… (Ctrl+Enter adds it)")
         self.input.setMaximumHeight(80)
+        self.input.setMinimumHeight(44)
+        # Tab leaves the box, as in any form; a comment rarely needs a tab character.
+        self.input.setTabChangesFocus(True)
         self.add_button = QPushButton("Add comment", self)
+        self.add_button.setToolTip("Add the comment (Ctrl+Enter)")
         self.add_button.clicked.connect(self.add)
+        # Ctrl+Enter adds the comment: taken before the window's own Ctrl+Enter (open the
+        # table's item) can claim it.
+        self.input.installEventFilter(self)
         self.layout_.addWidget(self.list, 1)
         self.layout_.addWidget(self.input)
+        # The button at the left, under the box: a dock narrower than the editor scrolls
+        # sideways, and a button at the right edge would be out of sight.
         row = QHBoxLayout()
-        row.addStretch(1)
         row.addWidget(self.add_button)
+        row.addStretch(1)
         self.layout_.addLayout(row)
         self.layout_.addWidget(self.status)
         self.comments: tuple[Comment, ...] = ()
         self._adding = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.input
+            and isinstance(event, QKeyEvent)
+            and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
+            event.accept()
+            if event.type() == QEvent.Type.KeyPress:
+                self.add()
+            return True
+        return super().eventFilter(watched, event)
 
     def show_item(self, app: App, item: Item) -> None:
         # A comment typed for one item never ends up on another.
@@ -177,8 +206,13 @@ class CommentsPane(_Pane):
             return
         finally:
             self._adding = False
-        self.input.clear()
+        # What was typed while the comment was on its way stays in the box.
+        typed = self.input.toPlainText()
+        self.input.setPlainText(typed[len(text) :] if typed.startswith(text) else typed)
+        self.input.moveCursor(QTextCursor.MoveOperation.End)
         self._show(comments)
+        # Ready for the next comment: what is typed next goes into the box.
+        self.input.setFocus()
 
 
 class FilesPane(_Pane):

@@ -20,8 +20,8 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QTableView, QTreeView, QWidget
+from PySide6.QtGui import QFont, QPainter, QPalette
+from PySide6.QtWidgets import QLabel, QStyleOptionViewItem, QTableView, QTreeView, QWidget
 
 from podio_desk.domain.fields import FieldDef, FieldType
 from podio_desk.domain.items import Item
@@ -29,7 +29,9 @@ from podio_desk.services.paging import PageQuery
 from podio_desk.services.queries import QueryError
 from podio_desk.services.session import AccountSession
 from podio_desk.ui.filters.reference_picker import EMPTY_LABEL, Spawn
-from podio_desk.ui.table.cells import Column, TableRow, render_row
+from podio_desk.ui.table.cells import Column, Roles, TableRow, render_row
+from podio_desk.ui.table.delegate import CellDelegate
+from podio_desk.ui.theme import table_brushes
 
 GROUP_PAGE = 200
 _TOP = 0  # internal id of a group row; an item row holds its group's row + 1
@@ -182,6 +184,10 @@ class GroupTreeModel(QAbstractItemModel):
         cell = owner.rows[index.row()].cells[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return cell.text
+        if role == Roles.CELL:
+            return cell  # the table's delegate draws chips and bars from it
+        if role == Qt.ItemDataRole.ForegroundRole and cell.link:
+            return table_brushes.refresh().link_foreground
         if role == Qt.ItemDataRole.ToolTipRole:
             return cell.tooltip
         if role == Qt.ItemDataRole.TextAlignmentRole and cell.align_right:
@@ -211,6 +217,21 @@ class GroupTreeModel(QAbstractItemModel):
         return self._groups[number] if 0 <= number < len(self._groups) else None
 
 
+class GroupCellDelegate(CellDelegate):
+    """The table's cells in the group tree: its chips, bars and link colours, and grid lines
+    like the table's (a tree view draws none)."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        super().paint(painter, option, index)
+        if index.parent().isValid():  # item rows; a group's row spans the columns
+            painter.save()
+            painter.setPen(option.palette.color(QPalette.ColorRole.Mid))
+            rect = option.rect
+            painter.drawLine(rect.topRight(), rect.bottomRight())
+            painter.drawLine(rect.bottomLeft(), rect.bottomRight())
+            painter.restore()
+
+
 class Grouping:
     """Puts the group tree in the table's place while a field is chosen, and fills it for
     the table's query (the same filters and search)."""
@@ -235,6 +256,8 @@ class Grouping:
         self.refreshes = 0
         tree.setUniformRowHeights(True)
         tree.setAlternatingRowColors(True)
+        self.delegate = GroupCellDelegate(tree)
+        tree.setItemDelegate(self.delegate)
         tree.hide()
         note.hide()
         tree.activated.connect(self._activated)
@@ -288,10 +311,19 @@ class Grouping:
         self._tree.setModel(model)
         self.model = model
         header = self._table.horizontalHeader()
+        tree_header = self._tree.header()
         for column in range(model.columnCount()):
-            # The table's widths (the first column also holds the tree's indentation).
+            # The table's widths (the first column also holds the tree's indentation), its
+            # hidden columns hidden.
             extra = self._tree.indentation() if column == 0 else 0
             self._tree.setColumnWidth(column, header.sectionSize(column) + extra)
+            self._tree.setColumnHidden(column, header.isSectionHidden(column))
+        # And the table's order of columns.
+        for visual in range(header.count()):
+            logical = header.logicalIndex(visual)
+            current = tree_header.visualIndex(logical)
+            if logical >= 0 and current >= 0 and current != visual:
+                tree_header.moveSection(current, visual)
         for row in range(model.rowCount()):
             # A group's row is one line across the columns: its name and count.
             self._tree.setFirstColumnSpanned(row, QModelIndex(), True)

@@ -96,7 +96,7 @@ def columns_for_app(app: App, locale: QLocale | None = None) -> list[Column[Item
     columns: list[Column[Item]] = [
         Column(
             "title",
-            "Title",
+            title_field.label if title_field is not None and title_field.label else "Title",
             "title",
             _title_cell,
             sort_by="title",

@@ -63,7 +63,7 @@ from podio_desk.services.editing import (
     SaveOutcome,
 )
 from podio_desk.ui.editor.context import EditorContext, TaskRunnerLike
-from podio_desk.ui.editor.fields import FieldEditor, create_editor
+from podio_desk.ui.editor.fields import DateEditor, FieldEditor, create_editor
 from podio_desk.ui.table.cells import Cell, Roles
 from podio_desk.ui.table.columns import editable_inline
 from podio_desk.ui.table.model import ItemTableModel
@@ -245,6 +245,8 @@ class CellDelegate(QStyledItemDelegate):
             return super().createEditor(parent, option, index)
         editor = create_editor(found[0], EditorContext(), parent)
         editor.setAutoFillBackground(True)
+        if isinstance(editor, DateEditor):
+            editor.make_compact()
         # The view focuses the editor: what is typed goes to its first input (a line edit).
         focusable = next(
             (
@@ -356,7 +358,9 @@ class CellDelegate(QStyledItemDelegate):
         """Reimplements QStyledItemDelegate.updateEditorGeometry: room for taller editors."""
         rect = QRect(option.rect)
         hint = editor.sizeHint()
-        rect.setHeight(max(rect.height(), hint.height()))
+        # A compact date editor stays on its row (its time zone note is a tooltip).
+        if not (isinstance(editor, DateEditor) and editor.compact):
+            rect.setHeight(max(rect.height(), hint.height()))
         rect.setWidth(max(rect.width(), min(hint.width(), EDITOR_MAX_WIDTH)))
         editor.setGeometry(rect)
 

@@ -445,6 +445,10 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
                 return column.label
             if role == _TOOLTIP:
                 how = "sortable" if column.sort_by is not None else "not sortable"
+                sorted_by = self.sort_column()
+                if sorted_by is not None and sorted_by[0] == section:
+                    # The arrow is Qt's (up while descending): the words say which way.
+                    how = "sorted descending" if sorted_by[1] else "sorted ascending"
                 return f"{column.label} ({column.kind}, {how})"
             return None
         if role == _DISPLAY and 0 <= section < self._rows:

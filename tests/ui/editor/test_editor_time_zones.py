@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QLocale
@@ -103,3 +104,21 @@ def test_the_machine_zone_when_chosen_is_used_both_ways(
     env.editor.machine_zone_box.setChecked(False)
     assert meeting.start_time.time().toString("HH:mm") == "20:00"
     assert not env.editor.is_modified()
+
+
+def test_comment_times_follow_the_same_rule_as_the_rest(
+    env: EditorEnv, zones: TimeZoneSetting
+) -> None:
+    env.open()
+    env.editor.show()
+    pane = env.editor.side.comments
+    env.qtbot.waitUntil(lambda: pane.task is not None and pane.task.done(), timeout=10_000)
+    pane.input.setPlainText("When was this?")
+    before = len(pane.comments)
+    pane.add()
+    env.qtbot.waitUntil(lambda: len(pane.comments) == before + 1, timeout=10_000)
+    posted = pane.comments[-1].created_on
+    assert posted is not None
+    new_york = posted.astimezone(ZoneInfo(PODIO_ZONE))
+    assert f"{new_york:%Y-%m-%d %H:%M}" in pane.list.toPlainText()
+    assert f"{posted:%Y-%m-%d %H:%M}" not in pane.list.toPlainText()

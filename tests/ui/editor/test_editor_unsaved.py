@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from podio_desk.ui.editor.item_editor import MODIFIED_MARK, EditorState
+from podio_desk.ui.editor.item_editor import MODIFIED_MARK, EditorState, ItemEditorDock
 from tests.ui.editor.conftest import EditorEnv
 
 pytestmark = pytest.mark.gui
@@ -169,3 +169,25 @@ def test_save_chosen_while_a_save_runs_waits_for_it(env: EditorEnv) -> None:
     assert env.fetch().title == "Saved while asked"
     puts = [w for w in env.writes() if w == f"PUT /item/{env.item_id}"]
     assert len(puts) == 1
+
+
+def test_closing_the_dock_with_unsaved_changes_asks(env: EditorEnv) -> None:
+    dock = ItemEditorDock(env.service, env.runner)
+    env.qtbot.addWidget(dock)
+    dock.show()
+    env.wait(dock.open_item(None, env.item_id))
+    title: Any = dock.editor.editor_by_external_id("title")
+    title.set_text("Changed in the dock")
+    # Cancel: the dock stays, with the edit.
+    asked = answer_when_asked(Button.Cancel)
+    dock.close()
+    wait_answered(env.qtbot, asked)
+    assert "unsaved" in asked[0].lower() or "changes" in asked[0].lower()
+    assert dock.isVisible()
+    assert dock.editor.title.text().startswith(MODIFIED_MARK)
+    # Discard: the dock closes, the edit is dropped as the user chose.
+    asked = answer_when_asked(Button.Discard)
+    dock.close()
+    wait_answered(env.qtbot, asked)
+    env.qtbot.waitUntil(lambda: not dock.isVisible(), timeout=3000)
+    assert not dock.editor.is_modified()

@@ -40,6 +40,7 @@ class DateEditor(FieldEditor):
     def __init__(self, fdef: FieldDef, context: EditorContext, parent: QWidget | None = None):
         super().__init__(fdef, context, parent)
         self.rule: TimeRule = current_rule()
+        self.compact = False
         self.time_mode = _settings_text(fdef, "time", "enabled")
         self.end_mode = _settings_text(fdef, "end", "enabled")
         layout = _vbox(self)
@@ -70,6 +71,14 @@ class DateEditor(FieldEditor):
         layout.addWidget(self.zone)
         for box in (self.has_date, self.all_day, self.has_end):
             box.toggled.connect(self._on_toggle)
+        self._update_visibility()
+
+    def make_compact(self) -> None:
+        """One line for a table cell (editing in place): no "all day" / "until" boxes unless
+        the value has an end, and the time zone note as a tooltip instead of a second line
+        that would lie over the row below."""
+        self.compact = True
+        self.zone.hide()
         self._update_visibility()
 
     def _date_edit(self) -> QDateEdit:
@@ -113,6 +122,15 @@ class DateEditor(FieldEditor):
         self.end_date.setEnabled(on and ending)
         self.end_time.setVisible(self._time_allowed() and self._end_allowed())
         self.end_time.setEnabled(on and ending and timed)
+        if self.compact:
+            ends = self.has_end.isChecked() or self.end_mode == "required"
+            self.all_day.hide()
+            self.has_end.setVisible(ends and self.end_mode != "required")
+            self.end_date.setVisible(ends)
+            self.end_time.setVisible(ends and self._time_allowed())
+            note = self.rule.describe() if self._time_allowed() else ""
+            for widget in (self, self.start_date, self.start_time, self.end_date, self.end_time):
+                widget.setToolTip(note)
 
     def _show(self, value: FieldValue) -> None:
         self.rule = current_rule()
