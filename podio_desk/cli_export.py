@@ -14,12 +14,13 @@ import json
 import os
 import sys
 import time
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from podio_desk.domain.export import ExportFormat
+    from podio_desk.domain.time_rule import TimeRule
     from podio_desk.services.export import ExportProgress, ExportResult
 
 # The parser is built on every start of the window: what an export needs (httpx, sqlite3,
@@ -174,7 +175,7 @@ async def _export(args: argparse.Namespace, out: TextIO, progress_stream: TextIO
                 path,
                 format=fmt,
                 raw=args.raw,
-                tz=_local_zone(),
+                rule=_time_rule(),
             )
             try:
                 result = await service.export(request, progress, extra_calls=calls)
@@ -190,10 +191,14 @@ async def _export(args: argparse.Namespace, out: TextIO, progress_stream: TextIO
     _print(result, fmt, args.json, out)
 
 
-def _local_zone() -> tzinfo:
-    """This machine's time zone: created and last edit are shown in it, as in the table."""
-    zone = datetime.now().astimezone().tzinfo
-    return zone if zone is not None else UTC
+def _time_rule() -> TimeRule:
+    """The table's default rule, as far as the command line knows it: date fields in
+    Podio's local values (the Podio user's zone); created and last edit in this computer's
+    zone (the Podio zone is learnt by the window, not asked here: no API call)."""
+    from podio_desk.domain.time_rule import TimeRule
+
+    zone = datetime.now().astimezone().tzinfo or UTC
+    return TimeRule(machine_zone=zone, machine_zone_name=str(zone))
 
 
 async def _direct(pending: Any) -> Any:

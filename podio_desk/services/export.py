@@ -28,7 +28,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -49,6 +48,7 @@ from podio_desk.domain.export import (
     value_row,
 )
 from podio_desk.domain.items import Item
+from podio_desk.domain.time_rule import TimeRule
 from podio_desk.domain.workspace import App, View
 from podio_desk.services.export_xlsx import XlsxProcess, XlsxWriterError
 from podio_desk.services.paging import PageQuery
@@ -82,7 +82,7 @@ class ExportRequest:
     item_ids: tuple[int, ...] | None = None
     columns: tuple[str, ...] | None = None
     raw: bool = False
-    tz: tzinfo = UTC
+    rule: TimeRule | None = None  # the table's time rule (None: Podio's local values)
     export_id: int = 0
 
 
@@ -231,7 +231,7 @@ class ExportService:
                 )
 
         app = await self._app(app_id, counter)
-        columns = export_columns(app, request.columns, raw=request.raw, tz=request.tz)
+        columns = export_columns(app, request.columns, raw=request.raw, rule=request.rule)
         if not columns:
             raise ExportError("there is no column to export")
         temporary = part_path(request.path)

@@ -16,7 +16,6 @@ import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +48,7 @@ from podio_desk.services.session import AccountSession
 from podio_desk.ui.app_browser import AppBrowser
 from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.table import TaskSpawner
+from podio_desk.ui.time_zone import current_rule
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +60,6 @@ _FILTERS = {
     ExportFormat.CSV: "CSV files (*.csv)",
     ExportFormat.XLSX: "Excel workbooks (*.xlsx)",
 }
-
-
-def _local_zone() -> tzinfo:
-    zone = datetime.now().astimezone().tzinfo
-    return zone if zone is not None else UTC
 
 
 def safe_file_name(name: str) -> str:
@@ -221,7 +216,7 @@ class ExportDialog(QDialog):
             item_ids=item_ids,
             columns=self._columns or None,
             raw=self.raw_box.isChecked(),
-            tz=_local_zone(),
+            rule=current_rule(),
             export_id=self._export_id,
         )
 

@@ -7,10 +7,11 @@ import asyncio
 import csv
 import math
 import tempfile
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -25,11 +26,21 @@ from podio_desk.domain.fields import (
     display_text,
 )
 from podio_desk.domain.items import Item
+from podio_desk.domain.time_rule import TimeRule
 from podio_desk.services.export import ExportProgress, ExportRequest, ExportResult, part_path
 from podio_desk.services.paging import PageQuery
 from podio_desk.services.queries import item_from_row
 from podio_desk.services.session import AccountSession
 from tests.services.test_workspace import close, eventually, open_session
+
+# The sandbox's user lives in Copenhagen; this computer's zone is UTC here (as in the trial).
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+PODIO_ZONE = TimeRule(
+    podio_zone=COPENHAGEN,
+    podio_zone_name="Europe/Copenhagen",
+    machine_zone=UTC,
+    machine_zone_name="UTC",
+)
 
 
 def api_requests(sandbox: Any) -> int:
@@ -76,6 +87,7 @@ def test_a_synced_app_exports_to_csv_and_xlsx_equal_to_the_cache_without_api_cal
                     tmp_path / f"tickets.{fmt.value}",
                     format=fmt,
                     raw=True,
+                    rule=PODIO_ZONE,
                 )
                 results.append(await session.exports.export(request))
             return items, results, api_requests(sandbox) - before
@@ -92,7 +104,8 @@ def test_a_synced_app_exports_to_csv_and_xlsx_equal_to_the_cache_without_api_cal
     assert header[:3] == ["Title", "Item ID", "Status"]
     assert "Price (amount)" in header
     assert "Price (currency)" in header
-    assert "Due (start)" in header
+    assert "Due (start, UTC)" in header
+    assert "Created (UTC)" in header
     assert xlsx_rows[0] == header
     assert len(csv_rows) == len(xlsx_rows) == 1235
     # Rows in the table's default order (item id), every item once.
@@ -112,9 +125,9 @@ def test_a_synced_app_exports_to_csv_and_xlsx_equal_to_the_cache_without_api_cal
             value = item.values.get(fdef.field_id)
             shown = display_text(fdef, value) if value is not None else ""
             if isinstance(value, DateValue):
-                # Shown as in the table: Podio's UTC moment in the zone asked for (UTC here).
+                # Shown as in the table: the Podio user's zone, the local values Podio sends.
                 assert value.start_utc is not None
-                moment = value.start_utc.replace(tzinfo=None)
+                moment = value.start.replace(second=0)
                 shown = moment.strftime("%Y-%m-%d %H:%M")
             assert cells[label] == shown, (item.item_id, label)
             if isinstance(value, NumberValue):
@@ -132,11 +145,12 @@ def test_a_synced_app_exports_to_csv_and_xlsx_equal_to_the_cache_without_api_cal
                 assert typed[f"{label} (raw)"] == value.options[0].id
                 checked["category"] += 1
             elif isinstance(value, DateValue):
-                # Raw: Podio's local value, the form it takes back.
-                assert cells[f"{label} (start)"] == csv_text(value.start)
+                # Raw: the same moment in UTC, as the header says.
+                utc = value.start_utc.astimezone(UTC).replace(tzinfo=None)
+                assert cells[f"{label} (start, UTC)"] == utc.isoformat() + "Z"
                 # XLSX: date cells (openpyxl reads them back as datetimes).
-                assert typed[label] == moment
-                assert typed[f"{label} (start)"] == value.start
+                assert typed[label] == value.start
+                assert typed[f"{label} (start, UTC)"] == utc
                 checked["date"] += 1
             elif value is None and fdef.field_type is not FieldType.TEXT:
                 assert typed[label] is None
@@ -144,6 +158,8 @@ def test_a_synced_app_exports_to_csv_and_xlsx_equal_to_the_cache_without_api_cal
         created = typed["Created (UTC)"]
         assert isinstance(created, datetime)
         assert created == item.created_on.replace(tzinfo=None, microsecond=0)
+        in_podio_zone = item.created_on.replace(tzinfo=UTC).astimezone(COPENHAGEN)
+        assert cells["Created"] == in_podio_zone.strftime("%Y-%m-%d %H:%M")
     assert all(count > 100 for count in checked.values()), checked
 
 
