@@ -146,6 +146,7 @@ def test_a_synced_app_exports_to_csv_and_xlsx_equal_to_the_cache_without_api_cal
                 checked["category"] += 1
             elif isinstance(value, DateValue):
                 # Raw: the same moment in UTC, as the header says.
+                assert value.start_utc is not None
                 utc = value.start_utc.astimezone(UTC).replace(tzinfo=None)
                 assert cells[f"{label} (start, UTC)"] == utc.isoformat() + "Z"
                 # XLSX: date cells (openpyxl reads them back as datetimes).
