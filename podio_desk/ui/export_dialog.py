@@ -7,6 +7,11 @@ happen on the account's worker thread (`services/export.py`), and its progress c
 `ExportProgress` events on the session's hub, through the window's `ServiceEvents` bridge.
 Cancel stops it and the partial file is removed; at the end the dialog says how many rows
 were written.
+
+The format follows the file's suffix (".csv" or ".xlsx", as the command line decides it): a
+file typed or chosen with the other format's suffix switches the format, any other suffix
+gets the format's. The last format and folder are remembered in the settings
+(`export/format`, `export/folder`); the first time, the folder is Documents.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QDir, Qt
+from PySide6.QtCore import QDir, QSettings, QStandardPaths, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -60,6 +65,19 @@ _FILTERS = {
     ExportFormat.CSV: "CSV files (*.csv)",
     ExportFormat.XLSX: "Excel workbooks (*.xlsx)",
 }
+FORMAT_KEY = "export/format"
+FOLDER_KEY = "export/folder"
+
+
+def format_of(path: Path) -> ExportFormat | None:
+    """The format a file's suffix names, if any."""
+    suffix = path.suffix.lower().lstrip(".")
+    return next((fmt for fmt in ExportFormat if fmt.value == suffix), None)
+
+
+def default_folder() -> Path:
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents) if documents else Path(QDir.homePath())
 
 
 def safe_file_name(name: str) -> str:
@@ -83,6 +101,7 @@ class ExportDialog(QDialog):
         runner: TaskSpawner,
         events: ServiceEvents,
         directory: Path | None = None,
+        settings: QSettings | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -100,12 +119,19 @@ class ExportDialog(QDialog):
         self.rows_written: int | None = None
         # A file the user agreed to replace (the file chooser asks, or the question below).
         self._replace_ok: Path | None = None
-        self._directory = directory if directory is not None else Path(QDir.homePath())
+        self._settings = settings
+        remembered_folder = str(settings.value(FOLDER_KEY, "") or "") if settings else ""
+        remembered_format = str(settings.value(FORMAT_KEY, "") or "") if settings else ""
+        if directory is None:
+            directory = Path(remembered_folder) if remembered_folder else default_folder()
+        self._directory = directory
 
         self.format_box = QComboBox(self)
         self.format_box.setObjectName("exportFormat")
         self.format_box.addItem("CSV (comma-separated text)", ExportFormat.CSV)
         self.format_box.addItem("Excel workbook (XLSX)", ExportFormat.XLSX)
+        last = format_of(Path(f"x.{remembered_format}")) or ExportFormat.CSV
+        self.format_box.setCurrentIndex(self.format_box.findData(last))
         self.format_box.currentIndexChanged.connect(self._format_changed)
 
         filtered = bool(query.filters or query.search)
@@ -141,8 +167,11 @@ class ExportDialog(QDialog):
 
         self.path_edit = QLineEdit(self)
         self.path_edit.setObjectName("exportPath")
-        self.path_edit.setText(str(self._directory / f"{safe_file_name(app.name)}.csv"))
+        self.path_edit.setText(
+            str(self._directory / f"{safe_file_name(app.name)}.{self.export_format.value}")
+        )
         self.path_edit.textChanged.connect(self._update_buttons)
+        self.path_edit.editingFinished.connect(self._follow_suffix)
         self.choose_button = QPushButton("Choose…", self)
         self.choose_button.clicked.connect(self._choose_file)
         path_row = QHBoxLayout()
@@ -225,17 +254,38 @@ class ExportDialog(QDialog):
         if text:
             self.path_edit.setText(str(Path(text).with_suffix(f".{self.export_format.value}")))
 
+    def _follow_suffix(self) -> None:
+        """The format follows the file's suffix; a file without either gets the format's."""
+        text = self.path_edit.text().strip()
+        if not text:
+            return
+        path = Path(text)
+        named = format_of(path)
+        if named is None:
+            self.path_edit.setText(str(path.with_name(f"{path.name}.{self.export_format.value}")))
+        elif named is not self.export_format:
+            self.format_box.setCurrentIndex(self.format_box.findData(named))
+
     def _choose_file(self) -> None:
-        chosen, _filter = QFileDialog.getSaveFileName(
-            self, "Export to", self.path_edit.text(), _FILTERS[self.export_format]
+        # Both filters, the current format's selected: the chooser's filter follows the format.
+        filters = [_FILTERS[self.export_format]] + [
+            text for fmt, text in _FILTERS.items() if fmt is not self.export_format
+        ]
+        chosen, chosen_filter = QFileDialog.getSaveFileName(
+            self, "Export to", self.path_edit.text(), ";;".join(filters), filters[0]
         )
         if chosen:
             path = Path(chosen)
-            if path.suffix.lower() != f".{self.export_format.value}":
-                path = path.with_name(path.name + f".{self.export_format.value}")
+            if format_of(path) is None:
+                wanted = next(
+                    (fmt for fmt, text in _FILTERS.items() if text == chosen_filter),
+                    self.export_format,
+                )
+                path = path.with_name(f"{path.name}.{wanted.value}")
             else:
                 self._replace_ok = path  # the chooser asked before replacing it
             self.path_edit.setText(str(path))
+            self._follow_suffix()
 
     def _update_buttons(self) -> None:
         running = self.running
@@ -261,12 +311,16 @@ class ExportDialog(QDialog):
         """Start the export (the Export button)."""
         if self.running or not self.path_edit.text().strip():
             return None
+        self._follow_suffix()
         path = Path(self.path_edit.text().strip()).expanduser()
         if path.exists() and path != self._replace_ok:
             self._ask_to_replace(path)
             return None
         self._export_id = next(_EXPORT_IDS)
         request = self.request()
+        if self._settings is not None:
+            self._settings.setValue(FORMAT_KEY, request.format.value)
+            self._settings.setValue(FOLDER_KEY, str(request.path.parent))
         self.rows_written = None
         self.progress.setRange(0, 0)  # busy until the total is known
         self.progress.setFormat("")
@@ -371,7 +425,11 @@ def visible_column_keys(keys: Sequence[str], header: Any) -> list[str]:
 
 
 def open_export_dialog(
-    browser: AppBrowser, runner: TaskSpawner, events: ServiceEvents, parent: QWidget | None
+    browser: AppBrowser,
+    runner: TaskSpawner,
+    events: ServiceEvents,
+    parent: QWidget | None,
+    settings: QSettings | None = None,
 ) -> ExportDialog | None:
     """The Export dialog for the app shown in `browser` (None when no app is shown): its
     query, visible columns in screen order and selected rows."""
@@ -393,6 +451,7 @@ def open_export_dialog(
         shown_rows=browser.model.rowCount(),
         runner=runner,
         events=events,
+        settings=settings,
         parent=parent,
     )
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QMessageBox
 from podio_desk.domain.export import ExportFormat
 from podio_desk.services.export import ExportProgress
 from podio_desk.services.profile import Profile
-from podio_desk.ui.export_dialog import ExportDialog
+from podio_desk.ui.export_dialog import ExportDialog, default_folder
 from tests.plugins.desk import Desk, open_desk
 from tests.plugins.qt import run_async
 from tests.ui.test_main_window import open_app, sign_in
@@ -172,3 +172,36 @@ def test_closing_the_dialog_stops_the_export_and_removes_the_file(
     qtbot.waitUntil(task.done, timeout=60000)
     assert task.cancelled()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("all.xlsx")]
+
+
+def test_the_format_follows_the_file_name_and_the_dialog_remembers_format_and_folder(
+    qtbot, desk, sandbox, tmp_path
+):
+    sign_in(desk, sandbox)
+    open_app(qtbot, desk, "Tickets")
+    dialog = open_dialog(desk)
+    # The first time: CSV, in the Documents folder.
+    assert dialog.export_format is ExportFormat.CSV
+    assert Path(dialog.path_edit.text()).parent == default_folder()
+    # A file named .xlsx while CSV is chosen is written as a real workbook.
+    target = tmp_path / "tickets.xlsx"
+    dialog.path_edit.setText(str(target))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.rows_written is not None, timeout=60000)
+    assert dialog.export_format is ExportFormat.XLSX
+    book = openpyxl.load_workbook(target, read_only=True)
+    rows = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    book.close()
+    assert len(rows) == 61
+    assert rows[0][0] == "Title"
+    dialog.close_button.click()
+
+    again = open_dialog(desk)
+    assert again.export_format is ExportFormat.XLSX
+    assert Path(again.path_edit.text()).parent == tmp_path
+    assert Path(again.path_edit.text()).suffix == ".xlsx"
+    # A name without a known suffix gets the format's.
+    again.path_edit.setText(str(tmp_path / "report"))
+    again.path_edit.editingFinished.emit()
+    assert again.path_edit.text() == str(tmp_path / "report.xlsx")
+    again.reject()
