@@ -16,6 +16,10 @@ Choices (see docs/podio-api.md, "Export"):
   form with a "Z", in XLSX dates without a zone. Days without a time are never converted.
 * Dates read "YYYY-MM-DD HH:MM" (no seconds, as the table) whatever the locale the table
   shows them in: a file is read by programs and by people in other countries.
+* XLSX stores numbers, money, progress and durations as numbers with a number format
+  (money in its currency's, progress as a percentage, a duration as a time of hours
+  that can pass 24), so a spreadsheet can sum them; CSV keeps the text the table shows.
+  Raw columns hold plain values.
 * Several ids or entries in one raw cell are joined with "; ", one id stays a number.
 """
 
@@ -30,6 +34,7 @@ from enum import Enum
 from typing import Any
 
 from podio_desk.domain.fields import (
+    CURRENCY_SYMBOLS,
     EN_DASH,
     CalculationValue,
     CategoryValue,
@@ -58,7 +63,9 @@ from podio_desk.domain.items import Item
 from podio_desk.domain.time_rule import TimeRule
 from podio_desk.domain.workspace import App
 
-CellValue = str | int | Decimal | date | datetime | None
+# A number with the number format a spreadsheet shows it in (XLSX only; CSV writes the text).
+FormattedNumber = tuple[Decimal | int | float, str]
+CellValue = str | int | Decimal | date | datetime | FormattedNumber | None
 
 TITLE = "title"
 CREATED_ON = "created_on"
@@ -138,6 +145,8 @@ def csv_text(value: CellValue) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, tuple):
+        return csv_text(value[0]) if isinstance(value[0], (int, Decimal)) else str(value[0])
     if isinstance(value, Decimal):
         return plain_decimal(value)
     if isinstance(value, datetime):
@@ -235,6 +244,8 @@ def _field_value(item: Item, field_id: int) -> FieldValue | None:
 def _field_column(fdef: FieldDef, rule: TimeRule) -> ExportColumn:
     """Display text; in XLSX a single number or a single date is stored as one."""
     field_id = fdef.field_id
+    decimals = fdef.settings.get("decimals")
+    decimals = decimals if isinstance(decimals, int) and 0 <= decimals <= 20 else None
 
     def text(item: Item) -> str:
         value = _field_value(item, field_id)
@@ -251,16 +262,36 @@ def _field_column(fdef: FieldDef, rule: TimeRule) -> ExportColumn:
         if value is None:
             return None
         if isinstance(value, NumberValue):
-            return value.value
+            return value.value, number_format(value.value, decimals)
+        if isinstance(value, MoneyValue):
+            return value.amount, money_format(value.currency)
         if isinstance(value, ProgressValue):
-            return value.percent
+            return Decimal(value.percent) / 100, "0%"
+        if isinstance(value, DurationValue):
+            return value.seconds / 86400, "[h]:mm:ss"
         if isinstance(value, CalculationValue) and value.number is not None:
-            return value.number
+            return value.number, number_format(value.number, decimals)
         if isinstance(value, DateValue) and value.end_date is None:
             return _date_cell(rule.shown(value))
         return text(item)
 
     return ExportColumn(fdef.label, str(field_id), text, typed)
+
+
+def number_format(number: Decimal, decimals: int | None) -> str:
+    """Thousands grouped, with the field's decimals (else as many as the number has)."""
+    if decimals is None:
+        exponent = number.normalize().as_tuple().exponent
+        decimals = min(-exponent, 10) if isinstance(exponent, int) and exponent < 0 else 0
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def money_format(currency: str) -> str:
+    """As the table shows money: the symbol before ("€1,500.00"), else the code after."""
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    if symbol:
+        return f'"{symbol}"#,##0.00'
+    return f'#,##0.00 "{currency}"' if currency else "#,##0.00"
 
 
 def _raw_field_columns(fdef: FieldDef, rule: TimeRule) -> list[ExportColumn]:

@@ -20,9 +20,11 @@ from podio_desk.domain.export import ExportFormat, csv_text, export_columns
 from podio_desk.domain.fields import (
     CategoryValue,
     DateValue,
+    DurationValue,
     FieldType,
     MoneyValue,
     NumberValue,
+    ProgressValue,
     display_text,
 )
 from podio_desk.domain.items import Item
@@ -365,3 +367,62 @@ def test_raw_values_of_links_files_contacts_and_html(sandbox, tmp_path):
     assert first["Logo (raw)"].isdigit()  # the file id
     assert first["Notes"] == "Acme Robotics is a key account since 2015."
     assert first["Notes (raw)"].startswith("<p>")  # the HTML as Podio keeps it
+
+
+def test_xlsx_holds_numbers_money_progress_and_durations_as_formatted_numbers(sandbox, tmp_path):
+    projects = sandbox.app_id("Projects")
+
+    async def scenario() -> dict[int, Item]:
+        session = await open_session(sandbox, tmp_path)
+        try:
+            await session.sync_app(projects)
+            for fmt in ExportFormat:
+                request = ExportRequest(
+                    PageQuery(app_id=projects), tmp_path / f"p.{fmt.value}", format=fmt, raw=True
+                )
+                await session.exports.export(request)
+            return await cached_items(session, projects)
+        finally:
+            await close(session)
+
+    items = asyncio.run(scenario())
+    workbook = openpyxl.load_workbook(tmp_path / "p.xlsx")
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    csv_rows = read_csv(tmp_path / "p.csv")
+    assert csv_rows[0] == header
+    fields = {fdef.external_id: fdef for fdef in next(iter(items.values())).fields}
+    checked: dict[str, int] = {"money": 0, "hours": 0, "progress": 0, "effort": 0}
+    for line, cells in enumerate(sheet.iter_rows(min_row=2), start=1):
+        by_header = dict(zip(header, cells, strict=True))
+        shown = dict(zip(header, csv_rows[line], strict=True))
+        item = items[by_header["Item ID"].value]
+        budget = item.values.get(fields["budget"].field_id)
+        if isinstance(budget, MoneyValue):
+            cell = by_header["Budget"]
+            assert math.isclose(cell.value, float(budget.amount))
+            symbol = {"EUR": "€", "USD": "$"}.get(budget.currency, budget.currency)
+            assert symbol in cell.number_format
+            # CSV keeps the text the table shows; the raw amount stays a plain number.
+            assert shown["Budget"] == display_text(fields["budget"], budget)
+            assert by_header["Budget (amount)"].number_format == "General"
+            checked["money"] += 1
+        hours = item.values.get(fields["hours"].field_id)
+        if isinstance(hours, NumberValue):
+            assert math.isclose(by_header["Hours"].value, float(hours.value))
+            assert by_header["Hours"].number_format == "#,##0.0"  # the field's 1 decimal
+            checked["hours"] += 1
+        progress = item.values.get(fields["progress"].field_id)
+        if isinstance(progress, ProgressValue):
+            assert math.isclose(by_header["Progress"].value, progress.percent / 100)
+            assert by_header["Progress"].number_format == "0%"
+            checked["progress"] += 1
+        effort = item.values.get(fields["effort"].field_id)
+        if isinstance(effort, DurationValue):
+            # A number of days in a duration format: openpyxl reads it back as a timedelta.
+            stored = by_header["Effort"].value
+            assert math.isclose(stored.total_seconds(), effort.seconds, abs_tol=0.001)
+            assert by_header["Effort"].number_format == "[h]:mm:ss"
+            checked["effort"] += 1
+    workbook.close()
+    assert all(count > 0 for count in checked.values()), checked
