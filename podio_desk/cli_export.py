@@ -43,8 +43,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     which.add_argument(
         "--filter",
         metavar="JSON",
-        help="a filter in Podio's grammar, e.g. '{\"status\": [1]}' (field ids or external "
-        "ids as keys)",
+        help="a filter in Podio's grammar: keys are field ids or external ids; a category "
+        'field takes option ids or option texts (any case), e.g. \'{"status": ["Active", '
+        '2]}\'; other fields as Podio takes them, e.g. \'{"amount": {"from": 10}}\'',
     )
     export.add_argument(
         "--format",
@@ -95,7 +96,7 @@ def _filters(text: str | None) -> dict[str, Any]:
     except ValueError as error:
         raise CommandError(f"--filter is not JSON: {error}") from error
     if not isinstance(value, dict):
-        raise CommandError("--filter takes a JSON object, such as '{\"status\": [1]}'")
+        raise CommandError('--filter takes a JSON object, such as \'{"status": ["Active"]}\'')
     return value
 
 

@@ -26,7 +26,7 @@ Choices (see docs/podio-api.md, "Export"):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -55,6 +55,7 @@ from podio_desk.domain.fields import (
     RawValue,
     RelationshipValue,
     TextValue,
+    category_options,
     display_text,
     is_empty,
     plain_decimal,
@@ -137,6 +138,33 @@ def export_columns(
             if raw:
                 columns.extend(_raw_field_columns(fdef, rule))
     return columns
+
+
+def option_ids_in_filters(app: App, filters: Mapping[str, Any]) -> dict[str, Any]:
+    """`filters` (Podio's grammar) with a category field's option texts replaced by their
+    ids, so `{"status": ["Active"]}` works as `{"status": [1]}`. Texts match without regard
+    to case or surrounding spaces; ids (numbers, or strings of digits) pass unchanged.
+    Raises ValueError naming the field's options when a text matches none."""
+    resolved: dict[str, Any] = {}
+    for key, wanted in filters.items():
+        fdef = app.field(key)
+        if fdef is None or fdef.field_type is not FieldType.CATEGORY:
+            resolved[key] = wanted
+            continue
+        options = category_options(fdef)
+        by_text = {option.text.strip().casefold(): option.id for option in options}
+        ids: list[Any] = []
+        for entry in wanted if isinstance(wanted, list) else [wanted]:
+            if not isinstance(entry, str) or entry.strip().isdigit():
+                ids.append(int(entry) if isinstance(entry, str) else entry)
+                continue
+            found = by_text.get(entry.strip().casefold())
+            if found is None:
+                names = ", ".join(repr(option.text) for option in options)
+                raise ValueError(f"{fdef.label!r} has no option {entry!r} (it has {names})")
+            ids.append(found)
+        resolved[key] = ids
+    return resolved
 
 
 def csv_text(value: CellValue) -> str:

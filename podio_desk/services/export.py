@@ -27,7 +27,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -44,6 +44,7 @@ from podio_desk.domain.export import (
     ExportFormat,
     export_columns,
     headers,
+    option_ids_in_filters,
     text_row,
     value_row,
 )
@@ -231,6 +232,13 @@ class ExportService:
                 )
 
         app = await self._app(app_id, counter)
+        query = request.query
+        if query.filters:
+            try:
+                filters = option_ids_in_filters(app, query.filters_dict())
+            except ValueError as error:
+                raise ExportError(str(error)) from error
+            query = replace(query, filters=PageQuery.freeze_filters(filters))
         columns = export_columns(app, request.columns, raw=request.raw, rule=request.rule)
         if not columns:
             raise ExportError("there is no column to export")
@@ -249,13 +257,11 @@ class ExportService:
                     app, list(request.item_ids), columns, sink, counter, report
                 )
                 result.source = "podio" if counter.calls > extra_calls else "cache"
-            elif await self._cache_answers(request.query):
-                rows = await self._export_from_cache(request.query, app, columns, sink, report)
+            elif await self._cache_answers(query):
+                rows = await self._export_from_cache(query, app, columns, sink, report)
             else:
                 result.source = "podio"
-                rows = await self._export_from_podio(
-                    request.query, app, columns, sink, counter, report
-                )
+                rows = await self._export_from_podio(query, app, columns, sink, counter, report)
             await self._on_worker(_finish, sink, temporary, request.path)
             finished = True
         except XlsxWriterError as error:
