@@ -23,6 +23,7 @@ import asyncio
 import csv
 import itertools
 import logging
+import math
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -34,7 +35,7 @@ from typing import Any, Protocol, TypeVar
 from podio_desk.api.client import PodioClient
 from podio_desk.api.errors import Gone, NotFound
 from podio_desk.api.filter_response import parse_filter_response
-from podio_desk.api.ratelimit import Priority
+from podio_desk.api.ratelimit import Priority, RateClass
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.index import record_from_item
 from podio_desk.cache.query import QueryError
@@ -98,6 +99,20 @@ class ExportProgress:
     total: int | None
     phase: str
     api_calls: int = 0
+
+
+@dataclass(frozen=True)
+class ExportEstimate:
+    """What an export must read from Podio before it starts: up to `items` items in `calls`
+    filter calls (heavy rate class), `heavy_left` of `heavy_limit` calls left in this hour's
+    budget, and `wait_hours` the hours of budget the calls beyond it wait for."""
+
+    items: int
+    cached: int
+    calls: int
+    heavy_left: int | None
+    heavy_limit: int | None
+    wait_hours: int
 
 
 @dataclass
@@ -211,6 +226,27 @@ class ExportService:
                 )
                 return query, 1
         raise ExportError(f"app {app_id} has no view {view_id}")
+
+    async def estimate(self, request: ExportRequest) -> ExportEstimate | None:
+        """How much of `request` must come from Podio (None: the cache answers it all, or
+        a selection, which fetches only the few it lacks). The count is the app's size as
+        Podio last said it (for a filter: an upper bound); no API call."""
+        query = request.query
+        if request.item_ids is not None or await self._cache_answers(query):
+            return None
+        state = await self._cache.sync_state(query.app_id)
+        cached = await self._queries.cached_count(query.app_id)
+        items = state.full_total or state.total_seen or 0
+        if items <= PAGE:
+            return None
+        calls = math.ceil(items / PAGE)
+        heavy = self._client.scheduler.state(RateClass.HEAVY)
+        left, limit = heavy.remaining, heavy.limit
+        wait_hours = 0
+        if left is not None and limit:
+            beyond = max(0, calls - left)
+            wait_hours = math.ceil(beyond / limit)
+        return ExportEstimate(items, cached, calls, left, limit, wait_hours)
 
     async def export(
         self,

@@ -675,7 +675,12 @@ class DeskController(QObject):
 
     def export_current_app(self) -> ExportDialog | None:
         dialog = open_export_dialog(
-            self.browser, self.runner, self.service_events, self.window, self.settings
+            self.browser,
+            self.runner,
+            self.service_events,
+            self.window,
+            self.settings,
+            sync_first=self.sync_current_app,
         )
         if dialog is None:
             self.show_message("Open an app first, then export it.")

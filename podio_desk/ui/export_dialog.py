@@ -12,6 +12,11 @@ The format follows the file's suffix (".csv" or ".xlsx", as the command line dec
 file typed or chosen with the other format's suffix switches the format, any other suffix
 gets the format's. The last format and folder are remembered in the settings
 (`export/format`, `export/folder`); the first time, the folder is Documents.
+
+Before an export that must read more than a page of items from Podio (the app is not fully
+synced), the dialog says how many, in how many heavy calls, and how long the current budget
+makes that; the user picks "Sync first" (the window's sync of the app, then the export from
+the cache) or "Export from Podio". Never hours silently.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -47,7 +52,12 @@ from PySide6.QtWidgets import (
 
 from podio_desk.domain.export import ExportFormat
 from podio_desk.domain.workspace import App
-from podio_desk.services.export import ExportError, ExportProgress, ExportRequest
+from podio_desk.services.export import (
+    ExportError,
+    ExportEstimate,
+    ExportProgress,
+    ExportRequest,
+)
 from podio_desk.services.paging import PageQuery
 from podio_desk.services.session import AccountSession
 from podio_desk.ui.app_browser import AppBrowser
@@ -102,6 +112,7 @@ class ExportDialog(QDialog):
         events: ServiceEvents,
         directory: Path | None = None,
         settings: QSettings | None = None,
+        sync_first: Callable[[], asyncio.Task[Any] | None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -120,6 +131,7 @@ class ExportDialog(QDialog):
         # A file the user agreed to replace (the file chooser asks, or the question below).
         self._replace_ok: Path | None = None
         self._settings = settings
+        self._sync_first = sync_first
         remembered_folder = str(settings.value(FOLDER_KEY, "") or "") if settings else ""
         remembered_format = str(settings.value(FORMAT_KEY, "") or "") if settings else ""
         if directory is None:
@@ -331,6 +343,70 @@ class ExportDialog(QDialog):
         self._update_buttons()
         return self._task
 
+    def _ask_about_podio(self, estimate: ExportEstimate) -> asyncio.Future[str]:
+        """The question, open; the future gets "sync", "podio" or "cancel"."""
+        answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        budget = (
+            f"{estimate.heavy_left:,} of {estimate.heavy_limit:,} heavy calls are left this hour"
+            if estimate.heavy_left is not None and estimate.heavy_limit
+            else "Podio's heavy calls are limited per hour"
+        )
+        if estimate.wait_hours:
+            hours = "hour" if estimate.wait_hours == 1 else "hours"
+            takes = f"about {estimate.wait_hours:,} {hours} of waiting for the budget"
+        else:
+            takes = "within this hour's budget"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Export from Podio?",
+            f"{self._app.name} is not fully synced: {estimate.cached:,} of about "
+            f"{estimate.items:,} items are on this computer. The export would read up to "
+            f"{estimate.items:,} items from Podio, {estimate.calls:,} heavy calls; {budget}, "
+            f"so it takes {takes}.\n\nSyncing first brings the rest here; then this and "
+            "later exports read the local copy, with no API call.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("exportPodioQuestion")
+        sync = box.addButton("Sync first", QMessageBox.ButtonRole.AcceptRole)
+        sync.setObjectName("exportSyncFirst")
+        sync.setEnabled(self._sync_first is not None)
+        go_on = box.addButton("Export from Podio", QMessageBox.ButtonRole.ActionRole)
+        go_on.setObjectName("exportFromPodio")
+        box.setDefaultButton(sync)
+
+        def answered(button: object) -> None:
+            if not answer.done():
+                answer.set_result(
+                    "podio" if button is go_on else "sync" if button is sync else "cancel"
+                )
+
+        box.buttonClicked.connect(answered)
+        box.rejected.connect(lambda: None if answer.done() else answer.set_result("cancel"))
+        answer.add_done_callback(lambda _done: box.close() if shiboken6.isValid(box) else None)
+        box.open()
+        self.status.setText("Waiting for your answer…")
+        return answer
+
+    async def _podio_or_sync(self, request: ExportRequest) -> bool:
+        """Ask first when much must come from Podio; sync first if the user says so.
+        False: the user cancelled."""
+        estimate = await self._session.exports.estimate(request)
+        if estimate is None or not shiboken6.isValid(self):
+            return True
+        choice = await self._ask_about_podio(estimate)
+        if choice == "cancel":
+            return False
+        if choice == "sync" and self._sync_first is not None:
+            sync = self._sync_first()
+            if sync is not None:
+                self.status.setText(
+                    f"Syncing {self._app.name} first (progress in the status bar); the "
+                    "export starts when it is done."
+                )
+                await asyncio.shield(asyncio.gather(sync, return_exceptions=True))
+        return True
+
     def _ask_to_replace(self, path: Path) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Question,
@@ -352,6 +428,9 @@ class ExportDialog(QDialog):
 
     async def _run(self, request: ExportRequest) -> None:
         try:
+            if not await self._podio_or_sync(request):
+                self._finished("Not exported.")
+                return
             result = await self._session.exports.export(request, self._session.events.emit)
         except asyncio.CancelledError:
             self._finished("Cancelled; no file was written.")
@@ -430,6 +509,7 @@ def open_export_dialog(
     events: ServiceEvents,
     parent: QWidget | None,
     settings: QSettings | None = None,
+    sync_first: Callable[[], asyncio.Task[Any] | None] | None = None,
 ) -> ExportDialog | None:
     """The Export dialog for the app shown in `browser` (None when no app is shown): its
     query, visible columns in screen order and selected rows."""
@@ -452,6 +532,7 @@ def open_export_dialog(
         runner=runner,
         events=events,
         settings=settings,
+        sync_first=sync_first,
         parent=parent,
     )
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
