@@ -106,7 +106,10 @@ def test_cells_as_text_and_as_typed_values() -> None:
     assert typed["When (end, UTC)"] == datetime(2025, 3, 6, 8, 0)
     assert text["Tags (raw)"] == "11; 12"
     assert text["Big (raw)"] == "1000"
-    assert typed["Big"] == Decimal("1E+3")
+    # XLSX: numbers and money are numbers with the number format the table's text has.
+    assert typed["Big"] == (Decimal("1E+3"), "#,##0")
+    assert text["Value"] == "\u20ac1,500.50"
+    assert typed["Value"] == (Decimal("1500.50"), '"\u20ac"#,##0.00')
     assert text["Created"] == "2025-03-01 11:00"
     assert typed["Created"] == datetime(2025, 3, 1, 11, 0)
     assert typed["Created (UTC)"] == datetime(2025, 3, 1, 10, 0)
