@@ -227,16 +227,19 @@ class ExportService:
                 return query, 1
         raise ExportError(f"app {app_id} has no view {view_id}")
 
-    async def estimate(self, request: ExportRequest) -> ExportEstimate | None:
+    async def estimate(
+        self, request: ExportRequest, known_total: int | None = None
+    ) -> ExportEstimate | None:
         """How much of `request` must come from Podio (None: the cache answers it all, or
         a selection, which fetches only the few it lacks). The count is the app's size as
-        Podio last said it (for a filter: an upper bound); no API call."""
+        Podio last said it to a sync (for a filter: an upper bound), else `known_total`
+        (what the table was told); no API call."""
         query = request.query
         if request.item_ids is not None or await self._cache_answers(query):
             return None
         state = await self._cache.sync_state(query.app_id)
         cached = await self._queries.cached_count(query.app_id)
-        items = state.full_total or state.total_seen or 0
+        items = state.full_total or state.total_seen or known_total or 0
         if items <= PAGE:
             return None
         calls = math.ceil(items / PAGE)

@@ -87,7 +87,9 @@ def format_of(path: Path) -> ExportFormat | None:
 
 def default_folder() -> Path:
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(documents) if documents else Path(QDir.homePath())
+    if documents and Path(documents).is_dir():
+        return Path(documents)
+    return Path(QDir.homePath())  # no Documents folder on this system
 
 
 def safe_file_name(name: str) -> str:
@@ -132,6 +134,7 @@ class ExportDialog(QDialog):
         self._replace_ok: Path | None = None
         self._settings = settings
         self._sync_first = sync_first
+        self._shown_rows = shown_rows
         remembered_folder = str(settings.value(FOLDER_KEY, "") or "") if settings else ""
         remembered_format = str(settings.value(FORMAT_KEY, "") or "") if settings else ""
         if directory is None:
@@ -169,7 +172,8 @@ class ExportDialog(QDialog):
             scope_box.addWidget(button)
 
         self.raw_box = QCheckBox(
-            "Add raw values: ids, ISO dates, plain numbers, money as amount and currency", self
+            "Add raw values: ids, ISO dates in UTC, plain numbers, money as amount and currency",
+            self,
         )
         self.raw_box.setObjectName("exportRaw")
         self.columns_note = QLabel(
@@ -391,7 +395,7 @@ class ExportDialog(QDialog):
     async def _podio_or_sync(self, request: ExportRequest) -> bool:
         """Ask first when much must come from Podio; sync first if the user says so.
         False: the user cancelled."""
-        estimate = await self._session.exports.estimate(request)
+        estimate = await self._session.exports.estimate(request, self._shown_rows)
         if estimate is None or not shiboken6.isValid(self):
             return True
         choice = await self._ask_about_podio(estimate)
@@ -444,7 +448,13 @@ class ExportDialog(QDialog):
         if not shiboken6.isValid(self):
             return
         self.rows_written = result.rows
-        calls = "" if not result.api_calls else f", {result.api_calls:,} API calls"
+        calls = (
+            ""
+            if not result.api_calls
+            else ", 1 API call"
+            if result.api_calls == 1
+            else f", {result.api_calls:,} API calls"
+        )
         self.progress.setRange(0, max(1, result.rows))
         self.progress.setValue(max(1, result.rows))
         self._finished(f"{result.rows:,} rows written to {result.path}{calls}.")
