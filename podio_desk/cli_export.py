@@ -14,12 +14,13 @@ import json
 import os
 import sys
 import time
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from podio_desk.domain.export import ExportFormat
+    from podio_desk.domain.time_rule import TimeRule
     from podio_desk.services.export import ExportProgress, ExportResult
 
 # The parser is built on every start of the window: what an export needs (httpx, sqlite3,
@@ -42,8 +43,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     which.add_argument(
         "--filter",
         metavar="JSON",
-        help="a filter in Podio's grammar, e.g. '{\"status\": [1]}' (field ids or external "
-        "ids as keys)",
+        help="a filter in Podio's grammar: keys are field ids or external ids; a category "
+        'field takes option ids or option texts (any case), e.g. \'{"status": ["Active", '
+        '2]}\'; other fields as Podio takes them, e.g. \'{"amount": {"from": 10}}\'',
     )
     export.add_argument(
         "--format",
@@ -94,7 +96,7 @@ def _filters(text: str | None) -> dict[str, Any]:
     except ValueError as error:
         raise CommandError(f"--filter is not JSON: {error}") from error
     if not isinstance(value, dict):
-        raise CommandError("--filter takes a JSON object, such as '{\"status\": [1]}'")
+        raise CommandError('--filter takes a JSON object, such as \'{"status": ["Active"]}\'')
     return value
 
 
@@ -174,7 +176,7 @@ async def _export(args: argparse.Namespace, out: TextIO, progress_stream: TextIO
                 path,
                 format=fmt,
                 raw=args.raw,
-                tz=_local_zone(),
+                rule=_time_rule(),
             )
             try:
                 result = await service.export(request, progress, extra_calls=calls)
@@ -190,10 +192,14 @@ async def _export(args: argparse.Namespace, out: TextIO, progress_stream: TextIO
     _print(result, fmt, args.json, out)
 
 
-def _local_zone() -> tzinfo:
-    """This machine's time zone: created and last edit are shown in it, as in the table."""
-    zone = datetime.now().astimezone().tzinfo
-    return zone if zone is not None else UTC
+def _time_rule() -> TimeRule:
+    """The table's default rule, as far as the command line knows it: date fields in
+    Podio's local values (the Podio user's zone); created and last edit in this computer's
+    zone (the Podio zone is learnt by the window, not asked here: no API call)."""
+    from podio_desk.domain.time_rule import TimeRule
+
+    zone = datetime.now().astimezone().tzinfo or UTC
+    return TimeRule(machine_zone=zone, machine_zone_name=str(zone))
 
 
 async def _direct(pending: Any) -> Any:

@@ -9,26 +9,32 @@ dates in ISO form, money as an amount column and a currency column, links as add
 
 Choices (see docs/podio-api.md, "Export"):
 
-* A timed date field is shown as the table shows it: Podio's UTC moment in the time zone
-  given (the machine's); its raw values are Podio's local values (the Podio user's time
-  zone), the form Podio takes back. Created and last edit are Podio's UTC moments: raw in
-  UTC, display in the time zone given.
-* Dates read "YYYY-MM-DD HH:MM" whatever the locale the table shows them in: a file is
-  read by programs and by people in other countries.
+* Dates and times are shown by the table's one time rule (domain/time_rule.py): a timed
+  date field, created and last edit read as the table shows them (the Podio user's zone, or
+  this computer's if the user chose it); XLSX stores them as dates without a zone, the
+  clock in that zone. Raw date columns are UTC, and say so in their header: in CSV ISO
+  form with a "Z", in XLSX dates without a zone. Days without a time are never converted.
+* Dates read "YYYY-MM-DD HH:MM" (no seconds, as the table) whatever the locale the table
+  shows them in: a file is read by programs and by people in other countries.
+* XLSX stores numbers, money, progress and durations as numbers with a number format
+  (money in its currency's, progress as a percentage, a duration as a time of hours
+  that can pass 24), so a spreadsheet can sum them; CSV keeps the text the table shows.
+  Raw columns hold plain values.
 * Several ids or entries in one raw cell are joined with "; ", one id stays a number.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 from podio_desk.domain.fields import (
+    CURRENCY_SYMBOLS,
     EN_DASH,
     CalculationValue,
     CategoryValue,
@@ -49,14 +55,18 @@ from podio_desk.domain.fields import (
     RawValue,
     RelationshipValue,
     TextValue,
+    category_options,
     display_text,
     is_empty,
     plain_decimal,
 )
 from podio_desk.domain.items import Item
+from podio_desk.domain.time_rule import TimeRule
 from podio_desk.domain.workspace import App
 
-CellValue = str | int | Decimal | date | datetime | None
+# A number with the number format a spreadsheet shows it in (XLSX only; CSV writes the text).
+FormattedNumber = tuple[Decimal | int | float, str]
+CellValue = str | int | Decimal | date | datetime | FormattedNumber | None
 
 TITLE = "title"
 CREATED_ON = "created_on"
@@ -99,11 +109,13 @@ def export_columns(
     keys: Sequence[str] | None = None,
     *,
     raw: bool = False,
-    tz: tzinfo = UTC,
+    rule: TimeRule | None = None,
 ) -> list[ExportColumn]:
     """The columns for `keys` (table column keys in screen order; default: all of the
     table's), unknown keys left out; with `raw`, each followed by its raw-value columns.
-    Created and last edit are shown in `tz`."""
+    Times are shown by `rule`, the table's (default: Podio's local values, and created and
+    last edit in this computer's zone)."""
+    rule = rule or TimeRule()
     known = table_column_keys(app)
     chosen = [key for key in (known if keys is None else keys) if key in known]
     columns: list[ExportColumn] = []
@@ -115,17 +127,44 @@ def export_columns(
         elif key in (CREATED_ON, LAST_EDIT_ON):
             label = "Created" if key == CREATED_ON else "Last edit"
             moment = _created_on if key == CREATED_ON else _last_edit_on
-            columns.append(_moment_column(label, key, moment, tz))
+            columns.append(_moment_column(label, key, moment, rule))
             if raw:
-                columns.append(_raw_column(f"{label} (UTC)", key, _utc(moment)))
+                columns.append(_utc_column(f"{label} (UTC)", key, _utc(moment)))
         else:
             fdef = app.field(int(key))
             if fdef is None:
                 continue
-            columns.append(_field_column(fdef, tz))
+            columns.append(_field_column(fdef, rule))
             if raw:
-                columns.extend(_raw_field_columns(fdef))
+                columns.extend(_raw_field_columns(fdef, rule))
     return columns
+
+
+def option_ids_in_filters(app: App, filters: Mapping[str, Any]) -> dict[str, Any]:
+    """`filters` (Podio's grammar) with a category field's option texts replaced by their
+    ids, so `{"status": ["Active"]}` works as `{"status": [1]}`. Texts match without regard
+    to case or surrounding spaces; ids (numbers, or strings of digits) pass unchanged.
+    Raises ValueError naming the field's options when a text matches none."""
+    resolved: dict[str, Any] = {}
+    for key, wanted in filters.items():
+        fdef = app.field(key)
+        if fdef is None or fdef.field_type is not FieldType.CATEGORY:
+            resolved[key] = wanted
+            continue
+        options = category_options(fdef)
+        by_text = {option.text.strip().casefold(): option.id for option in options}
+        ids: list[Any] = []
+        for entry in wanted if isinstance(wanted, list) else [wanted]:
+            if not isinstance(entry, str) or entry.strip().isdigit():
+                ids.append(int(entry) if isinstance(entry, str) else entry)
+                continue
+            found = by_text.get(entry.strip().casefold())
+            if found is None:
+                names = ", ".join(repr(option.text) for option in options)
+                raise ValueError(f"{fdef.label!r} has no option {entry!r} (it has {names})")
+            ids.append(found)
+        resolved[key] = ids
+    return resolved
 
 
 def csv_text(value: CellValue) -> str:
@@ -134,6 +173,8 @@ def csv_text(value: CellValue) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, tuple):
+        return csv_text(value[0]) if isinstance(value[0], (int, Decimal)) else str(value[0])
     if isinstance(value, Decimal):
         return plain_decimal(value)
     if isinstance(value, datetime):
@@ -188,13 +229,13 @@ def _utc(read: Callable[[Item], datetime | None]) -> Callable[[Item], CellValue]
 
 
 def _moment_column(
-    label: str, key: str, read: Callable[[Item], datetime | None], tz: tzinfo
+    label: str, key: str, read: Callable[[Item], datetime | None], rule: TimeRule
 ) -> ExportColumn:
     def value(item: Item) -> CellValue:
         moment = read(item)
         if moment is None:
             return None
-        return _aware(moment).astimezone(tz).replace(tzinfo=None, microsecond=0)
+        return rule.wall_time(_aware(moment)).replace(second=0, microsecond=0)
 
     def text(item: Item) -> str:
         local = value(item)
@@ -207,6 +248,17 @@ def _raw_column(header: str, key: str, value: Callable[[Item], CellValue]) -> Ex
     return ExportColumn(header, key, lambda item: csv_text(value(item)), value, raw=True)
 
 
+def _utc_text(value: CellValue) -> str:
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat() + "Z"
+    return csv_text(value)
+
+
+def _utc_column(header: str, key: str, value: Callable[[Item], CellValue]) -> ExportColumn:
+    """A raw column of UTC moments (naive: spreadsheets have no zones; the header says UTC)."""
+    return ExportColumn(header, key, lambda item: _utc_text(value(item)), value, raw=True)
+
+
 # ---------------------------------------------------------------------- field columns
 
 
@@ -217,18 +269,20 @@ def _field_value(item: Item, field_id: int) -> FieldValue | None:
     return value
 
 
-def _field_column(fdef: FieldDef, tz: tzinfo) -> ExportColumn:
+def _field_column(fdef: FieldDef, rule: TimeRule) -> ExportColumn:
     """Display text; in XLSX a single number or a single date is stored as one."""
     field_id = fdef.field_id
+    decimals = fdef.settings.get("decimals")
+    decimals = decimals if isinstance(decimals, int) and 0 <= decimals <= 20 else None
 
     def text(item: Item) -> str:
         value = _field_value(item, field_id)
         if value is None:
             return ""
         if isinstance(value, DateValue):
-            return _date_text(value, tz)
+            return _date_text(rule.shown(value))
         if isinstance(value, CalculationValue) and value.date is not None:
-            return _date_text(value.date, tz)
+            return _date_text(rule.shown(value.date))
         return display_text(fdef, value)
 
     def typed(item: Item) -> CellValue:
@@ -236,19 +290,39 @@ def _field_column(fdef: FieldDef, tz: tzinfo) -> ExportColumn:
         if value is None:
             return None
         if isinstance(value, NumberValue):
-            return value.value
+            return value.value, number_format(value.value, decimals)
+        if isinstance(value, MoneyValue):
+            return value.amount, money_format(value.currency)
         if isinstance(value, ProgressValue):
-            return value.percent
+            return Decimal(value.percent) / 100, "0%"
+        if isinstance(value, DurationValue):
+            return value.seconds / 86400, "[h]:mm:ss"
         if isinstance(value, CalculationValue) and value.number is not None:
-            return value.number
+            return value.number, number_format(value.number, decimals)
         if isinstance(value, DateValue) and value.end_date is None:
-            return _shown_moment(value.start_date, value.start_time, value.start_utc, tz)
+            return _date_cell(rule.shown(value))
         return text(item)
 
     return ExportColumn(fdef.label, str(field_id), text, typed)
 
 
-def _raw_field_columns(fdef: FieldDef) -> list[ExportColumn]:
+def number_format(number: Decimal, decimals: int | None) -> str:
+    """Thousands grouped, with the field's decimals (else as many as the number has)."""
+    if decimals is None:
+        exponent = number.normalize().as_tuple().exponent
+        decimals = min(-exponent, 10) if isinstance(exponent, int) and exponent < 0 else 0
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def money_format(currency: str) -> str:
+    """As the table shows money: the symbol before ("€1,500.00"), else the code after."""
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    if symbol:
+        return f'"{symbol}"#,##0.00'
+    return f'#,##0.00 "{currency}"' if currency else "#,##0.00"
+
+
+def _raw_field_columns(fdef: FieldDef, rule: TimeRule) -> list[ExportColumn]:
     field_id = fdef.field_id
     key = str(field_id)
     label = fdef.label
@@ -268,8 +342,8 @@ def _raw_field_columns(fdef: FieldDef) -> list[ExportColumn]:
         ]
     if kind is FieldType.DATE:
         return [
-            _raw_column(f"{label} (start)", key, read(_date_start)),
-            _raw_column(f"{label} (end)", key, read(_date_end)),
+            _utc_column(f"{label} (start, UTC)", key, read(_date_start(rule))),
+            _utc_column(f"{label} (end, UTC)", key, read(_date_end(rule))),
         ]
     return [_raw_column(f"{label} (raw)", key, read(_raw_value))]
 
@@ -282,28 +356,17 @@ def _money_currency(value: FieldValue) -> CellValue:
     return value.currency if isinstance(value, MoneyValue) else None
 
 
-def _shown_moment(day: date, at: time | None, utc: datetime | None, tz: tzinfo) -> date | datetime:
-    """What the table shows of one end of a date: the day alone for an all-day value, else
-    Podio's UTC moment in `tz` (Podio's local value when it sent no UTC one)."""
-    if at is None:
-        return day
-    if utc is not None:
-        return _aware(utc).astimezone(tz).replace(tzinfo=None)
-    return datetime.combine(day, at)
-
-
 def _moment_text(moment: date | datetime) -> str:
     if isinstance(moment, datetime):
-        return moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
+        return moment.strftime("%Y-%m-%d %H:%M")
     return moment.isoformat()
 
 
-def _date_text(value: DateValue, tz: tzinfo) -> str:
-    start = _shown_moment(value.start_date, value.start_time, value.start_utc, tz)
-    if value.end_date is None:
-        return _moment_text(start)
-    end = _shown_moment(value.end_date, value.end_time or value.start_time, value.end_utc, tz)
-    if end == start:
+def _date_text(shown: DateValue) -> str:
+    """A date as the table shows it (`shown`: already in the shown zone)."""
+    start = _date_cell(shown)
+    end = shown.end if shown.start_time is not None else shown.end_date
+    if end is None or end == start:
         return _moment_text(start)
     return f"{_moment_text(start)} {EN_DASH} {_moment_text(end)}"
 
@@ -312,14 +375,37 @@ def _date_cell(value: DateValue) -> date | datetime:
     return value.start if value.start_time is not None else value.start_date
 
 
-def _date_start(value: FieldValue) -> CellValue:
-    return _date_cell(value) if isinstance(value, DateValue) else None
+def _utc_moment(local: datetime, utc: datetime | None, rule: TimeRule) -> datetime:
+    """One end of a timed date as a naive UTC moment: Podio's UTC value, else its local
+    value read in the Podio zone (this computer's if that is unknown)."""
+    if utc is not None:
+        return _aware(utc).astimezone(UTC).replace(tzinfo=None)
+    zone = rule.podio_zone or rule.machine_zone
+    return local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
 
 
-def _date_end(value: FieldValue) -> CellValue:
-    if not isinstance(value, DateValue) or value.end_date is None:
-        return None
-    return value.end if value.start_time is not None else value.end_date
+def _date_start(rule: TimeRule) -> Callable[[FieldValue], CellValue]:
+    def convert(value: FieldValue) -> CellValue:
+        if not isinstance(value, DateValue):
+            return None
+        if value.start_time is None:
+            return value.start_date
+        return _utc_moment(value.start, value.start_utc, rule)
+
+    return convert
+
+
+def _date_end(rule: TimeRule) -> Callable[[FieldValue], CellValue]:
+    def convert(value: FieldValue) -> CellValue:
+        if not isinstance(value, DateValue) or value.end_date is None:
+            return None
+        if value.start_time is None:
+            return value.end_date
+        end = value.end
+        assert end is not None
+        return _utc_moment(end, value.end_utc, rule)
+
+    return convert
 
 
 def _ids(ids: Sequence[int]) -> CellValue:

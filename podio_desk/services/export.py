@@ -23,19 +23,19 @@ import asyncio
 import csv
 import itertools
 import logging
+import math
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
-from datetime import UTC, tzinfo
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from podio_desk.api.client import PodioClient
 from podio_desk.api.errors import Gone, NotFound
 from podio_desk.api.filter_response import parse_filter_response
-from podio_desk.api.ratelimit import Priority
+from podio_desk.api.ratelimit import Priority, RateClass
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.index import record_from_item
 from podio_desk.cache.query import QueryError
@@ -45,10 +45,12 @@ from podio_desk.domain.export import (
     ExportFormat,
     export_columns,
     headers,
+    option_ids_in_filters,
     text_row,
     value_row,
 )
 from podio_desk.domain.items import Item
+from podio_desk.domain.time_rule import TimeRule
 from podio_desk.domain.workspace import App, View
 from podio_desk.services.export_xlsx import XlsxProcess, XlsxWriterError
 from podio_desk.services.paging import PageQuery
@@ -82,7 +84,7 @@ class ExportRequest:
     item_ids: tuple[int, ...] | None = None
     columns: tuple[str, ...] | None = None
     raw: bool = False
-    tz: tzinfo = UTC
+    rule: TimeRule | None = None  # the table's time rule (None: Podio's local values)
     export_id: int = 0
 
 
@@ -97,6 +99,20 @@ class ExportProgress:
     total: int | None
     phase: str
     api_calls: int = 0
+
+
+@dataclass(frozen=True)
+class ExportEstimate:
+    """What an export must read from Podio before it starts: up to `items` items in `calls`
+    filter calls (heavy rate class), `heavy_left` of `heavy_limit` calls left in this hour's
+    budget, and `wait_hours` the hours of budget the calls beyond it wait for."""
+
+    items: int
+    cached: int
+    calls: int
+    heavy_left: int | None
+    heavy_limit: int | None
+    wait_hours: int
 
 
 @dataclass
@@ -211,6 +227,30 @@ class ExportService:
                 return query, 1
         raise ExportError(f"app {app_id} has no view {view_id}")
 
+    async def estimate(
+        self, request: ExportRequest, known_total: int | None = None
+    ) -> ExportEstimate | None:
+        """How much of `request` must come from Podio (None: the cache answers it all, or
+        a selection, which fetches only the few it lacks). The count is the app's size as
+        Podio last said it to a sync (for a filter: an upper bound), else `known_total`
+        (what the table was told); no API call."""
+        query = request.query
+        if request.item_ids is not None or await self._cache_answers(query):
+            return None
+        state = await self._cache.sync_state(query.app_id)
+        cached = await self._queries.cached_count(query.app_id)
+        items = state.full_total or state.total_seen or known_total or 0
+        if items <= PAGE:
+            return None
+        calls = math.ceil(items / PAGE)
+        heavy = self._client.scheduler.state(RateClass.HEAVY)
+        left, limit = heavy.remaining, heavy.limit
+        wait_hours = 0
+        if left is not None and limit:
+            beyond = max(0, calls - left)
+            wait_hours = math.ceil(beyond / limit)
+        return ExportEstimate(items, cached, calls, left, limit, wait_hours)
+
     async def export(
         self,
         request: ExportRequest,
@@ -231,7 +271,14 @@ class ExportService:
                 )
 
         app = await self._app(app_id, counter)
-        columns = export_columns(app, request.columns, raw=request.raw, tz=request.tz)
+        query = request.query
+        if query.filters:
+            try:
+                filters = option_ids_in_filters(app, query.filters_dict())
+            except ValueError as error:
+                raise ExportError(str(error)) from error
+            query = replace(query, filters=PageQuery.freeze_filters(filters))
+        columns = export_columns(app, request.columns, raw=request.raw, rule=request.rule)
         if not columns:
             raise ExportError("there is no column to export")
         temporary = part_path(request.path)
@@ -249,13 +296,11 @@ class ExportService:
                     app, list(request.item_ids), columns, sink, counter, report
                 )
                 result.source = "podio" if counter.calls > extra_calls else "cache"
-            elif await self._cache_answers(request.query):
-                rows = await self._export_from_cache(request.query, app, columns, sink, report)
+            elif await self._cache_answers(query):
+                rows = await self._export_from_cache(query, app, columns, sink, report)
             else:
                 result.source = "podio"
-                rows = await self._export_from_podio(
-                    request.query, app, columns, sink, counter, report
-                )
+                rows = await self._export_from_podio(query, app, columns, sink, counter, report)
             await self._on_worker(_finish, sink, temporary, request.path)
             finished = True
         except XlsxWriterError as error:

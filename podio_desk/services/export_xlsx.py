@@ -6,6 +6,7 @@ forked from a process running Qt) it runs on the other core while the export rea
 pages, and never competes with the window for the GIL. Rows cross one pipe as pickled batches
 (one per page); the pipe's buffer bounds what is in flight.
 
+A cell given as a (number, number format) pair is written as that number in that format.
 Messages to the child: ("rows", [row, ...]), then ("finish",) or ("discard",); the child
 answers ("ok",) or ("error", text) to "finish", and ("error", text) as soon as it fails.
 This module imports nothing of ours, so the child starts with openpyxl alone.
@@ -114,6 +115,10 @@ def writer_main(connection: Connection, path: str, sheet: str) -> None:
                     cell = WriteOnlyCell(worksheet, value=value)
                     cell.data_type = "s"
                     row[position] = cell
+            elif isinstance(value, tuple):
+                cell = WriteOnlyCell(worksheet, value=value[0])
+                cell.number_format = value[1]
+                row[position] = cell
         return row
 
     try:

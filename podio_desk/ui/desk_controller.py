@@ -686,7 +686,14 @@ class DeskController(QObject):
         return self.runner.run(name, self._sync(session, app.app_id, app.name, name, full))
 
     def export_current_app(self) -> ExportDialog | None:
-        dialog = open_export_dialog(self.browser, self.runner, self.service_events, self.window)
+        dialog = open_export_dialog(
+            self.browser,
+            self.runner,
+            self.service_events,
+            self.window,
+            self.settings,
+            sync_first=self.sync_current_app,
+        )
         if dialog is None:
             self.show_message("Open an app first, then export it.")
         return dialog

@@ -7,6 +7,16 @@ happen on the account's worker thread (`services/export.py`), and its progress c
 `ExportProgress` events on the session's hub, through the window's `ServiceEvents` bridge.
 Cancel stops it and the partial file is removed; at the end the dialog says how many rows
 were written.
+
+The format follows the file's suffix (".csv" or ".xlsx", as the command line decides it): a
+file typed or chosen with the other format's suffix switches the format, any other suffix
+gets the format's. The last format and folder are remembered in the settings
+(`export/format`, `export/folder`); the first time, the folder is Documents.
+
+Before an export that must read more than a page of items from Podio (the app is not fully
+synced), the dialog says how many, in how many heavy calls, and how long the current budget
+makes that; the user picks "Sync first" (the window's sync of the app, then the export from
+the cache) or "Export from Podio". Never hours silently.
 """
 
 from __future__ import annotations
@@ -14,14 +24,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QDir, Qt
+from PySide6.QtCore import QDir, QSettings, QStandardPaths, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -43,12 +52,18 @@ from PySide6.QtWidgets import (
 
 from podio_desk.domain.export import ExportFormat
 from podio_desk.domain.workspace import App
-from podio_desk.services.export import ExportError, ExportProgress, ExportRequest
+from podio_desk.services.export import (
+    ExportError,
+    ExportEstimate,
+    ExportProgress,
+    ExportRequest,
+)
 from podio_desk.services.paging import PageQuery
 from podio_desk.services.session import AccountSession
 from podio_desk.ui.app_browser import AppBrowser
 from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.table import TaskSpawner
+from podio_desk.ui.time_zone import current_rule
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +75,21 @@ _FILTERS = {
     ExportFormat.CSV: "CSV files (*.csv)",
     ExportFormat.XLSX: "Excel workbooks (*.xlsx)",
 }
+FORMAT_KEY = "export/format"
+FOLDER_KEY = "export/folder"
 
 
-def _local_zone() -> tzinfo:
-    zone = datetime.now().astimezone().tzinfo
-    return zone if zone is not None else UTC
+def format_of(path: Path) -> ExportFormat | None:
+    """The format a file's suffix names, if any."""
+    suffix = path.suffix.lower().lstrip(".")
+    return next((fmt for fmt in ExportFormat if fmt.value == suffix), None)
+
+
+def default_folder() -> Path:
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    if documents and Path(documents).is_dir():
+        return Path(documents)
+    return Path(QDir.homePath())  # no Documents folder on this system
 
 
 def safe_file_name(name: str) -> str:
@@ -88,6 +113,8 @@ class ExportDialog(QDialog):
         runner: TaskSpawner,
         events: ServiceEvents,
         directory: Path | None = None,
+        settings: QSettings | None = None,
+        sync_first: Callable[[], asyncio.Task[Any] | None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -105,12 +132,21 @@ class ExportDialog(QDialog):
         self.rows_written: int | None = None
         # A file the user agreed to replace (the file chooser asks, or the question below).
         self._replace_ok: Path | None = None
-        self._directory = directory if directory is not None else Path(QDir.homePath())
+        self._settings = settings
+        self._sync_first = sync_first
+        self._shown_rows = shown_rows
+        remembered_folder = str(settings.value(FOLDER_KEY, "") or "") if settings else ""
+        remembered_format = str(settings.value(FORMAT_KEY, "") or "") if settings else ""
+        if directory is None:
+            directory = Path(remembered_folder) if remembered_folder else default_folder()
+        self._directory = directory
 
         self.format_box = QComboBox(self)
         self.format_box.setObjectName("exportFormat")
         self.format_box.addItem("CSV (comma-separated text)", ExportFormat.CSV)
         self.format_box.addItem("Excel workbook (XLSX)", ExportFormat.XLSX)
+        last = format_of(Path(f"x.{remembered_format}")) or ExportFormat.CSV
+        self.format_box.setCurrentIndex(self.format_box.findData(last))
         self.format_box.currentIndexChanged.connect(self._format_changed)
 
         filtered = bool(query.filters or query.search)
@@ -136,7 +172,8 @@ class ExportDialog(QDialog):
             scope_box.addWidget(button)
 
         self.raw_box = QCheckBox(
-            "Add raw values: ids, ISO dates, plain numbers, money as amount and currency", self
+            "Add raw values: ids, ISO dates in UTC, plain numbers, money as amount and currency",
+            self,
         )
         self.raw_box.setObjectName("exportRaw")
         self.columns_note = QLabel(
@@ -146,8 +183,11 @@ class ExportDialog(QDialog):
 
         self.path_edit = QLineEdit(self)
         self.path_edit.setObjectName("exportPath")
-        self.path_edit.setText(str(self._directory / f"{safe_file_name(app.name)}.csv"))
+        self.path_edit.setText(
+            str(self._directory / f"{safe_file_name(app.name)}.{self.export_format.value}")
+        )
         self.path_edit.textChanged.connect(self._update_buttons)
+        self.path_edit.editingFinished.connect(self._follow_suffix)
         self.choose_button = QPushButton("Choose…", self)
         self.choose_button.clicked.connect(self._choose_file)
         path_row = QHBoxLayout()
@@ -221,7 +261,7 @@ class ExportDialog(QDialog):
             item_ids=item_ids,
             columns=self._columns or None,
             raw=self.raw_box.isChecked(),
-            tz=_local_zone(),
+            rule=current_rule(),
             export_id=self._export_id,
         )
 
@@ -230,17 +270,38 @@ class ExportDialog(QDialog):
         if text:
             self.path_edit.setText(str(Path(text).with_suffix(f".{self.export_format.value}")))
 
+    def _follow_suffix(self) -> None:
+        """The format follows the file's suffix; a file without either gets the format's."""
+        text = self.path_edit.text().strip()
+        if not text:
+            return
+        path = Path(text)
+        named = format_of(path)
+        if named is None:
+            self.path_edit.setText(str(path.with_name(f"{path.name}.{self.export_format.value}")))
+        elif named is not self.export_format:
+            self.format_box.setCurrentIndex(self.format_box.findData(named))
+
     def _choose_file(self) -> None:
-        chosen, _filter = QFileDialog.getSaveFileName(
-            self, "Export to", self.path_edit.text(), _FILTERS[self.export_format]
+        # Both filters, the current format's selected: the chooser's filter follows the format.
+        filters = [_FILTERS[self.export_format]] + [
+            text for fmt, text in _FILTERS.items() if fmt is not self.export_format
+        ]
+        chosen, chosen_filter = QFileDialog.getSaveFileName(
+            self, "Export to", self.path_edit.text(), ";;".join(filters), filters[0]
         )
         if chosen:
             path = Path(chosen)
-            if path.suffix.lower() != f".{self.export_format.value}":
-                path = path.with_name(path.name + f".{self.export_format.value}")
+            if format_of(path) is None:
+                wanted = next(
+                    (fmt for fmt, text in _FILTERS.items() if text == chosen_filter),
+                    self.export_format,
+                )
+                path = path.with_name(f"{path.name}.{wanted.value}")
             else:
                 self._replace_ok = path  # the chooser asked before replacing it
             self.path_edit.setText(str(path))
+            self._follow_suffix()
 
     def _update_buttons(self) -> None:
         running = self.running
@@ -266,12 +327,16 @@ class ExportDialog(QDialog):
         """Start the export (the Export button)."""
         if self.running or not self.path_edit.text().strip():
             return None
+        self._follow_suffix()
         path = Path(self.path_edit.text().strip()).expanduser()
         if path.exists() and path != self._replace_ok:
             self._ask_to_replace(path)
             return None
         self._export_id = next(_EXPORT_IDS)
         request = self.request()
+        if self._settings is not None:
+            self._settings.setValue(FORMAT_KEY, request.format.value)
+            self._settings.setValue(FOLDER_KEY, str(request.path.parent))
         self.rows_written = None
         self.progress.setRange(0, 0)  # busy until the total is known
         self.progress.setFormat("")
@@ -281,6 +346,70 @@ class ExportDialog(QDialog):
         self._task = self._runner.run(name, self._run(request))
         self._update_buttons()
         return self._task
+
+    def _ask_about_podio(self, estimate: ExportEstimate) -> asyncio.Future[str]:
+        """The question, open; the future gets "sync", "podio" or "cancel"."""
+        answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        budget = (
+            f"{estimate.heavy_left:,} of {estimate.heavy_limit:,} heavy calls are left this hour"
+            if estimate.heavy_left is not None and estimate.heavy_limit
+            else "Podio's heavy calls are limited per hour"
+        )
+        if estimate.wait_hours:
+            hours = "hour" if estimate.wait_hours == 1 else "hours"
+            takes = f"about {estimate.wait_hours:,} {hours} of waiting for the budget"
+        else:
+            takes = "within this hour's budget"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Export from Podio?",
+            f"{self._app.name} is not fully synced: {estimate.cached:,} of about "
+            f"{estimate.items:,} items are on this computer. The export would read up to "
+            f"{estimate.items:,} items from Podio, {estimate.calls:,} heavy calls; {budget}, "
+            f"so it takes {takes}.\n\nSyncing first brings the rest here; then this and "
+            "later exports read the local copy, with no API call.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("exportPodioQuestion")
+        sync = box.addButton("Sync first", QMessageBox.ButtonRole.AcceptRole)
+        sync.setObjectName("exportSyncFirst")
+        sync.setEnabled(self._sync_first is not None)
+        go_on = box.addButton("Export from Podio", QMessageBox.ButtonRole.ActionRole)
+        go_on.setObjectName("exportFromPodio")
+        box.setDefaultButton(sync)
+
+        def answered(button: object) -> None:
+            if not answer.done():
+                answer.set_result(
+                    "podio" if button is go_on else "sync" if button is sync else "cancel"
+                )
+
+        box.buttonClicked.connect(answered)
+        box.rejected.connect(lambda: None if answer.done() else answer.set_result("cancel"))
+        answer.add_done_callback(lambda _done: box.close() if shiboken6.isValid(box) else None)
+        box.open()
+        self.status.setText("Waiting for your answer…")
+        return answer
+
+    async def _podio_or_sync(self, request: ExportRequest) -> bool:
+        """Ask first when much must come from Podio; sync first if the user says so.
+        False: the user cancelled."""
+        estimate = await self._session.exports.estimate(request, self._shown_rows)
+        if estimate is None or not shiboken6.isValid(self):
+            return True
+        choice = await self._ask_about_podio(estimate)
+        if choice == "cancel":
+            return False
+        if choice == "sync" and self._sync_first is not None:
+            sync = self._sync_first()
+            if sync is not None:
+                self.status.setText(
+                    f"Syncing {self._app.name} first (progress in the status bar); the "
+                    "export starts when it is done."
+                )
+                await asyncio.shield(asyncio.gather(sync, return_exceptions=True))
+        return True
 
     def _ask_to_replace(self, path: Path) -> None:
         box = QMessageBox(
@@ -303,6 +432,9 @@ class ExportDialog(QDialog):
 
     async def _run(self, request: ExportRequest) -> None:
         try:
+            if not await self._podio_or_sync(request):
+                self._finished("Not exported.")
+                return
             result = await self._session.exports.export(request, self._session.events.emit)
         except asyncio.CancelledError:
             self._finished("Cancelled; no file was written.")
@@ -316,7 +448,13 @@ class ExportDialog(QDialog):
         if not shiboken6.isValid(self):
             return
         self.rows_written = result.rows
-        calls = "" if not result.api_calls else f", {result.api_calls:,} API calls"
+        calls = (
+            ""
+            if not result.api_calls
+            else ", 1 API call"
+            if result.api_calls == 1
+            else f", {result.api_calls:,} API calls"
+        )
         self.progress.setRange(0, max(1, result.rows))
         self.progress.setValue(max(1, result.rows))
         self._finished(f"{result.rows:,} rows written to {result.path}{calls}.")
@@ -376,7 +514,12 @@ def visible_column_keys(keys: Sequence[str], header: Any) -> list[str]:
 
 
 def open_export_dialog(
-    browser: AppBrowser, runner: TaskSpawner, events: ServiceEvents, parent: QWidget | None
+    browser: AppBrowser,
+    runner: TaskSpawner,
+    events: ServiceEvents,
+    parent: QWidget | None,
+    settings: QSettings | None = None,
+    sync_first: Callable[[], asyncio.Task[Any] | None] | None = None,
 ) -> ExportDialog | None:
     """The Export dialog for the app shown in `browser` (None when no app is shown): its
     query, visible columns in screen order and selected rows."""
@@ -398,6 +541,8 @@ def open_export_dialog(
         shown_rows=browser.model.rowCount(),
         runner=runner,
         events=events,
+        settings=settings,
+        sync_first=sync_first,
         parent=parent,
     )
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

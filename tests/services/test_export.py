@@ -7,10 +7,11 @@ import asyncio
 import csv
 import math
 import tempfile
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -19,17 +20,29 @@ from podio_desk.domain.export import ExportFormat, csv_text, export_columns
 from podio_desk.domain.fields import (
     CategoryValue,
     DateValue,
+    DurationValue,
     FieldType,
     MoneyValue,
     NumberValue,
+    ProgressValue,
     display_text,
 )
 from podio_desk.domain.items import Item
+from podio_desk.domain.time_rule import TimeRule
 from podio_desk.services.export import ExportProgress, ExportRequest, ExportResult, part_path
 from podio_desk.services.paging import PageQuery
 from podio_desk.services.queries import item_from_row
 from podio_desk.services.session import AccountSession
 from tests.services.test_workspace import close, eventually, open_session
+
+# The sandbox's user lives in Copenhagen; this computer's zone is UTC here (as in the trial).
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+PODIO_ZONE = TimeRule(
+    podio_zone=COPENHAGEN,
+    podio_zone_name="Europe/Copenhagen",
+    machine_zone=UTC,
+    machine_zone_name="UTC",
+)
 
 
 def api_requests(sandbox: Any) -> int:
@@ -76,6 +89,7 @@ def test_a_synced_app_exports_to_csv_and_xlsx_equal_to_the_cache_without_api_cal
                     tmp_path / f"tickets.{fmt.value}",
                     format=fmt,
                     raw=True,
+                    rule=PODIO_ZONE,
                 )
                 results.append(await session.exports.export(request))
             return items, results, api_requests(sandbox) - before
@@ -92,7 +106,8 @@ def test_a_synced_app_exports_to_csv_and_xlsx_equal_to_the_cache_without_api_cal
     assert header[:3] == ["Title", "Item ID", "Status"]
     assert "Price (amount)" in header
     assert "Price (currency)" in header
-    assert "Due (start)" in header
+    assert "Due (start, UTC)" in header
+    assert "Created (UTC)" in header
     assert xlsx_rows[0] == header
     assert len(csv_rows) == len(xlsx_rows) == 1235
     # Rows in the table's default order (item id), every item once.
@@ -112,9 +127,9 @@ def test_a_synced_app_exports_to_csv_and_xlsx_equal_to_the_cache_without_api_cal
             value = item.values.get(fdef.field_id)
             shown = display_text(fdef, value) if value is not None else ""
             if isinstance(value, DateValue):
-                # Shown as in the table: Podio's UTC moment in the zone asked for (UTC here).
+                # Shown as in the table: the Podio user's zone, the local values Podio sends.
                 assert value.start_utc is not None
-                moment = value.start_utc.replace(tzinfo=None)
+                moment = value.start.replace(second=0)
                 shown = moment.strftime("%Y-%m-%d %H:%M")
             assert cells[label] == shown, (item.item_id, label)
             if isinstance(value, NumberValue):
@@ -132,11 +147,13 @@ def test_a_synced_app_exports_to_csv_and_xlsx_equal_to_the_cache_without_api_cal
                 assert typed[f"{label} (raw)"] == value.options[0].id
                 checked["category"] += 1
             elif isinstance(value, DateValue):
-                # Raw: Podio's local value, the form it takes back.
-                assert cells[f"{label} (start)"] == csv_text(value.start)
+                # Raw: the same moment in UTC, as the header says.
+                assert value.start_utc is not None
+                utc = value.start_utc.astimezone(UTC).replace(tzinfo=None)
+                assert cells[f"{label} (start, UTC)"] == utc.isoformat() + "Z"
                 # XLSX: date cells (openpyxl reads them back as datetimes).
-                assert typed[label] == moment
-                assert typed[f"{label} (start)"] == value.start
+                assert typed[label] == value.start
+                assert typed[f"{label} (start, UTC)"] == utc
                 checked["date"] += 1
             elif value is None and fdef.field_type is not FieldType.TEXT:
                 assert typed[label] is None
@@ -144,6 +161,8 @@ def test_a_synced_app_exports_to_csv_and_xlsx_equal_to_the_cache_without_api_cal
         created = typed["Created (UTC)"]
         assert isinstance(created, datetime)
         assert created == item.created_on.replace(tzinfo=None, microsecond=0)
+        in_podio_zone = item.created_on.replace(tzinfo=UTC).astimezone(COPENHAGEN)
+        assert cells["Created"] == in_podio_zone.strftime("%Y-%m-%d %H:%M")
     assert all(count > 100 for count in checked.values()), checked
 
 
@@ -348,3 +367,62 @@ def test_raw_values_of_links_files_contacts_and_html(sandbox, tmp_path):
     assert first["Logo (raw)"].isdigit()  # the file id
     assert first["Notes"] == "Acme Robotics is a key account since 2015."
     assert first["Notes (raw)"].startswith("<p>")  # the HTML as Podio keeps it
+
+
+def test_xlsx_holds_numbers_money_progress_and_durations_as_formatted_numbers(sandbox, tmp_path):
+    projects = sandbox.app_id("Projects")
+
+    async def scenario() -> dict[int, Item]:
+        session = await open_session(sandbox, tmp_path)
+        try:
+            await session.sync_app(projects)
+            for fmt in ExportFormat:
+                request = ExportRequest(
+                    PageQuery(app_id=projects), tmp_path / f"p.{fmt.value}", format=fmt, raw=True
+                )
+                await session.exports.export(request)
+            return await cached_items(session, projects)
+        finally:
+            await close(session)
+
+    items = asyncio.run(scenario())
+    workbook = openpyxl.load_workbook(tmp_path / "p.xlsx")
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    csv_rows = read_csv(tmp_path / "p.csv")
+    assert csv_rows[0] == header
+    fields = {fdef.external_id: fdef for fdef in next(iter(items.values())).fields}
+    checked: dict[str, int] = {"money": 0, "hours": 0, "progress": 0, "effort": 0}
+    for line, cells in enumerate(sheet.iter_rows(min_row=2), start=1):
+        by_header = dict(zip(header, cells, strict=True))
+        shown = dict(zip(header, csv_rows[line], strict=True))
+        item = items[by_header["Item ID"].value]
+        budget = item.values.get(fields["budget"].field_id)
+        if isinstance(budget, MoneyValue):
+            cell = by_header["Budget"]
+            assert math.isclose(cell.value, float(budget.amount))
+            symbol = {"EUR": "€", "USD": "$"}.get(budget.currency, budget.currency)
+            assert symbol in cell.number_format
+            # CSV keeps the text the table shows; the raw amount stays a plain number.
+            assert shown["Budget"] == display_text(fields["budget"], budget)
+            assert by_header["Budget (amount)"].number_format == "General"
+            checked["money"] += 1
+        hours = item.values.get(fields["hours"].field_id)
+        if isinstance(hours, NumberValue):
+            assert math.isclose(by_header["Hours"].value, float(hours.value))
+            assert by_header["Hours"].number_format == "#,##0.0"  # the field's 1 decimal
+            checked["hours"] += 1
+        progress = item.values.get(fields["progress"].field_id)
+        if isinstance(progress, ProgressValue):
+            assert math.isclose(by_header["Progress"].value, progress.percent / 100)
+            assert by_header["Progress"].number_format == "0%"
+            checked["progress"] += 1
+        effort = item.values.get(fields["effort"].field_id)
+        if isinstance(effort, DurationValue):
+            # A number of days in a duration format: openpyxl reads it back as a timedelta.
+            stored = by_header["Effort"].value
+            assert math.isclose(stored.total_seconds(), effort.seconds, abs_tol=0.001)
+            assert by_header["Effort"].number_format == "[h]:mm:ss"
+            checked["effort"] += 1
+    workbook.close()
+    assert all(count > 0 for count in checked.values()), checked

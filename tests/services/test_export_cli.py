@@ -98,3 +98,34 @@ def test_export_of_a_saved_view_costs_one_call_on_a_synced_app(
         rows = list(csv.reader(handle))
     assert {int(row[1]) for row in rows[1:]} == open_ids
     assert outcome["rows"] == len(open_ids) > 0
+
+
+def test_a_filter_takes_category_option_texts_as_well_as_ids(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "p"
+    assert main(add_args(sandbox, profile)) == 0
+    tickets = str(sandbox.app_id("Tickets"))
+    assert main(["sync", "--profile", str(profile), "--app", tickets]) == 0
+    capsys.readouterr()
+    argv = ["export", "--profile", str(profile), "--app", tickets, "--json"]
+
+    def exported(filters: object, name: str) -> list[list[str]]:
+        out = tmp_path / name
+        assert main([*argv, "-o", str(out), "--filter", json.dumps(filters)]) == 0
+        capsys.readouterr()
+        with out.open(encoding="utf-8-sig", newline="") as handle:
+            return list(csv.reader(handle))
+
+    by_id = exported({"status": [1]}, "ids.csv")
+    assert len(by_id) > 1
+    shown = by_id[1][by_id[0].index("Status")]
+    by_text = exported({"status": [f" {shown.upper()} "]}, "texts.csv")
+    assert by_text == by_id
+    assert {row[by_text[0].index("Status")] for row in by_text[1:]} == {shown}
+
+    assert main([*argv, "-o", str(tmp_path / "bad.csv"), "--filter", '{"status": ["Nope"]}']) == 1
+    err = capsys.readouterr().err
+    assert "'Status' has no option 'Nope'" in err
+    assert repr(shown) in err
+    assert not (tmp_path / "bad.csv").exists()

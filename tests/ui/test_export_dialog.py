@@ -5,6 +5,7 @@ Cancel removes the partial file."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import QMessageBox
 from podio_desk.domain.export import ExportFormat
 from podio_desk.services.export import ExportProgress
 from podio_desk.services.profile import Profile
-from podio_desk.ui.export_dialog import ExportDialog
+from podio_desk.ui.export_dialog import ExportDialog, default_folder
 from tests.plugins.desk import Desk, open_desk
 from tests.plugins.qt import run_async
 from tests.ui.test_main_window import open_app, sign_in
@@ -172,3 +173,79 @@ def test_closing_the_dialog_stops_the_export_and_removes_the_file(
     qtbot.waitUntil(task.done, timeout=60000)
     assert task.cancelled()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("all.xlsx")]
+
+
+def test_the_format_follows_the_file_name_and_the_dialog_remembers_format_and_folder(
+    qtbot, desk, sandbox, tmp_path
+):
+    sign_in(desk, sandbox)
+    open_app(qtbot, desk, "Tickets")
+    dialog = open_dialog(desk)
+    # The first time: CSV, in the Documents folder.
+    assert dialog.export_format is ExportFormat.CSV
+    assert Path(dialog.path_edit.text()).parent == default_folder()
+    # A file named .xlsx while CSV is chosen is written as a real workbook.
+    target = tmp_path / "tickets.xlsx"
+    dialog.path_edit.setText(str(target))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.rows_written is not None, timeout=60000)
+    assert dialog.export_format.value == "xlsx"  # switched by the suffix
+    book = openpyxl.load_workbook(target, read_only=True)
+    rows = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    book.close()
+    assert len(rows) == 61
+    assert rows[0][0] == "Title"
+    dialog.close_button.click()
+
+    again = open_dialog(desk)
+    assert again.export_format is ExportFormat.XLSX
+    assert Path(again.path_edit.text()).parent == tmp_path
+    assert Path(again.path_edit.text()).suffix == ".xlsx"
+    # A name without a known suffix gets the format's.
+    again.path_edit.setText(str(tmp_path / "report"))
+    again.path_edit.editingFinished.emit()
+    assert again.path_edit.text() == str(tmp_path / "report.xlsx")
+    again.reject()
+
+
+def test_a_partly_synced_app_asks_before_reading_from_podio(qtbot, desk, sandbox_factory, tmp_path):
+    sandbox = sandbox_factory(items=1200)
+    sign_in(desk, sandbox)
+    tickets = open_app(qtbot, desk, "Tickets")
+    session = desk.controller.sessions[next(iter(desk.controller.sessions))]
+    run_async(session.sync_app(tickets), 60)
+    # As a sync stopped halfway leaves it: Podio's count known, the copy not complete.
+    state = run_async(session.cache.sync_state(tickets))
+    run_async(session.cache.save_sync_state(dataclasses.replace(state, full_done_at=None)))
+
+    def question() -> QMessageBox:
+        qtbot.waitUntil(
+            lambda: any(
+                box.isVisible() for box in dialog.findChildren(QMessageBox, "exportPodioQuestion")
+            ),
+            timeout=30000,
+        )
+        return next(
+            box
+            for box in dialog.findChildren(QMessageBox, "exportPodioQuestion")
+            if box.isVisible()
+        )
+
+    dialog = open_dialog(desk)
+    dialog.path_edit.setText(str(tmp_path / "podio.csv"))
+    dialog.start()
+    asked = question()
+    assert "up to 1,200 items from Podio, 3 heavy calls" in asked.text()
+    next(b for b in asked.buttons() if b.text() == "Export from Podio").click()
+    qtbot.waitUntil(lambda: dialog.rows_written is not None, timeout=60000)
+    assert dialog.rows_written == 1200
+    assert "API calls" in dialog.status.text()
+
+    dialog.path_edit.setText(str(tmp_path / "synced.csv"))
+    dialog.start()
+    asked = question()
+    next(b for b in asked.buttons() if b.text() == "Sync first").click()
+    qtbot.waitUntil(lambda: dialog.rows_written is not None, timeout=60000)
+    assert dialog.status.text() == f"1,200 rows written to {tmp_path / 'synced.csv'}."
+    assert len(read_csv(tmp_path / "synced.csv")) == 1201
+    dialog.close_button.click()
