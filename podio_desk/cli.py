@@ -52,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # `account add` and `sync` (headless cache prefetch); each sets args.handler.
     _add_headless_commands(subcommands)
-    # `bulk`: plan, run, status and undo bulk edits (podio_desk/cli_bulk.py).
-    from podio_desk.cli_bulk import add_parser as add_bulk_parser
+    # `bulk`: plan, run, status and undo bulk edits (podio_desk/cli_bulk_args.py).
+    from podio_desk.cli_bulk_args import add_parser as add_bulk_parser
 
     add_bulk_parser(subcommands)
     # `sandbox`: a local Podio for the demo and the tests (podio_desk/sandbox/command.py).
