@@ -428,11 +428,7 @@ class DeskController(QObject):
         entry = self.tree_model.app_entry(app_id)
         self.browser.set_synced_at(entry.synced_at if entry is not None else None)
         self.browser.view.set_commit(self.inline_saver(session))
-        opening = self.browser.open_app(session, app_id)
-        # The outbox's counts may have come before any app was shown (at start): its
-        # waiting rows are marked once this app's rows are there.
-        opening.add_done_callback(lambda _: self.outbox.watch(session))
-        return opening
+        return self.browser.open_app(session, app_id)
 
     # ------------------------------------------------------------------ links
 

@@ -35,8 +35,6 @@ def test_a_grid_edit_waiting_offline_is_shown_and_marked_after_a_restart(
         app = controller.browser.app
         assert session is not None
         assert app is not None
-        item_id = model.item_id_at(0)
-        assert item_id is not None
         sandbox.control.set_drop_rate(1.0)
         controller.tree_model.refresh()
         qtbot.waitUntil(lambda: not session.online, timeout=10000)
@@ -46,7 +44,10 @@ def test_a_grid_edit_waiting_offline_is_shown_and_marked_after_a_restart(
         saver.saved.connect(outcomes.append)
         saver(QPersistentModelIndex(model.index(0, 0)), title, TextValue("Typed in the grid"))
         qtbot.waitUntil(lambda: bool(outcomes), timeout=10000)
-        assert isinstance(outcomes[0], Queued)
+        queued = outcomes[0]
+        assert isinstance(queued, Queued)
+        assert queued.item is not None
+        item_id = queued.item.item_id  # the row's item (rows may reorder going offline)
         indicators = controller.indicators
         qtbot.waitUntil(lambda: indicators.outbox_text() == "Outbox: 1 waiting", timeout=5000)
 
