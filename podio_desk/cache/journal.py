@@ -521,6 +521,28 @@ class Journal:
 
         await self._write(write)
 
+    async def move_entries(self, from_job: int, into_job: int) -> int:
+        """Move every entry of `from_job` to the end of `into_job` (in their order, states
+        kept) and forget `from_job`, in one transaction; returns how much their seqs grew."""
+        now = podio_now()
+
+        def write(connection: sqlite3.Connection) -> int:
+            (last,) = connection.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM entries WHERE job_id = ?", (into_job,)
+            ).fetchone()
+            connection.execute(
+                "UPDATE entries SET job_id = ?, seq = seq + ? WHERE job_id = ?",
+                (into_job, int(last), from_job),
+            )
+            connection.execute(
+                "UPDATE jobs SET parent_job_id = NULL WHERE parent_job_id = ?", (from_job,)
+            )
+            connection.execute("DELETE FROM jobs WHERE id = ?", (from_job,))
+            connection.execute("UPDATE jobs SET updated = ? WHERE id = ?", (now, into_job))
+            return int(last)
+
+        return await self._write(write)
+
     async def delete_job(self, job_id: int) -> None:
         """Forget a job and its entries (its jobs of undo or retry keep their own entries)."""
 

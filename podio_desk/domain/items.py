@@ -38,7 +38,7 @@ from podio_desk.domain.fields import (
     to_input,
     validate,
 )
-from podio_desk.domain.timestamps import parse_podio_datetime
+from podio_desk.domain.timestamps import format_podio_datetime, parse_podio_datetime
 from podio_desk.domain.workspace import App
 
 
@@ -403,6 +403,52 @@ class Item:
             link=read(lambda: opt_str(entry, "link", where), None),
             problems=tuple(problems),
         )
+
+    def with_json(self) -> Item:
+        """This item with its GET-shaped JSON in `raw`: the grid keeps items without it
+        (`raw` empty, to save memory), and whatever is kept for later (the outbox's base,
+        the cache row) is read back from that JSON."""
+        if "item_id" in self.raw:
+            return self
+        fields = []
+        for fdef in self.fields:
+            value = self.values.get(fdef.field_id, EMPTY)
+            if is_empty(value):
+                continue
+            if isinstance(value, RawValue):
+                values: list[Any] = list(value.values)
+            else:
+                values = to_get_values(fdef, value)
+            fields.append(
+                {
+                    "field_id": fdef.field_id,
+                    "type": fdef.type,
+                    "external_id": fdef.external_id,
+                    "label": fdef.label,
+                    "status": fdef.status,
+                    "config": dict(fdef.config),
+                    "values": values,
+                }
+            )
+        raw: dict[str, Any] = {
+            "item_id": self.item_id,
+            "app_item_id": self.app_item_id,
+            "title": self.title,
+            "revision": self.revision,
+            "tags": list(self.tags),
+            "fields": fields,
+            "comment_count": self.comment_count,
+            "file_count": self.file_count,
+            "external_id": self.external_id,
+            "link": self.link,
+        }
+        if self.app_id is not None:
+            raw["app"] = {"app_id": self.app_id}
+        if self.created_on is not None:
+            raw["created_on"] = format_podio_datetime(self.created_on)
+        if self.last_edit_on is not None:
+            raw["last_event_on"] = format_podio_datetime(self.last_edit_on)
+        return replace(self, raw=raw)
 
     def value(self, field_id: int) -> FieldValue:
         return self.values.get(field_id, EMPTY)

@@ -466,6 +466,9 @@ class EditingService:
         revision: int | None = None,
     ) -> SaveOutcome:
         """Send `change` on top of `base` (revision-checked; `revision` overrides base's)."""
+        # The grid's items carry no JSON; a queued change keeps its base and the cache row
+        # is written from JSON, so the grid and the editor queue the same thing.
+        base = base.with_json()
         change = drop_unchanged(base, change)
         if not change.values and change.tags is None:
             return NothingToSave(base)

@@ -366,6 +366,15 @@ def install_outbox(controller: Any) -> OutboxPresenter:
             dock.editor.side.comments.refresh()
             dock.editor.side.tasks.refresh()
 
+    def rows_shown(_app_id: int) -> None:
+        # The outbox's counts may come before any app is shown (at start): the rows of
+        # items with writes waiting are marked once an app's rows are there.
+        session = controller.browser.workspace
+        event = None if session is None else presenter.last.get(session.key)
+        if session is not None and event is not None:
+            set_rows(session, event.item_ids)
+
+    controller.browser.app_opened.connect(rows_shown)
     presenter.refresh_panes = refresh_panes
     controller.indicators.outbox_button.clicked.connect(open_panel)
     return presenter

@@ -538,18 +538,25 @@ class StatusIndicators(QWidget):
     def _show_online(self) -> None:
         if self._online:
             self.online_label.setText("● Online")
+            self._bold_online(False)
             set_tone(self.online_label, Tone.OK)
-            self.online_label.setStyleSheet("")
             self.online_label.setToolTip("Podio answers; changes go out at once.")
         else:
             since = f" since {local_time(self._offline_since)}" if self._offline_since else ""
             self.online_label.setText(f"● Offline{since}")
+            self._bold_online(True)
             set_tone(self.online_label, Tone.ERROR)
-            self.online_label.setStyleSheet("QLabel { font-weight: bold; }")
             self.online_label.setToolTip(
                 "Podio cannot be reached. You are working from the local cache; "
                 "Podio Desk reconnects by itself."
             )
+
+    def _bold_online(self, bold: bool) -> None:
+        # A font, not a style sheet: clearing a style sheet brings back the palette it was
+        # set over (Offline's red), so "Online" came back red.
+        font = self.online_label.font()
+        font.setBold(bold)
+        self.online_label.setFont(font)
 
     def _set_waiting(self, waiting: RateLimitWaiting | None) -> None:
         self._waiting = waiting

@@ -7,12 +7,17 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QWidget
 
 from podio_desk.api.errors import ErrorBody, RateLimited
 from podio_desk.api.ratelimit import RateClass, RateLimitScheduler
-from podio_desk.services.connectivity import ConnectivityMonitor
+from podio_desk.services.connectivity import ConnectivityMonitor, OnlineChanged
 from podio_desk.ui.service_events import ServiceEvents
 from podio_desk.ui.status_bar import AMBER, GREEN, RED, StatusIndicators, format_eta, gauge_colour
+from podio_desk.ui.theme import Tone
+
+RED_TEXT, GREEN_TEXT = Tone.ERROR.value[0], Tone.OK.value[0]
 
 pytestmark = pytest.mark.gui
 
@@ -139,3 +144,30 @@ def test_the_progress_text_is_never_clipped(qtbot):
     assert jobs.bar.minimumWidth() >= (
         jobs.bar.fontMetrics().horizontalAdvance(longer) + PROGRESS_TEXT_PADDING
     )
+
+
+def _ink(label: QWidget) -> QColor:
+    """The most colourful pixel a label paints (its text's colour)."""
+    image = label.grab().toImage()
+    best = QColor(0, 0, 0)
+    for y in range(image.height()):
+        for x in range(image.width()):
+            colour = image.pixelColor(x, y)
+            if colour.hsvSaturation() > best.hsvSaturation():
+                best = colour
+    return best
+
+
+def test_online_keeps_the_online_colour_after_offline_and_an_outbox_needing_the_user(qtbot, qloop):
+    """The connection and the outbox are separate indicators: a conflict or a refused write
+    never turns "Online" red (it did once offline had been shown)."""
+    bar = StatusIndicators()
+    qtbot.addWidget(bar)
+    bar.show()
+    since = datetime.now(UTC)
+    bar.show_event(OnlineChanged(False, since))
+    qtbot.waitUntil(lambda: _ink(bar.online_label).hue() == QColor(RED_TEXT).hue(), timeout=2000)
+    bar.set_outbox(0, 1, 1)
+    bar.show_event(OnlineChanged(True, since))
+    assert bar.online_text() == "● Online"
+    qtbot.waitUntil(lambda: _ink(bar.online_label).hue() == QColor(GREEN_TEXT).hue(), timeout=2000)

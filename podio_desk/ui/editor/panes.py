@@ -87,12 +87,18 @@ class _Pane(QWidget):
         self.status.setVisible(bool(text))
 
     def show_item(self, app: App, item: Item) -> None:
+        if self.item is None or self.item.item_id != item.item_id:
+            # What is shown belongs to the last item; this one's may never come (offline).
+            self.forget()
         self.app = app
         self.item = item
         self.refresh()
 
     def refresh(self) -> None:
         """Load the pane's content for the current item."""
+
+    def forget(self) -> None:
+        """Drop what the pane shows of the item it showed before."""
 
     def _run(self, name: str, coro: Any) -> None:
         item_id = self.item.item_id if self.item is not None else 0
@@ -149,6 +155,10 @@ class CommentsPane(_Pane):
             self.input.clear()
             self.say("")
         super().show_item(app, item)
+
+    def forget(self) -> None:
+        self.comments = ()
+        self.list.clear()
 
     def refresh(self) -> None:
         if self.item is not None and self.context.service is not None:
@@ -357,6 +367,13 @@ class HistoryPane(_Pane):
         self.layout_.addWidget(self.status)
         self.revisions: tuple[Revision, ...] = ()
         self.diffs: dict[int, tuple[RevisionDiff, ...]] = {}
+
+    def forget(self) -> None:
+        self.revisions = ()
+        self.diffs = {}
+        self.list.clear()
+        self.diff.clear()
+        self.revert_button.setEnabled(False)
 
     def refresh(self) -> None:
         if self.item is not None and self.context.service is not None:
@@ -584,6 +601,9 @@ class TasksPane(_Pane):
             self.clear_form()
             self.say("")
         super().show_item(app, item)
+
+    def forget(self) -> None:
+        self._show(())
 
     def refresh(self) -> None:
         if self.item is not None and self.context.service is not None:
