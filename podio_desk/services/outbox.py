@@ -37,6 +37,7 @@ from podio_desk.api.errors import (
     Conflict,
     Gone,
     NotFound,
+    PodioError,
     WriteOutcomeUnknown,
 )
 from podio_desk.api.events import EventHub
@@ -619,9 +620,24 @@ class Outbox:
             await self.journal.finish(job_id, entry.seq, "failed", error=error.user_message)
             return True
         await self.journal.finish(job_id, entry.seq, "done", result_revision=1)
-        self.events.emit(OutboxSent(entry.seq, "create", item_id, None))
+        created = await self._read_created(app, item_id)
+        self.events.emit(OutboxSent(entry.seq, "create", item_id, None, created))
         await self._announce()
         return True
+
+    async def _read_created(self, app: App, item_id: int) -> Item | None:
+        """The new item, read once and kept in the cache, so the app's table lists it without
+        waiting for the next sync; None when it cannot be read now (the sync brings it)."""
+        if self._store_item is None:
+            return None
+        self.calls += 1
+        try:
+            item = await self.client.item(item_id, app=app, priority=Priority.USER_JOB)
+        except PodioError as error:
+            log.info("outbox: new item %s not read back (%s)", item_id, error)
+            return None
+        await self._store_item(item)
+        return item
 
     async def _send_task(self, job_id: int, entry: JournalEntry) -> bool:
         assert entry.item_id is not None

@@ -276,6 +276,7 @@ class OutboxPresenter:
         self._set_rows = set_rows
         self.panel = panel
         self.refresh_panes: Callable[[AccountSession, int], None] = lambda session, item_id: None
+        self.refresh_rows: Callable[[AccountSession, int | None], None] = lambda session, app: None
         self.last: dict[str, OutboxChanged] = {}
 
     def on_event(self, session: AccountSession, event: OutboxChanged, shown: bool) -> None:
@@ -288,9 +289,12 @@ class OutboxPresenter:
             self.panel.refresh()
 
     def on_sent(self, session: AccountSession, event: OutboxSent) -> None:
-        """A comment or task change arrived: an editor showing its item reads them again."""
+        """A comment or task change arrived: an editor showing its item reads them again. A
+        new item arrived: the app's rows are read again, so it is listed."""
         if event.item_id is not None and event.op in ("comment", "task"):
             self.refresh_panes(session, event.item_id)
+        elif event.op == "create" and event.item is not None:
+            self.refresh_rows(session, event.item.app_id)
 
     def watch(self, session: AccountSession) -> None:
         """The account now shown: its counts in the status bar."""
@@ -374,8 +378,15 @@ def install_outbox(controller: Any) -> OutboxPresenter:
         if session is not None and event is not None:
             set_rows(session, event.item_ids)
 
+    def refresh_rows(session: AccountSession, app_id: int | None) -> None:
+        browser = controller.browser
+        shown = browser.app
+        if browser.workspace is session and shown is not None and app_id in (None, shown.app_id):
+            browser.model.refresh()
+
     controller.browser.app_opened.connect(rows_shown)
     presenter.refresh_panes = refresh_panes
+    presenter.refresh_rows = refresh_rows
     controller.indicators.outbox_button.clicked.connect(open_panel)
     return presenter
 

@@ -93,7 +93,13 @@ def test_writes_made_offline_arrive_once_back_and_a_conflict_is_kept(
             replay = session.outbox.start_replay()
             await replay
             listed = await session.outbox.listed()
+            made_now = [
+                i for i in sandbox.state.live_items(app_id) if subject(sandbox, i) == "Made offline"
+            ]
+            # The new item was read back once and kept: the app's table lists it at once.
+            cached = await session.cache.items.get_many(made_now)
             return {
+                "cached_new": [record.item_id for record in cached],
                 "ids": ids,
                 "before": before,
                 "listed": listed,
@@ -133,6 +139,7 @@ def test_writes_made_offline_arrive_once_back_and_a_conflict_is_kept(
         if subject(sandbox, i) == "Made offline"
     ]
     assert len(made) == 1
+    assert found["cached_new"] == made
     # In order, one call each, plus one read for the conflict.
     writes = found["writes"]
     assert writes == [
@@ -142,7 +149,7 @@ def test_writes_made_offline_arrive_once_back_and_a_conflict_is_kept(
         f"POST /comment/item/{ids[0]}/",
         f"POST /item/app/{sandbox.app_id('Tickets')}/",
     ]
-    assert found["calls"] == 5 + 1
+    assert found["calls"] == 5 + 1 + 1  # and the new item read back once, into the cache
     assert found["last_change"].waiting == 0
     assert found["last_change"].conflicts == 1
 
