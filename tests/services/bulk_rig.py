@@ -101,9 +101,11 @@ def run_and_kill(
     assert child.returncode == -signal.SIGKILL
 
 
-def settle(sandbox: Sandbox) -> None:
-    """Let the killed child's last requests land in the sandbox before anything is checked."""
+def settle(sandbox: Sandbox, quiet: float = 0.3) -> None:
+    """Let the killed child's last requests land in the sandbox before anything is checked:
+    no new request for `quiet` seconds (longer than any latency the test set, so the requests
+    already received have been applied)."""
     seen = -1
     while seen != len(sandbox.control.requests()):
         seen = len(sandbox.control.requests())
-        time.sleep(0.3)
+        time.sleep(quiet)

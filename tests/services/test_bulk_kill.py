@@ -109,7 +109,7 @@ def test_one_process_runs_a_job_the_others_say_who_and_cancel_waits_for_it(
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.communicate()
-    settle(sandbox)
+    settle(sandbox, quiet=2.0)  # the writes in flight sleep 1 s in the sandbox before landing
     sandbox.control.set_latency(0)
     before = {i: sandbox.state.items[i].revision for i in sandbox.state.app_items[app_id]}
     cancelled = podio_desk_json("bulk", "cancel", "1", "--profile", str(profile), "--json", env=env)
