@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from podio_desk.ui.editor.context import TaskRunnerLike
@@ -134,7 +134,9 @@ def keep_changes(
             for holder in holders:
                 holder.discard_unsaved()
             if then is not None:
-                then()
+                # After the box's own signal has returned: `then` may close the question's
+                # parent (the dock), which must not happen inside the box's `finished`.
+                QTimer.singleShot(0, then)
         elif button == QMessageBox.StandardButton.Save:
             runner.run("unsaved:save", _save_then(holders, then))
 
