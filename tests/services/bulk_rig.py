@@ -15,20 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from podio_desk.sandbox import Sandbox
-from tests.services.file_keyring import BACKEND, KEYRING_FILE_ENV
+from tests.faults.test_cli_faults import cli_env as cli_env  # the one CLI environment
 from tests.services.test_sync_cli import add_args
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 300
-
-
-def cli_env(tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "PYTHON_KEYRING_BACKEND": BACKEND,
-        KEYRING_FILE_ENV: str(tmp_path / "keyring.json"),
-    }
 
 
 def start(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
