@@ -52,7 +52,7 @@ from podio_desk.domain.items import Item, ItemChange
 from podio_desk.domain.rate_wait import rate_limit_name
 from podio_desk.domain.workspace import App
 from podio_desk.services.bulk_budget import write_budget
-from podio_desk.services.file_lock import FileLock, lock_holder
+from podio_desk.services.file_lock import FileLock, is_locked, lock_holder
 
 log = logging.getLogger(__name__)
 
@@ -189,9 +189,7 @@ def job_lock_path(journal: Journal, job_id: int) -> Path:
 def job_holder(journal: Journal, job_id: int) -> int | None:
     """The process running the job now, if any (its lock is held)."""
     path = job_lock_path(journal, job_id)
-    probe = FileLock(path)
-    if probe.try_acquire():
-        probe.release()
+    if not is_locked(path):
         return None
     return lock_holder(path) or -1
 

@@ -8,6 +8,11 @@ such as "already being synced by process 4321".
 
 flock locks belong to an open file, not to a process: two `FileLock`s on the same path exclude
 each other inside one process too.
+
+`is_locked(path)` asks whether someone holds a lock without taking it for more than an
+instant (a shared lock, never the pid text). Because that instant can still meet another
+process's `try_acquire`, a non-blocking acquire gives up only when the lock stays taken for
+`BUSY_CONFIRM_SECONDS`: a probe never makes a job or a sync think it is already running.
 """
 
 from __future__ import annotations
@@ -16,10 +21,21 @@ import asyncio
 import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
+
+    def _probe(descriptor: int) -> bool:
+        # msvcrt has no shared lock: lock the byte and let go of it at once.
+        os.lseek(descriptor, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+        try:
+            msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        _unlock(descriptor)
+        return True
 
     def _lock(descriptor: int, wait: bool) -> bool:
         # One byte far past the pid text is locked, so that others can still read the pid.
@@ -51,11 +67,24 @@ else:
     def _unlock(descriptor: int) -> None:
         fcntl.flock(descriptor, fcntl.LOCK_UN)
 
+    def _probe(descriptor: int) -> bool:
+        """True when no one holds the lock (a shared lock, held for an instant)."""
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        _unlock(descriptor)
+        return True
+
 
 _WINDOWS_LOCK_OFFSET = 1 << 20
 # How often `acquire_async` tries again: short enough that a waiter starts as soon as the
 # holder is done, long enough to cost nothing.
 POLL_SECONDS = 0.05
+# A non-blocking acquire tries again for this long before it says "taken": another process's
+# `is_locked` probe holds the lock for microseconds, a real holder for as long as it works.
+BUSY_CONFIRM_SECONDS = 0.2
+_BUSY_RETRY_SECONDS = 0.01
 
 
 class FileLock:
@@ -72,21 +101,29 @@ class FileLock:
         return self._descriptor is not None
 
     def try_acquire(self) -> bool:
-        """Take the lock if it is free; True when this object now holds it."""
-        return self._acquire(wait=False)
+        """Take the lock if it is free; True when this object now holds it. Blocks the
+        calling thread for at most `BUSY_CONFIRM_SECONDS` while the lock is taken: call it
+        on a worker thread."""
+        return self._acquire(wait=False, confirm_busy=True)
 
     def acquire(self) -> None:
         """Wait for the lock (blocks the calling thread)."""
         self._acquire(wait=True)
 
-    def _acquire(self, wait: bool) -> bool:
+    def _acquire(self, wait: bool, confirm_busy: bool = False) -> bool:
         if self._descriptor is not None:
             return True
         self.path.parent.mkdir(parents=True, exist_ok=True)
         flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
         descriptor = os.open(self.path, flags, 0o600)
         try:
-            if not _lock(descriptor, wait):
+            if wait:
+                taken = _lock(descriptor, wait=True)
+            elif confirm_busy:
+                taken = _lock_confirmed(descriptor)
+            else:
+                taken = _lock(descriptor, wait=False)
+            if not taken:
                 os.close(descriptor)
                 return False
             os.ftruncate(descriptor, 0)
@@ -101,7 +138,7 @@ class FileLock:
     async def acquire_async(self) -> None:
         """Wait for the lock without blocking the event loop; cancelling stops the wait."""
         # An OS lock has no event to wait on (flock's blocking call would hold a thread).
-        while not self.try_acquire():  # noqa: ASYNC110
+        while not self._acquire(wait=False):  # noqa: ASYNC110
             await asyncio.sleep(POLL_SECONDS)
 
     def release(self) -> None:
@@ -119,6 +156,29 @@ class FileLock:
 
     def __exit__(self, *exc_info: object) -> None:
         self.release()
+
+
+def _lock_confirmed(descriptor: int) -> bool:
+    """A non-blocking lock that says "taken" only when it stays taken (see the docstring)."""
+    deadline = time.monotonic() + BUSY_CONFIRM_SECONDS
+    while not _lock(descriptor, wait=False):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(_BUSY_RETRY_SECONDS)
+    return True
+
+
+def is_locked(path: Path) -> bool:
+    """Whether a process (this one included) holds the lock on `path`; never takes it for
+    more than an instant and never writes to the file."""
+    try:
+        descriptor = os.open(Path(path), os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        return False  # never locked: the holder creates the file
+    try:
+        return not _probe(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def lock_holder(path: Path) -> int | None:

@@ -114,7 +114,7 @@ async def sync_in_child_process(
     progress event names it) or raise `SyncBusyError`. A failed API call is raised here as
     it was raised by `api`; cancelling ends the child (or the wait)."""
     lock = FileLock(job.lock_path)
-    if not lock.try_acquire():
+    if not await asyncio.to_thread(lock.try_acquire):
         holder = lock_holder(job.lock_path)
         if not wait:
             raise SyncBusyError(job.app_id, holder)
