@@ -780,6 +780,9 @@ class DeskController(QObject):
             self.show_message,
         )
         actions.extend(self.app_panels.actions)
+        self.tree.app_menu_actions = lambda key, entry: self.app_panels.menu_actions(
+            self.sessions.get(key), entry, lambda: self.tree.select_app(entry.app_id)
+        )
         self.sync_details_action = SyncDetailsAction(
             self.runner,
             lambda: (
