@@ -73,6 +73,7 @@ from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
 from podio_desk.ui.app_tasks import AppPanels
 from podio_desk.ui.bulk.controller import BulkController
+from podio_desk.ui.cache_follow import CacheFollower
 from podio_desk.ui.editor.in_place import InPlaceEdit
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
 from podio_desk.ui.editor.unsaved import UnsavedChangesGuard
@@ -187,6 +188,7 @@ class DeskController(QObject):
         self.tree_model.load_failed.connect(self.show_message)
         self.bulk = BulkController(self)
         self.outbox = install_outbox(self)
+        self.cache_follower = CacheFollower(runner, self.browser, self.tree_model)
 
     # ------------------------------------------------------------------ start and stop
 
@@ -399,6 +401,7 @@ class DeskController(QObject):
         self._watched = session.key
         self.indicators.show_state(session.connectivity())
         self.outbox.watch(session)
+        self.cache_follower.follow(session)
         self.runner.run(
             f"time-zone:{session.key}",
             self.time_zone.learn_podio_zone(session.key, session.editing.user_time_zone),
