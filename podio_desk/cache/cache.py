@@ -216,6 +216,18 @@ class ItemStore:
         money fields in `by_currency` (one SQL aggregate)."""
         return await self._db.read(lambda c: q.aggregate_fields(c, query, field_ids, by_currency))
 
+    async def totals(
+        self, query: q.ItemQuery, field_ids: Sequence[int], by_currency: Collection[int] = ()
+    ) -> tuple[int, int, list[q.FieldTotal]]:
+        """`aggregate`, and the app's live items, from one read snapshot: while another
+        process writes, the two counts still describe the same moment."""
+
+        def read(connection: sqlite3.Connection) -> tuple[int, int, list[q.FieldTotal]]:
+            matched, fields = q.aggregate_fields(connection, query, field_ids, by_currency)
+            return matched, q.total_items(connection, query.app_id), fields
+
+        return await self._db.read(read)
+
     async def group_counts(self, query: q.ItemQuery, field_id: int) -> list[tuple[int | None, int]]:
         return await self._db.read(lambda c: q.group_counts(c, query, field_id))
 

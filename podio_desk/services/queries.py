@@ -197,8 +197,7 @@ class QueryService:
             for fdef in (app.fields if app is not None else ())
             if fdef.field_type is FieldType.MONEY
         }
-        matched, fields = await self._cache.items.aggregate(item_query, field_ids, money)
-        cached = await self.cached_count(query.app_id)
+        matched, cached, fields = await self._cache.items.totals(item_query, field_ids, money)
         # Partial when the cache holds fewer items than Podio has; with Podio's count unknown,
         # when no full sync has finished. Every item cached by browsing counts as complete (the
         # search count in ui/filter_bar.py `describe_count` says the same).
