@@ -401,7 +401,6 @@ class DeskController(QObject):
         self._watched = session.key
         self.indicators.show_state(session.connectivity())
         self.outbox.watch(session)
-        self.cache_follower.follow(session)
         self.runner.run(
             f"time-zone:{session.key}",
             self.time_zone.learn_podio_zone(session.key, session.editing.user_time_zone),
@@ -432,6 +431,7 @@ class DeskController(QObject):
             return None
         if self._watched != account_key:
             self._watch(session)
+        self.cache_follower.follow(session)  # also a new session of the same account
         entry = self.tree_model.app_entry(app_id)
         self.browser.set_synced_at(entry.synced_at if entry is not None else None)
         self.browser.view.set_commit(self.inline_saver(session))
