@@ -172,10 +172,10 @@ class ConflictView(QWidget):
         # The buttons wrap onto a second line in a narrow dock instead of widening it.
         self.button_row = FlowArea(self)
         for button in (
-            self.save_button,
-            self.cancel_button,
             self.all_mine_button,
             self.all_theirs_button,
+            self.cancel_button,
+            self.save_button,
         ):
             self.button_row.flow.addWidget(button)
         layout.addWidget(self.button_row)
