@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -210,10 +210,23 @@ class ItemStore:
         return list(await self._db.read(lambda c: q.search_ids(c, app_id, text, limit)))
 
     async def aggregate(
-        self, query: q.ItemQuery, field_ids: Sequence[int]
+        self, query: q.ItemQuery, field_ids: Sequence[int], by_currency: Collection[int] = ()
     ) -> tuple[int, list[q.FieldTotal]]:
-        """Matching items, and count/sum/average per numeric field (one SQL aggregate)."""
-        return await self._db.read(lambda c: q.aggregate_fields(c, query, field_ids))
+        """Matching items, and count/sum/average per numeric field, per currency for the
+        money fields in `by_currency` (one SQL aggregate)."""
+        return await self._db.read(lambda c: q.aggregate_fields(c, query, field_ids, by_currency))
+
+    async def totals(
+        self, query: q.ItemQuery, field_ids: Sequence[int], by_currency: Collection[int] = ()
+    ) -> tuple[int, int, list[q.FieldTotal]]:
+        """`aggregate`, and the app's live items, from one read snapshot: while another
+        process writes, the two counts still describe the same moment."""
+
+        def read(connection: sqlite3.Connection) -> tuple[int, int, list[q.FieldTotal]]:
+            matched, fields = q.aggregate_fields(connection, query, field_ids, by_currency)
+            return matched, q.total_items(connection, query.app_id), fields
+
+        return await self._db.read(read)
 
     async def group_counts(self, query: q.ItemQuery, field_id: int) -> list[tuple[int | None, int]]:
         return await self._db.read(lambda c: q.group_counts(c, query, field_id))

@@ -200,6 +200,14 @@ class CacheDatabase:
             lambda connection: self._job(_in_read_snapshot, fn, connection)
         )
 
+    async def external_version(self) -> int:
+        """A number that moves when another process (or connection) commits to the file and
+        never with this cache's own writes: `PRAGMA data_version` of the writer's connection,
+        read on the writer thread outside any transaction (it takes no lock)."""
+        return await self._writer.run(
+            lambda connection: int(connection.execute("PRAGMA data_version").fetchone()[0])
+        )
+
     def write_blocking(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         return self._writer.call(lambda connection: self._job(_in_transaction, fn, connection))
 

@@ -71,6 +71,12 @@ def _storable(key: domain_fields.SortKey) -> SortKey | None:
     return key
 
 
+def _note_currency(currencies: dict[int, str], field_id: int, value: object) -> None:
+    """A money value's currency, kept beside its amount for per-currency totals."""
+    if isinstance(value, domain_fields.MoneyValue):
+        currencies[field_id] = value.currency
+
+
 def _count(raw: Mapping[str, Any], count_key: str, list_key: str) -> int:
     value = raw.get(count_key)
     if isinstance(value, int) and not isinstance(value, bool):
@@ -91,6 +97,7 @@ def item_record(
     revision = _int(raw, "revision", 0) or 0
     title = _text(raw.get("title")) or ""
     sort_keys: dict[int, SortKey] = {}
+    currencies: dict[int, str] = {}
     refs: list[tuple[int, int]] = []
     texts: list[str] = [title] if title else []
     entries = raw.get("fields")
@@ -107,6 +114,7 @@ def item_record(
             continue
         if key is not None:
             sort_keys[fdef.field_id] = key
+            _note_currency(currencies, fdef.field_id, value)
         refs.extend(_refs(fdef.field_id, ids))
         if text != title:
             texts.append(text)
@@ -125,6 +133,7 @@ def item_record(
         file_count=_count(raw, "file_count", "files"),
         raw=raw,
         sort_keys=sort_keys,
+        currencies=currencies,
         refs=tuple(dict.fromkeys(refs)),
         search_text="\n".join(text for text in texts if text),
     )
@@ -136,6 +145,7 @@ def record_from_item(item: Item, app_id: int | None = None) -> ItemRecord:
     if target_app is None:
         raise ItemJsonError(f"item {item.item_id}: which app it belongs to is unknown")
     sort_keys: dict[int, SortKey] = {}
+    currencies: dict[int, str] = {}
     refs: list[tuple[int, int]] = []
     texts: list[str] = [item.title] if item.title else []
     for fdef in item.fields:
@@ -149,6 +159,7 @@ def record_from_item(item: Item, app_id: int | None = None) -> ItemRecord:
             continue
         if key is not None:
             sort_keys[fdef.field_id] = key
+            _note_currency(currencies, fdef.field_id, value)
         refs.extend(_refs(fdef.field_id, ids))
         if text != item.title:
             texts.append(text)
@@ -165,6 +176,7 @@ def record_from_item(item: Item, app_id: int | None = None) -> ItemRecord:
         file_count=item.file_count,
         raw=item.raw,
         sort_keys=sort_keys,
+        currencies=currencies,
         refs=tuple(dict.fromkeys(refs)),
         search_text="\n".join(text for text in texts if text),
         problems=item.problems,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -356,40 +356,73 @@ def search_ids(
 
 
 @dataclass(frozen=True)
+class CurrencyTotal:
+    """How many items hold an amount in one currency, and their sum. currency None: amounts
+    an older build stored without their currency."""
+
+    currency: str | None
+    count: int
+    total: float
+
+
+@dataclass(frozen=True)
 class FieldTotal:
     """The numbers of one field over a query's items: how many hold a number, their sum and
-    their average (None when none does)."""
+    their average (None when none does). For a money field asked `by_currency`, each
+    currency's count and sum, most items first; sum and average over all of them are then
+    only meaningful with one currency."""
 
     field_id: int
     count: int
     total: float
     average: float | None
+    currencies: tuple[CurrencyTotal, ...] = ()
 
 
 def aggregate_fields(
-    connection: sqlite3.Connection, query: ItemQuery, field_ids: Sequence[int]
+    connection: sqlite3.Connection,
+    query: ItemQuery,
+    field_ids: Sequence[int],
+    by_currency: Collection[int] = (),
 ) -> tuple[int, list[FieldTotal]]:
     """How many items match `query`, and count, sum and average of each field's numeric sort
-    keys over them: one SQL aggregate, no item is loaded. Text sort keys (a calculation that
-    yields text or a date) are not numbers and are left out of the count."""
+    keys over them (per currency for the money fields in `by_currency`): one SQL aggregate,
+    no item is loaded. Text sort keys (a calculation that yields text or a date) are not
+    numbers and are left out of the count."""
     where = _where(query)
     matched = count_items(connection, query)
     if not field_ids:
         return matched, []
     if _is_unfiltered(query):
-        return matched, [_field_total(connection, query.app_id, fid) for fid in field_ids]
+        return matched, [
+            _field_total(connection, query.app_id, fid, fid in by_currency) for fid in field_ids
+        ]
     marks = ",".join("?" * len(field_ids))
     rows = connection.execute(
-        f"SELECT v.field_id, count(v.sort_key), total(v.sort_key), avg(v.sort_key) "
+        f"SELECT v.field_id, v.currency, count(v.sort_key), total(v.sort_key) "
         f"FROM {where.source} JOIN item_values AS v ON v.item_id = i.item_id "
         f"AND v.field_id IN ({marks}) AND typeof(v.sort_key) IN ('integer', 'real') "
-        f"WHERE {where.sql()} GROUP BY v.field_id",
+        f"WHERE {where.sql()} GROUP BY v.field_id, v.currency",
         [*where.source_params, *field_ids, *where.params],
     ).fetchall()
-    found = {
-        int(row[0]): FieldTotal(int(row[0]), int(row[1]), float(row[2]), row[3]) for row in rows
-    }
-    return matched, [found.get(fid, FieldTotal(fid, 0, 0.0, None)) for fid in field_ids]
+    groups: dict[int, list[CurrencyTotal]] = {}
+    for field_id, currency, count, total in rows:
+        groups.setdefault(int(field_id), []).append(
+            CurrencyTotal(currency, int(count), float(total))
+        )
+    return matched, [_folded(fid, groups.get(fid, []), fid in by_currency) for fid in field_ids]
+
+
+def _folded(field_id: int, groups: list[CurrencyTotal], by_currency: bool) -> FieldTotal:
+    count = sum(group.count for group in groups)
+    total = sum(group.total for group in groups)
+    average = total / count if count else None
+    currencies: tuple[CurrencyTotal, ...] = ()
+    if by_currency:
+        currencies = tuple(
+            sorted(groups, key=lambda group: (-group.count, group.currency or "\uffff"))
+        )
+    return FieldTotal(field_id, count, total, average, currencies)
 
 
 # The app's deleted items, to leave out of a scan that walks one field's index instead of
@@ -397,14 +430,25 @@ def aggregate_fields(
 _DELETED = "SELECT item_id FROM items WHERE app_id = ? AND deleted = 1"
 
 
-def _field_total(connection: sqlite3.Connection, app_id: int, field_id: int) -> FieldTotal:
+def _field_total(
+    connection: sqlite3.Connection, app_id: int, field_id: int, by_currency: bool
+) -> FieldTotal:
     # Numbers sort before text in SQLite, so `sort_key < ''` is the index range of numbers.
-    row = connection.execute(
-        "SELECT count(sort_key), total(sort_key), avg(sort_key) FROM item_values "
-        f"WHERE field_id = ? AND sort_key < '' AND item_id NOT IN ({_DELETED})",
+    if not by_currency:
+        row = connection.execute(
+            "SELECT count(sort_key), total(sort_key), avg(sort_key) FROM item_values "
+            f"WHERE field_id = ? AND sort_key < '' AND item_id NOT IN ({_DELETED})",
+            (field_id, app_id),
+        ).fetchone()
+        return FieldTotal(field_id, int(row[0]), float(row[1]), row[2])
+    rows = connection.execute(
+        "SELECT currency, count(sort_key), total(sort_key) FROM item_values "
+        f"WHERE field_id = ? AND sort_key < '' AND item_id NOT IN ({_DELETED}) "
+        "GROUP BY currency",
         (field_id, app_id),
-    ).fetchone()
-    return FieldTotal(field_id, int(row[0]), float(row[1]), row[2])
+    ).fetchall()
+    groups = [CurrencyTotal(row[0], int(row[1]), float(row[2])) for row in rows]
+    return _folded(field_id, groups, True)
 
 
 def group_counts(

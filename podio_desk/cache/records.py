@@ -71,6 +71,8 @@ class ItemRecord:
     sort_keys: Mapping[int, SortKey] = field(default_factory=dict)
     # (field_id, id) pairs a filter matches: category option ids, item ids, profile ids
     refs: tuple[tuple[int, int], ...] = ()
+    # field_id -> the currency of a money value (its sort key is the amount)
+    currencies: Mapping[int, str] = field(default_factory=dict)
     # the searchable text of the fields (title, text, category texts, names, related titles)
     search_text: str = ""
     # what could not be read of the item's JSON (empty: read fully)

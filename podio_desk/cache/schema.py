@@ -19,7 +19,7 @@ from podio_desk.cache.records import decode_raw, encode_raw
 from podio_desk.domain.redaction import json_without_secrets, may_hold_secrets, strip_secrets
 
 SCHEMA_MAJOR = 1
-SCHEMA_MINOR = 3
+SCHEMA_MINOR = 4
 SCHEMA_VERSION = SCHEMA_MAJOR * 1000 + SCHEMA_MINOR
 
 
@@ -246,11 +246,58 @@ def _drop_suspect_dictionaries(connection: sqlite3.Connection) -> None:
 # 1.3: what an item's side panes showed when last read (see cache/item_lists.py).
 _V1_3 = (CREATE_ITEM_LISTS,)
 
+
+def add_money_currencies(connection: sqlite3.Connection) -> None:
+    """1.4: item_values.currency, a money value's currency beside its amount (NULL for other
+    fields), so totals sum each currency apart. Filled here from the stored item JSON of
+    the apps that have money fields; a build of 1.3 writing to the file leaves it NULL
+    (the footer says "currency not known" for those)."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(item_values)")}
+    if "currency" not in columns:
+        connection.execute("ALTER TABLE item_values ADD COLUMN currency TEXT")
+    money: set[int] = set()
+    for (text,) in connection.execute("SELECT fields FROM apps"):
+        try:
+            fields = json.loads(text)
+        except (TypeError, ValueError):
+            continue
+        for entry in fields if isinstance(fields, list) else []:
+            if isinstance(entry, dict) and entry.get("type") == "money":
+                field_id = entry.get("field_id")
+                if isinstance(field_id, int):
+                    money.add(field_id)
+    if not money:
+        return
+    marks = ",".join("?" * len(money))
+    rows = connection.execute(
+        "SELECT r.item_id, r.raw, d.data FROM item_raw AS r "
+        "LEFT JOIN raw_dicts AS d ON d.dict_id = r.dict_id "
+        f"WHERE r.item_id IN (SELECT item_id FROM item_values WHERE field_id IN ({marks}))",
+        sorted(money),
+    ).fetchall()
+    updates: list[tuple[str, int, int]] = []
+    for item_id, raw, data in rows:
+        item = decode_raw(bytes(raw), None if data is None else bytes(data))
+        entries = item.get("fields")
+        for entry in entries if isinstance(entries, list) else []:
+            if not isinstance(entry, dict) or entry.get("field_id") not in money:
+                continue
+            values = entry.get("values")
+            first = values[0] if isinstance(values, list) and values else None
+            currency = first.get("currency") if isinstance(first, dict) else None
+            if isinstance(currency, str) and currency:
+                updates.append((currency, int(entry["field_id"]), int(item_id)))
+    connection.executemany(
+        "UPDATE item_values SET currency = ? WHERE field_id = ? AND item_id = ?", updates
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(version=1000, statements=_V1_0),
     Migration(version=1001, statements=(), rewrite=strip_stored_secrets),
     Migration(version=1002, statements=(), rewrite=add_problems_column),
     Migration(version=1003, statements=_V1_3),
+    Migration(version=1004, statements=(), rewrite=add_money_currencies),
 )
 
 

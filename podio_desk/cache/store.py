@@ -222,8 +222,12 @@ def upsert_items(
         connection.execute(f"DELETE FROM item_values WHERE item_id IN ({marks})", chunk)
         connection.execute(f"DELETE FROM item_refs WHERE item_id IN ({marks})", chunk)
     connection.executemany(
-        "INSERT INTO item_values (field_id, item_id, sort_key) VALUES (?, ?, ?)",
-        [(field_id, r.item_id, key) for r in records for field_id, key in r.sort_keys.items()],
+        "INSERT INTO item_values (field_id, item_id, sort_key, currency) VALUES (?, ?, ?, ?)",
+        [
+            (field_id, r.item_id, key, r.currencies.get(field_id))
+            for r in records
+            for field_id, key in r.sort_keys.items()
+        ],
     )
     connection.executemany(
         "INSERT OR IGNORE INTO item_refs (field_id, ref_id, item_id) VALUES (?, ?, ?)",

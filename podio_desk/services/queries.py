@@ -22,6 +22,7 @@ from typing import Any
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.query import (
     BuiltinSort,
+    CurrencyTotal,
     FieldTotal,
     IdsFilter,
     ItemQuery,
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "CachedRows",
     "ColumnTotals",
+    "CurrencyTotal",
     "FieldTotal",
     "IdsFilter",
     "ItemDetails",
@@ -181,16 +183,21 @@ class QueryService:
         self, query: PageQuery, field_ids: Sequence[int], app_total: int | None = None
     ) -> ColumnTotals:
         """Count, sum and average of each field over the cached items matching the table's
-        query (the filters and search; a saved view's filters are the query's own). One SQL
-        aggregate on the cache's reader thread; raises QueryError when the cache cannot
-        evaluate the query."""
+        query (the filters and search; a saved view's filters are the query's own), each
+        currency apart for money fields. One SQL aggregate on the cache's reader thread;
+        raises QueryError when the cache cannot evaluate the query."""
         item_query = await self.query_from_podio(
             query.app_id,
             filters=[(key, _thaw(value)) for key, value in query.filters],
             search=query.search,
         )
-        matched, fields = await self._cache.items.aggregate(item_query, field_ids)
-        cached = await self.cached_count(query.app_id)
+        app = await self.app(query.app_id)
+        money = {
+            fdef.field_id
+            for fdef in (app.fields if app is not None else ())
+            if fdef.field_type is FieldType.MONEY
+        }
+        matched, cached, fields = await self._cache.items.totals(item_query, field_ids, money)
         # Partial when the cache holds fewer items than Podio has; with Podio's count unknown,
         # when no full sync has finished. Every item cached by browsing counts as complete (the
         # search count in ui/filter_bar.py `describe_count` says the same).

@@ -278,9 +278,13 @@ class AppBrowser(QWidget):
         if self.app is not None and item.app_id in (None, self.app.app_id):
             self.model.replace_item(dataclasses.replace(item, raw={}))
             # The saved values are in the cache by now: the totals count them.
-            query = self._query()
-            if query is not None and self.workspace is not None:
-                self.summary.on_total(self.workspace, self.app, query, self.model.rowCount())
+            self.refresh_summary()
+
+    def refresh_summary(self) -> None:
+        """The count beside the search and the totals again (the cache changed)."""
+        query = self._query()
+        if query is not None and self.workspace is not None and self.app is not None:
+            self.summary.on_total(self.workspace, self.app, query, self.model.rowCount())
 
     def close_app(self) -> None:
         self._save_layout()

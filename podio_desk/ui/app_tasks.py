@@ -1,6 +1,7 @@
 """An app's tasks (`GET /task/?app=`) as a table with the filters open, mine and overdue;
 opening a task's item shows it in the item editor. Also the actions that open this list and
-the app's webhooks for the app shown in the table (File menu)."""
+the app's webhooks for the app shown in the table (File menu), or for an app of the workspace
+tree (its context menu)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from podio_desk.domain.items import Task
 from podio_desk.domain.tasks import TaskFilter, due_text, is_completed, is_overdue
 from podio_desk.domain.workspace import App
 from podio_desk.services.tasks import APP_TASKS_MAX, TaskService
+from podio_desk.services.workspace import AppEntry
 from podio_desk.ui.editor.context import TaskRunnerLike
 from podio_desk.ui.hooks_dialog import HooksDialog
 
@@ -278,8 +280,29 @@ class AppPanels:
         self.hooks_action.triggered.connect(lambda: self.show_hooks())
         self.actions = [self.tasks_action, self.hooks_action]
 
-    def show_tasks(self) -> AppTasksDialog | None:
-        session, app = self.current()
+    def menu_actions(
+        self, session: Any, entry: AppEntry, open_app: Callable[[], object]
+    ) -> list[QAction]:
+        """The workspace tree's context menu of one app: open it, its tasks, its webhooks
+        (new actions each time; the menu owns them)."""
+        if session is None:
+            return []
+        app = App(app_id=entry.app_id, space_id=entry.space_id, name=entry.name)
+        open_action = QAction("&Open", self.parent)
+        open_action.triggered.connect(lambda: open_app())
+        tasks = QAction(self.tasks_action.text(), self.parent)
+        tasks.setObjectName("treeAppTasksAction")
+        tasks.setStatusTip("The tasks of this app")
+        tasks.triggered.connect(lambda: self.show_tasks((session, app)))
+        hooks = QAction(self.hooks_action.text(), self.parent)
+        hooks.setObjectName("treeAppHooksAction")
+        hooks.setStatusTip("The webhooks registered on this app")
+        hooks.triggered.connect(lambda: self.show_hooks((session, app)))
+        return [open_action, tasks, hooks]
+
+    def show_tasks(self, target: tuple[Any, App] | None = None) -> AppTasksDialog | None:
+        """The tasks of `target` (session, app), or of the app shown in the table."""
+        session, app = target if target is not None else self.current()
         if session is None or app is None:
             self.say("Open an app first, then list its tasks.")
             return None
@@ -299,8 +322,9 @@ class AppPanels:
         dialog.reload()
         return dialog
 
-    def show_hooks(self) -> HooksDialog | None:
-        session, app = self.current()
+    def show_hooks(self, target: tuple[Any, App] | None = None) -> HooksDialog | None:
+        """The webhooks of `target` (session, app), or of the app shown in the table."""
+        session, app = target if target is not None else self.current()
         if session is None or app is None:
             self.say("Open an app first, then list its webhooks.")
             return None

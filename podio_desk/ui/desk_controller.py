@@ -73,6 +73,7 @@ from podio_desk.services.workspace import auth_mode_named
 from podio_desk.ui.app_browser import AppBrowser
 from podio_desk.ui.app_tasks import AppPanels
 from podio_desk.ui.bulk.controller import BulkController
+from podio_desk.ui.cache_follow import CacheFollower
 from podio_desk.ui.editor.in_place import InPlaceEdit
 from podio_desk.ui.editor.item_editor import EditorState, ItemEditorDock
 from podio_desk.ui.editor.unsaved import UnsavedChangesGuard
@@ -187,6 +188,7 @@ class DeskController(QObject):
         self.tree_model.load_failed.connect(self.show_message)
         self.bulk = BulkController(self)
         self.outbox = install_outbox(self)
+        self.cache_follower = CacheFollower(runner, self.browser, self.tree_model)
 
     # ------------------------------------------------------------------ start and stop
 
@@ -429,6 +431,7 @@ class DeskController(QObject):
             return None
         if self._watched != account_key:
             self._watch(session)
+        self.cache_follower.follow(session)  # also a new session of the same account
         entry = self.tree_model.app_entry(app_id)
         self.browser.set_synced_at(entry.synced_at if entry is not None else None)
         self.browser.view.set_commit(self.inline_saver(session))
@@ -780,6 +783,9 @@ class DeskController(QObject):
             self.show_message,
         )
         actions.extend(self.app_panels.actions)
+        self.tree.app_menu_actions = lambda key, entry: self.app_panels.menu_actions(
+            self.sessions.get(key), entry, lambda: self.tree.select_app(entry.app_id)
+        )
         self.sync_details_action = SyncDetailsAction(
             self.runner,
             lambda: (

@@ -33,7 +33,9 @@ from podio_desk.ui.table.view import ItemTableView
 _PADDING = 4
 
 
-def format_figure(fdef: FieldDef, value: float, *, average: bool = False) -> str:
+def format_figure(
+    fdef: FieldDef, value: float, *, average: bool = False, currency: str | None = None
+) -> str:
     """A sum or an average as the column shows its values: money with its currency and
     cents, numbers with the field's decimals, durations in the field's units."""
     kind = fdef.field_type
@@ -41,10 +43,11 @@ def format_figure(fdef: FieldDef, value: float, *, average: bool = False) -> str
         return display_text(fdef, DurationValue(round(value)))
     number = Decimal(repr(value))
     if kind is FieldType.MONEY:
-        currencies = _currencies(fdef)
-        if len(currencies) == 1:
-            return display_text(fdef, MoneyValue(number, currencies[0]))
-        # Amounts of several currencies are added as they are; the tooltip says so.
+        if currency is None:
+            currencies = _currencies(fdef)
+            currency = currencies[0] if len(currencies) == 1 else None
+        if currency is not None:
+            return display_text(fdef, MoneyValue(number, currency))
         return format_decimal(number, 2)
     decimals = fdef.settings.get("decimals")
     places = decimals if isinstance(decimals, int) and decimals >= 0 else 2
@@ -61,8 +64,11 @@ def describe_total(fdef: FieldDef, total: FieldTotal) -> tuple[str, str]:
     """(two lines for the footer cell, a tooltip)."""
     if total.count == 0 or total.average is None:
         return "Σ —", f"{fdef.label}: no item here has a number"
-    total_text = format_figure(fdef, total.total)
-    average_text = format_figure(fdef, total.average, average=True)
+    if len(total.currencies) > 1:
+        return _describe_currencies(fdef, total)
+    only = total.currencies[0].currency if total.currencies else None
+    total_text = format_figure(fdef, total.total, currency=only)
+    average_text = format_figure(fdef, total.average, average=True, currency=only)
     line_sum = f"Σ {total_text}"
     line_avg = f"⌀ {average_text}"
     line_count = f"n {total.count:,}"
@@ -70,9 +76,52 @@ def describe_total(fdef: FieldDef, total: FieldTotal) -> tuple[str, str]:
         f"{fdef.label}: sum {total_text}, average {average_text} over the "
         f"{total.count:,} items with a value"
     )
-    if fdef.field_type is FieldType.MONEY and len(_currencies(fdef)) != 1:
-        tip += " (amounts are added whatever their currency)"
+    if total.currencies and only is None:
+        tip += f" ({UNKNOWN_CURRENCY}: stored by an older Podio Desk; sync again)"
     return f"{line_sum}\n{line_avg}\n{line_count}", tip
+
+
+UNKNOWN_CURRENCY = "currency not known"
+
+
+def _describe_currencies(fdef: FieldDef, total: FieldTotal) -> tuple[str, str]:
+    """Money in several currencies: each summed apart (amounts of different currencies are
+    never added). The cell shows the currency most items hold, and the second one or how
+    many more; the tooltip lists each."""
+    sums: list[str] = []
+    averages: list[str] = []
+    lines: list[str] = []
+    for group in total.currencies:
+        average = group.total / group.count if group.count else 0.0
+        sum_text = _money(fdef, group.total, group.currency)
+        average_text = _money(fdef, average, group.currency)
+        sums.append(sum_text)
+        averages.append(average_text)
+        name = group.currency or UNKNOWN_CURRENCY
+        lines.append(
+            f"{name}: sum {sum_text}, average {average_text} over {group.count:,} "
+            f"item{'' if group.count == 1 else 's'}"
+        )
+    tip = (
+        f"{fdef.label}: {total.count:,} items with a value in {len(total.currencies)} "
+        "currencies, each summed apart:\n" + "\n".join(lines)
+    )
+    return (
+        f"Σ {_first_and_more(sums)}\n⌀ {_first_and_more(averages)}\nn {total.count:,}",
+        tip,
+    )
+
+
+def _money(fdef: FieldDef, value: float, currency: str | None) -> str:
+    if currency is None:
+        return f"{format_decimal(Decimal(repr(value)), 2)} ({UNKNOWN_CURRENCY})"
+    return format_figure(fdef, value, currency=currency)
+
+
+def _first_and_more(texts: list[str]) -> str:
+    if len(texts) == 2:
+        return f"{texts[0]} + {texts[1]}"
+    return f"{texts[0]} +{len(texts) - 1} currencies"
 
 
 def describe_scope(totals: ColumnTotals) -> tuple[str, str]:
@@ -140,6 +189,9 @@ class TotalsFooter(QWidget):
 
     def text_for(self, column: int) -> str:
         return self._cells.get(column, ("", ""))[0]
+
+    def tip_for(self, column: int) -> str:
+        return self._cells.get(column, ("", ""))[1]
 
     def cell_rect(self, column: int) -> QRect:
         """Where a column's figures are drawn, in the footer's coordinates: under the column

@@ -26,8 +26,8 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QStyle, QTreeView, QWidget
+from PySide6.QtGui import QAction, QContextMenuEvent, QFont, QGuiApplication, QPalette
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QStyle, QTreeView, QWidget
 
 from podio_desk.services.workspace import AppEntry, OrgEntry, SpaceEntry, WorkspaceService
 
@@ -563,8 +563,13 @@ class WorkspaceTreeModel(QAbstractItemModel):
         return None if pixmap is None else style.standardIcon(pixmap)
 
 
+# The actions of an app's context menu: (account key, the app's tree entry) -> actions.
+AppMenuActions = Callable[[str, AppEntry], list[QAction]]
+
+
 class WorkspaceTreeView(QTreeView):
-    """The tree widget: keyboard navigable, emits app_selected, remembers expansion.
+    """The tree widget: keyboard navigable, emits app_selected, remembers expansion; an app's
+    context menu holds the actions `app_menu_actions` gives for it.
 
     Signals:
         app_selected(account_key, app_id): an app became the current node.
@@ -587,6 +592,9 @@ class WorkspaceTreeView(QTreeView):
         self._pending_app_name: str | None = None
         # The app `show_app` selects for a caller that opens it itself: not announced.
         self._quiet_app: int | None = None
+        self.app_menu_actions: AppMenuActions | None = None
+        # The menu last shown, kept so a test can read and trigger its actions.
+        self.app_menu: QMenu | None = None
         self.expanded.connect(self._on_expanded_changed)
         self.collapsed.connect(self._on_expanded_changed)
 
@@ -643,6 +651,34 @@ class WorkspaceTreeView(QTreeView):
             self._quiet_app = None  # selected (or already current): nothing left to hide
         else:
             self._pending_app = app_id
+
+    def menu_for(self, index: QModelIndex) -> QMenu | None:
+        """The context menu of the app at `index` (None for any other row)."""
+        model = self.tree_model()
+        node = model.node(index) if model is not None else None
+        if node is None or node.kind is not NodeKind.APP or node.app is None:
+            return None
+        if self.app_menu_actions is None:
+            return None
+        actions = self.app_menu_actions(node.account_key, node.app)
+        if not actions:
+            return None
+        menu = QMenu(self)
+        menu.setObjectName("appContextMenu")
+        menu.addActions(actions)
+        for action in actions:
+            action.setParent(menu)  # the actions go with the menu
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        menu = self.menu_for(self.indexAt(event.pos()))
+        if menu is None:
+            event.ignore()
+            return
+        if self.app_menu is not None:
+            self.app_menu.deleteLater()
+        self.app_menu = menu
+        menu.popup(event.globalPos())
 
     # ------------------------------------------------------------------ slots
 

@@ -1,6 +1,9 @@
 """Runs one full sync in its own process so a test can kill -9 it mid-way.
 
-    python -m tests.cache.sync_child URL CLIENT_ID CLIENT_SECRET USER PASSWORD APP_ID CACHE_DIR PAGE
+    python -m tests.cache.sync_child URL CLIENT_ID CLIENT_SECRET USER PASSWORD APP_ID \
+        CACHE_DIR PAGE [KEY]
+
+KEY names the account's cache file in CACHE_DIR ("child" when left out).
 
 Prints "committed <done>" after every page is in the cache (the progress event comes after
 the page's transaction), then "finished".
@@ -19,9 +22,9 @@ from podio_desk.services.sync import PodioSyncApi, SyncProgress, SyncService
 
 
 async def main(argv: list[str]) -> None:
-    url, client_id, secret, user, password, app_id, cache_dir, page = argv
+    url, client_id, secret, user, password, app_id, cache_dir, page, *key = argv
     client = PodioClient(ClientCredentials(client_id, secret), base_url=url)
-    cache = await Cache.open(Path(cache_dir), "child")
+    cache = await Cache.open(Path(cache_dir), key[0] if key else "child")
     try:
         await client.session.sign_in_password(user, password)
         service = SyncService(PodioSyncApi(client), cache, page_size=int(page))

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from podio_desk.domain.tasks import TaskDraft
@@ -19,9 +19,10 @@ from podio_desk.services.profile import Profile
 from podio_desk.ui.app_tasks import AppTasksDialog
 from podio_desk.ui.editor.item_editor import EditorState
 from podio_desk.ui.hooks_dialog import POLLING_NOTE, HooksDialog
+from podio_desk.ui.workspace_tree import TreeRoles
 from tests.plugins.desk import Desk, open_desk
 from tests.plugins.qt import run_async
-from tests.ui.test_main_window import open_app, sign_in
+from tests.ui.test_main_window import find_app, open_app, sign_in
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
@@ -281,3 +282,52 @@ def test_the_tasks_form_fits_in_the_editor_dock(qtbot, desk, sandbox) -> None:
     bottom = pane.add_button.mapTo(room.viewport(), pane.add_button.rect().bottomLeft())
     # (Sideways the room scrolls: the editor's button row is wider than a narrow dock.)
     assert 0 <= bottom.y() < room.viewport().height()
+
+
+def test_the_tree_context_menu_of_an_app_opens_its_tasks_and_webhooks(qtbot, desk, sandbox):
+    """Tasks and webhooks of any app of the tree, from its context menu, not only of the app
+    shown in the table (File menu)."""
+    sign_in(desk, sandbox)
+    shown = open_app(qtbot, desk, SHOWCASE)
+    tree = desk.controller.tree
+    other = find_app(qtbot, desk, "Tickets")
+    other_id = int(desk.controller.tree_model.data(other, TreeRoles.APP_ID))
+    assert other_id != shown
+    tree.scrollTo(other)
+    where = tree.visualRect(other).center()
+    event = QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, where, tree.viewport().mapToGlobal(where)
+    )
+    QApplication.sendEvent(tree.viewport(), event)
+    menu = tree.app_menu
+    assert menu is not None
+    qtbot.waitUntil(menu.isVisible, timeout=5000)
+    texts = [action.text().replace("&", "") for action in menu.actions()]
+    assert texts == ["Open", "App tasks…", "App webhooks…"]
+    menu.close()
+    session_key = desk.controller.browser.workspace.key
+    menu.findChild(QAction, "treeAppTasksAction").trigger()
+    tasks = desk.controller.app_panels.task_dialogs[(session_key, other_id)]
+    assert tasks.isVisible()
+    assert "Tickets" in tasks.windowTitle()
+    _wait(qtbot, tasks.load_task)
+    menu.findChild(QAction, "treeAppHooksAction").trigger()
+    hooks = desk.controller.app_panels.hook_dialogs[(session_key, other_id)]
+    assert hooks.isVisible()
+    assert "Tickets" in hooks.windowTitle()
+    _wait(qtbot, hooks.load_task)
+    # The table still shows the app it showed: the menu acted on the app clicked.
+    assert desk.controller.browser.app.app_id == shown
+    # Open selects the app in the tree, which opens it.
+    with qtbot.waitSignal(desk.controller.app_shown, timeout=15000):
+        menu.actions()[0].trigger()
+    assert desk.controller.browser.app.app_id == other_id
+
+
+def test_only_apps_have_a_context_menu(qtbot, desk, sandbox) -> None:
+    sign_in(desk, sandbox)
+    open_app(qtbot, desk, SHOWCASE)
+    tree = desk.controller.tree
+    account = desk.controller.tree_model.index(0, 0)
+    assert account.isValid()
+    assert tree.menu_for(account) is None

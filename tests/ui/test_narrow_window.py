@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QScrollArea
 
+from podio_desk.domain.fields import FieldType
 from podio_desk.services.profile import Profile
 from podio_desk.ui.editor.item_editor import EditorState
 from tests.plugins.desk import Desk, open_desk
@@ -53,10 +54,59 @@ def test_a_1000_pixel_window_shows_tree_table_and_editor(qtbot: Any, desk: Desk,
     assert browser.width() >= 350
     assert browser.filter_bar.search.width() >= 60
     assert editor.scroll_area.viewport().width() >= 340
-    # The editor's buttons wrap and its time zone note wraps: the dock scrolls sideways
-    # only by what the tasks pane's form lacks (it is wider than the dock).
+    # The editor's buttons wrap and its time zone note wraps: nothing scrolls sideways.
     room = dock.widget()
     assert isinstance(room, QScrollArea)
     qtbot.waitUntil(lambda: editor.save_button.isVisible(), timeout=5000)
-    assert room.horizontalScrollBar().maximum() <= 80
+    assert room.horizontalScrollBar().maximum() == 0
+    assert editor.scroll_area.horizontalScrollBar().maximum() == 0
     assert editor.button_row.height() > editor.save_button.height()  # two lines
+
+
+def test_in_a_1000_by_700_window_no_field_makes_the_editor_scroll_sideways(
+    qtbot: Any, desk: Desk, sandbox: Any
+) -> None:
+    """Every kind of field (a date range with times, files, rich text, durations): a field
+    that does not fit beside its label goes under it, and the rest fit the dock."""
+    sign_in(desk, sandbox)
+    dialog = QApplication.activeModalWidget()
+    if isinstance(dialog, QDialog):
+        dialog.reject()
+    open_app(qtbot, desk, "Showcase")
+    controller = desk.controller
+    session = controller.browser.workspace
+    assert session is not None
+    window = desk.window
+    window.resize(1000, 700)
+    opening = controller.open_item(session, None, int(sandbox.info["richest_item_id"]))
+    assert opening is not None
+    qtbot.waitUntil(opening.done, timeout=10_000)
+    dock = controller.editor_docks[session.key]
+    editor = dock.editor
+    qtbot.waitUntil(lambda: editor.state is EditorState.READY, timeout=10_000)
+    qtbot.waitUntil(dock.isVisible, timeout=5000)
+    qtbot.waitUntil(lambda: window.width() == 1000, timeout=5000)
+    room = dock.widget()
+    assert isinstance(room, QScrollArea)
+    qtbot.waitUntil(lambda: editor.form.width() <= editor.scroll_area.viewport().width())
+    assert room.horizontalScrollBar().maximum() == 0
+    assert editor.scroll_area.horizontalScrollBar().maximum() == 0
+    assert editor.conflict_view.minimumSizeHint().width() <= room.viewport().width()
+    form_right = editor.scroll_area.viewport().width()
+    for row in editor.rows.values():
+        if row.fdef.field_type is FieldType.SEPARATOR:
+            continue
+        field_right = row.editor.mapTo(editor.form, row.editor.rect().topRight()).x()
+        assert field_right <= form_right, row.fdef.label
+    # The date range with times: its end goes onto a second line under its start.
+    meeting = next(r for r in editor.rows.values() if r.fdef.external_id == "meeting")
+    dates: Any = meeting.editor
+    assert dates.end_group.isVisible()
+    assert dates.end_group.y() > dates.start_group.y()
+    # A wide field's label goes above it, a narrow one's stays beside it.
+    description = next(r for r in editor.rows.values() if r.fdef.external_id == "description")
+    below: Any = description.editor.parentWidget()
+    assert description.label.geometry().bottom() <= below.y()
+    title = next(r for r in editor.rows.values() if r.fdef.external_id == "title")
+    beside: Any = title.editor.parentWidget()
+    assert title.label.geometry().right() < beside.x()

@@ -4,6 +4,7 @@ keyboard, failed in-place saves, paste, the row and header menus, related items 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -11,11 +12,20 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QMenu, QMessageBox
 
+from podio_desk.domain.fields import EMPTY, DateValue
 from podio_desk.services.profile import Profile
+from podio_desk.ui.editor.fields.dates import EMPTY_DATE_TEXT
 from podio_desk.ui.workspace_tree import TreeRoles
 from tests.plugins.desk import Desk, open_desk
 from tests.ui.test_bulk_ui import start_confirmed
-from tests.ui.test_integration import column_of, field, row_of, sandbox_values, writes
+from tests.ui.test_integration import (
+    column_of,
+    field,
+    row_of,
+    sandbox_values,
+    start_inline_edit,
+    writes,
+)
 from tests.ui.test_main_window import open_app, sign_in
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
@@ -378,3 +388,57 @@ def test_back_restores_the_filter_scroll_and_current_cell_and_the_tree_follows(
     assert view.currentIndex().column() == column
     back_in_tree = controller.tree.currentIndex()
     assert controller.tree_model.data(back_in_tree, TreeRoles.APP_ID) == tickets
+
+
+def _row_titled(qtbot: Any, controller: Any, title: str) -> int:
+    model = controller.browser.model
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and model.source.is_loaded(0), timeout=10000)
+    rows = [row for row in range(model.rowCount()) if model.index(row, 0).data() == title]
+    assert rows, f"{title} is not in the table"
+    return rows[0]
+
+
+def test_the_in_place_date_and_time_editor_fits_a_150_px_cell(qtbot, desk, sandbox):
+    """Start date and time in one input, no wider than the cell, its whole text in sight;
+    Delete empties the date, and a key in an empty date starts it at today."""
+    model, view, _item_id, _row = showcase(qtbot, desk, sandbox)
+    controller = desk.controller
+    meeting = field(controller, "meeting")
+    column = column_of(controller, meeting)
+    view.setColumnWidth(column, 150)
+    index = model.index(_row_titled(qtbot, controller, "Showcase sample 1"), column)
+    shown = str(index.data())
+    assert len(shown) == len("2026-03-10 08:30")
+    view.scrollTo(index)
+    editor: Any = start_inline_edit(qtbot, desk, index)
+    qtbot.waitUntil(editor.isVisible, timeout=3000)
+    cell = view.visualRect(index)
+    assert editor.width() <= cell.width()
+    assert editor.geometry().right() <= cell.right()
+    moment = editor.start_moment
+    assert moment.isVisible()
+    assert QApplication.focusWidget() in (moment, moment.lineEdit())
+    assert moment.text() == shown
+    line = moment.lineEdit()
+    assert line.fontMetrics().horizontalAdvance(moment.text()) + 4 <= line.width()
+    assert line.mapTo(editor, line.rect().topRight()).x() <= editor.width()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Delete)
+    assert moment.text() == EMPTY_DATE_TEXT
+    assert editor.value() is EMPTY
+    delegate = view.cell_delegate
+    delegate.closeEditor.emit(editor, delegate.EndEditHint.RevertModelCache)
+    qtbot.waitUntil(lambda: view.state() != QAbstractItemView.State.EditingState, timeout=3000)
+
+    empty = model.index(_row_titled(qtbot, controller, "Showcase sample 2"), column)
+    assert not empty.data()
+    editor = start_inline_edit(qtbot, desk, empty)
+    qtbot.waitUntil(editor.isVisible, timeout=3000)
+    assert editor.width() <= view.visualRect(empty).width()
+    assert editor.start_moment.text() == EMPTY_DATE_TEXT
+    assert editor.value() is EMPTY
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Up)
+    value = editor.value()
+    assert isinstance(value, DateValue)
+    assert value.start_date >= date.today() - timedelta(days=1)
+    assert editor.is_modified()
+    delegate.closeEditor.emit(editor, delegate.EndEditHint.RevertModelCache)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QRadioButton,
@@ -31,6 +30,7 @@ from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import FieldValue, display_text, validate
 from podio_desk.ui.editor.context import EditorContext
 from podio_desk.ui.editor.fields import ERROR_COLOR, FieldEditor, create_editor
+from podio_desk.ui.filters.flow_layout import FlowArea
 from podio_desk.ui.time_zone import current_rule
 
 MINE, THEIRS, EDIT, BOTH = 0, 1, 2, 3
@@ -160,7 +160,6 @@ class ConflictView(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         layout.addWidget(self.message)
-        buttons = QHBoxLayout()
         self.all_mine_button = QPushButton("Keep all mine", self)
         self.all_theirs_button = QPushButton("Take all theirs", self)
         self.save_button = QPushButton("Save my choices", self)
@@ -170,12 +169,16 @@ class ConflictView(QWidget):
         self.all_theirs_button.clicked.connect(lambda: self.choose_all(THEIRS))
         self.save_button.clicked.connect(self.submit)
         self.cancel_button.clicked.connect(lambda: self.cancelled.emit())
-        buttons.addWidget(self.all_mine_button)
-        buttons.addWidget(self.all_theirs_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.save_button)
-        layout.addLayout(buttons)
+        # The buttons wrap onto a second line in a narrow dock instead of widening it.
+        self.button_row = FlowArea(self)
+        for button in (
+            self.all_mine_button,
+            self.all_theirs_button,
+            self.cancel_button,
+            self.save_button,
+        ):
+            self.button_row.flow.addWidget(button)
+        layout.addWidget(self.button_row)
 
     def show_conflict(self, conflict: ItemConflict) -> None:
         self.conflict = conflict

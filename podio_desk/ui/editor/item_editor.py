@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDockWidget,
+    QFormLayout,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -88,6 +88,19 @@ class _FieldRow:
         self.editor = editor
         self.label = label
         self.error = error
+
+
+def _field_form(form: QWidget) -> QFormLayout:
+    """The form's layout: labels beside their fields, or above a field that does not fit
+    beside its label (a narrow dock), so the form never needs more width than its widest
+    field."""
+    layout = QFormLayout(form)
+    layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    layout.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+    layout.setFormAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+    layout.setVerticalSpacing(2)
+    return layout
 
 
 def _tags_from_text(text: str) -> tuple[str, ...]:
@@ -229,7 +242,7 @@ class ItemEditor(QWidget):
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         self.form = QWidget()
-        self.grid = QGridLayout(self.form)
+        self.grid = _field_form(self.form)
         self.scroll_area.setWidget(self.form)
         self.side = SidePanes(self.context, self)
         self.side.history.outcome.connect(self._on_history_outcome)
@@ -237,7 +250,8 @@ class ItemEditor(QWidget):
         self.side.files.not_removed.connect(self._on_file_not_removed)
         self.splitter.addWidget(self.scroll_area)
         self.splitter.addWidget(self.side)
-        self.scroll_area.setMinimumWidth(380)
+        # The form wraps (labels above fields) down to its widest field.
+        self.scroll_area.setMinimumWidth(300)
         self.side.setMinimumWidth(260)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
@@ -356,26 +370,21 @@ class ItemEditor(QWidget):
         if old is not None:
             old.deleteLater()
         self.form = QWidget()
-        self.grid = QGridLayout(self.form)
-        self.grid.setColumnStretch(1, 1)
-        self.grid.setVerticalSpacing(2)
+        self.grid = _field_form(self.form)
         self.rows = {}
         self.context.app = app
-        row_index = 0
         for fdef in app.active_fields:
             if fdef.field_type is FieldType.SEPARATOR:
                 editor = create_editor(fdef, self.context, self.form)
-                self.grid.addWidget(editor, row_index, 0, 1, 2)
+                self.grid.addRow(editor)
                 unused_label, unused_error = QLabel(self.form), QLabel(self.form)
                 unused_label.hide()
                 unused_error.hide()
                 self.rows[fdef.field_id] = _FieldRow(fdef, editor, unused_label, unused_error)
-                row_index += 1
                 continue
             text = fdef.label + (" *" if fdef.required else "")
             label = QLabel(text, self.form)
             label.setTextFormat(Qt.TextFormat.PlainText)
-            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             label.setContentsMargins(0, 4, 0, 0)
             description = fdef.config.get("description")
             tip = description if isinstance(description, str) and description else ""
@@ -383,29 +392,30 @@ class ItemEditor(QWidget):
                 tip = (tip + "\n" if tip else "") + "Required"
                 label.setStyleSheet("font-weight: 600;")
             label.setToolTip(tip)
-            editor = create_editor(fdef, self.context, self.form)
-            error = QLabel(self.form)
+            # The field and its error line under it, as one field of the form.
+            cell = QWidget(self.form)
+            cell_layout = QVBoxLayout(cell)
+            cell_layout.setContentsMargins(0, 0, 0, 0)
+            cell_layout.setSpacing(2)
+            editor = create_editor(fdef, self.context, cell)
+            error = QLabel(cell)
             error.setStyleSheet(f"color: {ERROR_COLOR};")
             error.setWordWrap(True)
             error.hide()
-            self.grid.addWidget(label, row_index, 0)
-            self.grid.addWidget(editor, row_index, 1)
-            self.grid.addWidget(error, row_index + 1, 1)
+            cell_layout.addWidget(editor)
+            cell_layout.addWidget(error)
+            self.grid.addRow(label, cell)
             row = _FieldRow(fdef, editor, label, error)
             self.rows[fdef.field_id] = row
             editor.changed.connect(lambda row=row: self._check_row(row))
             editor.changed.connect(self._refresh_modified)
-            row_index += 2
         self.tags.deleteLater()
         self.tags = QLineEdit(self.form)
         self.tags.setPlaceholderText("tag, another tag")
         self.tags.textChanged.connect(self._on_any_change)
         self.tags.textChanged.connect(self._refresh_modified)
         tags_label = QLabel("Item tags", self.form)
-        tags_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.grid.addWidget(tags_label, row_index, 0)
-        self.grid.addWidget(self.tags, row_index, 1)
-        self.grid.setRowStretch(row_index + 1, 1)
+        self.grid.addRow(tags_label, self.tags)
         self.scroll_area.setWidget(self.form)
 
     # ------------------------------------------------------------ opening

@@ -247,8 +247,9 @@ class CellDelegate(QStyledItemDelegate):
         editor.setAutoFillBackground(True)
         if isinstance(editor, DateEditor):
             editor.make_compact()
-        # The view focuses the editor: what is typed goes to its first input (a line edit).
-        focusable = next(
+        # The view focuses the editor: what is typed goes to its first input (a line edit),
+        # unless the editor named one itself.
+        focusable = editor.focusProxy() or next(
             (
                 child
                 for child in editor.findChildren(QWidget)
@@ -358,8 +359,11 @@ class CellDelegate(QStyledItemDelegate):
         """Reimplements QStyledItemDelegate.updateEditorGeometry: room for taller editors."""
         rect = QRect(option.rect)
         hint = editor.sizeHint()
-        # A compact date editor stays on its row (its time zone note is a tooltip).
-        if not (isinstance(editor, DateEditor) and editor.compact):
+        # A compact date editor stays on its row (its time zone note is a tooltip) and within
+        # its cell when the cell holds what it needs (its calendar pops up wider).
+        if isinstance(editor, DateEditor) and editor.compact:
+            hint = editor.minimumSizeHint()
+        else:
             rect.setHeight(max(rect.height(), hint.height()))
         rect.setWidth(max(rect.width(), min(hint.width(), EDITOR_MAX_WIDTH)))
         editor.setGeometry(rect)

@@ -40,6 +40,7 @@ from podio_desk.ui.editor.fields.base import (
     _settings_list,
     _vbox,
 )
+from podio_desk.ui.filters.flow_layout import FlowArea
 
 
 class EmbedEditor(FieldEditor):
@@ -171,11 +172,16 @@ class FileEditor(FieldEditor):
         self.status.setWordWrap(True)
         self.status.hide()
         layout.addWidget(self.files)
-        buttons = self._row(
-            self.upload_button, self.download_button, self.open_button, self.remove_button
-        )
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
+        # The buttons wrap in a narrow form instead of widening it.
+        buttons = FlowArea(self)
+        for button in (
+            self.upload_button,
+            self.download_button,
+            self.open_button,
+            self.remove_button,
+        ):
+            buttons.flow.addWidget(button)
+        layout.addWidget(buttons)
         layout.addWidget(self.status)
         self._files: list[FileRef] = []
         self.task: asyncio.Task[Any] | None = None

@@ -153,8 +153,11 @@ class DurationEditor(_TextBackedEditor):
         self.line = QLineEdit(self)
         self.line.setPlaceholderText(f"e.g. {example}")
         self.line.setMaximumWidth(220)
+        # In a narrow form the units wrap; the typed duration keeps room for its text.
+        self.line.setMinimumWidth(self.line.fontMetrics().horizontalAdvance(f"{example} 00") + 12)
         self.units = QLabel("in " + ", ".join(units), self)
         self.units.setStyleSheet("color: palette(mid);")
+        self.units.setWordWrap(True)
         self.line.textChanged.connect(self._emit_changed)
         layout = self._row(self.line, self.units)
         layout.addStretch(1)
