@@ -44,6 +44,8 @@ from podio_desk.domain.export import (
     ExportColumn,
     ExportFormat,
     export_columns,
+    formula_safe,
+    guarded_columns,
     headers,
     option_ids_in_filters,
     text_row,
@@ -85,6 +87,7 @@ class ExportRequest:
     columns: tuple[str, ...] | None = None
     raw: bool = False
     rule: TimeRule | None = None  # the table's time rule (None: Podio's local values)
+    formula_guard: bool = True  # CSV: free-text cells never start a formula (domain/export.py)
     export_id: int = 0
 
 
@@ -139,16 +142,24 @@ class _Sink(Protocol):
 
 class CsvSink:
     """UTF-8 with a byte order mark (so spreadsheet programs read it as UTF-8), the csv
-    module's default dialect (comma, double quotes, CRLF line ends)."""
+    module's default dialect (comma, double quotes, CRLF line ends); with `formula_guard`,
+    free-text cells that a spreadsheet would run as a formula get a leading "'"."""
 
-    def __init__(self, path: Path, columns: Sequence[ExportColumn]) -> None:
+    def __init__(
+        self, path: Path, columns: Sequence[ExportColumn], *, formula_guard: bool = True
+    ) -> None:
         self._path = path
         self._file = path.open("w", encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self._file)
         self._writer.writerow(headers(columns))
+        self._guarded = guarded_columns(columns) if formula_guard else []
 
     def write(self, columns: Sequence[ExportColumn], items: Sequence[Item]) -> int:
-        self._writer.writerows(text_row(columns, item) for item in items)
+        rows = [text_row(columns, item) for item in items]
+        for row in rows:
+            for position in self._guarded:
+                row[position] = formula_safe(row[position])
+        self._writer.writerows(rows)
         return len(items)
 
     def finish(self) -> None:
@@ -227,6 +238,12 @@ class ExportService:
                 return query, 1
         raise ExportError(f"app {app_id} has no view {view_id}")
 
+    async def app(self, app_id: int) -> tuple[App, int]:
+        """The app's definition (the columns a caller may pick from) and the API calls it
+        took: the cache's, else Podio's (one call, then cached)."""
+        counter = _Counter()
+        return await self._app(app_id, counter), counter.calls
+
     async def estimate(
         self, request: ExportRequest, known_total: int | None = None
     ) -> ExportEstimate | None:
@@ -284,7 +301,7 @@ class ExportService:
         temporary = part_path(request.path)
         try:
             sink: _Sink = await self._on_worker(
-                _open_sink, request.format, temporary, columns, app.name
+                _open_sink, request.format, temporary, columns, app.name, request.formula_guard
             )
         except XlsxWriterError as error:
             raise ExportError(f"the XLSX file could not be written: {error}") from error
@@ -480,12 +497,16 @@ class ExportService:
 
 
 def _open_sink(
-    format: ExportFormat, path: Path, columns: Sequence[ExportColumn], sheet: str
+    format: ExportFormat,
+    path: Path,
+    columns: Sequence[ExportColumn],
+    sheet: str,
+    formula_guard: bool,
 ) -> _Sink:
     path.parent.mkdir(parents=True, exist_ok=True)
     if format is ExportFormat.XLSX:
         return XlsxSink(path, columns, sheet)
-    return CsvSink(path, columns)
+    return CsvSink(path, columns, formula_guard=formula_guard)
 
 
 def _finish(sink: _Sink, temporary: Path, path: Path) -> None:
