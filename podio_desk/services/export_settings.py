@@ -113,13 +113,20 @@ def _unescape_key(text: str) -> str:
 
 def _unescape_value(text: str) -> str | None:
     """One INI value as QSettings writes a string; None for a list or a typed value."""
-    if text.startswith("@"):
-        if text.startswith("@String(") and text.endswith(")"):
-            return _unescape_value(text[len("@String(") : -1])
-        if text.startswith("@@"):
-            text = text[1:]
-        else:
-            return None
+    unescaped = _unquoted(text)
+    if unescaped is None or not unescaped.startswith("@"):
+        return unescaped
+    # As QSettings reads it: "@@" starts a string that began with "@", "@String(...)" is a
+    # string; any other "@Type(...)" is a typed value (a byte array, a variant).
+    if unescaped.startswith("@@"):
+        return unescaped[1:]
+    if unescaped.startswith("@String(") and unescaped.endswith(")"):
+        return unescaped[len("@String(") : -1]
+    return None
+
+
+def _unquoted(text: str) -> str | None:
+    """The text of a value with its quotes and C-style escapes resolved; None for a list."""
     out: list[str] = []
     quoted = False
     position = 0

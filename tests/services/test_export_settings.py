@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 from podio_desk.services.export_settings import read_settings, saved_layout, saved_podio_zone
 
@@ -19,6 +19,7 @@ def test_strings_written_by_qsettings_read_back_the_same(qapp: Any, tmp_path: Pa
         "export/folder": "/tmp/a b, c=d; e",
         "weird key/with space": "tab\there\nline ünïcödé €",
         "plain": "yes",
+        "at": "@home, @String(x)",
         "empty": "",
     }
     settings = QSettings(str(path), QSettings.Format.IniFormat)
@@ -26,12 +27,14 @@ def test_strings_written_by_qsettings_read_back_the_same(qapp: Any, tmp_path: Pa
         settings.setValue(key, value)
     settings.setValue("list", ["a", "b"])
     settings.setValue("number", 5)
+    settings.setValue("bytes", QByteArray(b"\x01,\x02 @"))
     settings.sync()
     del settings
 
     read = read_settings(path)
     assert {key: read.get(key) for key in values} == values
     assert "list" not in read  # a string list is not a string
+    assert "bytes" not in read
     assert saved_podio_zone(read, "0f3a") == "America/New_York"
     layout = saved_layout(read, 123)
     assert layout is not None
