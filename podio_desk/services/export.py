@@ -524,7 +524,31 @@ def _discard(sink: _Sink, temporary: Path) -> None:
 def _write_cached(
     sink: _Sink, columns: Sequence[ExportColumn], rows: Sequence[CachedItem], app: App
 ) -> int:
-    return sink.write(columns, [item_from_row(row, app) for row in rows])
+    read = _item_reader(columns, app)
+    return sink.write(columns, [read(row) for row in rows])
+
+
+def _item_reader(columns: Sequence[ExportColumn], app: App) -> Callable[[CachedItem], Item]:
+    """Turns a cached row into the item the columns read. With fewer field columns than the
+    app has fields (columns hidden or picked), the other fields' values are left unparsed:
+    parsing values is most of the work after reading the JSON."""
+    wanted = frozenset(int(column.key) for column in columns if column.key.isdigit())
+    if wanted >= {fdef.field_id for fdef in app.fields}:
+        return lambda row: item_from_row(row, app)
+
+    def read(row: CachedItem) -> Item:
+        raw = row.raw
+        fields = raw.get("fields")
+        if isinstance(fields, list):
+            kept = [
+                entry
+                for entry in fields
+                if isinstance(entry, dict) and entry.get("field_id") in wanted
+            ]
+            raw = {**raw, "fields": kept}
+        return Item.from_api(raw, app, app_id=row.app_id)
+
+    return read
 
 
 def _write_mixed(
@@ -535,11 +559,12 @@ def _write_mixed(
     fetched: dict[int, Item],
     app: App,
 ) -> int:
+    read = _item_reader(columns, app)
     items = []
     for item_id in ids:
         row = rows.get(item_id)
         if row is not None:
-            items.append(item_from_row(row, app))
+            items.append(read(row))
         elif item_id in fetched:
             items.append(fetched[item_id])
     return sink.write(columns, items)

@@ -254,6 +254,49 @@ def test_a_filter_and_a_selection_export_exactly_their_items(sandbox_factory, tm
     assert [items[i].title for i in chosen] == [row[0] for row in selected_rows[1:]]
 
 
+def test_picked_columns_hold_what_the_full_export_holds_in_them(sandbox_factory, tmp_path):
+    # A few columns (the rest hidden or not picked) read only their fields' values.
+    sandbox = sandbox_factory(items=300)
+    tickets = sandbox.app_id("Tickets")
+    fields = {f.external_id: str(f.field_id) for f in sandbox.state.apps[tickets].fields}
+    picked = (fields["due"], "title", fields["price"], fields["assignee"], "last_edit_on")
+
+    async def scenario() -> None:
+        session = await open_session(sandbox, tmp_path)
+        try:
+            await session.sync_app(tickets)
+            for name, columns in (("all", None), ("picked", picked)):
+                for fmt in ExportFormat:
+                    path = tmp_path / f"{name}.{fmt.value}"
+                    request = ExportRequest(
+                        PageQuery(app_id=tickets),
+                        path,
+                        format=fmt,
+                        columns=columns,
+                        raw=True,
+                        rule=PODIO_ZONE,
+                    )
+                    await session.exports.export(request)
+        finally:
+            await close(session)
+
+    asyncio.run(scenario())
+    for fmt, read in ((ExportFormat.CSV, read_csv), (ExportFormat.XLSX, read_xlsx)):
+        full = read(tmp_path / f"all.{fmt.value}")
+        some = read(tmp_path / f"picked.{fmt.value}")
+        assert some[0][:6] == [
+            "Due",
+            "Due (start, UTC)",
+            "Due (end, UTC)",
+            "Subject",
+            "Item ID",
+            "Price",
+        ]
+        where = [full[0].index(header) for header in some[0]]
+        assert [[row[n] for n in where] for row in full] == some
+        assert len(some) == 301
+
+
 @pytest.mark.parametrize("fmt", list(ExportFormat))
 def test_cancel_removes_the_partial_file_and_keeps_an_existing_one(
     sandbox_factory, tmp_path, monkeypatch, fmt
