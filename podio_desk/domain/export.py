@@ -21,11 +21,22 @@ Choices (see docs/podio-api.md, "Export"):
   that can pass 24), so a spreadsheet can sum them; CSV keeps the text the table shows.
   Raw columns hold plain values.
 * Several ids or entries in one raw cell are joined with "; ", one id stays a number.
+* The title column's header is the title field's label, as the table's (else "Title").
+* Formula guard (CSV): a spreadsheet opening a CSV file runs a cell that starts with "=",
+  "+", "-" or "@" (or a tab or carriage return before one) as a formula: OWASP's "CSV
+  injection". By default a display cell of free text (title, text, category, contacts,
+  relations, links, emails, phones, places, files, text calculations) starting with one of
+  those characters is written with a leading "'", which spreadsheets show as text; number,
+  money, progress, duration and date columns, raw-value columns, and a calculation's plain
+  number ("-3.5") are never touched. The export can turn the guard off (the CLI's
+  `--no-formula-guard`, the dialog's checkbox) to write the text exactly as Podio holds it.
+  XLSX needs no guard: every text cell is stored as text ("=" included), never a formula.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -74,6 +85,9 @@ LAST_EDIT_ON = "last_edit_on"
 # Separators hold no value; the table shows no column for them either.
 _HIDDEN_TYPES = frozenset({FieldType.SEPARATOR})
 JOIN = "; "
+# What a spreadsheet reads as the start of a formula in a CSV cell (see the docstring).
+FORMULA_STARTS = frozenset("=+-@\t\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d[\d,.]*%?")
 
 
 class ExportFormat(Enum):
@@ -90,6 +104,8 @@ class ExportColumn:
     text: Callable[[Item], str]
     value: Callable[[Item], CellValue]
     raw: bool = False
+    # Free text: the CSV formula guard applies to its display cells (see the docstring).
+    guard: bool = False
 
 
 def table_column_keys(app: App) -> list[str]:
@@ -102,6 +118,62 @@ def table_column_keys(app: App) -> list[str]:
             continue
         keys.append(str(fdef.field_id))
     return [*keys, CREATED_ON, LAST_EDIT_ON]
+
+
+def layout_column_keys(app: App, order: Sequence[str], hidden: Sequence[str]) -> list[str]:
+    """The visible columns in screen order of a table laid out as the window saved it
+    (ui/view_state.py): the saved order first, columns it does not know (fields added
+    since) after it in Podio's order; hidden ones left out, never the title."""
+    known = table_column_keys(app)
+    ordered = [key for key in dict.fromkeys(order) if key in known]
+    ordered += [key for key in known if key not in ordered]
+    return [key for key in ordered if key == TITLE or key not in hidden]
+
+
+def column_keys_named(app: App, names: Sequence[str]) -> list[str]:
+    """Table column keys for names a user typed: a field's external id, id or label, the
+    title field's, "title", "created" / "created_on", "last_edit" / "last edit" /
+    "last_edit_on" (any case). Raises ValueError naming the columns there are when a name
+    matches none."""
+    by_name: dict[str, str] = {}
+    keys = table_column_keys(app)
+    title_field = app.title_field
+    for key in keys:
+        fdef = app.field(int(key)) if key.isdigit() else None
+        names_of = {key}
+        if fdef is not None:
+            names_of |= {fdef.label, fdef.external_id or ""}
+        elif key == TITLE:
+            names_of |= {title_header(app), "Title"}
+            if title_field is not None:
+                names_of |= {str(title_field.field_id), title_field.external_id or ""}
+        elif key == CREATED_ON:
+            names_of |= {"Created", "created"}
+        else:
+            names_of |= {"Last edit", "last_edit"}
+        for name in names_of:
+            if name:
+                by_name.setdefault(name.strip().casefold(), key)
+    chosen: list[str] = []
+    for name in names:
+        found = by_name.get(name.strip().casefold())
+        if found is None:
+            there = ", ".join(_column_name(app, known) for known in keys)
+            raise ValueError(f"the app has no column {name!r} (it has {there})")
+        chosen.append(found)
+    return list(dict.fromkeys(chosen))
+
+
+def _column_name(app: App, key: str) -> str:
+    """A name of the column a user can type."""
+    if key == TITLE:
+        return TITLE
+    if key == CREATED_ON:
+        return "created"
+    if key == LAST_EDIT_ON:
+        return "last_edit"
+    fdef = app.field(int(key))
+    return fdef.external_id or fdef.label if fdef is not None else key
 
 
 def export_columns(
@@ -121,7 +193,7 @@ def export_columns(
     columns: list[ExportColumn] = []
     for key in dict.fromkeys(chosen):
         if key == TITLE:
-            columns.append(ExportColumn("Title", key, _title, _title))
+            columns.append(ExportColumn(title_header(app), key, _title, _title, guard=True))
             if raw:
                 columns.append(_raw_column("Item ID", key, _item_id))
         elif key in (CREATED_ON, LAST_EDIT_ON):
@@ -138,6 +210,25 @@ def export_columns(
             if raw:
                 columns.extend(_raw_field_columns(fdef, rule))
     return columns
+
+
+def title_header(app: App) -> str:
+    """The title column's header: the table's (the title field's label, else "Title")."""
+    title_field = app.title_field
+    return title_field.label if title_field is not None and title_field.label else "Title"
+
+
+def formula_safe(text: str) -> str:
+    """`text` as a CSV cell no spreadsheet runs as a formula: a leading "'" before a cell
+    starting with "=", "+", "-", "@", tab or CR, unless it is a plain number ("-3.5")."""
+    if not text or text[0] not in FORMULA_STARTS or _PLAIN_NUMBER.fullmatch(text):
+        return text
+    return "'" + text
+
+
+def guarded_columns(columns: Sequence[ExportColumn]) -> list[int]:
+    """The positions of the columns the formula guard applies to."""
+    return [position for position, column in enumerate(columns) if column.guard]
 
 
 def option_ids_in_filters(app: App, filters: Mapping[str, Any]) -> dict[str, Any]:
@@ -303,7 +394,21 @@ def _field_column(fdef: FieldDef, rule: TimeRule) -> ExportColumn:
             return _date_cell(rule.shown(value))
         return text(item)
 
-    return ExportColumn(fdef.label, str(field_id), text, typed)
+    return ExportColumn(
+        fdef.label, str(field_id), text, typed, guard=fdef.field_type not in _NUMBER_OR_DATE
+    )
+
+
+# Field types whose display text is a number or a date: never touched by the formula guard.
+_NUMBER_OR_DATE = frozenset(
+    {
+        FieldType.NUMBER,
+        FieldType.MONEY,
+        FieldType.PROGRESS,
+        FieldType.DURATION,
+        FieldType.DATE,
+    }
+)
 
 
 def number_format(number: Decimal, decimals: int | None) -> str:

@@ -21,6 +21,13 @@ def parse_podio_datetime(text: object, *, what: str = "timestamp") -> datetime:
     if not isinstance(text, str):
         raise MalformedValueError(f"{what}: expected a date and time text, got {text!r}")
     candidate = text.strip().replace("T", " ", 1)
+    if len(candidate) == 19 and candidate[10] == " " and candidate[13] == candidate[16] == ":":
+        # The usual shape: fromisoformat reads it as strptime would, many times faster (an
+        # export parses two per item). Anything else, or a bad date, takes the loop below.
+        try:
+            return datetime.fromisoformat(candidate).replace(tzinfo=UTC)
+        except ValueError:
+            pass
     for pattern in (PODIO_DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
             parsed = datetime.strptime(candidate, pattern)

@@ -44,6 +44,8 @@ from podio_desk.domain.export import (
     ExportColumn,
     ExportFormat,
     export_columns,
+    formula_safe,
+    guarded_columns,
     headers,
     option_ids_in_filters,
     text_row,
@@ -85,6 +87,7 @@ class ExportRequest:
     columns: tuple[str, ...] | None = None
     raw: bool = False
     rule: TimeRule | None = None  # the table's time rule (None: Podio's local values)
+    formula_guard: bool = True  # CSV: free-text cells never start a formula (domain/export.py)
     export_id: int = 0
 
 
@@ -139,16 +142,24 @@ class _Sink(Protocol):
 
 class CsvSink:
     """UTF-8 with a byte order mark (so spreadsheet programs read it as UTF-8), the csv
-    module's default dialect (comma, double quotes, CRLF line ends)."""
+    module's default dialect (comma, double quotes, CRLF line ends); with `formula_guard`,
+    free-text cells that a spreadsheet would run as a formula get a leading "'"."""
 
-    def __init__(self, path: Path, columns: Sequence[ExportColumn]) -> None:
+    def __init__(
+        self, path: Path, columns: Sequence[ExportColumn], *, formula_guard: bool = True
+    ) -> None:
         self._path = path
         self._file = path.open("w", encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self._file)
         self._writer.writerow(headers(columns))
+        self._guarded = guarded_columns(columns) if formula_guard else []
 
     def write(self, columns: Sequence[ExportColumn], items: Sequence[Item]) -> int:
-        self._writer.writerows(text_row(columns, item) for item in items)
+        rows = [text_row(columns, item) for item in items]
+        for row in rows:
+            for position in self._guarded:
+                row[position] = formula_safe(row[position])
+        self._writer.writerows(rows)
         return len(items)
 
     def finish(self) -> None:
@@ -227,6 +238,12 @@ class ExportService:
                 return query, 1
         raise ExportError(f"app {app_id} has no view {view_id}")
 
+    async def app(self, app_id: int) -> tuple[App, int]:
+        """The app's definition (the columns a caller may pick from) and the API calls it
+        took: the cache's, else Podio's (one call, then cached)."""
+        counter = _Counter()
+        return await self._app(app_id, counter), counter.calls
+
     async def estimate(
         self, request: ExportRequest, known_total: int | None = None
     ) -> ExportEstimate | None:
@@ -284,7 +301,7 @@ class ExportService:
         temporary = part_path(request.path)
         try:
             sink: _Sink = await self._on_worker(
-                _open_sink, request.format, temporary, columns, app.name
+                _open_sink, request.format, temporary, columns, app.name, request.formula_guard
             )
         except XlsxWriterError as error:
             raise ExportError(f"the XLSX file could not be written: {error}") from error
@@ -480,12 +497,16 @@ class ExportService:
 
 
 def _open_sink(
-    format: ExportFormat, path: Path, columns: Sequence[ExportColumn], sheet: str
+    format: ExportFormat,
+    path: Path,
+    columns: Sequence[ExportColumn],
+    sheet: str,
+    formula_guard: bool,
 ) -> _Sink:
     path.parent.mkdir(parents=True, exist_ok=True)
     if format is ExportFormat.XLSX:
         return XlsxSink(path, columns, sheet)
-    return CsvSink(path, columns)
+    return CsvSink(path, columns, formula_guard=formula_guard)
 
 
 def _finish(sink: _Sink, temporary: Path, path: Path) -> None:
@@ -503,7 +524,31 @@ def _discard(sink: _Sink, temporary: Path) -> None:
 def _write_cached(
     sink: _Sink, columns: Sequence[ExportColumn], rows: Sequence[CachedItem], app: App
 ) -> int:
-    return sink.write(columns, [item_from_row(row, app) for row in rows])
+    read = _item_reader(columns, app)
+    return sink.write(columns, [read(row) for row in rows])
+
+
+def _item_reader(columns: Sequence[ExportColumn], app: App) -> Callable[[CachedItem], Item]:
+    """Turns a cached row into the item the columns read. With fewer field columns than the
+    app has fields (columns hidden or picked), the other fields' values are left unparsed:
+    parsing values is most of the work after reading the JSON."""
+    wanted = frozenset(int(column.key) for column in columns if column.key.isdigit())
+    if wanted >= {fdef.field_id for fdef in app.fields}:
+        return lambda row: item_from_row(row, app)
+
+    def read(row: CachedItem) -> Item:
+        raw = row.raw
+        fields = raw.get("fields")
+        if isinstance(fields, list):
+            kept = [
+                entry
+                for entry in fields
+                if isinstance(entry, dict) and entry.get("field_id") in wanted
+            ]
+            raw = {**raw, "fields": kept}
+        return Item.from_api(raw, app, app_id=row.app_id)
+
+    return read
 
 
 def _write_mixed(
@@ -514,11 +559,12 @@ def _write_mixed(
     fetched: dict[int, Item],
     app: App,
 ) -> int:
+    read = _item_reader(columns, app)
     items = []
     for item_id in ids:
         row = rows.get(item_id)
         if row is not None:
-            items.append(item_from_row(row, app))
+            items.append(read(row))
         elif item_id in fetched:
             items.append(fetched[item_id])
     return sink.write(columns, items)

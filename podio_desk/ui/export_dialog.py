@@ -1,7 +1,8 @@
 """The Export dialog: the app shown in the table to a CSV or XLSX file.
 
 The user picks the format, what to export (the rows of the current view and filter, the
-selected rows, or the whole app), whether to add raw values, and the file. The export runs as
+selected rows, or the whole app), whether to add raw values, whether a CSV file guards
+against formulas (on by default, domain/export.py), and the file. The export runs as
 a named task (`export:<account>:<app_id>`) of the task runner; the reading, parsing and writing
 happen on the account's worker thread (`services/export.py`), and its progress comes back as
 `ExportProgress` events on the session's hub, through the window's `ServiceEvents` bridge.
@@ -176,6 +177,13 @@ class ExportDialog(QDialog):
             self,
         )
         self.raw_box.setObjectName("exportRaw")
+        # On by default: see "Formula guard" in domain/export.py (XLSX never needs it).
+        self.formula_box = QCheckBox(
+            "Protect against formulas in CSV: text starting with =, +, -, @ gets a leading '",
+            self,
+        )
+        self.formula_box.setObjectName("exportFormulaGuard")
+        self.formula_box.setChecked(True)
         self.columns_note = QLabel(
             f"Columns as in the table: {len(self._columns)} visible, in their order.", self
         )
@@ -198,6 +206,7 @@ class ExportDialog(QDialog):
         form.addRow("Format:", self.format_box)
         form.addRow("Export:", scope_box)
         form.addRow("", self.raw_box)
+        form.addRow("", self.formula_box)
         form.addRow("", self.columns_note)
         form.addRow("File:", path_row)
 
@@ -262,6 +271,7 @@ class ExportDialog(QDialog):
             columns=self._columns or None,
             raw=self.raw_box.isChecked(),
             rule=current_rule(),
+            formula_guard=self.formula_box.isChecked(),
             export_id=self._export_id,
         )
 
@@ -269,6 +279,7 @@ class ExportDialog(QDialog):
         text = self.path_edit.text().strip()
         if text:
             self.path_edit.setText(str(Path(text).with_suffix(f".{self.export_format.value}")))
+        self._update_buttons()  # the formula guard is a CSV choice
 
     def _follow_suffix(self) -> None:
         """The format follows the file's suffix; a file without either gets the format's."""
@@ -315,6 +326,7 @@ class ExportDialog(QDialog):
             self.choose_button,
         ):
             widget.setEnabled(not running)
+        self.formula_box.setEnabled(not running and self.export_format is ExportFormat.CSV)
         self.scope_selected.setEnabled(not running and bool(self._selected))
 
     # ------------------------------------------------------------------ running

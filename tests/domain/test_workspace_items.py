@@ -32,6 +32,9 @@ def test_parse_podio_datetime() -> None:
     assert format_podio_datetime(moment) == "2017-03-21 15:45:12"
     assert parse_podio_datetime("2017-03-21T15:45:12") == moment
     assert parse_podio_datetime("2017-03-21") == datetime(2017, 3, 21, tzinfo=UTC)
+    assert parse_podio_datetime(" 2017-3-21 15:45:12") == moment
+    with pytest.raises(MalformedValueError, match=r'"2017-02-30 15:45:12" is not a date'):
+        parse_podio_datetime("2017-02-30 15:45:12")
     with pytest.raises(MalformedValueError, match=r'created_on: "21/03/2017" is not a date'):
         parse_podio_datetime("21/03/2017", what="created_on")
     with pytest.raises(MalformedValueError, match="expected a date and time text, got 5"):

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from podio_desk.domain.export import ExportFormat, csv_text, export_columns
+from podio_desk.domain.export import ExportFormat, csv_text, export_columns, formula_safe
 from podio_desk.domain.fields import (
     CategoryValue,
     DateValue,
@@ -43,6 +43,16 @@ PODIO_ZONE = TimeRule(
     machine_zone=UTC,
     machine_zone_name="UTC",
 )
+
+
+# Columns the CSV formula guard never touches.
+NUMBERS_AND_DATES = {
+    FieldType.NUMBER,
+    FieldType.MONEY,
+    FieldType.PROGRESS,
+    FieldType.DURATION,
+    FieldType.DATE,
+}
 
 
 def api_requests(sandbox: Any) -> int:
@@ -103,7 +113,8 @@ def test_a_synced_app_exports_to_csv_and_xlsx_equal_to_the_cache_without_api_cal
     csv_rows = read_csv(tmp_path / "tickets.csv")
     xlsx_rows = read_xlsx(tmp_path / "tickets.xlsx")
     header = csv_rows[0]
-    assert header[:3] == ["Title", "Item ID", "Status"]
+    # The title column is headed by the title field's label, as in the table.
+    assert header[:3] == ["Subject", "Item ID", "Status"]
     assert "Price (amount)" in header
     assert "Price (currency)" in header
     assert "Due (start, UTC)" in header
@@ -119,13 +130,15 @@ def test_a_synced_app_exports_to_csv_and_xlsx_equal_to_the_cache_without_api_cal
         item = items[int(csv_row[1])]
         cells = dict(zip(header, csv_row, strict=True))
         typed = dict(zip(header, xlsx_row, strict=True))
-        assert cells["Title"] == item.title == typed["Title"]
+        # CSV guards free text against formulas; XLSX keeps it as it is (text cells).
+        assert cells["Subject"] == formula_safe(item.title)
+        assert typed["Subject"] == item.title
         assert typed["Item ID"] == item.item_id
         for label, fdef in fields.items():
-            if label not in cells:
-                continue  # the title field is the Title column
             value = item.values.get(fdef.field_id)
             shown = display_text(fdef, value) if value is not None else ""
+            if fdef.field_type not in NUMBERS_AND_DATES:
+                shown = formula_safe(shown)
             if isinstance(value, DateValue):
                 # Shown as in the table: the Podio user's zone, the local values Podio sends.
                 assert value.start_utc is not None
@@ -234,11 +247,54 @@ def test_a_filter_and_a_selection_export_exactly_their_items(sandbox_factory, tm
             await close(session)
 
     filtered_rows, selected_rows, items, expected = asyncio.run(scenario())
-    assert filtered_rows[0] == ["Title", "Item ID", "Status", "Status (raw)"]
+    assert filtered_rows[0] == ["Subject", "Item ID", "Status", "Status (raw)"]
     assert len(filtered_rows) - 1 == expected > 0
     assert len({row[3] for row in filtered_rows[1:]}) == 1
     chosen = sorted(items)[::-7][:20]
     assert [items[i].title for i in chosen] == [row[0] for row in selected_rows[1:]]
+
+
+def test_picked_columns_hold_what_the_full_export_holds_in_them(sandbox_factory, tmp_path):
+    # A few columns (the rest hidden or not picked) read only their fields' values.
+    sandbox = sandbox_factory(items=300)
+    tickets = sandbox.app_id("Tickets")
+    fields = {f.external_id: str(f.field_id) for f in sandbox.state.apps[tickets].fields}
+    picked = (fields["due"], "title", fields["price"], fields["assignee"], "last_edit_on")
+
+    async def scenario() -> None:
+        session = await open_session(sandbox, tmp_path)
+        try:
+            await session.sync_app(tickets)
+            for name, columns in (("all", None), ("picked", picked)):
+                for fmt in ExportFormat:
+                    path = tmp_path / f"{name}.{fmt.value}"
+                    request = ExportRequest(
+                        PageQuery(app_id=tickets),
+                        path,
+                        format=fmt,
+                        columns=columns,
+                        raw=True,
+                        rule=PODIO_ZONE,
+                    )
+                    await session.exports.export(request)
+        finally:
+            await close(session)
+
+    asyncio.run(scenario())
+    for fmt, read in ((ExportFormat.CSV, read_csv), (ExportFormat.XLSX, read_xlsx)):
+        full = read(tmp_path / f"all.{fmt.value}")
+        some = read(tmp_path / f"picked.{fmt.value}")
+        assert some[0][:6] == [
+            "Due",
+            "Due (start, UTC)",
+            "Due (end, UTC)",
+            "Subject",
+            "Item ID",
+            "Price",
+        ]
+        where = [full[0].index(header) for header in some[0]]
+        assert [[row[n] for n in where] for row in full] == some
+        assert len(some) == 301
 
 
 @pytest.mark.parametrize("fmt", list(ExportFormat))
@@ -284,11 +340,10 @@ def test_cancel_removes_the_partial_file_and_keeps_an_existing_one(
     assert list(scratch.iterdir()) == []
 
 
-def test_export_columns_follow_the_keys_given_and_text_is_never_a_formula(tmp_path):
+def small_app() -> Any:
     from podio_desk.domain.workspace import App
-    from podio_desk.services.export import XlsxSink
 
-    app = App.from_api(
+    return App.from_api(
         {
             "app_id": 1,
             "config": {"name": "A"},
@@ -310,13 +365,14 @@ def test_export_columns_follow_the_keys_given_and_text_is_never_a_formula(tmp_pa
             ],
         }
     )
-    columns = export_columns(app, ["11", "title", "nope"])
-    assert [c.header for c in columns] == ["N", "Title"]
-    item = Item.from_api(
+
+
+def small_item(app: Any, item_id: int, title: str, number: str) -> Item:
+    return Item.from_api(
         {
-            "item_id": 5,
-            "app_item_id": 1,
-            "title": "=1+1",
+            "item_id": item_id,
+            "app_item_id": item_id,
+            "title": title,
             "revision": 0,
             "created_on": "2024-01-02 03:04:05",
             "fields": [
@@ -325,25 +381,80 @@ def test_export_columns_follow_the_keys_given_and_text_is_never_a_formula(tmp_pa
                     "external_id": "title",
                     "type": "text",
                     "label": "Name",
-                    "values": [{"value": "=1+1"}],
+                    "values": [{"value": title}],
                 },
                 {
                     "field_id": 11,
                     "external_id": "n",
                     "type": "number",
                     "label": "N",
-                    "values": [{"value": "1500.5000"}],
+                    "values": [{"value": number}],
                 },
             ],
         },
         app,
     )
+
+
+# Titles a spreadsheet would run as formulas (OWASP's list of first characters), and two
+# it would not: a plain negative number and ordinary text.
+FORMULA_TITLES = ["=1+1", "+1 555 0100", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "-5", "ok"]
+
+
+def test_export_columns_follow_the_keys_given_and_text_is_never_a_formula(tmp_path):
+    from podio_desk.services.export import XlsxSink
+
+    app = small_app()
+    columns = export_columns(app, ["11", "title", "nope"])
+    # The title column is headed as in the table: by the title field's label.
+    assert [c.header for c in columns] == ["N", "Name"]
+    items = [
+        small_item(app, number, title, "-1500.5000")
+        for number, title in enumerate(FORMULA_TITLES, 1)
+    ]
     path = tmp_path / "x.xlsx"
     sink = XlsxSink(path, columns, "A/B")
-    sink.write(columns, [item])
+    sink.write(columns, items)
     sink.finish()
+    # XLSX: every title back as typed (text cells, never formulas; XML reads a carriage
+    # return as a line feed), numbers as numbers.
     rows = read_xlsx(path)
-    assert rows == [["N", "Title"], [1500.5, "=1+1"]]
+    titles = [title.replace("\r", "\n") for title in FORMULA_TITLES]
+    assert rows == [["N", "Name"], *[[-1500.5, title] for title in titles]]
+
+
+def test_csv_guards_free_text_against_formulas_unless_told_not_to(tmp_path):
+    from podio_desk.services.export import CsvSink
+
+    app = small_app()
+    columns = export_columns(app, ["title", "11"], raw=True)
+    assert [c.header for c in columns] == ["Name", "Item ID", "N", "N (raw)"]
+    items = [
+        small_item(app, number, title, "-1500.5000")
+        for number, title in enumerate(FORMULA_TITLES, 1)
+    ]
+    for guard in (True, False):
+        path = tmp_path / f"guard-{guard}.csv"
+        sink = CsvSink(path, columns, formula_guard=guard)
+        sink.write(columns, items)
+        sink.finish()
+        rows = read_csv(path)[1:]
+        titles = [row[0] for row in rows]
+        if guard:
+            assert titles == [
+                "'=1+1",
+                "'+1 555 0100",
+                "'-2+3",
+                "'@SUM(A1)",
+                "'\t=1",
+                "'\r=1",
+                "-5",
+                "ok",
+            ]
+        else:
+            assert titles == FORMULA_TITLES
+        # Numbers (shown and raw) are never touched.
+        assert {(row[2], row[3]) for row in rows} == {("-1,500.5", "-1500.5000")}
 
 
 def test_raw_values_of_links_files_contacts_and_html(sandbox, tmp_path):

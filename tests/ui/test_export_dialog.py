@@ -77,7 +77,8 @@ def test_export_of_the_visible_columns_and_of_a_selection(qtbot, desk, sandbox_f
     assert progress[-1].phase == "done"
     rows = read_csv(tmp_path / "shown.csv")
     assert len(rows) == 701
-    assert rows[0][:2] == ["Priority", "Title"]
+    # The headers are the table's: the title column says the title field's label.
+    assert rows[0][:2] == ["Priority", "Subject"]
     assert "Status" not in rows[0]
     dialog.close_button.click()
 
@@ -181,8 +182,17 @@ def test_the_format_follows_the_file_name_and_the_dialog_remembers_format_and_fo
     sign_in(desk, sandbox)
     open_app(qtbot, desk, "Tickets")
     dialog = open_dialog(desk)
-    # The first time: CSV, in the Documents folder.
+    # The first time: CSV, in the Documents folder, guarded against formulas.
     assert dialog.export_format is ExportFormat.CSV
+    assert dialog.formula_box.isChecked()
+    assert dialog.formula_box.isEnabled()
+    assert dialog.request().formula_guard
+    dialog.formula_box.setChecked(False)
+    assert not dialog.request().formula_guard
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData(ExportFormat.XLSX))
+    assert not dialog.formula_box.isEnabled()  # XLSX stores text as text
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData(ExportFormat.CSV))
+    assert dialog.formula_box.isEnabled()
     assert Path(dialog.path_edit.text()).parent == default_folder()
     # A file named .xlsx while CSV is chosen is written as a real workbook.
     target = tmp_path / "tickets.xlsx"
@@ -194,7 +204,7 @@ def test_the_format_follows_the_file_name_and_the_dialog_remembers_format_and_fo
     rows = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
     book.close()
     assert len(rows) == 61
-    assert rows[0][0] == "Title"
+    assert rows[0][0] == "Subject"
     dialog.close_button.click()
 
     again = open_dialog(desk)
