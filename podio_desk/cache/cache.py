@@ -227,9 +227,9 @@ class Cache:
         self.items = ItemStore(db)
 
     @classmethod
-    async def open(cls, cache_dir: Path, account_key: str, *, check: bool = True) -> Cache:
+    async def open(cls, cache_dir: Path, account_key: str, *, check: bool | None = None) -> Cache:
         """Open (or create and migrate) `<cache_dir>/<account_key>.sqlite3`, verified whole
-        first unless `check` is false.
+        first when `check` is true, or (None) when its last close was not clean (db.py).
 
         Raises CacheOpenError (CacheCorruptError for a damaged file: offer `set_aside` and
         a new cache) or schema.CacheVersionError, with a message for the user."""

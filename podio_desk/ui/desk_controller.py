@@ -65,6 +65,7 @@ from podio_desk.services.outbox import OutboxChanged, OutboxSent
 from podio_desk.services.session import (
     AccountSession,
     CacheCorruptError,
+    CacheInUseError,
     open_session,
     set_aside_cache,
 )
@@ -364,7 +365,11 @@ class DeskController(QObject):
 
     async def rebuild_cache(self, account: Account) -> None:
         """Set the account's damaged cache aside and open it with a new one."""
-        aside = await set_aside_cache(self.cache_dir, account.key)
+        try:
+            aside = await set_aside_cache(self.cache_dir, account.key)
+        except CacheInUseError as error:
+            self.show_message(f"{account.name}: {error}", 0)
+            return
         log.info("%s: damaged cache set aside as %s", account.name, aside)
         await self._attach(account)
         self._show_accounts()
