@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from podio_desk.cache.connection import CacheConnection
-from podio_desk.cache.schema import SCHEMA_VERSION, migrate
+from podio_desk.cache.schema import migrate
 from podio_desk.cache.users import CacheUser, sole_use
 from podio_desk.cache.worker import DbWorker
 
@@ -229,10 +229,6 @@ class CacheDatabase:
     async def open(cls, path: Path, *, check: bool | None = False) -> CacheDatabase:
         return await asyncio.to_thread(functools.partial(cls, path, check=check))
 
-    @property
-    def schema_version(self) -> int:
-        return SCHEMA_VERSION
-
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` on the writer thread inside one transaction (all or nothing)."""
         return await self._writer.run(lambda connection: self._job(_in_transaction, fn, connection))
@@ -242,12 +238,6 @@ class CacheDatabase:
         return await self._reader.run(
             lambda connection: self._job(_in_read_snapshot, fn, connection)
         )
-
-    def write_blocking(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return self._writer.call(lambda connection: self._job(_in_transaction, fn, connection))
-
-    def read_blocking(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return self._reader.call(lambda connection: self._job(_in_read_snapshot, fn, connection))
 
     def _job(
         self,

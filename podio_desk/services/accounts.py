@@ -480,11 +480,6 @@ class AccountService:
         client = self._clients.get(key)
         return client.session.state if client is not None else SessionState.SIGNED_OUT
 
-    async def set_client_secret(self, key: str, client_secret: str) -> None:
-        self.get(key)
-        await self._secrets.set(key, SECRET_CLIENT_SECRET, client_secret.strip())
-        await self._close_client(key)
-
     # ------------------------------------------------------------------ sign-in
 
     async def sign_in_password(self, key: str, password: str) -> Token:
