@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 
 ORGANIZATION_NAME = "Podio Desk"
 CLOSER_TIMEOUT = 5.0
+# How long the shutdown may take once Qt's own loop has ended early (each closer has its own
+# limit; this bounds them all when Qt keeps ending the loop, as it does with the display gone).
+EARLY_QUIT_SHUTDOWN_SECONDS = 30.0
 SMOKE_TEST_SETTLE_SECONDS = 0.3
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -275,11 +278,22 @@ _QT_NOISE = (
 )
 
 
+# Said once as a warning, then at debug level: xcb repeats it at every X call once the
+# display is gone, while the shutdown goes on.
+_QT_SAID_ONCE = ("The X11 connection broke",)
+_qt_said: set[str] = set()
+
+
 def _log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
     category = context.category or "default"
     level = _QT_MESSAGE_LEVELS.get(kind, logging.INFO)
     if message.startswith(_QT_NOISE):
         level = logging.DEBUG
+    once = next((prefix for prefix in _QT_SAID_ONCE if message.startswith(prefix)), None)
+    if once is not None:
+        if once in _qt_said:
+            level = logging.DEBUG
+        _qt_said.add(once)
     logging.getLogger(f"qt.{category}").log(level, message)
 
 
@@ -336,7 +350,11 @@ class QuitSignals:
 def _run_on_qasync_loop(
     qapp: QApplication, main: Callable[[], Coroutine[object, object, T]], desk: Desk
 ) -> T:
-    """Run `main()` on a fresh qasync loop and close the loop afterwards."""
+    """Run `main()` on a fresh qasync loop and close the loop afterwards.
+
+    The loop runs with `run_forever` until `main` is done, not `run_until_complete`: that one
+    ends with a last `processEvents` outside the running loop, where any task step still due
+    fails with "no running event loop" (a lot of them when Qt's loop ended early)."""
     import asyncio
 
     import qasync
@@ -346,16 +364,24 @@ def _run_on_qasync_loop(
     try:
         with loop:
             main_task = loop.create_task(main(), name="main")
-            try:
-                return cast(T, loop.run_until_complete(main_task))
-            except RuntimeError:
+            main_task.add_done_callback(lambda _task: loop.stop())
+            deadline: float | None = None
+            while True:
+                loop.run_forever()
                 if main_task.done():
-                    raise
-                # Qt's loop ended before ours (QApplication.quit() from a session manager
-                # or a stray call): run the loop again just long enough to shut down cleanly.
-                log.warning("Qt event loop quit early; finishing the shutdown")
-                desk.request_quit()
-                return cast(T, loop.run_until_complete(main_task))
+                    return cast(T, main_task.result())
+                if deadline is None:
+                    # Qt's loop ended before ours (QApplication.quit() from a session manager,
+                    # a stray call, or the display gone: then Qt ends it again at each X
+                    # error): run it again, as often as it takes, to shut down cleanly.
+                    log.warning("Qt event loop quit early; finishing the shutdown")
+                    desk.request_quit()
+                    deadline = time.monotonic() + EARLY_QUIT_SHUTDOWN_SECONDS
+                elif time.monotonic() > deadline:
+                    break
+            log.error("The shutdown did not finish after Qt's loop ended; exiting without it")
+            main_task.cancel()
+            raise SystemExit(EXIT_FAILURE)
     finally:
         asyncio.set_event_loop(None)
 
