@@ -19,10 +19,11 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import (
+    QEventLoop,
     QMessageLogContext,
     QSettings,
     QTimer,
@@ -365,25 +366,43 @@ def _run_on_qasync_loop(
         with loop:
             main_task = loop.create_task(main(), name="main")
             main_task.add_done_callback(lambda _task: loop.stop())
-            deadline: float | None = None
-            while True:
-                loop.run_forever()
-                if main_task.done():
-                    return cast(T, main_task.result())
-                if deadline is None:
-                    # Qt's loop ended before ours (QApplication.quit() from a session manager,
-                    # a stray call, or the display gone: then Qt ends it again at each X
-                    # error): run it again, as often as it takes, to shut down cleanly.
-                    log.warning("Qt event loop quit early; finishing the shutdown")
-                    desk.request_quit()
-                    deadline = time.monotonic() + EARLY_QUIT_SHUTDOWN_SECONDS
-                elif time.monotonic() > deadline:
-                    break
+            loop.run_forever()
+            if not main_task.done():
+                _finish_after_early_quit(qapp, loop, main_task, desk)
+            return cast(T, main_task.result())
+    finally:
+        asyncio.set_event_loop(None)
+
+
+def _finish_after_early_quit(
+    qapp: QApplication,
+    loop: asyncio.AbstractEventLoop,
+    main_task: asyncio.Task[Any],
+    desk: Desk,
+) -> None:
+    """Qt's loop ended before ours (QApplication.quit() from a session manager, a stray call,
+    or the display gone): shut down as on any quit, turning the loop by hand.
+
+    With the display gone, xcb ends Qt's loop again at every turn, before socket notifiers
+    get theirs (a subprocess's pipes, httpx's sockets): each `processEvents` here is a whole
+    turn, with this loop set as the running one so that task steps find it."""
+    import asyncio
+
+    log.warning("Qt event loop quit early; finishing the shutdown")
+    desk.request_quit()
+    deadline = time.monotonic() + EARLY_QUIT_SHUTDOWN_SECONDS
+    # Waiting is bounded: every closer's time limit is a timer, which ends the wait.
+    turn = QEventLoop.ProcessEventsFlag.AllEvents | QEventLoop.ProcessEventsFlag.WaitForMoreEvents
+    while not main_task.done():
+        if time.monotonic() > deadline:
             log.error("The shutdown did not finish after Qt's loop ended; exiting without it")
             main_task.cancel()
             raise SystemExit(EXIT_FAILURE)
-    finally:
-        asyncio.set_event_loop(None)
+        asyncio.events._set_running_loop(loop)
+        try:
+            qapp.processEvents(turn)
+        finally:
+            asyncio.events._set_running_loop(None)
 
 
 def run_gui(args: argparse.Namespace) -> int:
