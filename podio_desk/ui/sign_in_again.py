@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QWidget
 from podio_desk.services.accounts import AccountError, AccountService, AccountStateChanged
 from podio_desk.ui.editor.context import TaskRunnerLike
 from podio_desk.ui.login_dialog import MODES, LoginDialog, SignInRequest
+from podio_desk.ui.theme import set_tone
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class SignInAgain(QObject):
             return None
         dialog = LoginDialog(self.parent_widget, first_run=False)
         dialog.setWindowTitle(f"Sign in again: {account.name}")
+        dialog.intro.setText(f"Sign in to {account.name} again.")
         dialog.demo_button.hide()
         dialog.name.setText(account.name)
         dialog.api_url.setText(account.api_url)
@@ -88,6 +90,7 @@ class SignInAgain(QObject):
         if reason:
             dialog.show_error(reason + " What is on screen stays; sign in again to carry on.")
         else:
+            set_tone(dialog.error, None)  # nothing is wrong: the user asked
             dialog.error.setText(
                 "Enter the API key again." if mode == "gateway" else
                 "The account's settings stay as they are; only the sign-in is renewed."
