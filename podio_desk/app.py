@@ -19,10 +19,11 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import (
+    QEventLoop,
     QMessageLogContext,
     QSettings,
     QTimer,
@@ -52,6 +53,9 @@ log = logging.getLogger(__name__)
 
 ORGANIZATION_NAME = "Podio Desk"
 CLOSER_TIMEOUT = 5.0
+# How long the shutdown may take once Qt's own loop has ended early (each closer has its own
+# limit; this bounds them all when Qt keeps ending the loop, as it does with the display gone).
+EARLY_QUIT_SHUTDOWN_SECONDS = 30.0
 SMOKE_TEST_SETTLE_SECONDS = 0.3
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -275,11 +279,22 @@ _QT_NOISE = (
 )
 
 
+# Said once as a warning, then at debug level: xcb repeats it at every X call once the
+# display is gone, while the shutdown goes on.
+_QT_SAID_ONCE = ("The X11 connection broke",)
+_qt_said: set[str] = set()
+
+
 def _log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
     category = context.category or "default"
     level = _QT_MESSAGE_LEVELS.get(kind, logging.INFO)
     if message.startswith(_QT_NOISE):
         level = logging.DEBUG
+    once = next((prefix for prefix in _QT_SAID_ONCE if message.startswith(prefix)), None)
+    if once is not None:
+        if once in _qt_said:
+            level = logging.DEBUG
+        _qt_said.add(once)
     logging.getLogger(f"qt.{category}").log(level, message)
 
 
@@ -336,7 +351,11 @@ class QuitSignals:
 def _run_on_qasync_loop(
     qapp: QApplication, main: Callable[[], Coroutine[object, object, T]], desk: Desk
 ) -> T:
-    """Run `main()` on a fresh qasync loop and close the loop afterwards."""
+    """Run `main()` on a fresh qasync loop and close the loop afterwards.
+
+    The loop runs with `run_forever` until `main` is done, not `run_until_complete`: that one
+    ends with a last `processEvents` outside the running loop, where any task step still due
+    fails with "no running event loop" (a lot of them when Qt's loop ended early)."""
     import asyncio
 
     import qasync
@@ -346,18 +365,44 @@ def _run_on_qasync_loop(
     try:
         with loop:
             main_task = loop.create_task(main(), name="main")
-            try:
-                return cast(T, loop.run_until_complete(main_task))
-            except RuntimeError:
-                if main_task.done():
-                    raise
-                # Qt's loop ended before ours (QApplication.quit() from a session manager
-                # or a stray call): run the loop again just long enough to shut down cleanly.
-                log.warning("Qt event loop quit early; finishing the shutdown")
-                desk.request_quit()
-                return cast(T, loop.run_until_complete(main_task))
+            main_task.add_done_callback(lambda _task: loop.stop())
+            loop.run_forever()
+            if not main_task.done():
+                _finish_after_early_quit(qapp, loop, main_task, desk)
+            return cast(T, main_task.result())
     finally:
         asyncio.set_event_loop(None)
+
+
+def _finish_after_early_quit(
+    qapp: QApplication,
+    loop: asyncio.AbstractEventLoop,
+    main_task: asyncio.Task[Any],
+    desk: Desk,
+) -> None:
+    """Qt's loop ended before ours (QApplication.quit() from a session manager, a stray call,
+    or the display gone): shut down as on any quit, turning the loop by hand.
+
+    With the display gone, xcb ends Qt's loop again at every turn, before socket notifiers
+    get theirs (a subprocess's pipes, httpx's sockets): each `processEvents` here is a whole
+    turn, with this loop set as the running one so that task steps find it."""
+    import asyncio
+
+    log.warning("Qt event loop quit early; finishing the shutdown")
+    desk.request_quit()
+    deadline = time.monotonic() + EARLY_QUIT_SHUTDOWN_SECONDS
+    # Waiting is bounded: every closer's time limit is a timer, which ends the wait.
+    turn = QEventLoop.ProcessEventsFlag.AllEvents | QEventLoop.ProcessEventsFlag.WaitForMoreEvents
+    while not main_task.done():
+        if time.monotonic() > deadline:
+            log.error("The shutdown did not finish after Qt's loop ended; exiting without it")
+            main_task.cancel()
+            raise SystemExit(EXIT_FAILURE)
+        asyncio.events._set_running_loop(loop)
+        try:
+            qapp.processEvents(turn)
+        finally:
+            asyncio.events._set_running_loop(None)
 
 
 def run_gui(args: argparse.Namespace) -> int:

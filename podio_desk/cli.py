@@ -96,6 +96,12 @@ def _add_headless_commands(subparsers: argparse._SubParsersAction[argparse.Argum
         "from Podio: the way out of a damaged cache",
     )
     sync.add_argument(
+        "--check",
+        action="store_true",
+        help="read the whole cache file first to find damage (otherwise done only when the "
+        "last close of the cache was not clean)",
+    )
+    sync.add_argument(
         "--no-wait",
         action="store_true",
         help="fail at once when another process is syncing the same app (default: wait for it)",

@@ -320,7 +320,8 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
             if aside is not None:
                 print(f"The old cache was set aside as {aside}; building a new one.", file=out)
         try:
-            cache = await Cache.open(profile.cache_dir, account.key)
+            check = True if getattr(args, "check", False) else None
+            cache = await Cache.open(profile.cache_dir, account.key, check=check)
         except CacheCorruptError as error:
             raise CommandError(
                 f"{error}; set it aside and build a new one from Podio with "

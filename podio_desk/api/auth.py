@@ -579,6 +579,13 @@ class GatewaySession(Session):
     def extra_headers(self) -> dict[str, str]:
         return dict(self._headers)
 
+    def use_key(self, api_key: str) -> None:
+        """Send `api_key` from now on (a new key the gateway took): the session carries on."""
+        remember_secret(api_key)
+        self._api_key = api_key
+        self._generation += 1
+        self._set_state(SessionState.SIGNED_IN)
+
     def refused(self, error: AuthError) -> AuthError:
         return GatewayKeyRefused(
             status=error.status, body=error.body, method=error.method, path=error.path

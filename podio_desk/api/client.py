@@ -45,7 +45,6 @@ from podio_desk.domain.items import (
     Revision,
     RevisionDiff,
     Task,
-    files_from_api,
     revision_diffs_from_api,
 )
 from podio_desk.domain.tasks import Hook
@@ -602,24 +601,6 @@ class PodioClient:
         assert last is not None
         raise last
 
-    async def update_field(
-        self,
-        item_id: int,
-        field_id: int | str,
-        values: Any,
-        *,
-        silent: bool = False,
-        hook: bool = True,
-        priority: Priority = Priority.INTERACTIVE,
-    ) -> int | None:
-        """``PUT /item/{id}/value/{field_id}``: one field's values. Returns the new revision,
-        or None when Podio answered without one."""
-        data = await self._json(
-            "PUT", f"/item/{item_id}/value/{field_id}", priority=priority, json=values,
-            params=_write_flags(silent, hook),
-        )  # fmt: skip
-        return _written_revision(data, "update field")
-
     async def delete_item(
         self,
         item_id: int,
@@ -710,18 +691,6 @@ class PodioClient:
             return _int_field(data, "revision", "revert revision")
         return None
 
-    async def revert_to_revision(
-        self, item_id: int, revision: int, *, priority: Priority = Priority.INTERACTIVE
-    ) -> int | None:
-        """Bring the item back to how it was at ``revision`` (``POST …/revert_to``)."""
-        response = await self.transport.request(
-            "POST", f"/item/{item_id}/revision/{revision}/revert_to", priority=priority
-        )
-        data = _optional_json(response)
-        if isinstance(data, Mapping) and "revision" in data:
-            return _int_field(data, "revision", "revert to revision")
-        return None
-
     # ------------------------------------------------------------------ comments
 
     async def comments(
@@ -754,20 +723,6 @@ class PodioClient:
         return _int_field(data, "comment_id", "add comment")
 
     # ------------------------------------------------------------------ files
-
-    async def app_files(
-        self,
-        app_id: int,
-        *,
-        limit: int = 100,
-        offset: int = 0,
-        priority: Priority = Priority.INTERACTIVE,
-    ) -> tuple[FileInfo, ...]:
-        data = await self._json(
-            "GET", f"/file/app/{app_id}/", priority=priority,
-            params={"limit": limit, "offset": offset},
-        )  # fmt: skip
-        return _parse("file list", lambda: files_from_api(data))
 
     async def file(self, file_id: int, *, priority: Priority = Priority.INTERACTIVE) -> FileInfo:
         data = await self._json("GET", f"/file/{file_id}", priority=priority)

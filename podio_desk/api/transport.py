@@ -217,9 +217,6 @@ class Transport:
 
         return await self.scheduler.run(attempt, priority=priority, rate_class=klass)
 
-    async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
-        return (await self.request(method, path, **kwargs)).json()
-
     async def token_request(
         self,
         form: Mapping[str, str],

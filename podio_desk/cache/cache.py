@@ -105,18 +105,6 @@ class ItemStore:
         when = seen_at or utc_now()
         await self._db.write(lambda c: item_lists.save_lists(c, item_id, lists, when))
 
-    async def save_many_lists(
-        self, lists: Mapping[int, Mapping[str, Sequence[Mapping[str, Any]]]]
-    ) -> None:
-        """`save_lists` for several items in one transaction (a sync step)."""
-        when = utc_now()
-
-        def work(connection: sqlite3.Connection) -> None:
-            for item_id, per_kind in lists.items():
-                item_lists.save_lists(connection, item_id, per_kind, when)
-
-        await self._db.write(work)
-
     # -------------------------------------------------------------- reads
 
     async def set_sync_with_details(self, app_id: int, on: bool) -> None:
@@ -240,9 +228,9 @@ class Cache:
         self.items = ItemStore(db)
 
     @classmethod
-    async def open(cls, cache_dir: Path, account_key: str, *, check: bool = True) -> Cache:
+    async def open(cls, cache_dir: Path, account_key: str, *, check: bool | None = None) -> Cache:
         """Open (or create and migrate) `<cache_dir>/<account_key>.sqlite3`, verified whole
-        first unless `check` is false.
+        first when `check` is true, or (None) when its last close was not clean (db.py).
 
         Raises CacheOpenError (CacheCorruptError for a damaged file: offer `set_aside` and
         a new cache) or schema.CacheVersionError, with a message for the user."""
@@ -254,10 +242,6 @@ class Cache:
         """Move the account's cache file aside (`<name>.corrupt-<timestamp>`) so the next
         open starts a new one; returns where it went (None: there was no cache yet)."""
         return await asyncio.to_thread(set_aside, cache_path(cache_dir, account_key))
-
-    @classmethod
-    def open_blocking(cls, cache_dir: Path, account_key: str) -> Cache:
-        return cls(CacheDatabase(cache_path(cache_dir, account_key)))
 
     @property
     def path(self) -> Path:

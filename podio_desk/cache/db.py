@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from podio_desk.cache.connection import CacheConnection
-from podio_desk.cache.schema import SCHEMA_VERSION, migrate
+from podio_desk.cache.schema import migrate
+from podio_desk.cache.users import CacheUser, sole_use
 from podio_desk.cache.worker import DbWorker
 
 T = TypeVar("T")
@@ -66,18 +67,38 @@ def _check_integrity(connection: sqlite3.Connection, path: Path) -> None:
         raise CacheCorruptError(path, "; ".join(problems)[:300])
 
 
+class CacheInUseError(CacheOpenError):
+    """The cache cannot be set aside: another process has it open."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"the cache {path} is open in another Podio Desk process (a window, or a "
+            "`podio-desk sync`, `export` or `bulk`); close or wait for it, then rebuild again"
+        )
+
+
 def set_aside(path: Path, moment: datetime | None = None) -> Path | None:
     """Rename a cache file (and its -wal and -shm files) to `<name>.corrupt-<timestamp>`, so
-    a fresh cache can take its place; returns the new name (None: there was no file)."""
+    a fresh cache can take its place; returns the new name (None: there was no file).
+
+    CacheInUseError while another process has the file open (users.py): renaming it under
+    a running sync would leave that sync writing to the file set aside."""
     if not path.exists():
         return None
-    stamp = (moment or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    for suffix in ("-wal", "-shm"):
-        companion = path.with_name(path.name + suffix)
-        if companion.exists():
-            companion.replace(companion.with_name(f"{companion.name}.corrupt-{stamp}"))
-    path.replace(target)
+    with sole_use(path) as free:
+        if not free:
+            raise CacheInUseError(path)
+        stamp = (moment or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+        target = path.with_name(f"{path.name}.corrupt-{stamp}")
+        try:
+            for suffix in ("-wal", "-shm"):
+                companion = path.with_name(path.name + suffix)
+                if companion.exists():
+                    companion.replace(companion.with_name(f"{companion.name}.corrupt-{stamp}"))
+            path.replace(target)
+        except PermissionError as error:  # Windows: a file open elsewhere cannot be renamed
+            raise CacheInUseError(path) from error
     return target
 
 
@@ -155,14 +176,22 @@ def _open_reader(path: Path) -> sqlite3.Connection:
     return connection
 
 
+def _closed_uncleanly(path: Path) -> bool:
+    """A WAL file beside a cache nobody else has open: the last process to close it did not
+    (a crash, a kill, a lost power). A clean close checkpoints the WAL and removes it."""
+    return path.with_name(path.name + "-wal").exists()
+
+
 class CacheDatabase:
     """One account's cache file with its writer and reader threads."""
 
-    def __init__(self, path: Path, *, check: bool = False) -> None:
+    def __init__(self, path: Path, *, check: bool | None = False) -> None:
         """Open (creating and migrating as needed). Blocks: call `open` from async code.
 
         With `check`, the whole file is verified first (`PRAGMA quick_check`, a read of every
-        page): CacheCorruptError if it is damaged."""
+        page): CacheCorruptError if it is damaged. `check=None` verifies it only when its
+        last close was not clean (or when that cannot be told), since reading every page of
+        a large cache is slow; SQLite itself still refuses a file whose header is damaged."""
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -170,25 +199,35 @@ class CacheDatabase:
             raise CacheOpenError(
                 f"cannot create the cache folder {path.parent}: {error}"
             ) from error
+        self._user = CacheUser(path)
         try:
-            self._writer = DbWorker("writer", lambda: _open_writer(path, check))
+            alone = self._user.join()
+        except OSError as error:
+            raise CacheOpenError(f"cannot open the cache {path}: {error}") from error
+        if check is None:
+            check = alone is None or (alone and _closed_uncleanly(path))
+        verify = check
+        try:
+            self._writer = DbWorker("writer", lambda: _open_writer(path, verify))
         except CacheOpenError:
+            self._user.leave()
             raise
         except sqlite3.DatabaseError as error:
+            self._user.leave()
             raise CacheOpenError(f"cannot open the cache {path}: {error}") from error
+        except BaseException:
+            self._user.leave()
+            raise
         try:
             self._reader = DbWorker("reader", lambda: _open_reader(path))
         except BaseException:
             self._writer.close()
+            self._user.leave()
             raise
 
     @classmethod
-    async def open(cls, path: Path, *, check: bool = False) -> CacheDatabase:
+    async def open(cls, path: Path, *, check: bool | None = False) -> CacheDatabase:
         return await asyncio.to_thread(functools.partial(cls, path, check=check))
-
-    @property
-    def schema_version(self) -> int:
-        return SCHEMA_VERSION
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` on the writer thread inside one transaction (all or nothing)."""
@@ -208,12 +247,6 @@ class CacheDatabase:
             lambda connection: int(connection.execute("PRAGMA data_version").fetchone()[0])
         )
 
-    def write_blocking(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return self._writer.call(lambda connection: self._job(_in_transaction, fn, connection))
-
-    def read_blocking(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        return self._reader.call(lambda connection: self._job(_in_read_snapshot, fn, connection))
-
     def _job(
         self,
         frame: Callable[[sqlite3.Connection, Callable[[sqlite3.Connection], T]], T],
@@ -231,6 +264,7 @@ class CacheDatabase:
     def close(self) -> None:
         self._reader.close()
         self._writer.close()
+        self._user.leave()  # after the close: the last one out removes the WAL first
 
     async def aclose(self) -> None:
         await asyncio.to_thread(self.close)

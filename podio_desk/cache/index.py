@@ -15,8 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from podio_desk.cache.records import (
-    CommentRecord,
-    FileRecord,
     ItemRecord,
     OrgRecord,
     SortKey,
@@ -206,41 +204,6 @@ def item_records(
     for problem in problems[:20]:
         log.warning("cached with a field left unindexed: %s", problem)
     return records, problems
-
-
-def _comment_text(raw: Mapping[str, Any]) -> str:
-    value = raw.get("value")
-    return domain_fields.strip_html(value) if isinstance(value, str) else ""
-
-
-def comment_records(item_id: int, raws: Sequence[Mapping[str, Any]]) -> list[CommentRecord]:
-    records = []
-    for raw in raws:
-        comment_id = raw.get("comment_id")
-        if not isinstance(comment_id, int) or isinstance(comment_id, bool):
-            continue
-        records.append(
-            CommentRecord(
-                comment_id=comment_id,
-                item_id=item_id,
-                created_on=_text(raw.get("created_on")),
-                text=_comment_text(raw),
-                raw=raw,
-            )
-        )
-    return records
-
-
-def file_records(item_id: int, raws: Sequence[Mapping[str, Any]]) -> list[FileRecord]:
-    records = []
-    for raw in raws:
-        file_id = raw.get("file_id")
-        if not isinstance(file_id, int) or isinstance(file_id, bool):
-            continue
-        records.append(
-            FileRecord(file_id=file_id, item_id=item_id, name=_text(raw.get("name")) or "", raw=raw)
-        )
-    return records
 
 
 def workspace_records(orgs: Sequence[Org]) -> tuple[list[OrgRecord], list[SpaceRecord]]:

@@ -543,18 +543,6 @@ class Journal:
 
         return await self._write(write)
 
-    async def delete_job(self, job_id: int) -> None:
-        """Forget a job and its entries (its jobs of undo or retry keep their own entries)."""
-
-        def write(connection: sqlite3.Connection) -> None:
-            connection.execute(
-                "UPDATE jobs SET parent_job_id = NULL WHERE parent_job_id = ?", (job_id,)
-            )
-            connection.execute("DELETE FROM entries WHERE job_id = ?", (job_id,))
-            connection.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
-
-        await self._write(write)
-
     # -------------------------------------------------------------- entries
 
     async def add_entries(self, job_id: int, entries: Sequence[NewEntry]) -> list[int]:

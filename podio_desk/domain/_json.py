@@ -52,12 +52,6 @@ def as_int(value: object, where: str, what: str) -> int:
     fail(where, f"{what} should be a whole number, got {short(value)}")
 
 
-def req_int(obj: Mapping[str, Any], key: str, where: str) -> int:
-    if key not in obj:
-        fail(where, f'"{key}" is missing')
-    return as_int(obj[key], where, f'"{key}"')
-
-
 def opt_int(obj: Mapping[str, Any], key: str, where: str) -> int | None:
     value = obj.get(key)
     if value is None:

@@ -43,6 +43,7 @@ from podio_desk.api.auth import (
     AuthEvent,
     AuthMode,
     ClientCredentials,
+    GatewaySession,
     SessionState,
     SessionStateChanged,
     Token,
@@ -377,7 +378,11 @@ class AccountService:
         finally:
             await trial.aclose()
         await self._secrets.set(key, SECRET_API_KEY, api_key.strip())
-        await self._close_client(key)
+        client = self._clients.get(key)
+        if client is not None and isinstance(client.session, GatewaySession):
+            client.session.use_key(api_key.strip())  # the open window's session carries on
+        else:
+            await self._close_client(key)
 
     async def check_gateway(self, key: str) -> None:
         """One cheap call through the gateway: raises when its key or address is wrong."""
@@ -479,11 +484,6 @@ class AccountService:
     def session_state(self, key: str) -> SessionState:
         client = self._clients.get(key)
         return client.session.state if client is not None else SessionState.SIGNED_OUT
-
-    async def set_client_secret(self, key: str, client_secret: str) -> None:
-        self.get(key)
-        await self._secrets.set(key, SECRET_CLIENT_SECRET, client_secret.strip())
-        await self._close_client(key)
 
     # ------------------------------------------------------------------ sign-in
 

@@ -754,7 +754,3 @@ class _Calls:
 def _requests(client: PodioClient) -> int:
     """Requests this client has sent so far (for counting a planning's calls)."""
     return client.scheduler.requests_sent
-
-
-async def read_table_async(path: Path) -> tuple[Mapping[str, str], ...]:
-    return await asyncio.to_thread(read_table, path)

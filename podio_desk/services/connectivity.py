@@ -150,9 +150,6 @@ class ConnectivityMonitor:
         listeners.append(on_attempt)
         self._unsubscribe.append(lambda: listeners.remove(on_attempt))
 
-    def set_probe(self, probe: Callable[[], Awaitable[Any]] | None) -> None:
-        self._probe = probe
-
     def state(self) -> ConnectivityState:
         return ConnectivityState(
             online=self.online,

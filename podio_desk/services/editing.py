@@ -63,7 +63,6 @@ from podio_desk.domain.fields import (
 )
 from podio_desk.domain.items import (
     Comment,
-    FileInfo,
     Item,
     ItemChange,
     Revision,
@@ -353,9 +352,6 @@ class EditingService:
         """When the item now shown was last read from Podio, if it was shown from the cache
         (None: read from Podio just now, or the time is unknown)."""
         return self._seen_offline.get(item_id)
-
-    def shown_from_cache(self, item_id: int) -> bool:
-        return item_id in self._seen_offline
 
     def offline_note(self, item_id: int) -> str:
         """What the editor says over an item shown from the cache, or with a change waiting
@@ -804,9 +800,6 @@ class EditingService:
     async def create_embed(self, url: str) -> EmbedRef:
         embed = await self.client.create_embed(url)
         return EmbedRef(embed_id=embed.embed_id, url=embed.url, title=embed.title)
-
-    async def item_files(self, item: Item) -> tuple[FileInfo, ...]:
-        return item.files
 
     async def attach(self, item: Item, filename: str, content: bytes, mimetype: str) -> Item:
         """Upload a file and attach it to the item; returns the item re-read.

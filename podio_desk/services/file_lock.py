@@ -89,8 +89,10 @@ _BUSY_RETRY_SECONDS = 0.01
 
 class FileLock:
     """An exclusive lock on `path`; `with FileLock(path):` blocks (in the kernel) until it is
-    held, so it is for worker threads. On the event loop, `acquire_async` polls instead: a task
-    waiting for the lock stays cancellable and never leaves a thread blocked behind it."""
+    held, so it is for worker threads. On the event loop, `try_acquire_async` and
+    `acquire_async` make each attempt on a worker thread (opening the file is disk I/O) and
+    wait between attempts on the loop: a task waiting for the lock stays cancellable and never
+    leaves a thread blocked behind it."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -135,10 +137,15 @@ class FileLock:
         self._descriptor = descriptor
         return True
 
+    async def try_acquire_async(self) -> bool:
+        """`try_acquire` on a worker thread, for callers on the event loop."""
+        return await asyncio.to_thread(self.try_acquire)
+
     async def acquire_async(self) -> None:
         """Wait for the lock without blocking the event loop; cancelling stops the wait."""
         # An OS lock has no event to wait on (flock's blocking call would hold a thread).
-        while not self._acquire(wait=False):  # noqa: ASYNC110
+        # Polling already waits: one plain attempt per turn, on a worker thread.
+        while not await asyncio.to_thread(self._acquire, False):  # noqa: ASYNC110
             await asyncio.sleep(POLL_SECONDS)
 
     def release(self) -> None:

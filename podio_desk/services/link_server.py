@@ -3,7 +3,9 @@ profile, over a local socket, and exits instead of starting a second window.
 
 The running app listens once its accounts are ready (a link must find an account); until
 then, and when nothing listens, the second start runs as before. One line per connection:
-the link's text out, "ok" back once the window has taken it.
+the link's text out, "ok" back once the window has handled it (brought itself to the front and
+started opening it, or said in its status bar why it cannot), "failed" back when handling it
+failed; the second start then opens its own window, as when nothing listens.
 
 The socket is a Unix domain socket in a folder only this user can enter ($XDG_RUNTIME_DIR, or
 a private folder in the temp directory), named after the profile folder. Python's own
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 
 HAND_OVER_TIMEOUT = 3.0
 ACK = b"ok\n"
+FAILED = b"failed\n"
 MAX_LINE = 8192
 
 
@@ -48,7 +51,7 @@ def socket_path(profile_root: Path, environ: Mapping[str, str] | None = None) ->
 
 
 def hand_over_link(path: Path | None, text: str, timeout: float = HAND_OVER_TIMEOUT) -> bool:
-    """Send `text` to the window listening at `path`; True once it has taken it.
+    """Send `text` to the window listening at `path`; True once it has handled it.
 
     Blocking, and only called before this process builds a window of its own.
     """
@@ -60,7 +63,7 @@ def hand_over_link(path: Path | None, text: str, timeout: float = HAND_OVER_TIME
             client.connect(str(path))
             client.sendall(text.encode("utf-8") + b"\n")
             received = b""
-            while not received.endswith(b"\n") and len(received) < len(ACK):
+            while not received.endswith(b"\n") and len(received) < len(FAILED):
                 chunk = client.recv(64)
                 if not chunk:
                     break
@@ -108,15 +111,21 @@ class LinkServer:
         try:
             line = await asyncio.wait_for(reader.readline(), HAND_OVER_TIMEOUT)
             text = line.decode("utf-8", errors="replace").strip()
-            writer.write(ACK)
+            answer = ACK if not text or self._handled(text) else FAILED  # empty: the probe
+            writer.write(answer)
             await writer.drain()
         except (OSError, ValueError, TimeoutError) as error:
             log.info("A link hand-over failed: %s", error)
-            return
         finally:
             writer.close()
-        if text:  # an empty line is `start`'s probe
+
+    def _handled(self, text: str) -> bool:
+        try:
             self._on_link(text)
+        except Exception:
+            log.exception("The window could not take the link handed over")
+            return False
+        return True
 
 
 async def listen_for_links(profile_root: Path, on_link: Callable[[str], None]) -> LinkServer | None:

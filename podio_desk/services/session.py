@@ -22,6 +22,7 @@ from podio_desk.api.events import EventHub
 from podio_desk.api.ratelimit import Priority
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.db import CacheCorruptError as CacheCorruptError
+from podio_desk.cache.db import CacheInUseError as CacheInUseError
 from podio_desk.cache.index import item_record
 from podio_desk.cache.journal import Journal
 from podio_desk.domain.items import Item
@@ -312,7 +313,8 @@ class AccountSession:
 
 async def set_aside_cache(cache_dir: Path, key: str) -> Path | None:
     """Move the account's damaged cache aside (`<name>.corrupt-<timestamp>`), so that the
-    next `open_session` starts a new one and fills it from Podio."""
+    next `open_session` starts a new one and fills it from Podio. CacheInUseError while
+    another process (a `podio-desk sync`) has it open."""
     return await Cache.set_aside(cache_dir, key)
 
 

@@ -114,8 +114,8 @@ async def sync_in_child_process(
     progress event names it) or raise `SyncBusyError`. A failed API call is raised here as
     it was raised by `api`; cancelling ends the child (or the wait)."""
     lock = FileLock(job.lock_path)
-    if not await asyncio.to_thread(lock.try_acquire):
-        holder = lock_holder(job.lock_path)
+    if not await lock.try_acquire_async():
+        holder = await asyncio.to_thread(lock_holder, job.lock_path)
         if not wait:
             raise SyncBusyError(job.app_id, holder)
         if on_progress is not None:
@@ -147,7 +147,11 @@ class _Parent:
         self._messages: asyncio.Queue[Message | None] = asyncio.Queue()
         self._answers: set[asyncio.Task[None]] = set()
         self._failures: list[Exception] = []
-        self._send_lock = asyncio.Lock()
+        # One reply at a time on the pipe (a raw message follows its header), held by the
+        # sending thread itself: a cancelled answer does not stop a send already begun.
+        self._send_lock = threading.Lock()
+        # Sends under way on worker threads; the pipe is closed only once they are over.
+        self._sends: set[asyncio.Future[None]] = set()
         self._to_child: Connection | None = None
 
     async def run(self) -> SyncResult:
@@ -178,8 +182,10 @@ class _Parent:
                     starting.result()
             for end in (child_out, child_in):
                 end.close()
-            for task in list(self._answers):
+            answers = list(self._answers)
+            for task in answers:
                 task.cancel()
+            await asyncio.gather(*answers, return_exceptions=True)
             await self._end(process, from_child, grace=_EXIT_GRACE if finished else 0.0)
 
     def _start(
@@ -230,18 +236,22 @@ class _Parent:
         except Exception as error:
             self._failures.append(error)
             reply = ("error", number, f"{type(error).__name__}: {error}")
-        async with self._send_lock:  # one reply at a time: a raw message follows its header
-            with contextlib.suppress(OSError, ValueError):  # the child is gone
-                await asyncio.to_thread(self._send, reply)
+        sending = asyncio.ensure_future(asyncio.to_thread(self._send, reply))
+        self._sends.add(sending)
+        sending.add_done_callback(self._sends.discard)
+        # Cancelling the answer leaves the send running (a thread cannot be stopped): `_end`
+        # waits for it before it closes the pipe.
+        await asyncio.shield(sending)
 
     def _send(self, reply: Message) -> None:
         assert self._to_child is not None
         kind, number, value = reply
-        if kind == "result" and isinstance(value, bytes):
-            self._to_child.send(("bytes", number))
-            self._to_child.send_bytes(value)
-        else:
-            self._to_child.send(reply)
+        with self._send_lock, contextlib.suppress(OSError, ValueError):  # the child is gone
+            if kind == "result" and isinstance(value, bytes):
+                self._to_child.send(("bytes", number))
+                self._to_child.send_bytes(value)
+            else:
+                self._to_child.send(reply)
 
     def _report(self, event: SyncProgress) -> None:
         if self._on_progress is None:
@@ -267,16 +277,25 @@ class _Parent:
         *,
         grace: float,
     ) -> None:
-        """Close our pipes and wait for the child to exit (`grace` seconds at most, then it
-        is terminated: at once when the sync was cancelled or failed)."""
-        if self._to_child is not None:
-            self._to_child.close()
+        """Wait for the child to exit (`grace` seconds at most, then it is terminated: at once
+        when the sync was cancelled or failed), then for our sends, then close our pipes.
+
+        A send still writing to the child ends once the child is gone (its end of the pipe
+        closes), so the pipe is closed only after both: closing it under a writing thread
+        could let that thread write into whatever file next takes the descriptor."""
         if process.pid is not None:
             if grace > 0:
                 await asyncio.to_thread(process.join, grace)
             if process.is_alive():
                 process.terminate()
             await asyncio.to_thread(process.join, 10)
+            if process.is_alive():  # it ignored the terminate: a send to it could wait forever
+                process.kill()
+                await asyncio.to_thread(process.join, 10)
+        if self._sends:
+            await asyncio.wait(set(self._sends))
+        if self._to_child is not None:
+            self._to_child.close()
         from_child.close()
 
 

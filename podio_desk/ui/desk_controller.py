@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QPersistentModelIndex, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QPersistentModelIndex, QPoint, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -65,6 +65,7 @@ from podio_desk.services.outbox import OutboxChanged, OutboxSent
 from podio_desk.services.session import (
     AccountSession,
     CacheCorruptError,
+    CacheInUseError,
     open_session,
     set_aside_cache,
 )
@@ -90,7 +91,12 @@ from podio_desk.ui.table import InlineSaver, TaskSpawner
 from podio_desk.ui.theme import Tone, set_tone
 from podio_desk.ui.time_zone import TimeZoneSetting
 from podio_desk.ui.view_state import ViewState
-from podio_desk.ui.workspace_tree import WorkspaceTreeModel, WorkspaceTreeView
+from podio_desk.ui.workspace_tree import (
+    NodeKind,
+    TreeRoles,
+    WorkspaceTreeModel,
+    WorkspaceTreeView,
+)
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +179,8 @@ class DeskController(QObject):
         self.indicators.jobs.cancelled.connect(lambda _name, kept: self.show_message(kept, 0))
         self._install()
         self.tree.app_selected.connect(self._on_app_selected)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._show_tree_menu)
         self.browser.item_activated.connect(self._on_item_activated)
         self.browser.new_item_requested.connect(lambda _app_id: self.new_item())
         self.browser.navigate_requested.connect(self._on_navigate)
@@ -366,7 +374,11 @@ class DeskController(QObject):
 
     async def rebuild_cache(self, account: Account) -> None:
         """Set the account's damaged cache aside and open it with a new one."""
-        aside = await set_aside_cache(self.cache_dir, account.key)
+        try:
+            aside = await set_aside_cache(self.cache_dir, account.key)
+        except CacheInUseError as error:
+            self.show_message(f"{account.name}: {error}", 0)
+            return
         log.info("%s: damaged cache set aside as %s", account.name, aside)
         await self._attach(account)
         self._show_accounts()
@@ -766,6 +778,10 @@ class DeskController(QObject):
         self.switch_menu.setObjectName("switchAccountMenu")
         self.switch_menu.aboutToShow.connect(self._fill_switch_menu)
         actions.append(self.switch_menu.menuAction())
+        again = QAction("Sign &in again…", window)
+        again.setObjectName("signInAgainAction")
+        again.triggered.connect(self._ask_sign_in_again)
+        actions.append(again)
         remove = QAction("&Remove account…", window)
         remove.setObjectName("removeAccountAction")
         remove.triggered.connect(self._ask_remove_account)
@@ -867,6 +883,39 @@ class DeskController(QObject):
         account = await self._start_demo()
         await self._attach(account)
         self._show_accounts()
+
+    def account_menu(self, key: str) -> QMenu:
+        """The context menu of account `key` in the tree."""
+        menu = QMenu(self.tree)
+        again = menu.addAction("Sign &in again…")
+        again.setObjectName("signInAgainAction")
+        again.triggered.connect(lambda: self.sign_in_again.ask(key))
+        return menu
+
+    def _show_tree_menu(self, point: QPoint) -> None:
+        index = self.tree.indexAt(point)
+        if not index.isValid() or index.data(TreeRoles.KIND) != NodeKind.ACCOUNT.value:
+            return
+        menu = self.account_menu(str(index.data(TreeRoles.ACCOUNT_KEY)))
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.tree.viewport().mapToGlobal(point))
+
+    def _ask_sign_in_again(self) -> None:
+        """File > Sign in again…: the shown app's account, else the only one, else asked."""
+        accounts = self.accounts.list()
+        if not accounts:
+            self.show_message("There is no account to sign in to; add one first.")
+            return
+        key = self._watched if len(accounts) > 1 else accounts[0].key
+        if key is None:
+            names = [f"{account.name} ({account.description})" for account in accounts]
+            name, ok = QInputDialog.getItem(
+                self.window, "Sign in again", "Account:", names, 0, False
+            )
+            if not ok:
+                return
+            key = accounts[names.index(name)].key
+        self.sign_in_again.ask(key)
 
     def _ask_remove_account(self) -> None:
         accounts = self.accounts.list()

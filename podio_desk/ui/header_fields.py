@@ -7,6 +7,8 @@ field like the API key's. The name field also takes a whole header, "Name: value
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QLineEdit,
@@ -57,6 +59,7 @@ class HeaderFields(QWidget):
         remove.setToolTip("Remove this header")
         row = (name_edit, value_edit, remove)
         name_edit.editingFinished.connect(lambda: self._split_whole_header(name_edit, value_edit))
+        name_edit.installEventFilter(self)  # Return moves on to the value: see eventFilter
         remove.clicked.connect(lambda: self._remove_row(row))
         index = len(self._rows)
         self._grid.addWidget(name_edit, index, 0)
@@ -86,6 +89,21 @@ class HeaderFields(QWidget):
         if whole is not None:
             name_edit.setText(whole[0])
             value_edit.setText(whole[1])
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Return in a name field goes on to its value field, as Tab does, instead of
+        reaching the dialog's default button (Sign in) with the header half typed."""
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            for name_edit, value_edit, _ in self._rows:
+                if watched is name_edit:
+                    self._split_whole_header(name_edit, value_edit)
+                    value_edit.setFocus(Qt.FocusReason.TabFocusReason)
+                    return True
+        return super().eventFilter(watched, event)
 
     def _remove_row(self, row: tuple[QLineEdit, QLineEdit, QPushButton]) -> None:
         if row not in self._rows:

@@ -90,7 +90,7 @@ class LoginDialog(QDialog):
         self.setWindowTitle("Welcome to Podio Desk" if first_run else "Add a Podio account")
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
-        intro = QLabel(
+        self.intro = intro = QLabel(
             "Sign in to Podio to see your organizations, spaces and apps. "
             "Or try the demo: a local Podio with sample data, no account needed."
             if first_run

@@ -21,6 +21,7 @@ from podio_desk.cache.cache import Cache
 from podio_desk.sandbox import Sandbox
 from podio_desk.services.sync import PodioSyncApi, SyncService
 from tests.api.helpers import signed_in
+from tests.faults import sync_child
 
 ROOT = Path(__file__).resolve().parents[2]
 # Small enough that the whole matrix runs in a few minutes on two cores, big enough for
@@ -54,7 +55,7 @@ async def rig(
     config: TransportConfig | None = None,
 ) -> AsyncIterator[Rig]:
     client = await signed_in(sandbox, scheduler=scheduler, config=config)
-    cache = await Cache.open(cache_dir, "faults")
+    cache = await Cache.open(cache_dir, sync_child.CACHE_NAME)  # the one the child fills
     try:
         service = SyncService(
             PodioSyncApi(client), cache, budget=client.scheduler, page_size=page_size

@@ -39,9 +39,10 @@ def podio_desk(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
-def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+def finish(process: subprocess.Popen[str], timeout: float = TIMEOUT) -> tuple[int, str, str]:
+    """Wait for `process` to end (killed after `timeout` s); its exit code, stdout, stderr."""
     try:
-        out, err = process.communicate(timeout=TIMEOUT)
+        out, err = process.communicate(timeout=timeout)
     finally:
         if process.poll() is None:
             process.kill()

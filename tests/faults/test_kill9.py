@@ -7,7 +7,6 @@ import asyncio
 import math
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,12 +15,12 @@ import pytest
 
 from podio_desk.cache.cache import Cache
 from podio_desk.sandbox import Sandbox
+from tests.faults import sync_child
 from tests.faults.conftest import FaultRow
 from tests.faults.rig import (
     FULL_SYNC_CALLS,
     ITEMS,
     PAGE,
-    ROOT,
     SandboxFactory,
     api_calls,
     assert_cache_equals_sandbox,
@@ -38,16 +37,7 @@ KILLS = 3
 def sync_and_kill(sandbox: Sandbox, cache_dir: Path, phase: str, pages: int) -> list[str]:
     """Sync Tickets in a child process and kill -9 it once `pages` more pages of `phase` are
     committed. Returns the lines it printed."""
-    info = sandbox.info
-    child = subprocess.Popen(
-        [
-            sys.executable, "-m", "tests.faults.sync_child", sandbox.url, str(info["client_id"]),
-            str(info["client_secret"]), str(info["username"]), str(info["password"]),
-            str(sandbox.app_id("Tickets")), str(cache_dir), str(PAGE),
-        ],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+    child = sync_child.start(sandbox, sandbox.app_id("Tickets"), cache_dir, PAGE)
     lines: list[str] = []
     try:
         assert child.stdout is not None
@@ -61,12 +51,7 @@ def sync_and_kill(sandbox: Sandbox, cache_dir: Path, phase: str, pages: int) -> 
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        for stream in (child.stdout, child.stderr):
-            if stream is not None:
-                stream.close()
+        sync_child.end(child)
     assert child.returncode == -signal.SIGKILL
     return lines
 
@@ -97,7 +82,7 @@ def test_kill_9_during_a_full_sync(
         settle(sandbox)
 
         async def check() -> list[int]:
-            cache = await Cache.open(cache_dir, "faults")
+            cache = await Cache.open(cache_dir, sync_child.CACHE_NAME)
             try:
                 return await assert_consistent_prefix(sandbox, cache, app_id)
             finally:

@@ -8,35 +8,24 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from podio_desk.sandbox import Sandbox
-from tests.faults.test_cli_faults import cli_env as cli_env  # the one CLI environment
+from tests.faults import test_cli_faults as cli_faults
+
+# The one CLI environment and start of a `podio-desk` process: the fault tests'.
+from tests.faults.test_cli_faults import cli_env as cli_env
 from tests.services.test_sync_cli import add_args
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 300
-
-
-def start(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "podio_desk", *args],
-        cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+start = cli_faults.podio_desk
 
 
 def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
-    try:
-        out, err = process.communicate(timeout=TIMEOUT)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    return process.returncode, out, err
+    return cli_faults.finish(process, TIMEOUT)  # a bulk job runs longer than a fault test
 
 
 def podio_desk(*args: str, env: dict[str, str]) -> str:

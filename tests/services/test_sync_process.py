@@ -189,3 +189,43 @@ def test_cancelling_the_sync_ends_its_process_and_keeps_what_was_committed(
             assert len(stored) >= page
 
     asyncio.run(scenario())
+
+
+class _LargeAnswers:
+    """The real API, but each page answer is padded to a few megabytes, so that sending it to
+    the child takes a while; `answered` is set once the first one is on its way."""
+
+    def __init__(self, api: PodioSyncApi) -> None:
+        self._api = api
+        self.answered = asyncio.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._api, name)
+
+    async def filter_items_raw(self, *args: object, **kwargs: object) -> bytes:
+        content = await self._api.filter_items_raw(*args, **kwargs)  # type: ignore[arg-type]
+        self.answered.set()
+        return content + b" " * (16 << 20)
+
+
+def test_cancelling_while_an_answer_is_sent_ends_cleanly_and_the_app_can_sync_again(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with rig(sandbox, tmp_path) as r:
+            api = _LargeAnswers(PodioSyncApi(r.client))
+            failures: list[BaseException] = []
+            asyncio.get_running_loop().set_exception_handler(
+                lambda _loop, context: failures.append(context.get("exception") or Exception())
+            )
+            task = asyncio.create_task(sync_in_child_process(api, r.job(page_size=10)))  # type: ignore[arg-type]
+            await api.answered.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert sync_processes() == []
+            await sync_in_child_process(PodioSyncApi(r.client), r.job(page_size=50))
+            assert await r.cache.items.live_ids(r.app_id) == remote_ids(sandbox, r.app_id)
+            assert failures == []
+
+    asyncio.run(scenario())

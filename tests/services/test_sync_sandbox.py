@@ -7,8 +7,6 @@ import json
 import math
 import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import AsyncIterator
@@ -24,6 +22,7 @@ from podio_desk.cache.query import ItemQuery
 from podio_desk.sandbox import Sandbox
 from podio_desk.services.paging import PageQuery
 from podio_desk.services.sync import PodioSyncApi, SyncProgress, SyncService
+from tests.faults import sync_child
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = 25  # small pages so the 60-item test app takes several
@@ -231,33 +230,18 @@ def test_full_resync_turns_vanished_items_into_tombstones(sandbox: Sandbox, tmp_
 def test_kill_9_mid_sync_leaves_a_consistent_cache_the_next_sync_completes(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    info = sandbox.info
     app_id = sandbox.app_id("Tickets")
     cache_dir = tmp_path / "cache"
     sandbox.control.set_latency(0.15)  # every call takes a while: the kill lands mid-sync
-    child = subprocess.Popen(
-        [
-            sys.executable, "-m", "tests.cache.sync_child", sandbox.url, str(info["client_id"]),
-            str(info["client_secret"]), str(info["username"]), str(info["password"]),
-            str(app_id), str(cache_dir), "10",
-        ],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+    child = sync_child.start(sandbox, app_id, cache_dir, 10)
     try:
         assert child.stdout is not None
         committed = [child.stdout.readline().strip() for _ in range(2)]
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        if child.stdout is not None:
-            child.stdout.close()
-        if child.stderr is not None:
-            child.stderr.close()
-    assert committed == ["committed 10", "committed 20"], committed
+        sync_child.end(child)
+    assert committed == ["full 10", "full 20"], committed
     assert child.returncode == -signal.SIGKILL
     sandbox.control.set_latency(0.0)
     # The killed child's last request may still be in the server: let it land in the log first.
@@ -267,7 +251,7 @@ def test_kill_9_mid_sync_leaves_a_consistent_cache_the_next_sync_completes(
         time.sleep(0.4)
 
     async def scenario() -> None:
-        cache = await Cache.open(cache_dir, "child")
+        cache = await Cache.open(cache_dir, sync_child.CACHE_NAME)
         try:
             state = await cache.sync_state(app_id)
             stored = await cache.items.live_ids(app_id)
@@ -280,7 +264,7 @@ def test_kill_9_mid_sync_leaves_a_consistent_cache_the_next_sync_completes(
         assert 20 <= len(stored) < len(remote)
 
         async with rig(sandbox, tmp_path) as r:
-            r.cache = await Cache.open(cache_dir, "child")
+            r.cache = await Cache.open(cache_dir, sync_child.CACHE_NAME)
             r.service = SyncService(PodioSyncApi(r.client), r.cache, page_size=10)
             try:
                 sandbox.control.reset_log()

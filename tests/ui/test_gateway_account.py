@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLineEdit
 from podio_desk.cache.journal import Journal, NewEntry
 from podio_desk.sandbox import Sandbox
 from podio_desk.sandbox.gateway import GatewayConfig
+from podio_desk.services.accounts import Account
 from podio_desk.services.profile import Profile
 from podio_desk.ui.login_dialog import MODES, LoginDialog, SignInRequest
 from tests.plugins.desk import Desk, open_desk
@@ -71,6 +72,17 @@ def gateway_request(sandbox: Sandbox, key: str = KEY) -> SignInRequest:
         headers=(HEADER,),
         rate_limit=(1000, 250),
     )
+
+
+def signed_in_gateway(qtbot, desk: Desk, sandbox_factory) -> tuple[Sandbox, Account]:
+    """A gateway sandbox and its account, signed in in the window, its apps listed."""
+    sandbox: Sandbox = sandbox_factory(
+        gateway=GatewayConfig(api_key=KEY, required_headers=dict([HEADER]))
+    )
+    run_async(desk.controller.start())
+    account = run_async(desk.controller.sign_in(gateway_request(sandbox)))
+    assert find_app(qtbot, desk, "Tickets") is not None
+    return sandbox, account
 
 
 @pytest.mark.gui
@@ -150,13 +162,8 @@ def test_a_gateway_address_without_its_prefix_says_so_in_the_dialog(
 def test_removing_an_account_in_the_window_removes_its_local_data(
     qtbot, desk: Desk, sandbox_factory, profile: Profile
 ) -> None:
-    sandbox: Sandbox = sandbox_factory(
-        gateway=GatewayConfig(api_key=KEY, required_headers=dict([HEADER]))
-    )
+    _sandbox, account = signed_in_gateway(qtbot, desk, sandbox_factory)
     controller = desk.controller
-    run_async(controller.start())
-    account = run_async(controller.sign_in(gateway_request(sandbox)))
-    assert find_app(qtbot, desk, "Tickets") is not None
     cache_file = controller.cache_dir / f"{account.key}.sqlite3"
     assert cache_file.exists()
 
@@ -185,3 +192,50 @@ def test_removing_an_account_in_the_window_removes_its_local_data(
     assert controller.accounts.list() == []
     assert not [p for p in controller.cache_dir.iterdir() if p.name.startswith(account.key)]
     assert not (controller.cache_dir.parent / "journal" / f"{account.key}.sqlite3").exists()
+
+
+def test_return_in_a_header_name_moves_to_its_value_not_to_sign_in(qtbot) -> None:
+    dialog = LoginDialog(first_run=False)
+    qtbot.addWidget(dialog)
+    dialog.tabs.setCurrentIndex(MODES.index("gateway"))
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    name_edit, value_edit = dialog.gateway_headers.rows()[0]
+    name_edit.setFocus()
+    qtbot.waitUntil(name_edit.hasFocus)
+    qtbot.keyClicks(name_edit, HEADER[0])
+    with qtbot.assertNotEmitted(dialog.sign_in_requested):
+        qtbot.keyClick(name_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(value_edit.hasFocus)
+    assert dialog.error.text() == ""  # Sign in was not pressed: nothing was checked
+
+
+@pytest.mark.gui
+def test_a_gateway_account_signs_in_again_from_its_menu_in_the_tree(
+    qtbot, desk: Desk, sandbox_factory
+) -> None:
+    sandbox, account = signed_in_gateway(qtbot, desk, sandbox_factory)
+    controller = desk.controller
+    menu = controller.account_menu(account.key)
+    [again] = [action for action in menu.actions() if action.text() == "Sign &in again…"]
+    again.trigger()
+    dialog = controller.sign_in_again.dialogs[account.key]
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    assert MODES[dialog.tabs.currentIndex()] == "gateway"
+    assert dialog.api_url.text() == sandbox.gateway_url
+    assert dialog.api_url.isReadOnly()
+    assert dialog.api_key.text() == ""
+    # A key the gateway refuses is said, and the working one stays in use.
+    dialog.api_key.setText("not-the-key")
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: "gateway refused" in dialog.error.text(), timeout=10_000)
+    assert dialog.isVisible()
+    dialog.api_key.setText(KEY)
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    # The window's session carries on with it: the account's workspace reads again.
+    sandbox.control.reset_log()
+    controller.tree_model.refresh(account.key)
+    qtbot.waitUntil(lambda: "/org/" in [r.path for r in sandbox.control.requests()], timeout=10_000)
+    assert find_app(qtbot, desk, "Tickets") is not None
+    assert [r.status for r in sandbox.control.requests() if r.path == "/org/"][-1] == 200

@@ -3,6 +3,7 @@ exits; the window opens the item (a real second process, the sandbox over HTTP).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -129,3 +130,27 @@ def test_the_socket_lives_in_a_folder_only_this_user_can_enter(tmp_path):
     shared.mkdir()
     shared.chmod(0o777)
     assert socket_path(tmp_path, {"XDG_RUNTIME_DIR": str(shared)}) is None
+
+
+def test_the_answer_comes_after_the_window_handled_the_link(qloop, tmp_path):
+    """ "ok" means handled: a window whose handling fails answers so, and the second start
+    runs as if nothing listened."""
+    path = socket_path(tmp_path)
+    assert path is not None
+    taken: list[str] = []
+
+    def take(text: str) -> None:
+        if "broken" in text:
+            raise RuntimeError("cannot open it")
+        taken.append(text)
+
+    server = LinkServer(path, take)
+    assert run_async(server.start()) is True
+    try:
+        handed = run_async(asyncio.to_thread(hand_over_link, path, "https://podio.com/a/b/apps/c"))
+        assert handed is True
+        assert taken == ["https://podio.com/a/b/apps/c"]
+        broken = run_async(asyncio.to_thread(hand_over_link, path, "https://podio.com/broken"))
+        assert broken is False
+    finally:
+        run_async(server.aclose())

@@ -61,3 +61,27 @@ def test_a_revoked_session_asks_to_sign_in_again_and_keeps_the_rows(qtbot, desk,
     qtbot.waitUntil(
         lambda: editor.state is EditorState.READY and editor.item is not None, timeout=10_000
     )
+
+
+def test_sign_in_again_from_the_file_menu_renews_the_sign_in_of_the_account(qtbot, desk, sandbox):
+    sign_in(desk, sandbox)
+    first = QApplication.activeModalWidget()
+    if isinstance(first, QDialog):
+        first.reject()
+    controller = desk.controller
+    [account] = controller.accounts.list()
+    [action] = [a for a in desk.window.file_menu.actions() if a.text() == "Sign &in again…"]
+    action.trigger()
+    dialog = controller.sign_in_again.dialogs[account.key]
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    # The same settings, only the password asked for; nothing is said to be wrong.
+    assert dialog.username.text() == sandbox.info["username"]
+    assert dialog.client_id.isReadOnly()
+    assert "settings stay as they are" in dialog.error.text()
+    sandbox.control.reset_log()
+    dialog.password.setText(str(sandbox.info["password"]))
+    dialog.sign_in_button.click()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    assert controller.accounts.session_state(account.key) is SessionState.SIGNED_IN
+    assert any(r.path.startswith("/oauth/token") for r in sandbox.control.requests())
+    assert [a.key for a in controller.accounts.list()] == [account.key]  # no second account

@@ -4,24 +4,19 @@ footer's totals, the tree's sync state and the rows from the cache."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from podio_desk.services.profile import Profile
 from podio_desk.ui.app_browser import CACHE_MODE
+from tests.faults import sync_child
 from tests.plugins.desk import Desk, open_desk
 from tests.ui.test_integration import column_of, field
 from tests.ui.test_main_window import open_app, sign_in
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -41,23 +36,12 @@ def test_a_sync_by_another_process_shows_in_the_footer_tree_and_rows(qtbot, desk
     qtbot.waitUntil(lambda: "sync this app" in footer.text_for(0), timeout=10000)
     assert browser.model.origin == "server"
     price = column_of(controller, field(controller, "price"))
-    info = sandbox.info
-    child = subprocess.Popen(
-        [
-            sys.executable, "-m", "tests.cache.sync_child", sandbox.url, str(info["client_id"]),
-            str(info["client_secret"]), str(info["username"]), str(info["password"]),
-            str(app_id), str(session.cache.path.parent), "10", session.key,
-        ],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
+    child = sync_child.start(sandbox, app_id, session.cache.path.parent, 10, session.key)
     try:
         qtbot.waitUntil(lambda: child.poll() is not None, timeout=60000)
         out, err = child.communicate(timeout=10)
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.communicate()
+        sync_child.end(child)
     assert child.returncode == 0, err
     assert out.strip().endswith("finished")
     # Nothing asked the window to reload: it saw the file change.

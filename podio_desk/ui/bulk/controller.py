@@ -131,9 +131,6 @@ class BulkController(QObject):
     def session(self) -> AccountSession | None:
         return self.desk.browser.workspace
 
-    def _session_for(self, key: str) -> AccountSession | None:
-        return self.desk.sessions.get(key)
-
     def show_panel(self) -> None:
         if not self.panel.isVisible() and not self._panel_sized:
             self._panel_sized = True

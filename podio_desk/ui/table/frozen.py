@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPoint, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from podio_desk.ui.table.delegate import CellDelegate
@@ -165,6 +165,3 @@ class FrozenColumns(QTableView):
         table_header = self.table.horizontalHeader()
         if size > 0 and table_header.sectionSize(logical) != size:
             table_header.resizeSection(logical, size)
-
-    def header_position(self, point: QPoint) -> QPoint:
-        return self.horizontalHeader().mapToGlobal(point)

@@ -87,9 +87,6 @@ class FieldEditor(QWidget):
         except DomainError:
             return True
 
-    def set_enabled_for_edit(self, enabled: bool) -> None:
-        self.setEnabled(enabled or self.read_only)
-
     # -- for subclasses
     def _show(self, value: FieldValue) -> None:
         raise NotImplementedError
