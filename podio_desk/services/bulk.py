@@ -35,6 +35,8 @@ from podio_desk.services.bulk_plan import (
     BulkPlanError,
     BulkPlanner,
     Selection,
+    per_item_from_json,
+    per_item_json,
 )
 from podio_desk.services.bulk_run import (
     UNDO_EDITED_MESSAGE,
@@ -232,6 +234,10 @@ class BulkService:
             "fingerprint": fingerprint,
             "operations": [op.as_json() for op in plan.operations],
             "app_name": app.name,
+            # Each item's own values (a paste), for a retry: only the items journaled.
+            "per_item": per_item_json(
+                {e.item_id: plan.per_item[e.item_id] for e in entries if e.item_id in plan.per_item}
+            ),
             "api_calls": plan.read_calls,
         }
         return await journal.create_job(
@@ -440,13 +446,25 @@ class BulkService:
         if not ids:
             raise BulkPlanError(f"job {job_id} has no failed or conflicted items to retry")
         operations = [Operation.from_json(op) for op in job.options.get("operations") or []]
-        plan = await self.planner.plan(
-            job.app_id,
-            Selection(item_ids=ids, refresh=True),
-            operations,
-            BulkOptions(bool(job.options.get("silent")), bool(job.options.get("hook", True))),
+        options = BulkOptions(bool(job.options.get("silent")), bool(job.options.get("hook", True)))
+        per_item = per_item_from_json(job.options.get("per_item"))
+        if per_item:
+            # Each item with the values it had in the job (a paste), read again from Podio.
+            return await self.planner.plan_each(
+                job.app_id,
+                {item_id: per_item[item_id] for item_id in ids if item_id in per_item},
+                options,
+                selection=f"{len(ids)} items of job {job_id} again, each with its own values",
+                refresh=True,
+            )
+        if any(op.kind == "column" for op in operations):
+            raise BulkPlanError(
+                f"job {job_id} took its values from a file or a paste that it did not keep; "
+                "plan the change again from the file"
+            )
+        return await self.planner.plan(
+            job.app_id, Selection(item_ids=ids, refresh=True), operations, options
         )
-        return plan
 
     async def write_log(self, job_id: int, path: Path) -> int:
         """The job's result log as CSV or XLSX (by the file name): one row per item and field."""

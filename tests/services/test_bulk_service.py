@@ -22,7 +22,7 @@ from podio_desk.api.ratelimit import QueueChanged, RateLimitWait
 from podio_desk.api.transport import TransportConfig
 from podio_desk.domain.bulk import parse_operation
 from podio_desk.sandbox import Sandbox
-from podio_desk.services.bulk_plan import BulkOptions, Selection
+from podio_desk.services.bulk_plan import BulkOptions, BulkPlan, Selection
 from podio_desk.services.bulk_run import BulkJobEnded, BulkProgress, JobControl
 from podio_desk.services.session import AccountSession
 from tests.services.test_sync_sandbox import as_other
@@ -148,6 +148,37 @@ def test_a_conflict_is_never_overwritten_and_a_retry_plans_it_again(
             retry_job = await session.bulk.start(retry, parent_job_id=job_id)
             assert (await session.bulk.run(retry_job)).counts.done == 1
             assert value(sandbox, ids[3], "title") == ["Renamed"]
+
+    asyncio.run(scenario())
+
+
+def test_a_job_where_each_item_has_its_own_value_retries_each_with_its_own(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with session_for(sandbox, tmp_path) as session:
+            app_id = sandbox.app_id("Tickets")
+            ids = ticket_ids(sandbox)[:3]
+            per_item = {
+                item_id: [parse_operation("set", f"title=Row {n}")] for n, item_id in enumerate(ids)
+            }
+            plan = await session.bulk.plan_each(app_id, per_item)
+            # A saved plan keeps each item's own operations.
+            assert BulkPlan.from_json(plan.to_json()).per_item == plan.per_item
+            job_id = await session.bulk.start(plan)
+            title_id = field_id(sandbox, "title")
+            for item_id in ids[1:]:
+                as_other(sandbox, "PUT", f"/item/{item_id}", {"fields": {str(title_id): "Theirs"}})
+            report = await session.bulk.run(job_id)
+            assert (report.counts.done, report.counts.conflict) == (1, 2)
+
+            retry = await session.bulk.retry_plan(job_id)
+            assert [(i.item_id, i.changes[0].old_text, i.changes[0].new_text)
+                    for i in retry.items] == [(ids[1], "Theirs", "Row 1"),
+                                              (ids[2], "Theirs", "Row 2")]  # fmt: skip
+            retry_job = await session.bulk.start(retry, parent_job_id=job_id)
+            assert (await session.bulk.run(retry_job)).counts.done == 2
+            assert [value(sandbox, i, "title") for i in ids] == [["Row 0"], ["Row 1"], ["Row 2"]]
 
     asyncio.run(scenario())
 
