@@ -217,7 +217,7 @@ def validate_operation(app: App, op: Operation) -> str | None:
             return f"{fdef.where}: {_NOT_FOR_TYPE.get(op.kind, f'cannot take {op.kind}')}"
         if op.kind == "set":
             if not argument:
-                return f"no value to set {fdef.where} to (to empty it, clear it instead)"
+                return f'nothing to set "{fdef.label}" to (to empty it, clear it instead)'
             problems = validate(fdef, _from_text(fdef, op.argument))
             if problems:
                 return "; ".join(str(problem) for problem in problems)
@@ -243,7 +243,11 @@ def validate_operation(app: App, op: Operation) -> str | None:
             try:
                 amount = Decimal(argument.replace(",", ""))
             except InvalidOperation:
-                return f"{op.argument!r} is not a number to add" if argument else "no number to add"
+                return (
+                    f"{op.argument!r} is not a number to add (such as 5 or -2.5)"
+                    if argument
+                    else "no number to add (such as 5 or -2.5)"
+                )
             if not amount.is_finite():
                 return f"{op.argument!r} is not a number to add"
             if fdef.field_type is FieldType.PROGRESS and amount != amount.to_integral_value():

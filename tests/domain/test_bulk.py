@@ -243,7 +243,9 @@ def test_one_check_per_operation_says_what_is_missing_or_wrong_before_any_item()
     assert problem("set", "amount", "lots") is not None
     assert problem("set", "amount", "10.5") is None
     assert problem("set", "status", "Maybe") is not None
-    assert problem("increment", "amount", "abc") == "'abc' is not a number to add"
+    assert problem("increment", "amount", "abc") == (
+        "'abc' is not a number to add (such as 5 or -2.5)"
+    )
     assert problem("increment", "title", "1") is not None
     assert problem("replace", "title", "") is not None
     assert problem("replace", "title", "Slow") is not None  # no slash: nothing to put instead
