@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,8 @@ from podio_desk.services.bulk_plan import (
     per_item_json,
 )
 from podio_desk.services.bulk_run import (
+    CREATE_EXTERNAL_ID_PREFIX,
+    CREATE_GRACE_SECONDS,
     UNDO_EDITED_MESSAGE,
     BulkEvent,
     BulkRunError,
@@ -149,6 +152,8 @@ class BulkService:
         self.planner = BulkPlanner(client, cache, queries, app_definition, links, account)
         # Jobs this process runs now, with their controls (pause, resume, cancel).
         self.controls: dict[int, JobControl] = {}
+        # How long after a create whose answer was lost it is looked up in Podio.
+        self.create_grace = CREATE_GRACE_SECONDS
 
     async def journal(self) -> Journal:
         async with self._journal_lock:
@@ -320,7 +325,10 @@ class BulkService:
             self.controls[job_id].resume()
 
     def _runner(self, journal: Journal) -> BulkRunner:
-        return BulkRunner(self._client, self._cache, journal, self._app_definition, self._emit)
+        return BulkRunner(
+            self._client, self._cache, journal, self._app_definition, self._emit,
+            create_grace=self.create_grace,
+        )  # fmt: skip
 
     async def cancel(self, job_id: int) -> JobReport | None:
         """Cancel for good: the job becomes `cancelled` and never sends again (running its
@@ -489,7 +497,9 @@ def _entry(item: ItemPlan) -> NewEntry:
     if item.status == "delete":
         return NewEntry("delete", item.item_id, base_revision=item.revision, summary=summary)
     if item.status == "create":
-        return NewEntry("create", None, item.update_body(), summary=summary)
+        # Tagged with an external id of ours: a create whose answer is lost is looked up.
+        body = {**item.update_body(), "external_id": CREATE_EXTERNAL_ID_PREFIX + uuid.uuid4().hex}
+        return NewEntry("create", None, body, summary=summary)
     label = _NOT_SENT.get(item.status, item.status)
     why = f"{label}: {'; '.join(item.issues)}" if item.issues else label
     return NewEntry(

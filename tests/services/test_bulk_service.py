@@ -408,6 +408,74 @@ def test_csv_upsert_by_a_unique_field_creates_only_when_asked_and_writes_a_log(
     asyncio.run(scenario())
 
 
+def test_a_create_whose_answer_is_lost_is_looked_up_by_its_external_id_never_made_twice(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Two new items from a file: the first create lands but its answer comes too late
+    (found by its external id, not sent again); the second is refused with a 503 (not
+    found, so sent again). Each exists once at the end."""
+    app_id = sandbox.app_id("Tickets")
+    creates = f"/item/app/{app_id}/"
+
+    def titled(title: str) -> list[int]:
+        return [i for i in ticket_ids(sandbox) if value(sandbox, i, "title") == [title]]
+
+    def posts() -> int:
+        return sum(
+            1 for r in sandbox.control.requests() if r.method == "POST" and r.path == creates
+        )
+
+    async def heal_once_sent(heal: Any) -> None:
+        # The fault is lifted once the create went out, well within the lookup's grace.
+        while True:
+            if posts():
+                heal()
+                return
+            await asyncio.sleep(0.02)
+
+    async def create_one(session: AccountSession, title: str, fault: Any, heal: Any) -> Any:
+        plan = await session.bulk.plan(
+            app_id,
+            Selection(table=({"Subject": title},), key="title", create_missing=True),
+            [parse_operation("column", "title=Subject")],
+        )
+        assert [i.status for i in plan.items] == ["create"]
+        job_id = await session.bulk.start(plan)
+        sandbox.control.reset_log()
+        fault()
+        healer = asyncio.create_task(heal_once_sent(heal))
+        report = await session.bulk.run(job_id)
+        await healer
+        return report
+
+    async def scenario() -> None:
+        quick = TransportConfig(read_timeout=0.3, read_retries=1, retry_base=0.01, retry_cap=0.02)
+        control = sandbox.control
+        async with session_for(sandbox, tmp_path, quick) as session:
+            session.bulk.create_grace = 5.0
+            landed = await create_one(
+                session,
+                "Landed late",
+                lambda: control.set_latency(0.6),
+                lambda: control.set_latency(0),
+            )
+            assert (landed.state, landed.counts.done) == ("done", 1)
+            assert posts() == 1  # found by its external id, not sent again
+            assert len(titled("Landed late")) == 1
+
+            refused = await create_one(
+                session,
+                "Refused first",
+                lambda: control.set_error_rate(1.0, (503,)),
+                lambda: control.set_error_rate(0.0),
+            )
+            assert (refused.state, refused.counts.done) == ("done", 1)
+            assert posts() == 2  # not found after the 503: sent again
+            assert len(titled("Refused first")) == 1
+
+    asyncio.run(scenario())
+
+
 def test_an_xlsx_file_matched_by_item_id(sandbox: Sandbox, tmp_path: Path) -> None:
     import openpyxl
 
