@@ -281,7 +281,7 @@ def check_operations(app: App, operations: Sequence[Operation]) -> list[str]:
     problems: list[str] = []
     deletes = [op for op in operations if op.kind == "delete"]
     if deletes and len(deletes) != len(operations):
-        problems.append("--delete cannot be combined with field changes")
+        problems.append("deleting the items cannot be combined with field changes")
     if not operations:
         problems.append("no change given (--set, --clear, --add, … or --delete)")
     seen: set[int | str] = set()
