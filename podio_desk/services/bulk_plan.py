@@ -157,6 +157,12 @@ class BulkPlan:
     def cost(self) -> str:
         return describe_cost(self.api_calls, self.budget)
 
+    def describe_operations(self) -> list[str]:
+        """The change in words, one entry per operation (a paste: each item's own value)."""
+        if self.per_item:
+            return [f"set {op.field} to each item's own value" for op in self.operations]
+        return [op.describe() for op in self.operations]
+
     def summary(self) -> dict[str, Any]:
         """What the preview says in numbers (also the job's plan summary in the journal)."""
         return {
@@ -167,14 +173,14 @@ class BulkPlan:
             "cost": self.cost(),
             "app_id": self.app_id,
             "app_name": self.app_name,
-            "operations": [op.describe() for op in self.operations],
+            "operations": self.describe_operations(),
             "warnings": list(self.warnings),
         }
 
     def summary_text(self) -> str:
         counts = self.counts
         lines = [
-            f"{self.app_name}: {', '.join(op.describe() for op in self.operations)}",
+            f"{self.app_name}: {', '.join(self.describe_operations())}",
             f"{counts.planned} items: {counts.changed} to change, {counts.unchanged} unchanged, "
             f"{counts.invalid} invalid, {counts.read_only} read-only"
             + (f", {counts.deletes} to delete" if counts.deletes else "")

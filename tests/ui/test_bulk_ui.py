@@ -414,6 +414,7 @@ def test_a_paste_job_keeps_each_rows_value_so_its_conflict_is_retried_with_it(
     with qtbot.waitSignal(bulk.preview_shown, timeout=15000) as shown:
         panel.buttons["retry"].click()
     retry: PreviewDialog = shown.args[0]
+    assert "set amount to each item's own value" in retry.summary_text()
     assert retry.model.rowCount() == 1
     item = retry.model.item_at(0)
     assert item is not None

@@ -389,7 +389,7 @@ class PreviewDialog(QDialog):
             parts.append(f"{counts.creates:,} to create")
         if counts.missing:
             parts.append(f"{counts.missing:,} not found")
-        operations = "; ".join(op.describe() for op in plan.operations)
+        operations = "; ".join(plan.describe_operations())
         self.summary.setText(
             f"<b>{plan.app_name}</b>: {operations}<br>"
             f"{counts.planned:,} items: {', '.join(parts)}.<br>"
@@ -427,7 +427,7 @@ class PreviewDialog(QDialog):
         box = QMessageBox(self)
         box.setObjectName("bulkStartConfirm")
         box.setWindowTitle(self.windowTitle())
-        operations = "; ".join(op.describe() for op in plan.operations)
+        operations = "; ".join(plan.describe_operations())
         if counts.deletes:
             box.setIcon(QMessageBox.Icon.Warning)
             box.setText(f"Delete {counts.deletes:,} items of {plan.app_name}?")
