@@ -146,54 +146,132 @@ def resolve_field(app: App, name: str) -> FieldDef:
 
 _ADDABLE = (FieldType.NUMBER, FieldType.MONEY, FieldType.PROGRESS, FieldType.DURATION)
 
+# The field types each operation applies to (None: every writable field), with what is said
+# when a field of another type is given. The tags take set, clear, add and remove.
+OPERATION_FIELD_TYPES: dict[str, frozenset[FieldType] | None] = {
+    "set": None,
+    "clear": None,
+    "add": frozenset({FieldType.CATEGORY, FieldType.APP, FieldType.CONTACT}),
+    "remove": frozenset({FieldType.CATEGORY, FieldType.APP, FieldType.CONTACT}),
+    "replace": frozenset({FieldType.TEXT}),
+    "shift": frozenset({FieldType.DATE}),
+    "increment": frozenset(_ADDABLE),
+    "copy": None,
+    "column": None,
+    "delete": frozenset(),
+}
+_NOT_FOR_TYPE = {
+    "add": "add and remove work on category, relationship and contact fields and on tags",
+    "remove": "add and remove work on category, relationship and contact fields and on tags",
+    "replace": "find and replace works on text fields only",
+    "shift": "only dates can be shifted",
+    "increment": "only number, money, progress and duration fields can be added to",
+}
+TAG_OPERATIONS = frozenset({"set", "clear", "add", "remove"})
+
+
+def operation_applies_to(kind: str, fdef: FieldDef) -> bool:
+    """Whether `kind` can change `fdef` at all (its type, and whether it can be written)."""
+    if fdef.is_read_only or not fdef.is_active:
+        return False
+    types = OPERATION_FIELD_TYPES.get(kind)
+    return types is None or fdef.field_type in types
+
+
+def fields_for_operation(app: App, kind: str) -> list[tuple[str, str]]:
+    """(label, external id) of the fields of `app` that `kind` applies to, tags last where
+    they fit: what the window offers for one line of a change."""
+    fields = [
+        (fdef.label or fdef.external_id, fdef.external_id)
+        for fdef in app.active_fields
+        if operation_applies_to(kind, fdef)
+    ]
+    if kind in TAG_OPERATIONS:
+        fields.append(("Tags", TAGS))
+    return fields
+
 
 def validate_operation(app: App, op: Operation) -> str | None:
     """Why `op` can never be valid for its field, whatever the item (a value that is not a
     number, an option the field lacks, a bad duration, an operation the field's type does
-    not take), or None. What depends on the item (an empty amount has no currency) is left
-    to the plan of each item. The window calls this per line as the user types."""
+    not take, nothing typed where something is needed), or None. A value to set is read and
+    validated as the editor does. What depends on the item (an empty amount has no currency)
+    is left to the plan of each item. The one check of an operation: the command line runs it
+    (`check_operations`) and the window runs it per line as the user types."""
     if op.kind == "delete":
         return None
+    if not op.field.strip():
+        return "choose a field"
+    argument = op.argument.strip()
     try:
         if op.field.strip().casefold() == TAGS:
-            if op.kind not in ("set", "clear", "add", "remove"):
+            if op.kind not in TAG_OPERATIONS:
                 return f"tags can be set, cleared, added to or removed from, not {op.kind}"
+            if op.kind in ("add", "remove") and not argument:
+                return f"no tags given to {op.kind} (separate them with commas)"
             return None
         fdef = resolve_field(app, op.field)
         if fdef.is_read_only:
             return f"{fdef.where} is read-only (Podio computes it)"
-        kind = fdef.field_type
+        if not operation_applies_to(op.kind, fdef):
+            return f"{fdef.where}: {_NOT_FOR_TYPE.get(op.kind, f'cannot take {op.kind}')}"
         if op.kind == "set":
-            _from_text(fdef, op.argument)
+            if not argument:
+                return f'nothing to set "{fdef.label}" to (to empty it, clear it instead)'
+            problems = validate(fdef, _from_text(fdef, op.argument))
+            if problems:
+                return "; ".join(str(problem) for problem in problems)
         elif op.kind == "copy":
+            if not argument:
+                return "no field given to copy from"
             resolve_field(app, op.argument)
         elif op.kind in ("add", "remove"):
+            if not argument:
+                what = "options" if fdef.field_type is FieldType.CATEGORY else "ids"
+                return f"no {what} given to {op.kind} (separate them with commas)"
             _add_remove(fdef, op, EMPTY)
         elif op.kind == "replace":
-            if kind is not FieldType.TEXT:
-                return f"{fdef.where}: find and replace works on text fields only"
-            if not op.argument.partition("/")[0]:
-                return "--replace needs the text to find before the /"
+            find, slash, _put = op.argument.partition("/")
+            if not slash or not find:
+                return (
+                    "find and replace takes the text to find, a slash, then its replacement "
+                    "(for example Slow/SLOW)"
+                )
         elif op.kind == "shift":
-            if kind is not FieldType.DATE:
-                return f"{fdef.where}: only dates can be shifted"
             parse_shift(op.argument)
         elif op.kind == "increment":
-            if kind not in _ADDABLE:
-                return (
-                    f"{fdef.where}: only number, money, progress and duration fields can be "
-                    "added to"
-                )
             try:
-                amount = Decimal(op.argument.strip().replace(",", ""))
+                amount = Decimal(argument.replace(",", ""))
             except InvalidOperation:
-                return f"{op.argument!r} is not a number to add"
+                return (
+                    f"{op.argument!r} is not a number to add (such as 5 or -2.5)"
+                    if argument
+                    else "no number to add (such as 5 or -2.5)"
+                )
             if not amount.is_finite():
                 return f"{op.argument!r} is not a number to add"
-            if kind is FieldType.PROGRESS and amount != amount.to_integral_value():
+            if fdef.field_type is FieldType.PROGRESS and amount != amount.to_integral_value():
                 return "progress moves by whole percents"
+        elif op.kind == "column" and not argument:
+            return "no file column given to take the values from"
     except (DomainError, MalformedValueError) as error:
         return str(error)
+    return None
+
+
+def operation_warning(app: App, op: Operation) -> str | None:
+    """What to say before a valid `op` runs: clearing a required field makes every item
+    invalid (Podio refuses to empty it)."""
+    if op.kind != "clear" or op.field.strip().casefold() == TAGS:
+        return None
+    try:
+        fdef = resolve_field(app, op.field)
+    except BulkSpecError:
+        return None
+    if fdef.required:
+        return (
+            f"{fdef.where} is required: Podio refuses to empty it, so every item would be invalid"
+        )
     return None
 
 
@@ -203,7 +281,7 @@ def check_operations(app: App, operations: Sequence[Operation]) -> list[str]:
     problems: list[str] = []
     deletes = [op for op in operations if op.kind == "delete"]
     if deletes and len(deletes) != len(operations):
-        problems.append("--delete cannot be combined with field changes")
+        problems.append("deleting the items cannot be combined with field changes")
     if not operations:
         problems.append("no change given (--set, --clear, --add, … or --delete)")
     seen: set[int | str] = set()
@@ -214,23 +292,9 @@ def check_operations(app: App, operations: Sequence[Operation]) -> list[str]:
         if problem is not None:
             problems.append(problem)
             continue
-        try:
-            if op.field.strip().casefold() == TAGS:
-                key: int | str = TAGS
-                if op.kind not in ("set", "clear", "add", "remove"):
-                    problems.append(
-                        f"tags can be set, cleared, added to or removed from, not {op.kind}"
-                    )
-            else:
-                fdef = resolve_field(app, op.field)
-                key = fdef.field_id
-                if fdef.is_read_only:
-                    problems.append(f"{fdef.where} is read-only (Podio computes it)")
-                if op.kind == "copy":
-                    resolve_field(app, op.argument)
-        except BulkSpecError as error:
-            problems.append(str(error))
-            continue
+        key: int | str = (
+            TAGS if op.field.strip().casefold() == TAGS else resolve_field(app, op.field).field_id
+        )
         if key in seen and op.kind in ("set", "clear", "copy", "column"):
             problems.append(f"{op.field} is changed twice")
         seen.add(key)
@@ -527,7 +591,7 @@ def _apply_value(
             raise BulkSpecError(f"{fdef.where}: find and replace works on text fields only")
         find, _, put = op.argument.partition("/")
         if not find:
-            raise BulkSpecError("--replace needs the text to find before the /")
+            raise BulkSpecError("find and replace needs the text to find before the /")
         if is_empty(old):
             return old
         assert isinstance(old, TextValue)
@@ -924,7 +988,9 @@ def workflow_warning(silent: bool, hook: bool, writes: int) -> str | None:
 
 
 __all__ = [
+    "OPERATION_FIELD_TYPES",
     "TAGS",
+    "TAG_OPERATIONS",
     "Budget",
     "BulkSpecError",
     "FieldChange",
@@ -935,8 +1001,11 @@ __all__ = [
     "count_plan",
     "describe_cost",
     "estimate_seconds",
+    "fields_for_operation",
     "fix_change",
     "item_is_read_only",
+    "operation_applies_to",
+    "operation_warning",
     "parse_operation",
     "parse_shift",
     "plan_item",

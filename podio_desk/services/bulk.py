@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +36,12 @@ from podio_desk.services.bulk_plan import (
     BulkPlanError,
     BulkPlanner,
     Selection,
+    per_item_from_json,
+    per_item_json,
 )
 from podio_desk.services.bulk_run import (
+    CREATE_EXTERNAL_ID_PREFIX,
+    CREATE_GRACE_SECONDS,
     UNDO_EDITED_MESSAGE,
     BulkEvent,
     BulkRunError,
@@ -147,6 +152,8 @@ class BulkService:
         self.planner = BulkPlanner(client, cache, queries, app_definition, links, account)
         # Jobs this process runs now, with their controls (pause, resume, cancel).
         self.controls: dict[int, JobControl] = {}
+        # How long after a create whose answer was lost it is looked up in Podio.
+        self.create_grace = CREATE_GRACE_SECONDS
 
     async def journal(self) -> Journal:
         async with self._journal_lock:
@@ -232,6 +239,10 @@ class BulkService:
             "fingerprint": fingerprint,
             "operations": [op.as_json() for op in plan.operations],
             "app_name": app.name,
+            # Each item's own values (a paste), for a retry: only the items journaled.
+            "per_item": per_item_json(
+                {e.item_id: plan.per_item[e.item_id] for e in entries if e.item_id in plan.per_item}
+            ),
             "api_calls": plan.read_calls,
         }
         return await journal.create_job(
@@ -314,7 +325,10 @@ class BulkService:
             self.controls[job_id].resume()
 
     def _runner(self, journal: Journal) -> BulkRunner:
-        return BulkRunner(self._client, self._cache, journal, self._app_definition, self._emit)
+        return BulkRunner(
+            self._client, self._cache, journal, self._app_definition, self._emit,
+            create_grace=self.create_grace,
+        )  # fmt: skip
 
     async def cancel(self, job_id: int) -> JobReport | None:
         """Cancel for good: the job becomes `cancelled` and never sends again (running its
@@ -440,13 +454,25 @@ class BulkService:
         if not ids:
             raise BulkPlanError(f"job {job_id} has no failed or conflicted items to retry")
         operations = [Operation.from_json(op) for op in job.options.get("operations") or []]
-        plan = await self.planner.plan(
-            job.app_id,
-            Selection(item_ids=ids, refresh=True),
-            operations,
-            BulkOptions(bool(job.options.get("silent")), bool(job.options.get("hook", True))),
+        options = BulkOptions(bool(job.options.get("silent")), bool(job.options.get("hook", True)))
+        per_item = per_item_from_json(job.options.get("per_item"))
+        if per_item:
+            # Each item with the values it had in the job (a paste), read again from Podio.
+            return await self.planner.plan_each(
+                job.app_id,
+                {item_id: per_item[item_id] for item_id in ids if item_id in per_item},
+                options,
+                selection=f"{len(ids)} items of job {job_id} again, each with its own values",
+                refresh=True,
+            )
+        if any(op.kind == "column" for op in operations):
+            raise BulkPlanError(
+                f"job {job_id} took its values from a file or a paste that it did not keep; "
+                "plan the change again from the file"
+            )
+        return await self.planner.plan(
+            job.app_id, Selection(item_ids=ids, refresh=True), operations, options
         )
-        return plan
 
     async def write_log(self, job_id: int, path: Path) -> int:
         """The job's result log as CSV or XLSX (by the file name): one row per item and field."""
@@ -471,7 +497,9 @@ def _entry(item: ItemPlan) -> NewEntry:
     if item.status == "delete":
         return NewEntry("delete", item.item_id, base_revision=item.revision, summary=summary)
     if item.status == "create":
-        return NewEntry("create", None, item.update_body(), summary=summary)
+        # Tagged with an external id of ours: a create whose answer is lost is looked up.
+        body = {**item.update_body(), "external_id": CREATE_EXTERNAL_ID_PREFIX + uuid.uuid4().hex}
+        return NewEntry("create", None, body, summary=summary)
     label = _NOT_SENT.get(item.status, item.status)
     why = f"{label}: {'; '.join(item.issues)}" if item.issues else label
     return NewEntry(

@@ -134,6 +134,9 @@ class BulkPlan:
     # Names this preview: the same plan run again is the same job, a new plan (even of the
     # same change) a new one; a cancelled job is never sent again by running its plan.
     plan_id: str = ""
+    # Each item's own operations when the items do not share `operations` (a block pasted
+    # over many rows: each row's values); kept with the job so a retry sets the same values.
+    per_item: dict[int, tuple[Operation, ...]] = field(default_factory=dict)
 
     @property
     def counts(self) -> PlanCounts:
@@ -154,6 +157,12 @@ class BulkPlan:
     def cost(self) -> str:
         return describe_cost(self.api_calls, self.budget)
 
+    def describe_operations(self) -> list[str]:
+        """The change in words, one entry per operation (a paste: each item's own value)."""
+        if self.per_item:
+            return [f"set {op.field} to each item's own value" for op in self.operations]
+        return [op.describe() for op in self.operations]
+
     def summary(self) -> dict[str, Any]:
         """What the preview says in numbers (also the job's plan summary in the journal)."""
         return {
@@ -164,14 +173,14 @@ class BulkPlan:
             "cost": self.cost(),
             "app_id": self.app_id,
             "app_name": self.app_name,
-            "operations": [op.describe() for op in self.operations],
+            "operations": self.describe_operations(),
             "warnings": list(self.warnings),
         }
 
     def summary_text(self) -> str:
         counts = self.counts
         lines = [
-            f"{self.app_name}: {', '.join(op.describe() for op in self.operations)}",
+            f"{self.app_name}: {', '.join(self.describe_operations())}",
             f"{counts.planned} items: {counts.changed} to change, {counts.unchanged} unchanged, "
             f"{counts.invalid} invalid, {counts.read_only} read-only"
             + (f", {counts.deletes} to delete" if counts.deletes else "")
@@ -216,6 +225,7 @@ class BulkPlan:
             "warnings": self.warnings,
             "deleted_export": self.deleted_export,
             "plan_id": self.plan_id,
+            "per_item": per_item_json(self.per_item),
             "summary": self.summary(),
             "items": [item.as_json() for item in self.items],
         }
@@ -248,6 +258,7 @@ class BulkPlan:
                 warnings=[str(w) for w in data.get("warnings") or []],
                 deleted_export=data.get("deleted_export"),
                 plan_id=str(data.get("plan_id") or ""),
+                per_item=per_item_from_json(data.get("per_item")),
             )
         except (KeyError, TypeError, ValueError, BulkSpecError) as error:
             raise BulkPlanError(f"the plan cannot be read: {error}") from error
@@ -265,6 +276,21 @@ class BulkPlan:
             content["plan_id"] = self.plan_id
         text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+def per_item_json(per_item: Mapping[int, Sequence[Operation]]) -> dict[str, list[dict[str, str]]]:
+    """Each item's own operations as JSON (keys are item ids as text)."""
+    return {str(item_id): [op.as_json() for op in ops] for item_id, ops in per_item.items()}
+
+
+def per_item_from_json(data: Any) -> dict[int, tuple[Operation, ...]]:
+    if not isinstance(data, Mapping):
+        return {}
+    return {
+        int(item_id): tuple(Operation.from_json(op) for op in ops)
+        for item_id, ops in data.items()
+        if isinstance(ops, list)
+    }
 
 
 def apply_fixes(app: App, data: Mapping[str, Any], plan: BulkPlan) -> BulkPlan:
@@ -448,15 +474,17 @@ class BulkPlanner:
         options: BulkOptions = BulkOptions(),
         *,
         selection: str = "",
+        refresh: bool = False,
     ) -> BulkPlan:
         """A plan where each item has its own operations (a block pasted over many rows of
-        the table: each row's cells set their fields). Validated as `plan` does; the plan's
-        `operations` name the fields changed, as "column" operations, so a retry of its job
-        asks for the values again instead of setting one value everywhere."""
+        the table: each row's cells set their fields), each item read again from Podio with
+        `refresh`. The plan's `operations` name the fields changed, as "column" operations
+        (for the summary); its `per_item` keeps each item's own, journaled with the job so
+        that a retry sets the same values again."""
         app = await self._app_definition(app_id)
         calls = _Calls()
         ids = list(per_item)
-        found = await self._items(app, ids, calls)
+        found = await self._items(app, ids, calls, refresh=refresh)
         items = [
             plan_item(app, found[item_id], per_item[item_id])
             if item_id in found
@@ -474,6 +502,7 @@ class BulkPlanner:
             account=self._account,
             read_calls=calls.count,
             budget=self.budget(),
+            per_item={item_id: tuple(ops) for item_id, ops in per_item.items()},
         )
         warning = workflow_warning(options.silent, options.hook, plan.counts.writes)
         if warning:

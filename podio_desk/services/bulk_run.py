@@ -27,6 +27,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
@@ -47,9 +48,11 @@ from podio_desk.cache.cache import Cache
 from podio_desk.cache.index import item_record
 from podio_desk.cache.journal import EntryCounts, JobState, Journal, JournalEntry, JournalJob
 from podio_desk.domain.bulk import Budget, FieldChange, estimate_seconds
+from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import parse_values
 from podio_desk.domain.items import Item, ItemChange
 from podio_desk.domain.rate_wait import rate_limit_name
+from podio_desk.domain.timestamps import parse_podio_datetime
 from podio_desk.domain.workspace import App
 from podio_desk.services.bulk_budget import write_budget
 from podio_desk.services.file_lock import FileLock, is_locked, lock_holder
@@ -67,6 +70,13 @@ CANCELLED_MESSAGE = "cancelled"
 CANCELLED_UNSENT_MESSAGE = "cancelled (the write sent before the cancel never reached Podio)"
 # Podio does not say who made a newer revision: it may be the user himself.
 UNDO_EDITED_MESSAGE = "changed since the job (by you or someone else); left as it is"
+# A create carries an external id of ours, so that when its answer is lost the job can ask
+# Podio whether the item exists (docs/podio-api.md, Items: external_id).
+CREATE_EXTERNAL_ID_PREFIX = "podio-desk-bulk-"
+# A request in flight when its answer was lost (or the process died) may still be processed
+# by Podio a little later: a create is looked up only this long after it was sent, or one
+# looked up too early would be made twice.
+CREATE_GRACE_SECONDS = 30.0
 
 
 class BulkRunError(Exception):
@@ -214,8 +224,10 @@ class BulkRunner:
         emit: Callable[[BulkEvent], None] = lambda event: None,
         *,
         concurrency: int = JOB_CONCURRENCY,
+        create_grace: float = CREATE_GRACE_SECONDS,
     ) -> None:
         self._client = client
+        self._create_grace = create_grace
         self._cache = cache
         self._journal = journal
         self._app_definition = app_definition
@@ -329,11 +341,9 @@ class BulkRunner:
                 ) from error
             await self._journal.finish(job.id, entry.seq, "skipped", error=CANCELLED_UNSENT_MESSAGE)
             return
-        # A create: Podio gives it no key to look it up by.
-        await self._journal.finish(
-            job.id, entry.seq, "failed",
-            error="the answer to creating this item was lost; check Podio before retrying",
-        )  # fmt: skip
+        # A create: found by its external id, or it never reached Podio.
+        if await self._find_created(job, app, entry) == "unknown":
+            await self._journal.finish(job.id, entry.seq, "skipped", error=CANCELLED_UNSENT_MESSAGE)
 
     async def _run_locked(self, job: JournalJob, control: JobControl) -> JobReport:
         started = time.monotonic()
@@ -588,31 +598,40 @@ class BulkRunner:
         self, job: JournalJob, app: App | None, entry: JournalEntry, *, silent: bool, hook: bool
     ) -> Outcome:
         if entry.state == "sent":
-            # Podio gives a create no key to look it up by: it may or may not exist now.
+            # Sent before a crash: made in Podio, or certainly not and sent again.
+            verdict = await self._find_created(job, app, entry)
+            if verdict != "unknown":
+                return verdict
+        external_id = entry.payload.get("external_id")
+        for _attempt in range(MAX_ATTEMPTS):
+            if job.app_id is None or not await self._journal.mark_sent(job.id, entry.seq):
+                return "skipped"
+            try:
+                item_id = await self._api().create_item(
+                    job.app_id,
+                    dict(entry.payload.get("fields") or {}),
+                    tags=entry.payload.get("tags"),
+                    silent=silent,
+                    hook=hook,
+                    priority=Priority.USER_JOB,
+                    external_id=str(external_id) if external_id else None,
+                )
+            except (Offline, ServerError, Unavailable) as error:
+                # The answer is lost or says nothing: look the item up before any retry.
+                log.info("bulk job %s create %s: %s; checking", job.id, entry.seq, error)
+                sent = await self._journal.entry(job.id, entry.seq)
+                verdict = await self._find_created(job, app, sent or entry)
+                if verdict != "unknown":
+                    return verdict
+                continue
+            except PodioError as error:
+                await self._journal.finish(job.id, entry.seq, "failed", error=error.user_message)
+                return "failed"
+            break
+        else:
             await self._journal.finish(
-                job.id, entry.seq, "failed",
-                error="the answer to creating this item was lost; check Podio before retrying",
-            )  # fmt: skip
-            return "failed"
-        if job.app_id is None or not await self._journal.mark_sent(job.id, entry.seq):
-            return "skipped"
-        try:
-            item_id = await self._api().create_item(
-                job.app_id,
-                dict(entry.payload.get("fields") or {}),
-                tags=entry.payload.get("tags"),
-                silent=silent,
-                hook=hook,
-                priority=Priority.USER_JOB,
+                job.id, entry.seq, "failed", error="Podio failed every attempt; retry later"
             )
-        except (Offline, ServerError, Unavailable) as error:
-            await self._journal.finish(
-                job.id, entry.seq, "failed",
-                error=f"no answer from Podio ({error.user_message}); check Podio before retrying",
-            )  # fmt: skip
-            return "failed"
-        except PodioError as error:
-            await self._journal.finish(job.id, entry.seq, "failed", error=error.user_message)
             return "failed"
         # The new item's revision, for an undo to check it is still as created.
         revision: int | None = None
@@ -625,6 +644,38 @@ class BulkRunner:
         await self._journal.finish(
             job.id, entry.seq, "done", result_revision=revision, item_id=item_id
         )
+        return "done"
+
+    async def _find_created(self, job: JournalJob, app: App | None, entry: JournalEntry) -> Outcome:
+        """A create whose answer was lost: "done" when Podio has the item with the entry's
+        external id (looked up once a request still in flight would have landed), "unknown"
+        when it certainly does not. An entry without an external id (journaled before creates
+        carried one) cannot be looked up: failed, to be checked in Podio."""
+        external_id = entry.payload.get("external_id")
+        if job.app_id is None or not external_id:
+            await self._journal.finish(
+                job.id, entry.seq, "failed",
+                error="the answer to creating this item was lost; check Podio before retrying",
+            )  # fmt: skip
+            return "failed"
+        try:
+            age = (datetime.now(UTC) - parse_podio_datetime(entry.updated)).total_seconds()
+        except DomainError:
+            age = 0.0
+        if age < self._create_grace:
+            await asyncio.sleep(self._create_grace - age)
+        try:
+            found = await self._api().item_by_external_id(
+                job.app_id, str(external_id), app=app, priority=Priority.USER_JOB
+            )
+        except NotFound:
+            return "unknown"
+        except (Offline, ServerError, Unavailable) as error:
+            raise _InterruptedError(f"Podio cannot be reached ({error.user_message})") from error
+        await self._journal.finish(
+            job.id, entry.seq, "done", result_revision=found.revision, item_id=found.item_id
+        )
+        await self._store(found)
         return "done"
 
     # -------------------------------------------------------------- the cache

@@ -18,11 +18,14 @@ from podio_desk.domain.bulk import (
     count_plan,
     describe_cost,
     estimate_seconds,
+    fields_for_operation,
     fix_change,
+    operation_warning,
     parse_operation,
     parse_shift,
     plan_item,
     plan_new_item,
+    validate_operation,
     with_fixes,
 )
 from podio_desk.domain.fields import FieldDef
@@ -227,3 +230,59 @@ def test_the_cost_names_the_budget_the_writes_are_in_and_adds_up() -> None:
     assert text.startswith("400 calls, about 102 minutes ")
     assert text.endswith("(heavy budget: 250/h, assumed: Podio has not said it yet)")
     assert describe_cost(0, heavy) == "no calls"
+
+
+def test_one_check_per_operation_says_what_is_missing_or_wrong_before_any_item() -> None:
+    def problem(kind: str, field: str = "", argument: str = "") -> str | None:
+        return validate_operation(APP, Operation.from_json({"op": kind, "field": field,
+                                                            "argument": argument}))  # fmt: skip
+
+    assert problem("delete") is None
+    assert problem("set", "", "1") == "choose a field"
+    assert problem("set", "amount", "") is not None  # clearing is its own operation
+    assert problem("set", "amount", "lots") is not None
+    assert problem("set", "amount", "10.5") is None
+    assert problem("set", "status", "Maybe") is not None
+    assert problem("increment", "amount", "abc") == (
+        "'abc' is not a number to add (such as 5 or -2.5)"
+    )
+    assert problem("increment", "title", "1") is not None
+    assert problem("replace", "title", "") is not None
+    assert problem("replace", "title", "Slow") is not None  # no slash: nothing to put instead
+    assert problem("replace", "title", "Slow/") is None
+    assert problem("shift", "due", "soon") is not None
+    assert problem("shift", "due", "+1d") is None
+    assert problem("add", "status", "") is not None
+    assert problem("add", "status", "Nope") is not None
+    assert problem("add", "customer", "x") is not None
+    assert problem("add", "tags", "") is not None
+    assert problem("copy", "title", "") is not None
+    assert problem("column", "title", "") is not None
+    assert problem("column", "title", "Name") is None
+    # No message speaks the command line's language (the window shows them as they are).
+    for kind, field, argument in (("replace", "title", ""), ("add", "tags", ""),
+                                  ("set", "amount", ""), ("increment", "title", "1")):  # fmt: skip
+        assert "--" not in (problem(kind, field, argument) or "")
+
+
+def test_clearing_a_required_field_warns_and_fields_follow_the_operation() -> None:
+    app = App(
+        7,
+        1,
+        "Jobs",
+        "Job",
+        fields=(
+            FieldDef(1, "title", "text", "Title", required=True),
+            FieldDef(2, "hours", "number", "Hours"),
+        ),
+    )
+    clear_title = Operation("clear", "title")
+    assert validate_operation(app, clear_title) is None
+    warning = operation_warning(app, clear_title)
+    assert warning is not None
+    assert "required" in warning
+    assert validate_operation(app, Operation("clear", "hours")) is None
+    assert operation_warning(app, Operation("clear", "hours")) is None
+    assert fields_for_operation(app, "increment") == [("Hours", "hours")]
+    assert fields_for_operation(app, "replace") == [("Title", "title")]
+    assert ("Tags", "tags") in fields_for_operation(app, "add")

@@ -22,7 +22,7 @@ from podio_desk.api.ratelimit import QueueChanged, RateLimitWait
 from podio_desk.api.transport import TransportConfig
 from podio_desk.domain.bulk import parse_operation
 from podio_desk.sandbox import Sandbox
-from podio_desk.services.bulk_plan import BulkOptions, Selection
+from podio_desk.services.bulk_plan import BulkOptions, BulkPlan, Selection
 from podio_desk.services.bulk_run import BulkJobEnded, BulkProgress, JobControl
 from podio_desk.services.session import AccountSession
 from tests.services.test_sync_sandbox import as_other
@@ -148,6 +148,37 @@ def test_a_conflict_is_never_overwritten_and_a_retry_plans_it_again(
             retry_job = await session.bulk.start(retry, parent_job_id=job_id)
             assert (await session.bulk.run(retry_job)).counts.done == 1
             assert value(sandbox, ids[3], "title") == ["Renamed"]
+
+    asyncio.run(scenario())
+
+
+def test_a_job_where_each_item_has_its_own_value_retries_each_with_its_own(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with session_for(sandbox, tmp_path) as session:
+            app_id = sandbox.app_id("Tickets")
+            ids = ticket_ids(sandbox)[:3]
+            per_item = {
+                item_id: [parse_operation("set", f"title=Row {n}")] for n, item_id in enumerate(ids)
+            }
+            plan = await session.bulk.plan_each(app_id, per_item)
+            # A saved plan keeps each item's own operations.
+            assert BulkPlan.from_json(plan.to_json()).per_item == plan.per_item
+            job_id = await session.bulk.start(plan)
+            title_id = field_id(sandbox, "title")
+            for item_id in ids[1:]:
+                as_other(sandbox, "PUT", f"/item/{item_id}", {"fields": {str(title_id): "Theirs"}})
+            report = await session.bulk.run(job_id)
+            assert (report.counts.done, report.counts.conflict) == (1, 2)
+
+            retry = await session.bulk.retry_plan(job_id)
+            assert [(i.item_id, i.changes[0].old_text, i.changes[0].new_text)
+                    for i in retry.items] == [(ids[1], "Theirs", "Row 1"),
+                                              (ids[2], "Theirs", "Row 2")]  # fmt: skip
+            retry_job = await session.bulk.start(retry, parent_job_id=job_id)
+            assert (await session.bulk.run(retry_job)).counts.done == 2
+            assert [value(sandbox, i, "title") for i in ids] == [["Row 0"], ["Row 1"], ["Row 2"]]
 
     asyncio.run(scenario())
 
@@ -373,6 +404,74 @@ def test_csv_upsert_by_a_unique_field_creates_only_when_asked_and_writes_a_log(
             assert (undo.counts.done, undo.counts.skipped) == (4, 0)
             assert sandbox.state.items[created[0]].deleted
             assert value(sandbox, ids[0], "title") == [titles[0]]
+
+    asyncio.run(scenario())
+
+
+def test_a_create_whose_answer_is_lost_is_looked_up_by_its_external_id_never_made_twice(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Two new items from a file: the first create lands but its answer comes too late
+    (found by its external id, not sent again); the second is refused with a 503 (not
+    found, so sent again). Each exists once at the end."""
+    app_id = sandbox.app_id("Tickets")
+    creates = f"/item/app/{app_id}/"
+
+    def titled(title: str) -> list[int]:
+        return [i for i in ticket_ids(sandbox) if value(sandbox, i, "title") == [title]]
+
+    def posts() -> int:
+        return sum(
+            1 for r in sandbox.control.requests() if r.method == "POST" and r.path == creates
+        )
+
+    async def heal_once_sent(heal: Any) -> None:
+        # The fault is lifted once the create went out, well within the lookup's grace.
+        while True:
+            if posts():
+                heal()
+                return
+            await asyncio.sleep(0.02)
+
+    async def create_one(session: AccountSession, title: str, fault: Any, heal: Any) -> Any:
+        plan = await session.bulk.plan(
+            app_id,
+            Selection(table=({"Subject": title},), key="title", create_missing=True),
+            [parse_operation("column", "title=Subject")],
+        )
+        assert [i.status for i in plan.items] == ["create"]
+        job_id = await session.bulk.start(plan)
+        sandbox.control.reset_log()
+        fault()
+        healer = asyncio.create_task(heal_once_sent(heal))
+        report = await session.bulk.run(job_id)
+        await healer
+        return report
+
+    async def scenario() -> None:
+        quick = TransportConfig(read_timeout=0.3, read_retries=1, retry_base=0.01, retry_cap=0.02)
+        control = sandbox.control
+        async with session_for(sandbox, tmp_path, quick) as session:
+            session.bulk.create_grace = 5.0
+            landed = await create_one(
+                session,
+                "Landed late",
+                lambda: control.set_latency(0.6),
+                lambda: control.set_latency(0),
+            )
+            assert (landed.state, landed.counts.done) == ("done", 1)
+            assert posts() == 1  # found by its external id, not sent again
+            assert len(titled("Landed late")) == 1
+
+            refused = await create_one(
+                session,
+                "Refused first",
+                lambda: control.set_error_rate(1.0, (503,)),
+                lambda: control.set_error_rate(0.0),
+            )
+            assert (refused.state, refused.counts.done) == ("done", 1)
+            assert posts() == 2  # not found after the 503: sent again
+            assert len(titled("Refused first")) == 1
 
     asyncio.run(scenario())
 

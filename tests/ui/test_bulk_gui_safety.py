@@ -17,11 +17,8 @@ from PySide6.QtCore import QPoint, QStandardPaths, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox, QPushButton
 
 from podio_desk.domain.bulk import parse_operation
-from podio_desk.domain.fields.definitions import FieldDef
-from podio_desk.domain.workspace import App
 from podio_desk.services.bulk_plan import Selection
 from podio_desk.services.profile import Profile
-from podio_desk.ui.bulk.line_check import check_line, fields_for
 from podio_desk.ui.bulk.preview import PROBLEM_COLUMN, PreviewDialog
 from tests.plugins.desk import Desk, open_desk
 from tests.plugins.qt import run_async
@@ -206,26 +203,6 @@ def test_each_line_is_checked_as_typed_in_words_and_the_form_does_not_move(
     qtbot.waitUntil(lambda: dialog.rows[1].isVisible())
     assert row.mapTo(dialog, QPoint(0, 0)) == where
     assert not dialog.preview_button.isEnabled()  # the new line is empty
-
-
-def test_clearing_a_required_field_warns_and_fields_follow_the_operation() -> None:
-    app = App(
-        7,
-        1,
-        "Jobs",
-        "Job",
-        fields=(
-            FieldDef(1, "title", "text", "Title", required=True),
-            FieldDef(2, "hours", "number", "Hours"),
-        ),
-    )
-    found = check_line(app, "clear", "title", "")
-    assert found.error is None
-    assert found.warning
-    assert "required" in found.warning
-    assert check_line(app, "clear", "hours", "") == check_line(app, "delete", "", "")
-    assert fields_for(app, "increment") == [("Hours", "hours")]
-    assert fields_for(app, "replace") == [("Title", "title")]
 
 
 def test_back_from_the_preview_keeps_the_form_and_warnings_are_not_doubled(

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QPushButton
 
 from podio_desk.domain.bulk import parse_operation
 from podio_desk.services.bulk_plan import Selection
@@ -24,6 +25,7 @@ from podio_desk.ui.table.model import PENDING_BACKGROUND
 from tests.plugins.desk import Desk, open_desk
 from tests.plugins.qt import run_async
 from tests.services.test_sync_sandbox import as_other
+from tests.ui.test_integration import column_of, field, sandbox_values
 from tests.ui.test_main_window import open_app, sign_in
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
@@ -367,3 +369,58 @@ def test_the_change_dialog_says_the_tables_search_is_not_applied(
     assert dialog.search_note.isVisibleTo(dialog)
     assert "\u201cTicket 1\u201d is not applied" in dialog.search_note.text()
     dialog.reject()
+
+
+def test_a_paste_job_keeps_each_rows_value_so_its_conflict_is_retried_with_it(
+    qtbot: Any, desk: Desk, sandbox_factory: Any
+) -> None:
+    sandbox = sandbox_factory(items=20)
+    bulk, _session = opened_tickets(qtbot, desk, sandbox)
+    view = desk.controller.browser.view
+    model = desk.controller.browser.model
+    amount = field(desk.controller, "amount")
+    for widget in QApplication.topLevelWidgets():
+        if widget is not desk.window and widget.isVisible() and not isinstance(widget, QMenu):
+            widget.close()
+    desk.window.activateWindow()
+    qtbot.waitUntil(desk.window.isActiveWindow, timeout=3000)
+    view.setFocus()
+    qtbot.waitUntil(lambda: all(model.is_row_loaded(r) for r in range(3)), timeout=10000)
+    ids = [int(model.item_id_at(r) or 0) for r in range(3)]
+    QGuiApplication.clipboard().setText("11\n22\n33\n")
+    view.setCurrentIndex(model.index(0, column_of(desk.controller, amount)))
+    with qtbot.waitSignal(bulk.preview_shown, timeout=15000) as shown:
+        qtbot.keyClick(view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    preview: PreviewDialog = shown.args[0]
+    assert [preview.model.item_at(r).item_id for r in range(3)] == ids  # type: ignore[union-attr]
+    # The second row's value is typed again in the preview: that one is what the job sets.
+    headers = [
+        preview.model.headerData(c, Qt.Orientation.Horizontal)
+        for c in range(preview.model.columnCount())
+    ]
+    at = preview.model.index(1, headers.index(amount.label))
+    assert preview.model.setData(at, "25")
+    # Someone else edits that item between the preview and the run.
+    as_other(sandbox, "PUT", f"/item/{ids[1]}", {"fields": {str(amount.field_id): "7"}})
+    with qtbot.waitSignal(bulk.job_ended, timeout=30000) as ended:
+        start_confirmed(preview)
+    job_id, state = ended.args
+    assert state == "done"
+    assert [sandbox_values(sandbox, i, amount) for i in ids] == [["11"], ["7"], ["33"]]
+    panel = bulk.panel
+    qtbot.waitUntil(lambda: panel.model.row_of(job_id) is not None, timeout=10000)
+    panel.select_job(job_id)
+    qtbot.waitUntil(lambda: panel.buttons["retry"].isEnabled(), timeout=10000)
+    with qtbot.waitSignal(bulk.preview_shown, timeout=15000) as shown:
+        panel.buttons["retry"].click()
+    retry: PreviewDialog = shown.args[0]
+    assert "set amount to each item's own value" in retry.summary_text()
+    assert retry.model.rowCount() == 1
+    item = retry.model.item_at(0)
+    assert item is not None
+    assert item.item_id == ids[1]
+    assert [(c.old_text, c.new_text) for c in item.changed_fields] == [("7.00", "25.00")]
+    with qtbot.waitSignal(bulk.job_ended, timeout=30000) as ended:
+        start_confirmed(retry)
+    assert ended.args[1] == "done"
+    assert [sandbox_values(sandbox, i, amount) for i in ids] == [["11"], ["25"], ["33"]]

@@ -39,15 +39,15 @@ from PySide6.QtWidgets import (
 )
 
 from podio_desk.domain.bulk import (
-    BulkSpecError,
     Operation,
     check_operations,
-    parse_operation,
+    fields_for_operation,
+    operation_warning,
+    validate_operation,
     workflow_warning,
 )
 from podio_desk.domain.workspace import App
 from podio_desk.services.bulk_plan import BulkOptions
-from podio_desk.ui.bulk.line_check import LineCheck, check_line, fields_for
 from podio_desk.ui.bulk.preview import in_window_words
 from podio_desk.ui.theme import Tone, set_tone
 
@@ -68,6 +68,24 @@ SOURCES = ("selection", "filter", "pasted", "file")
 WARNING_STYLE = "QLabel { color: #b3261e; }"
 # Room left for the window frame when the dialog grows for another line.
 SCREEN_MARGIN = 80
+
+
+@dataclass(frozen=True)
+class LineCheck:
+    """`error`: the line cannot be previewed; `warning`: it can, but says something first."""
+
+    error: str | None = None
+    warning: str | None = None
+
+
+def as_sentence(message: str) -> str:
+    """One of the engine's messages as the window shows it: its option names in the window's
+    words, a capital first letter and a full stop."""
+    text = in_window_words(" ".join(message.split()))
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!", ")")) else text + "."
 
 
 @dataclass(frozen=True)
@@ -141,28 +159,21 @@ class OperationRow(QWidget):
         self.argument.setText(argument)
 
     def operation(self) -> Operation:
-        """The line as an operation; BulkSpecError says what is wrong with it."""
+        """The line as an operation (the argument box is ignored where the kind takes none)."""
         kind = str(self.kind.currentData())
-        name = str(self.field.currentData() or "")
-        if kind in ("delete", "clear"):
-            return parse_operation(kind, name)
-        return parse_operation(kind, f"{name}={self.argument.text()}")
+        argument = "" if kind in ("delete", "clear") else self.argument.text()
+        name = "" if kind == "delete" else str(self.field.currentData() or "")
+        return Operation.from_json({"op": kind, "field": name, "argument": argument})
 
     def check(self) -> LineCheck:
-        """What is wrong with this line alone, in words (ui/bulk/line_check.py)."""
-        kind = str(self.kind.currentData())
-        found = check_line(
-            self._app, kind, str(self.field.currentData() or ""), self.argument.text()
-        )
-        if found.error:
-            return found
-        try:
-            problems = check_operations(self._app, [self.operation()])
-        except BulkSpecError:
-            return LineCheck("This line is not complete.")
-        if problems:
-            return LineCheck(in_window_words("; ".join(problems)))
-        return found
+        """What is wrong with this line alone: the engine's own check of an operation
+        (`domain.bulk.validate_operation`), as a sentence in the window's words."""
+        operation = self.operation()
+        error = validate_operation(self._app, operation)
+        if error is not None:
+            return LineCheck(error=as_sentence(error))
+        warning = operation_warning(self._app, operation)
+        return LineCheck(warning=as_sentence(warning) if warning else None)
 
     def problem(self) -> str | None:
         """The line's error (None: it may be previewed)."""
@@ -179,7 +190,7 @@ class OperationRow(QWidget):
         current = self.field.currentData()
         self.field.blockSignals(True)
         self.field.clear()
-        for label, external_id in fields_for(self._app, str(self.kind.currentData())):
+        for label, external_id in fields_for_operation(self._app, str(self.kind.currentData())):
             self.field.addItem(label, external_id)
         self.field.setCurrentIndex(max(0, self.field.findData(current)))
         self.field.blockSignals(False)
@@ -391,7 +402,7 @@ class BulkChangeDialog(QDialog):
         if fine:
             together = check_operations(self.app, operations)
             if together:
-                self.rows[-1].show_problem(in_window_words("; ".join(together)))
+                self.rows[-1].show_problem("; ".join(as_sentence(p) for p in together))
                 fine = False
         choice = self.choice()
         source_problem = None

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from podio_desk.domain.bulk import FieldChange, ItemPlan, fix_change, workflow_warning
+from podio_desk.domain.bulk import FieldChange, ItemPlan, Operation, fix_change, workflow_warning
 from podio_desk.domain.workspace import App
 from podio_desk.services.bulk_plan import BulkPlan
 
@@ -105,6 +105,13 @@ def in_window_words(text: str) -> str:
     return text
 
 
+def typed_into(operations: Sequence[Operation], field: str, text: str) -> tuple[Operation, ...]:
+    """An item's own operations with the value of `field` typed again (empty: cleared)."""
+    typed = Operation("set", field, text) if text.strip() else Operation("clear", field)
+    replaced = tuple(typed if op.field == field else op for op in operations)
+    return replaced if typed in replaced else (*replaced, typed)
+
+
 class PreviewModel(QAbstractTableModel):
     """See the module docstring. `plan()` is the plan as edited so far.
 
@@ -119,6 +126,8 @@ class PreviewModel(QAbstractTableModel):
         self._plan = plan
         self._app = app
         self._items: list[ItemPlan] = list(plan.items)
+        # Each item's own operations (a paste), with the values fixed here typed in.
+        self._per_item = dict(plan.per_item)
         self._fields = self._field_columns(self._items)
         self._tints = {status: QBrush(colour) for status, colour in STATUS_TINT.items()}
         self._tint_text = QBrush(TINT_TEXT)
@@ -134,7 +143,7 @@ class PreviewModel(QAbstractTableModel):
     # ------------------------------------------------------------------ public
 
     def plan(self) -> BulkPlan:
-        return replace(self._plan, items=list(self._items))
+        return replace(self._plan, items=list(self._items), per_item=dict(self._per_item))
 
     def item_at(self, row: int) -> ItemPlan | None:
         return self._items[row] if 0 <= row < len(self._items) else None
@@ -255,6 +264,10 @@ class PreviewModel(QAbstractTableModel):
         fixed = fix_change(self._app, change, str(value))
         changes = [fixed if c.field_id == change.field_id else c for c in item.changes]
         self._items[row] = refreshed_status(item, changes)
+        if item.item_id in self._per_item:
+            self._per_item[item.item_id] = typed_into(
+                self._per_item[item.item_id], change.external_id, str(value)
+            )
         self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
         self.plan_changed.emit()
         return True
@@ -376,7 +389,7 @@ class PreviewDialog(QDialog):
             parts.append(f"{counts.creates:,} to create")
         if counts.missing:
             parts.append(f"{counts.missing:,} not found")
-        operations = "; ".join(op.describe() for op in plan.operations)
+        operations = "; ".join(plan.describe_operations())
         self.summary.setText(
             f"<b>{plan.app_name}</b>: {operations}<br>"
             f"{counts.planned:,} items: {', '.join(parts)}.<br>"
@@ -414,7 +427,7 @@ class PreviewDialog(QDialog):
         box = QMessageBox(self)
         box.setObjectName("bulkStartConfirm")
         box.setWindowTitle(self.windowTitle())
-        operations = "; ".join(op.describe() for op in plan.operations)
+        operations = "; ".join(plan.describe_operations())
         if counts.deletes:
             box.setIcon(QMessageBox.Icon.Warning)
             box.setText(f"Delete {counts.deletes:,} items of {plan.app_name}?")
