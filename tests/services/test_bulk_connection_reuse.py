@@ -90,13 +90,13 @@ def test_consecutive_writes_reuse_one_connection(keep_alive_server: KeepAliveSer
         try:
             revisions = []
             for item_id in range(1, 31):
-                answer = await transport.request_json(
+                answer = await transport.request(
                     "PUT",
                     f"/item/{item_id}",
                     json={"fields": {"title": "x"}, "revision": 1},
                     priority=Priority.USER_JOB,
                 )
-                revisions.append(int(answer["revision"]))
+                revisions.append(int(answer.json()["revision"]))
             return revisions
         finally:
             await transport.aclose()
