@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypeAlias, TypeVar
 
-from podio_desk.api.client import PodioClient, ReferenceCandidate
+from podio_desk.api.client import PodioClient, ReferenceCandidate, UpdateOutcome
 from podio_desk.api.errors import (
     BadRequest,
     Conflict,
@@ -488,17 +488,33 @@ class EditingService:
             return all(current.value(fid) == value for fid, value in change.values.items())
 
         try:
-            # Safe against a connection lost mid-write: the item is re-read and the PUT
-            # re-sent only with the original revision, so it can never overwrite silently.
-            outcome = await self.client.update_item_safely(
-                base.item_id,
-                body["fields"],
-                revision=expected,
-                tags=body.get("tags"),
-                silent=silent,
-                hook=hook,
-                landed=landed,
-            )
+            if self.outbox is not None:
+                # One attempt: a save that meets no answer is queued at once and the
+                # outbox's sender does the checking and resending (a write that did land
+                # answers its revision-checked resend with 409, read as "arrived"), so the
+                # cell never shows the old value while retries run.
+                outcome = UpdateOutcome(
+                    await self.client.update_item(
+                        base.item_id,
+                        body["fields"],
+                        revision=expected,
+                        tags=body.get("tags"),
+                        silent=silent,
+                        hook=hook,
+                    )
+                )
+            else:
+                # Safe against a connection lost mid-write: the item is re-read and the PUT
+                # re-sent only with the original revision, so it can never overwrite silently.
+                outcome = await self.client.update_item_safely(
+                    base.item_id,
+                    body["fields"],
+                    revision=expected,
+                    tags=body.get("tags"),
+                    silent=silent,
+                    hook=hook,
+                    landed=landed,
+                )
         except Conflict:
             return await self._conflict(app, base, change)
         except (Gone, NotFound) as exc:
@@ -509,6 +525,10 @@ class EditingService:
             if self.outbox is not None and is_offline_error(exc):
                 # Not sent, or not known to have arrived: the outbox re-checks before sending.
                 return await self._queue_update(app, base, change, expected)
+            # A 5xx is an answer: Podio is reachable, so this is not "offline" and is not
+            # queued (the outbox would resend it behind the user's back). The edit stays
+            # with the user with Podio's reason; saving again is revision-checked, so a
+            # write the failing server did apply comes back as a conflict, never twice.
             return Failed(exc.user_message)
         try:
             item = await self.client.item(base.item_id, app=app)

@@ -5,8 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from PySide6.QtCore import QDate, QTime
-from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QLabel, QTimeEdit, QWidget
+from PySide6.QtCore import QCoreApplication, QDate, QTime
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QHBoxLayout,
+    QLabel,
+    QTimeEdit,
+    QWidget,
+)
 
 from podio_desk.domain.fields import EMPTY, DateValue, FieldDef, FieldValue
 from podio_desk.domain.time_rule import TimeRule
@@ -80,6 +89,18 @@ class DateEditor(FieldEditor):
         self.compact = True
         self.zone.hide()
         self._update_visibility()
+
+    def take_first_key(self, event: QKeyEvent) -> bool:
+        """Typing on a date cell edits its start date (an empty one starts from today): a
+        digit starts the year, and more digits run on through month and day (20270517);
+        any other key only puts the keyboard there."""
+        if not self.has_date.isChecked():
+            self.has_date.setChecked(True)
+        self.start_date.setFocus()
+        self.start_date.setSelectedSection(QDateTimeEdit.Section.YearSection)
+        if event.text().isdigit():
+            QCoreApplication.sendEvent(self.start_date, event)
+        return True
 
     def _date_edit(self) -> QDateEdit:
         edit = QDateEdit(self)
