@@ -75,6 +75,7 @@ from podio_desk.domain.timestamps import format_podio_datetime, podio_datetime_o
 from podio_desk.domain.workspace import App
 from podio_desk.services.connectivity import is_offline_error
 from podio_desk.services.file_cache import FileCache
+from podio_desk.services.outbox import is_placeholder_id
 from podio_desk.services.outbox import with_change as shown_with_change
 from podio_desk.services.queries import ItemDetails
 from podio_desk.services.tasks import TaskService
@@ -187,6 +188,10 @@ class OutboxQueue(Protocol):
 
     async def queue_create(self, app: App, change: ItemChange) -> int: ...
 
+    async def new_item(self, seq: int) -> Item | None: ...
+
+    async def amend_create(self, app: App, item_id: int, change: ItemChange) -> Item | None: ...
+
     async def queue_comment(self, item_id: int, text: str, title: str = "") -> int: ...
 
     async def queue_task(
@@ -213,6 +218,15 @@ class OutboxQueue(Protocol):
 QUEUED_MESSAGE = (
     "Podio cannot be reached: the change waits in the outbox and is sent by itself when "
     "Podio answers again."
+)
+NEW_ITEM_QUEUED_MESSAGE = (
+    "Podio cannot be reached: the new item waits in the outbox (listed in its app, not yet "
+    "in Podio) and is created by itself when Podio answers again."
+)
+AMENDED_MESSAGE = "This new item is not in Podio yet: the change goes with it when it is created."
+NOT_YET_IN_PODIO = (
+    "This new item is not in Podio yet: it waits in the outbox and is created when Podio "
+    "answers again."
 )
 
 
@@ -337,6 +351,14 @@ class EditingService:
         Offline (or on a 5xx) the cached copy, if there is one; `seen_offline` then says
         when Podio last sent it."""
         self._seen_offline.pop(item_id, None)
+        if is_placeholder_id(item_id):
+            # Not in Podio yet: only the cache has it (Podio would answer 404).
+            found = await self._load_from_cache(item_id)
+            self._seen_offline.pop(item_id, None)
+            if found is None:
+                raise NotCachedError("This new item is no longer waiting in the outbox.")
+            self._waiting.add(item_id)
+            return found
         app, item = await self._podio_or_cache(
             lambda: self._load_from_podio(item_id, app_id),
             lambda: self._load_from_cache(item_id),
@@ -360,6 +382,8 @@ class EditingService:
     def offline_note(self, item_id: int) -> str:
         """What the editor says over an item shown from the cache, or with a change waiting
         in the outbox ("" when read from Podio with nothing waiting)."""
+        if is_placeholder_id(item_id):
+            return NOT_YET_IN_PODIO
         waiting = (
             " A change to it waits in the outbox (shown here) and is sent when Podio answers."
             if item_id in self._waiting
@@ -480,6 +504,8 @@ class EditingService:
         except DomainError as exc:
             return Invalid((ValidationIssue(0, "", str(exc)),))
         expected = base.revision if revision is None else revision
+        if is_placeholder_id(base.item_id):
+            return await self._amend_create(app, base, change)
         if self.outbox is not None and not self._is_online():
             return await self._queue_update(app, base, change, expected)
 
@@ -546,6 +572,20 @@ class EditingService:
         await self._store(item)
         self.events.emit(ItemSaved(item))
         return Saved(item, tuple(change.values))
+
+    async def _amend_create(self, app: App, base: Item, change: ItemChange) -> SaveOutcome:
+        """An edit of a new item still waiting to be created: it has no Podio id to write
+        to, so the waiting create takes the change (sent as one create)."""
+        shown = None
+        if self.outbox is not None:
+            shown = await self.outbox.amend_create(app, base.item_id, change)
+        if shown is None:
+            return Failed(
+                "This new item was sent to Podio meanwhile (or discarded): open it again "
+                "from the table to change it."
+            )
+        self.events.emit(ItemSaved(shown))
+        return Queued(shown, 0, AMENDED_MESSAGE)
 
     async def _queue_update(
         self, app: App, base: Item, change: ItemChange, revision: int
@@ -658,7 +698,12 @@ class EditingService:
     async def _queue_create(self, app: App, change: ItemChange) -> SaveOutcome:
         assert self.outbox is not None
         seq = await self.outbox.queue_create(app, change)
-        return Queued(None, seq, QUEUED_MESSAGE)
+        # Listed in its app (the outbox keeps it in the cache under a placeholder id) so it
+        # can be found, opened and edited before Podio makes it.
+        shown = await self.outbox.new_item(seq)
+        if shown is not None:
+            self.events.emit(ItemSaved(shown, created=True))
+        return Queued(shown, seq, NEW_ITEM_QUEUED_MESSAGE)
 
     async def duplicate(
         self, app: App, item: Item, *, silent: bool = False, hook: bool = True
@@ -925,6 +970,8 @@ class EditingService:
 
     async def comments(self, item_id: int) -> tuple[Comment, ...]:
         """Podio's comments (kept); offline, as last seen."""
+        if is_placeholder_id(item_id):
+            return ()  # not in Podio yet: nothing to read
 
         async def from_podio() -> tuple[Comment, ...]:
             comments = await self.client.comments(item_id)
@@ -950,6 +997,10 @@ class EditingService:
         shown after the others as waiting."""
         if not text.strip():
             raise DomainError("A comment cannot be empty")
+        if is_placeholder_id(item_id):
+            raise DomainError(
+                "This new item is not in Podio yet; comment on it once it is created."
+            )
         if self.outbox is not None and not self._is_online():
             await self.outbox.queue_comment(item_id, text)
             return await self.comments(item_id)
@@ -965,6 +1016,8 @@ class EditingService:
 
     async def revisions(self, item_id: int) -> tuple[Revision, ...]:
         """The item's history, newest first (kept); offline, as last seen."""
+        if is_placeholder_id(item_id):
+            return ()
 
         async def from_podio() -> tuple[Revision, ...]:
             revisions = await self.client.revisions(item_id)
@@ -1006,6 +1059,8 @@ class EditingService:
 
     async def tasks(self, item_id: int) -> tuple[Task, ...]:
         """The item's tasks (kept); offline, as last seen."""
+        if is_placeholder_id(item_id):
+            return ()
 
         async def from_podio() -> tuple[Task, ...]:
             tasks = await self.client.item_tasks(item_id)
@@ -1027,6 +1082,8 @@ class EditingService:
         """Create a task on the item; returns the item's tasks as Podio has them now. Offline
         (or when the request meets a network error) it waits in the outbox."""
         checked = draft.checked()
+        if is_placeholder_id(item_id):
+            raise DomainError("This new item is not in Podio yet; add tasks once it is created.")
         if self.outbox is not None and not self._is_online():
             await self._queue_task(item_id, checked)
             return await self._tasks_with_waiting(item_id)
