@@ -46,7 +46,7 @@ from podio_desk.cache.journal import EntryCounts, Journal, JournalEntry, NewEntr
 from podio_desk.domain.conflicts import ItemConflict, build_conflict
 from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import display_text, parse_values, to_get_values
-from podio_desk.domain.items import Actor, Comment, Item, ItemChange, Task
+from podio_desk.domain.items import PLACEHOLDER_KEY, Actor, Comment, Item, ItemChange, Task
 from podio_desk.domain.timestamps import parse_podio_datetime, podio_now
 from podio_desk.domain.workspace import App
 from podio_desk.services.connectivity import is_offline_error
@@ -261,6 +261,7 @@ class Outbox:
         made = str(entry.payload.get("created_on") or entry.updated)
         raw = {
             "item_id": entry.item_id,
+            PLACEHOLDER_KEY: True,
             "app": {"app_id": app.app_id},
             "title": "",
             "revision": 0,
@@ -845,21 +846,16 @@ class Outbox:
         return False
 
 
-# The ids new items are listed under until Podio makes them: far above any id Podio gives
-# (ten digits today) and still valid item ids everywhere (below 2**63), so the cache, the
-# table and the editor take them as they are.
-PLACEHOLDER_ID_FLOOR = 2**62
-
-
 def new_placeholder_id() -> int:
-    """A new item's id until Podio makes it: random (it must not repeat across restarts,
-    and the journal numbers entries only once they are added)."""
-    return PLACEHOLDER_ID_FLOOR + (uuid.uuid4().int >> 80)
+    """The id a new item is listed under until Podio makes it: negative (Podio's ids are
+    positive), within 32 bits (Qt's signals carry ids as int), random (it must not repeat
+    across restarts, and the journal numbers entries only once they are added)."""
+    return -(uuid.uuid4().int % (2**31 - 1)) - 1
 
 
 def is_placeholder_id(item_id: int) -> bool:
     """Whether `item_id` names a new item that waits in the outbox to be created."""
-    return item_id >= PLACEHOLDER_ID_FLOOR
+    return item_id < 0
 
 
 def _get_values(app: App, change: ItemChange) -> tuple[dict[str, Any], dict[str, str]]:

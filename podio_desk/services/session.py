@@ -195,9 +195,8 @@ class AccountSession:
     def _on_outbox(self, event: OutboxEvent) -> None:
         self.events.emit(event)
         if isinstance(event, OutboxSent) and event.item is not None:
-            # The row and an open editor show the item as Podio now has it (a new item's
-            # place depends on the table's sort and filter: created, it is listed again).
-            self.events.emit(ItemSaved(event.item, created=event.op == "create"))
+            # The row and an open editor show the item as Podio now has it.
+            self.events.emit(ItemSaved(event.item))
         elif isinstance(event, OutboxDropped):
             self.events.emit(ItemRemoved(event.item_id, event.app_id))
         elif isinstance(event, OutboxShows):

@@ -10,15 +10,22 @@ from typing import Any
 
 import pytest
 
+from podio_desk.cache.query import ItemQuery
 from podio_desk.domain.fields import TextValue
 from podio_desk.domain.items import ItemChange
 from podio_desk.sandbox import Sandbox
 from podio_desk.services.editing import ItemRemoved, ItemSaved, Queued
-from podio_desk.services.outbox import OutboxChanged, is_placeholder_id
+from podio_desk.services.outbox import OutboxChanged, OutboxSent, is_placeholder_id
 from podio_desk.services.session import AccountSession
 from tests.services.test_outbox import signed_in, subject, wait_for
 
 pytestmark = pytest.mark.slow
+
+
+async def app_rows(session: AccountSession, app_id: int) -> list[int]:
+    """The app's item ids as its table lists them from the cache (offline, or synced)."""
+    query = ItemQuery(app_id)
+    return await session.cache.items.page_ids(query, 0, await session.cache.items.count(query))
 
 
 def test_a_new_item_made_offline_is_listed_opened_edited_and_becomes_the_real_item(
@@ -46,7 +53,7 @@ def test_a_new_item_made_offline_is_listed_opened_edited_and_becomes_the_real_it
             placeholder = made.item.item_id
             found = {
                 "placeholder": placeholder,
-                "listed_in_app": placeholder in await session.cache.items.live_ids(app_id),
+                "listed_in_app": placeholder in await app_rows(session, app_id),
                 "searched": await session.cache.items.search(app_id, "Made offline"),
                 "row_event": any(
                     isinstance(e, ItemSaved) and e.created and e.item.item_id == placeholder
@@ -71,7 +78,7 @@ def test_a_new_item_made_offline_is_listed_opened_edited_and_becomes_the_real_it
             sandbox.control.set_drop_rate(0.0)
             await wait_for(lambda: session.online)
             await session.outbox.start_replay()
-            found["live_after"] = await session.cache.items.live_ids(app_id)
+            found["live_after"] = await app_rows(session, app_id)
             found["events"] = events
             found["listed_after"] = await session.outbox.listed()
             return found
@@ -103,7 +110,10 @@ def test_a_new_item_made_offline_is_listed_opened_edited_and_becomes_the_real_it
     assert made[0] in found["live_after"]
     events = found["events"]
     assert any(isinstance(e, ItemRemoved) and e.item_id == placeholder for e in events)
-    assert any(isinstance(e, ItemSaved) and e.created and e.item.item_id == made[0] for e in events)
+    assert any(
+        isinstance(e, OutboxSent) and e.item_id == made[0] and e.replaces == placeholder
+        for e in events
+    )
 
 
 def test_a_discarded_new_item_leaves_its_app_and_a_comment_is_listed_under_its_title(
@@ -133,7 +143,7 @@ def test_a_discarded_new_item_leaves_its_app_and_a_comment_is_listed_under_its_t
             return {
                 "placeholder": made.item.item_id,
                 "listed": listed,
-                "live_after": await session.cache.items.live_ids(app_id),
+                "live_after": await app_rows(session, app_id),
                 "commented_title": subject(sandbox, commented),
             }
         finally:

@@ -1,7 +1,8 @@
 """The grid and the outbox in the real window against the sandbox over HTTP: the first in-place
 edit that meets a dropped network is queued at once (shown waiting in its row, the window
 offline, the cell not reopened, the cursor one row down); typing a first key on a progress cell
-or an empty date cell opens the editor with it."""
+or an empty date cell opens the editor with it; a new item made offline is a row of its app
+until Podio makes it, then the real item's."""
 
 from __future__ import annotations
 
@@ -14,9 +15,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QDateEdit, QLineEdit
 
+from podio_desk.services.editing import Queued
+from podio_desk.services.outbox import is_placeholder_id
 from podio_desk.services.profile import Profile
+from podio_desk.ui.editor.item_editor import EditorState
 from tests.plugins.desk import Desk, open_desk
+from tests.services.test_outbox import subject
 from tests.ui.test_integration import column_of, field, sandbox_values
+from tests.ui.test_main_window import open_app, sign_in
+from tests.ui.test_offline_opens import open_in_editor
 from tests.ui.test_table_editing import showcase, type_into_cell
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
@@ -128,3 +135,79 @@ def test_typing_on_an_empty_date_cell_opens_the_date_editor_with_the_keyboard_in
     qtbot.waitUntil(lambda: bool(sandbox_values(sandbox, item_id, holiday)), timeout=10000)
     (stored,) = sandbox_values(sandbox, item_id, holiday)
     assert str(stored["start"]).startswith(date(2027, 5, 17).isoformat())
+
+
+def test_a_new_item_made_offline_is_a_row_opened_and_edited_then_the_real_item(
+    qtbot, desk, sandbox
+):
+    sign_in(desk, sandbox)
+    controller = desk.controller
+    browser = controller.browser
+    model = browser.model
+    app_id = open_app(qtbot, desk, "Tickets")
+    task = controller.sync_current_app()
+    assert task is not None
+    qtbot.waitUntil(task.done, timeout=30000)
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and model.source.is_loaded(0), timeout=10000)
+    session = browser.workspace
+    assert session is not None
+    sandbox.control.set_drop_rate(1.0)
+    controller.tree_model.refresh()
+    qtbot.waitUntil(lambda: not session.online, timeout=10000)
+
+    editor = open_in_editor(qtbot, desk, app_id, model.item_id_at(0))
+    editor.new_item(app_id)
+    qtbot.waitUntil(lambda: editor.item is None and editor.state is EditorState.READY)
+    editor.editor_by_external_id("title").set_text("Made offline")
+    saving = editor.save()
+    assert saving is not None
+    qtbot.waitUntil(saving.done, timeout=10000)
+    assert isinstance(editor.last_outcome, Queued)
+
+    def rows_titled(text: str) -> list[int]:
+        return [
+            r
+            for r in range(model.rowCount())
+            if model.source.is_loaded(r) and model.item_at(r).title == text
+        ]
+
+    # A row of its app at once, marked as waiting and "not yet in Podio".
+    qtbot.waitUntil(lambda: len(rows_titled("Made offline")) == 1, timeout=10000)
+    (row,) = rows_titled("Made offline")
+    placeholder = model.item_id_at(row)
+    assert is_placeholder_id(placeholder)
+    qtbot.waitUntil(lambda: model.is_outbox_pending(rows_titled("Made offline")[0]), timeout=5000)
+    tooltip = str(model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole))
+    assert "Not yet in Podio" in tooltip
+
+    # Opened from the table like any row, and edited before it is sent.
+    editor.new_item(app_id)
+    qtbot.waitUntil(lambda: editor.item is None and editor.state is EditorState.READY)
+    browser.view.activate(model.index(rows_titled("Made offline")[0], 0))
+    qtbot.waitUntil(
+        lambda: editor.item is not None and editor.item.item_id == placeholder, timeout=10000
+    )
+    qtbot.waitUntil(lambda: "not in Podio yet" in editor.message, timeout=5000)
+    editor.editor_by_external_id("title").set_text("Made offline, fixed")
+    saving = editor.save()
+    assert saving is not None
+    qtbot.waitUntil(saving.done, timeout=10000)
+    assert isinstance(editor.last_outcome, Queued)
+    qtbot.waitUntil(lambda: len(rows_titled("Made offline, fixed")) == 1, timeout=10000)
+    assert controller.indicators.outbox_text() == "Outbox: 1 waiting"  # one create, changed
+
+    sandbox.control.set_drop_rate(0.0)  # back by itself, then sent by itself
+    qtbot.waitUntil(lambda: controller.indicators.outbox_text() == "", timeout=30000)
+    made = [i for i in sandbox.state.live_items(app_id) if subject(sandbox, i).startswith("Made")]
+    assert len(made) == 1
+    assert subject(sandbox, made[0]) == "Made offline, fixed"
+
+    # One row, the real item's; the editor shows it as Podio made it.
+    def real_row_only() -> bool:
+        rows = rows_titled("Made offline, fixed")
+        return len(rows) == 1 and model.item_id_at(rows[0]) == made[0]
+
+    qtbot.waitUntil(real_row_only, timeout=10000)
+    qtbot.waitUntil(
+        lambda: editor.item is not None and editor.item.item_id == made[0], timeout=10000
+    )
