@@ -192,6 +192,8 @@ class OutboxQueue(Protocol):
 
     async def amend_create(self, app: App, item_id: int, change: ItemChange) -> Item | None: ...
 
+    async def discard_new_item(self, item_id: int) -> bool: ...
+
     async def queue_comment(self, item_id: int, text: str, title: str = "") -> int: ...
 
     async def queue_task(
@@ -715,6 +717,9 @@ class EditingService:
         values and tags (`copy_change`) — a 404 for a missing item is not that case and is
         reported as deleted, like a 410.
         """
+        if is_placeholder_id(item.item_id):
+            # Not in Podio yet (nothing to clone): a new item with the same values.
+            return await self.create(app, copy_change(app, item), silent=silent, hook=hook)
         try:
             new_id = await self.client.clone_item(item.item_id, silent=silent, hook=hook)
         except NotFound as exc:
@@ -749,6 +754,14 @@ class EditingService:
         )
 
     async def delete(self, item: Item, *, silent: bool = False, hook: bool = True) -> None:
+        if is_placeholder_id(item.item_id):
+            # Not in Podio yet: its waiting create is dropped (its row goes with it).
+            if self.outbox is None or not await self.outbox.discard_new_item(item.item_id):
+                raise DomainError(
+                    "This new item was sent to Podio meanwhile: open it again from the "
+                    "table to delete it."
+                )
+            return
         await self.client.delete_item(item.item_id, silent=silent, hook=hook)
         if self.cache is not None:
             await self.cache.mark_deleted([item.item_id])

@@ -456,6 +456,15 @@ class Outbox:
         await self._announce()
         return done
 
+    async def discard_new_item(self, item_id: int) -> bool:
+        """A waiting new item deleted before Podio made it: its create is discarded (never
+        sent) and its row goes. False when it is no longer waiting."""
+        job_id = await self._find_job()
+        for entry in await self.journal.entries_for_item(item_id):
+            if entry.job_id == job_id and entry.op == "create" and entry.state == "pending":
+                return await self.discard(entry.seq)
+        return False
+
     async def _dismissed(self) -> set[int]:
         job = await self.journal.job(await self._find_job())
         raw = [] if job is None else job.options.get("dismissed") or []

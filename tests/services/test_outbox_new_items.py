@@ -156,3 +156,56 @@ def test_a_discarded_new_item_leaves_its_app_and_a_comment_is_listed_under_its_t
     assert found["placeholder"] not in found["live_after"]
     assert comment.op == "comment"
     assert comment.title == found["commented_title"]  # not "#<item id>"
+
+
+def test_a_new_item_deleted_or_duplicated_before_it_is_sent(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    app_id = sandbox.app_id("Tickets")
+
+    async def scenario() -> dict[str, Any]:
+        client = await signed_in(sandbox)
+        session = await AccountSession.open("acct", "Sandbox", client, tmp_path / "cache")
+        try:
+            await session.sync_app(app_id)
+            sandbox.control.set_drop_rate(1.0)
+            await session.probe()
+            app = await session.app_definition(app_id)
+            title = next(f for f in app.fields if f.external_id == "title")
+            kept = await session.editing.create(
+                app, ItemChange({title.field_id: TextValue("Made twice")})
+            )
+            dropped = await session.editing.create(
+                app, ItemChange({title.field_id: TextValue("Made by mistake")})
+            )
+            assert isinstance(kept, Queued)
+            assert isinstance(dropped, Queued)
+            assert kept.item is not None
+            assert dropped.item is not None
+            copy = await session.editing.duplicate(app, kept.item)  # queued as a create too
+            await session.editing.delete(dropped.item)  # never sent, its row goes
+            assert session.outbox is not None
+            waiting = await session.outbox.listed()
+            rows = await app_rows(session, app_id)
+            sandbox.control.set_drop_rate(0.0)
+            await wait_for(lambda: session.online)
+            await session.outbox.start_replay()
+            return {
+                "copy": copy,
+                "waiting": [(w.op, w.title) for w in waiting],
+                "dropped_listed": dropped.item.item_id in rows,
+                "requests": [f"{r.method} {r.path}" for r in sandbox.control.requests()],
+            }
+        finally:
+            await session.aclose()
+            await client.aclose()
+
+    found = asyncio.run(scenario())
+    assert isinstance(found["copy"], Queued)
+    assert found["waiting"] == [("create", "Made twice"), ("create", "Made twice")]
+    assert not found["dropped_listed"]
+    titles = [subject(sandbox, i) for i in sandbox.state.live_items(app_id)]
+    assert titles.count("Made twice") == 2
+    assert "Made by mistake" not in titles
+    # Nothing was asked of Podio about an id it never gave.
+    assert not any("/item/-" in request for request in found["requests"])
