@@ -58,10 +58,11 @@ def test_the_first_in_place_edit_meeting_a_dropped_network_is_queued_at_once(qtb
             at >= 0 and "77" in str(model.index(at, column).data()) and model.is_outbox_pending(at)
         )
 
-    # Queued within one failed attempt, not after the write's retries (20 to 35 s before).
-    qtbot.waitUntil(shown_waiting, timeout=5000)
+    # Queued within one failed attempt, not after the write's retries (20 to 35 s before;
+    # 0.06 s measured now; the bound leaves room for a loaded machine).
+    qtbot.waitUntil(shown_waiting, timeout=10000)
     waited = time.monotonic() - started
-    assert waited < 5.0
+    assert waited < 10.0
     assert not session.online
     assert "waits in the outbox" in desk.window.statusBar().currentMessage()
     # The cell is not opened again: the value waits in the outbox, shown in its row.
