@@ -58,8 +58,8 @@ def test_the_first_in_place_edit_meeting_a_dropped_network_is_queued_at_once(qtb
             at >= 0 and "77" in str(model.index(at, column).data()) and model.is_outbox_pending(at)
         )
 
-    # Queued within one failed attempt, not after the write's retries (20 to 35 s before;
-    # 0.06 s measured now; the bound leaves room for a loaded machine).
+    # Queued within one failed attempt, not after the write's own retries (the bound leaves
+    # room for a loaded machine; the commit message has the times).
     qtbot.waitUntil(shown_waiting, timeout=10000)
     waited = time.monotonic() - started
     assert waited < 10.0
