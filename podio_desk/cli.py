@@ -106,6 +106,24 @@ def _add_headless_commands(subparsers: argparse._SubParsersAction[argparse.Argum
         action="store_true",
         help="fail at once when another process is syncing the same app (default: wait for it)",
     )
+    details = sync.add_mutually_exclusive_group()
+    details.add_argument(
+        "--with-details",
+        dest="with_details",
+        action="store_const",
+        const=True,
+        default=None,
+        help="from now on also keep the comments and file lists of the synced apps' items, "
+        "for opening them offline (one call per item that has any; remembered per app, the "
+        'window\'s "Sync with comments and files")',
+    )
+    details.add_argument(
+        "--without-details",
+        dest="with_details",
+        action="store_const",
+        const=False,
+        help="from now on keep only the items of the synced apps (remembered per app)",
+    )
     sync.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS, help=profile_help)
     sync.set_defaults(handler=_run_sync)
 

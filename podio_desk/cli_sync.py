@@ -134,6 +134,7 @@ class SyncTotals:
     calls: int = 0
     unreadable: int = 0
     skipped: int = 0
+    details: int = 0
     results: list[SyncResult] = field(default_factory=list)
 
     def add(self, result: SyncResult) -> None:
@@ -144,6 +145,7 @@ class SyncTotals:
         self.changed += result.changed
         self.deleted += result.deleted
         self.calls += result.calls
+        self.details += result.details
         self.results.append(result)
 
     def summary(self, seconds: float) -> str:
@@ -153,6 +155,8 @@ class SyncTotals:
             odd += f"; {self.unreadable} item(s) kept as far as they could be read"
         if self.skipped:
             odd += f"; {self.skipped} entries left out (no usable item_id, or repeated)"
+        if self.details:
+            odd += f"; comments and files of {self.details} item(s) read"
         return (
             f"Synced {apps}: {self.added} added, {self.changed} changed, "
             f"{self.deleted} deleted; {self.calls} API calls in {seconds:.1f} s{odd}."
@@ -339,8 +343,13 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
                     apps = await cache.apps()
                     app_ids = [app.app_id for app in apps]
                     names = {app.app_id: app.name for app in apps}
+            with_details = getattr(args, "with_details", None)
             for app_id in app_ids:
                 label = names.get(app_id, f"app {app_id}")
+                if with_details is not None:
+                    # Kept in the cache, where the window's option is: both see one setting,
+                    # and the sync process reads it there.
+                    await cache.items.set_sync_with_details(app_id, with_details)
                 progress.start_app(label)
                 # In a child process, as the window syncs (services/sync_process.py).
                 try:

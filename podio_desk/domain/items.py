@@ -58,6 +58,9 @@ def _req_time(obj: Mapping[str, Any], key: str, where: str) -> datetime:
 
 # Podio's ids, revisions and counts are 64-bit signed integers.
 MAX_ID = 2**63 - 1
+# A new item made offline is kept, until Podio makes it, under a negative id (Podio's are
+# positive; Qt's signals carry 32-bit ids) with this key set in its JSON (services/outbox.py).
+PLACEHOLDER_KEY = "podio_desk_placeholder"
 _T = TypeVar("_T")
 
 
@@ -88,6 +91,8 @@ def item_id_of(entry: Mapping[str, Any]) -> int:
     if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
         value = int(value.strip())
     number = as_int(value, "Item", '"item_id"')
+    if number < 0 and entry.get(PLACEHOLDER_KEY) is True:
+        return number
     if not 1 <= number <= MAX_ID:
         fail("Item", f'"item_id" {number} is out of range')
     return number

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypeAlias, TypeVar
 
-from podio_desk.api.client import PodioClient, ReferenceCandidate
+from podio_desk.api.client import PodioClient, ReferenceCandidate, UpdateOutcome
 from podio_desk.api.errors import (
     BadRequest,
     Conflict,
@@ -74,6 +74,7 @@ from podio_desk.domain.timestamps import format_podio_datetime, podio_datetime_o
 from podio_desk.domain.workspace import App
 from podio_desk.services.connectivity import is_offline_error
 from podio_desk.services.file_cache import FileCache
+from podio_desk.services.outbox import is_placeholder_id
 from podio_desk.services.outbox import with_change as shown_with_change
 from podio_desk.services.queries import ItemDetails
 from podio_desk.services.tasks import TaskService
@@ -186,6 +187,12 @@ class OutboxQueue(Protocol):
 
     async def queue_create(self, app: App, change: ItemChange) -> int: ...
 
+    async def new_item(self, seq: int) -> Item | None: ...
+
+    async def amend_create(self, app: App, item_id: int, change: ItemChange) -> Item | None: ...
+
+    async def discard_new_item(self, item_id: int) -> bool: ...
+
     async def queue_comment(self, item_id: int, text: str, title: str = "") -> int: ...
 
     async def queue_task(
@@ -212,6 +219,15 @@ class OutboxQueue(Protocol):
 QUEUED_MESSAGE = (
     "Podio cannot be reached: the change waits in the outbox and is sent by itself when "
     "Podio answers again."
+)
+NEW_ITEM_QUEUED_MESSAGE = (
+    "Podio cannot be reached: the new item waits in the outbox (listed in its app, not yet "
+    "in Podio) and is created by itself when Podio answers again."
+)
+AMENDED_MESSAGE = "This new item is not in Podio yet: the change goes with it when it is created."
+NOT_YET_IN_PODIO = (
+    "This new item is not in Podio yet: it waits in the outbox and is created when Podio "
+    "answers again."
 )
 
 
@@ -336,6 +352,14 @@ class EditingService:
         Offline (or on a 5xx) the cached copy, if there is one; `seen_offline` then says
         when Podio last sent it."""
         self._seen_offline.pop(item_id, None)
+        if is_placeholder_id(item_id):
+            # Not in Podio yet: only the cache has it (Podio would answer 404).
+            found = await self._load_from_cache(item_id)
+            self._seen_offline.pop(item_id, None)
+            if found is None:
+                raise NotCachedError("This new item is no longer waiting in the outbox.")
+            self._waiting.add(item_id)
+            return found
         app, item = await self._podio_or_cache(
             lambda: self._load_from_podio(item_id, app_id),
             lambda: self._load_from_cache(item_id),
@@ -356,6 +380,8 @@ class EditingService:
     def offline_note(self, item_id: int) -> str:
         """What the editor says over an item shown from the cache, or with a change waiting
         in the outbox ("" when read from Podio with nothing waiting)."""
+        if is_placeholder_id(item_id):
+            return NOT_YET_IN_PODIO
         waiting = (
             " A change to it waits in the outbox (shown here) and is sent when Podio answers."
             if item_id in self._waiting
@@ -476,6 +502,8 @@ class EditingService:
         except DomainError as exc:
             return Invalid((ValidationIssue(0, "", str(exc)),))
         expected = base.revision if revision is None else revision
+        if is_placeholder_id(base.item_id):
+            return await self._amend_create(app, base, change)
         if self.outbox is not None and not self._is_online():
             return await self._queue_update(app, base, change, expected)
 
@@ -484,17 +512,33 @@ class EditingService:
             return all(current.value(fid) == value for fid, value in change.values.items())
 
         try:
-            # Safe against a connection lost mid-write: the item is re-read and the PUT
-            # re-sent only with the original revision, so it can never overwrite silently.
-            outcome = await self.client.update_item_safely(
-                base.item_id,
-                body["fields"],
-                revision=expected,
-                tags=body.get("tags"),
-                silent=silent,
-                hook=hook,
-                landed=landed,
-            )
+            if self.outbox is not None:
+                # One attempt: a save that meets no answer is queued at once and the
+                # outbox's sender does the checking and resending (a write that did land
+                # answers its revision-checked resend with 409, read as "arrived"), so the
+                # cell never shows the old value while retries run.
+                outcome = UpdateOutcome(
+                    await self.client.update_item(
+                        base.item_id,
+                        body["fields"],
+                        revision=expected,
+                        tags=body.get("tags"),
+                        silent=silent,
+                        hook=hook,
+                    )
+                )
+            else:
+                # Safe against a connection lost mid-write: the item is re-read and the PUT
+                # re-sent only with the original revision, so it can never overwrite silently.
+                outcome = await self.client.update_item_safely(
+                    base.item_id,
+                    body["fields"],
+                    revision=expected,
+                    tags=body.get("tags"),
+                    silent=silent,
+                    hook=hook,
+                    landed=landed,
+                )
         except Conflict:
             return await self._conflict(app, base, change)
         except (Gone, NotFound) as exc:
@@ -505,6 +549,10 @@ class EditingService:
             if self.outbox is not None and is_offline_error(exc):
                 # Not sent, or not known to have arrived: the outbox re-checks before sending.
                 return await self._queue_update(app, base, change, expected)
+            # A 5xx is an answer: Podio is reachable, so this is not "offline" and is not
+            # queued (the outbox would resend it behind the user's back). The edit stays
+            # with the user with Podio's reason; saving again is revision-checked, so a
+            # write the failing server did apply comes back as a conflict, never twice.
             return Failed(exc.user_message)
         try:
             item = await self.client.item(base.item_id, app=app)
@@ -522,6 +570,20 @@ class EditingService:
         await self._store(item)
         self.events.emit(ItemSaved(item))
         return Saved(item, tuple(change.values))
+
+    async def _amend_create(self, app: App, base: Item, change: ItemChange) -> SaveOutcome:
+        """An edit of a new item still waiting to be created: it has no Podio id to write
+        to, so the waiting create takes the change (sent as one create)."""
+        shown = None
+        if self.outbox is not None:
+            shown = await self.outbox.amend_create(app, base.item_id, change)
+        if shown is None:
+            return Failed(
+                "This new item was sent to Podio meanwhile (or discarded): open it again "
+                "from the table to change it."
+            )
+        self.events.emit(ItemSaved(shown))
+        return Queued(shown, 0, AMENDED_MESSAGE)
 
     async def _queue_update(
         self, app: App, base: Item, change: ItemChange, revision: int
@@ -634,7 +696,12 @@ class EditingService:
     async def _queue_create(self, app: App, change: ItemChange) -> SaveOutcome:
         assert self.outbox is not None
         seq = await self.outbox.queue_create(app, change)
-        return Queued(None, seq, QUEUED_MESSAGE)
+        # Listed in its app (the outbox keeps it in the cache under a placeholder id) so it
+        # can be found, opened and edited before Podio makes it.
+        shown = await self.outbox.new_item(seq)
+        if shown is not None:
+            self.events.emit(ItemSaved(shown, created=True))
+        return Queued(shown, seq, NEW_ITEM_QUEUED_MESSAGE)
 
     async def duplicate(
         self, app: App, item: Item, *, silent: bool = False, hook: bool = True
@@ -646,6 +713,9 @@ class EditingService:
         values and tags (`copy_change`) — a 404 for a missing item is not that case and is
         reported as deleted, like a 410.
         """
+        if is_placeholder_id(item.item_id):
+            # Not in Podio yet (nothing to clone): a new item with the same values.
+            return await self.create(app, copy_change(app, item), silent=silent, hook=hook)
         try:
             new_id = await self.client.clone_item(item.item_id, silent=silent, hook=hook)
         except NotFound as exc:
@@ -680,6 +750,14 @@ class EditingService:
         )
 
     async def delete(self, item: Item, *, silent: bool = False, hook: bool = True) -> None:
+        if is_placeholder_id(item.item_id):
+            # Not in Podio yet: its waiting create is dropped (its row goes with it).
+            if self.outbox is None or not await self.outbox.discard_new_item(item.item_id):
+                raise DomainError(
+                    "This new item was sent to Podio meanwhile: open it again from the "
+                    "table to delete it."
+                )
+            return
         await self.client.delete_item(item.item_id, silent=silent, hook=hook)
         if self.cache is not None:
             await self.cache.mark_deleted([item.item_id])
@@ -898,6 +976,8 @@ class EditingService:
 
     async def comments(self, item_id: int) -> tuple[Comment, ...]:
         """Podio's comments (kept); offline, as last seen."""
+        if is_placeholder_id(item_id):
+            return ()  # not in Podio yet: nothing to read
 
         async def from_podio() -> tuple[Comment, ...]:
             comments = await self.client.comments(item_id)
@@ -923,6 +1003,10 @@ class EditingService:
         shown after the others as waiting."""
         if not text.strip():
             raise DomainError("A comment cannot be empty")
+        if is_placeholder_id(item_id):
+            raise DomainError(
+                "This new item is not in Podio yet; comment on it once it is created."
+            )
         if self.outbox is not None and not self._is_online():
             await self.outbox.queue_comment(item_id, text)
             return await self.comments(item_id)
@@ -938,6 +1022,8 @@ class EditingService:
 
     async def revisions(self, item_id: int) -> tuple[Revision, ...]:
         """The item's history, newest first (kept); offline, as last seen."""
+        if is_placeholder_id(item_id):
+            return ()
 
         async def from_podio() -> tuple[Revision, ...]:
             revisions = await self.client.revisions(item_id)
@@ -979,6 +1065,8 @@ class EditingService:
 
     async def tasks(self, item_id: int) -> tuple[Task, ...]:
         """The item's tasks (kept); offline, as last seen."""
+        if is_placeholder_id(item_id):
+            return ()
 
         async def from_podio() -> tuple[Task, ...]:
             tasks = await self.client.item_tasks(item_id)
@@ -1000,6 +1088,8 @@ class EditingService:
         """Create a task on the item; returns the item's tasks as Podio has them now. Offline
         (or when the request meets a network error) it waits in the outbox."""
         checked = draft.checked()
+        if is_placeholder_id(item_id):
+            raise DomainError("This new item is not in Podio yet; add tasks once it is created.")
         if self.outbox is not None and not self._is_online():
             await self._queue_task(item_id, checked)
             return await self._tasks_with_waiting(item_id)

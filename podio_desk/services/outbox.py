@@ -26,7 +26,7 @@ import contextlib
 import dataclasses
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeAlias
@@ -46,8 +46,8 @@ from podio_desk.cache.journal import EntryCounts, Journal, JournalEntry, NewEntr
 from podio_desk.domain.conflicts import ItemConflict, build_conflict
 from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import display_text, parse_values, to_get_values
-from podio_desk.domain.items import Actor, Comment, Item, ItemChange, Task
-from podio_desk.domain.timestamps import parse_podio_datetime
+from podio_desk.domain.items import PLACEHOLDER_KEY, Actor, Comment, Item, ItemChange, Task
+from podio_desk.domain.timestamps import parse_podio_datetime, podio_now
 from podio_desk.domain.workspace import App
 from podio_desk.services.connectivity import is_offline_error
 
@@ -85,6 +85,8 @@ class OutboxSent:
     item_id: int | None
     revision: int | None
     item: Item | None = None
+    # A create: the placeholder id the new item was listed under until now.
+    replaces: int | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,16 @@ class OutboxShows:
     item: Item
 
 
-OutboxEvent: TypeAlias = OutboxChanged | OutboxSent | OutboxShows
+@dataclass(frozen=True)
+class OutboxDropped:
+    """A new item's placeholder is gone from the cache (discarded, or made by Podio: then
+    an `OutboxSent` follows with the real item); its row goes."""
+
+    item_id: int
+    app_id: int | None
+
+
+OutboxEvent: TypeAlias = OutboxChanged | OutboxSent | OutboxShows | OutboxDropped
 
 
 @dataclass(frozen=True)
@@ -132,12 +143,17 @@ class Outbox:
         app_of: Callable[[int], Any],
         *,
         store_item: Callable[[Item], Any] | None = None,
+        forget_item: Callable[[int], Awaitable[Any]] | None = None,
+        title_of: Callable[[int], Awaitable[str]] | None = None,
         sent_grace: float = SENT_GRACE_SECONDS,
     ) -> None:
         self.journal = journal
         self.client = client
         self._app_of = app_of  # async: app id -> App (memory, cache, Podio)
         self._store_item = store_item  # async: keep an item Podio sent in the cache
+        self._forget_item = forget_item  # async: drop a new item's placeholder from the cache
+        # The title of an item as last seen (the cache), for writes kept without one.
+        self._title_of = title_of
         self.events: EventHub[OutboxEvent] = EventHub()
         self._job_id: int | None = None
         self._replaying: asyncio.Task[None] | None = None
@@ -187,14 +203,7 @@ class Outbox:
 
     async def queue_update(self, app: App, base: Item, change: ItemChange, revision: int) -> int:
         """Keep an item's change to send later (validated by the caller); returns its seq."""
-        values = {}
-        labels = {}
-        for field_id, value in change.values.items():
-            fdef = next((f for f in app.fields if f.field_id == field_id), None)
-            if fdef is None:
-                raise OutboxError(f"Field {field_id} is not a field of {app.name}")
-            values[str(field_id)] = to_get_values(fdef, value)
-            labels[fdef.label or str(field_id)] = display_text(fdef, value)
+        values, labels = _get_values(app, change)
         payload: dict[str, Any] = {
             "app_id": app.app_id,
             "values": values,
@@ -212,24 +221,87 @@ class Outbox:
         return await self._add(entry)
 
     async def queue_create(self, app: App, change: ItemChange) -> int:
-        labels = {}
-        values = {}
-        for field_id, value in change.values.items():
-            fdef = next((f for f in app.fields if f.field_id == field_id), None)
-            if fdef is None:
-                raise OutboxError(f"Field {field_id} is not a field of {app.name}")
-            values[str(field_id)] = to_get_values(fdef, value)
-            labels[fdef.label or str(field_id)] = display_text(fdef, value)
-        title = next(iter(labels.values()), "") or f"New {app.item_name or 'item'}"
+        """Keep a new item to create later; it is listed in its app under a placeholder id
+        (`new_item`) until Podio makes it."""
+        values, labels = _get_values(app, change)
         payload = {
             "app_id": app.app_id,
             "values": values,
             "tags": None if change.tags is None else list(change.tags),
             "external_id": EXTERNAL_ID_PREFIX + uuid.uuid4().hex,
+            "created_on": podio_now(),
         }
-        return await self._add(
-            NewEntry(op="create", payload=payload, summary={"title": title, "fields": labels})
+        entry = NewEntry(
+            op="create",
+            item_id=new_placeholder_id(),
+            payload=payload,
+            summary={"title": _create_title(app, labels), "fields": labels},
         )
+        seq = await self._add(entry)
+        created = await self.new_item(seq)
+        if created is not None and self._store_item is not None:
+            await self._store_item(created)
+        return seq
+
+    async def new_item(self, seq: int) -> Item | None:
+        """A waiting new item as its app lists it until Podio makes it: its placeholder id
+        (`is_placeholder_id`), revision 0, the values it will be created with. None when
+        `seq` is no waiting create."""
+        entry = await self.journal.entry(await self._find_job(), seq)
+        if entry is None or entry.op != "create" or entry.item_id is None:
+            return None
+        return await self._placeholder(entry)
+
+    async def _placeholder(self, entry: JournalEntry) -> Item | None:
+        assert entry.item_id is not None
+        app = await self._app_of(int(entry.payload["app_id"]))
+        change = self._change(app, entry)
+        if change is None:
+            return None
+        made = str(entry.payload.get("created_on") or entry.updated)
+        raw = {
+            "item_id": entry.item_id,
+            PLACEHOLDER_KEY: True,
+            "app": {"app_id": app.app_id},
+            "title": "",
+            "revision": 0,
+            "created_on": made,
+            "last_event_on": made,
+            "fields": [],
+            "tags": [],
+        }
+        return with_change(app, Item.from_api(raw, app), change)
+
+    async def amend_create(self, app: App, item_id: int, change: ItemChange) -> Item | None:
+        """An edit of a new item that waits to be created (it has no Podio id yet): the
+        waiting create takes the change. Returns the item as listed now; None when it is
+        no longer waiting (being sent, or made by Podio meanwhile)."""
+        job_id = await self._find_job()
+        entry = next(
+            (
+                e
+                for e in await self.journal.entries_for_item(item_id)
+                if e.job_id == job_id and e.op == "create" and e.state == "pending"
+            ),
+            None,
+        )
+        if entry is None:
+            return None
+        values, labels = _get_values(app, change)
+        payload = dict(entry.payload)
+        payload["values"] = {**(payload.get("values") or {}), **values}
+        if change.tags is not None:
+            payload["tags"] = list(change.tags)
+        fields = {**(entry.summary.get("fields") or {}), **labels}
+        summary = {"title": _create_title(app, fields), "fields": fields}
+        if not await self.journal.update_entry(job_id, entry.seq, payload=payload, summary=summary):
+            return None
+        amended = dataclasses.replace(entry, payload=payload, summary=summary)
+        created = await self._placeholder(amended)
+        if created is not None and self._store_item is not None:
+            await self._store_item(created)
+        await self._announce()
+        return created
 
     async def queue_comment(self, item_id: int, text: str, title: str = "") -> int:
         payload = {"text": text, "external_id": EXTERNAL_ID_PREFIX + uuid.uuid4().hex}
@@ -270,7 +342,20 @@ class Outbox:
 
     async def listed(self) -> list[PendingWrite]:
         """Entries waiting or needing the user, in order."""
-        return [_pending(e) for e in await self._listed_entries()]
+        listed = [_pending(e) for e in await self._listed_entries()]
+        return [await self._titled(write) for write in listed]
+
+    async def _titled(self, write: PendingWrite) -> PendingWrite:
+        """A comment or a task is kept under its item's id only (queueing it asks nothing,
+        so writes keep the order they were made in): listed under the item's title."""
+        if write.item_id is None or self._title_of is None or write.title != _untitled(write):
+            return write
+        try:
+            title = await self._title_of(write.item_id)
+        except Exception:  # the cache is a copy; the list must still show
+            log.exception("Outbox: no title for item %s", write.item_id)
+            return write
+        return dataclasses.replace(write, title=title) if title else write
 
     async def counts(self) -> EntryCounts:
         return await self.journal.counts(await self._find_job())
@@ -361,6 +446,7 @@ class Outbox:
             done = await self.journal.finish(job_id, seq, "skipped", error="discarded by the user")
             if done:
                 await self._restore_base(entry)
+                await self._drop_placeholder(entry)
         else:
             dismissed = await self._dismissed()
             dismissed.add(seq)
@@ -369,6 +455,15 @@ class Outbox:
         self._conflicts.pop(seq, None)
         await self._announce()
         return done
+
+    async def discard_new_item(self, item_id: int) -> bool:
+        """A waiting new item deleted before Podio made it: its create is discarded (never
+        sent) and its row goes. False when it is no longer waiting."""
+        job_id = await self._find_job()
+        for entry in await self.journal.entries_for_item(item_id):
+            if entry.job_id == job_id and entry.op == "create" and entry.state == "pending":
+                return await self.discard(entry.seq)
+        return False
 
     async def _dismissed(self) -> set[int]:
         job = await self.journal.job(await self._find_job())
@@ -413,6 +508,18 @@ class Outbox:
             return  # kept without the item's JSON (an older grid edit): nothing to restore
         await self._store_item(base)
         self.events.emit(OutboxShows(base))
+
+    async def _drop_placeholder(self, entry: JournalEntry) -> None:
+        """A create that is done or will not be sent: its placeholder row goes."""
+        if entry.op != "create" or entry.item_id is None or not is_placeholder_id(entry.item_id):
+            return
+        if self._forget_item is not None:
+            try:
+                await self._forget_item(entry.item_id)
+            except Exception:  # the cache is a copy; the outbox's news must still go out
+                log.exception("Outbox: placeholder %s not dropped from the cache", entry.item_id)
+        app_id = entry.payload.get("app_id")
+        self.events.emit(OutboxDropped(entry.item_id, app_id if isinstance(app_id, int) else None))
 
     async def _failed(self, job_id: int, entry: JournalEntry, error: str) -> None:
         await self.journal.finish(job_id, entry.seq, "failed", error=error)
@@ -621,7 +728,10 @@ class Outbox:
             return True
         await self.journal.finish(job_id, entry.seq, "done", result_revision=1)
         created = await self._read_created(app, item_id)
-        self.events.emit(OutboxSent(entry.seq, "create", item_id, None, created))
+        await self._drop_placeholder(entry)
+        self.events.emit(
+            OutboxSent(entry.seq, "create", item_id, None, created, replaces=entry.item_id)
+        )
         await self._announce()
         return True
 
@@ -706,7 +816,19 @@ class Outbox:
             except NotFound:
                 return False
             await self.journal.finish(job_id, entry.seq, "done", result_revision=found.revision)
-            self.events.emit(OutboxSent(entry.seq, "create", found.item_id, found.revision))
+            if self._store_item is not None:
+                await self._store_item(found)
+            await self._drop_placeholder(entry)
+            self.events.emit(
+                OutboxSent(
+                    entry.seq,
+                    "create",
+                    found.item_id,
+                    found.revision,
+                    found if self._store_item is not None else None,
+                    replaces=entry.item_id,
+                )
+            )
             return True
         if entry.op == "comment" and entry.item_id is not None:
             wanted = entry.payload.get("external_id")
@@ -731,6 +853,37 @@ class Outbox:
                 await self._done(job_id, entry, None)
             return arrived
         return False
+
+
+def new_placeholder_id() -> int:
+    """The id a new item is listed under until Podio makes it: negative (Podio's ids are
+    positive), within 32 bits (Qt's signals carry ids as int), random (it must not repeat
+    across restarts, and the journal numbers entries only once they are added)."""
+    return -(uuid.uuid4().int % (2**31 - 1)) - 1
+
+
+def is_placeholder_id(item_id: int) -> bool:
+    """Whether `item_id` names a new item that waits in the outbox to be created."""
+    return item_id < 0
+
+
+def _get_values(app: App, change: ItemChange) -> tuple[dict[str, Any], dict[str, str]]:
+    """A change's values in GET form by field id, and as text by field label."""
+    values = {}
+    labels = {}
+    for field_id, value in change.values.items():
+        fdef = next((f for f in app.fields if f.field_id == field_id), None)
+        if fdef is None:
+            raise OutboxError(f"Field {field_id} is not a field of {app.name}")
+        values[str(field_id)] = to_get_values(fdef, value)
+        labels[fdef.label or str(field_id)] = display_text(fdef, value)
+    return values, labels
+
+
+def _create_title(app: App, labels: Mapping[str, str]) -> str:
+    fdef = app.title_field
+    title = labels.get(fdef.label or str(fdef.field_id), "") if fdef is not None else ""
+    return title or next(iter(labels.values()), "") or f"New {app.item_name or 'item'}"
 
 
 def with_change(app: App, base: Item, change: ItemChange) -> Item:
@@ -761,6 +914,11 @@ def _with_revision(item: Item, revision: int | None) -> Item:
     raw = dict(item.raw)
     raw["revision"] = revision
     return dataclasses.replace(item, revision=revision, raw=raw)
+
+
+def _untitled(write: PendingWrite) -> str:
+    """The title a write kept without one is listed under."""
+    return f"#{write.item_id}" if write.item_id else ""
 
 
 def _pending(entry: JournalEntry) -> PendingWrite:
@@ -799,6 +957,7 @@ def _pending(entry: JournalEntry) -> PendingWrite:
 __all__ = [
     "Outbox",
     "OutboxChanged",
+    "OutboxDropped",
     "OutboxError",
     "OutboxEvent",
     "OutboxSent",

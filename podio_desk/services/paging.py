@@ -178,6 +178,11 @@ class PageSource(Generic[T]):
         self._stale: set[int] = set()
         self._queue: list[int] = []
         self._loading: int | None = None
+        # Items saved while pages were being read: such a read may predate the save (going
+        # offline re-reads the rows just as the edit that found it out is queued), so the
+        # saved item wins over what the read brings.
+        self._saved_meanwhile: list[tuple[int, Callable[[T], bool], T]] = []
+        self._saves = 0
         self._failed: dict[int, float] = {}
         self._pump_task: asyncio.Task[None] | None = None
         self.on_page: Callable[[int, int, Page[T]], None] = lambda gen, index, page: None
@@ -264,6 +269,9 @@ class PageSource(Generic[T]):
 
     def replace_item(self, matches: Callable[[T], bool], item: T) -> int | None:
         """Put a changed item (saved in the editor) in place of the loaded one; its row."""
+        if self._pump_task is not None and not self._pump_task.done():
+            self._saves += 1
+            self._saved_meanwhile.append((self._saves, matches, item))
         for index, items in self._memory.items():
             for within, current in enumerate(items):
                 if matches(current):
@@ -396,6 +404,7 @@ class PageSource(Generic[T]):
             if index in self._memory and index not in self._stale:
                 continue
             self._loading = index
+            saves_before = self._saves
             try:
                 page = await self._load(query, index * self.page_size)
             except asyncio.CancelledError:
@@ -414,6 +423,7 @@ class PageSource(Generic[T]):
                 return
             self._loading = None
             self._failed.pop(index, None)
+            page = self._with_saved_meanwhile(page, saves_before)
             self._store(index, page)
             if page.total != self.total:
                 self.total = page.total
@@ -421,6 +431,17 @@ class PageSource(Generic[T]):
             self.on_page(generation, index, page)
         if generation == self.generation:
             self._loading = None
+            self._saved_meanwhile.clear()
+
+    def _with_saved_meanwhile(self, page: Page[T], saves_before: int) -> Page[T]:
+        """`page` with the items saved after its read began."""
+        later = [(m, saved) for n, m, saved in self._saved_meanwhile if n > saves_before]
+        if not later:
+            return page
+        items = list(page.items)
+        for matches, saved in later:
+            items = [saved if matches(item) else item for item in items]
+        return dataclasses.replace(page, items=items)
 
     async def _load(self, query: PageQuery, offset: int) -> Page[T]:
         index = offset // self.page_size

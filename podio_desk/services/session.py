@@ -38,11 +38,17 @@ from podio_desk.services.connectivity import (
     StatusEvent,
     is_offline_error,
 )
-from podio_desk.services.editing import EditEvent, EditingService, ItemSaved
+from podio_desk.services.editing import EditEvent, EditingService, ItemRemoved, ItemSaved
 from podio_desk.services.export import ExportProgress, ExportService
 from podio_desk.services.file_cache import FileCache
 from podio_desk.services.links import LinkResolver, LinkTarget
-from podio_desk.services.outbox import Outbox, OutboxEvent, OutboxSent, OutboxShows
+from podio_desk.services.outbox import (
+    Outbox,
+    OutboxDropped,
+    OutboxEvent,
+    OutboxSent,
+    OutboxShows,
+)
 from podio_desk.services.page_readers import ApiPages, CachePages
 from podio_desk.services.queries import QueryService
 from podio_desk.services.sync import PodioSyncApi, SyncProgress, SyncResult, app_record
@@ -116,7 +122,14 @@ class AccountSession:
         self.journal = journal
         self.outbox: Outbox | None = None
         if journal is not None:
-            self.outbox = Outbox(journal, client, self.app_definition, store_item=self._keep_item)
+            self.outbox = Outbox(
+                journal,
+                client,
+                self.app_definition,
+                store_item=self._keep_item,
+                forget_item=self._forget_placeholder,
+                title_of=self._cached_title,
+            )
             self.outbox.events.subscribe(self._on_outbox)
             self.editing.outbox = self.outbox
         # File contents opened once open again offline: <profile>/files/<account>.
@@ -173,11 +186,20 @@ class AccountSession:
         except Exception:  # the cache is a copy; the outbox's news must still reach the UI
             log.exception("Could not write item %s to the cache", item.item_id)
 
+    async def _forget_placeholder(self, item_id: int) -> None:
+        await self.cache.items.mark_deleted([item_id])
+
+    async def _cached_title(self, item_id: int) -> str:
+        details = await self.queries.item(item_id)
+        return "" if details is None else details.item.title
+
     def _on_outbox(self, event: OutboxEvent) -> None:
         self.events.emit(event)
         if isinstance(event, OutboxSent) and event.item is not None:
             # The row and an open editor show the item as Podio now has it.
             self.events.emit(ItemSaved(event.item))
+        elif isinstance(event, OutboxDropped):
+            self.events.emit(ItemRemoved(event.item_id, event.app_id))
         elif isinstance(event, OutboxShows):
             self.events.emit(ItemSaved(event.item))
 

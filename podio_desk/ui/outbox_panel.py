@@ -277,6 +277,11 @@ class OutboxPresenter:
         self.panel = panel
         self.refresh_panes: Callable[[AccountSession, int], None] = lambda session, item_id: None
         self.refresh_rows: Callable[[AccountSession, int | None], None] = lambda session, app: None
+        # (session, placeholder id, app id, item id): a new item Podio made, in the editor
+        # that shows it under its placeholder.
+        self.replace_shown: Callable[[AccountSession, int, int | None, int], None] = (
+            lambda session, placeholder, app, item: None
+        )
         self.last: dict[str, OutboxChanged] = {}
 
     def on_event(self, session: AccountSession, event: OutboxChanged, shown: bool) -> None:
@@ -295,6 +300,8 @@ class OutboxPresenter:
             self.refresh_panes(session, event.item_id)
         elif event.op == "create" and event.item is not None:
             self.refresh_rows(session, event.item.app_id)
+            if event.replaces is not None and event.item_id is not None:
+                self.replace_shown(session, event.replaces, event.item.app_id, event.item_id)
 
     def watch(self, session: AccountSession) -> None:
         """The account now shown: its counts in the status bar."""
@@ -384,7 +391,21 @@ def install_outbox(controller: Any) -> OutboxPresenter:
         if browser.workspace is session and shown is not None and app_id in (None, shown.app_id):
             browser.model.refresh()
 
+    def replace_shown(
+        session: AccountSession, placeholder: int, app_id: int | None, item_id: int
+    ) -> None:
+        # The editor showing a new item that was waiting shows it as Podio made it (unless
+        # it holds unsaved edits: saving those says the item was sent meanwhile).
+        dock = controller.editor_docks.get(session.key)
+        editor = None if dock is None else dock.editor
+        shown = None if editor is None else editor.item
+        if editor is None or shown is None or shown.item_id != placeholder:
+            return
+        if not editor.has_changes():
+            controller.open_item(session, app_id, item_id)
+
     controller.browser.app_opened.connect(rows_shown)
+    presenter.replace_shown = replace_shown
     presenter.refresh_panes = refresh_panes
     presenter.refresh_rows = refresh_rows
     controller.indicators.outbox_button.clicked.connect(open_panel)

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QAbstractItemDelegate, QAbstractItemView
 
-from podio_desk.services.editing import Saved
+from podio_desk.services.editing import Queued, Saved
 from podio_desk.ui.editor.fields import FieldEditor
 
 
@@ -93,4 +93,5 @@ async def _saved(
         await asyncio.wait([task])
     finally:
         done()
-    return any(isinstance(outcome, Saved) for outcome in outcomes)
+    # Queued: kept in the outbox (durable) and sent by itself: nothing is lost.
+    return any(isinstance(outcome, Saved | Queued) for outcome in outcomes)

@@ -27,6 +27,7 @@ from typing import Any, cast
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QCoreApplication,
     QEvent,
     QModelIndex,
     QObject,
@@ -39,6 +40,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
+    QAbstractItemView,
     QApplication,
     QPlainTextEdit,
     QStyle,
@@ -59,6 +61,7 @@ from podio_desk.services.editing import (
     EditingService,
     Invalid,
     NothingToSave,
+    Queued,
     Saved,
     SaveOutcome,
 )
@@ -249,13 +252,17 @@ class CellDelegate(QStyledItemDelegate):
             editor.make_compact()
         # The view focuses the editor: what is typed goes to its first input (a line edit),
         # unless the editor named one itself.
-        focusable = editor.focusProxy() or next(
-            (
-                child
-                for child in editor.findChildren(QWidget)
-                if child.focusPolicy() & Qt.FocusPolicy.TabFocus
-            ),
-            None,
+        focusable = (
+            editor.typing_target()
+            or editor.focusProxy()
+            or next(
+                (
+                    child
+                    for child in editor.findChildren(QWidget)
+                    if child.focusPolicy() & Qt.FocusPolicy.TabFocus
+                ),
+                None,
+            )
         )
         if focusable is not None:
             editor.setFocusProxy(focusable)
@@ -375,6 +382,33 @@ class CellDelegate(QStyledItemDelegate):
         self.refused.emit(message)
 
 
+def edit_on_key(
+    view: QAbstractItemView,
+    index: Index,
+    trigger: QAbstractItemView.EditTrigger,
+    event: QEvent | None,
+) -> bool | None:
+    """`QAbstractItemView.edit` for a key typed on a cell: the editor opens and its field
+    editor takes the key where it makes sense (`FieldEditor.take_first_key`: a date), else
+    the key goes to its typing input as Qt sends it (a digit into a progress cell's number).
+    None when this is not a typed key (Qt's own edit applies)."""
+    if (
+        trigger != QAbstractItemView.EditTrigger.AnyKeyPressed
+        or not isinstance(event, QKeyEvent)
+        or view.state() == QAbstractItemView.State.EditingState
+    ):
+        return None
+    edit: Any = QAbstractItemView.edit  # Qt's 3-argument form, without the event
+    if not edit(view, index, trigger, None):
+        return False
+    editor = view.indexWidget(index)
+    if isinstance(editor, FieldEditor) and editor.take_first_key(event):
+        return True
+    if editor is not None:
+        QCoreApplication.sendEvent(editor.focusProxy() or editor, event)
+    return True
+
+
 @dataclass(frozen=True)
 class InlineNotSaved:
     """An in-place edit that did not reach Podio: what was typed, where, and why.
@@ -392,8 +426,8 @@ class InlineNotSaved:
 def not_saved_message(outcome: SaveOutcome) -> str | None:
     """What to tell the user when an in-place save did not land (None: it did)."""
     keep = "Your value is still in the cell: press Enter to try again or Esc to drop it."
-    if isinstance(outcome, Saved | NothingToSave):
-        return None
+    if isinstance(outcome, Saved | NothingToSave | Queued):
+        return None  # a queued value is kept and shown as waiting in its row, not reopened
     if isinstance(outcome, Conflicted):
         return (
             "Not saved: someone changed this item meanwhile; the row now shows their version. "
@@ -415,8 +449,9 @@ class InlineSaver(QObject):
 
     Signals:
         saved(object): the `SaveOutcome` of one inline edit.
-        not_saved(object): an `InlineNotSaved`: the edit did not land (409, offline, 5xx,
-            400); the table opens the cell again with the typed value.
+        not_saved(object): an `InlineNotSaved`: the edit did not land (409, 5xx, 400); the
+            table opens the cell again with the typed value. A change queued in the outbox
+            (offline) is not this: the row shows it as waiting.
     """
 
     saved = Signal(object)

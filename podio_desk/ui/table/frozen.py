@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
-from podio_desk.ui.table.delegate import CellDelegate
+from podio_desk.ui.table.delegate import CellDelegate, edit_on_key
 
 if TYPE_CHECKING:
     from podio_desk.ui.table.view import ItemTableView
@@ -147,6 +147,14 @@ class FrozenColumns(QTableView):
     ) -> None:
         """Reimplements QTableView.scrollTo: the table scrolls (vertically) for both views."""
         self.table.scrollTo(index, hint)
+
+    def edit(self, index: Any, *args: Any) -> bool:  # type: ignore[override]
+        """Reimplements QAbstractItemView.edit: a key typed on a cell goes where its editor
+        takes it (see `edit_on_key`)."""
+        typed = edit_on_key(self, index, *args) if len(args) == 2 else None
+        if typed is not None:
+            return typed
+        return bool(super().edit(index, *args))
 
     def closeEditor(self, editor: Any, hint: Any) -> None:
         """Reimplements QAbstractItemView.closeEditor: a refused value stays in its editor."""

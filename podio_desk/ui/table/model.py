@@ -34,6 +34,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QPalette
 
+from podio_desk.services.outbox import is_placeholder_id
 from podio_desk.services.paging import (
     RETRY_FAILED_AFTER,
     NotAvailableOfflineError,
@@ -62,6 +63,9 @@ DELETED_TOOLTIP = "Deleted in Podio"
 PENDING_BACKGROUND = QColor("#fff1b8")
 PENDING_FOREGROUND = QColor("#202020")
 OUTBOX_TOOLTIP = "A change to this item waits in the outbox: sent when Podio answers again"
+NEW_ITEM_TOOLTIP = (
+    "Not yet in Podio: this new item waits in the outbox and is created when Podio answers again"
+)
 # Translucent, so it reads on light and dark palettes alike.
 OUTBOX_BACKGROUND = QColor(230, 170, 30, 60)
 # Rows asked for by `data()` are requested together, this many ms after the first.
@@ -533,7 +537,9 @@ class ItemTableModel(QAbstractTableModel, Generic[T]):
             if removed:
                 return DELETED_TOOLTIP
             if self._is_outbox_pending(loaded):
-                return f"{cell.tooltip or cell.text}\n{OUTBOX_TOOLTIP}"
+                new = is_placeholder_id(self._item_id_of(loaded.item))
+                waits = NEW_ITEM_TOOLTIP if new else OUTBOX_TOOLTIP
+                return f"{cell.tooltip or cell.text}\n{waits}"
             if cell.link:
                 return f"{cell.tooltip or cell.text}\nCtrl+click opens {cell.link}"
             return cell.tooltip

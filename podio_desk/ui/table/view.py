@@ -46,7 +46,13 @@ from PySide6.QtWidgets import (
 from podio_desk.ui.editor.fields import FieldEditor
 from podio_desk.ui.table import clipboard
 from podio_desk.ui.table.cells import Cell, Roles
-from podio_desk.ui.table.delegate import CellDelegate, Commit, InlineNotSaved, InlineSaver
+from podio_desk.ui.table.delegate import (
+    CellDelegate,
+    Commit,
+    InlineNotSaved,
+    InlineSaver,
+    edit_on_key,
+)
 from podio_desk.ui.table.frozen import FrozenColumns
 from podio_desk.ui.table.model import ItemTableModel
 
@@ -439,6 +445,9 @@ class ItemTableView(QTableView):
             return bool(self.frozen.edit(index, *args)) if args else _edit_base(self.frozen, index)
         if not args:
             return _edit_base(self, index)
+        typed = edit_on_key(self, index, *args) if len(args) == 2 else None
+        if typed is not None:
+            return typed
         return bool(super().edit(index, *args))
 
     def keyboardSearch(self, search: str) -> None:

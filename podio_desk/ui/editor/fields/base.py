@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QVBoxLayout, QWidget
 
 from podio_desk.domain.errors import DomainError
@@ -86,6 +87,16 @@ class FieldEditor(QWidget):
             return self.value() != self._original
         except DomainError:
             return True
+
+    def typing_target(self) -> QWidget | None:
+        """The input a key typed on a table cell goes to when this editor opens in place
+        (None: its first input that takes the keyboard)."""
+        return None
+
+    def take_first_key(self, event: QKeyEvent) -> bool:
+        """The key typed on a table cell that opened this editor in place: True when the
+        editor used it (else it goes to `typing_target`, as Qt sends it)."""
+        return False
 
     # -- for subclasses
     def _show(self, value: FieldValue) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, QRect, Qt, QTime
+from PySide6.QtCore import QCoreApplication, QDate, QDateTime, QEvent, QObject, QRect, Qt, QTime
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -213,6 +213,21 @@ class DateEditor(FieldEditor):
                 self.start_date.setDate(_EMPTY_DAY)
         finally:
             self._syncing = False
+
+    def take_first_key(self, event: QKeyEvent) -> bool:
+        """Typing on a date cell edits its start (an empty one starts from today): a digit
+        starts the year, and more digits run on through month and day (20270517); any other
+        key only puts the keyboard there."""
+        if not self.has_date.isChecked():
+            self._begin_date()
+        # The one start input shown: date and time in one for a timed field, else the date.
+        moment = self.start_moment
+        target = moment if moment is not None and not moment.isHidden() else self.start_date
+        target.setFocus()
+        target.setSelectedSection(QDateTimeEdit.Section.YearSection)
+        if event.text().isdigit():
+            QCoreApplication.sendEvent(target, event)
+        return True
 
     def _date_edit(self) -> QDateEdit:
         edit = QDateEdit(self)

@@ -109,6 +109,10 @@ class ProgressEditor(_TextBackedEditor):
         layout.addStretch(1)
         self.setLayout(layout)
 
+    def typing_target(self) -> QWidget | None:
+        # A digit typed on the cell is a new percentage: the number box, not the slider.
+        return self.line
+
     def _on_slider(self, percent: int) -> None:
         if self._loading:
             return
