@@ -48,7 +48,7 @@ from podio_desk.domain.fields import (
     to_input,
     validate,
 )
-from podio_desk.domain.items import Item
+from podio_desk.domain.items import PLACEHOLDER_KEY, Item
 from podio_desk.domain.workspace import App
 
 OperationKind = Literal[
@@ -457,6 +457,13 @@ def plan_item(
 ) -> ItemPlan:
     """What `operations` do to `item`: per field old → new, validated as the editor does."""
     base = ItemPlan(item.item_id, item.title, item.revision, "change", row=row_number)
+    if item.raw.get(PLACEHOLDER_KEY) is True:
+        # Made offline, still in the outbox: Podio has no such item to write to yet.
+        return replace(
+            base,
+            status="read_only",
+            issues=("not in Podio yet (waiting in the outbox): change it after it is sent",),
+        )
     if any(op.kind == "delete" for op in operations):
         rights = item.raw.get("rights")
         if isinstance(rights, list) and rights and "delete" not in rights:

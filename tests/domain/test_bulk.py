@@ -29,7 +29,7 @@ from podio_desk.domain.bulk import (
     with_fixes,
 )
 from podio_desk.domain.fields import FieldDef
-from podio_desk.domain.items import Item
+from podio_desk.domain.items import PLACEHOLDER_KEY, Item
 from podio_desk.domain.workspace import App
 
 
@@ -133,6 +133,14 @@ def test_invalid_values_and_read_only_items_are_flagged_not_sent() -> None:
     ]
     assert "no field" in check_operations(APP, [parse_operation("set", "nope=1")])[0]
     assert check_operations(APP, [Operation("delete"), parse_operation("clear", "notes")])
+
+
+def test_an_item_made_offline_and_not_yet_sent_is_flagged_not_sent() -> None:
+    waiting = _item(item_id=-3, revision=0, **{PLACEHOLDER_KEY: True})
+    for operations in ((("set", "amount=1"),), (("delete", ""),)):
+        planned = plan(*operations, item=waiting)
+        assert planned.status == "read_only"
+        assert "not in Podio yet" in planned.issues[0]
 
 
 def test_add_and_remove_options_relations_contacts_and_tags() -> None:
