@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QPersistentModelIndex, QPoint, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QPersistentModelIndex, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -92,8 +92,6 @@ from podio_desk.ui.theme import Tone, set_tone
 from podio_desk.ui.time_zone import TimeZoneSetting
 from podio_desk.ui.view_state import ViewState
 from podio_desk.ui.workspace_tree import (
-    NodeKind,
-    TreeRoles,
     WorkspaceTreeModel,
     WorkspaceTreeView,
 )
@@ -179,8 +177,7 @@ class DeskController(QObject):
         self.indicators.jobs.cancelled.connect(lambda _name, kept: self.show_message(kept, 0))
         self._install()
         self.tree.app_selected.connect(self._on_app_selected)
-        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.tree.customContextMenuRequested.connect(self._show_tree_menu)
+        self.tree.account_menu_actions = self.account_menu_actions
         self.browser.item_activated.connect(self._on_item_activated)
         self.browser.new_item_requested.connect(lambda _app_id: self.new_item())
         self.browser.navigate_requested.connect(self._on_navigate)
@@ -884,21 +881,12 @@ class DeskController(QObject):
         await self._attach(account)
         self._show_accounts()
 
-    def account_menu(self, key: str) -> QMenu:
-        """The context menu of account `key` in the tree."""
-        menu = QMenu(self.tree)
-        again = menu.addAction("Sign &in again…")
+    def account_menu_actions(self, key: str) -> list[QAction]:
+        """The actions of account `key`'s context menu in the tree."""
+        again = QAction("Sign &in again…", self.tree)
         again.setObjectName("signInAgainAction")
         again.triggered.connect(lambda: self.sign_in_again.ask(key))
-        return menu
-
-    def _show_tree_menu(self, point: QPoint) -> None:
-        index = self.tree.indexAt(point)
-        if not index.isValid() or index.data(TreeRoles.KIND) != NodeKind.ACCOUNT.value:
-            return
-        menu = self.account_menu(str(index.data(TreeRoles.ACCOUNT_KEY)))
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.popup(self.tree.viewport().mapToGlobal(point))
+        return [again]
 
     def _ask_sign_in_again(self) -> None:
         """File > Sign in again…: the shown app's account, else the only one, else asked."""

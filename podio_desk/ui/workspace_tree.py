@@ -565,11 +565,14 @@ class WorkspaceTreeModel(QAbstractItemModel):
 
 # The actions of an app's context menu: (account key, the app's tree entry) -> actions.
 AppMenuActions = Callable[[str, AppEntry], list[QAction]]
+# The actions of an account's context menu: account key -> actions.
+AccountMenuActions = Callable[[str], list[QAction]]
 
 
 class WorkspaceTreeView(QTreeView):
-    """The tree widget: keyboard navigable, emits app_selected, remembers expansion; an app's
-    context menu holds the actions `app_menu_actions` gives for it.
+    """The tree widget: keyboard navigable, emits app_selected, remembers expansion; the
+    context menu of an app holds the actions `app_menu_actions` gives for it, an account's
+    those of `account_menu_actions`; other rows have none.
 
     Signals:
         app_selected(account_key, app_id): an app became the current node.
@@ -593,8 +596,9 @@ class WorkspaceTreeView(QTreeView):
         # The app `show_app` selects for a caller that opens it itself: not announced.
         self._quiet_app: int | None = None
         self.app_menu_actions: AppMenuActions | None = None
-        # The menu last shown, kept so a test can read and trigger its actions.
-        self.app_menu: QMenu | None = None
+        self.account_menu_actions: AccountMenuActions | None = None
+        # The context menu last shown (one at a time; the next one replaces it).
+        self.shown_menu: QMenu | None = None
         self.expanded.connect(self._on_expanded_changed)
         self.collapsed.connect(self._on_expanded_changed)
 
@@ -653,18 +657,20 @@ class WorkspaceTreeView(QTreeView):
             self._pending_app = app_id
 
     def menu_for(self, index: QModelIndex) -> QMenu | None:
-        """The context menu of the app at `index` (None for any other row)."""
+        """The context menu of the app or account at `index` (None for any other row)."""
         model = self.tree_model()
         node = model.node(index) if model is not None else None
-        if node is None or node.kind is not NodeKind.APP or node.app is None:
+        actions: list[QAction] = []
+        if node is None:
             return None
-        if self.app_menu_actions is None:
-            return None
-        actions = self.app_menu_actions(node.account_key, node.app)
+        if node.kind is NodeKind.APP and node.app is not None and self.app_menu_actions:
+            actions = self.app_menu_actions(node.account_key, node.app)
+        elif node.kind is NodeKind.ACCOUNT and self.account_menu_actions:
+            actions = self.account_menu_actions(node.account_key)
         if not actions:
             return None
         menu = QMenu(self)
-        menu.setObjectName("appContextMenu")
+        menu.setObjectName("appContextMenu" if node.kind is NodeKind.APP else "accountContextMenu")
         menu.addActions(actions)
         for action in actions:
             action.setParent(menu)  # the actions go with the menu
@@ -675,9 +681,9 @@ class WorkspaceTreeView(QTreeView):
         if menu is None:
             event.ignore()
             return
-        if self.app_menu is not None:
-            self.app_menu.deleteLater()
-        self.app_menu = menu
+        if self.shown_menu is not None:
+            self.shown_menu.deleteLater()
+        self.shown_menu = menu
         menu.popup(event.globalPos())
 
     # ------------------------------------------------------------------ slots

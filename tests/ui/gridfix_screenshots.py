@@ -151,7 +151,9 @@ def test_in_place_date_editor_and_tree_menu(qtbot, desk, sandbox, mode):
             QContextMenuEvent.Reason.Mouse, where, tree.viewport().mapToGlobal(where)
         ),
     )
-    qtbot.waitUntil(lambda: tree.app_menu is not None and tree.app_menu.isVisible(), timeout=3000)
+    qtbot.waitUntil(
+        lambda: tree.shown_menu is not None and tree.shown_menu.isVisible(), timeout=3000
+    )
     qtbot.wait(300)
     _screen(_window_rect(desk), f"tree_app_menu_{mode}.png")
-    tree.app_menu.close()
+    tree.shown_menu.close()

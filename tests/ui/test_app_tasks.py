@@ -299,7 +299,7 @@ def test_the_tree_context_menu_of_an_app_opens_its_tasks_and_webhooks(qtbot, des
         QContextMenuEvent.Reason.Mouse, where, tree.viewport().mapToGlobal(where)
     )
     QApplication.sendEvent(tree.viewport(), event)
-    menu = tree.app_menu
+    menu = tree.shown_menu
     assert menu is not None
     qtbot.waitUntil(menu.isVisible, timeout=5000)
     texts = [action.text().replace("&", "") for action in menu.actions()]
@@ -324,10 +324,15 @@ def test_the_tree_context_menu_of_an_app_opens_its_tasks_and_webhooks(qtbot, des
     assert desk.controller.browser.app.app_id == other_id
 
 
-def test_only_apps_have_a_context_menu(qtbot, desk, sandbox) -> None:
+def test_apps_and_accounts_have_a_context_menu_orgs_and_spaces_none(qtbot, desk, sandbox) -> None:
     sign_in(desk, sandbox)
     open_app(qtbot, desk, SHOWCASE)
     tree = desk.controller.tree
     account = desk.controller.tree_model.index(0, 0)
     assert account.isValid()
-    assert tree.menu_for(account) is None
+    menu = tree.menu_for(account)
+    assert menu is not None
+    assert [action.text().replace("&", "") for action in menu.actions()] == ["Sign in again…"]
+    org = desk.controller.tree_model.index(0, 0, account)
+    assert org.isValid()
+    assert tree.menu_for(org) is None

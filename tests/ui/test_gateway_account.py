@@ -16,6 +16,7 @@ from podio_desk.sandbox.gateway import GatewayConfig
 from podio_desk.services.accounts import Account
 from podio_desk.services.profile import Profile
 from podio_desk.ui.login_dialog import MODES, LoginDialog, SignInRequest
+from podio_desk.ui.workspace_tree import TreeRoles
 from tests.plugins.desk import Desk, open_desk
 from tests.plugins.qt import run_async
 from tests.ui.test_main_window import find_app
@@ -216,7 +217,11 @@ def test_a_gateway_account_signs_in_again_from_its_menu_in_the_tree(
 ) -> None:
     sandbox, account = signed_in_gateway(qtbot, desk, sandbox_factory)
     controller = desk.controller
-    menu = controller.account_menu(account.key)
+    tree_model = controller.tree_model
+    rows = [tree_model.index(row, 0) for row in range(tree_model.rowCount())]
+    [row] = [index for index in rows if index.data(TreeRoles.ACCOUNT_KEY) == account.key]
+    menu = controller.tree.menu_for(row)
+    assert menu is not None
     [again] = [action for action in menu.actions() if action.text() == "Sign &in again…"]
     again.trigger()
     dialog = controller.sign_in_again.dialogs[account.key]
