@@ -24,6 +24,7 @@ from podio_desk.api.auth import AuthMode
 from podio_desk.sandbox import Sandbox
 from podio_desk.secrets import MemoryKeyring, SecretStore
 from podio_desk.services.accounts import AccountService
+from podio_desk.services.file_lock import lock_holder
 from podio_desk.services.sync import PodioSyncApi, SyncError, SyncProgress
 from podio_desk.services.sync_process import SyncBusyError, sync_in_child_process
 from tests.services.file_keyring import BACKEND, KEYRING_FILE_ENV, keyring_services
@@ -358,8 +359,12 @@ def test_two_syncs_of_one_app_in_one_process_take_turns(sandbox: Sandbox, tmp_pa
             first = asyncio.ensure_future(
                 sync_in_child_process(PodioSyncApi(r.client), r.job(page_size=20))
             )
-            await asyncio.sleep(0)  # the first takes the lock in its first step
-            assert r.job(page_size=20).lock_path.exists()
+            # The first takes the lock on a worker thread: wait until it holds it.
+            lock_path = r.job(page_size=20).lock_path
+            deadline = time.monotonic() + DEADLINE
+            while lock_holder(lock_path) != os.getpid():
+                assert time.monotonic() < deadline, "the first sync never took the lock"
+                await asyncio.sleep(0.02)
             with pytest.raises(
                 SyncBusyError, match=f"already being synced by process {os.getpid()}"
             ):
