@@ -149,3 +149,19 @@ def test_a_stopped_sandbox_keeps_its_address_until_closed() -> None:
     finally:
         sandbox.close()
     _listen_on(port).close()  # closed, the address is free again
+
+
+def test_wait_idle_returns_once_a_request_the_client_gave_up_on_is_applied(api: Api) -> None:
+    sandbox = api.sandbox
+    item_id = sandbox.info["richest_item_id"]
+    revision = api.item(item_id)["revision"]
+    sandbox.control.reset_log()
+    sandbox.control.set_latency(0.5)
+    with pytest.raises(httpx.ReadTimeout):
+        api.put(
+            f"/item/{item_id}", {"fields": {"progress": 7}}, timeout=httpx.Timeout(10, read=0.05)
+        )
+    sandbox.control.set_latency(0.0)
+    assert sandbox.control.wait_idle()
+    assert [entry.method for entry in sandbox.control.requests()] == ["PUT"]
+    assert api.item(item_id)["revision"] == revision + 1
