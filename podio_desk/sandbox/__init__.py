@@ -8,7 +8,7 @@ and the recorded fixtures, never from the client's code.
     from podio_desk.sandbox import Sandbox, SandboxConfig
     sandbox = Sandbox(SandboxConfig(seed=1, items=200)).start()
     sandbox.url, sandbox.info, sandbox.control, sandbox.state
-    sandbox.stop()
+    sandbox.stop()   # still holds its port (a retrying client is refused); close() frees it
 
 Choices where docs/podio-api.md says UNCONFIRMED or is silent (each is also noted where it is made):
 - Filter `limit` above 500 answers 400 invalid_value (not clamped), default 30 (routes/items.py).

@@ -66,6 +66,9 @@ class Control:
         self._clock = clock
         self._lock = threading.Lock()
         self._log: list[LoggedRequest] = []
+        # API requests being handled now (received, not yet answered); see `wait_idle`.
+        self._handling = 0
+        self._idle = threading.Condition(self._lock)
         self._random = random.Random(seed)
         self.limits = {GENERAL: limits[0], HEAVY: limits[1]}
         self._windows: dict[tuple[str, int, str], _Window] = {}
@@ -100,6 +103,23 @@ class Control:
     def record(self, entry: LoggedRequest) -> None:
         with self._lock:
             self._log.append(entry)
+
+    def handling_started(self) -> None:
+        with self._lock:
+            self._handling += 1
+
+    def handling_ended(self) -> None:
+        with self._lock:
+            self._handling -= 1
+            if self._handling == 0:
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Wait until no API request is being handled (each one received has been applied
+        and logged); False if that took longer than `timeout` seconds. A test calls it after
+        its client gave up on requests still in the sandbox (a timeout, a killed process)."""
+        with self._lock:
+            return self._idle.wait_for(lambda: self._handling == 0, timeout)
 
     # ------------------------------------------------------------------ faults
 

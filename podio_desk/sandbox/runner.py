@@ -8,6 +8,7 @@ import socket
 import threading
 import urllib.parse
 import urllib.request
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from podio_desk.sandbox.records import Clock
 from podio_desk.sandbox.server import DEFAULT_HEAVY_OPERATIONS, SandboxApp
 from podio_desk.sandbox.state import State
 
+# Lets a second socket bind the listener's address while it still listens (Linux, BSDs).
+_REUSE_PORT: int | None = getattr(socket, "SO_REUSEPORT", None)
 # Apps at least this big get their sort orders built in the background after start().
 WARM_UP_MIN_ITEMS = 5000
 
@@ -103,6 +106,10 @@ class Sandbox:
         self._thread: threading.Thread | None = None
         self._warm_thread: threading.Thread | None = None
         self._warm_stop = threading.Event()
+        # Set while the listener was opened with SO_REUSEPORT; see `_hold_address`.
+        self._reuse_port: int | None = None
+        # Frees the address a stopped sandbox holds (see `stop`).
+        self._release_on_collect: weakref.finalize[Any, Any] | None = None
 
     def _flush(self) -> None:
         if self.persistence is not None:
@@ -118,11 +125,17 @@ class Sandbox:
         """Listen and serve; returns once the socket is listening."""
         if self._server is not None:
             raise RuntimeError("the sandbox is already running")
+        self.release_address()
         # Bind here rather than in werkzeug, which prints and exits when the port is taken;
         # this way a busy port is an ordinary OSError.
         family = socket.AF_INET6 if ":" in self.config.host else socket.AF_INET
         with socket.socket(family, socket.SOCK_STREAM) as listener:
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # So that `stop` can hold the address. Only for a port the system picks: two
+            # sandboxes asked for the same port must not both listen on it.
+            self._reuse_port = _REUSE_PORT if self.config.port == 0 else None
+            if self._reuse_port is not None:
+                listener.setsockopt(socket.SOL_SOCKET, self._reuse_port, 1)
             listener.bind((self.config.host, self.config.port))
             listener.listen(128)
             port = int(listener.getsockname()[1])
@@ -168,7 +181,12 @@ class Sandbox:
                     state.sorted_ids(app, key)
 
     def stop(self) -> None:
-        """Stop serving, close the listening socket and every open connection."""
+        """Stop serving, close the listening socket and every open connection.
+
+        The address stays bound, without listening, until `start` or `close`: a client still
+        retrying is refused, as by a Podio that went away. Freed, the port could be handed to
+        another server on this machine (another test's), and the client would read that
+        server's answers as Podio's."""
         server = self._server
         if server is None:
             return
@@ -178,12 +196,16 @@ class Sandbox:
             self._warm_thread.join(timeout=30)
             self._warm_thread = None
         server.shutdown()
+        if self._reuse_port is not None:
+            self._hold_address(server.server_address)
         with server.connections_lock:
             connections = list(server.open_connections)
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
         server.server_close()
+        if self._reuse_port is None:
+            self._hold_address(server.server_address)
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._server = None
@@ -193,11 +215,40 @@ class Sandbox:
                 self.persistence.flush(self.state)
             self.persistence.close()
 
+    def close(self) -> None:
+        """Stop, and free the address."""
+        self.stop()
+        self.release_address()
+
+    def release_address(self) -> None:
+        """Free the address a stopped sandbox holds (nothing when it holds none)."""
+        if self._release_on_collect is not None:
+            self._release_on_collect()  # closes the socket, once
+        self._release_on_collect = None
+
+    def _hold_address(self, address: Any) -> None:
+        """Bind a second socket, never listening, to the listener's address. With
+        SO_REUSEPORT this happens while the listener is still open, so the port is never
+        free in between; without it, just after the listener closed."""
+        host, port = str(address[0]), int(address[1])
+        hold = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        try:
+            # Not SO_REUSEADDR: a port bound with it can be bound and listened on by any
+            # other socket that sets it too (as most servers do).
+            if self._reuse_port is not None:
+                hold.setsockopt(socket.SOL_SOCKET, self._reuse_port, 1)
+            hold.bind((host, port))
+        except OSError:  # taken meanwhile, or closing connections linger: nothing to hold
+            hold.close()
+            return
+        # A sandbox dropped without `close` frees its address when it is collected.
+        self._release_on_collect = weakref.finalize(self, hold.close)
+
     def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self.close()
 
     # ------------------------------------------------------------------ facts for clients
 

@@ -252,6 +252,13 @@ class SandboxApp:
     # ------------------------------------------------------------------ the API
 
     def api_request(self, request: Request, environ: dict[str, Any]) -> Response:
+        self.control.handling_started()
+        try:
+            return self._api_request(request, environ)
+        finally:
+            self.control.handling_ended()
+
+    def _api_request(self, request: Request, environ: dict[str, Any]) -> Response:
         control = self.control
         if control.latency:
             time.sleep(control.latency)

@@ -239,10 +239,11 @@ def test_write_that_landed_is_confirmed_by_revision(sandbox) -> None:
         healed = asyncio.Event()
 
         async def heal_then_wait(_seconds: float) -> None:
-            # First retry of the re-read: the slow PUT has been handled by now; stop the delay.
+            # First retry of the re-read: stop the delay, and let the slow PUT (and the re-read
+            # that timed out) land in the sandbox before the next try.
             sandbox.control.set_latency(0.0)
             healed.set()
-            await asyncio.sleep(0.6)
+            assert await asyncio.to_thread(sandbox.control.wait_idle)
 
         client = await signed_in(sandbox, config=config, sleep=heal_then_wait)
         async with client:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -97,24 +96,28 @@ def test_newer_major_version_is_refused_newer_minor_accepted(tmp_path: Path) -> 
 def test_worker_never_blocks_the_loop(tmp_path: Path) -> None:
     async def scenario() -> None:
         cache = await opened(tmp_path)
+        loop = asyncio.get_running_loop()
+        started = asyncio.Event()
         release = threading.Event()
-        ticks = 0
 
         def slow(connection: sqlite3.Connection) -> str:
-            release.wait(5)
+            loop.call_soon_threadsafe(started.set)
+            release.wait(60)  # on the loop's thread, this would hold the loop until then
             return threading.current_thread().name
 
         try:
             job = asyncio.ensure_future(cache.db.write(slow))
-            started = time.monotonic()
-            while time.monotonic() - started < 0.2:
+            await started.wait()
+            # The loop turns while the write is held: ticks run, the write is still pending.
+            for _ in range(10):
                 await asyncio.sleep(0.01)
-                ticks += 1
+            pending_while_ticking = not job.done()
             release.set()
             name = await job
         finally:
+            release.set()
             await cache.aclose()
-        assert ticks >= 10
+        assert pending_while_ticking
         assert name == "podio-desk-db-writer"
         assert name != threading.current_thread().name
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -13,12 +12,9 @@ from podio_desk.domain.workspace import App, orgs_from_api
 from tests.domain.fixture_data import ITEM_FIXTURES, all_item_json, load
 
 
-def test_the_big_app_definition_parses_fast() -> None:
-    raw = load("get_app_large_leads_clients.json")
-    started = time.perf_counter()
-    app = App.from_api(raw)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0
+def test_the_big_app_definition_parses() -> None:
+    # Its speed is a benchmark figure (tests/bench/test_parse_bench.py).
+    app = App.from_api(load("get_app_large_leads_clients.json"))
     assert app.app_id == 8954362
     assert app.space_id == 2501464
     assert app.name == "Leads & Clients"  # Podio sends it HTML-escaped

@@ -60,6 +60,7 @@ def settle(sandbox: Sandbox) -> None:
     """Let the killed child's last request land in the sandbox before anything is checked."""
     seen = -1
     while seen != len(sandbox.control.requests()):
+        assert sandbox.control.wait_idle(), "the sandbox is still handling a request"
         seen = len(sandbox.control.requests())
         time.sleep(0.3)
 

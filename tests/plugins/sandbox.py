@@ -34,7 +34,7 @@ def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
 
     yield make
     for sandbox in reversed(started):
-        sandbox.stop()
+        sandbox.close()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import httpx
@@ -119,3 +120,48 @@ def test_a_busy_port_is_an_os_error(sandbox) -> None:
     port = int(sandbox.url.rsplit(":", 1)[1])
     with pytest.raises(OSError, match="in use"):
         Sandbox(SandboxConfig(items=1, port=port)).start()
+
+
+def _listen_on(port: int) -> socket.socket:
+    """A listener on `port` as most servers open one (SO_REUSEADDR, like http.server)."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", port))
+        server.listen()
+    except OSError:
+        server.close()
+        raise
+    return server
+
+
+def test_a_stopped_sandbox_keeps_its_address_until_closed() -> None:
+    """A client still retrying a stopped sandbox is refused: the port is not handed to
+    another server (another test's), whose answers the client would read as Podio's."""
+    sandbox = Sandbox(SandboxConfig(items=1)).start()
+    port = int(sandbox.url.rsplit(":", 1)[1])
+    try:
+        sandbox.stop()
+        with pytest.raises(OSError, match="in use"):
+            _listen_on(port)
+        with pytest.raises(httpx.ConnectError):
+            httpx.post(f"http://127.0.0.1:{port}/item/app/1/filter/", json={}, timeout=10)
+    finally:
+        sandbox.close()
+    _listen_on(port).close()  # closed, the address is free again
+
+
+def test_wait_idle_returns_once_a_request_the_client_gave_up_on_is_applied(api: Api) -> None:
+    sandbox = api.sandbox
+    item_id = sandbox.info["richest_item_id"]
+    revision = api.item(item_id)["revision"]
+    sandbox.control.reset_log()
+    sandbox.control.set_latency(0.5)
+    with pytest.raises(httpx.ReadTimeout):
+        api.put(
+            f"/item/{item_id}", {"fields": {"progress": 7}}, timeout=httpx.Timeout(10, read=0.05)
+        )
+    sandbox.control.set_latency(0.0)
+    assert sandbox.control.wait_idle()
+    assert [entry.method for entry in sandbox.control.requests()] == ["PUT"]
+    assert api.item(item_id)["revision"] == revision + 1

@@ -87,5 +87,6 @@ def settle(sandbox: Sandbox, quiet: float = 0.3) -> None:
     already received have been applied)."""
     seen = -1
     while seen != len(sandbox.control.requests()):
+        assert sandbox.control.wait_idle(), "the sandbox is still handling a request"
         seen = len(sandbox.control.requests())
         time.sleep(quiet)

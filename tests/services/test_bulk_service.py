@@ -205,7 +205,8 @@ def test_a_lost_answer_is_confirmed_by_reading_never_sent_twice(
             assert report.state == "paused"
             assert "cannot be reached" in report.reason
             sandbox.control.set_latency(0)
-        await asyncio.sleep(0)  # the sandbox finished the writes it had started
+        # The writes the client gave up on are still in the sandbox: let them land.
+        assert await asyncio.to_thread(sandbox.control.wait_idle)
         applied = {i for i in ids if revision(sandbox, i) == before[i] + 1}
         assert applied  # at least the writes in flight arrived
         sandbox.control.reset_log()

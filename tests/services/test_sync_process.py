@@ -129,6 +129,7 @@ def test_a_sync_process_killed_mid_way_leaves_a_cache_the_next_sync_completes(
             # land in the log before the log is cleared.
             logged = -1
             while logged != len(sandbox.control.requests()):
+                assert await asyncio.to_thread(sandbox.control.wait_idle)
                 logged = len(sandbox.control.requests())
                 await asyncio.sleep(0.4)
             sandbox.control.reset_log()

@@ -247,6 +247,7 @@ def test_kill_9_mid_sync_leaves_a_consistent_cache_the_next_sync_completes(
     # The killed child's last request may still be in the server: let it land in the log first.
     seen = -1
     while seen != len(sandbox.control.requests()):
+        assert sandbox.control.wait_idle(), "the sandbox is still handling a request"
         seen = len(sandbox.control.requests())
         time.sleep(0.4)
 
