@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -46,7 +45,7 @@ def _value_label(text: str, *, strong: bool = False) -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     # Wrapped to the dock's width; a long unbroken value is cut rather than widen the view.
     label.setMinimumWidth(VALUE_MIN_WIDTH)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     if strong:
         label.setStyleSheet("font-weight: 600;")
     return label
