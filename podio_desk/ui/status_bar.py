@@ -259,11 +259,14 @@ class JobBar(QProgressBar):
         super().__init__(parent)
         self._wanted = SHRUNK_BAR_WIDTH
         self._full_format = ""
+        self._eta = ""
         self.setMinimumWidth(SHRUNK_BAR_WIDTH)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
-    def set_text(self, text: str) -> None:
+    def set_text(self, text: str, eta: str = "") -> None:
+        """`text` whole when it fits; else the share done with `eta`, else the share alone."""
         self._full_format = text
+        self._eta = eta
         self._choose_format()
 
     def full_text(self) -> str:
@@ -287,9 +290,18 @@ class JobBar(QProgressBar):
         self._choose_format()
 
     def _choose_format(self) -> None:
-        text = self._full_format
-        fits = self.fontMetrics().horizontalAdvance(text) + PROGRESS_TEXT_PADDING <= self.width()
-        self.setFormat(text if fits or not text else "%p%")
+        if not self._full_format:
+            self.setFormat("")
+            return
+        share = f"{self.value() * 100 // max(self.maximum(), 1)}%"
+        # (what is shown, the bar's format for it): `%p` is the bar's own percentage.
+        candidates = [(self._full_format, self._full_format)]
+        if self._eta:
+            candidates.append((f"{share} · {self._eta}", f"%p% · {self._eta}"))
+        room = self.width() - PROGRESS_TEXT_PADDING
+        metrics = self.fontMetrics()
+        fitting = (fmt for text, fmt in candidates if metrics.horizontalAdvance(text) <= room)
+        self.setFormat(next(fitting, "%p%"))
 
 
 class JobsWidget(QWidget):
@@ -426,7 +438,7 @@ class JobsWidget(QWidget):
             eta = "" if waiting else format_eta(job.eta_seconds(time.monotonic()))
             text = f"{job.done:,}/{job.total:,}" + (f" · {eta}" if eta else "")
             self._fit_bar_to(text)
-            self.bar.set_text(text)
+            self.bar.set_text(text, eta)
             self.bar.setToolTip(f"{job.label}: {job.done:,} of {job.total:,}. {eta}")
         else:
             self.bar.setRange(0, 0)
