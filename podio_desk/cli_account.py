@@ -150,7 +150,7 @@ async def _add_gateway(args: argparse.Namespace, out: TextIO) -> None:
     api_url = check_api_url(args.api_url)
     headers = dict(parse_header(text) for text in args.header)
     rate_limit = parse_rate_limit(args.rate_limit) if args.rate_limit else None
-    async with _accounts(args) as accounts:
+    async with _accounts(args, "account add") as accounts:
         existing = await accounts.load()
         if any(a.name.casefold() == args.name.strip().casefold() for a in existing):
             raise CommandError(f"there is already an account named {args.name.strip()!r}")
@@ -178,13 +178,20 @@ def run_account_list(args: argparse.Namespace, out: TextIO | None = None) -> int
 
 
 async def _list(args: argparse.Namespace, out: TextIO) -> None:
-    async with _accounts(args) as accounts:
+    # Names are not secrets: without a keyring the accounts are listed anyway, each saying
+    # that its sign-in is not available here.
+    async with _accounts(args, "account list", needs_keyring=False) as accounts:
         listed = await accounts.load()
         if not listed:
             print("No accounts yet; add one with `podio-desk account add`.", file=out)
             return
         for account in listed:
-            signed_in = "signed in" if await accounts.restore(account.key) else "not signed in"
+            if accounts.secrets_warning is not None:  # secrets kept in memory only
+                signed_in = "sign-in not available here (no system keyring)"
+            elif await accounts.restore(account.key):
+                signed_in = "signed in"
+            else:
+                signed_in = "not signed in"
             print(f"{account.name}\t{_kind(account)}\t{account.api_url}\t{signed_in}", file=out)
 
 
@@ -219,7 +226,7 @@ async def _remove(args: argparse.Namespace, out: TextIO) -> None:
     from podio_desk.services.profile import resolve_profile
 
     profile = resolve_profile(getattr(args, "profile", None))
-    async with _accounts(args) as accounts:
+    async with _accounts(args, "account remove") as accounts:
         account = pick_account(await accounts.load(), args.account)
         pending = await pending_writes(profile.journal_dir, account.key)
         if pending and not args.force:
@@ -247,7 +254,7 @@ async def _login(args: argparse.Namespace, out: TextIO) -> None:
     from podio_desk.cli_sync import CommandError, pick_account
     from podio_desk.domain.redaction import remember_secret
 
-    async with _accounts(args) as accounts:
+    async with _accounts(args, "account login") as accounts:
         account = pick_account(await accounts.load(), args.account)
         mode = account.auth_mode
         if mode is AuthMode.GATEWAY:
@@ -334,27 +341,32 @@ def _header_value(text: str) -> str:
     return text[min(cuts) + 1 :].strip() if cuts else ""
 
 
-def _accounts(args: argparse.Namespace) -> _AccountsOpen:
-    return _AccountsOpen(args)
+def _accounts(
+    args: argparse.Namespace, command: str, *, needs_keyring: bool = True
+) -> _AccountsOpen:
+    return _AccountsOpen(args, command, needs_keyring=needs_keyring)
 
 
 class _AccountsOpen:
-    """`async with`: the profile's accounts, with a keyring that keeps what is saved."""
+    """`async with`: the profile's accounts, with a keyring that keeps what is saved (unless
+    `needs_keyring` is False: then `secrets_warning` tells that none does)."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, command: str, *, needs_keyring: bool) -> None:
         self._args = args
+        self._command = command
+        self._needs_keyring = needs_keyring
         self._service: AccountService | None = None
 
     async def __aenter__(self) -> AccountService:
-        from podio_desk.cli_sync import NO_PERSISTENT_KEYRING, CommandError
+        from podio_desk.cli_sync import CommandError, no_keyring_message
         from podio_desk.secrets import SecretStore
         from podio_desk.services.accounts import AccountService
         from podio_desk.services.profile import resolve_profile
 
         profile = resolve_profile(getattr(self._args, "profile", None)).ensure_exists()
         secrets = SecretStore()
-        if not secrets.is_persistent:
-            raise CommandError(NO_PERSISTENT_KEYRING)
+        if self._needs_keyring and not secrets.is_persistent:
+            raise CommandError(no_keyring_message(self._command))
         self._service = AccountService(profile.root, secrets)
         return self._service
 

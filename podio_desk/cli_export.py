@@ -168,7 +168,7 @@ async def _export(args: argparse.Namespace, out: TextIO, progress_stream: TextIO
 
     from podio_desk.cache.cache import Cache
     from podio_desk.cache.db import CacheCorruptError
-    from podio_desk.cli_sync import NO_PERSISTENT_KEYRING, CommandError, pick_account
+    from podio_desk.cli_sync import CommandError, no_keyring_message, pick_account
     from podio_desk.secrets import SecretStore
     from podio_desk.services.accounts import AccountService
     from podio_desk.services.export import ExportError, ExportRequest, ExportService
@@ -185,7 +185,7 @@ async def _export(args: argparse.Namespace, out: TextIO, progress_stream: TextIO
     settings = read_settings(profile.settings_path)
     secrets = SecretStore()
     if not secrets.is_persistent:
-        raise CommandError(NO_PERSISTENT_KEYRING)
+        raise CommandError(no_keyring_message("export"))
     accounts = AccountService(profile.root, secrets)
     progress = _ProgressLines(progress_stream)
     try:

@@ -60,6 +60,30 @@ NO_PERSISTENT_KEYRING = (
 )
 
 
+_KEYRING_FIX = (
+    "unlock or install one (GNOME Keyring, KWallet, macOS Keychain, Windows Credential "
+    "Manager) or name a backend in PYTHON_KEYRING_BACKEND"
+)
+
+
+def no_keyring_message(command: str) -> str:
+    """What a missing system keyring means for `command` (a sign-in kept only in a window's
+    memory is not there for a command, which runs as a process of its own)."""
+    if command == "account add":
+        return NO_PERSISTENT_KEYRING
+    if command in ("sync", "export"):
+        return (
+            f"no system keyring is available, so the accounts' sign-ins are not available to "
+            f"other processes than the window that made them and this {command} cannot sign in; "
+            f"{command} from the window, or {_KEYRING_FIX}, then sign in again"
+        )
+    return (
+        f"no system keyring is available, so {command} cannot reach the accounts' sign-ins "
+        f"(kept only in the memory of the window that made them); do it from the window, "
+        f"or {_KEYRING_FIX}"
+    )
+
+
 def _keeps_secrets(secrets: SecretStore) -> bool:
     return secrets.is_persistent
 
@@ -304,7 +328,7 @@ async def _sync(args: argparse.Namespace, out: TextIO, progress_stream: TextIO) 
     profile = resolve_profile(getattr(args, "profile", None)).ensure_exists()
     secrets = SecretStore()
     if not secrets.is_persistent:
-        raise CommandError(NO_PERSISTENT_KEYRING)
+        raise CommandError(no_keyring_message("sync"))
     accounts = AccountService(profile.root, secrets)
     progress = ProgressPrinter(progress_stream)
     totals = SyncTotals()

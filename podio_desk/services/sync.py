@@ -47,6 +47,7 @@ Deletions
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import logging
@@ -276,6 +277,55 @@ def estimate_eta(
     return eta + windows * policy.window + rest * speed
 
 
+def budget_floor(
+    calls_left: int, budget: RateState | None, policy: PacingPolicy | None, now: float
+) -> float:
+    """The fewest seconds the rate budget allows for `calls_left` background calls: those the
+    budget still holds (above the reserve) may go at once, the rest wait for new windows."""
+    if calls_left <= 0 or budget is None or policy is None:
+        return 0.0
+    if budget.limit is None or budget.remaining is None:
+        return 0.0
+    reserve = policy.reserve(budget.limit)
+    spare = max(0, budget.remaining - reserve)
+    if calls_left <= spare:
+        return 0.0
+    window_end = budget.window_end(policy.window)
+    time_left = max(0.0, window_end - now) if window_end is not None else policy.window
+    per_window = max(1, budget.limit - reserve)
+    later_windows = (calls_left - spare - 1) // per_window
+    return time_left + later_windows * policy.window
+
+
+def follow_item_rate(items_left: int, items_per_second: float | None, floor: float) -> float | None:
+    """Seconds left at the measured rate of items arriving, never below `floor` (what the rate
+    budget allows); None while there is no rate yet."""
+    if items_left <= 0:
+        return 0.0
+    if items_per_second is None or items_per_second <= 0:
+        return None
+    return max(items_left / items_per_second, floor)
+
+
+class ItemRate:
+    """The rate at which items arrive, over the latest few progress steps (so a sync that
+    starts being paced shows it soon, and a slow first page is forgotten)."""
+
+    def __init__(self, now: float, done: int = 0, steps: int = 8) -> None:
+        self._samples: collections.deque[tuple[float, int]] = collections.deque(
+            [(now, done)], maxlen=steps + 1
+        )
+
+    def note(self, now: float, done: int) -> None:
+        self._samples.append((now, done))
+
+    def per_second(self) -> float | None:
+        (first_time, first_done), (last_time, last_done) = self._samples[0], self._samples[-1]
+        if last_time <= first_time or last_done <= first_done:
+            return None
+        return (last_done - first_done) / (last_time - first_time)
+
+
 # ------------------------------------------------------------------ the service
 
 
@@ -369,14 +419,23 @@ class SyncService:
                 moment = None
         return moment
 
-    def _eta(self, calls_left: int) -> float | None:
+    def _eta(
+        self, calls_left: int, items_left: int, rate: ItemRate, done: int, rate_class: RateClass
+    ) -> float | None:
+        """Seconds left: at the measured rate of items once there is one (bounded below by the
+        rate budget), before that from the speed of calls and the budget."""
+        now = self._clock()
+        rate.note(now, done)
         if self._calls == 0:
             return None
-        state = self._budget.state(RateClass.HEAVY) if self._budget is not None else None
+        state = self._budget.state(rate_class) if self._budget is not None else None
         policy = self._budget.policy if self._budget is not None else None
-        return estimate_eta(
-            calls_left, self._call_seconds / self._calls, state, policy, self._clock()
+        following = follow_item_rate(
+            items_left, rate.per_second(), budget_floor(calls_left, state, policy, now)
         )
+        if following is not None:
+            return following
+        return estimate_eta(calls_left, self._call_seconds / self._calls, state, policy, now)
 
     # -------------------------------------------------------------- workspace
 
@@ -450,6 +509,7 @@ class SyncService:
         started = self._clock()
         calls_before = self._calls
         wanted = await self._cache.items.items_needing_details(app_id)
+        rate = ItemRate(self._clock())
         for done, item_id in enumerate(wanted, start=1):
             try:
                 await self.fetch_item(item_id)
@@ -464,7 +524,14 @@ class SyncService:
                         done,
                         len(wanted),
                         self._calls - calls_before,
-                        self._eta(len(wanted) - done),
+                        # One GET /item per item: the general class.
+                        self._eta(
+                            len(wanted) - done,
+                            len(wanted) - done,
+                            rate,
+                            done,
+                            RateClass.GENERAL,
+                        ),
                     )
                 )
         result.calls += self._calls - calls_before
@@ -504,6 +571,7 @@ class SyncService:
         await self._refresh_definition(app_id)
 
         done = state.full_offset
+        rate = ItemRate(self._clock(), done)
         by_range = True
         # The next page is requested while this one is indexed and written (range mode knows
         # the next cursor from the answer alone), so the network wait overlaps our work.
@@ -548,7 +616,7 @@ class SyncService:
                             done,
                             done + remaining_after,
                             self._calls - calls_before,
-                            self._eta(calls_left),
+                            self._eta(calls_left, remaining_after, rate, done, RateClass.HEAVY),
                         )
                     )
                 if not fresh or remaining_after <= 0:
@@ -619,6 +687,7 @@ class SyncService:
         seen: list[str | None] = []
         total = state.total_seen or 0
         done = 0
+        rate = ItemRate(self._clock())
         while True:
             page = await self._filter(
                 app_id, filters, "last_edit_on", True, offset, self._page_size
@@ -643,7 +712,9 @@ class SyncService:
                         done,
                         done + left,
                         self._calls - calls_before,
-                        self._eta(math.ceil(left / self._page_size)),
+                        self._eta(
+                            math.ceil(left / self._page_size), left, rate, done, RateClass.HEAVY
+                        ),
                     )
                 )
             if not page.entries or offset >= page.filtered:

@@ -59,7 +59,7 @@ from podio_desk.services.sync import (
     SyncProgress,
     SyncResult,
     SyncService,
-    estimate_eta,
+    budget_floor,
 )
 
 # How much lower the sync process's CPU priority is than the window's (a nice increment).
@@ -257,17 +257,19 @@ class _Parent:
         if self._on_progress is None:
             return
         budget = self._budget
-        if budget is not None and event.eta_seconds and event.total > event.done:
-            # The child knows its speed, not the account's rate budget: estimate again here.
-            calls_left = math.ceil((event.total - event.done) / self._job.page_size)
-            eta = estimate_eta(
-                calls_left,
-                event.eta_seconds / calls_left,
-                budget.state(RateClass.HEAVY),
-                budget.policy,
-                time.monotonic(),
+        if budget is not None and event.eta_seconds is not None and event.total > event.done:
+            # The child knows the rate items arrive at, not the account's rate budget (the
+            # requests are sent from here): its estimate is bounded below by that budget here.
+            items_left = event.total - event.done
+            if event.phase == "details":  # one GET /item per item
+                calls_left, rate_class = items_left, RateClass.GENERAL
+            else:
+                calls_left = math.ceil(items_left / self._job.page_size)
+                rate_class = RateClass.HEAVY
+            floor = budget_floor(
+                calls_left, budget.state(rate_class), budget.policy, time.monotonic()
             )
-            event = replace(event, eta_seconds=eta)
+            event = replace(event, eta_seconds=max(event.eta_seconds, floor))
         self._on_progress(event)
 
     async def _end(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QLocale, QRectF, QSize, Qt, QTime, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -218,6 +218,90 @@ WIDEST_USUAL_PROGRESS = "999,999/999,999 · 59 min 59 s left"
 PROGRESS_TEXT_PADDING = 24
 # Longer job labels are cut (the tooltip has them whole): they never widen the window.
 LABEL_MAX_WIDTH = 360
+# Below their natural width the status bar's labels and the progress bar shrink to this
+# (labels elided, the bar showing its share only): the window stays as wide as the user set.
+SHRUNK_LABEL_WIDTH = 48
+SHRUNK_BAR_WIDTH = 56
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that may shrink below its text's width, eliding it (`text()` stays
+    whole; the tooltip says it whole when cut)."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), SHRUNK_LABEL_WIDTH), hint.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        room = self.contentsRect()
+        metrics = self.fontMetrics()
+        if metrics.horizontalAdvance(self.text()) <= room.width():
+            super().paintEvent(event)
+            return
+        elided = metrics.elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter,
+            room,
+            int(self.alignment()),
+            self.palette(),
+            self.isEnabled(),
+            elided,
+            self.foregroundRole(),
+        )
+
+
+class JobBar(QProgressBar):
+    """The job's progress bar: as wide as its text when there is room; narrower (down to
+    SHRUNK_BAR_WIDTH) it shows the share done only, the whole text in its tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._wanted = SHRUNK_BAR_WIDTH
+        self._full_format = ""
+        self._eta = ""
+        self.setMinimumWidth(SHRUNK_BAR_WIDTH)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def set_text(self, text: str, eta: str = "") -> None:
+        """`text` whole when it fits; else the share done with `eta`, else the share alone."""
+        self._full_format = text
+        self._eta = eta
+        self._choose_format()
+
+    def full_text(self) -> str:
+        return self._full_format
+
+    def want_width(self, width: int) -> None:
+        """Prefer `width`; the preference never narrows while jobs run, so progress updates
+        do not lay the status bar out again."""
+        if width > self._wanted:
+            self._wanted = width
+            self.updateGeometry()
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._wanted, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(SHRUNK_BAR_WIDTH, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._choose_format()
+
+    def _choose_format(self) -> None:
+        if not self._full_format:
+            self.setFormat("")
+            return
+        share = f"{self.value() * 100 // max(self.maximum(), 1)}%"
+        # (what is shown, the bar's format for it): `%p` is the bar's own percentage.
+        candidates = [(self._full_format, self._full_format)]
+        if self._eta:
+            candidates.append((f"{share} · {self._eta}", f"%p% · {self._eta}"))
+        room = self.width() - PROGRESS_TEXT_PADDING
+        metrics = self.fontMetrics()
+        fitting = (fmt for text, fmt in candidates if metrics.horizontalAdvance(text) <= room)
+        self.setFormat(next(fitting, "%p%"))
 
 
 class JobsWidget(QWidget):
@@ -246,10 +330,10 @@ class JobsWidget(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        self.label = QLabel(self)
+        self.label = ElidedLabel(self)
         self.label.setObjectName("jobLabel")
         self.label.setMaximumWidth(LABEL_MAX_WIDTH)
-        self.bar = QProgressBar(self)
+        self.bar = JobBar(self)
         self.bar.setMaximumHeight(16)
         self.bar.setTextVisible(True)
         self._fit_bar_to(WIDEST_USUAL_PROGRESS)
@@ -324,7 +408,7 @@ class JobsWidget(QWidget):
         return list(self._jobs)
 
     def current_text(self) -> str:
-        return f"{self.label.text()} {self.bar.format() if self.bar.isVisible() else ''}".strip()
+        return f"{self.label.text()} {self.bar.full_text() if self.bar.isVisible() else ''}".strip()
 
     def waiting_text(self, job: _Job) -> str | None:
         if job.paused:
@@ -352,12 +436,13 @@ class JobsWidget(QWidget):
             self.bar.setRange(0, job.total)
             self.bar.setValue(min(job.done, job.total))
             eta = "" if waiting else format_eta(job.eta_seconds(time.monotonic()))
-            self.bar.setFormat(f"{job.done:,}/{job.total:,}" + (f" · {eta}" if eta else ""))
-            self._fit_bar_to(self.bar.text())
+            text = f"{job.done:,}/{job.total:,}" + (f" · {eta}" if eta else "")
+            self._fit_bar_to(text)
+            self.bar.set_text(text, eta)
             self.bar.setToolTip(f"{job.label}: {job.done:,} of {job.total:,}. {eta}")
         else:
             self.bar.setRange(0, 0)
-            self.bar.setFormat("")
+            self.bar.set_text("")
         self.cancel_button.setToolTip(job.cancel_tip)
         self.cancel_button.setVisible(job.on_cancel is not None)
         self.setVisible(True)
@@ -365,11 +450,9 @@ class JobsWidget(QWidget):
             self._tick.start()  # the countdowns move between progress reports
 
     def _fit_bar_to(self, text: str) -> None:
-        """Widen the bar to show `text` whole; it never narrows while jobs run, so progress
-        updates do not lay the status bar out again."""
-        needed = self.bar.fontMetrics().horizontalAdvance(text) + PROGRESS_TEXT_PADDING
-        if needed > self.bar.minimumWidth():
-            self.bar.setFixedWidth(needed)
+        """Prefer a bar wide enough to show `text` whole (it shrinks when the window has no
+        room: the status bar never widens the window)."""
+        self.bar.want_width(self.bar.fontMetrics().horizontalAdvance(text) + PROGRESS_TEXT_PADDING)
 
     def _cancel_current(self) -> None:
         if not self._jobs:
@@ -409,14 +492,14 @@ class StatusIndicators(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 4, 0)
         layout.setSpacing(8)
-        self.source_label = QLabel(self)
+        self.source_label = ElidedLabel(self)
         self.source_label.setObjectName("dataSource")
-        self.wait_label = QLabel(self)
+        self.wait_label = ElidedLabel(self)
         self.wait_label.setObjectName("rateWait")
         set_tone(self.wait_label, Tone.ERROR)
         self.wait_label.setStyleSheet("QLabel { font-weight: bold; }")
         self.wait_label.setVisible(False)
-        self.online_label = QLabel(self)
+        self.online_label = ElidedLabel(self)
         self.online_label.setObjectName("onlineState")
         # Writes waiting in the outbox (hidden when none): a click opens the outbox.
         self.outbox_button = QToolButton(self)

@@ -153,3 +153,34 @@ def test_ctrl_c_mid_sync_ends_the_sync_process_and_the_next_run_completes(
     summary = capsys.readouterr().out.strip().splitlines()[-1]
     added = int(re.search(r": (\d+) added", summary).group(1))  # type: ignore[union-attr]
     assert 500 <= everything - added < 2000  # the first run's pages were kept, not re-read
+
+
+def test_commands_without_a_keyring_say_what_it_means_for_them(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from keyring.backends import fail
+
+    profile = tmp_path / "p"
+    assert main(add_args(sandbox, profile)) == 0
+    capsys.readouterr()
+    memory = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # the sign-in was kept by a window, in its memory
+    try:
+        listed = main(["account", "list", "--profile", str(profile)])
+        list_out, list_err = capsys.readouterr()
+        synced = main(["sync", "--profile", str(profile)])
+        sync_err = capsys.readouterr().err.strip().splitlines()
+    finally:
+        keyring.set_keyring(memory)
+    # Names are not secrets: the accounts are listed anyway.
+    assert listed == 0, list_err
+    assert list_out.splitlines() == [
+        f"Work\tuser {sandbox.info['username']}\t{sandbox.url}"
+        "\tsign-in not available here (no system keyring)"
+    ]
+    assert synced == 1
+    assert sync_err[-1].startswith("podio-desk sync: error: no system keyring is available")
+    assert "account was not saved" not in sync_err[-1]
+    assert "not available to other processes" in sync_err[-1]
+    assert "from the window" in sync_err[-1]
+    assert "install" in sync_err[-1]

@@ -8,7 +8,15 @@ import pytest
 
 from podio_desk.api.ratelimit import PacingPolicy, RateClass, RateState
 from podio_desk.cli_sync import ProgressPrinter, SyncTotals
-from podio_desk.services.sync import SyncProgress, SyncResult, estimate_eta, watermark_from
+from podio_desk.services.sync import (
+    ItemRate,
+    SyncProgress,
+    SyncResult,
+    budget_floor,
+    estimate_eta,
+    follow_item_rate,
+    watermark_from,
+)
 
 POLICY = PacingPolicy()
 
@@ -36,6 +44,44 @@ def test_eta_spreads_paced_calls_over_the_window() -> None:
 def test_eta_beyond_the_budget_waits_for_new_windows() -> None:
     eta = estimate_eta(1000, 0.1, budget(250, 50), POLICY, now=0.0)
     assert eta > 3 * 3600
+
+
+def test_eta_follows_the_measured_rate_of_items() -> None:
+    # 55 % of 2 000 items arrived in 2 min: the other 900 at that rate take about 98 s.
+    rate = ItemRate(now=0.0)
+    for step in range(1, 12):
+        rate.note(step * 120.0 / 11, step * 100)
+    per_second = rate.per_second()
+    assert per_second == pytest.approx(1100 / 120)
+    calls_left = 9  # 900 items in pages of 100
+    floor = budget_floor(calls_left, budget(250, 100, window_start=0.0), POLICY, now=120.0)
+    assert floor == 0.0  # the budget still holds those calls
+    assert follow_item_rate(900, per_second, floor) == pytest.approx(900 / (1100 / 120))
+
+
+def test_eta_from_the_rate_never_beats_the_budget() -> None:
+    # 300 calls left, 50 spare before the reserve: the rest waits for the window's end (in
+    # 3 000 s) and for one more window.
+    floor = budget_floor(300, budget(250, 63), POLICY, now=600.0)
+    assert floor == pytest.approx(3000.0 + 3600.0)
+    assert follow_item_rate(30_000, 1000.0, floor) == floor
+
+
+def test_eta_without_a_rate_yet_is_unknown_and_a_finished_one_is_zero() -> None:
+    assert follow_item_rate(10, None, 0.0) is None
+    assert follow_item_rate(0, None, 0.0) == 0.0
+    rate = ItemRate(now=5.0, done=400)  # a resumed sync: what was done before is not a rate
+    assert rate.per_second() is None
+    rate.note(7.0, 600)
+    assert rate.per_second() == pytest.approx(100.0)
+
+
+def test_item_rate_follows_the_latest_steps() -> None:
+    rate = ItemRate(now=0.0, steps=2)
+    rate.note(100.0, 10)  # a slow first page
+    rate.note(101.0, 20)
+    rate.note(102.0, 30)
+    assert rate.per_second() == pytest.approx(10.0)
 
 
 def test_watermark_is_the_latest_time_seen() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QScrollArea
 
 from podio_desk.domain.fields import FieldType
@@ -110,3 +111,38 @@ def test_in_a_1000_by_700_window_no_field_makes_the_editor_scroll_sideways(
     title = next(r for r in editor.rows.values() if r.fdef.external_id == "title")
     beside: Any = title.editor.parentWidget()
     assert title.label.geometry().right() < beside.x()
+
+
+def test_a_sync_in_a_1000_pixel_window_keeps_it_1000_wide_with_its_cancel_in_view(
+    qtbot: Any, desk: Desk, sandbox_factory: Any
+) -> None:
+    sandbox = sandbox_factory(items=3000)
+    sign_in(desk, sandbox)
+    dialog = QApplication.activeModalWidget()
+    if isinstance(dialog, QDialog):
+        dialog.reject()
+    open_app(qtbot, desk, "Tickets")
+    controller = desk.controller
+    window = desk.window
+    window.resize(1000, 700)
+    qtbot.waitUntil(lambda: window.width() == 1000, timeout=5000)
+    sandbox.control.set_latency(0.3)
+    task = controller.sync_current_app(full=True)
+    assert task is not None
+    jobs = controller.indicators.jobs
+    qtbot.waitUntil(lambda: jobs.bar.value() > 0, timeout=30_000)
+    # The status bar's widgets shrink (labels elided, the bar showing its share) rather
+    # than widen the window: what they need at least leaves most of a 1 000-pixel window.
+    assert window.statusBar().minimumSizeHint().width() <= 600
+    assert window.minimumSizeHint().width() <= 1000
+    assert window.width() == 1000
+    cancel = jobs.cancel_button
+    assert cancel.isVisible()
+    right = cancel.mapTo(window, cancel.rect().topRight()).x()
+    assert 0 < right < window.width()
+    assert jobs.bar.isVisible()
+    assert jobs.bar.width() > 0
+    bar_right = jobs.bar.mapTo(window, jobs.bar.rect().topRight()).x()
+    assert bar_right < cancel.mapTo(window, cancel.rect().topLeft()).x()
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(task.done, timeout=15_000)

@@ -141,7 +141,7 @@ def test_the_progress_text_is_never_clipped(qtbot):
     assert jobs.bar.width() == width  # no relayout per update
     jobs.progress("sync:1", 1_000_000, 12_000_000, eta=40_000)
     longer = jobs.bar.text()
-    assert jobs.bar.minimumWidth() >= (
+    assert jobs.bar.sizeHint().width() >= (
         jobs.bar.fontMetrics().horizontalAdvance(longer) + PROGRESS_TEXT_PADDING
     )
 
@@ -171,3 +171,21 @@ def test_online_keeps_the_online_colour_after_offline_and_an_outbox_needing_the_
     bar.show_event(OnlineChanged(True, since))
     assert bar.online_text() == "● Online"
     qtbot.waitUntil(lambda: _ink(bar.online_label).hue() == QColor(GREEN_TEXT).hue(), timeout=2000)
+
+
+def test_a_squeezed_progress_bar_keeps_the_share_and_the_time_left(qtbot):
+    from podio_desk.ui.status_bar import SHRUNK_BAR_WIDTH
+
+    bar = StatusIndicators()
+    qtbot.addWidget(bar)
+    bar.show()
+    jobs = bar.jobs
+    jobs.start("sync:1", "Syncing Tickets", on_cancel=lambda: None)
+    jobs.progress("sync:1", 14_000, 100_000, eta=130)
+    assert jobs.bar.text() == "14,000/100,000 · 2 min 10 s left"
+    jobs.bar.resize(jobs.bar.fontMetrics().horizontalAdvance("14% · 2 min 10 s left") + 30, 16)
+    assert jobs.bar.text() == "14% · 2 min 10 s left"
+    jobs.bar.resize(SHRUNK_BAR_WIDTH, 16)
+    assert jobs.bar.text() == "14%"
+    assert "14,000 of 100,000" in jobs.bar.toolTip()
+    assert jobs.current_text() == "Syncing Tickets 14,000/100,000 · 2 min 10 s left"

@@ -34,6 +34,7 @@ from podio_desk.ui.filters.flow_layout import FlowArea
 from podio_desk.ui.time_zone import current_rule
 
 MINE, THEIRS, EDIT, BOTH = 0, 1, 2, 3
+VALUE_MIN_WIDTH = 60
 
 
 def _value_label(text: str, *, strong: bool = False) -> QLabel:
@@ -42,7 +43,9 @@ def _value_label(text: str, *, strong: bool = False) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setMinimumWidth(140)
+    # Wrapped to the dock's width; a long unbroken value is cut rather than widen the view.
+    label.setMinimumWidth(VALUE_MIN_WIDTH)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     if strong:
         label.setStyleSheet("font-weight: 600;")
     return label
@@ -122,6 +125,17 @@ class _ListRow:
         return "theirs" if checked == THEIRS else "both" if checked == BOTH else "mine"
 
 
+class _Block(QFrame):
+    """One field's part of the conflict view: its lines stacked top to bottom."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.lines = QVBoxLayout(self)
+        self.lines.setContentsMargins(8, 6, 8, 6)
+        self.lines.setSpacing(4)
+
+
 class ConflictView(QWidget):
     """Shows an `ItemConflict` and lets the user decide.
 
@@ -198,95 +212,108 @@ class ConflictView(QWidget):
             f'"{conflict.current.title or conflict.base.title}" was changed{who}{when} while you '
             f"were editing it (revision {conflict.base.revision} → {conflict.current.revision})."
         )
+        # One block per field, stacked: its name, then before / yours / theirs, then the
+        # choice, each line wrapping, so a dock a third of a 1 000-pixel window shows them all
+        # without scrolling sideways.
         body = QWidget()
-        grid = QGridLayout(body)
-        grid.setHorizontalSpacing(14)
-        grid.setVerticalSpacing(8)
-        for column, title in enumerate(("Field", "Before", "Yours", "Theirs now", "Use")):
-            header = QLabel(title, body)
-            header.setStyleSheet("font-weight: 600;")
-            grid.addWidget(header, 0, column)
-        row_index = 1
+        blocks = QVBoxLayout(body)
+        blocks.setContentsMargins(0, 0, 0, 0)
+        blocks.setSpacing(10)
         for entry in conflict.fields:
             fdef = entry.field
-            name = QLabel(fdef.label, body)
-            name.setStyleSheet("font-weight: 600;" if entry.clashes else "")
-            grid.addWidget(name, row_index, 0, Qt.AlignmentFlag.AlignTop)
-            top = Qt.AlignmentFlag.AlignTop
-            grid.addWidget(_value_label(display_text(fdef, entry.base)), row_index, 1, top)
+            block, values = self._block(body, fdef.label, clashes=entry.clashes)
             mine_text = (
                 display_text(fdef, entry.mine) if entry.mine is not None else "(not changed)"
             )
-            grid.addWidget(_value_label(mine_text, strong=entry.mine_changed), row_index, 2, top)
-            theirs_text = display_text(fdef, entry.theirs)
-            if not entry.theirs_changed:
-                theirs_text += "  (unchanged)" if theirs_text else "(unchanged)"
-            grid.addWidget(
-                _value_label(theirs_text, strong=entry.theirs_changed), row_index, 3, top
+            self._add_values(
+                values,
+                display_text(fdef, entry.base),
+                (mine_text, entry.mine_changed),
+                (display_text(fdef, entry.theirs), entry.theirs_changed),
             )
-            row = _ConflictRow(entry, self.context, body)
+            row = _ConflictRow(entry, self.context, block)
             self.rows[fdef.field_id] = row
             if entry.mine_changed:
-                choices = QWidget(body)
-                choice_layout = QVBoxLayout(choices)
-                choice_layout.setContentsMargins(0, 0, 0, 0)
-                choice_layout.setSpacing(0)
-                for button in (row.mine_button, row.theirs_button, row.edit_button):
-                    button.setParent(choices)
-                    choice_layout.addWidget(button)
-                row.both_button.setParent(choices)
-                choice_layout.insertWidget(2, row.both_button)
-                grid.addWidget(choices, row_index, 4, Qt.AlignmentFlag.AlignTop)
+                buttons = [row.mine_button, row.theirs_button, row.both_button, row.edit_button]
+                self._add_choices(block, buttons)
                 if row.editor is not None:
-                    row_index += 1
-                    grid.addWidget(row.editor, row_index, 1, 1, 4)
-                row_index += 1
-                grid.addWidget(row.error, row_index, 1, 1, 4)
+                    block.lines.addWidget(row.editor)
+                block.lines.addWidget(row.error)
             else:
-                kept = QLabel("Their change stays", body)
-                kept.setStyleSheet("color: palette(mid);")
-                grid.addWidget(kept, row_index, 4, Qt.AlignmentFlag.AlignTop)
-            row_index += 1
+                self._add_kept(block)
+            blocks.addWidget(block)
         for list_entry in conflict.lists:
-            row_index = self._add_list_row(grid, body, list_entry, row_index)
-        grid.setRowStretch(row_index, 1)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(2, 1)
-        grid.setColumnStretch(3, 1)
+            blocks.addWidget(self._list_block(body, list_entry))
+        blocks.addStretch(1)
         self.scroll_area.setWidget(body)
 
-    def _add_list_row(
-        self, grid: QGridLayout, body: QWidget, entry: ListConflict, row_index: int
-    ) -> int:
-        top = Qt.AlignmentFlag.AlignTop
-        name = QLabel(entry.label, body)
-        clashes = entry.mine_changed and entry.theirs_changed
+    @staticmethod
+    def _block(body: QWidget, label: str, *, clashes: bool) -> tuple[_Block, QGridLayout]:
+        block = _Block(body)
+        name = QLabel(label, block)
+        name.setWordWrap(True)
         name.setStyleSheet("font-weight: 600;" if clashes else "")
-        grid.addWidget(name, row_index, 0, top)
-        grid.addWidget(_value_label(entry.text(entry.base)), row_index, 1, top)
-        mine_text = entry.text(entry.mine) if entry.mine is not None else "(not changed)"
-        grid.addWidget(_value_label(mine_text, strong=entry.mine_changed), row_index, 2, top)
-        theirs_text = entry.text(entry.theirs)
-        if not entry.theirs_changed:
+        block.lines.addWidget(name)
+        values = QGridLayout()
+        values.setHorizontalSpacing(8)
+        values.setVerticalSpacing(2)
+        values.setColumnStretch(1, 1)
+        block.lines.addLayout(values)
+        return block, values
+
+    @staticmethod
+    def _add_values(
+        values: QGridLayout, before: str, mine: tuple[str, bool], theirs: tuple[str, bool]
+    ) -> None:
+        theirs_text, theirs_changed = theirs
+        if not theirs_changed:
             theirs_text += "  (unchanged)" if theirs_text else "(unchanged)"
-        grid.addWidget(_value_label(theirs_text, strong=entry.theirs_changed), row_index, 3, top)
-        row = _ListRow(entry, body)
+        lines = (
+            ("Before:", before, False),
+            ("Yours:", mine[0], mine[1]),
+            ("Theirs now:", theirs_text, theirs_changed),
+        )
+        top = Qt.AlignmentFlag.AlignTop
+        for index, (title, text, strong) in enumerate(lines):
+            header = QLabel(title)
+            header.setStyleSheet("color: palette(mid);")
+            values.addWidget(header, index, 0, top)
+            values.addWidget(_value_label(text, strong=strong), index, 1, top)
+
+    @staticmethod
+    def _add_choices(block: _Block, buttons: list[QRadioButton]) -> None:
+        # The choices wrap onto more lines in a narrow dock.
+        choices = FlowArea(block)
+        for button in buttons:
+            button.setParent(choices)
+            choices.flow.addWidget(button)
+        block.lines.addWidget(choices)
+
+    @staticmethod
+    def _add_kept(block: _Block) -> None:
+        kept = QLabel("Their change stays", block)
+        kept.setStyleSheet("color: palette(mid);")
+        block.lines.addWidget(kept)
+
+    def _list_block(self, body: QWidget, entry: ListConflict) -> _Block:
+        clashes = entry.mine_changed and entry.theirs_changed
+        block, values = self._block(body, entry.label, clashes=clashes)
+        mine_text = entry.text(entry.mine) if entry.mine is not None else "(not changed)"
+        self._add_values(
+            values,
+            entry.text(entry.base),
+            (mine_text, entry.mine_changed),
+            (entry.text(entry.theirs), entry.theirs_changed),
+        )
+        row = _ListRow(entry, block)
         self.list_rows[entry.key] = row
         if entry.mine_changed:
-            choices = QWidget(body)
-            choice_layout = QVBoxLayout(choices)
-            choice_layout.setContentsMargins(0, 0, 0, 0)
-            choice_layout.setSpacing(0)
-            for button in row.buttons:
-                button.setParent(choices)
-                button.setVisible(entry.theirs_changed or button is not row.both_button)
-                choice_layout.addWidget(button)
-            grid.addWidget(choices, row_index, 4, top)
+            self._add_choices(block, list(row.buttons))
+            if not entry.theirs_changed:
+                row.both_button.hide()
         else:
-            kept = QLabel("Their change stays", body)
-            kept.setStyleSheet("color: palette(mid);")
-            grid.addWidget(kept, row_index, 4, top)
-        return row_index + 1
+            self._add_kept(block)
+        return block
 
     def choose_all(self, which: int) -> None:
         for row in self.rows.values():

@@ -178,3 +178,43 @@ def test_network_failure_keeps_my_changes_for_a_retry(env: EditorEnv) -> None:
     env.sandbox.control.reset_faults()
     env.save()
     assert env.fetch().title == "Survives the outage"
+
+
+def test_in_a_400_pixel_dock_mine_theirs_and_the_choice_show_without_scrolling_sideways(
+    env: EditorEnv,
+) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from podio_desk.ui.editor.conflict import ConflictView
+
+    _edit_mine_then_theirs(env)
+    conflict = env.editor.conflict_view.conflict
+    assert conflict is not None
+    # The same conflict in a view as wide as the editor dock of a 1 000-pixel window.
+    view = ConflictView(env.editor.context)
+    env.qtbot.addWidget(view)
+    view.show_conflict(conflict)
+    view.resize(400, 700)
+    view.show()
+    env.qtbot.waitExposed(view)
+    area = view.scroll_area
+    body = area.widget()
+    assert body is not None
+    env.qtbot.waitUntil(lambda: view.width() == 400)
+    env.qtbot.waitUntil(lambda: body.width() <= area.viewport().width())
+    assert area.horizontalScrollBar().maximum() == 0
+    right = area.viewport().width()
+
+    def inside(widget: Any) -> bool:
+        left: int = widget.mapTo(area.viewport(), widget.rect().topLeft()).x()
+        end: int = widget.mapTo(area.viewport(), widget.rect().topRight()).x()
+        return left >= 0 and end <= right
+
+    title = next(r for r in view.rows.values() if r.entry.field.external_id == "title")
+    for button in (title.mine_button, title.theirs_button, title.edit_button):
+        assert button.isVisible()
+        assert inside(button), button.text()
+    labels = [label for label in body.findChildren(QLabel) if label.isVisible()]
+    for wanted in ("My title", "Their title"):
+        label = next(label for label in labels if wanted in label.text())
+        assert inside(label), wanted
