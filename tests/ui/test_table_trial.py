@@ -10,12 +10,17 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
+from podio_desk.domain.fields import FieldDef
 from podio_desk.services.profile import Profile
+from podio_desk.services.queries import ColumnTotals, FieldTotal
+from podio_desk.ui.totals import describe_scope, describe_total
 from tests.plugins.desk import Desk, open_desk
 from tests.ui.test_integration import column_of, field, sandbox_values
-from tests.ui.test_table_editing import showcase, type_into_cell
+from tests.ui.test_main_window import open_app, sign_in
+from tests.ui.test_table_editing import showcase, status, type_into_cell
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
@@ -70,3 +75,49 @@ def test_money_typed_with_its_currency_in_place_sets_amount_and_currency(qtbot, 
     assert line.text() == "12 GBP"
     assert money(sandbox, item_id, price) == (Decimal(30), "DKK")
     qtbot.keyClick(line, Qt.Key.Key_Escape)
+
+
+def test_ctrl_home_and_end_move_the_selection_with_the_current_cell(qtbot, desk, sandbox):
+    model, view, _item_id, _row = showcase(qtbot, desk, sandbox)
+    last = model.rowCount() - 1
+    qtbot.waitUntil(lambda: model.is_row_loaded(last), timeout=10000)
+    quantity = column_of(desk.controller, field(desk.controller, "quantity"))
+    view.setCurrentIndex(model.index(1, quantity))
+    assert view.selected_rows() == [1]
+    qtbot.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    assert view.currentIndex().row() == last
+    assert view.selected_rows() == [last]  # the framed row is the selected one
+    qtbot.keyClick(view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    copied = QGuiApplication.clipboard().text().splitlines()
+    assert len(copied) == 2  # the header and the one row
+    assert copied[1].split("\t")[0] == model.index(last, 0).data()
+    assert status(desk) == "Copied 1 row."
+    qtbot.keyClick(view, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    assert view.currentIndex().row() == 0
+    assert view.selected_rows() == [0]
+
+
+def test_totals_of_an_app_read_whole_from_podio_count_the_cached_rows(qtbot, desk, sandbox):
+    """The first sight of an app read from Podio, its rows written to the cache as they
+    arrive: once every item is cached the footer gives totals, not "sync this app"."""
+    sign_in(desk, sandbox)
+    browser = desk.controller.browser
+    model = browser.model
+    open_app(qtbot, desk, "Showcase")
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and not model.is_loading, timeout=10000)
+    rows = model.rowCount()
+    assert model.origin == "server"
+    qtbot.waitUntil(lambda: browser.summary.refreshes > 0, timeout=10000)
+    assert browser.totals.text_for(0) == f"Totals of {rows}\nitems: sum,\naverage, count"
+
+
+def test_one_item_is_said_in_the_singular_in_the_totals():
+    fdef = FieldDef.from_api(
+        {"field_id": 1, "type": "number", "external_id": "n", "label": "N", "config": {}}
+    )
+    _text, tip = describe_total(fdef, FieldTotal(1, 1, 3.0, 3.0))
+    assert tip.endswith("over the one item with a value")
+    scope, _tip = describe_scope(ColumnTotals(1, 1, 1, False, ()))
+    assert scope.startswith("Totals of 1\nitem:")
+    partial, _tip = describe_scope(ColumnTotals(1, 3, 9, True, ()))
+    assert partial.startswith("Partial: 1 item\n")

@@ -57,6 +57,17 @@ from podio_desk.ui.table.frozen import FrozenColumns
 from podio_desk.ui.table.model import ItemTableModel
 
 _CTRL = Qt.KeyboardModifier.ControlModifier
+# Keys that move the current cell; with Ctrl they move the selection too.
+_MOVE_KEYS = (
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+    Qt.Key.Key_Left,
+    Qt.Key.Key_Right,
+    Qt.Key.Key_Home,
+    Qt.Key.Key_End,
+    Qt.Key.Key_PageUp,
+    Qt.Key.Key_PageDown,
+)
 # Pastes touching more rows than this ask first.
 PASTE_CONFIRM_ROWS = 1
 
@@ -307,7 +318,7 @@ class ItemTableView(QTableView):
         board = QGuiApplication.clipboard()
         if board is not None:
             board.setMimeData(clipboard.mime_data(tsv, table_html))
-        self._tell(f"Copied {len(rows):,} rows.")
+        self._tell(f"Copied {len(rows):,} row{'' if len(rows) == 1 else 's'}.")
         return tsv
 
     async def _copy_after_loading(self, rows: list[int]) -> str:
@@ -501,13 +512,14 @@ class ItemTableView(QTableView):
     def selectionCommand(
         self, index: QModelIndex | QPersistentModelIndex, event: QEvent | None = None
     ) -> QItemSelectionModel.SelectionFlag:
-        """Reimplements QAbstractItemView.selectionCommand: Ctrl+arrows select the row moved
-        to (Qt's Ctrl moves the cursor without selecting)."""
+        """Reimplements QAbstractItemView.selectionCommand: Ctrl+arrows, Ctrl+Home/End and
+        Ctrl+PageUp/PageDown select the row moved to, as a plain arrow does (Qt's Ctrl moves
+        the cursor without selecting, so Ctrl+C would copy a row other than the framed one)."""
         if (
             isinstance(event, QKeyEvent)
             and event.modifiers() & _CTRL
             and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-            and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right)
+            and event.key() in _MOVE_KEYS
         ):
             flag = QItemSelectionModel.SelectionFlag
             return flag.ClearAndSelect | flag.Rows
