@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QApplication
 
@@ -121,3 +121,53 @@ def test_one_item_is_said_in_the_singular_in_the_totals():
     assert scope.startswith("Totals of 1\nitem:")
     partial, _tip = describe_scope(ColumnTotals(1, 3, 9, True, ()))
     assert partial.startswith("Partial: 1 item\n")
+
+
+def _in_sight(view: Any, index: Any) -> bool:
+    """The cell lies whole between the frozen title and the viewport's right edge."""
+    rect = view.visualRect(index)
+    return bool(
+        rect.left() >= view.frozen.frozen_width() and rect.right() < view.viewport().width()
+    )
+
+
+def test_arrow_moves_keep_the_current_cell_out_from_under_the_frozen_title(qtbot, desk, sandbox):
+    model, view, _item_id, row = showcase(qtbot, desk, sandbox)
+    assert view.frozen.frozen_columns() == [0]
+    header = view.horizontalHeader()
+    shown = [header.logicalIndex(v) for v in range(header.count())]
+    shown = [c for c in shown if not header.isSectionHidden(c)]
+    view.setCurrentIndex(model.index(row, shown[1]))
+    qtbot.keyClick(view, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    assert view.horizontalScrollBar().value() > 0
+    moves = []
+    for _step in shown[2:]:
+        qtbot.keyClick(view, Qt.Key.Key_Left)
+        current = view.currentIndex()
+        moves.append((current.column(), _in_sight(view, current)))
+    assert view.currentIndex().column() == shown[1]
+    assert all(seen for _column, seen in moves), moves
+    for _step in shown[2:]:
+        qtbot.keyClick(view, Qt.Key.Key_Right)
+        assert _in_sight(view, view.currentIndex())
+
+
+def test_clicks_never_scroll_the_table_sideways(qtbot, desk, sandbox):
+    """A click selects what is under the pointer; the table stays put, so a second click
+    (or a paste after it) lands in the column the user sees there."""
+    _model, view, _item_id, row = showcase(qtbot, desk, sandbox)
+    scroll = view.horizontalScrollBar()
+    scroll.setValue(scroll.maximum() // 2 + 37)  # some column lies half under the title
+    position = scroll.value()
+    assert position > 0
+    # Selecting a row (what a click on its number does) leaves the table where it is.
+    view.selectRow(row + 1)
+    assert view.selected_rows() == [row + 1]
+    assert scroll.value() == position
+    # A click on a cell cut by the viewport's right edge, and on one half under the title.
+    y = view.rowViewportPosition(row) + 3
+    for x in (view.viewport().width() - 3, view.frozen.frozen_width() + 3):
+        column = view.columnAt(x)
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+        assert view.currentIndex().column() == column
+        assert scroll.value() == position
