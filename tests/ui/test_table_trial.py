@@ -11,18 +11,21 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QAbstractItemView, QApplication
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QMessageBox
 
 from podio_desk.domain.fields import FieldDef
 from podio_desk.services.profile import Profile
 from podio_desk.services.queries import ColumnTotals, FieldTotal
 from podio_desk.ui.totals import describe_scope, describe_total
 from tests.plugins.desk import Desk, open_desk
+from tests.ui.editor.test_editor_unsaved import answer_when_asked, wait_answered
 from tests.ui.test_integration import column_of, field, sandbox_values
 from tests.ui.test_main_window import open_app, sign_in
 from tests.ui.test_table_editing import showcase, status, type_into_cell
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+Button = QMessageBox.StandardButton
 
 
 @pytest.fixture
@@ -171,3 +174,33 @@ def test_clicks_never_scroll_the_table_sideways(qtbot, desk, sandbox):
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, y))
         assert view.currentIndex().column() == column
         assert scroll.value() == position
+
+
+def test_cancelling_an_app_switch_clicked_in_the_tree_keeps_tree_and_keyboard(qtbot, desk, sandbox):
+    """A cell being edited, another app clicked in the tree, Cancel: the tree's current and
+    selected row are the app shown, and the keyboard is back in the cell's editor, so the
+    next key edits the cell instead of moving in the tree (and asking again)."""
+    model, view, _item_id, row = showcase(qtbot, desk, sandbox)
+    controller = desk.controller
+    tree = controller.tree
+    shown = controller.browser.app
+    assert shown is not None
+    line = type_into_cell(
+        qtbot, view, model.index(row, column_of(controller, field(controller, "quantity"))), "9"
+    )
+    other = tree.tree_model().app_index(sandbox.app_id("Tickets"))
+    tree.scrollTo(other)
+    asked = answer_when_asked(Button.Cancel)
+    qtbot.mouseClick(
+        tree.viewport(), Qt.MouseButton.LeftButton, pos=tree.visualRect(other).center()
+    )
+    wait_answered(qtbot, asked)
+    qtbot.waitUntil(lambda: desk.window.focusWidget() is line, timeout=3000)
+    assert controller.browser.app is shown
+    ours = tree.tree_model().app_index(shown.app_id)
+    assert tree.currentIndex() == ours
+    assert tree.selectionModel().selectedRows() == [ours]
+    assert line.text() == "9"
+    qtbot.keyClicks(line, "1")  # the keyboard is the cell's
+    assert line.text() == "91"
+    qtbot.keyClick(line, Qt.Key.Key_Escape)
