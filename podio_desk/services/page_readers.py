@@ -136,7 +136,7 @@ class ApiPages:
             log.warning("A page was not written to the cache: %s", task.exception())
 
     async def wait_written(self) -> None:
-        """Return once the pages read so far are in the cache (tests, closing)."""
+        """Return once the pages read so far are in the cache (the totals count them; tests)."""
         while self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
 

@@ -26,9 +26,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QPersistentModelIndex, QSettings, Qt, QUrl, Signal
+import shiboken6
+from PySide6.QtCore import QObject, QPersistentModelIndex, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QInputDialog,
     QLabel,
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QStatusBar,
+    QWidget,
 )
 
 from podio_desk.api.errors import PodioError
@@ -170,6 +173,12 @@ class DeskController(QObject):
         self.tree_dock.setObjectName("workspaceDock")
         self.tree_dock.setWidget(self.tree)
         self.tree.setMinimumWidth(170)
+        # Where the keyboard was before the tree took it: back there when a switch of app
+        # is cancelled (see open_app).
+        self._focus_before_tree: QWidget | None = None
+        application = QApplication.instance()
+        if isinstance(application, QApplication):
+            application.focusChanged.connect(self._on_focus_changed)
         self.browser = AppBrowser(runner, ViewState(settings))
         # A cell being edited in place counts as unsaved work too.
         self.unsaved.register(InPlaceEdit(self.browser.view, self._shown_inline_saver))
@@ -432,11 +441,25 @@ class DeskController(QObject):
         session = self.sessions.get(account_key)
         if session is None:
             return None
-        if not self.unsaved.maybe_keep_changes(lambda: self._open_app_asked(account_key, app_id)):
-            # The tree shows the app still shown (Discard or Save selects the new one).
-            shown = self.browser.app
-            if shown is not None:
+        shown = self.browser.app
+        focus = self._focus_before_tree if self._tree_has_focus() else None
+        focus = focus or QApplication.focusWidget()
+
+        def stay() -> None:
+            """Cancel: the tree's current and selected row back on the app shown, the
+            keyboard where it was (the cell, the editor), not in the tree."""
+            if shown is not None and self.browser.app is shown:
                 self.tree.show_app(shown.app_id)
+            if focus is not None and shiboken6.isValid(focus) and focus.isVisible():
+                focus.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        if not self.unsaved.maybe_keep_changes(
+            lambda: self._open_app_asked(account_key, app_id), stay
+        ):
+            # The tree shows the app still shown (Discard or Save selects the new one); after
+            # the click or key that chose another has selected it.
+            if shown is not None:
+                QTimer.singleShot(0, lambda: self._show_in_tree(shown))
             return None
         if self._watched != account_key:
             self._watch(session)
@@ -445,6 +468,28 @@ class DeskController(QObject):
         self.browser.set_synced_at(entry.synced_at if entry is not None else None)
         self.browser.view.set_commit(self.inline_saver(session))
         return self.browser.open_app(session, app_id)
+
+    def _show_in_tree(self, app: App) -> None:
+        if self.browser.app is app:
+            self.tree.show_app(app.app_id)
+
+    def _tree_has_focus(self) -> bool:
+        focused = QApplication.focusWidget()
+        return focused is not None and (focused is self.tree or self.tree.isAncestorOf(focused))
+
+    def _on_focus_changed(self, old: QWidget | None, now: QWidget | None) -> None:
+        """Remember where the keyboard was before the tree took it (see open_app)."""
+        tree = self.tree
+        if not shiboken6.isValid(tree):
+            return
+        if (
+            now is not None
+            and (now is tree or tree.isAncestorOf(now))
+            and old is not None
+            and old is not tree
+            and not tree.isAncestorOf(old)
+        ):
+            self._focus_before_tree = old
 
     def _open_app_asked(self, account_key: str, app_id: int) -> None:
         """After Save or Discard: the app opens and the tree selects it (quietly)."""

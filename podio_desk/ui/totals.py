@@ -72,9 +72,10 @@ def describe_total(fdef: FieldDef, total: FieldTotal) -> tuple[str, str]:
     line_sum = f"Σ {total_text}"
     line_avg = f"⌀ {average_text}"
     line_count = f"n {total.count:,}"
-    tip = (
-        f"{fdef.label}: sum {total_text}, average {average_text} over the "
-        f"{total.count:,} items with a value"
+    tip = f"{fdef.label}: sum {total_text}, average {average_text} over " + (
+        "the one item with a value"
+        if total.count == 1
+        else f"the {total.count:,} items with a value"
     )
     if total.currencies and only is None:
         tip += f" ({UNKNOWN_CURRENCY}: stored by an older Podio Desk; sync again)"
@@ -103,13 +104,17 @@ def _describe_currencies(fdef: FieldDef, total: FieldTotal) -> tuple[str, str]:
             f"item{'' if group.count == 1 else 's'}"
         )
     tip = (
-        f"{fdef.label}: {total.count:,} items with a value in {len(total.currencies)} "
+        f"{fdef.label}: {_items(total.count)} with a value in {len(total.currencies)} "
         "currencies, each summed apart:\n" + "\n".join(lines)
     )
     return (
         f"Σ {_first_and_more(sums)}\n⌀ {_first_and_more(averages)}\nn {total.count:,}",
         tip,
     )
+
+
+def _items(count: int) -> str:
+    return f"{count:,} item{'' if count == 1 else 's'}"
 
 
 def _money(fdef: FieldDef, value: float, currency: str | None) -> str:
@@ -136,12 +141,13 @@ def describe_scope(totals: ColumnTotals) -> tuple[str, str]:
     if totals.partial:
         of = f" of {totals.app_total:,}" if totals.app_total is not None else ""
         return (
-            f"Partial: {totals.matched:,} items\nin the {totals.cached:,} cached{of}\n"
+            f"Partial: {_items(totals.matched)}\nin the {totals.cached:,} cached{of}\n"
             "(sync for all)",
             "Totals of the cached items only: sync the app for totals over all of it.",
         )
     return (
-        f"Totals of {totals.matched:,}\nitems: sum,\naverage, count",
+        f"Totals of {totals.matched:,}\n{'item' if totals.matched == 1 else 'items'}: sum,\n"
+        "average, count",
         "Totals over every item of the filter.",
     )
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QItemSelectionModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -640,6 +641,12 @@ class WorkspaceTreeView(QTreeView):
         if not index.isValid():
             return False
         self.setCurrentIndex(index)
+        # Current and selected alike (a click refused meanwhile may have selected another).
+        self.selectionModel().select(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
         self.scrollTo(index)
         return True
 

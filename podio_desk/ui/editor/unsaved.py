@@ -111,10 +111,14 @@ class UnsavedChangesGuard:
                 found.append((holder, description))
         return found
 
-    def maybe_keep_changes(self, then: Callable[[], object] | None = None) -> bool:
+    def maybe_keep_changes(
+        self,
+        then: Callable[[], object] | None = None,
+        cancelled: Callable[[], object] | None = None,
+    ) -> bool:
         """True: nothing unsaved is in the way, go ahead. False: stay (cancelled, or saving
-        first; `then` runs after every save succeeded)."""
-        return keep_changes(self.unsaved(), self.runner, self.parent, then)
+        first; `then` runs after every save succeeded, `cancelled` after Cancel)."""
+        return keep_changes(self.unsaved(), self.runner, self.parent, then, cancelled)
 
 
 def keep_changes(
@@ -122,9 +126,11 @@ def keep_changes(
     runner: TaskRunnerLike,
     parent: QWidget | None,
     then: Callable[[], object] | None = None,
+    cancelled: Callable[[], object] | None = None,
 ) -> bool:
     """True when nothing is unsaved. Otherwise asks (without waiting) and answers False;
-    Discard drops the changes and runs `then`, Save saves and then runs `then`."""
+    Discard drops the changes and runs `then`, Save saves and then runs `then`, Cancel runs
+    `cancelled` (once the question has closed and given the focus back)."""
     if not unsaved:
         return True
     holders = [holder for holder, _description in unsaved]
@@ -139,6 +145,8 @@ def keep_changes(
                 QTimer.singleShot(0, then)
         elif button == QMessageBox.StandardButton.Save:
             runner.run("unsaved:save", _save_then(holders, then))
+        elif cancelled is not None:
+            QTimer.singleShot(0, cancelled)
 
     text = "\n".join(description for _holder, description in unsaved)
     ask_save_discard_cancel(parent, text, answered)

@@ -58,6 +58,10 @@ class QuerySummary:
             and fdef.field_type in TOTAL_TYPES
         ]
         try:
+            # The rows just read from Podio are being written to the cache: the totals count
+            # them once there, else the first sight of an app read from Podio says it has
+            # nothing cached while every row is on screen.
+            await session.api_pages.wait_written()
             totals = await session.queries.totals(
                 query, [fdef.field_id for _index, fdef in columns], self.app_total
             )

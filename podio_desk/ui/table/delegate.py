@@ -66,7 +66,7 @@ from podio_desk.services.editing import (
     SaveOutcome,
 )
 from podio_desk.ui.editor.context import EditorContext, TaskRunnerLike
-from podio_desk.ui.editor.fields import DateEditor, FieldEditor, create_editor
+from podio_desk.ui.editor.fields import DateEditor, FieldEditor, MoneyEditor, create_editor
 from podio_desk.ui.table.cells import Cell, Roles
 from podio_desk.ui.table.columns import editable_inline
 from podio_desk.ui.table.model import ItemTableModel
@@ -248,7 +248,7 @@ class CellDelegate(QStyledItemDelegate):
             return super().createEditor(parent, option, index)
         editor = create_editor(found[0], EditorContext(), parent)
         editor.setAutoFillBackground(True)
-        if isinstance(editor, DateEditor):
+        if isinstance(editor, DateEditor | MoneyEditor):
             editor.make_compact()
         # The view focuses the editor: what is typed goes to its first input (a line edit),
         # unless the editor named one itself.
@@ -367,8 +367,9 @@ class CellDelegate(QStyledItemDelegate):
         rect = QRect(option.rect)
         hint = editor.sizeHint()
         # A compact date editor stays on its row (its time zone note is a tooltip) and within
-        # its cell when the cell holds what it needs (its calendar pops up wider).
-        if isinstance(editor, DateEditor) and editor.compact:
+        # its cell when the cell holds what it needs (its calendar pops up wider); so does a
+        # money editor, its currency box beside the amount.
+        if isinstance(editor, DateEditor | MoneyEditor) and editor.compact:
             hint = editor.minimumSizeHint()
         else:
             rect.setHeight(max(rect.height(), hint.height()))

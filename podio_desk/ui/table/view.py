@@ -57,6 +57,17 @@ from podio_desk.ui.table.frozen import FrozenColumns
 from podio_desk.ui.table.model import ItemTableModel
 
 _CTRL = Qt.KeyboardModifier.ControlModifier
+# Keys that move the current cell; with Ctrl they move the selection too.
+_MOVE_KEYS = (
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+    Qt.Key.Key_Left,
+    Qt.Key.Key_Right,
+    Qt.Key.Key_Home,
+    Qt.Key.Key_End,
+    Qt.Key.Key_PageUp,
+    Qt.Key.Key_PageDown,
+)
 # Pastes touching more rows than this ask first.
 PASTE_CONFIRM_ROWS = 1
 
@@ -138,6 +149,11 @@ class ItemTableView(QTableView):
         self.frozen.cell_delegate.refused.connect(self.cell_delegate.refused)
         self._copy_task: asyncio.Task[Any] | None = None
         self.copy_progress: QProgressDialog | None = None
+        # Set while a mouse button picks cells or rows (here, in the frozen columns or on a
+        # row number): the table then scrolls only up and down, never sideways (see scrollTo).
+        self._picking = False
+        self.verticalHeader().viewport().installEventFilter(self)
+        self.frozen.viewport().installEventFilter(self)
 
     def setModel(self, model: Any) -> None:
         """Reimplements QTableView.setModel: the sort indicator follows the model's query;
@@ -307,7 +323,7 @@ class ItemTableView(QTableView):
         board = QGuiApplication.clipboard()
         if board is not None:
             board.setMimeData(clipboard.mime_data(tsv, table_html))
-        self._tell(f"Copied {len(rows):,} rows.")
+        self._tell(f"Copied {len(rows):,} row{'' if len(rows) == 1 else 's'}.")
         return tsv
 
     async def _copy_after_loading(self, rows: list[int]) -> str:
@@ -484,11 +500,14 @@ class ItemTableView(QTableView):
         hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible,
     ) -> None:
         """Reimplements QTableView.scrollTo: a frozen cell needs only vertical scrolling; any
-        other cell is brought out from under the frozen columns."""
+        other cell is brought out from under the frozen columns. A cell picked with the mouse
+        is not scrolled to sideways: Qt would bring a cell cut by an edge into sight (and a
+        selected row's first cell, under the frozen title), so the next click or paste would
+        land in another column than the one under the pointer."""
         if not index.isValid():
             return
         horizontal = self.horizontalScrollBar()
-        if self.frozen.is_frozen(index.column()):
+        if self._picking or self.frozen.is_frozen(index.column()):
             keep = horizontal.value()
             super().scrollTo(index, hint)
             horizontal.setValue(keep)
@@ -501,17 +520,54 @@ class ItemTableView(QTableView):
     def selectionCommand(
         self, index: QModelIndex | QPersistentModelIndex, event: QEvent | None = None
     ) -> QItemSelectionModel.SelectionFlag:
-        """Reimplements QAbstractItemView.selectionCommand: Ctrl+arrows select the row moved
-        to (Qt's Ctrl moves the cursor without selecting)."""
+        """Reimplements QAbstractItemView.selectionCommand: Ctrl+arrows, Ctrl+Home/End and
+        Ctrl+PageUp/PageDown select the row moved to, as a plain arrow does (Qt's Ctrl moves
+        the cursor without selecting, so Ctrl+C would copy a row other than the framed one)."""
         if (
             isinstance(event, QKeyEvent)
             and event.modifiers() & _CTRL
             and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier
-            and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right)
+            and event.key() in _MOVE_KEYS
         ):
             flag = QItemSelectionModel.SelectionFlag
             return flag.ClearAndSelect | flag.Rows
         return super().selectionCommand(index, event)
+
+    def mousePressEvent(self, event: Any) -> None:
+        """Reimplements QAbstractItemView.mousePressEvent: see scrollTo."""
+        self._picking = True
+        try:
+            super().mousePressEvent(event)
+        finally:
+            self._picking = False
+
+    def mouseMoveEvent(self, event: Any) -> None:
+        """Reimplements QAbstractItemView.mouseMoveEvent: see scrollTo (a drag past an edge
+        still scrolls: Qt's auto-scroll moves the scroll bars itself)."""
+        self._picking = True
+        try:
+            super().mouseMoveEvent(event)
+        finally:
+            self._picking = False
+
+    def eventFilter(self, watched: Any, event: QEvent) -> bool:
+        """Reimplements QObject.eventFilter: a press on a row number or in the frozen columns
+        picks with the mouse until its release (see scrollTo)."""
+        kind = event.type()
+        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick):
+            self._picking = True
+        elif kind == QEvent.Type.MouseButtonRelease:
+            self._picking = False
+        return super().eventFilter(watched, event)
+
+    def selectRow(self, row: int) -> None:
+        """Reimplements QTableView.selectRow (for callers in Python; a row number's press
+        reaches Qt's own through `eventFilter`): see scrollTo."""
+        self._picking = True
+        try:
+            super().selectRow(row)
+        finally:
+            self._picking = False
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Reimplements QAbstractItemView.keyPressEvent: copy, paste, Enter (see the module
@@ -525,6 +581,7 @@ class ItemTableView(QTableView):
         ):
             event.accept()
             return
+        self._picking = False  # a key moves the cell into sight, sideways too
         if event.matches(QKeySequence.StandardKey.Copy):
             self.copy_selection()
             event.accept()

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSlider, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QSlider,
+    QWidget,
+)
 
 from podio_desk.domain.errors import MalformedValueError
 from podio_desk.domain.fields import (
@@ -50,8 +60,13 @@ class NumberEditor(_TextBackedEditor):
         return self.line.text()
 
 
+# A currency typed with the amount ("50 USD", "usd 50", "€50"): the typed one counts.
+_TYPED_CURRENCY = re.compile(r"[A-Za-z]{3}|[€$£¥]")
+
+
 class MoneyEditor(FieldEditor):
-    """Amount and currency; the currency list is the field's allowed currencies."""
+    """Amount and currency; the currency list is the field's allowed currencies. A currency
+    typed with the amount ("EUR 30", "30 usd") is taken over the list's."""
 
     def __init__(self, fdef: FieldDef, context: EditorContext, parent: QWidget | None = None):
         super().__init__(fdef, context, parent)
@@ -68,6 +83,7 @@ class MoneyEditor(FieldEditor):
         layout.addStretch(1)
         self.setLayout(layout)
         self._shown: tuple[str, str] = ("", "")
+        self.compact = False
 
     def _show(self, value: FieldValue) -> None:
         if isinstance(value, MoneyValue):
@@ -87,11 +103,30 @@ class MoneyEditor(FieldEditor):
         shown = (self.amount.text(), self.currency.currentText())
         if shown == self._shown:
             return self._shown_value
-        if not self.amount.text().strip():
+        typed = self.amount.text().strip()
+        if not typed:
             return EMPTY
-        return parse_user_text(
-            self.fdef, f"{self.amount.text().strip()} {self.currency.currentText()}"
+        if _TYPED_CURRENCY.search(typed):
+            return parse_user_text(self.fdef, typed)
+        return parse_user_text(self.fdef, f"{typed} {self.currency.currentText()}")
+
+    def make_compact(self) -> None:
+        """Editing in place: the amount gives up width so the currency box stays inside
+        the cell."""
+        self.compact = True
+        self.amount.setMinimumWidth(self.amount.fontMetrics().horizontalAdvance("000.00") + 8)
+        self.amount.setMaximumWidth(16777215)
+        self.amount.setSizePolicy(
+            QSizePolicy.Policy.Ignored, self.amount.sizePolicy().verticalPolicy()
         )
+        row = self.layout()
+        if isinstance(row, QHBoxLayout):
+            row.setSpacing(2)
+            row.setStretchFactor(self.amount, 1)
+            # The stretch after the currency box goes: the amount takes the room.
+            last = row.itemAt(row.count() - 1)
+            if last is not None and last.spacerItem() is not None:
+                row.takeAt(row.count() - 1)
 
 
 class ProgressEditor(_TextBackedEditor):
