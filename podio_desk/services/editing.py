@@ -20,6 +20,7 @@ comments, files, revisions and tasks come from the cache as they were last read,
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
@@ -323,6 +324,10 @@ class EditingService:
         self.outbox: OutboxQueue | None = None
         # File contents once downloaded (the session sets the account's folder).
         self.files: FileCache | None = None
+        # Saves of one item run one at a time; `_own_writes[item]` is the item as our last
+        # save left it and the revisions our saves replaced on the way there.
+        self._item_locks: dict[int, asyncio.Lock] = {}
+        self._own_writes: dict[int, tuple[frozenset[int], Item]] = {}
 
     # ------------------------------------------------------------ reading
 
@@ -487,7 +492,38 @@ class EditingService:
         hook: bool = True,
         revision: int | None = None,
     ) -> SaveOutcome:
-        """Send `change` on top of `base` (revision-checked; `revision` overrides base's)."""
+        """Send `change` on top of `base` (revision-checked; `revision` overrides base's).
+
+        Saves of one item wait for each other. A save made on a revision that this service's
+        own earlier save replaced (a cell edited twice before the first answer came back)
+        goes on top of that save's result: one's own write is not "someone else's change".
+        Anyone else's write in between still comes back as a conflict."""
+        lock = self._item_locks.setdefault(base.item_id, asyncio.Lock())
+        async with lock:
+            expected = base.revision if revision is None else revision
+            own = self._own_writes.get(base.item_id)
+            if own is not None and expected in own[0]:
+                base, revision = own[1], None
+            outcome = await self._save(
+                app, base, change, silent=silent, hook=hook, revision=revision
+            )
+            if isinstance(outcome, Saved):
+                replaced = (own[0] if own is not None else frozenset()) | {
+                    base.revision if revision is None else revision
+                }
+                self._own_writes[base.item_id] = (replaced, outcome.item)
+            return outcome
+
+    async def _save(
+        self,
+        app: App,
+        base: Item,
+        change: ItemChange,
+        *,
+        silent: bool,
+        hook: bool,
+        revision: int | None,
+    ) -> SaveOutcome:
         # The grid's items carry no JSON; a queued change keeps its base and the cache row
         # is written from JSON, so the grid and the editor queue the same thing.
         base = base.with_json()

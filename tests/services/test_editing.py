@@ -23,6 +23,29 @@ from podio_desk.services.editing import (
     problems_from_bad_request,
 )
 from tests.domain.test_changes import APP
+from tests.services.test_sync_sandbox import as_other
+
+
+def test_two_saves_of_one_item_at_once_both_land_one_after_the_other(sandbox: Sandbox) -> None:
+    async def scenario() -> None:
+        client, service = await _service(sandbox)
+        try:
+            item_id = int(sandbox.info["richest_item_id"])
+            app, item = await service.load(item_id)
+            title = app.field("title")
+            assert title is not None
+            first, second = await asyncio.gather(
+                service.save(app, item, ItemChange({title.field_id: TextValue("First")})),
+                service.save(app, item, ItemChange({title.field_id: TextValue("Second")})),
+            )
+            assert isinstance(first, Saved)
+            assert isinstance(second, Saved)
+            assert second.item.revision == item.revision + 2
+            assert (await client.item(item_id)).title == "Second"
+        finally:
+            await client.aclose()
+
+    asyncio.run(scenario())
 
 
 def test_bad_request_names_the_field() -> None:
@@ -74,10 +97,16 @@ def test_save_conflict_and_deleted_over_http(sandbox: Sandbox) -> None:
             assert isinstance(saved, Saved)
             assert saved.item.title == "One"
             assert isinstance(events[-1], ItemSaved)
-            # Saving again from the old revision: a conflict, nothing overwritten.
+            # Saving again from the revision our own save replaced (a cell edited twice before
+            # the first answer was shown) goes on top of our own write: not a conflict.
+            again = await service.save(app, item, ItemChange({title.field_id: TextValue("Uno")}))
+            assert isinstance(again, Saved)
+            assert again.item.revision == saved.item.revision + 1
+            # Someone else's write in between: a conflict, nothing overwritten.
+            as_other(sandbox, "PUT", f"/item/{item_id}", {"fields": {"title": "Theirs"}})
             stale = await service.save(app, item, ItemChange({title.field_id: TextValue("Two")}))
             assert isinstance(stale, Conflicted)
-            assert (await client.item(item_id)).title == "One"
+            assert (await client.item(item_id)).title == "Theirs"
             kept = await service.resolve(app, stale.conflict)
             assert isinstance(kept, Saved)
             assert kept.item.title == "Two"
