@@ -1,6 +1,6 @@
 """Headless bulk edit: `podio-desk bulk plan | run | status | undo | retry | log | jobs | cancel`.
 
-    podio-desk bulk plan --app 34 --filter '{"status": [1]}' --set status=Closed -o plan.json
+    podio-desk bulk plan --app 34 --filter '{"status": ["Open"]}' --set status=Closed -o plan.json
     podio-desk bulk run plan.json          # prints the job id; run it again to resume
     podio-desk bulk status 3 --json
     podio-desk bulk undo 3

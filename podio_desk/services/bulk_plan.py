@@ -45,6 +45,7 @@ from podio_desk.domain.bulk import (
     with_fixes,
     workflow_warning,
 )
+from podio_desk.domain.export import option_ids_in_filters
 from podio_desk.domain.fields import FieldDef, display_text
 from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLinkError, parse_podio_link
@@ -567,8 +568,12 @@ class BulkPlanner:
     async def _ids_matching(self, app: App, selection: Selection, calls: _Calls) -> list[int]:
         """Every item matching the filter or view, not only the loaded rows: from the cache
         when the app is fully synced and the cache can evaluate the filter, else from Podio's
-        filter call, page by page (the items read go into the cache on the way)."""
-        filters: Mapping[str, Any] = selection.filters or {}
+        filter call, page by page (the items read go into the cache on the way). A category
+        field's option texts in the filter are read as the export reads them."""
+        try:
+            filters: Mapping[str, Any] = option_ids_in_filters(app, selection.filters or {})
+        except ValueError as error:
+            raise BulkPlanError(str(error)) from error
         if await self._queries.has_full_copy(app.app_id):
             pairs: list[tuple[str, Any]] = list(filters.items())
             usable = True
