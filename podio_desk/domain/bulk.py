@@ -44,6 +44,7 @@ from podio_desk.domain.fields import (
     display_text,
     is_empty,
     parse_user_text,
+    parse_values,
     to_get_values,
     to_input,
     validate,
@@ -781,7 +782,7 @@ def _field_change(app: App, item: Item, key: int | str, new: Any) -> FieldChange
     old_input = to_input(fdef, old)
     issue: str | None = None
     try:
-        new_input = to_input(fdef, new)
+        new_input = _new_input(fdef, old, new, old_input)
         problems = validate(fdef, new)
         if problems:
             issue = "; ".join(str(p) for p in problems)
@@ -802,6 +803,21 @@ def _field_change(app: App, item: Item, key: int | str, new: Any) -> FieldChange
     )
 
 
+def _new_input(fdef: FieldDef, old: FieldValue, new: FieldValue, old_input: Any) -> Any:
+    """`new`'s input, or `old_input` when the two values are the same: Podio's "1234.5000"
+    and a typed "1,234.50" differ as input text but are one amount, so no change to send."""
+    return old_input if new == old else to_input(fdef, new)
+
+
+def _old_value(fdef: FieldDef, change: FieldChange) -> FieldValue | None:
+    if change.old_values is None:
+        return None  # a plan written before the values were kept
+    try:
+        return parse_values(fdef, change.old_values)
+    except (DomainError, MalformedValueError):
+        return None
+
+
 def fix_change(app: App, change: FieldChange, text: str) -> FieldChange:
     """`change` with its new value typed again by the user (a `fix` in an edited plan),
     read and validated as the editor reads and validates it."""
@@ -813,7 +829,10 @@ def fix_change(app: App, change: FieldChange, text: str) -> FieldChange:
         return replace(change, issue=f"the field {change.label!r} is no longer in the app")
     try:
         value = _from_text(fdef, text)
-        new_input = to_input(fdef, value)
+        old = _old_value(fdef, change)
+        new_input = (
+            to_input(fdef, value) if old is None else _new_input(fdef, old, value, change.old_input)
+        )
         problems = validate(fdef, value)
     except (DomainError, MalformedValueError) as error:
         return replace(change, issue=str(error))

@@ -453,6 +453,12 @@ class BulkService:
         ids = tuple(e.item_id for e in entries if e.item_id is not None and e.op != "create")
         if not ids:
             raise BulkPlanError(f"job {job_id} has no failed or conflicted items to retry")
+        for other in await journal.jobs(kind="bulk", app_id=job.app_id):
+            if other.parent_job_id == job_id and other.state != "cancelled":
+                raise BulkPlanError(
+                    f"job {job_id}'s failed items were already retried by job {other.id}; "
+                    f"retry job {other.id} if some failed there"
+                )
         operations = [Operation.from_json(op) for op in job.options.get("operations") or []]
         options = BulkOptions(bool(job.options.get("silent")), bool(job.options.get("hook", True)))
         per_item = per_item_from_json(job.options.get("per_item"))

@@ -294,3 +294,22 @@ def test_clearing_a_required_field_warns_and_fields_follow_the_operation() -> No
     assert fields_for_operation(app, "increment") == [("Hours", "hours")]
     assert fields_for_operation(app, "replace") == [("Title", "title")]
     assert ("Tags", "tags") in fields_for_operation(app, "add")
+
+
+def test_the_same_amount_written_differently_is_no_change() -> None:
+    """A retry planned "1 to change: 1,234.50 → 1,234.50": Podio's "1234.5000" and the typed
+    "1,234.50" are one amount (money and numbers), so nothing is sent, nor after a fix."""
+    stored = _item(
+        fields=[
+            {"field_id": 11, "external_id": "amount", "type": "number", "label": "Amount",
+             "values": [{"value": "1234.5000"}]},
+            {"field_id": 16, "external_id": "price", "type": "money", "label": "Price",
+             "values": [{"value": "1234.5000", "currency": "EUR"}]},
+        ]
+    )  # fmt: skip
+    assert plan(("set", "price=1,234.50"), item=stored).status == "noop"
+    assert plan(("set", "price=€1,234.50"), item=stored).status == "noop"
+    assert plan(("set", "amount=1,234.50"), item=stored).status == "noop"
+    changed = plan(("set", "price=1,234.51"), item=stored)
+    assert changed.status == "change"
+    assert with_fixes(APP, changed, {16: "1234.50 EUR"}).status == "noop"

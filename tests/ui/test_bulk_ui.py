@@ -16,7 +16,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QPushButton
 
 from podio_desk.domain.bulk import parse_operation
-from podio_desk.services.bulk_plan import Selection
+from podio_desk.services.bulk_plan import BulkPlanError, Selection
 from podio_desk.services.profile import Profile
 from podio_desk.services.session import AccountSession
 from podio_desk.ui.bulk.controller import BulkController
@@ -347,6 +347,16 @@ def test_a_conflict_is_listed_and_retried_from_the_panel_as_a_new_job(
     assert (retry_id != job_id, state) == (True, "done")
     assert title(sandbox, ids[1]) == "Ours"
     assert run_async(session.bulk.status(retry_id)).parent_job_id == job_id
+    # Nothing is left to retry: not on the retried job, nor on the retry that succeeded.
+    qtbot.waitUntil(lambda: panel.model.retry_of(job_id) is not None, timeout=10000)
+    panel.select_job(job_id)
+    assert not panel.buttons["retry"].isEnabled()
+    assert f"Already retried by job {retry_id}" in panel.buttons["retry"].toolTip()
+    panel.select_job(retry_id)
+    assert not panel.buttons["retry"].isEnabled()
+    assert panel.buttons["retry"].toolTip().startswith("Nothing to retry")
+    with pytest.raises(BulkPlanError, match=f"already retried by job {retry_id}"):
+        run_async(session.bulk.retry_plan(job_id))
 
 
 def test_the_change_dialog_says_the_tables_search_is_not_applied(
