@@ -434,3 +434,33 @@ def test_a_paste_job_keeps_each_rows_value_so_its_conflict_is_retried_with_it(
         start_confirmed(retry)
     assert ended.args[1] == "done"
     assert [sandbox_values(sandbox, i, amount) for i in ids] == [["11"], ["25"], ["33"]]
+
+
+def test_links_naming_no_item_read_not_found_never_new(
+    qtbot: Any, qtmodeltester: Any, desk: Desk, sandbox_factory: Any
+) -> None:
+    sandbox = sandbox_factory(items=5)
+    bulk, session = opened_tickets(qtbot, desk, sandbox)
+    app_id = sandbox.app_id("Tickets")
+    item_id = next(iter(sandbox.state.app_items[app_id]))
+    company = next(iter(sandbox.state.app_items[sandbox.app_id("Companies")]))
+    foreign = sandbox.state.item_link(sandbox.state.items[company])
+    plan = run_async(
+        session.bulk.plan(
+            app_id,
+            Selection(links=(str(item_id), foreign, "hello")),
+            [parse_operation("set", "title=Renamed")],
+        )
+    )
+    with qtbot.waitSignal(bulk.preview_shown, timeout=15000) as shown:
+        run_async(bulk.show_preview(session, plan))
+    preview: PreviewDialog = shown.args[0]
+    model = preview.model
+    qtmodeltester.check(model)
+    ids = [model.data(model.index(row, 0)) for row in range(model.rowCount())]
+    statuses = [model.data(model.index(row, 2)) for row in range(model.rowCount())]
+    assert "new" not in ids
+    assert sorted(zip(ids, statuses, strict=True)) == sorted(
+        [(str(item_id), "change"), ("not found", "not found"), ("not found", "not found")]
+    )
+    preview.reject()

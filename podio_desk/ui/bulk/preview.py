@@ -69,6 +69,14 @@ FIXED_COLUMNS = ("Item", "Item title", "Action", "Problem")
 PROBLEM_COLUMN = 3
 
 
+def _id_text(item: ItemPlan) -> str:
+    """The id column: "new" only for an item the job creates (a file import that asked for
+    it); a link or id that named no item is "not found", never "new"."""
+    if item.item_id is not None:
+        return str(item.item_id)
+    return "not found" if item.status == "missing" else "new"
+
+
 def refreshed_status(item: ItemPlan, changes: Sequence[FieldChange]) -> ItemPlan:
     """`item` with new `changes`: its status and issues follow them (as in an edited plan
     file, services/bulk_plan.py `apply_fixes`)."""
@@ -221,7 +229,7 @@ class PreviewModel(QAbstractTableModel):
             return self._tint_text if item.status in self._tints else None
         if column == 0:
             if role == Qt.ItemDataRole.DisplayRole:
-                return "new" if item.item_id is None else str(item.item_id)
+                return _id_text(item)
             return None
         if column == 1:
             return item.title if role == Qt.ItemDataRole.DisplayRole else None
