@@ -993,6 +993,11 @@ def _count(number: int) -> str:
     return f"{number:,}".replace(",", " ")
 
 
+def count_of(number: int, word: str, plural: str | None = None) -> str:
+    """ "1 item", "2 items", "1,234 items": a count and the word in its number."""
+    return f"{number:,} {word if number == 1 else plural or word + 's'}"
+
+
 def _calls(number: int) -> str:
     return "1 call" if number == 1 else f"{_count(number)} calls"
 
@@ -1005,7 +1010,9 @@ def workflow_warning(silent: bool, hook: bool, writes: int) -> str | None:
     parts = []
     if hook:
         parts.append(
-            f"webhooks and workflow automations run for each of the {_count(writes)} items; "
+            "webhooks and workflow automations run for "
+            + ("the item" if writes == 1 else f"each of the {_count(writes)} items")
+            + "; "
             "Podio throttles them, so they may lag for a long time (--no-hook turns them off)"
         )
     if not silent:
@@ -1024,6 +1031,7 @@ __all__ = [
     "Operation",
     "PlanCounts",
     "check_operations",
+    "count_of",
     "count_plan",
     "describe_cost",
     "estimate_seconds",

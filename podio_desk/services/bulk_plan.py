@@ -36,6 +36,7 @@ from podio_desk.domain.bulk import (
     Operation,
     PlanCounts,
     check_operations,
+    count_of,
     count_plan,
     describe_cost,
     estimate_seconds,
@@ -60,6 +61,15 @@ PLAN_VERSION = 1
 # Items read per cache query and per Podio filter page while planning.
 CACHE_CHUNK = 1000
 API_PAGE = 500
+
+
+def delete_warning(deletes: int) -> str:
+    """The plan's warning that a delete cannot be undone (until the items are exported)."""
+    which = "the item" if deletes == 1 else f"the {deletes:,} items"
+    return (
+        f"Podio cannot restore deleted items, and undo cannot bring back {which} this job "
+        "deletes: export them first"
+    )
 
 
 class BulkPlanError(Exception):
@@ -102,7 +112,7 @@ class Selection:
             return f"the items matching the filter {json.dumps(self.filters, sort_keys=True)}"
         if self.links:
             return f"{len(self.links)} item links"
-        return f"{len(self.item_ids)} items by id"
+        return f"{count_of(len(self.item_ids), 'item')} by id"
 
 
 @dataclass(frozen=True)
@@ -182,7 +192,8 @@ class BulkPlan:
         counts = self.counts
         lines = [
             f"{self.app_name}: {', '.join(self.describe_operations())}",
-            f"{counts.planned} items: {counts.changed} to change, {counts.unchanged} unchanged, "
+            f"{count_of(counts.planned, 'item')}: {counts.changed} to change, "
+            f"{counts.unchanged} unchanged, "
             f"{counts.invalid} invalid, {counts.read_only} read-only"
             + (f", {counts.deletes} to delete" if counts.deletes else "")
             + (f", {counts.creates} to create" if counts.creates else "")
@@ -462,10 +473,7 @@ class BulkPlanner:
         if warning:
             plan.warnings.append(warning)
         if plan.counts.deletes:
-            plan.warnings.append(
-                f"Podio cannot restore deleted items, and undo cannot bring back the "
-                f"{plan.counts.deletes} items this job deletes: export them first"
-            )
+            plan.warnings.append(delete_warning(plan.counts.deletes))
         return plan
 
     async def plan_each(
