@@ -925,49 +925,25 @@ class Budget:
     rate_class: str = "general"
     reported: bool = True
 
+    @property
+    def hourly_limit(self) -> int:
+        """The limit, else Podio's default for the class (docs/podio-api.md, Rate limits)."""
+        if self.limit:
+            return self.limit
+        return HEAVY_HOURLY_LIMIT if self.rate_class == "heavy" else DEFAULT_HOURLY_LIMIT
+
 
 DEFAULT_HOURLY_LIMIT = 1000
-# Above this share of the budget a job runs unpaced (as the rate scheduler does).
-FREE_FRACTION = 0.5
-RESERVE_FRACTION = 0.05
-# What one unpaced write takes, request and journal together, when nothing holds it back.
-UNPACED_SECONDS_PER_CALL = 0.25
+HEAVY_HOURLY_LIMIT = 250
 
 
-def estimate_seconds(calls: int, budget: Budget) -> float:
-    """How long `calls` writes take at the rate scheduler's pace: free while more than half
-    the budget is left, then spread over the rest of the hour, then at the hourly limit less
-    the reserve kept for the user's own clicks."""
-    limit = budget.limit or DEFAULT_HOURLY_LIMIT
-    remaining = budget.remaining if budget.remaining is not None else limit
-    window_left = budget.seconds_left_in_window
-    if window_left is None:
-        window_left = 3600.0 * (1 - remaining / limit) if remaining < limit else 3600.0
-    free = max(0, int(remaining - limit * FREE_FRACTION))
-    seconds = min(calls, free) * UNPACED_SECONDS_PER_CALL
-    left = calls - min(calls, free)
-    if left <= 0:
-        return seconds
-    paced_now = max(0, int(min(remaining, limit * FREE_FRACTION) - limit * RESERVE_FRACTION))
-    in_window = min(left, paced_now)
-    if paced_now:
-        seconds += window_left * in_window / paced_now
-    left -= in_window
-    if left > 0:
-        if in_window < paced_now or not paced_now:
-            seconds = max(seconds, window_left)
-        per_hour = max(1, int(limit * (1 - RESERVE_FRACTION)))
-        seconds += 3600.0 * left / per_hour
-    return seconds
-
-
-def describe_cost(calls: int, budget: Budget) -> str:
+def describe_cost(calls: int, budget: Budget, seconds: float) -> str:
     """ "742 calls, about 1 h 38 min (heavy budget: 250/h, 250 left now)" — the budget
-    named is the one the writes count against, so the figures can be checked."""
+    named is the one the writes count against, so the figures can be checked. `seconds`
+    comes from the one estimator (services/bulk_budget.py `estimate_seconds`)."""
     if calls <= 0:
         return "no calls"
-    limit = budget.limit or DEFAULT_HOURLY_LIMIT
-    seconds = estimate_seconds(calls, budget)
+    limit = budget.hourly_limit
     if budget.reported and budget.remaining is not None:
         known = f"{_count(budget.remaining)} left now"
     else:
@@ -1034,7 +1010,6 @@ __all__ = [
     "count_of",
     "count_plan",
     "describe_cost",
-    "estimate_seconds",
     "fields_for_operation",
     "fix_change",
     "item_is_read_only",

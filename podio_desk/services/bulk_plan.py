@@ -38,8 +38,6 @@ from podio_desk.domain.bulk import (
     check_operations,
     count_of,
     count_plan,
-    describe_cost,
-    estimate_seconds,
     plan_item,
     plan_new_item,
     resolve_field,
@@ -51,7 +49,7 @@ from podio_desk.domain.fields import FieldDef, display_text
 from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLinkError, parse_podio_link
 from podio_desk.domain.workspace import App
-from podio_desk.services.bulk_budget import write_budget
+from podio_desk.services.bulk_budget import describe_job_cost, estimate_seconds, write_budget
 from podio_desk.services.links import LinkNotOpenedError, LinkResolver
 from podio_desk.services.queries import QueryService, item_from_row
 
@@ -166,7 +164,7 @@ class BulkPlan:
         return estimate_seconds(self.api_calls, self.budget)
 
     def cost(self) -> str:
-        return describe_cost(self.api_calls, self.budget)
+        return describe_job_cost(self.api_calls, self.budget)
 
     def describe_operations(self) -> list[str]:
         """The change in words, one entry per operation (a paste: each item's own value)."""
