@@ -1,6 +1,6 @@
 """Headless bulk edit: `podio-desk bulk plan | run | status | undo | retry | log | jobs | cancel`.
 
-    podio-desk bulk plan --app 34 --filter '{"status": [1]}' --set status=Closed -o plan.json
+    podio-desk bulk plan --app 34 --filter '{"status": ["Open"]}' --set status=Closed -o plan.json
     podio-desk bulk run plan.json          # prints the job id; run it again to resume
     podio-desk bulk status 3 --json
     podio-desk bulk undo 3
@@ -28,7 +28,13 @@ from podio_desk.cache.db import CacheBusyError, CacheOpenError
 from podio_desk.cache.journal import JournalError
 from podio_desk.cache.schema import CacheVersionError
 from podio_desk.cli_sync import CommandError, pick_account
-from podio_desk.domain.bulk import BulkSpecError, Operation, describe_duration, parse_operation
+from podio_desk.domain.bulk import (
+    BulkSpecError,
+    Operation,
+    count_of,
+    describe_duration,
+    parse_operation,
+)
 from podio_desk.secrets import SecretStore
 from podio_desk.services.accounts import AccountError, AccountService
 from podio_desk.services.bulk_plan import (
@@ -38,6 +44,7 @@ from podio_desk.services.bulk_plan import (
     OperationError,
     Selection,
     apply_fixes,
+    delete_warning,
     read_plan_file,
     read_table,
     write_plan_file,
@@ -180,7 +187,13 @@ async def _plan(args: argparse.Namespace, session: AccountSession, out: TextIO, 
     plan = await session.bulk.plan(args.app, selection, _operations(args), options)
     if args.export:
         exported = await session.bulk.export_deleted(plan, Path(args.export))
-        plan.warnings.append(f"the {exported} items to delete were saved to {args.export}")
+        # Exported now: the plan's "export them first" no longer applies.
+        plan.warnings = [w for w in plan.warnings if w != delete_warning(plan.counts.deletes)]
+        saved = "the item" if exported == 1 else f"the {exported:,} items"
+        plan.warnings.append(
+            f"{saved} to delete {'was' if exported == 1 else 'were'} saved to {args.export} "
+            "(Podio cannot restore deleted items, nor can undo)"
+        )
     output = Path(args.output)
     await asyncio.to_thread(write_plan_file, plan, output)
     if args.json:
@@ -220,7 +233,7 @@ class _ProgressLines:
             eta = ""
         text = (
             f"job {event.job_id}: {event.state} {event.finished}/{event.total} "
-            f"({event.done} done, {event.failed} failed, {event.conflicts} conflicts)"
+            f"({event.done} done, {event.failed} failed, {count_of(event.conflicts, 'conflict')})"
             f"{eta}" + (f"; {event.waiting}" if event.waiting else "")
         )
         if self._tty:
@@ -288,9 +301,9 @@ async def _run_plan(
     if plan.account and plan.account != session.key:
         raise CommandError(f"the plan was made for another account ({plan.account})")
     job_id = await session.bulk.start(plan)
-    if not args.json:
-        print(f"Job {job_id}", file=out, flush=True)
     was = (await session.bulk.job(job_id)).state
+    if not args.json and was != "cancelled":
+        print(f"Job {job_id}", file=out, flush=True)
     report = await _run_job(session, job_id, args, out, err)
     code = await _finish(args, session, report, out, err)
     if was == "cancelled":

@@ -82,7 +82,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     plan.add_argument("--app", type=int, required=True, metavar="APP_ID")
     which = plan.add_mutually_exclusive_group(required=True)
-    which.add_argument("--filter", metavar="JSON", help="the items matching Podio filters")
+    which.add_argument(
+        "--filter",
+        metavar="JSON",
+        help="the items matching Podio filters (a category takes option ids or texts)",
+    )
     which.add_argument("--view", type=int, metavar="VIEW_ID", help="the items of a saved view")
     which.add_argument(
         "--ids", metavar="FILE", help="item ids or Podio item links, one a line ('-': stdin)"

@@ -44,6 +44,7 @@ from podio_desk.domain.fields import (
     display_text,
     is_empty,
     parse_user_text,
+    parse_values,
     to_get_values,
     to_input,
     validate,
@@ -781,7 +782,7 @@ def _field_change(app: App, item: Item, key: int | str, new: Any) -> FieldChange
     old_input = to_input(fdef, old)
     issue: str | None = None
     try:
-        new_input = to_input(fdef, new)
+        new_input = _new_input(fdef, old, new, old_input)
         problems = validate(fdef, new)
         if problems:
             issue = "; ".join(str(p) for p in problems)
@@ -802,6 +803,21 @@ def _field_change(app: App, item: Item, key: int | str, new: Any) -> FieldChange
     )
 
 
+def _new_input(fdef: FieldDef, old: FieldValue, new: FieldValue, old_input: Any) -> Any:
+    """`new`'s input, or `old_input` when the two values are the same: Podio's "1234.5000"
+    and a typed "1,234.50" differ as input text but are one amount, so no change to send."""
+    return old_input if new == old else to_input(fdef, new)
+
+
+def _old_value(fdef: FieldDef, change: FieldChange) -> FieldValue | None:
+    if change.old_values is None:
+        return None  # a plan written before the values were kept
+    try:
+        return parse_values(fdef, change.old_values)
+    except (DomainError, MalformedValueError):
+        return None
+
+
 def fix_change(app: App, change: FieldChange, text: str) -> FieldChange:
     """`change` with its new value typed again by the user (a `fix` in an edited plan),
     read and validated as the editor reads and validates it."""
@@ -813,7 +829,10 @@ def fix_change(app: App, change: FieldChange, text: str) -> FieldChange:
         return replace(change, issue=f"the field {change.label!r} is no longer in the app")
     try:
         value = _from_text(fdef, text)
-        new_input = to_input(fdef, value)
+        old = _old_value(fdef, change)
+        new_input = (
+            to_input(fdef, value) if old is None else _new_input(fdef, old, value, change.old_input)
+        )
         problems = validate(fdef, value)
     except (DomainError, MalformedValueError) as error:
         return replace(change, issue=str(error))
@@ -906,49 +925,25 @@ class Budget:
     rate_class: str = "general"
     reported: bool = True
 
+    @property
+    def hourly_limit(self) -> int:
+        """The limit, else Podio's default for the class (docs/podio-api.md, Rate limits)."""
+        if self.limit:
+            return self.limit
+        return HEAVY_HOURLY_LIMIT if self.rate_class == "heavy" else DEFAULT_HOURLY_LIMIT
+
 
 DEFAULT_HOURLY_LIMIT = 1000
-# Above this share of the budget a job runs unpaced (as the rate scheduler does).
-FREE_FRACTION = 0.5
-RESERVE_FRACTION = 0.05
-# What one unpaced write takes, request and journal together, when nothing holds it back.
-UNPACED_SECONDS_PER_CALL = 0.25
+HEAVY_HOURLY_LIMIT = 250
 
 
-def estimate_seconds(calls: int, budget: Budget) -> float:
-    """How long `calls` writes take at the rate scheduler's pace: free while more than half
-    the budget is left, then spread over the rest of the hour, then at the hourly limit less
-    the reserve kept for the user's own clicks."""
-    limit = budget.limit or DEFAULT_HOURLY_LIMIT
-    remaining = budget.remaining if budget.remaining is not None else limit
-    window_left = budget.seconds_left_in_window
-    if window_left is None:
-        window_left = 3600.0 * (1 - remaining / limit) if remaining < limit else 3600.0
-    free = max(0, int(remaining - limit * FREE_FRACTION))
-    seconds = min(calls, free) * UNPACED_SECONDS_PER_CALL
-    left = calls - min(calls, free)
-    if left <= 0:
-        return seconds
-    paced_now = max(0, int(min(remaining, limit * FREE_FRACTION) - limit * RESERVE_FRACTION))
-    in_window = min(left, paced_now)
-    if paced_now:
-        seconds += window_left * in_window / paced_now
-    left -= in_window
-    if left > 0:
-        if in_window < paced_now or not paced_now:
-            seconds = max(seconds, window_left)
-        per_hour = max(1, int(limit * (1 - RESERVE_FRACTION)))
-        seconds += 3600.0 * left / per_hour
-    return seconds
-
-
-def describe_cost(calls: int, budget: Budget) -> str:
+def describe_cost(calls: int, budget: Budget, seconds: float) -> str:
     """ "742 calls, about 1 h 38 min (heavy budget: 250/h, 250 left now)" — the budget
-    named is the one the writes count against, so the figures can be checked."""
+    named is the one the writes count against, so the figures can be checked. `seconds`
+    comes from the one estimator (services/bulk_budget.py `estimate_seconds`)."""
     if calls <= 0:
         return "no calls"
-    limit = budget.limit or DEFAULT_HOURLY_LIMIT
-    seconds = estimate_seconds(calls, budget)
+    limit = budget.hourly_limit
     if budget.reported and budget.remaining is not None:
         known = f"{_count(budget.remaining)} left now"
     else:
@@ -974,6 +969,11 @@ def _count(number: int) -> str:
     return f"{number:,}".replace(",", " ")
 
 
+def count_of(number: int, word: str, plural: str | None = None) -> str:
+    """ "1 item", "2 items", "1,234 items": a count and the word in its number."""
+    return f"{number:,} {word if number == 1 else plural or word + 's'}"
+
+
 def _calls(number: int) -> str:
     return "1 call" if number == 1 else f"{_count(number)} calls"
 
@@ -986,7 +986,9 @@ def workflow_warning(silent: bool, hook: bool, writes: int) -> str | None:
     parts = []
     if hook:
         parts.append(
-            f"webhooks and workflow automations run for each of the {_count(writes)} items; "
+            "webhooks and workflow automations run for "
+            + ("the item" if writes == 1 else f"each of the {_count(writes)} items")
+            + "; "
             "Podio throttles them, so they may lag for a long time (--no-hook turns them off)"
         )
     if not silent:
@@ -1005,9 +1007,9 @@ __all__ = [
     "Operation",
     "PlanCounts",
     "check_operations",
+    "count_of",
     "count_plan",
     "describe_cost",
-    "estimate_seconds",
     "fields_for_operation",
     "fix_change",
     "item_is_read_only",

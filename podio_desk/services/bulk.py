@@ -27,7 +27,7 @@ from typing import Any
 from podio_desk.api.client import PodioClient
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.journal import Journal, JournalJob, NewEntry
-from podio_desk.domain.bulk import FieldChange, ItemPlan, Operation
+from podio_desk.domain.bulk import FieldChange, ItemPlan, Operation, count_of
 from podio_desk.domain.workspace import App
 from podio_desk.services.bulk_log import write_items_export, write_result_log
 from podio_desk.services.bulk_plan import (
@@ -121,8 +121,8 @@ class JobStatus:
         return (
             f"Job {self.job_id} ({self.kind}, app {self.app_id}): {state}{where}; "
             f"{self.planned} planned, {self.changed} changed, {self.unchanged} unchanged, "
-            f"{self.failed} failed, {self.conflicts} conflicts, {self.skipped} skipped, "
-            f"{to_go}; {self.api_calls} API calls"
+            f"{self.failed} failed, {count_of(self.conflicts, 'conflict')}, "
+            f"{self.skipped} skipped, {to_go}; {count_of(self.api_calls, 'API call')}"
         )
 
 
@@ -453,6 +453,12 @@ class BulkService:
         ids = tuple(e.item_id for e in entries if e.item_id is not None and e.op != "create")
         if not ids:
             raise BulkPlanError(f"job {job_id} has no failed or conflicted items to retry")
+        for other in await journal.jobs(kind="bulk", app_id=job.app_id):
+            if other.parent_job_id == job_id and other.state != "cancelled":
+                raise BulkPlanError(
+                    f"job {job_id}'s failed items were already retried by job {other.id}; "
+                    f"retry job {other.id} if some failed there"
+                )
         operations = [Operation.from_json(op) for op in job.options.get("operations") or []]
         options = BulkOptions(bool(job.options.get("silent")), bool(job.options.get("hook", True)))
         per_item = per_item_from_json(job.options.get("per_item"))
@@ -462,7 +468,9 @@ class BulkService:
                 job.app_id,
                 {item_id: per_item[item_id] for item_id in ids if item_id in per_item},
                 options,
-                selection=f"{len(ids)} items of job {job_id} again, each with its own values",
+                selection=(
+                    f"{count_of(len(ids), 'item')} of job {job_id} again, each with its own values"
+                ),
                 refresh=True,
             )
         if any(op.kind == "column" for op in operations):

@@ -1,6 +1,10 @@
 """Bulk edit, the files: a job's result log (CSV or XLSX: item, field, old, new, outcome) and
 the export of items before a job deletes them (Podio cannot restore deleted items).
 
+Text from Podio (titles, values, field labels) can start with "=": the CSV files get the
+export's formula guard (`formula_safe`), and an XLSX cell holding text is stored as text,
+never as a formula, as the export's XLSX writer does.
+
 Blocking file writes: callers run these on a worker thread (`asyncio.to_thread`).
 """
 
@@ -13,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from podio_desk.cache.journal import JournalEntry
+from podio_desk.domain.export import formula_safe
 from podio_desk.domain.fields import display_text
 from podio_desk.domain.items import Item
 from podio_desk.domain.workspace import App
+from podio_desk.services.export_xlsx import ILLEGAL_XML
 
 LOG_COLUMNS = ("job", "item_id", "title", "field", "old", "new", "outcome", "detail")
 
@@ -61,20 +67,30 @@ def write_table(path: Path, columns: Sequence[str], rows: Iterable[Sequence[Any]
     temporary = path.with_name(path.name + ".tmp")
     if path.suffix.lower() == ".xlsx":
         import openpyxl  # only when a workbook is written
+        from openpyxl.cell import WriteOnlyCell
 
         workbook = openpyxl.Workbook(write_only=True)
         sheet = workbook.create_sheet("Podio Desk")
-        sheet.append(list(columns))
+
+        def xlsx_cell(value: object) -> object:
+            value = _cell(value)
+            if not isinstance(value, str) or not value:
+                return value
+            cell = WriteOnlyCell(sheet, value=ILLEGAL_XML.sub("", value))
+            cell.data_type = "s"  # text, never a formula
+            return cell
+
+        sheet.append([xlsx_cell(name) for name in columns])
         for row in rows:
-            sheet.append([_cell(value) for value in row])
+            sheet.append([xlsx_cell(value) for value in row])
             count += 1
         workbook.save(temporary)
     else:
         with temporary.open("w", newline="", encoding="utf-8-sig") as handle:
             writer = csv.writer(handle)
-            writer.writerow(columns)
+            writer.writerow([formula_safe(name) for name in columns])
             for row in rows:
-                writer.writerow(row)
+                writer.writerow([_csv_cell(value) for value in row])
                 count += 1
     temporary.replace(path)
     return count
@@ -84,6 +100,10 @@ def _cell(value: object) -> object:
     if value is None or isinstance(value, (int, float, str)):
         return value
     return str(value)
+
+
+def _csv_cell(value: object) -> object:
+    return formula_safe(value) if isinstance(value, str) else value
 
 
 def write_result_log(path: Path, job_id: int, entries: Iterable[JournalEntry]) -> int:

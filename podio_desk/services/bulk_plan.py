@@ -36,20 +36,20 @@ from podio_desk.domain.bulk import (
     Operation,
     PlanCounts,
     check_operations,
+    count_of,
     count_plan,
-    describe_cost,
-    estimate_seconds,
     plan_item,
     plan_new_item,
     resolve_field,
     with_fixes,
     workflow_warning,
 )
+from podio_desk.domain.export import option_ids_in_filters
 from podio_desk.domain.fields import FieldDef, display_text
 from podio_desk.domain.items import Item
 from podio_desk.domain.links import PodioLinkError, parse_podio_link
 from podio_desk.domain.workspace import App
-from podio_desk.services.bulk_budget import write_budget
+from podio_desk.services.bulk_budget import describe_job_cost, estimate_seconds, write_budget
 from podio_desk.services.links import LinkNotOpenedError, LinkResolver
 from podio_desk.services.queries import QueryService, item_from_row
 
@@ -59,6 +59,15 @@ PLAN_VERSION = 1
 # Items read per cache query and per Podio filter page while planning.
 CACHE_CHUNK = 1000
 API_PAGE = 500
+
+
+def delete_warning(deletes: int) -> str:
+    """The plan's warning that a delete cannot be undone (until the items are exported)."""
+    which = "the item" if deletes == 1 else f"the {deletes:,} items"
+    return (
+        f"Podio cannot restore deleted items, and undo cannot bring back {which} this job "
+        "deletes: export them first"
+    )
 
 
 class BulkPlanError(Exception):
@@ -101,7 +110,7 @@ class Selection:
             return f"the items matching the filter {json.dumps(self.filters, sort_keys=True)}"
         if self.links:
             return f"{len(self.links)} item links"
-        return f"{len(self.item_ids)} items by id"
+        return f"{count_of(len(self.item_ids), 'item')} by id"
 
 
 @dataclass(frozen=True)
@@ -155,7 +164,7 @@ class BulkPlan:
         return estimate_seconds(self.api_calls, self.budget)
 
     def cost(self) -> str:
-        return describe_cost(self.api_calls, self.budget)
+        return describe_job_cost(self.api_calls, self.budget)
 
     def describe_operations(self) -> list[str]:
         """The change in words, one entry per operation (a paste: each item's own value)."""
@@ -181,7 +190,8 @@ class BulkPlan:
         counts = self.counts
         lines = [
             f"{self.app_name}: {', '.join(self.describe_operations())}",
-            f"{counts.planned} items: {counts.changed} to change, {counts.unchanged} unchanged, "
+            f"{count_of(counts.planned, 'item')}: {counts.changed} to change, "
+            f"{counts.unchanged} unchanged, "
             f"{counts.invalid} invalid, {counts.read_only} read-only"
             + (f", {counts.deletes} to delete" if counts.deletes else "")
             + (f", {counts.creates} to create" if counts.creates else "")
@@ -461,10 +471,7 @@ class BulkPlanner:
         if warning:
             plan.warnings.append(warning)
         if plan.counts.deletes:
-            plan.warnings.append(
-                f"Podio cannot restore deleted items, and undo cannot bring back the "
-                f"{plan.counts.deletes} items this job deletes: export them first"
-            )
+            plan.warnings.append(delete_warning(plan.counts.deletes))
         return plan
 
     async def plan_each(
@@ -567,8 +574,12 @@ class BulkPlanner:
     async def _ids_matching(self, app: App, selection: Selection, calls: _Calls) -> list[int]:
         """Every item matching the filter or view, not only the loaded rows: from the cache
         when the app is fully synced and the cache can evaluate the filter, else from Podio's
-        filter call, page by page (the items read go into the cache on the way)."""
-        filters: Mapping[str, Any] = selection.filters or {}
+        filter call, page by page (the items read go into the cache on the way). A category
+        field's option texts in the filter are read as the export reads them."""
+        try:
+            filters: Mapping[str, Any] = option_ids_in_filters(app, selection.filters or {})
+        except ValueError as error:
+            raise BulkPlanError(str(error)) from error
         if await self._queries.has_full_copy(app.app_id):
             pairs: list[tuple[str, Any]] = list(filters.items())
             usable = True

@@ -47,14 +47,14 @@ from podio_desk.api.ratelimit import Priority
 from podio_desk.cache.cache import Cache
 from podio_desk.cache.index import item_record
 from podio_desk.cache.journal import EntryCounts, JobState, Journal, JournalEntry, JournalJob
-from podio_desk.domain.bulk import Budget, FieldChange, estimate_seconds
+from podio_desk.domain.bulk import Budget, FieldChange
 from podio_desk.domain.errors import DomainError
 from podio_desk.domain.fields import parse_values
 from podio_desk.domain.items import Item, ItemChange
 from podio_desk.domain.rate_wait import rate_limit_name
 from podio_desk.domain.timestamps import parse_podio_datetime
 from podio_desk.domain.workspace import App
-from podio_desk.services.bulk_budget import write_budget
+from podio_desk.services.bulk_budget import estimate_seconds, write_budget
 from podio_desk.services.file_lock import FileLock, is_locked, lock_holder
 
 log = logging.getLogger(__name__)

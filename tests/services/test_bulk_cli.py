@@ -183,3 +183,41 @@ def test_errors_are_one_line(
         assert len(err.splitlines()) == 1
     assert main(["bulk", "status", "99", "--profile", str(profile)]) == 1
     assert "there is no job 99" in capsys.readouterr().err
+
+
+def test_a_filter_takes_option_texts_as_the_export_does(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--filter '{"status": ["Open"]}'` matched nothing (exit 0): option texts are read as
+    `export --filter` reads them, from Podio and from a synced cache; an unknown one is an
+    error naming the options."""
+    profile = tmp_path / "p"
+    assert main(add_args(sandbox, profile)) == 0
+    tickets = str(sandbox.app_id("Tickets"))
+    app = sandbox.state.apps[sandbox.app_id("Tickets")]
+    status = next(f.field_id for f in app.fields if f.external_id == "status")
+    items = (sandbox.state.items[i] for i in sandbox.state.app_items[app.app_id])
+    open_count = sum(1 for item in items if item.values.get(status) == [2])
+    assert open_count > 0
+    capsys.readouterr()
+
+    def plan(filters: str) -> dict[str, Any]:
+        return cli_json(
+            capsys, "bulk", "plan", "--profile", str(profile), "--app", tickets,
+            "--filter", filters, "--set", "priority=High", "--silent", "--no-hook",
+            "-o", str(tmp_path / "plan.json"), "--json",
+        )  # fmt: skip
+
+    assert plan('{"status": ["open"]}')["planned"] == open_count  # from Podio
+    assert plan('{"status": [2]}')["planned"] == open_count
+    assert main(["sync", "--profile", str(profile), "--app", tickets]) == 0
+    capsys.readouterr()
+    assert plan('{"status": ["Open"]}')["planned"] == open_count  # from the synced cache
+    code = main(["bulk", "plan", "--profile", str(profile), "--app", tickets,
+                 "--filter", '{"status": ["Opened"]}', "--set", "priority=High",
+                 "-o", str(tmp_path / "x.json")])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 1
+    assert "'Status' has no option 'Opened'" in err
+    assert "'Open'" in err
+    assert "'Closed'" in err

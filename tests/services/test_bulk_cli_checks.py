@@ -74,4 +74,38 @@ def test_running_the_plan_of_a_cancelled_job_sends_nothing_and_says_so(
     assert main(["bulk", "run", str(output), "--profile", str(profile)]) == 1
     captured = capsys.readouterr()
     assert "job 1 was cancelled; nothing of it is sent again" in captured.err
+    assert "Job 1" not in captured.out.splitlines()  # not announced as if it ran
     assert not [r for r in sandbox.control.requests() if r.method == "PUT"]
+
+
+def test_one_item_is_said_in_the_singular_and_an_exported_delete_is_not_told_to_export(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = tmp_path / "p"
+    assert main(add_args(sandbox, profile)) == 0
+    app_id = sandbox.app_id("Tickets")
+    item_id = next(iter(sandbox.state.app_items[app_id]))
+    ids = tmp_path / "ids.txt"
+    ids.write_text(f"{item_id}\n", encoding="utf-8")
+    capsys.readouterr()
+    plan = ["bulk", "plan", "--profile", str(profile), "--app", str(app_id), "--ids", str(ids)]
+    assert main([*plan, "--set", "title=One", "-o", str(tmp_path / "one.json")]) == 0
+    out = capsys.readouterr().out
+    assert "1 item: 1 to change" in out
+    assert "1 items" not in out
+    assert "for the item;" in out  # the webhooks warning
+    assert main(["bulk", "run", str(tmp_path / "one.json"), "--profile", str(profile)]) == 0
+    out = capsys.readouterr().out
+    assert "0 conflicts" in out
+    assert "1 API call" in out or "API calls" in out
+
+    saved = tmp_path / "saved.csv"
+    assert main([*plan, "--delete", "--export", str(saved), "-o", str(tmp_path / "d.json")]) == 0
+    out = capsys.readouterr().out
+    assert saved.exists()
+    assert "export them first" not in out
+    assert f"the item to delete was saved to {saved}" in out
+    assert main([*plan, "--delete", "-o", str(tmp_path / "d2.json")]) == 0
+    assert "cannot bring back the item this job deletes: export them first" in (
+        capsys.readouterr().out
+    )

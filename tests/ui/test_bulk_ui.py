@@ -16,7 +16,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QPushButton
 
 from podio_desk.domain.bulk import parse_operation
-from podio_desk.services.bulk_plan import Selection
+from podio_desk.services.bulk_plan import BulkPlanError, Selection
 from podio_desk.services.profile import Profile
 from podio_desk.services.session import AccountSession
 from podio_desk.ui.bulk.controller import BulkController
@@ -347,6 +347,16 @@ def test_a_conflict_is_listed_and_retried_from_the_panel_as_a_new_job(
     assert (retry_id != job_id, state) == (True, "done")
     assert title(sandbox, ids[1]) == "Ours"
     assert run_async(session.bulk.status(retry_id)).parent_job_id == job_id
+    # Nothing is left to retry: not on the retried job, nor on the retry that succeeded.
+    qtbot.waitUntil(lambda: panel.model.retry_of(job_id) is not None, timeout=10000)
+    panel.select_job(job_id)
+    assert not panel.buttons["retry"].isEnabled()
+    assert f"Already retried by job {retry_id}" in panel.buttons["retry"].toolTip()
+    panel.select_job(retry_id)
+    assert not panel.buttons["retry"].isEnabled()
+    assert panel.buttons["retry"].toolTip().startswith("Nothing to retry")
+    with pytest.raises(BulkPlanError, match=f"already retried by job {retry_id}"):
+        run_async(session.bulk.retry_plan(job_id))
 
 
 def test_the_change_dialog_says_the_tables_search_is_not_applied(
@@ -424,3 +434,33 @@ def test_a_paste_job_keeps_each_rows_value_so_its_conflict_is_retried_with_it(
         start_confirmed(retry)
     assert ended.args[1] == "done"
     assert [sandbox_values(sandbox, i, amount) for i in ids] == [["11"], ["25"], ["33"]]
+
+
+def test_links_naming_no_item_read_not_found_never_new(
+    qtbot: Any, qtmodeltester: Any, desk: Desk, sandbox_factory: Any
+) -> None:
+    sandbox = sandbox_factory(items=5)
+    bulk, session = opened_tickets(qtbot, desk, sandbox)
+    app_id = sandbox.app_id("Tickets")
+    item_id = next(iter(sandbox.state.app_items[app_id]))
+    company = next(iter(sandbox.state.app_items[sandbox.app_id("Companies")]))
+    foreign = sandbox.state.item_link(sandbox.state.items[company])
+    plan = run_async(
+        session.bulk.plan(
+            app_id,
+            Selection(links=(str(item_id), foreign, "hello")),
+            [parse_operation("set", "title=Renamed")],
+        )
+    )
+    with qtbot.waitSignal(bulk.preview_shown, timeout=15000) as shown:
+        run_async(bulk.show_preview(session, plan))
+    preview: PreviewDialog = shown.args[0]
+    model = preview.model
+    qtmodeltester.check(model)
+    ids = [model.data(model.index(row, 0)) for row in range(model.rowCount())]
+    statuses = [model.data(model.index(row, 2)) for row in range(model.rowCount())]
+    assert "new" not in ids
+    assert sorted(zip(ids, statuses, strict=True)) == sorted(
+        [(str(item_id), "change"), ("not found", "not found"), ("not found", "not found")]
+    )
+    preview.reject()

@@ -417,9 +417,10 @@ class BulkChangeDialog(QDialog):
         ):
             source_problem = "A value from a file column needs the items from a file."
         options = self.options()
-        warning = workflow_warning(options.silent, options.hook, 1)
+        # Before the items are counted: said of each item.
+        warning = workflow_warning(options.silent, options.hook, 2)
         if warning:
-            warning = in_window_words(warning.replace("for each of the 1 items", "for each item"))
+            warning = in_window_words(warning.replace("each of the 2 items", "each item"))
         self.options_warning.setText(
             f"⚠ {warning[0].upper()}{warning[1:]}." if warning else "No notifications, no hooks."
         )

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from podio_desk.domain.bulk import Operation
+from podio_desk.domain.bulk import Operation, count_of
 from podio_desk.domain.fields import is_empty
 from podio_desk.services.bulk import JobStatus
 from podio_desk.services.bulk_plan import (
@@ -406,7 +406,10 @@ class BulkController(QObject):
 
     async def export_deleted(self, session: AccountSession, plan: BulkPlan, path: Path) -> int:
         count = await session.bulk.export_deleted(plan, path)
-        self.desk.show_message(f"{count:,} items to delete were saved to {path}.")
+        self.desk.show_message(
+            f"{count_of(count, 'item')} to delete {'was' if count == 1 else 'were'} "
+            f"saved to {path}."
+        )
         return count
 
     # ------------------------------------------------------------------ running
@@ -449,8 +452,8 @@ class BulkController(QObject):
         counts = report.counts
         self.desk.show_message(
             f"Job {job_id} {report.state}: {counts.done:,} changed, {counts.failed:,} failed, "
-            f"{counts.conflict:,} conflicts, {counts.skipped:,} skipped, "
-            f"{report.api_calls:,} calls."
+            f"{count_of(counts.conflict, 'conflict')}, {counts.skipped:,} skipped, "
+            f"{count_of(report.api_calls, 'call')}."
         )
         browser = self.desk.browser
         if browser.workspace is session:

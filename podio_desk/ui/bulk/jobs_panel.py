@@ -83,6 +83,17 @@ class JobsModel(QAbstractTableModel):
             None,
         )
 
+    def retry_of(self, job_id: int) -> JobStatus | None:
+        """The job that retried `job_id`'s failed and conflicted items, unless cancelled."""
+        return next(
+            (
+                job
+                for job in self._jobs
+                if job.kind == "bulk" and job.parent_job_id == job_id and job.state != "cancelled"
+            ),
+            None,
+        )
+
     def undo_words(self, job_id: int) -> str:
         """'undone by job N' once its undo ran, else what the undo job is doing."""
         undo = self.undo_of(job_id)
@@ -301,9 +312,19 @@ class JobsPanel(QDockWidget):
             job is not None
             and (here or (job.pending > 0 and job.state != "cancelled" and not elsewhere(job)))
         )
-        self.buttons["retry"].setEnabled(
-            job is not None and not here and (job.failed + job.conflicts) > 0
-        )
+        retried = self.model.retry_of(job.job_id) if job is not None else None
+        left = job.failed + job.conflicts if job is not None else 0
+        self.buttons["retry"].setEnabled(job is not None and not here and left > 0 and not retried)
+        if job is not None and left == 0:
+            retry_tip = "Nothing to retry: no item failed or conflicted"
+        elif retried is not None:
+            retry_tip = (
+                f"Already retried by job {retried.job_id}: what failed there is retried "
+                "from its row"
+            )
+        else:
+            retry_tip = "Plan the failed and conflicted items again, each read again from Podio"
+        self.buttons["retry"].setToolTip(retry_tip)
         undone = self.model.undo_words(job.job_id) if job is not None else ""
         self.buttons["undo"].setEnabled(
             job is not None and not here and job.kind == "bulk" and job.changed > 0 and not undone

@@ -39,7 +39,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from podio_desk.domain.bulk import FieldChange, ItemPlan, Operation, fix_change, workflow_warning
+from podio_desk.domain.bulk import (
+    FieldChange,
+    ItemPlan,
+    Operation,
+    count_of,
+    fix_change,
+    workflow_warning,
+)
 from podio_desk.domain.workspace import App
 from podio_desk.services.bulk_plan import BulkPlan
 
@@ -69,6 +76,14 @@ FIXED_COLUMNS = ("Item", "Item title", "Action", "Problem")
 PROBLEM_COLUMN = 3
 
 
+def _id_text(item: ItemPlan) -> str:
+    """The id column: "new" only for an item the job creates (a file import that asked for
+    it); a link or id that named no item is "not found", never "new"."""
+    if item.item_id is not None:
+        return str(item.item_id)
+    return "not found" if item.status == "missing" else "new"
+
+
 def refreshed_status(item: ItemPlan, changes: Sequence[FieldChange]) -> ItemPlan:
     """`item` with new `changes`: its status and issues follow them (as in an edited plan
     file, services/bulk_plan.py `apply_fixes`)."""
@@ -92,11 +107,16 @@ _OPTION_WORDS = {
 
 
 def same_but_counts(one: str, other: str) -> bool:
-    """The same sentence, perhaps with other numbers in it."""
-    return _NUMBER.sub("#", one) == _NUMBER.sub("#", other)
+    """The same sentence, perhaps with other numbers in it ("the item" for one)."""
+
+    def counts_out(text: str) -> str:
+        return _NUMBER.sub("#", _ONE_ITEM.sub("each of the # items", text))
+
+    return counts_out(one) == counts_out(other)
 
 
-_NUMBER = re.compile(r"\d[\d,]*")
+_NUMBER = re.compile(r"\d[\d,\s]*\d|\d")
+_ONE_ITEM = re.compile(r"\bthe item\b")
 
 
 def in_window_words(text: str) -> str:
@@ -221,7 +241,7 @@ class PreviewModel(QAbstractTableModel):
             return self._tint_text if item.status in self._tints else None
         if column == 0:
             if role == Qt.ItemDataRole.DisplayRole:
-                return "new" if item.item_id is None else str(item.item_id)
+                return _id_text(item)
             return None
         if column == 1:
             return item.title if role == Qt.ItemDataRole.DisplayRole else None
@@ -392,9 +412,14 @@ class PreviewDialog(QDialog):
         operations = "; ".join(plan.describe_operations())
         self.summary.setText(
             f"<b>{plan.app_name}</b>: {operations}<br>"
-            f"{counts.planned:,} items: {', '.join(parts)}.<br>"
+            f"{count_of(counts.planned, 'item')}: {', '.join(parts)}.<br>"
             f"<b>Cost:</b> {plan.cost()}"
-            + (f" ({plan.read_calls} calls were used to prepare)" if plan.read_calls else "")
+            + (
+                f" ({count_of(plan.read_calls, 'call')} "
+                f"{'was' if plan.read_calls == 1 else 'were'} used to prepare)"
+                if plan.read_calls
+                else ""
+            )
         )
         workflow = workflow_warning(plan.options.silent, plan.options.hook, counts.writes)
         # The plan's own workflow warning counted the items before any was dropped: the one
