@@ -494,15 +494,19 @@ class EditingService:
     ) -> SaveOutcome:
         """Send `change` on top of `base` (revision-checked; `revision` overrides base's).
 
-        Saves of one item wait for each other. A save made on a revision that this service's
-        own earlier save replaced (a cell edited twice before the first answer came back)
-        goes on top of that save's result: one's own write is not "someone else's change".
-        Anyone else's write in between still comes back as a conflict."""
+        Saves of one item wait for each other. A save that had to wait for another one, made
+        on a revision that this service's own saves replaced (a cell saved twice before the
+        first answer came back), goes on top of that save's result: one's own write in flight
+        is not "someone else's change". A save that did not wait (an editor holding changes
+        since before a save from the table) is checked against the revision it was made on,
+        so it comes back as a conflict rather than silently replacing the other save; and
+        anyone else's write in between is always a conflict."""
         lock = self._item_locks.setdefault(base.item_id, asyncio.Lock())
+        waited = lock.locked()
         async with lock:
             expected = base.revision if revision is None else revision
             own = self._own_writes.get(base.item_id)
-            if own is not None and expected in own[0]:
+            if waited and own is not None and expected in own[0]:
                 base, revision = own[1], None
             outcome = await self._save(
                 app, base, change, silent=silent, hook=hook, revision=revision

@@ -97,11 +97,11 @@ def test_save_conflict_and_deleted_over_http(sandbox: Sandbox) -> None:
             assert isinstance(saved, Saved)
             assert saved.item.title == "One"
             assert isinstance(events[-1], ItemSaved)
-            # Saving again from the revision our own save replaced (a cell edited twice before
-            # the first answer was shown) goes on top of our own write: not a conflict.
-            again = await service.save(app, item, ItemChange({title.field_id: TextValue("Uno")}))
-            assert isinstance(again, Saved)
-            assert again.item.revision == saved.item.revision + 1
+            # Saving again later from the old revision (an editor that held changes while the
+            # table saved): a conflict, so neither save silently replaces the other.
+            mine = await service.save(app, item, ItemChange({title.field_id: TextValue("Uno")}))
+            assert isinstance(mine, Conflicted)
+            assert (await client.item(item_id)).title == "One"
             # Someone else's write in between: a conflict, nothing overwritten.
             as_other(sandbox, "PUT", f"/item/{item_id}", {"fields": {"title": "Theirs"}})
             stale = await service.save(app, item, ItemChange({title.field_id: TextValue("Two")}))

@@ -442,3 +442,31 @@ def test_the_in_place_date_and_time_editor_fits_a_150_px_cell(qtbot, desk, sandb
     assert value.start_date >= date.today() - timedelta(days=1)
     assert editor.is_modified()
     delegate.closeEditor.emit(editor, delegate.EndEditHint.RevertModelCache)
+
+
+def test_delete_in_a_date_cell_keeps_the_keyboard_so_esc_still_cancels(qtbot, desk, sandbox):
+    """A new user pressed Delete in a date-only cell, then Esc: the keyboard had left the
+    editor (the emptied input was disabled for an instant), so Esc did nothing and the next
+    click saved the empty date."""
+    model, view, _item_id, _row = showcase(qtbot, desk, sandbox)
+    controller = desk.controller
+    holiday = field(controller, "holiday")
+    column = column_of(controller, holiday)
+    rows = [r for r in range(model.rowCount()) if model.index(r, column).data()]
+    assert rows, "a Showcase item has a holiday"
+    index = model.index(rows[0], column)
+    item_id = int(model.item_id_at(rows[0]) or 0)
+    shown = str(index.data())
+    revision = sandbox.state.items[item_id].revision
+    view.scrollTo(index)
+    editor: Any = start_inline_edit(qtbot, desk, index)
+    qtbot.waitUntil(editor.isVisible, timeout=3000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Delete)
+    assert editor.value() is EMPTY
+    focused = QApplication.focusWidget()
+    assert focused is not None
+    assert editor.isAncestorOf(focused)
+    qtbot.keyClick(focused, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: view.state() != QAbstractItemView.State.EditingState, timeout=3000)
+    assert str(model.index(rows[0], column).data()) == shown
+    assert sandbox.state.items[item_id].revision == revision

@@ -455,7 +455,7 @@ class PreviewDialog(QDialog):
         operations = "; ".join(plan.describe_operations())
         if counts.deletes:
             box.setIcon(QMessageBox.Icon.Warning)
-            box.setText(f"Delete {counts.deletes:,} items of {plan.app_name}?")
+            box.setText(f"Delete {count_of(counts.deletes, 'item')} of {plan.app_name}?")
             box.setInformativeText(
                 "Podio cannot restore deleted items and Undo cannot bring them back. "
                 "Export them to a file first to keep a copy."
@@ -463,13 +463,13 @@ class PreviewDialog(QDialog):
             export = box.addButton("&Export them, then delete…", QMessageBox.ButtonRole.AcceptRole)
             export.setObjectName("bulkConfirmExportThenDelete")
             go = box.addButton(
-                f"&Delete {counts.deletes:,} items without export",
+                f"&Delete {count_of(counts.deletes, 'item')} without export",
                 QMessageBox.ButtonRole.DestructiveRole,
             )
         else:
             export = None
             box.setIcon(QMessageBox.Icon.Question)
-            what = f"Change {counts.changed:,} items"
+            what = f"Change {count_of(counts.changed, 'item')}"
             if counts.creates:
                 what += f" and create {counts.creates:,}"
             box.setText(f"{what}?")

@@ -260,7 +260,9 @@ class DateEditor(FieldEditor):
         on = self.has_date.isChecked()
         timed = self._time_allowed() and not self.all_day.isChecked()
         ending = self._end_allowed() and (self.has_end.isChecked() or self.end_mode == "required")
-        self.start_date.setEnabled(on)
+        # Compact: never disabled (a disabled focus widget hands the keyboard away, and the
+        # cell editor would stop hearing Esc and Enter); Delete empties it instead.
+        self.start_date.setEnabled(on or self.compact)
         self.start_time.setVisible(self._time_allowed())
         self.start_time.setEnabled(on and timed)
         self.all_day.setVisible(self._time_allowed() and self.time_mode != "required")
