@@ -10,6 +10,7 @@ import json
 import math
 import random
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,6 +121,19 @@ class Control:
         its client gave up on requests still in the sandbox (a timeout, a killed process)."""
         with self._lock:
             return self._idle.wait_for(lambda: self._handling == 0, timeout)
+
+    def wait_settled(self, quiet: float = 0.3, timeout: float = 60.0) -> None:
+        """Wait until a killed client's last requests have landed: no request being handled
+        and none arriving for `quiet` seconds (longer than any latency the caller set, so a
+        request already on the wire has been received). Raises TimeoutError after `timeout`."""
+        deadline = time.monotonic() + timeout
+        seen = -1
+        while seen != len(self.requests()):
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.wait_idle(left):
+                raise TimeoutError("the sandbox is still handling a request")
+            seen = len(self.requests())
+            time.sleep(quiet)
 
     # ------------------------------------------------------------------ faults
 

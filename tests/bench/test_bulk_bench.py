@@ -34,7 +34,6 @@ from tests.services.bulk_rig import (
     cli_env,
     podio_desk_json,
     run_and_kill,
-    settle,
 )
 from tests.services.test_sync_sandbox import as_other
 
@@ -95,9 +94,9 @@ def _job_1000(sandbox: Sandbox, tmp_path: Path, bench_results: Any) -> None:
     started = time.perf_counter()
     sandbox.control.set_latency(0.003)  # the kills land mid-job
     run_and_kill(plan, profile, key, env, after_done=250)
-    settle(sandbox)
+    sandbox.control.wait_settled()
     run_and_kill(plan, profile, key, env, after_done=250)
-    settle(sandbox)
+    sandbox.control.wait_settled()
     sandbox.control.set_latency(0)
 
     sent: list[float] = []

@@ -8,7 +8,6 @@ import math
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -56,15 +55,6 @@ def sync_and_kill(sandbox: Sandbox, cache_dir: Path, phase: str, pages: int) -> 
     return lines
 
 
-def settle(sandbox: Sandbox) -> None:
-    """Let the killed child's last request land in the sandbox before anything is checked."""
-    seen = -1
-    while seen != len(sandbox.control.requests()):
-        assert sandbox.control.wait_idle(), "the sandbox is still handling a request"
-        seen = len(sandbox.control.requests())
-        time.sleep(0.3)
-
-
 def test_kill_9_during_a_full_sync(
     sandbox_factory: SandboxFactory, tmp_path: Path, fault_row: FaultRow
 ) -> None:
@@ -80,7 +70,7 @@ def test_kill_9_during_a_full_sync(
     stored: list[int] = []
     for _ in range(KILLS):
         sync_and_kill(sandbox, cache_dir, "full", pages=2)
-        settle(sandbox)
+        sandbox.control.wait_settled()
 
         async def check() -> list[int]:
             cache = await Cache.open(cache_dir, sync_child.CACHE_NAME)
@@ -141,7 +131,7 @@ def test_kill_9_during_an_incremental_sync(
     sandbox.control.reset_log()
     for _ in range(kills):
         sync_and_kill(sandbox, cache_dir, "incremental", pages=1)
-        settle(sandbox)
+        sandbox.control.wait_settled()
     sandbox.control.set_latency(0.0)
 
     async def finish() -> int:

@@ -79,14 +79,3 @@ def run_and_kill(
             child.kill()
         child.communicate()
     assert child.returncode == -signal.SIGKILL
-
-
-def settle(sandbox: Sandbox, quiet: float = 0.3) -> None:
-    """Let the killed child's last requests land in the sandbox before anything is checked:
-    no new request for `quiet` seconds (longer than any latency the test set, so the requests
-    already received have been applied)."""
-    seen = -1
-    while seen != len(sandbox.control.requests()):
-        assert sandbox.control.wait_idle(), "the sandbox is still handling a request"
-        seen = len(sandbox.control.requests())
-        time.sleep(quiet)

@@ -20,7 +20,6 @@ from tests.services.bulk_rig import (
     podio_desk,
     podio_desk_json,
     run_and_kill,
-    settle,
     start,
 )
 
@@ -45,10 +44,10 @@ def test_kill_9_twice_then_the_same_command_finishes_the_job(
     sandbox.control.set_latency(0.02)  # the kills land mid-job
     sandbox.control.reset_log()
     run_and_kill(plan, profile, key, env, after_done=10)
-    settle(sandbox)
+    sandbox.control.wait_settled()
     assert journal_counts(profile, key).get("sent", 0) <= 3  # the writes in flight at most
     run_and_kill(plan, profile, key, env, after_done=10)
-    settle(sandbox)
+    sandbox.control.wait_settled()
     sandbox.control.set_latency(0)
 
     status = podio_desk_json("bulk", "jobs", "--profile", str(profile), "--json", env=env)
@@ -109,7 +108,8 @@ def test_one_process_runs_a_job_the_others_say_who_and_cancel_waits_for_it(
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.communicate()
-    settle(sandbox, quiet=2.0)  # the writes in flight sleep 1 s in the sandbox before landing
+    # The writes in flight sleep 1 s in the sandbox before landing.
+    sandbox.control.wait_settled(2.0)
     sandbox.control.set_latency(0)
     before = {i: sandbox.state.items[i].revision for i in sandbox.state.app_items[app_id]}
     cancelled = podio_desk_json("bulk", "cancel", "1", "--profile", str(profile), "--json", env=env)
@@ -120,5 +120,5 @@ def test_one_process_runs_a_job_the_others_say_who_and_cancel_waits_for_it(
     code, _out, err = finish(start("bulk", "run", str(plan), "--profile", str(profile), env=env))
     assert code == 1
     assert "job 1 was cancelled" in err
-    settle(sandbox)
+    sandbox.control.wait_settled()
     assert before == {i: sandbox.state.items[i].revision for i in sandbox.state.app_items[app_id]}

@@ -127,11 +127,7 @@ def test_a_sync_process_killed_mid_way_leaves_a_cache_the_next_sync_completes(
             sandbox.control.set_latency(0.0)
             # The request the killed child was waiting for may still be in the server: let it
             # land in the log before the log is cleared.
-            logged = -1
-            while logged != len(sandbox.control.requests()):
-                assert await asyncio.to_thread(sandbox.control.wait_idle)
-                logged = len(sandbox.control.requests())
-                await asyncio.sleep(0.4)
+            await asyncio.to_thread(sandbox.control.wait_settled, 0.4)
             sandbox.control.reset_log()
             result = await sync_in_child_process(PodioSyncApi(r.client), r.job(page_size=page))
             assert result.resumed
